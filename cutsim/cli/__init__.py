@@ -1,0 +1,70 @@
+"""The ``cutsim`` command line, in the style of git/pip: one subcommand per module.
+
+Exit codes (DESIGN §7): 0 success; 1 bad input (message on stderr, no traceback);
+2 usage; 3 a valid request with no clean answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from cutsim import __version__
+from cutsim.errors import InputError, NoCleanAnswer
+
+# Each module has register(subparsers) and sets `func` on its parsers; func(args) -> int.
+COMMAND_MODULES: list[str] = [
+    "cutsim.cli.model_cmds",
+    "cutsim.cli.run_cmd",
+]
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_NO_CLEAN_ANSWER = 0, 1, 2, 3
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cutsim",
+        description="Whole-place scenario modeller for public spending cuts.",
+    )
+    parser.add_argument("--version", action="version", version=f"cutsim {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real import error inside the module: let it surface
+                raise
+            continue  # a command module not written yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except InputError as exc:
+        print(f"cutsim: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NoCleanAnswer as exc:
+        print(f"cutsim: {exc}", file=sys.stderr)
+        return EXIT_NO_CLEAN_ANSWER
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

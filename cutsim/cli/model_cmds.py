@@ -1,0 +1,122 @@
+"""Model commands: init, validate, show, export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cutsim import exchange
+from cutsim.errors import InputError
+from cutsim.schema import CutsimFile
+from cutsim.sources import read_any
+from cutsim.workspace import Workspace, is_workspace
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    init = subparsers.add_parser("init", help="create a workspace, optionally from a .cutsim file",
+                                 description="Create a new SQLite workspace.")
+    init.add_argument("workspace", help="path of the new workspace file (e.g. place.sqlite)")
+    init.add_argument("--from", dest="source", metavar="FILE", help=".cutsim file to start from")
+    init.set_defaults(func=cmd_init)
+
+    validate = subparsers.add_parser("validate", help="check a .cutsim file or workspace",
+                                     description="Check every rule; list every problem found.")
+    validate.add_argument("path", help=".cutsim file or workspace")
+    validate.set_defaults(func=cmd_validate)
+
+    show = subparsers.add_parser("show", help="a readable summary of a model",
+                                 description="Agencies, spend, services, outcomes, links, scenarios.")
+    show.add_argument("path", help=".cutsim file or workspace")
+    show.set_defaults(func=cmd_show)
+
+    export = subparsers.add_parser("export", help="write a workspace's model as a .cutsim file",
+                                   description="Export the model and scenarios to a .cutsim file.")
+    export.add_argument("workspace", help="workspace file")
+    export.add_argument("-o", "--out", required=True, metavar="FILE", help=".cutsim file to write")
+    export.set_defaults(func=cmd_export)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    source = exchange.read_file(args.source) if args.source else None
+    with Workspace.create(args.workspace, source):
+        pass
+    what = f" from {Path(args.source).name}" if args.source else ""
+    print(f"created workspace {args.workspace}{what}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    cutsim_file = read_any(args.path)  # raises InputError listing every problem
+    model = cutsim_file.model
+    print(f"{args.path}: valid ({len(model.agencies)} agencies, {len(model.services)} services, "
+          f"{len(model.outcomes)} outcomes, {len(model.effects)} effect links, "
+          f"{len(model.demands)} demand links, {len(cutsim_file.scenarios)} scenarios)")
+    return 0
+
+
+def money(value: float) -> str:
+    """£ with a sensible unit: £1.2bn, £34.5m, £12,300."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"£{value / 1e9:,.2f}bn"
+    if size >= 1e6:
+        return f"£{value / 1e6:,.1f}m"
+    return f"£{value:,.0f}"
+
+
+def summary(cutsim_file: CutsimFile) -> str:
+    model, place = cutsim_file.model, cutsim_file.model.place
+    total = sum(s.baseline_spend for s in model.services)
+    lines = [
+        f"{place.name}",
+        f"  base year {place.base_year}-{(place.base_year + 1) % 100:02d}, prices of "
+        f"{place.effective_price_year}-{(place.effective_price_year + 1) % 100:02d}, "
+        f"horizon {place.horizon_years} years, {place.steps_per_year} steps a year, "
+        f"discount rate {place.discount_rate:.1%}",
+        f"  public spend modelled: {money(total)} a year",
+        "",
+        "Agencies",
+    ]
+    for agency in model.agencies:
+        own = [s for s in model.services if s.agency == agency.id]
+        spend = sum(s.baseline_spend for s in own)
+        lines.append(f"  {agency.id:<14} {agency.kind:<10} {money(spend):>10}  "
+                     f"{len(own):>2} services  {agency.name}")
+    lines += ["", "Services"]
+    for s in model.services:
+        flags = "".join([" [illustrative]" if s.illustrative else "", " [confidential]" if s.confidential else ""])
+        lines.append(f"  {s.id:<22} {s.agency:<12} {s.mode:<13} {money(s.baseline_spend):>10}  "
+                     f"£{s.unit_cost:,.0f} per {s.activity_unit}{flags}")
+    lines += ["", "Outcomes"]
+    for o in model.outcomes:
+        better = "higher is better" if o.higher_is_better else "lower is better"
+        lines.append(f"  {o.id:<22} {o.baseline:>12,.6g} {o.unit}  ({better})")
+    lines += ["", f"Links: {len(model.effects)} effect (service → outcome), "
+                  f"{len(model.demands)} demand (outcome → service)"]
+    for e in model.effects:
+        lines.append(f"  {e.service} → {e.outcome}: {e.per_unit:+.4g} per unit, delay {e.delay_years:g} y "
+                     f"(order {e.delay_order}), confidence {e.confidence}")
+    for d in model.demands:
+        lines.append(f"  {d.outcome} → {d.service}: {d.per_unit:+.4g} per unit, confidence {d.confidence}")
+    lines += ["", "Scenarios"]
+    for sc in cutsim_file.scenarios:
+        lines.append(f"  {sc.id:<22} {len(sc.levers)} levers  {sc.name}")
+    if not cutsim_file.scenarios:
+        lines.append("  (none)")
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    print(summary(read_any(args.path)))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if not is_workspace(args.workspace):
+        raise InputError(f"{args.workspace}: not a workspace (export reads an SQLite workspace)")
+    with Workspace.open(args.workspace) as workspace:
+        cutsim_file = workspace.load()
+    exchange.write_file(args.out, cutsim_file)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0

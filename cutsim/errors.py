@@ -1,0 +1,27 @@
+"""Errors the core raises for the user to read.
+
+Each carries a message that names what is wrong and where (e.g.
+``services[3] "youth": unit_cost must be > 0 (got -5)``); the CLI prints it and exits 1,
+the app shows it in a dialog. None of them is ever shown as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CutsimError(Exception):
+    """Base of every error meant for the user."""
+
+
+class InputError(CutsimError):
+    """Bad input: a malformed file, an invalid model, a value out of range.
+
+    ``problems`` lists every problem found (the message summarises them).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[str] = list(problems) if problems else [message]
+
+
+class NoCleanAnswer(CutsimError):
+    """A valid request with no clean answer (merge conflicts, infeasible target): exit 3."""

@@ -1,0 +1,376 @@
+"""Reading and writing ``.cutsim`` exchange files (DESIGN §5).
+
+A received file is untrusted input. Reading goes in layers, each refusing with a
+message that names the place in the file: size → UTF-8 → nesting depth → strict JSON
+(no NaN/Infinity, no duplicate keys, bounded integers) → structural limits (list
+length, string length) → typed objects (unknown fields refused) → format version →
+integrity hash → every value and reference (:mod:`cutsim.validation`). Nothing is ever
+pickled, evaluated or imported from a file.
+
+Writing is atomic (temp file, fsync, rename) and always carries provenance and the
+``sha256`` integrity field over the RFC 8785 canonical JSON of the file without it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import rfc8785
+
+from cutsim import __version__
+from cutsim.errors import InputError
+from cutsim.schema import CutsimFile, Model, Provenance
+from cutsim.validation import validate_file
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # the newest format this reader and writer know
+MAX_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_STRING = 10_000
+MAX_INT_DIGITS = 15
+MAX_LIST_ITEMS = 200_000
+MAX_PROBLEMS_SHOWN = 20  # a message listing more than this is unreadable
+
+# pydantic names a union branch in an error's path; it is not a place in the file.
+_UNION_TAGS = frozenset({"cut", "invest", "pool", "procure", "FixedShares", "float", "list[float]",
+                         "str", "literal['contribution','benefit']"})
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class _Pairs(dict):
+    """A JSON object whose source repeated a key; the walk reports it with its path."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    result: dict = {}
+    duplicates = []
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result[key] = value
+    if duplicates:
+        flagged = _Pairs(result)
+        flagged.duplicates = duplicates
+        return flagged
+    return result
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed: every number must be finite")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"integer {text[:20]}… has more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:30]} is out of range")
+    return value
+
+
+def _check_depth(text: str, source: str) -> None:
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                raise InputError(f"{source}: line {line}: nesting deeper than {MAX_DEPTH} levels")
+        elif token in "]}":
+            depth -= 1
+
+
+def _decode(data: bytes, source: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{source}: file is {len(data):,} bytes; the limit is {MAX_BYTES:,} (20 MiB)")
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as some Windows editors write
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source}: not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+            "a .cutsim file is UTF-8 JSON"
+        ) from None
+
+
+def parse_json(data: bytes, source: str = "file") -> Any:
+    """Strict JSON from untrusted bytes, or InputError naming line and column."""
+    text = _decode(data, source)
+    if not text.strip():
+        raise InputError(f"{source}: the file is empty")
+    _check_depth(text, source)
+    try:
+        document = json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_constant=_refuse_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+    except ValueError as exc:  # from our hooks; json gives no position for these
+        raise InputError(f"{source}: {exc}") from None
+    problems = list(_walk_limits(document, ""))
+    if problems:
+        raise _many(source, problems)
+    return document
+
+
+def _walk_limits(node: Any, path: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key in getattr(node, "duplicates", []):
+            yield f'{path or "top level"}: duplicate key "{key}"'
+        for key, value in node.items():
+            if len(key) > MAX_STRING:
+                yield f"{path or 'top level'}: a key is longer than {MAX_STRING:,} characters"
+            yield from _walk_limits(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        if len(node) > MAX_LIST_ITEMS:
+            yield f"{path}: {len(node):,} items; the limit is {MAX_LIST_ITEMS:,}"
+        for i, value in enumerate(node):
+            yield from _walk_limits(value, f"{path}[{i}]")
+    elif isinstance(node, str) and len(node) > MAX_STRING:
+        yield f"{path}: text of {len(node):,} characters; the limit is {MAX_STRING:,}"
+
+
+def _many(source: str, problems: list[str]) -> InputError:
+    shown = problems[:MAX_PROBLEMS_SHOWN]
+    more = len(problems) - len(shown)
+    lines = "\n  ".join(shown) + (f"\n  … and {more} more" if more > 0 else "")
+    noun = "problem" if len(problems) == 1 else "problems"
+    return InputError(f"{source}: {len(problems)} {noun}:\n  {lines}", problems)
+
+
+def _location(document: Any, loc: tuple) -> str:
+    """pydantic's ('model','services',3,'unit_cost') as 'services[3] "youth": unit_cost'."""
+    parts: list[str] = []
+    node = document
+    for step in loc:
+        if isinstance(step, int):
+            parts[-1] = f"{parts[-1]}[{step}]" if parts else f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            ident = node.get("id") if isinstance(node, dict) else None
+            if isinstance(ident, str):
+                parts[-1] += f' "{ident[:64]}"'
+        elif isinstance(step, str) and step in _UNION_TAGS:
+            continue  # pydantic's name for a union branch, not a place in the file
+        else:
+            parts.append(str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    if parts and parts[0] == "model":
+        parts = parts[1:]
+    head = " ".join(parts[:-1]) if len(parts) > 1 else ""
+    if parts and parts[-1].endswith('"'):  # the path ends at an item, not a field
+        return " ".join(parts)
+    return f"{head}: {parts[-1]}" if head else (parts[-1] if parts else "top level")
+
+
+def _type_problems(document: Any, error: pydantic.ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        where = _location(document, tuple(item["loc"]))
+        if item["type"] == "union_tag_invalid":
+            expected = item.get("ctx", {}).get("expected_tags", "")
+            problems.append(f"{where}: kind must be one of {expected} (got {json.dumps(item['ctx'].get('tag'))})")
+        elif item["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown field (not part of the .cutsim format)")
+        elif item["type"] == "missing":
+            problems.append(f"{where}: required field is missing")
+        else:
+            got = item.get("input")
+            shown = "" if isinstance(got, (dict, list)) else f" (got {json.dumps(got)[:60]})"
+            problems.append(f"{where}: {item['msg'].lower()}{shown}")
+    return problems
+
+
+def canonical_sha256(document: Any) -> str:
+    """SHA-256 (hex) of the RFC 8785 canonical JSON of ``document``."""
+    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+
+
+def _check_version(document: dict, source: str) -> bool:
+    """Refuse a file this reader is too old for; True if it is newer but readable."""
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError(f"{source}: format_version must be a whole number >= 1 (got {json.dumps(version)})")
+    if version <= FORMAT_VERSION:
+        return False
+    needed = document.get("min_reader_version", version)
+    if not isinstance(needed, int) or isinstance(needed, bool) or needed > FORMAT_VERSION:
+        raise InputError(
+            f"{source}: written in .cutsim format {version}, which needs a reader of version "
+            f"{needed} or later; this cutsim (version {__version__}) reads up to version {FORMAT_VERSION}"
+        )
+    return True
+
+
+def _drop_unknown_fields(document: dict) -> list[str]:
+    """A newer file that older readers may read: drop what this version does not know.
+
+    pydantic itself says which fields are unknown (with their paths), so the typed
+    schema stays the one definition of what version 1 contains.
+    """
+    try:
+        CutsimFile.model_validate(document)
+        return []
+    except pydantic.ValidationError as exc:
+        unknown = [tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"]
+    ignored = []
+    for loc in unknown:
+        node: Any = document
+        path = [step for step in loc if not (isinstance(step, str) and step in _UNION_TAGS)]
+        for step in path[:-1]:
+            node = node[step]
+        node.pop(path[-1], None)
+        ignored.append(_location(document, loc))
+    return ignored
+
+
+def _verify_integrity(document: dict, source: str) -> None:
+    claimed = document.get("sha256")
+    if claimed is None:
+        return
+    body = {k: v for k, v in document.items() if k != "sha256"}
+    actual = canonical_sha256(body)
+    if not isinstance(claimed, str) or claimed.lower() != actual:
+        raise InputError(
+            f"{source}: sha256: the file's content does not match its integrity hash; it was "
+            "changed after it was written (tampered with or edited by hand). Ask the sender "
+            "for a fresh copy, or remove the sha256 field to accept the edit knowingly"
+        )
+
+
+def load_document(document: Any, source: str = "file") -> CutsimFile:
+    """Typed, version-checked, integrity-checked and validated file from parsed JSON."""
+    if not isinstance(document, dict):
+        raise InputError(f"{source}: top level must be a JSON object, not {type(document).__name__}")
+    if document.get("format") != "cutsim":
+        raise InputError(f'{source}: format must be "cutsim" (got {json.dumps(document.get("format"))[:40]}): '
+                         "this is not a cutsim exchange file")
+    _verify_integrity(document, source)  # over the file as sent, before anything is dropped
+    ignored = _drop_unknown_fields(document) if _check_version(document, source) else []
+    if ignored:
+        log.warning("%s: ignored fields this version does not know: %s", source, ", ".join(ignored))
+    try:
+        cutsim_file = CutsimFile.model_validate(document)
+    except pydantic.ValidationError as exc:
+        raise _many(source, _type_problems(document, exc)) from None
+    problems = [str(p) for p in validate_file(cutsim_file)]
+    if problems:
+        raise _many(source, problems)
+    return cutsim_file
+
+
+def read_bytes(data: bytes, source: str = "file") -> CutsimFile:
+    """A validated exchange file from untrusted bytes (InputError on any problem)."""
+    return load_document(parse_json(data, source), source)
+
+
+def read_file(path: str | os.PathLike[str]) -> CutsimFile:
+    """Read and fully validate a ``.cutsim`` file; InputError names what is wrong and where."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{path.name}: file is {size:,} bytes; the limit is {MAX_BYTES:,} (20 MiB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a .cutsim file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    return read_bytes(data, path.name)
+
+
+def _plain_numbers(node: Any) -> Any:
+    """Integral floats written as integers (1000000, not 1000000.0): as people write money."""
+    if isinstance(node, dict):
+        return {k: _plain_numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain_numbers(v) for v in node]
+    if isinstance(node, float) and node.is_integer() and abs(node) < 1e15:
+        return int(node)
+    return node
+
+
+def model_sha256(model: Model) -> str:
+    """Canonical SHA-256 of a place model: which model a scenario was built on."""
+    return canonical_sha256(_plain_numbers(model.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+
+def to_document(cutsim_file: CutsimFile, *, stamp: bool = True) -> dict:
+    """The JSON document for a file; with ``stamp``, provenance and sha256 are (re)written."""
+    if stamp:
+        old = cutsim_file.provenance or Provenance()
+        provenance = old.model_copy(update={
+            "created": old.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "tool_version": f"cutsim {__version__}",
+            "model_sha256": model_sha256(cutsim_file.model),
+        })
+        cutsim_file = cutsim_file.model_copy(update={"provenance": provenance, "sha256": None})
+    document = _plain_numbers(cutsim_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+    if stamp:
+        document.pop("sha256", None)
+        document["sha256"] = canonical_sha256(document)
+    return document
+
+
+def dumps(cutsim_file: CutsimFile, *, stamp: bool = True) -> str:
+    """The file's text: UTF-8 JSON, 2-space indent, fields in format order."""
+    return json.dumps(to_document(cutsim_file, stamp=stamp), indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` so that ``path`` holds either the old or the new content, never half."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder or ".", os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; its rename is already durable enough
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        log.debug("fsync of folder %s not supported", folder)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: str | os.PathLike[str], cutsim_file: CutsimFile) -> None:
+    """Save a ``.cutsim`` file atomically, with provenance and integrity hash."""
+    atomic_write_bytes(path, dumps(cutsim_file).encode("utf-8"))

@@ -1,0 +1,281 @@
+"""The workspace file: open, migrate (with a backup first), read and write in transactions.
+
+Durability settings (DESIGN §6): WAL journal, ``synchronous=FULL``, foreign keys on,
+``application_id`` and ``user_version`` set. Every write is one transaction: it lands
+whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlmodel import Session, create_engine, delete, select
+
+from cutsim.errors import InputError
+from cutsim.schema import CutsimFile
+from cutsim.validation import validate_file
+from cutsim.workspace import convert
+from cutsim.workspace.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, V1_DDL, run_script
+from cutsim.workspace.tables import EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
+
+log = logging.getLogger(__name__)
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def is_workspace(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is an SQLite file (a workspace, or something to refuse clearly)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    with sqlite3.connect(target) as copy:
+        conn.backup(copy)
+    copy.close()
+    log.info("backed up workspace schema version %d to %s before migrating", version, target.name)
+    return target
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> Path | None:
+    """Bring an existing workspace up to SCHEMA_VERSION; return the backup made, if any."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if app_id != APPLICATION_ID:
+        raise InputError(f"{path.name}: an SQLite file, but not a cutsim workspace")
+    if version > SCHEMA_VERSION:
+        raise InputError(f"{path.name}: workspace schema version {version} was written by a newer "
+                         f"cutsim; this one reads up to version {SCHEMA_VERSION}")
+    if version == SCHEMA_VERSION:
+        return None
+    backup = _backup(conn, path, version)
+    for step in range(version, SCHEMA_VERSION):
+        with _transaction(conn):
+            MIGRATIONS[step - 1](conn)
+            conn.execute(f"PRAGMA user_version = {step + 1}")
+        log.info("migrated %s to schema version %d", path.name, step + 1)
+    return backup
+
+
+def _initialise(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot change inside a transaction
+    with _transaction(conn):
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        run_script(conn, V1_DDL)
+        for migration in MIGRATIONS:
+            migration(conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+class Workspace:
+    """An open workspace file. Use :meth:`create` or :meth:`open`, then :meth:`close`."""
+
+    def __init__(self, path: Path, backup: Path | None = None) -> None:
+        self.path = path
+        self.backup = backup  # the copy made before a migration on open, if one was
+        self._engine = create_engine(f"sqlite:///{path}")
+        event.listen(self._engine, "connect", self._on_connect)
+
+    @staticmethod
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], cutsim_file: CutsimFile | None = None) -> "Workspace":
+        """A new workspace at ``path`` (refused if the file exists), optionally holding a file."""
+        path = Path(path)
+        if path.exists():
+            raise InputError(f"{path}: already exists; choose a new workspace file name")
+        conn = _connect(path)
+        try:
+            _initialise(conn)
+        except BaseException:
+            conn.close()
+            path.unlink(missing_ok=True)
+            raise
+        conn.close()
+        workspace = cls(path)
+        if cutsim_file is not None:
+            try:
+                workspace.add_model(cutsim_file)
+            except BaseException:
+                workspace.close()
+                path.unlink(missing_ok=True)
+                raise
+        return workspace
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> "Workspace":
+        """Open an existing workspace, migrating an older schema after backing it up."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no such workspace file")
+        if not is_workspace(path):
+            raise InputError(f"{path.name}: not a cutsim workspace (not an SQLite file)")
+        conn = _connect(path)
+        try:
+            backup = _migrate(conn, path)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path.name}: cannot be read as a workspace ({exc})") from None
+        finally:
+            conn.close()
+        return cls(path, backup)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def pragma(self, name: str) -> object:
+        """A PRAGMA's value (journal_mode, application_id, user_version, …)."""
+        if not name.isidentifier():
+            raise ValueError(f"not a pragma name: {name!r}")
+        with self._engine.connect() as conn:
+            return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction: committed whole, or rolled back whole."""
+        with Session(self._engine) as session, session.begin():
+            yield session
+
+    # --- models --------------------------------------------------------------
+
+    def model_keys(self) -> list[tuple[int, str]]:
+        """(model key, place name) of every model in the workspace, oldest first."""
+        with Session(self._engine) as session:
+            rows = session.exec(select(ModelRow).order_by(ModelRow.pk)).all()
+            return [(row.pk, row.name) for row in rows]
+
+    def _default_key(self, model_pk: int | None) -> int:
+        if model_pk is not None:
+            return model_pk
+        keys = self.model_keys()
+        if not keys:
+            raise InputError(f"{self.path.name}: the workspace holds no model yet")
+        return keys[0][0]
+
+    def add_model(self, cutsim_file: CutsimFile) -> int:
+        """Store a validated file's model and scenarios in one transaction; its key."""
+        _require_valid(cutsim_file)
+        with self._write() as session:
+            row = convert.model_row(cutsim_file)
+            session.add(row)
+            session.flush()
+            self._add_contents(session, row.pk, cutsim_file)
+            session.add(EditRow(model_pk=row.pk, at=_now(), action="add model",
+                                detail={"name": cutsim_file.model.place.name}))
+            return row.pk
+
+    @staticmethod
+    def _add_contents(session: Session, model_pk: int, cutsim_file: CutsimFile) -> None:
+        # Parents before children so that foreign keys hold at every insert.
+        for row in convert.item_rows(model_pk, cutsim_file.model):
+            session.add(row)
+            session.flush()
+        for row in convert.scenario_rows(model_pk, cutsim_file.scenarios):
+            session.add(row)
+            session.flush()
+
+    def save(self, cutsim_file: CutsimFile, model_pk: int | None = None,
+             action: str = "save") -> None:
+        """Replace one model and its scenarios with ``cutsim_file``, in one transaction."""
+        _require_valid(cutsim_file)
+        key = self._default_key(model_pk)
+        with self._write() as session:
+            existing = session.get(ModelRow, key)
+            if existing is None:
+                raise InputError(f"{self.path.name}: no model with key {key}")
+            for row_class in (LeverRow, ScenarioRow, *[c for _, _, c in reversed(convert.ITEM_KINDS)]):
+                session.exec(delete(row_class).where(row_class.model_pk == key))
+            fresh = convert.model_row(cutsim_file)
+            for name in ModelRow.model_fields:
+                if name != "pk":
+                    setattr(existing, name, getattr(fresh, name))
+            self._add_contents(session, key, cutsim_file)
+            session.add(EditRow(model_pk=key, at=_now(), action=action, detail={}))
+
+    def load(self, model_pk: int | None = None) -> CutsimFile:
+        """The model (first one by default) and its scenarios as an exchange file."""
+        key = self._default_key(model_pk)
+        with Session(self._engine) as session:
+            model_row = session.get(ModelRow, key)
+            if model_row is None:
+                raise InputError(f"{self.path.name}: no model with key {key}")
+            items = {
+                attr: session.exec(select(cls).where(cls.model_pk == key).order_by(cls.position)).all()
+                for attr, _, cls in convert.ITEM_KINDS
+            }
+            scenarios = session.exec(
+                select(ScenarioRow).where(ScenarioRow.model_pk == key).order_by(ScenarioRow.position)
+            ).all()
+            levers = session.exec(
+                select(LeverRow).where(LeverRow.model_pk == key).order_by(LeverRow.position)
+            ).all()
+            return convert.to_file(model_row, items, scenarios, levers)
+
+    # --- history -------------------------------------------------------------
+
+    def edits(self, model_pk: int | None = None) -> list[EditRow]:
+        key = self._default_key(model_pk)
+        with Session(self._engine) as session:
+            return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
+
+    def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
+                   tool_version: str, elapsed_ms: float, summary: dict,
+                   model_pk: int | None = None) -> None:
+        """Note that a scenario was run (what, when, with which draws and seed, how fast)."""
+        key = self._default_key(model_pk)
+        with self._write() as session:
+            session.add(RunRow(model_pk=key, scenario=scenario, at=_now(), draws=draws, seed=seed,
+                               tool_version=tool_version, elapsed_ms=elapsed_ms, summary=summary))
+
+
+def _require_valid(cutsim_file: CutsimFile) -> None:
+    problems = [str(p) for p in validate_file(cutsim_file)]
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the model:\n  " + "\n  ".join(problems[:20]),
+                         problems)
