@@ -19,6 +19,7 @@ from cutsim.errors import InputError, NoCleanAnswer
 COMMAND_MODULES: list[str] = [
     "cutsim.cli.model_cmds",
     "cutsim.cli.run_cmd",
+    "cutsim.cli.xmile_cmd",
 ]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_NO_CLEAN_ANSWER = 0, 1, 2, 3
