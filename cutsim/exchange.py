@@ -42,11 +42,17 @@ MAX_STRING = 10_000
 MAX_INT_DIGITS = 15
 MAX_LIST_ITEMS = 200_000
 MAX_PROBLEMS_SHOWN = 20  # a message listing more than this is unreadable
+# No quantity in a place model comes near 10^15 (a whole country's budget is ~10^12 £/yr);
+# a bigger number is a typing or encoding error, and would overflow sums downstream.
+MAX_MAGNITUDE = 1e15
 
 # pydantic names a union branch in an error's path; it is not a place in the file.
 _UNION_TAGS = frozenset({"cut", "invest", "pool", "procure", "FixedShares", "float", "list[float]",
                          "str", "literal['contribution','benefit']"})
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# A JSON string (unrolled and possessive, so that scanning is linear even for hostile
+# input such as an unterminated string full of escaped quotes), a stray quote, a bracket.
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_TOKENS = re.compile(_STRING + r'|["\[\]{}]', re.DOTALL)
 
 
 class _Pairs(dict):
@@ -69,27 +75,50 @@ def _object(pairs: list[tuple[str, Any]]) -> dict:
     return result
 
 
+class _BadNumber(ValueError):
+    """A number token the strict parser refuses; ``token`` is its text, to locate it."""
+
+    def __init__(self, token: str, message: str) -> None:
+        super().__init__(message)
+        self.token = token
+
+
 def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed: every number must be finite")
+    raise _BadNumber(name, f"{name} is not allowed: every number must be finite")
 
 
 def _parse_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise ValueError(f"integer {text[:20]}… has more than {MAX_INT_DIGITS} digits")
+        raise _BadNumber(text, f"integer {text[:20]}… has more than {MAX_INT_DIGITS} digits")
     return int(text)
 
 
 def _parse_float(text: str) -> float:
     value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:30]} is out of range")
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        raise _BadNumber(text, f"number {shown} is out of range (no number in a .cutsim "
+                               "file may be larger than 10^15)")
     return value
+
+
+def _position(text: str, token: str) -> str:
+    """'line L, column C' of the first ``token`` outside strings (json's hooks give none)."""
+    pattern = re.compile(_STRING + r"|(?<![\w.+\-])" + re.escape(token) + r"(?![\w.+\-])", re.DOTALL)
+    for match in pattern.finditer(text):
+        if not match.group().startswith('"'):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return f"line {line}, column {column}"
+    return "position unknown"
 
 
 def _check_depth(text: str, source: str) -> None:
     depth = 0
     for match in _TOKENS.finditer(text):
         token = match.group()
+        if token == '"':
+            return  # an unterminated string: the JSON parser reports it with its place
         if token in "[{":
             depth += 1
             if depth > MAX_DEPTH:
@@ -129,8 +158,10 @@ def parse_json(data: bytes, source: str = "file") -> Any:
         )
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
-    except ValueError as exc:  # from our hooks; json gives no position for these
-        raise InputError(f"{source}: {exc}") from None
+    except _BadNumber as exc:  # from our hooks; json gives no position, so find the token
+        raise InputError(f"{source}: {_position(text, exc.token)}: {exc}") from None
+    except RecursionError:  # depth is checked above; this is a last line of defence
+        raise InputError(f"{source}: nesting too deep") from None
     problems = list(_walk_limits(document, ""))
     if problems:
         raise _many(source, problems)
@@ -140,18 +171,34 @@ def parse_json(data: bytes, source: str = "file") -> Any:
 def _walk_limits(node: Any, path: str) -> Iterator[str]:
     if isinstance(node, dict):
         for key in getattr(node, "duplicates", []):
-            yield f'{path or "top level"}: duplicate key "{key}"'
+            yield f'{path or "top level"}: duplicate key "{key[:64]}"'
         for key, value in node.items():
             if len(key) > MAX_STRING:
                 yield f"{path or 'top level'}: a key is longer than {MAX_STRING:,} characters"
+                continue
+            if not _is_unicode(key):
+                yield f"{path or 'top level'}: a key holds a broken \\u escape (a lone surrogate)"
+                continue
             yield from _walk_limits(value, f"{path}.{key}" if path else key)
     elif isinstance(node, list):
         if len(node) > MAX_LIST_ITEMS:
             yield f"{path}: {len(node):,} items; the limit is {MAX_LIST_ITEMS:,}"
         for i, value in enumerate(node):
             yield from _walk_limits(value, f"{path}[{i}]")
-    elif isinstance(node, str) and len(node) > MAX_STRING:
-        yield f"{path}: text of {len(node):,} characters; the limit is {MAX_STRING:,}"
+    elif isinstance(node, str):
+        if len(node) > MAX_STRING:
+            yield f"{path}: text of {len(node):,} characters; the limit is {MAX_STRING:,}"
+        elif not _is_unicode(node):
+            yield f"{path}: text holds a broken \\u escape (a lone surrogate, not a character)"
+
+
+def _is_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate (JSON's \\ud800): it cannot be stored or sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _many(source: str, problems: list[str]) -> InputError:
@@ -162,19 +209,38 @@ def _many(source: str, problems: list[str]) -> InputError:
     return InputError(f"{source}: {len(problems)} {noun}:\n  {lines}", problems)
 
 
+def _file_path(document: Any, loc: tuple) -> list:
+    """pydantic's error path with its union-branch names taken out: keys and indexes only.
+
+    A step that is a key of the object reached is a place in the file, even if it is
+    spelled like a branch name (a newer file might have a field called "float").
+    """
+    path: list = []
+    node = document
+    for step in loc:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
+            node = node[step]
+        elif isinstance(step, str) and step in _UNION_TAGS:
+            continue  # pydantic's name for a union branch, not a place in the file
+        else:
+            node = None
+        path.append(step)
+    return path
+
+
 def _location(document: Any, loc: tuple) -> str:
     """pydantic's ('model','services',3,'unit_cost') as 'services[3] "youth": unit_cost'."""
     parts: list[str] = []
     node = document
-    for step in loc:
+    for step in _file_path(document, loc):
         if isinstance(step, int):
             parts[-1] = f"{parts[-1]}[{step}]" if parts else f"[{step}]"
-            node = node[step] if isinstance(node, list) and step < len(node) else None
+            node = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
             ident = node.get("id") if isinstance(node, dict) else None
             if isinstance(ident, str):
                 parts[-1] += f' "{ident[:64]}"'
-        elif isinstance(step, str) and step in _UNION_TAGS:
-            continue  # pydantic's name for a union branch, not a place in the file
         else:
             parts.append(str(step))
             node = node.get(step) if isinstance(node, dict) else None
@@ -214,10 +280,13 @@ def _check_version(document: dict, source: str) -> bool:
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InputError(f"{source}: format_version must be a whole number >= 1 (got {json.dumps(version)})")
+    needed = document.get("min_reader_version", version)
+    if not isinstance(needed, int) or isinstance(needed, bool) or not 1 <= needed <= version:
+        raise InputError(f"{source}: min_reader_version must be a whole number from 1 to "
+                         f"format_version ({version}) (got {json.dumps(needed)})")
     if version <= FORMAT_VERSION:
         return False
-    needed = document.get("min_reader_version", version)
-    if not isinstance(needed, int) or isinstance(needed, bool) or needed > FORMAT_VERSION:
+    if needed > FORMAT_VERSION:
         raise InputError(
             f"{source}: written in .cutsim format {version}, which needs a reader of version "
             f"{needed} or later; this cutsim (version {__version__}) reads up to version {FORMAT_VERSION}"
@@ -238,12 +307,12 @@ def _drop_unknown_fields(document: dict) -> list[str]:
         unknown = [tuple(e["loc"]) for e in exc.errors() if e["type"] == "extra_forbidden"]
     ignored = []
     for loc in unknown:
+        ignored.append(_location(document, loc))  # named before it is removed
+        path = _file_path(document, loc)
         node: Any = document
-        path = [step for step in loc if not (isinstance(step, str) and step in _UNION_TAGS)]
         for step in path[:-1]:
             node = node[step]
         node.pop(path[-1], None)
-        ignored.append(_location(document, loc))
     return ignored
 
 
@@ -251,9 +320,14 @@ def _verify_integrity(document: dict, source: str) -> None:
     claimed = document.get("sha256")
     if claimed is None:
         return
+    if not isinstance(claimed, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", claimed):
+        raise InputError(f"{source}: sha256 must be 64 hexadecimal digits (got {json.dumps(claimed)[:80]})")
     body = {k: v for k, v in document.items() if k != "sha256"}
-    actual = canonical_sha256(body)
-    if not isinstance(claimed, str) or claimed.lower() != actual:
+    try:
+        actual = canonical_sha256(body)
+    except rfc8785.CanonicalizationError as exc:  # parse_json refuses what causes this
+        raise InputError(f"{source}: cannot be canonicalised to check its sha256 ({exc})") from None
+    if claimed.lower() != actual:
         raise InputError(
             f"{source}: sha256: the file's content does not match its integrity hash; it was "
             "changed after it was written (tampered with or edited by hand). Ask the sender "
@@ -261,17 +335,23 @@ def _verify_integrity(document: dict, source: str) -> None:
         )
 
 
-def load_document(document: Any, source: str = "file") -> CutsimFile:
-    """Typed, version-checked, integrity-checked and validated file from parsed JSON."""
+def load_document(document: Any, source: str = "file", ignored: list[str] | None = None) -> CutsimFile:
+    """Typed, version-checked, integrity-checked and validated file from parsed JSON.
+
+    A newer file that this reader may read has the fields this version does not know
+    dropped; their places are logged and, if ``ignored`` is given, appended to it.
+    """
     if not isinstance(document, dict):
         raise InputError(f"{source}: top level must be a JSON object, not {type(document).__name__}")
     if document.get("format") != "cutsim":
         raise InputError(f'{source}: format must be "cutsim" (got {json.dumps(document.get("format"))[:40]}): '
                          "this is not a cutsim exchange file")
     _verify_integrity(document, source)  # over the file as sent, before anything is dropped
-    ignored = _drop_unknown_fields(document) if _check_version(document, source) else []
-    if ignored:
-        log.warning("%s: ignored fields this version does not know: %s", source, ", ".join(ignored))
+    dropped = _drop_unknown_fields(document) if _check_version(document, source) else []
+    if dropped:
+        log.warning("%s: ignored fields this version does not know: %s", source, ", ".join(dropped))
+        if ignored is not None:
+            ignored.extend(dropped)
     try:
         cutsim_file = CutsimFile.model_validate(document)
     except pydantic.ValidationError as exc:
@@ -282,26 +362,30 @@ def load_document(document: Any, source: str = "file") -> CutsimFile:
     return cutsim_file
 
 
-def read_bytes(data: bytes, source: str = "file") -> CutsimFile:
+def read_bytes(data: bytes, source: str = "file", ignored: list[str] | None = None) -> CutsimFile:
     """A validated exchange file from untrusted bytes (InputError on any problem)."""
-    return load_document(parse_json(data, source), source)
+    return load_document(parse_json(data, source), source, ignored)
 
 
-def read_file(path: str | os.PathLike[str]) -> CutsimFile:
+def read_file(path: str | os.PathLike[str], ignored: list[str] | None = None) -> CutsimFile:
     """Read and fully validate a ``.cutsim`` file; InputError names what is wrong and where."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InputError(f"{path.name}: file is {size:,} bytes; the limit is {MAX_BYTES:,} (20 MiB)")
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            # Read at most one byte past the cap: a pipe or device reports no size.
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a .cutsim file") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
-    return read_bytes(data, path.name)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return read_bytes(data, path.name, ignored)
 
 
 def _plain_numbers(node: Any) -> Any:

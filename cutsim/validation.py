@@ -243,8 +243,7 @@ def _check_spend_lever(c: _Checker, lever: CutLever | InvestLever, services: dic
     c.non_negative("one_off_cost")
 
 
-def _check_pool_lever(c: _Checker, lever: PoolLever, model: Model) -> None:
-    services = {s.id: s for s in model.services}
+def _check_pool_lever(c: _Checker, lever: PoolLever, services: dict) -> None:
     for sid in lever.services:
         if sid not in services:
             c.add(f'services refers to service "{sid}", which does not exist')
@@ -271,19 +270,27 @@ def _check_pool_lever(c: _Checker, lever: PoolLever, model: Model) -> None:
                   f"(got {fmt(sum(fixed.values()))})")
 
 
-def _check_procure_lever(c: _Checker, lever: ProcureLever, model: Model) -> None:
-    c.reference("service", {s.id for s in model.services}, "service")
+def _check_procure_lever(c: _Checker, lever: ProcureLever, services: dict, outcomes: set) -> None:
+    c.reference("service", services, "service")
     c.between("local_share_from", 0, 1)
     c.between("local_share_to", 0, 1)
     c.non_negative("premium_percent")
-    c.reference("outcome", {o.id for o in model.outcomes}, "outcome")
+    c.reference("outcome", outcomes, "outcome")
 
 
-def validate_scenario(model: Model, scenario: Scenario, location: str) -> list[Problem]:
+def _index(model: Model) -> tuple[dict, set, set]:
+    """Services by id, outcome ids, agency ids (with "place"): built once per file, so that
+    checking many scenarios or levers stays linear in the size of the file."""
+    return ({s.id: s for s in model.services}, {o.id for o in model.outcomes},
+            {a.id for a in model.agencies} | {PLACE_ID})
+
+
+def validate_scenario(model: Model, scenario: Scenario, location: str,
+                      index: tuple[dict, set, set] | None = None) -> list[Problem]:
     """All problems with one scenario's levers, red lines and targets against ``model``."""
     problems: list[Problem] = []
     horizon = model.place.horizon_years
-    services = {s.id: s for s in model.services}
+    services, outcomes, agencies = index or _index(model)
     _Checker(problems, location, scenario).slug()
     _Checker(problems, location, scenario).text("name")
     _unique_ids(problems, f"{location} levers", scenario.levers)
@@ -295,15 +302,13 @@ def validate_scenario(model: Model, scenario: Scenario, location: str) -> list[P
         if isinstance(lever, (CutLever, InvestLever)):
             _check_spend_lever(c, lever, services)
         elif isinstance(lever, PoolLever):
-            _check_pool_lever(c, lever, model)
+            _check_pool_lever(c, lever, services)
         elif isinstance(lever, ProcureLever):
-            _check_procure_lever(c, lever, model)
-    outcomes = {o.id for o in model.outcomes}
+            _check_procure_lever(c, lever, services, outcomes)
     for i, red_line in enumerate(scenario.red_lines):
         c = _Checker(problems, f"{location} red_lines[{i}]", red_line)
         c.reference("outcome", outcomes, "outcome")
         c.between("by_year", 0, horizon)
-    agencies = {a.id for a in model.agencies} | {PLACE_ID}
     for i, target in enumerate(scenario.targets):
         c = _Checker(problems, f"{location} targets[{i}]", target)
         c.reference("agency", agencies, "agency")
@@ -315,6 +320,7 @@ def validate_file(cutsim_file: CutsimFile) -> list[Problem]:
     """All problems with a whole exchange file: its model and every scenario."""
     problems = validate_model(cutsim_file.model)
     _unique_ids(problems, "scenarios", cutsim_file.scenarios)
+    index = _index(cutsim_file.model)
     for loc, scenario in _located("scenarios", cutsim_file.scenarios):
-        problems.extend(validate_scenario(cutsim_file.model, scenario, loc))
+        problems.extend(validate_scenario(cutsim_file.model, scenario, loc, index))
     return problems
