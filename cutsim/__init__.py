@@ -6,3 +6,12 @@ Never imports Qt. The desktop application lives in the separate ``ui`` package.
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Lazy re-exports, so ``import cutsim`` stays light (no numpy/scipy until needed)."""
+    if name in ("load", "Project"):
+        from cutsim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'cutsim' has no attribute {name!r}")

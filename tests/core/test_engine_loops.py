@@ -1,0 +1,103 @@
+"""Feedback loops: stable loops match an independent solver; bad loops are refused by name."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.stats import gamma
+
+import cutsim.engine.simulate  # noqa: F401  (load the module: the package re-exports a function)
+from cutsim.engine import EngineError, compile_model, simulate
+
+from engine_fixtures import loop_model
+
+simulate_module = sys.modules["cutsim.engine.simulate"]
+
+
+def _cut_youth(cm, units=100.0):
+    act = np.zeros((cm.n_services, cm.n_steps + 1))
+    act[cm.service_index["youth"]] = -units
+    return act
+
+
+def _reference(t_eval, gain=0.5, d=1.0, tau1=1.0, tau2=0.5):
+    """The same loop written out by hand and integrated by solve_ivp at tight tolerance."""
+    r1, r2, r3 = 2 / tau1, 1 / tau2, 3 / 0.3
+
+    def rhs(_, x):
+        crime = -0.5 * x[1] + gain * x[2]
+        custody = d * crime
+        return [r1 * (-100.0 - x[0]), r1 * (x[0] - x[1]), r2 * (custody - x[2]),
+                r3 * (custody - x[3]), r3 * (x[3] - x[4]), r3 * (x[4] - x[5])]
+
+    sol = solve_ivp(rhs, (0, t_eval[-1]), np.zeros(6), t_eval=t_eval, method="Radau",
+                    rtol=1e-11, atol=1e-12)
+    crime = -0.5 * sol.y[1] + gain * sol.y[2]
+    return crime, d * crime, 2.0 * 0.2 * sol.y[5]
+
+
+def test_stable_loop_matches_solve_ivp():
+    cm = compile_model(loop_model())
+    tr = simulate(cm, cm.central_params(), _cut_youth(cm))
+    crime, custody, ae = _reference(cm.t)
+    scale = np.max(np.abs(crime))
+    assert np.max(np.abs(tr.dY[0, cm.outcome_index["crime"]] - crime)) < 1e-7 * scale
+    assert np.max(np.abs(tr.dA[0, cm.service_index["custody"]] - custody)) < 1e-7 * scale
+    assert np.max(np.abs(tr.dA[0, cm.service_index["ae"]] - ae)) < 1e-7 * scale
+
+
+def test_stable_loop_step_integrals_match_solve_ivp():
+    cm = compile_model(loop_model())
+    tr = simulate(cm, cm.central_params(), _cut_youth(cm))
+    fine = np.linspace(0, cm.horizon_years, cm.n_steps * 40 + 1)
+    _, custody, _ = _reference(fine)
+    # Simpson on a fine grid of the smooth reference, per step (40 subintervals each).
+    w = np.ones(41)
+    w[1:-1:2], w[2:-1:2] = 4, 2
+    h = fine[1] - fine[0]
+    ref = np.array([custody[40 * k:40 * k + 41] @ w * h / 3 for k in range(cm.n_steps)])
+    got = tr.dA_int[0, cm.service_index["custody"]]
+    assert np.max(np.abs(got - ref)) < 1e-8 * np.max(np.abs(ref))
+
+
+def test_algebraic_loop_is_solved_exactly():
+    cm = compile_model(loop_model(gain_k=0.5, tau_loop=0.0))
+    assert len(cm.algebraic_loops) == 1
+    tr = simulate(cm, cm.central_params(), _cut_youth(cm))
+    # crime = z1 + 0.5·custody and custody = crime, so crime = 2·z1
+    z1 = -0.5 * -100.0 * gamma.cdf(cm.t, a=2, scale=0.5)
+    assert np.allclose(tr.dY[0, cm.outcome_index["crime"]], 2 * z1, rtol=1e-12, atol=1e-10)
+
+
+def test_sparse_path_matches_dense_path(monkeypatch):
+    for m in (loop_model(), loop_model(tau_loop=0.0)):
+        cm = compile_model(m)
+        dense = simulate(cm, cm.central_params(), _cut_youth(cm))
+        monkeypatch.setattr(simulate_module, "DENSE_LIMIT", 0)
+        sparse = simulate(cm, cm.central_params(), _cut_youth(cm))
+        monkeypatch.undo()
+        assert np.allclose(dense.dA, sparse.dA, rtol=1e-12, atol=1e-10)
+        assert np.allclose(dense.dY_int, sparse.dY_int, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("dense_limit", [600, 0])
+def test_singular_algebraic_loop_is_refused_by_name(monkeypatch, dense_limit):
+    monkeypatch.setattr(simulate_module, "DENSE_LIMIT", dense_limit)
+    cm = compile_model(loop_model(gain_k=1.0, d=1.0, tau_loop=0.0))
+    with pytest.raises(EngineError, match=r"singular.*custody.*crime"):
+        simulate(cm, cm.central_params(), _cut_youth(cm))
+
+
+def test_unstable_loop_is_refused_by_name():
+    cm = compile_model(loop_model(gain_k=1.5, d=1.0))
+    with pytest.raises(EngineError, match=r"unstable.*custody.*crime"):
+        simulate(cm, cm.central_params(), _cut_youth(cm))
+
+
+def test_unstable_loop_is_refused_even_without_input():
+    cm = compile_model(loop_model(gain_k=1.5, d=1.0))
+    with pytest.raises(EngineError, match="unstable"):
+        simulate(cm, cm.central_params(), np.zeros((cm.n_services, cm.n_steps + 1)))
