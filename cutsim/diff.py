@@ -48,22 +48,26 @@ class Change:
     scenario: str | None = None
     label: str | None = None  # how a lever reads: "cut youth"
 
+    def lever_name(self) -> str:
+        """A lever as it reads in a sentence: 'lever l1 (cut youth)'."""
+        return f"lever {self.id}" + (f" ({self.label})" if self.label else "")
+
     def subject(self) -> str:
         """The item the change is about, as a person would name it."""
         if self.id is None:  # the place, or the file itself
             return self.kind
         if self.kind == "lever":
-            label = f" ({self.label})" if self.label else ""
-            return f'scenario "{self.scenario}": lever {self.id}{label}'
+            return f'scenario "{self.scenario}": {self.lever_name()}'
         return f'{self.kind} "{self.id}"'
 
+    def detail(self) -> str:
+        """What happened to the subject: 'added', or 'percent 20 → 15'."""
+        if self.action in ("added", "removed"):
+            return self.action
+        return f"{self.field} {show(self.old)} {_ARROW} {show(self.new)}"
+
     def __str__(self) -> str:
-        subject = self.subject()
-        if self.action == "added":
-            return f"{subject}: added"
-        if self.action == "removed":
-            return f"{subject}: removed"
-        return f"{subject}: {self.field} {show(self.old)} {_ARROW} {show(self.new)}"
+        return f"{self.subject()}: {self.detail()}"
 
     def to_json(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None or k in ("old", "new")}
@@ -135,7 +139,7 @@ def _diff_keyed(kind: str, old: dict[str, dict], new: dict[str, dict],
             yield Change(kind, ident, "changed", name, a, b, scenario=scenario, label=named(after))
 
 
-def _diff_scenario(old: Scenario, new: Scenario) -> Iterator[Change]:
+def diff_scenario(old: Scenario, new: Scenario) -> Iterator[Change]:
     before, after = plain(old), plain(new)
     for name, a, b in field_changes(before, after, skip=("id", "levers")):
         yield Change("scenario", new.id, "changed", name, a, b)
@@ -163,7 +167,7 @@ def diff_files(a: CutsimFile, b: CutsimFile) -> list[Change]:
             changes.append(Change("scenario", ident, "removed", old=plain(scenario)))
     for ident, scenario in new_scenarios.items():
         if ident in old_scenarios:
-            changes.extend(_diff_scenario(old_scenarios[ident], scenario))
+            changes.extend(diff_scenario(old_scenarios[ident], scenario))
         else:
             changes.append(Change("scenario", ident, "added", new=plain(scenario)))
     if bool(a.redacted) != bool(b.redacted):

@@ -18,6 +18,7 @@ from cutsim.errors import InputError, NoCleanAnswer
 # Each module has register(subparsers) and sets `func` on its parsers; func(args) -> int.
 COMMAND_MODULES: list[str] = [
     "cutsim.cli.model_cmds",
+    "cutsim.cli.file_cmds",
     "cutsim.cli.run_cmd",
     "cutsim.cli.xmile_cmd",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cutsim import exchange
 from cutsim.errors import InputError
+from cutsim.redact import redact
 from cutsim.schema import CutsimFile
 from cutsim.sources import read_any
 from cutsim.workspace import Workspace, is_workspace
@@ -34,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Export the model and scenarios to a .cutsim file.")
     export.add_argument("workspace", help="workspace file")
     export.add_argument("-o", "--out", required=True, metavar="FILE", help=".cutsim file to write")
+    export.add_argument("--redact", action="store_true",
+                        help="leave out confidential services and links (to send outside); "
+                             "each agency's confidential spend is kept as one total")
+    export.add_argument("--drop-totals", action="store_true",
+                        help="with --redact: leave out the confidential spend totals as well")
     export.set_defaults(func=cmd_export)
 
 
@@ -117,6 +123,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InputError(f"{args.workspace}: not a workspace (export reads an SQLite workspace)")
     with Workspace.open(args.workspace) as workspace:
         cutsim_file = workspace.load()
+    if args.drop_totals and not args.redact:
+        raise InputError("--drop-totals only applies with --redact")
+    if args.redact:
+        cutsim_file = redact(cutsim_file, keep_totals=not args.drop_totals)
     exchange.write_file(args.out, cutsim_file)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

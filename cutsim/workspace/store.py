@@ -21,7 +21,7 @@ from sqlmodel import Session, create_engine, delete, select
 from cutsim.errors import InputError
 from cutsim.schema import CutsimFile
 from cutsim.validation import validate_file
-from cutsim.workspace import convert
+from cutsim.workspace import convert, importer
 from cutsim.workspace.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, V1_DDL, run_script
 from cutsim.workspace.tables import EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
 
@@ -256,6 +256,12 @@ class Workspace:
                 select(LeverRow).where(LeverRow.model_pk == key).order_by(LeverRow.position)
             ).all()
             return convert.to_file(model_row, items, scenarios, levers)
+
+    def import_file(self, cutsim_file: CutsimFile, resolve: dict[tuple[str, str], str] | None = None,
+                    model_pk: int | None = None, source: str = "file") -> importer.ImportReport:
+        """Merge a validated file into a model, clashes resolved by ``resolve``
+        {(kind, id): "keep" | "replace" | "rename"}; see :mod:`cutsim.workspace.importer`."""
+        return importer.import_file(self, cutsim_file, resolve, model_pk, source)
 
     # --- history -------------------------------------------------------------
 

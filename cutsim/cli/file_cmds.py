@@ -1,0 +1,142 @@
+"""Commands for exchanged files: diff, merge, import."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cutsim import exchange
+from cutsim.diff import changes_json, diff_files, format_changes
+from cutsim.errors import InputError, NoCleanAnswer
+from cutsim.merge import merge_files
+from cutsim.sources import read_any
+from cutsim.workspace import Workspace, is_workspace
+from cutsim.workspace.importer import KINDS, ClashError, find_clashes, items_of, plan_import
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    diff = subparsers.add_parser(
+        "diff", help="what changed between two .cutsim files",
+        description="List what changed in model and scenarios, by id and field. "
+                    "Exits 0 whether or not the files differ.")
+    diff.add_argument("a", metavar="A", help="the earlier .cutsim file (or workspace)")
+    diff.add_argument("b", metavar="B", help="the later .cutsim file (or workspace)")
+    diff.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    diff.set_defaults(func=cmd_diff)
+
+    merge = subparsers.add_parser(
+        "merge", help="three-way merge of .cutsim files",
+        description="Merge the changes made in OURS and in THEIRS since BASE, by id and field. "
+                    "With conflicts nothing is written; they are listed and the exit code is 3.")
+    merge.add_argument("base", metavar="BASE", help="the file both sides started from")
+    merge.add_argument("ours", metavar="OURS", help="our changed file")
+    merge.add_argument("theirs", metavar="THEIRS", help="their changed file")
+    merge.add_argument("-o", "--out", required=True, metavar="OUT", help=".cutsim file to write")
+    merge.add_argument("--json", action="store_true", help="report conflicts as JSON on stdout")
+    merge.set_defaults(func=cmd_merge)
+
+    imp = subparsers.add_parser(
+        "import", help="bring a received .cutsim file into a workspace",
+        description="Validate FILE in full, then add its items to the workspace model in one "
+                    "transaction. An item whose id is already in the workspace with different "
+                    "content is a clash: the import stops and lists them until each has a choice. "
+                    "ID may be written KIND:ID (e.g. service:youth) when several kinds share an id.")
+    imp.add_argument("workspace", metavar="WORKSPACE", help="workspace file")
+    imp.add_argument("file", metavar="FILE", help=".cutsim file to import")
+    imp.add_argument("--keep", action="append", default=[], metavar="ID",
+                     help="keep the workspace's version of ID (the file's is not imported)")
+    imp.add_argument("--replace", action="append", default=[], metavar="ID",
+                     help="replace the workspace's ID with the file's version")
+    imp.add_argument("--rename", action="append", default=[], metavar="ID",
+                     help="add the file's ID under a new id (ID-2, …); the workspace's stays")
+    imp.add_argument("--all", dest="all_choice", choices=("keep", "replace", "rename"),
+                     help="the same choice for every clash not named otherwise")
+    imp.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    imp.set_defaults(func=cmd_import)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    a, b = read_any(args.a), read_any(args.b)
+    changes = diff_files(a, b)
+    if args.json:
+        print(json.dumps(changes_json(changes), ensure_ascii=False, indent=2))
+    else:
+        print(format_changes(changes, Path(args.a).name, Path(args.b).name))
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    base, ours, theirs = (read_any(p) for p in (args.base, args.ours, args.theirs))
+    result = merge_files(base, ours, theirs)
+    if not result.clean:
+        if args.json:
+            print(json.dumps({"conflicts": [c.to_json() for c in result.conflicts]},
+                             ensure_ascii=False, indent=2))
+        lines = "\n  ".join(str(c) for c in result.conflicts)
+        raise NoCleanAnswer(f"{len(result.conflicts)} conflict(s); nothing was written to "
+                            f"{args.out}. Settle each in OURS or THEIRS and merge again:\n  {lines}")
+    exchange.write_file(args.out, result.merged)
+    if args.json:
+        print(json.dumps({"conflicts": [], "out": str(args.out)}))
+    print(f"merged without conflicts; wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _choices(args: argparse.Namespace, clashes: list, known: set) -> dict[tuple[str, str], str]:
+    """{(kind, id): choice} from --keep/--replace/--rename ID and --all.
+
+    ``known`` is every (kind, id) in the file: a choice may name an item that only
+    clashes once another is renamed (a link to a renamed service).
+    """
+    resolve: dict[tuple[str, str], str] = {}
+    for choice in ("keep", "replace", "rename"):
+        for name in getattr(args, choice):
+            key = _item_key(name, clashes, known)
+            if key in resolve and resolve[key] != choice:
+                raise InputError(f"{name}: given two choices ({resolve[key]} and {choice})")
+            resolve[key] = choice
+    if args.all_choice:
+        for clash in clashes:
+            resolve.setdefault(clash.key, args.all_choice)
+    return resolve
+
+
+def _item_key(name: str, clashes: list, known: set) -> tuple[str, str]:
+    kind, _, ident = name.rpartition(":")
+    if kind and kind not in KINDS:
+        raise InputError(f"{name}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    for pool in ([c.key for c in clashes], sorted(known)):  # a clash first, then any item
+        matches = [(k, i) for k, i in pool if i == ident and (not kind or k == kind)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InputError(f"{name}: several kinds share this id; write one of "
+                             + ", ".join(f"{k}:{i}" for k, i in matches))
+    listed = ", ".join(f"{k}:{i}" for k, i in (c.key for c in clashes)) or "none"
+    raise InputError(f"{name}: the file has no item with this id (clashes now: {listed})")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    # The file is read and validated in full before the workspace is even opened.
+    incoming = exchange.read_file(args.file)
+    if not is_workspace(args.workspace):
+        raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
+    with Workspace.open(args.workspace) as workspace:
+        has_model = bool(workspace.model_keys())
+        clashes = find_clashes(workspace.load(), incoming) if has_model else []
+        resolve = _choices(args, clashes, set(items_of(incoming)))
+        try:
+            if args.dry_run:
+                what = plan_import(workspace.load(), incoming, resolve)[1].summary() if has_model \
+                    else "as the workspace's first model"
+                print(f"would import {Path(args.file).name}: {what} (dry run: nothing changed)")
+                return 0
+            report = workspace.import_file(incoming, resolve, source=Path(args.file).name)
+        except ClashError as exc:
+            hint = ("\nRun again with --keep ID, --replace ID or --rename ID for each "
+                    "(or --all keep|replace|rename).")
+            raise NoCleanAnswer(f"{args.file}: {exc}{hint}") from None
+    print(f"imported {Path(args.file).name} into {args.workspace}: {report.summary()}")
+    return 0
