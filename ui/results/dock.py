@@ -1,0 +1,274 @@
+"""The results dock: live charts and tables of the current scenario, and Monte Carlo.
+
+Only the visible tab is redrawn when a result arrives (the others are redrawn when shown),
+so a slider move costs one engine run and one chart update. ``redrawn`` fires once the
+visible tab shows the newest result (the UI benchmark times slider → ``redrawn``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.results.charts import AgencyMoneyChart, CompareChart, OutcomeChart, WaterfallChart
+from ui.results.fmt import money
+from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
+from ui.results.tables import AppraisalTableModel, CompareTableModel, CostShiftTableModel
+
+ILLUSTRATIVE_NOTE = "Figures marked illustrative stand in for local data."
+
+
+def _table_view(model: Any, parent: QWidget, name: str) -> QTableView:
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(model)
+    view.setAlternatingRowColors(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(True)
+    return view
+
+
+class _TablePage(QWidget):
+    """A caption above a table view (the caption carries units and signs)."""
+
+    def __init__(self, caption: str, model: Any, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.caption = QLabel(caption, self)
+        self.caption.setWordWrap(True)
+        self.view = _table_view(model, self, name)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.view, 1)
+        self.tables = [model]
+        self.plots: list[Any] = []
+
+
+class _ComparePage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.chart = CompareChart(self)
+        self.model = CompareTableModel(self)
+        self.view = _table_view(self.model, self, "compare-table")
+        layout.addWidget(self.chart, 3)
+        layout.addWidget(QLabel("NPV per agency (£, discounted, + = saving)", self))
+        layout.addWidget(self.view, 2)
+        self.plots = self.chart.plots
+        self.tables = [self.model]
+
+
+class ResultsDock(QWidget):
+    """Tabs: outcomes, agency money, waterfall, cost shift, appraisal, comparison."""
+
+    redrawn = Signal()
+
+    def __init__(self, document: Any, run_controller: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultsPanel")
+        self.document = document
+        self.run = run_controller
+        self._drawn: set[int] = set()  # tabs showing the newest result
+
+        self.status = QLabel(self)
+        self.status.setObjectName("results-status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.outcomes = OutcomeChart()
+        self.money = AgencyMoneyChart()
+        self.waterfall = WaterfallChart()
+        self.cost_shift_model = CostShiftTableModel(self)
+        self.cost_shift = _TablePage(
+            "Who pays for whose cuts: knock-on cost (£, over the horizon, undiscounted) borne by "
+            "the column agency because of the row agency's levers. Darker orange = more cost "
+            "pushed across.", self.cost_shift_model, "cost-shift-table")
+        self.appraisal_model = AppraisalTableModel(self)
+        self.appraisal = _TablePage(
+            "Green Book appraisal of net saving (£, discounted; + = saving). Optimism bias lowers "
+            "benefits and raises costs by the weakest evidence on the causal path. Payback: the "
+            "first financial year by which discounted net saving turns positive.",
+            self.appraisal_model, "appraisal-table")
+        self.compare = _ComparePage()
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("results-tabs")
+        for page, title in ((self.outcomes, "Outcomes"), (self.money, "Agency money"),
+                            (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
+                            (self.appraisal, "Appraisal"), (self.compare, "Compare")):
+            self.tabs.addTab(page, title)
+        self.tabs.currentChanged.connect(lambda _i: self.redraw())
+        for chart in (self.outcomes, self.money, self.waterfall):
+            chart.selectionChanged.connect(self._selection_changed)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(self._bottom_bar())
+
+        run_controller.resultReady.connect(self._new_result)
+        run_controller.comparisonReady.connect(lambda _r: self._drawn.clear())
+        run_controller.runFailed.connect(self._show_error)
+        run_controller.monteCarloProgress.connect(self.progress.setValue)
+        run_controller.monteCarloFinished.connect(self._monte_carlo_done)
+        run_controller.monteCarloFailed.connect(self._monte_carlo_failed)
+        run_controller.monteCarloCancelled.connect(
+            lambda: self._set_mc_status("Monte Carlo cancelled."))
+        run_controller.monteCarloRunningChanged.connect(self._mc_running)
+        if run_controller.result is not None:
+            self._new_result(run_controller.result)
+        elif run_controller.error:
+            self._show_error(run_controller.error)
+
+    # ------------------------------------------------------------ controls
+    def _bottom_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.draws = QSpinBox(self)
+        self.draws.setObjectName("mc-draws")
+        self.draws.setRange(10, 100000)
+        self.draws.setSingleStep(100)
+        self.draws.setValue(1000)
+        self.draws.setSuffix(" draws")
+        self.mc_button = QPushButton("Run Monte Carlo", self)
+        self.mc_button.setObjectName("mc-run")
+        self.mc_button.setToolTip("Draw every effect and demand size from its evidence range "
+                                  "and show P10–P90 bands")
+        self.mc_button.clicked.connect(lambda: self.run.run_monte_carlo(self.draws.value(), 1))
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("mc-cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.run.cancel_monte_carlo)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("mc-progress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.mc_status = QLabel("", self)
+        for text, slot, name in (("Export chart…", self.export_chart_dialog, "export-chart"),
+                                 ("Export table…", self.export_table_dialog, "export-table")):
+            button = QToolButton(self)
+            button.setText(text)
+            button.setObjectName(name)
+            button.clicked.connect(lambda _c=False, run=slot: run())
+            bar.addWidget(button)
+        bar.addStretch(1)
+        for widget in (self.mc_status, self.draws, self.mc_button, self.progress,
+                       self.cancel_button):
+            bar.addWidget(widget)
+        return bar
+
+    # ------------------------------------------------------------ results
+    def _new_result(self, _result: Any) -> None:
+        self._drawn.clear()
+        illustrative = self._illustrative_note()
+        self.status.setStyleSheet("")
+        result = self.run.result
+        self.status.setText(f"Scenario: <b>{result.scenario.name}</b>. Money in £ at "
+                            f"{result.compiled.model.place.effective_price_year}-"
+                            f"{(result.compiled.model.place.effective_price_year + 1) % 100:02d} "
+                            f"prices; + = saving for the budget. {illustrative}")
+        self.redraw()
+
+    def _illustrative_note(self) -> str:
+        model = self.document.file.model
+        flagged = any(getattr(x, "illustrative", False)
+                      for x in (*model.services, *model.outcomes, *model.effects, *model.demands))
+        return ILLUSTRATIVE_NOTE if flagged else ""
+
+    def _show_error(self, message: str) -> None:
+        self.status.setStyleSheet("color: #B00020;")
+        self.status.setText(message)
+        self.redrawn.emit()
+
+    def _selection_changed(self) -> None:
+        self._drawn.discard(self.tabs.currentIndex())
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show the newest result on the visible tab (others wait until shown)."""
+        result = self.run.result
+        index = self.tabs.currentIndex()
+        if result is None or index in self._drawn:
+            return
+        page = self.tabs.widget(index)
+        comparison, mc = self.run.comparison, self.run.mc_result
+        if page is self.outcomes:
+            self.outcomes.update_result(result, comparison, mc)
+        elif page is self.money:
+            self.money.update_result(result)
+        elif page is self.waterfall:
+            self.waterfall.update_result(result)
+        elif page is self.cost_shift:
+            self.cost_shift_model.set_result(result)
+        elif page is self.appraisal:
+            self.appraisal_model.set_result(result)
+        elif page is self.compare:
+            self.compare.chart.update_result(result, comparison)
+            self.compare.model.set_results(result, comparison)
+        self._drawn.add(index)
+        self.redrawn.emit()
+
+    # ------------------------------------------------------------ Monte Carlo
+    def _mc_running(self, running: bool) -> None:
+        self.mc_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.progress.setValue(0)
+            self._set_mc_status("Monte Carlo running…")
+
+    def _monte_carlo_done(self, result: Any) -> None:
+        unc = result.uncertainty or {}
+        npv = unc.get("place", {}).get("npv", {})
+        self._set_mc_status(f"{unc.get('draws')} draws: place NPV P10 {money(npv.get('p10'))}, "
+                            f"P50 {money(npv.get('p50'))}, P90 {money(npv.get('p90'))}")
+        self._drawn.clear()
+        self.redraw()
+
+    def _monte_carlo_failed(self, message: str) -> None:
+        self._set_mc_status(f"Monte Carlo failed: {message}")
+
+    def _set_mc_status(self, text: str) -> None:
+        self.mc_status.setText(text)
+
+    # ------------------------------------------------------------ export
+    def current_plots(self) -> list[Any]:
+        return list(getattr(self.tabs.currentWidget(), "plots", []))
+
+    def current_tables(self) -> list[Any]:
+        return list(getattr(self.tabs.currentWidget(), "tables", []))
+
+    def export_chart_dialog(self) -> None:
+        plots = self.current_plots()
+        if not plots:
+            self._set_mc_status("This tab has no chart; use Export table.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", "chart.png", CHART_FILTER)
+        if path:
+            export_chart(plots[0], path)
+
+    def export_table_dialog(self) -> None:
+        tables = self.current_tables()
+        if not tables:
+            self._set_mc_status("This tab has no table; use Export chart.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export table", "table.csv", TABLE_FILTER)
+        if path:
+            export_table(tables[0], path)

@@ -1,0 +1,411 @@
+"""Runs the engine for the open document: live deterministic runs and Monte Carlo.
+
+The engine separates structure from parameters, so the model is compiled only when the
+model itself changes; a lever move re-runs the current scenario on the compiled model in
+a few milliseconds, on the GUI thread. Runs are coalesced: changes arriving in one burst
+(a slider drag) give one run, and runs start at most every ``min_interval_ms``.
+
+Monte Carlo runs in a worker thread in chunks of draws. All draws are sampled up front
+from one seeded generator, exactly as the core does, so the chunked result equals the
+core's ``project.run(scenario, draws, seed)``; percentiles are taken over all draws once
+every chunk is in. The cancel flag is checked between chunks.
+
+Every number shown comes from the engine's :class:`~cutsim.result.Result`; this module
+only decides *when* to run and carries results and clear error messages to the views.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import replace
+from typing import Any, Protocol
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from cutsim.api import Project
+from cutsim.engine.compiled import CompiledModel, Params
+from cutsim.engine.inputs import LeverInputs
+from cutsim.engine.money import by_agency, service_money
+from cutsim.engine.simulate import simulate
+from cutsim.errors import CutsimError
+from cutsim.levers import build_inputs
+from cutsim.montecarlo import PERCENTILES, draw_params
+from cutsim.result import Result
+from cutsim.schema import CutsimFile, Scenario
+
+log = logging.getLogger(__name__)
+
+BASELINE_SCENARIO_ID = "__baseline__"  # never a valid slug, so never clashes with a file's id
+
+
+class Document(Protocol):
+    """What the run controller needs from the document controller."""
+
+    file: CutsimFile
+    current_scenario_id: str | None
+
+    def problems(self) -> list[Any]: ...
+
+
+def user_message(error: BaseException) -> str:
+    """One clear line for the user: core errors carry their own; anything else is named."""
+    if isinstance(error, CutsimError):
+        return str(error)
+    return f"The engine could not run this scenario ({type(error).__name__}: {error})"
+
+
+# ---------------------------------------------------------------- Monte Carlo (Qt-free)
+
+
+def monte_carlo_chunk(cm: CompiledModel, inputs: LeverInputs, params: Params) -> dict[str, np.ndarray]:
+    """Raw per-draw series for one chunk of draws (the inputs of the percentile bands).
+
+    Returns ``levels (D, O, N+1)``, ``agency_net (D, A, N+1)`` £/yr and
+    ``npv (D,)`` £ (the place's discounted annual net saving).
+    """
+    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
+    money = service_money(cm, inputs, traj)
+    rate = cm.model.place.discount_rate
+    factors = (1.0 + rate) ** -np.arange(cm.horizon_years)
+    return {
+        "levels": cm.outcome_baseline[None, :, None] + traj.dY,
+        "agency_net": by_agency(cm, money.rates["net_saving"]),
+        "npv": money.annual["net_saving"].sum(axis=-2) @ factors,
+    }
+
+
+def _bands(x: np.ndarray) -> dict[str, Any]:
+    p = np.percentile(x, PERCENTILES, axis=0)
+    if p.ndim == 1:
+        return {f"p{q}": float(v) for q, v in zip(PERCENTILES, p)}
+    return {f"p{q}": [float(v) for v in row] for q, row in zip(PERCENTILES, p)}
+
+
+def combine_chunks(cm: CompiledModel, chunks: list[dict[str, np.ndarray]], seed: int | None) -> dict:
+    """The result's ``uncertainty`` block (DESIGN §7) from every chunk's raw draws."""
+    levels = np.concatenate([c["levels"] for c in chunks])
+    agency_net = np.concatenate([c["agency_net"] for c in chunks])
+    npv = np.concatenate([c["npv"] for c in chunks])
+    return {
+        "draws": int(len(npv)),
+        "seed": seed,
+        "outcomes": {o: _bands(levels[:, i]) for i, o in enumerate(cm.outcome_ids)},
+        "agencies": {a: {"net_saving": _bands(agency_net[:, i])}
+                     for i, a in enumerate(cm.agency_ids)},
+        "place": {"net_saving": _bands(agency_net.sum(axis=1)), "npv": _bands(npv)},
+    }
+
+
+class MonteCarloWorker(QObject):
+    """Runs Monte Carlo draws in chunks on its own thread; emits progress and the block."""
+
+    progress = Signal(int)  # percent of draws done, 0-100
+    finished = Signal(object)  # the uncertainty dict
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, cm: CompiledModel, scenario: Scenario, draws: int, seed: int | None,
+                 chunk: int) -> None:
+        super().__init__()
+        self._cm, self._scenario = cm, scenario
+        self._draws, self._seed, self._chunk = draws, seed, max(1, chunk)
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the worker to stop; it stops at the next chunk boundary (thread-safe)."""
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            block = self._run_chunks()
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            log.exception("Monte Carlo failed")
+            self.failed.emit(user_message(error))
+            return
+        if block is None:
+            self.cancelled.emit()
+        else:
+            self.finished.emit(block)
+
+    def _run_chunks(self) -> dict | None:
+        cm = self._cm
+        inputs = build_inputs(cm, self._scenario)
+        params = draw_params(cm, self._draws, self._seed)
+        chunks = []
+        self.progress.emit(0)
+        for start in range(0, self._draws, self._chunk):
+            if self._cancel.is_set():
+                return None
+            stop = min(start + self._chunk, self._draws)
+            chunks.append(monte_carlo_chunk(cm, inputs, Params(params.k[start:stop],
+                                                                 params.d[start:stop])))
+            self.progress.emit(round(100 * stop / self._draws))
+        if self._cancel.is_set():
+            return None
+        return combine_chunks(cm, chunks, self._seed)
+
+
+# ---------------------------------------------------------------- the controller
+
+
+class RunController(QObject):
+    """Keeps the compiled model and the latest results of the current document.
+
+    Signals (all on the GUI thread):
+
+    - ``resultReady(Result)`` the current scenario's deterministic result; ``baseline``
+      and ``comparison`` are up to date when it fires.
+    - ``baselineReady(Result)`` the no-lever baseline, after each compile.
+    - ``comparisonReady(object)`` the comparison scenario's result, or None.
+    - ``runFailed(str)`` a clear message (invalid model, refused lever, unstable loop).
+    - ``monteCarloStarted(int)``, ``monteCarloProgress(int)`` (percent),
+      ``monteCarloFinished(Result)`` (the deterministic result with ``uncertainty``),
+      ``monteCarloFailed(str)``, ``monteCarloCancelled()``.
+    """
+
+    resultReady = Signal(object)
+    baselineReady = Signal(object)
+    comparisonReady = Signal(object)
+    runFailed = Signal(str)
+    monteCarloStarted = Signal(int)
+    monteCarloProgress = Signal(int)
+    monteCarloFinished = Signal(object)
+    monteCarloFailed = Signal(str)
+    monteCarloCancelled = Signal()
+    monteCarloRunningChanged = Signal(bool)
+
+    def __init__(self, document: Any, parent: QObject | None = None, *,
+                 min_interval_ms: int = 30, mc_chunk: int = 50) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.min_interval_ms = min_interval_ms
+        self.mc_chunk = mc_chunk
+        self.project: Project | None = None
+        self.result: Result | None = None
+        self.baseline: Result | None = None
+        self.comparison: Result | None = None
+        self.mc_result: Result | None = None
+        self.error: str | None = None
+        self.comparison_scenario_id: str | None = None
+        self._last_run = 0.0
+        self._jobs: dict[QThread, MonteCarloWorker] = {}
+        self._worker: MonteCarloWorker | None = None  # the current job; None when idle
+        self._mc_base: Result | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.run_now)
+        self._connect(document)
+        self._recompile()
+        self.schedule()
+
+    # ------------------------------------------------------------ wiring
+    def _connect(self, document: Any) -> None:
+        for name, slot in (("fileReplaced", self._on_model_changed),
+                           ("modelChanged", self._on_model_changed),
+                           ("scenariosChanged", self._on_scenarios_changed),
+                           ("currentScenarioChanged", self._on_scenarios_changed)):
+            signal = getattr(document, name, None)
+            if signal is not None:
+                signal.connect(slot)
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        self._recompile()
+        self.schedule()
+
+    @Slot()
+    def _on_scenarios_changed(self, *_: object) -> None:
+        self.schedule()
+
+    def set_comparison(self, scenario_id: str | None) -> None:
+        """Choose the scenario shown beside the current one (None for none)."""
+        if scenario_id != self.comparison_scenario_id:
+            self.comparison_scenario_id = scenario_id
+            self.schedule()
+
+    # ------------------------------------------------------------ deterministic runs
+    def schedule(self) -> None:
+        """Ask for a re-run: coalesced, and at most one run every ``min_interval_ms``."""
+        self.cancel_monte_carlo()
+        if self._timer.isActive():
+            return
+        since = (time.perf_counter() - self._last_run) * 1000.0
+        self._timer.start(max(0, int(self.min_interval_ms - since)))
+
+    def _recompile(self) -> None:
+        """Build the project from the in-memory file; compiling happens on first use."""
+        self.project = Project(self.document.file)
+        self.baseline = None
+
+    def _model_problems(self) -> list[str]:
+        """Problems that stop every run: the model's, and the current scenario's own."""
+        current = self.current_scenario()
+        ids = [s.id for s in self.document.file.scenarios]
+        own = None if current is None else f"scenarios[{ids.index(current.id)}]"
+        out = []
+        for problem in self.document.problems():
+            text = str(problem)
+            location = getattr(problem, "location", text)
+            # Another scenario's problem must not stop the one on screen.
+            if location.startswith("scenarios[") and not (own and location.startswith(own)):
+                continue
+            out.append(text)
+        return out
+
+    def current_scenario(self) -> Scenario | None:
+        sid = getattr(self.document, "current_scenario_id", None)
+        for scenario in self.document.file.scenarios:
+            if scenario.id == sid:
+                return scenario
+        return None
+
+    def _scenario(self, scenario_id: str | None) -> Scenario | None:
+        for scenario in self.document.file.scenarios:
+            if scenario.id == scenario_id:
+                return scenario
+        return None
+
+    @Slot()
+    def run_now(self) -> None:
+        """Run the current (and comparison) scenario now; emit the result or a message."""
+        self._timer.stop()
+        self._last_run = time.perf_counter()
+        problems = self._model_problems()
+        if problems:
+            self._fail("The model has problems to fix before it can run:\n" + "\n".join(problems))
+            return
+        scenario = self.current_scenario()
+        if scenario is None:
+            self._fail("No scenario selected: add or choose a scenario to see results.")
+            return
+        try:
+            if self.baseline is None:
+                self.baseline = self.project.run(Scenario(id=BASELINE_SCENARIO_ID,
+                                                          name="Baseline (no change)"))
+                self.baselineReady.emit(self.baseline)
+            result = self.project.run(scenario)
+        except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
+            self._fail(user_message(error))
+            return
+        self.comparison = self._run_comparison(scenario)
+        self.comparisonReady.emit(self.comparison)
+        self.error = None
+        self.result = result
+        self.mc_result = None
+        self.resultReady.emit(result)
+
+    def _run_comparison(self, current: Scenario) -> Result | None:
+        other = self._scenario(self.comparison_scenario_id)
+        if other is None or other.id == current.id:
+            return None
+        try:
+            return self.project.run(other)
+        except Exception as error:  # noqa: BLE001 - a broken comparison must not hide the current
+            log.info("comparison scenario %s did not run: %s", other.id, error)
+            return None
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self.result = None
+        self.mc_result = None
+        self.runFailed.emit(message)
+
+    # ------------------------------------------------------------ Monte Carlo
+    @property
+    def monte_carlo_running(self) -> bool:
+        return self._worker is not None
+
+    def run_monte_carlo(self, draws: int = 1000, seed: int | None = 1) -> bool:
+        """Start Monte Carlo for the current scenario in a worker thread.
+
+        Returns False (and says why through ``monteCarloFailed``) when there is no
+        valid result to add bands to. A running Monte Carlo is cancelled first.
+        """
+        self.cancel_monte_carlo()
+        if self._timer.isActive():
+            self.run_now()
+        scenario = self.current_scenario()
+        if self.result is None or scenario is None or self.project is None:
+            self.monteCarloFailed.emit(self.error or "Nothing to run: choose a valid scenario.")
+            return False
+        thread = QThread(self)
+        worker = MonteCarloWorker(self.project.compiled, scenario, int(draws), seed,
+                                  self.mc_chunk)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._on_mc_progress)
+        worker.finished.connect(self._on_mc_finished)
+        worker.failed.connect(self._on_mc_failed)
+        for signal in (worker.finished, worker.failed, worker.cancelled):
+            signal.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        self._jobs[thread] = worker
+        self._worker, self._mc_base = worker, self.result
+        thread.start()
+        self.monteCarloStarted.emit(int(draws))
+        self.monteCarloRunningChanged.emit(True)
+        return True
+
+    def cancel_monte_carlo(self) -> None:
+        """Stop the running Monte Carlo; no result is emitted for it afterwards.
+
+        The worker stops at its next chunk boundary; ``monteCarloCancelled`` fires when
+        its thread has finished.
+        """
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+            self.monteCarloRunningChanged.emit(False)
+
+    def wait_for_monte_carlo(self, timeout_ms: int = 30000) -> bool:
+        """Block until every worker thread has finished (for shutdown and scripts)."""
+        return all(thread.wait(timeout_ms) for thread in list(self._jobs))
+
+    def _is_current(self, worker: QObject | None) -> bool:
+        return worker is not None and worker is self._worker and not self._worker.is_cancelled
+
+    @Slot(int)
+    def _on_mc_progress(self, percent: int) -> None:
+        if self._is_current(self.sender()):
+            self.monteCarloProgress.emit(percent)
+
+    @Slot(object)
+    def _on_mc_finished(self, block: dict) -> None:
+        if not self._is_current(self.sender()):
+            return
+        self._worker = None
+        self.mc_result = replace(self._mc_base, uncertainty=block)
+        self.monteCarloRunningChanged.emit(False)
+        self.monteCarloFinished.emit(self.mc_result)
+
+    @Slot(str)
+    def _on_mc_failed(self, message: str) -> None:
+        if self._is_current(self.sender()):
+            self._worker = None
+            self.monteCarloRunningChanged.emit(False)
+            self.monteCarloFailed.emit(message)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        worker = self._jobs.pop(thread, None)
+        if worker is None:
+            return
+        thread.deleteLater()
+        # The worker's thread has no event loop any more; dropping the last reference
+        # (Python owns it) deletes it.
+        if worker.is_cancelled:
+            self.monteCarloCancelled.emit()
+
+    def shutdown(self) -> None:
+        """Cancel and join every worker (call before the window closes)."""
+        self.cancel_monte_carlo()
+        self.wait_for_monte_carlo()

@@ -1,0 +1,354 @@
+"""One slider per discretionary service, grouped by agency, and the other levers read-only.
+
+A slider runs from −50 % to +50 % of the service's baseline spend: negative is a ``cut``
+lever, positive an ``invest`` lever (both with ``percent``), 0 removes the slider's lever.
+Each move applies ``SetLever``; the document merges the moves of one drag into one undo
+step. Beside each slider: the service's baseline spend and the change in its spend at
+full effect, read from the engine's result (so it is the engine's number, not the panel's).
+
+A service whose spend levers cannot be shown by one slider (an amount in £, several
+levers, a lever on a demand-led service) keeps its levers as they are: its slider is
+disabled and the levers are listed read-only below with the pool and procurement levers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cutsim.commands import RemoveLever, SetLever
+from cutsim.schema import CutLever, InvestLever, PoolLever, ProcureLever, Scenario, Service
+from ui.palette import agency_colours
+from ui.results.fmt import MINUS, money, year_label
+
+SLIDER_MIN, SLIDER_MAX = -50, 50
+
+
+@dataclass
+class RowState:
+    """What one service's slider shows: its lever (or None) and whether it can edit it."""
+
+    lever: CutLever | InvestLever | None
+    editable: bool
+    note: str = ""
+
+
+def slider_value(lever: CutLever | InvestLever | None) -> int:
+    """The slider position for a percent lever (clamped to the slider's range)."""
+    if lever is None or lever.percent is None:
+        return 0
+    signed = -lever.percent if lever.kind == "cut" else lever.percent
+    return int(max(SLIDER_MIN, min(SLIDER_MAX, round(signed))))
+
+
+def lever_for(value: int, service_id: str, lever_id: str,
+              template: CutLever | InvestLever | None, start_year: float,
+              phase_years: float) -> CutLever | InvestLever | None:
+    """The lever a slider at ``value`` stands for (None at 0), keeping the template's timing."""
+    if value == 0:
+        return None
+    kind = CutLever if value < 0 else InvestLever
+    fields: dict[str, Any] = {"start_year": start_year, "phase_years": phase_years}
+    if template is not None:
+        fields = {name: getattr(template, name) for name in
+                  ("start_year", "phase_years", "note", "notice_months", "one_off_cost")}
+    return kind(id=lever_id, kind="cut" if value < 0 else "invest", service=service_id,
+                percent=float(abs(value)), **fields)
+
+
+def row_states(scenario: Scenario | None, services: list[Service]) -> dict[str, RowState]:
+    """For each discretionary service, the lever its slider edits, if one slider can."""
+    spend: dict[str, list[Any]] = {}
+    for lever in (scenario.levers if scenario else []):
+        if isinstance(lever, (CutLever, InvestLever)):
+            spend.setdefault(lever.service, []).append(lever)
+    states = {}
+    for service in services:
+        levers = spend.get(service.id, [])
+        if not levers:
+            states[service.id] = RowState(None, True)
+        elif len(levers) == 1 and levers[0].percent is not None:
+            states[service.id] = RowState(levers[0], True)
+        else:
+            states[service.id] = RowState(None, False,
+                                          f"set by {len(levers)} lever(s) listed below")
+    return states
+
+
+def other_levers(scenario: Scenario | None, slider_levers: set[str]) -> list[str]:
+    """One line per lever the sliders do not show (pool, procure, £ amounts, several)."""
+    lines = []
+    for lever in (scenario.levers if scenario else []):
+        if lever.id in slider_levers:
+            continue
+        lines.append(describe(lever))
+    return lines
+
+
+def describe(lever: Any) -> str:
+    """A lever in words, e.g. ``cut youth 20 % from 2026 year 0 over 2 yrs``."""
+    timing = f"from year {lever.start_year:g}" + (
+        f", phased over {lever.phase_years:g} yrs" if lever.phase_years else "")
+    if isinstance(lever, (CutLever, InvestLever)):
+        size = f"{lever.percent:g} %" if lever.percent is not None else f"{money(lever.amount)}/yr"
+        return f"{lever.id}: {lever.kind} {lever.service} by {size}, {timing}"
+    if isinstance(lever, PoolLever):
+        return (f"{lever.id}: pool {', '.join(lever.services)} "
+                f"({lever.efficiency_percent:g} % efficiency), {timing}")
+    if isinstance(lever, ProcureLever):
+        return (f"{lever.id}: procure {lever.service} locally "
+                f"{lever.local_share_from:.0%} → {lever.local_share_to:.0%}, {timing}")
+    return f"{lever.id}: {lever.kind}"
+
+
+class ServiceRow:
+    """The widgets of one service: name, slider, value, baseline spend and £ change."""
+
+    def __init__(self, service: Service, grid: QGridLayout, row: int, parent: QWidget) -> None:
+        self.service = service
+        self.name = QLabel(service.name, parent)
+        self.name.setToolTip(f"{service.name} ({service.id}): {money(service.baseline_spend)}/yr, "
+                             f"{service.activity_unit}")
+        self.name.setWordWrap(True)
+        self.slider = QSlider(Qt.Orientation.Horizontal, parent)
+        self.slider.setRange(SLIDER_MIN, SLIDER_MAX)
+        self.slider.setSingleStep(1)
+        self.slider.setPageStep(5)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setTickInterval(10)
+        self.slider.setObjectName(f"slider-{service.id}")
+        self.slider.setAccessibleName(f"Change to {service.name}, percent of spend")
+        self.value = QLabel("0 %", parent)
+        self.value.setMinimumWidth(48)
+        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.spend = QLabel(f"{money(service.baseline_spend)}/yr", parent)
+        self.spend.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.change = QLabel("", parent)
+        self.change.setMinimumWidth(84)
+        self.change.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for col, widget in enumerate((self.name, self.slider, self.value, self.spend, self.change)):
+            grid.addWidget(widget, row, col)
+        self.state = RowState(None, True)
+
+    def show_state(self, state: RowState) -> None:
+        """Show ``state`` without emitting a slider move."""
+        self.state = state
+        self.slider.blockSignals(True)
+        self.slider.setValue(slider_value(state.lever))
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(state.editable)
+        self.slider.setToolTip(state.note or "drag left to cut, right to invest (% of spend)")
+        self.show_value()
+
+    def show_value(self) -> None:
+        lever = self.state.lever
+        if not self.state.editable:
+            self.value.setText("…")
+        elif lever is None:
+            self.value.setText("0 %")
+        else:
+            signed = -lever.percent if lever.kind == "cut" else lever.percent
+            self.value.setText(f"{MINUS if signed < 0 else '+'}{abs(signed):g} %")
+
+    def show_change(self, change: float | None) -> None:
+        """The change in spend at full effect (£/yr, from the result); blank when none."""
+        if change is None or abs(change) < 0.5:
+            self.change.setText("")
+            self.change.setToolTip("")
+            return
+        self.change.setText(f"{money(change, signed=True)}/yr")
+        self.change.setToolTip("change in this service's spend at full effect, £ per year "
+                               "(− = less spent)")
+
+
+class LeverPanel(QWidget):
+    """Sliders for the current scenario's discretionary services, and its other levers.
+
+    ``serviceSelected(str)`` fires when a slider is touched, so the timing box edits it.
+    """
+
+    serviceSelected = Signal(str)
+
+    def __init__(self, document: Any, run_controller: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.rows: dict[str, ServiceRow] = {}
+        self.selected_service: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        layout.addWidget(self._scroll, 1)
+        layout.addWidget(self._build_timing())
+        self.others = QListWidget(self)
+        self.others.setObjectName("other-levers")
+        self.others.setToolTip("Levers the sliders do not show (pooled budgets, procurement, "
+                               "£ amounts): read-only here")
+        self.others.setMaximumHeight(90)
+        self._others_label = QLabel("Other levers (read-only)", self)
+        layout.addWidget(self._others_label)
+        layout.addWidget(self.others)
+        self.rebuild()
+        document.modelChanged.connect(self.rebuild)
+        document.fileReplaced.connect(self.rebuild)
+        document.scenariosChanged.connect(self.refresh)
+        document.currentScenarioChanged.connect(self.refresh)
+        if run_controller is not None:
+            run_controller.resultReady.connect(self.show_result)
+
+    # ------------------------------------------------------------ building
+    def _build_timing(self) -> QGroupBox:
+        box = QGroupBox("Timing of the selected lever", self)
+        form = QFormLayout(box)
+        self.timing_label = QLabel("Touch a slider to choose a service", box)
+        self.start_year = QSpinBox(box)
+        self.start_year.setObjectName("start-year")
+        self.phase_years = QDoubleSpinBox(box)
+        self.phase_years.setObjectName("phase-years")
+        self.phase_years.setDecimals(1)
+        self.phase_years.setSingleStep(0.5)
+        self.phase_years.setSuffix(" years")
+        form.addRow(self.timing_label)
+        form.addRow("Starts in", self.start_year)
+        form.addRow("Phased in over", self.phase_years)
+        self.start_year.valueChanged.connect(self._timing_changed)
+        self.phase_years.valueChanged.connect(self._timing_changed)
+        return box
+
+    def rebuild(self) -> None:
+        """Rebuild every row (the model changed: services, names or agencies)."""
+        model = self.document.file.model
+        horizon, base = model.place.horizon_years, model.place.base_year
+        for spin in (self.start_year, self.phase_years):
+            spin.blockSignals(True)
+        self.start_year.setRange(0, max(0, horizon - 1))
+        self.start_year.setPrefix("")
+        self.start_year.setToolTip(f"financial year of the start, 0 = {year_label(base, 0)}")
+        self.start_year.setSuffix(f"  (year 0 = {year_label(base, 0)})")
+        self.phase_years.setRange(0.0, float(horizon))
+        for spin in (self.start_year, self.phase_years):
+            spin.blockSignals(False)
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        colours = agency_colours([a.id for a in model.agencies])
+        self.rows = {}
+        for agency in model.agencies:
+            services = [s for s in model.services
+                        if s.agency == agency.id and s.mode == "discretionary"]
+            if not services:
+                continue
+            box = QGroupBox(agency.name, content)
+            box.setObjectName(f"agency-{agency.id}")
+            box.setStyleSheet(f"QGroupBox {{ border-left: 6px solid {colours[agency.id]}; "
+                              "margin-top: 1.2em; padding-left: 4px; }"
+                              "QGroupBox::title { subcontrol-origin: margin; left: 8px; }")
+            grid = QGridLayout(box)
+            grid.setColumnStretch(0, 3)
+            grid.setColumnStretch(1, 4)
+            for i, service in enumerate(services):
+                row = ServiceRow(service, grid, i, box)
+                row.slider.valueChanged.connect(
+                    lambda value, sid=service.id: self._slider_moved(sid, value))
+                row.slider.sliderPressed.connect(lambda sid=service.id: self.select(sid))
+                self.rows[service.id] = row
+            outer.addWidget(box)
+        outer.addStretch(1)
+        self._scroll.setWidget(content)
+        self.refresh()
+
+    # ------------------------------------------------------------ following the document
+    def scenario(self) -> Scenario | None:
+        sid = self.document.current_scenario_id
+        return next((s for s in self.document.file.scenarios if s.id == sid), None)
+
+    def refresh(self, *_: object) -> None:
+        """Show the current scenario's levers on the sliders (no commands are applied)."""
+        scenario = self.scenario()
+        states = row_states(scenario, [r.service for r in self.rows.values()])
+        for sid, row in self.rows.items():
+            row.show_state(states[sid])
+            row.slider.setEnabled(states[sid].editable and scenario is not None)
+        shown = {st.lever.id for st in states.values() if st.lever is not None}
+        lines = other_levers(scenario, shown)
+        self.others.clear()
+        self.others.addItems(lines or ["(none)"])
+        self._show_timing()
+
+    def show_result(self, result: Any) -> None:
+        """The change in each service's spend at full effect, from the engine's result."""
+        cm = result.compiled
+        for sid, row in self.rows.items():
+            i = cm.service_index.get(sid)
+            row.show_change(None if i is None else
+                            float(result.spend[i, -1] - cm.baseline_spend[i]))
+
+    # ------------------------------------------------------------ edits
+    def _lever_id(self, service_id: str, scenario: Scenario) -> str:
+        taken = {lever.id for lever in scenario.levers}
+        candidate, n = service_id, 2
+        while candidate in taken:
+            suffix = f"-{n}"
+            candidate, n = service_id[: 64 - len(suffix)] + suffix, n + 1
+        return candidate
+
+    def _slider_moved(self, service_id: str, value: int) -> None:
+        scenario = self.scenario()
+        row = self.rows[service_id]
+        if scenario is None or not row.state.editable:
+            return
+        self.select(service_id)
+        current = row.state.lever
+        lever_id = current.id if current is not None else self._lever_id(service_id, scenario)
+        lever = lever_for(value, service_id, lever_id, current,
+                          float(self.start_year.value()), self.phase_years.value())
+        if lever is None:
+            if current is not None:
+                self.document.apply(RemoveLever(scenario.id, current.id))
+            return
+        self.document.apply(SetLever(scenario.id, lever))
+
+    def select(self, service_id: str) -> None:
+        """Make ``service_id`` the row the timing box edits."""
+        if service_id != self.selected_service:
+            self.selected_service = service_id
+            self._show_timing()
+            self.serviceSelected.emit(service_id)
+
+    def _show_timing(self) -> None:
+        row = self.rows.get(self.selected_service or "")
+        if row is None:
+            return
+        lever = row.state.lever
+        self.timing_label.setText(f"{row.service.name}"
+                                  + ("" if lever else " (no lever yet: timing for a new one)"))
+        if lever is not None:
+            for spin, value in ((self.start_year, int(lever.start_year)),
+                                (self.phase_years, lever.phase_years)):
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+
+    def _timing_changed(self, *_: object) -> None:
+        row = self.rows.get(self.selected_service or "")
+        scenario = self.scenario()
+        if row is None or scenario is None or row.state.lever is None:
+            return  # the values become the timing of the next new lever
+        lever = row.state.lever.model_copy(update={
+            "start_year": float(self.start_year.value()),
+            "phase_years": float(self.phase_years.value())})
+        self.document.apply(SetLever(scenario.id, lever))
