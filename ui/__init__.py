@@ -1,0 +1,1 @@
+"""The cutsim desktop application (PySide6): thin Qt adapters over the :mod:`cutsim` core."""

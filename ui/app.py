@@ -1,0 +1,118 @@
+"""``cutsim-app [FILE]``: start the desktop app on a workspace, a ``.cutsim`` file or the example."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from cutsim import __version__
+from cutsim.errors import CutsimError
+from cutsim.schema import CutsimFile
+from cutsim.sources import read_any
+from ui import dialogs
+from ui.errors import ErrorReporter
+from ui.examples import blank_file, example_path
+from ui.main_window import MainWindow
+from ui.recovery import discard_recovery, find_recovery
+from ui.settings import APPLICATION, ORGANISATION, Settings, data_dir
+
+log = logging.getLogger("cutsim.app")
+LOG_NAME = "cutsim.log"
+
+
+def configure_logging(folder: Path) -> Path:
+    """Log to a rotating file in the app's data folder; its path."""
+    path = folder / LOG_NAME
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def make_application(argv: list[str]) -> QApplication:
+    """The QApplication, with names for QSettings and fractional high-DPI scaling."""
+    # Qt 6 scales for high DPI by default; PassThrough keeps 125 %/150 % displays sharp
+    # instead of rounding them to 100 %/200 %. It must be set before the app exists.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("cutsim")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def initial_document(path: Path | None) -> tuple[CutsimFile, Path | None, str | None]:
+    """The document to show first, where it lives, and an error to show about ``path``."""
+    error = None
+    if path is not None:
+        try:
+            return read_any(path), path, None
+        except CutsimError as exc:
+            error = str(exc)
+    example = example_path()
+    if example is not None:
+        try:
+            # The example opens as an untitled copy, so Save never overwrites the bundled file.
+            return read_any(example), None, error
+        except CutsimError as exc:
+            log.error("the bundled example cannot be read: %s", exc)
+    return blank_file(), None, error
+
+
+def offer_recovery(window: MainWindow, folder: Path) -> bool:
+    """After a crash: offer to restore the unsaved work found in the recovery folder."""
+    found = find_recovery(folder)
+    if found is None:
+        return False
+    where = found.original_path.name if found.original_path else "an untitled model"
+    if dialogs.ask_yes_no(window, "Recover unsaved work",
+                          f"cutsim did not close normally last time. Unsaved changes to {where} "
+                          "were kept.\nRestore them?"):
+        window.document.replace_file(found.file, found.original_path, dirty=True)
+        window.show_status(f"Restored unsaved changes to {where}: save to keep them")
+        return True
+    discard_recovery(folder)
+    return False
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="cutsim-app", description="cutsim desktop app")
+    parser.add_argument("file", nargs="?", type=Path, help="a .cutsim file or a workspace to open")
+    parser.add_argument("--version", action="version", version=f"cutsim {__version__}")
+    return parser.parse_known_args(argv[1:])[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app until its window closes; the exit code."""
+    argv = list(sys.argv if argv is None else argv)
+    args = parse_args(argv)
+    app = make_application(argv)
+    folder = data_dir()
+    reporter = ErrorReporter(str(configure_logging(folder)))
+    reporter.install()
+    log.info("cutsim %s starting", __version__)
+    file, path, error = initial_document(args.file)
+    recovery_folder = folder / "recovery"
+    window = MainWindow(file, path, settings=Settings(), recovery_dir=recovery_folder)
+    window.show()
+    if error:
+        dialogs.show_error(window, "Cannot open file", error)
+    offer_recovery(window, recovery_folder)
+    code = app.exec()
+    log.info("cutsim exiting (%d)", code)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The model editor: the place, its agencies, services, outcomes and links as editable tables."""

@@ -1,0 +1,223 @@
+"""New, Open, Save, Save As, recent files, import/export and the unsaved-changes prompt.
+
+Reading always goes through the core (``sources.read_any``), which validates the whole
+file; a bad file gets a dialog with the core's message and the current document stays as
+it was. A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
+``Workspace.save`` (one transaction). A workspace only stores valid models, so saving an
+invalid model there is refused with the validator's messages (nothing is half-written).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMainWindow
+
+from cutsim import exchange
+from cutsim.errors import CutsimError, InputError
+from cutsim.schema import CutsimFile
+from cutsim.sources import read_any
+from cutsim.workspace import Workspace
+from ui import dialogs
+from ui.document import DocumentController
+from ui.examples import blank_file
+from ui.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CUTSIM_FILTER = "cutsim exchange files (*.cutsim)"
+WORKSPACE_FILTER = "cutsim workspaces (*.cutsimdb *.sqlite *.db)"
+OPEN_FILTER = f"cutsim files (*.cutsim *.cutsimdb *.sqlite *.db);;{CUTSIM_FILTER};;{WORKSPACE_FILTER}"
+SAVE_FILTER = f"{CUTSIM_FILTER};;{WORKSPACE_FILTER}"
+
+
+def dropped_paths(mime: QMimeData) -> list[Path]:
+    """Local files in a drag that cutsim can open (.cutsim files and workspaces)."""
+    if not mime.hasUrls():
+        return []
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if p.suffix.lower() in {".cutsim", ".cutsimdb", ".sqlite", ".db"}]
+
+
+class FileController(QObject):
+    """File actions for one window and its document."""
+
+    recentFilesChanged = Signal()
+
+    def __init__(self, window: QMainWindow, document: DocumentController, settings: Settings) -> None:
+        super().__init__(window)
+        self.window, self.document, self.settings = window, document, settings
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _status(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 5000)
+
+    def _error(self, title: str, error: BaseException) -> None:
+        problems = getattr(error, "problems", None) or []
+        details = "\n".join(problems) if len(problems) > 1 else ""
+        dialogs.show_error(self.window, title, str(error), details)
+
+    def _start_folder(self) -> str:
+        if self.document.path is not None:
+            return str(self.document.path.parent)
+        return self.settings.last_folder()
+
+    def _remember(self, path: Path) -> None:
+        self.settings.add_recent_file(path)
+        self.settings.set_last_folder(path.parent)
+        self.recentFilesChanged.emit()
+
+    def display_name(self) -> str:
+        return self.document.path.name if self.document.path else "Untitled"
+
+    # --- the unsaved-changes prompt ------------------------------------------------
+
+    def confirm_discard(self) -> bool:
+        """True if the current document may be closed (saved, discarded, or not dirty)."""
+        if not self.document.is_dirty:
+            return True
+        choice = dialogs.ask_save_changes(self.window, self.display_name())
+        if choice is dialogs.Choice.SAVE:
+            return self.save()
+        return choice is dialogs.Choice.DISCARD
+
+    # --- new and open --------------------------------------------------------------
+
+    def new(self) -> bool:
+        """Start an empty place model (after the unsaved-changes prompt)."""
+        if not self.confirm_discard():
+            return False
+        self.document.replace_file(blank_file(), None)
+        self._status("New place model")
+        return True
+
+    def open(self) -> bool:
+        """Ask for a file and open it."""
+        if not self.confirm_discard():
+            return False
+        name, _ = QFileDialog.getOpenFileName(self.window, "Open", self._start_folder(), OPEN_FILTER)
+        return self.open_path(Path(name), confirmed=True) if name else False
+
+    def open_path(self, path: Path, *, confirmed: bool = False) -> bool:
+        """Open a ``.cutsim`` file or a workspace; on a bad file, a dialog and no change."""
+        if not confirmed and not self.confirm_discard():
+            return False
+        file = self.read(path)
+        if file is None:
+            return False
+        self.document.replace_file(file, path)
+        self._remember(path)
+        self._status(f"Opened {path.name}")
+        return True
+
+    def read(self, path: Path) -> CutsimFile | None:
+        """The validated document in ``path``, or None after telling the user why not."""
+        ignored: list[str] = []
+        try:
+            if path.suffix.lower() == ".cutsim":
+                file = exchange.read_file(path, ignored)
+            else:
+                file = read_any(path)
+        except CutsimError as exc:
+            log.info("refused %s: %s", path, exc)
+            self._error(f"Cannot open {path.name}", exc)
+            return None
+        if ignored:
+            dialogs.show_info(self.window, f"Opened {path.name}",
+                              "This file was written by a newer cutsim. These fields were ignored:\n"
+                              + "\n".join(ignored[:20]))
+        return file
+
+    # --- save ----------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Save to the current path (Save As if there is none)."""
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        name, chosen = QFileDialog.getSaveFileName(self.window, "Save As", self._suggested_name(), SAVE_FILTER)
+        if not name:
+            return False
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(".cutsimdb" if chosen == WORKSPACE_FILTER else ".cutsim")
+        return self.save_to(path)
+
+    def _suggested_name(self) -> str:
+        if self.document.path is not None:
+            return str(self.document.path)
+        slug = "".join(c if c.isalnum() else "-" for c in self.document.file.model.place.name.lower())
+        return str(Path(self._start_folder() or ".") / f"{slug.strip('-') or 'place'}.cutsim")
+
+    def save_to(self, path: Path) -> bool:
+        """Write the document to ``path`` (.cutsim file or workspace); False after a dialog."""
+        try:
+            if path.suffix.lower() == ".cutsim":
+                exchange.write_file(path, self.document.file)
+            else:
+                self._save_workspace(path, self.document.file)
+        except CutsimError as exc:
+            self._error(f"Cannot save {path.name}", exc)
+            return False
+        except OSError as exc:
+            self._error(f"Cannot save {path.name}", InputError(f"{path}: {exc.strerror or exc}"))
+            return False
+        self.document.mark_saved(path)
+        self._remember(path)
+        self._status(f"Saved {path.name}")
+        return True
+
+    @staticmethod
+    def _save_workspace(path: Path, file: CutsimFile) -> None:
+        if path.exists():
+            with Workspace.open(path) as workspace:
+                if workspace.model_keys():
+                    workspace.save(file)
+                else:
+                    workspace.add_model(file)
+        else:
+            Workspace.create(path, file).close()
+
+    # --- import and export ---------------------------------------------------------
+
+    def import_file(self) -> bool:
+        """Bring a received ``.cutsim`` file in as the current document (to save into a workspace)."""
+        if not self.confirm_discard():
+            return False
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import .cutsim file", self._start_folder(),
+                                              CUTSIM_FILTER)
+        if not name:
+            return False
+        file = self.read(Path(name))
+        if file is None:
+            return False
+        # The imported file keeps the current workspace as its home, so Save puts it there.
+        target = self.document.path if self.document.is_workspace else None
+        self.document.replace_file(file, target, dirty=True)
+        self._status(f"Imported {Path(name).name}" + (f" into {target.name}: save to keep it" if target else ""))
+        return True
+
+    def export(self) -> bool:
+        """Write the current document as a ``.cutsim`` file, leaving the current path as it is."""
+        name, _ = QFileDialog.getSaveFileName(self.window, "Export .cutsim file",
+                                              str(Path(self._start_folder() or ".") / "export.cutsim"),
+                                              CUTSIM_FILTER)
+        if not name:
+            return False
+        return self.export_to(Path(name))
+
+    def export_to(self, path: Path) -> bool:
+        if path.suffix.lower() != ".cutsim":
+            path = path.with_suffix(".cutsim")
+        try:
+            exchange.write_file(path, self.document.file)
+        except OSError as exc:
+            self._error(f"Cannot export {path.name}", InputError(f"{path}: {exc.strerror or exc}"))
+            return False
+        self._status(f"Exported {path.name}")
+        return True

@@ -1,0 +1,194 @@
+"""The main window: a thin frame that puts the document, its views and its actions together.
+
+It owns no document logic. The :class:`~ui.document.DocumentController` holds the file and
+its undo history, :class:`~ui.files.FileController` opens and saves, :class:`~ui.recovery.Autosaver`
+writes recovery files, :mod:`ui.actions` builds menus and shortcuts, and each view is a
+dock added with :meth:`MainWindow.add_dock` or :meth:`MainWindow.register_view`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+
+from cutsim.schema import CutsimFile
+from ui.actions import MainActions
+from ui.document import DocumentController
+from ui.editor.widget import ModelEditor
+from ui.files import FileController, dropped_paths
+from ui.problems import ProblemsDock
+from ui.recovery import Autosaver
+from ui.settings import Settings, data_dir
+
+log = logging.getLogger(__name__)
+
+DockArea = Qt.DockWidgetArea
+ViewFactory = Callable[[DocumentController, Any], QWidget]
+
+# The views built beside the editor: (module, class, area, title, object name). Each is
+# optional, so the app runs whichever of them are installed.
+OPTIONAL_VIEWS: list[tuple[str, str, DockArea, str, str]] = [
+    ("ui.scenario.panel", "ScenarioDock", DockArea.LeftDockWidgetArea, "Scenario", "scenarioDock"),
+    ("ui.results.dock", "ResultsDock", DockArea.RightDockWidgetArea, "Results", "resultsDock"),
+    ("ui.diagram", "DiagramDock", DockArea.RightDockWidgetArea, "Influence diagram", "diagramDock"),
+]
+
+
+def _optional_class(module_name: str, class_name: str) -> type | None:
+    """A class from a module that may not be installed yet (None if it is not there)."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            return None  # the module itself is missing: that view is simply not offered
+        raise  # the module is there but one of *its* imports is broken: a real bug
+    return getattr(module, class_name, None)
+
+
+class MainWindow(QMainWindow):
+    """cutsim's main window.
+
+    ``file``/``path``: the document to show first. ``settings`` and ``recovery_dir`` default
+    to the app's QSettings and its local data folder (tests pass temporary ones).
+    """
+
+    def __init__(self, file: CutsimFile, path: Path | None = None, *,
+                 settings: Settings | None = None, recovery_dir: Path | None = None,
+                 load_optional_views: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings()
+        self.document = DocumentController(file, path, self)
+        self.views: dict[str, QDockWidget] = {}
+        self.run_controller = self._make_run_controller() if load_optional_views else None
+
+        self.editor = ModelEditor(self.document, self)
+        self.setCentralWidget(self.editor)
+        self.files = FileController(self, self.document, self.settings)
+        self.autosaver = Autosaver(self.document, recovery_dir or data_dir() / "recovery",
+                                   self.settings.autosave_seconds(), self)
+        self.actions = MainActions(self)
+        self.problems_dock = ProblemsDock(self.document, self)
+        self.problems_dock.activated.connect(self.editor.go_to_location)
+        self.add_dock(self.problems_dock, DockArea.BottomDockWidgetArea, "Problems", "problemsDock")
+        if load_optional_views:
+            self._add_optional_views()
+
+        self._status = QLabel()
+        self.statusBar().addPermanentWidget(self._status)
+        self.document.commandRefused.connect(lambda message: self.show_status(message, 8000))
+        self.document.changed.connect(self._update_status)
+        self.document.pathChanged.connect(self._update_title)
+        self.document.fileReplaced.connect(self._update_title)
+        self.document.dirtyChanged.connect(self.setWindowModified)
+        self._update_title()
+        self._update_status()
+        self._restore_layout()
+
+    # --- plugging views in ---------------------------------------------------------
+
+    def add_dock(self, widget: QWidget, area: DockArea, title: str, object_name: str) -> QDockWidget:
+        """Show ``widget`` in a dock (or add it, if it is a QDockWidget already).
+
+        ``object_name`` must be stable: the dock layout is saved and restored by it.
+        """
+        dock = widget if isinstance(widget, QDockWidget) else QDockWidget(title, self)
+        if dock is not widget:
+            dock.setWidget(widget)
+        if not dock.windowTitle():
+            dock.setWindowTitle(title)
+        dock.setObjectName(object_name)
+        self.addDockWidget(area, dock)
+        self.views[object_name] = dock
+        self.actions.add_view_toggle(dock)
+        return dock
+
+    def register_view(self, name: str, factory: ViewFactory,
+                      area: DockArea = DockArea.RightDockWidgetArea) -> QDockWidget:
+        """Build a view with ``factory(document, run_controller)`` and dock it as ``name``."""
+        widget = factory(self.document, self.run_controller)
+        object_name = "".join(part.capitalize() for part in name.split())
+        return self.add_dock(widget, area, name, object_name[:1].lower() + object_name[1:] + "Dock")
+
+    def _make_run_controller(self) -> Any:
+        cls = _optional_class("ui.run_controller", "RunController")
+        return cls(self.document) if cls is not None else None
+
+    def _add_optional_views(self) -> None:
+        for module, class_name, area, title, object_name in OPTIONAL_VIEWS:
+            cls = _optional_class(module, class_name)
+            if cls is None:
+                log.info("view %s is not available", title)
+                continue
+            self.add_dock(cls(self.document, self.run_controller), area, title, object_name)
+        right = [d for n, d in self.views.items() if n in ("resultsDock", "diagramDock")]
+        if len(right) == 2:
+            self.tabifyDockWidget(right[0], right[1])
+            right[0].raise_()
+
+    # --- status and title ----------------------------------------------------------
+
+    def show_status(self, message: str, timeout_ms: int = 5000) -> None:
+        self.statusBar().showMessage(message, timeout_ms)
+
+    def _update_status(self) -> None:
+        count = len(self.document.problems())
+        self._status.setText("Model valid" if count == 0 else
+                             f"{count} problem{'s' if count != 1 else ''}: the engine will not run")
+
+    def _update_title(self) -> None:
+        path = self.document.path
+        place = self.document.file.model.place.name
+        shown = path.name if path is not None else "Untitled"
+        self.setWindowTitle(f"{shown}[*] — {place} — cutsim")
+        self.setWindowModified(self.document.is_dirty)
+
+    # --- layout --------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if state is not None:
+            self.restoreState(state)
+
+    def reset_layout(self) -> None:
+        """Put every dock back where it starts."""
+        for dock in self.views.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(QByteArray())
+
+    # --- window events -------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.autosaver.close_cleanly()
+        shutdown = getattr(self.run_controller, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files.open_path(paths[0])

@@ -1,0 +1,80 @@
+"""Preferences, recent files and window layout, kept in QSettings.
+
+One small typed wrapper, so the rest of the app never spells a settings key twice.
+Tests point QSettings at a temporary folder (see ``tests/ui/conftest.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+
+ORGANISATION = "cutsim"
+APPLICATION = "cutsim"
+MAX_RECENT = 10
+DEFAULT_AUTOSAVE_S = 60
+
+
+def data_dir() -> Path:
+    """The app's own folder for the log and recovery files (created if missing)."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Settings:
+    """Typed access to the app's QSettings."""
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self._s = qsettings if qsettings is not None else QSettings()
+
+    # --- recent files --------------------------------------------------------------
+
+    def recent_files(self) -> list[Path]:
+        """Recently opened or saved files, newest first, existing ones only."""
+        value = self._s.value("files/recent", [])
+        names = [value] if isinstance(value, str) else list(value or [])
+        return [Path(name) for name in names if Path(name).exists()]
+
+    def add_recent_file(self, path: Path) -> None:
+        names = [str(p) for p in self.recent_files() if p.resolve() != path.resolve()]
+        self._s.setValue("files/recent", [str(path.resolve()), *names][:MAX_RECENT])
+
+    def clear_recent_files(self) -> None:
+        self._s.setValue("files/recent", [])
+
+    def last_folder(self) -> str:
+        return str(self._s.value("files/last_folder", "") or "")
+
+    def set_last_folder(self, folder: Path) -> None:
+        self._s.setValue("files/last_folder", str(folder))
+
+    # --- preferences ---------------------------------------------------------------
+
+    def autosave_seconds(self) -> int:
+        """How often unsaved changes are written to the recovery file (0: never)."""
+        try:
+            return max(0, int(self._s.value("prefs/autosave_seconds", DEFAULT_AUTOSAVE_S)))
+        except (TypeError, ValueError):
+            return DEFAULT_AUTOSAVE_S
+
+    def set_autosave_seconds(self, seconds: int) -> None:
+        self._s.setValue("prefs/autosave_seconds", int(seconds))
+
+    # --- window layout -------------------------------------------------------------
+
+    def window_geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self._s.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._s.setValue("window/geometry", geometry)
+        self._s.setValue("window/state", state)
+
+    def sync(self) -> None:
+        self._s.sync()
