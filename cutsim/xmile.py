@@ -305,12 +305,12 @@ def to_xmile(
     Raises InputError for a loop of zero-delay links (an algebraic loop, which an XMILE
     tool cannot order) and for lever arrays of the wrong shape.
     """
-    inputs = inputs_or_levers if inputs_or_levers is not None else _build_inputs(model, scenario)
-    _check_inputs(model, inputs)
     loop = _algebraic_loop(model)
     if loop:
         raise InputError("cannot export an algebraic loop (zero-delay links) to XMILE: "
                          + " -> ".join(loop))
+    inputs = inputs_or_levers if inputs_or_levers is not None else _build_inputs(model, scenario)
+    _check_inputs(model, inputs)
     names = xmile_names(model)
     variables = _variables(model, inputs, names)
     place = model.place
@@ -341,12 +341,12 @@ def to_xmile(
 
 
 def _build_inputs(model: Model, scenario: Scenario) -> GridInputs:
-    """Lever inputs from the scenario via :mod:`cutsim.levers` (the engine's own code)."""
-    try:
-        from cutsim import levers
-    except ImportError as exc:  # the lever module is part of the engine
-        raise InputError("cannot build lever inputs: cutsim.levers is not available") from exc
-    return levers.build_inputs(model, scenario)  # type: ignore[attr-defined]
+    """Lever inputs from the scenario, built by the engine's own lever code."""
+    # Imported here: the engine is only needed when no inputs are given.
+    from cutsim.engine.compiled import compile_model
+    from cutsim.levers import build_inputs
+
+    return build_inputs(compile_model(model), scenario)
 
 
 # --------------------------------------------------------------------------- PySD

@@ -16,7 +16,12 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+from cutsim import exchange
+from cutsim.api import load
+from cutsim.cli import main
+from cutsim.engine.compiled import compile_model
 from cutsim.errors import InputError
+from cutsim.levers import build_inputs
 from cutsim.schema import (
     Agency,
     CutLever,
@@ -26,6 +31,7 @@ from cutsim.schema import (
     Outcome,
     Place,
     Scenario,
+    CutsimFile,
     Service,
 )
 from cutsim.xmile import (
@@ -105,6 +111,7 @@ def _scenario() -> Scenario:
     return Scenario(id="cuts", name="Cuts", levers=[
         CutLever(id="l1", kind="cut", service="youth", percent=20.0, phase_years=1.0),
         CutLever(id="l2", kind="cut", service="early-help", amount=300000.0, start_year=0.5),
+        CutLever(id="l3", kind="cut", service="ae", percent=5.0, start_year=2.0),  # efficiency
     ])
 
 
@@ -115,7 +122,7 @@ def _hand_inputs(model: Model) -> SimpleNamespace:
     activity[0] = -0.2 * 1000.0 * np.minimum(t / 1.0, 1.0)    # 20 % of 1,000 places, 1-yr ramp
     activity[1] = np.where(t >= 0.5, -300000.0 / 2000.0, 0.0)  # £300k of £2,000 families
     efficiency = np.zeros_like(activity)
-    efficiency[2] = np.where(t >= 2.0, 0.05, 0.0)  # exercises (1 − e) in the knock-on cost
+    efficiency[2] = np.where(t >= 2.0, 0.05, 0.0)  # 5 % cut on demand-led A&E: (1 − e)
     return SimpleNamespace(activity_delta=activity, efficiency=efficiency,
                            outcome_input=np.zeros((len(model.outcomes), N + 1)))
 
@@ -221,6 +228,62 @@ def test_chains_delays_and_feedback_match_the_exact_solution(tmp_path):
     inputs = _hand_inputs(model)
     worst = _assert_close(_run_pysd(model, scenario, inputs, tmp_path), _exact(model, inputs))
     assert worst > 0  # PySD's Euler steps really were compared, not a copy
+
+
+def _engine_series(model: Model, scenario: Scenario, tmp_path) -> dict:
+    """The engine's result, read through the public API and the §7 result format."""
+    path = tmp_path / "place.cutsim"
+    exchange.write_file(path, CutsimFile(format="cutsim", format_version=1, model=model,
+                                         scenarios=[scenario]))
+    result = load(path).run(scenario.id).to_json_dict()
+    outcomes = {o: np.asarray(v["scenario"], dtype=float) - np.asarray(v["baseline"], dtype=float)
+                for o, v in result["outcomes"].items()}
+    knock = {a: np.asarray(v["knock_on_cost"], dtype=float) for a, v in result["agencies"].items()}
+    return {"outcomes": outcomes, "knock_on_cost": knock}
+
+
+@PYSD_PANDAS_WARNING
+def test_pysd_agrees_with_the_engine(tmp_path):
+    model, scenario = _model(), _scenario()
+    # Export from the engine's own lever inputs (inputs=None), as `cutsim xmile` does.
+    path = tmp_path / "model.xmile"
+    path.write_text(to_xmile(model, scenario, dt=DT), encoding="utf-8")
+    got = series_from_pysd(pysd_run(path, DT, steps_per_year=SPY), xmile_names(model))
+    engine = _engine_series(model, scenario, tmp_path)
+    assert _assert_close(got, engine) > 0
+
+
+def test_engine_matches_the_independent_exact_solution(tmp_path):
+    """Without PySD's Euler error the engine and the reference agree to rounding."""
+    model, scenario = _model(), _scenario()
+    engine = _engine_series(model, scenario, tmp_path)
+    exact = _exact(model, _hand_inputs(model))
+    for group in ("outcomes", "knock_on_cost"):
+        for key, want in exact[group].items():
+            np.testing.assert_allclose(engine[group][key], want, rtol=0,
+                                       atol=1e-9 * max(1.0, np.max(np.abs(want))))
+
+
+def test_lever_inputs_match_the_hand_built_ones():
+    model = _model()
+    built, hand = build_inputs(compile_model(model), _scenario()), _hand_inputs(model)
+    for attr in ("activity_delta", "efficiency", "outcome_input"):
+        np.testing.assert_allclose(getattr(built, attr), getattr(hand, attr), atol=1e-12)
+
+
+def test_cli_writes_xmile(tmp_path, capsys):
+    source = tmp_path / "place.cutsim"
+    exchange.write_file(source, CutsimFile(format="cutsim", format_version=1, model=_model(),
+                                           scenarios=[_scenario()]))
+    out = tmp_path / "model.xmile"
+    assert main(["xmile", str(source), "--scenario", "cuts", "-o", str(out),
+                 "--dt", "1/768"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert '<dt reciprocal="true">768</dt>' in text and "link_e2_stage_3" in text
+    assert main(["xmile", str(source), "--scenario", "nope", "-o", str(out)]) == 1
+    assert 'no scenario "nope"' in capsys.readouterr().err
+    assert main(["xmile", str(source), "--scenario", "cuts", "-o", str(out),
+                 "--dt", "fast"]) == 1
 
 
 def test_exact_reference_sanity():
