@@ -8,7 +8,6 @@ must agree with the reference within 1e-3 of the series' largest magnitude (DESI
 
 from __future__ import annotations
 
-import warnings
 from fractions import Fraction
 from types import SimpleNamespace
 
