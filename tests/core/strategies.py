@@ -1,0 +1,171 @@
+"""Hypothesis strategies for valid place models, scenarios and whole ``.cutsim`` files.
+
+Every object drawn passes :func:`cutsim.validation.validate_file`. Others may reuse
+them: ``files()`` for a whole file, ``models()`` for a model alone.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from cutsim.schema import (
+    AGENCY_KINDS,
+    Agency,
+    CutLever,
+    CutsimFile,
+    Demand,
+    Effect,
+    FixedShares,
+    InvestLever,
+    Model,
+    Outcome,
+    Place,
+    PoolLever,
+    ProcureLever,
+    Provenance,
+    RedLine,
+    Reinvest,
+    Scenario,
+    Service,
+    Target,
+)
+
+slugs = st.from_regex(r"[a-z][a-z0-9_-]{0,11}", fullmatch=True)
+# Printable text, including non-ASCII (names of places are not all ASCII).
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")),
+                min_size=1, max_size=24).filter(lambda s: s.strip())
+
+
+def finite(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+def _ids(n: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(slugs, min_size=n, max_size=n, unique=True)
+
+
+@st.composite
+def places(draw) -> Place:
+    horizon = draw(st.integers(1, 30))
+    return Place(
+        name=draw(names), base_year=draw(st.integers(1990, 2100)), horizon_years=horizon,
+        steps_per_year=draw(st.sampled_from([1, 4, 12, 52])),
+        discount_rate=draw(finite(0, 0.2)),
+        price_year=draw(st.none() | st.integers(1990, 2100)),
+        population=draw(st.none() | st.integers(1, 10_000_000)),
+        local_multiplier=draw(st.none() | finite(0, 3)),
+        notes=draw(st.none() | names),
+    )
+
+
+@st.composite
+def _range(draw) -> tuple[float, float, float]:
+    low, mid, high = sorted(draw(st.lists(finite(-100, 100), min_size=3, max_size=3)))
+    return low, mid, high
+
+
+@st.composite
+def models(draw) -> Model:
+    place = draw(places())
+    agency_ids = draw(_ids(draw(st.integers(1, 4))).filter(lambda ids: "place" not in ids))
+    agencies = [Agency(id=i, name=draw(names), kind=draw(st.sampled_from(AGENCY_KINDS)),
+                       savings_target=draw(st.none() | finite(0, 1e8)))
+                for i in agency_ids]
+    services = []
+    for sid in draw(_ids(draw(st.integers(1, 6)))):
+        services.append(Service(
+            id=sid, agency=draw(st.sampled_from(agency_ids)), name=draw(names),
+            baseline_spend=draw(finite(1, 1e9)), unit_cost=draw(finite(0.5, 1e6)),
+            activity_unit=draw(names), mode=draw(st.sampled_from(["discretionary", "demand_led"])),
+            statutory_floor=draw(finite(0, 1)), max_efficiency_percent=draw(finite(0, 100)),
+            external_share=draw(st.none() | finite(0, 1)),
+            groups=draw(st.lists(st.sampled_from(["older", "children", "disabled"]), unique=True, max_size=2)),
+            confidential=draw(st.booleans()), illustrative=draw(st.booleans()),
+            source=draw(st.none() | names),
+        ))
+    outcomes = [Outcome(id=oid, name=draw(names), unit=draw(names), baseline=draw(finite(-1e6, 1e6)),
+                        higher_is_better=draw(st.booleans()),
+                        value_per_unit=draw(st.none() | finite(0, 1e5)))
+                for oid in draw(_ids(draw(st.integers(1, 4))))]
+    service_ids = [s.id for s in services]
+    outcome_ids = [o.id for o in outcomes]
+    effects = []
+    for eid in draw(_ids(draw(st.integers(0, 4)))):
+        low, mid, high = draw(_range())
+        effects.append(Effect(id=eid, service=draw(st.sampled_from(service_ids)),
+                              outcome=draw(st.sampled_from(outcome_ids)), per_unit=mid, low=low,
+                              high=high, delay_years=draw(finite(0, 5)), delay_order=draw(st.integers(1, 4)),
+                              confidence=draw(st.integers(1, 5)), source=draw(names),
+                              confidential=draw(st.booleans())))
+    demand_led = [s.id for s in services if s.mode == "demand_led"]
+    demands = []
+    if demand_led:
+        for did in draw(_ids(draw(st.integers(0, 3)))):
+            low, mid, high = draw(_range())
+            demands.append(Demand(id=did, outcome=draw(st.sampled_from(outcome_ids)),
+                                  service=draw(st.sampled_from(demand_led)), per_unit=mid, low=low,
+                                  high=high, confidence=draw(st.integers(1, 5)), source=draw(names)))
+    return Model(place=place, agencies=agencies, services=services, outcomes=outcomes,
+                 effects=effects, demands=demands)
+
+
+@st.composite
+def levers(draw, model: Model, lever_id: str):
+    services = [s.id for s in model.services]
+    kind = draw(st.sampled_from(["cut", "invest", "pool", "procure"]))
+    common = {"id": lever_id, "start_year": float(draw(st.integers(0, model.place.horizon_years))),
+              "phase_years": draw(finite(0, 3)), "note": draw(st.none() | names)}
+    by_agency: dict[str, str] = {}
+    for s in model.services:
+        by_agency.setdefault(s.agency, s.id)
+    if kind == "pool" and len(by_agency) >= 2:
+        pooled = list(by_agency.values())[:2]
+        share = draw(finite(0, 1))
+        agencies = list(by_agency)[:2]
+        gain = draw(st.sampled_from(["contribution", "benefit", "fixed"]))
+        return PoolLever(kind="pool", services=pooled, efficiency_percent=draw(finite(0, 30)),
+                         reinvest=[Reinvest(service=pooled[0], percent_of_saving=draw(finite(0, 50)))],
+                         gain_share=FixedShares(fixed={agencies[0]: share, agencies[1]: 1 - share})
+                         if gain == "fixed" else gain, **common)
+    if kind == "procure":
+        return ProcureLever(kind="procure", service=draw(st.sampled_from(services)),
+                            local_share_from=draw(finite(0, 1)), local_share_to=draw(finite(0, 1)),
+                            premium_percent=draw(finite(0, 10)),
+                            outcome=draw(st.none() | st.sampled_from([o.id for o in model.outcomes])), **common)
+    cls = InvestLever if kind == "invest" else CutLever
+    amount = draw(st.booleans())
+    return cls(kind="invest" if kind == "invest" else "cut", service=draw(st.sampled_from(services)),
+               percent=None if amount else draw(finite(0, 100)),
+               amount=draw(finite(0, 1e6)) if amount else None,
+               notice_months=draw(finite(0, 12)), one_off_cost=draw(finite(0, 1e6)), **common)
+
+
+@st.composite
+def scenarios(draw, model: Model, scenario_id: str) -> Scenario:
+    horizon = model.place.horizon_years
+    outcome_ids = [o.id for o in model.outcomes]
+    return Scenario(
+        id=scenario_id, name=draw(names), description=draw(st.none() | names),
+        author=draw(st.none() | names), organisation=draw(st.none() | names),
+        created=draw(st.none() | st.just("2026-04-01T09:00:00+00:00")),
+        red_lines=[RedLine(outcome=draw(st.sampled_from(outcome_ids)), max_change=draw(finite(0, 100)),
+                           as_=draw(st.sampled_from(["level", "percent"])),
+                           by_year=draw(st.none() | finite(0, horizon)))
+                   for _ in range(draw(st.integers(0, 2)))],
+        targets=[Target(agency=draw(st.sampled_from([a.id for a in model.agencies] + ["place"])),
+                        amount=draw(finite(0, 1e7)), from_year=draw(st.integers(0, horizon)))
+                 for _ in range(draw(st.integers(0, 2)))],
+        levers=[draw(levers(model, lid)) for lid in draw(_ids(draw(st.integers(0, 4))))],
+    )
+
+
+@st.composite
+def files(draw, model: Model | None = None) -> CutsimFile:
+    """A valid file: a model (drawn unless given) and up to three scenarios on it."""
+    model = model if model is not None else draw(models())
+    scenario_list = [draw(scenarios(model, sid)) for sid in draw(_ids(draw(st.integers(0, 3))))]
+    provenance = draw(st.none() | st.builds(Provenance, author=st.none() | names,
+                                            organisation=st.none() | names,
+                                            created=st.just("2026-05-01T12:00:00+00:00")))
+    return CutsimFile(format="cutsim", format_version=1, model=model, scenarios=scenario_list,
+                      provenance=provenance)
