@@ -12,7 +12,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cutsim.commands import Command, SetLever, SetPlaceField
@@ -93,7 +93,8 @@ class DocumentController(QObject):
         self._problems: list[Problem] | None = None
         self._current_scenario_id: str | None = self._first_scenario(file)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirtyChanged.emit(not clean))
+        # A bound slot (not a lambda): Qt drops it when this object goes, before the stack.
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # --- state ---------------------------------------------------------------------
 
@@ -185,6 +186,10 @@ class DocumentController(QObject):
             self.pathChanged.emit()
 
     # --- internals -----------------------------------------------------------------
+
+    @Slot(bool)
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
 
     def _set_file(self, new_file: CutsimFile) -> None:
         old, self._file, self._problems = self._file, new_file, None
