@@ -1,0 +1,93 @@
+"""``publish``: run a scenario and write its publication to a folder.
+
+Files: ``index.html`` (residents), ``report.pdf`` (cabinet, A4), ``open-data.json`` and
+the CSVs of :data:`cutsim.publish.opendata.CSV_FILES`. Every file comes from one
+open-data document (:func:`cutsim.publish.figures.build_open_data`), redacted once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cutsim.publish import figures, html, opendata
+
+log = logging.getLogger(__name__)
+DEFAULT_DRAWS = 500
+DEFAULT_SEED = 20260401
+PUBLISHED_MODE = 0o644  # for the public: readable by all (atomic writes create 0600 files)
+
+
+@dataclass
+class Publication:
+    """What :func:`publish` wrote: the document, the result it came from and the files."""
+
+    document: dict[str, Any]
+    result: dict[str, Any]
+    files: list[Path]
+
+
+def hidden_changes(model, result: dict[str, Any]) -> dict[str, int]:
+    """Per agency, how many confidential services change (named nowhere, counted only)."""
+    out: dict[str, int] = {}
+    services = result["services"]
+    for s in model.services:
+        if s.confidential and (
+                figures._changed(services[s.id]["activity"], services[s.id]["baseline_activity"])
+                or figures._changed(services[s.id]["spend"], services[s.id]["baseline_spend"])):
+            out[s.agency] = out.get(s.agency, 0) + 1
+    return out
+
+
+def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
+               seed: int | None = DEFAULT_SEED,
+               report_years: int | None = None) -> tuple[dict, dict, dict[str, bytes | str]]:
+    """(open-data document, engine result dict, {file name: content}) without writing.
+
+    The PDF is rendered separately (it needs a path); its HTML is under ``report.html``.
+    """
+    scenario = project.scenario(scenario_id)
+    result = project.run(scenario, draws=draws, seed=seed if draws else None).to_json_dict()
+    doc = figures.build_open_data(project.model, scenario, result, report_years)
+    hidden = hidden_changes(project.model, result)
+    files: dict[str, bytes | str] = {
+        "index.html": html.render(doc, result["t"], hidden),
+        "report.html": html.render(doc, result["t"], hidden, print_version=True),
+        "open-data.json": opendata.to_json(doc),
+    }
+    files.update(opendata.tables(doc))
+    return doc, result, files
+
+
+def publish(path: str | os.PathLike[str], scenario_id: str, out_dir: str | os.PathLike[str],
+            draws: int | None = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
+            report_years: int | None = None, pdf: bool = True) -> Publication:
+    """Publish scenario ``scenario_id`` of the model file at ``path`` into ``out_dir``."""
+    from cutsim.exchange import atomic_write_bytes
+    from cutsim.sources import read_any
+    from cutsim.api import Project
+
+    project = Project(read_any(path))
+    doc, result, files = render_all(project, scenario_id, draws, seed, report_years)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in files.items():
+        if name == "report.html":
+            continue  # the PDF's source: not a published file of its own
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        atomic_write_bytes(out / name, data)
+        written.append(out / name)
+    for path in written:
+        path.chmod(PUBLISHED_MODE)
+    if pdf:
+        from cutsim.publish.pdf import write_pdf
+
+        write_pdf(files["report.html"], out / "report.pdf")
+        (out / "report.pdf").chmod(PUBLISHED_MODE)
+        written.append(out / "report.pdf")
+    log.info("published %s to %s (%d files)", scenario_id, out, len(written))
+    return Publication(doc, result, written)
