@@ -96,12 +96,20 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         activity_delta=total.dA[0], spend=money.spend[0], agency_rates=rates,
         agency_annual=annual, cost_shift_matrix=shift,
         appraisal=_appraisal(cm, scenario, annual, outcome_annual),
-        outcome_annual=outcome_annual, settlement=dict(inputs.settlement))
+        outcome_annual=outcome_annual, settlement=_settlement(cm, scenario, params, money),
+        procurement=dict(inputs.procurement))
     if draws:
         from cutsim.montecarlo import uncertainty
 
         result.uncertainty = uncertainty(cm, inputs, int(draws), seed)
     return result
+
+
+def _settlement(cm: CompiledModel, scenario: Scenario, params: Params, money) -> dict:
+    """Pool settlements (DESIGN §4), reported beside agency money."""
+    from cutsim.settlement import settle
+
+    return settle(cm, scenario, params, money)
 
 
 def _appraisal(cm: CompiledModel, scenario: Scenario, annual: dict[str, np.ndarray],

@@ -52,6 +52,7 @@ class Result:
     outcome_annual: np.ndarray | None = None  # (O, H) exact ∫ΔY over each year
     uncertainty: dict[str, Any] | None = None
     settlement: dict[str, Any] = field(default_factory=dict)
+    procurement: dict[str, Any] = field(default_factory=dict)
 
     # -------------------------------------------------------------- plain arrays
     @property
@@ -190,6 +191,8 @@ class Result:
         }
         if self.settlement:
             result["settlement"] = self.settlement
+        if self.procurement:
+            result["procurement"] = self.procurement
         red_lines = self.red_lines()
         if red_lines:
             result["red_lines"] = red_lines

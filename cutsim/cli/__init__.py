@@ -21,6 +21,8 @@ COMMAND_MODULES: list[str] = [
     "cutsim.cli.file_cmds",
     "cutsim.cli.run_cmd",
     "cutsim.cli.xmile_cmd",
+    "cutsim.cli.compare_cmd",
+    "cutsim.cli.optimise_cmd",
 ]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_NO_CLEAN_ANSWER = 0, 1, 2, 3

@@ -42,6 +42,7 @@ class LeverInputs:
       premium). Efficiency changes money only, never activity, so it needs no origin.
     - ``lumps``: one-off costs.
     - ``settlement``: extra result blocks from pools (reported beside money).
+    - ``procurement``: per procure lever, its local-economy report (beside money).
     """
 
     activity_by_origin: np.ndarray
@@ -50,6 +51,7 @@ class LeverInputs:
     steps_per_year: int
     lumps: list[Lump] = field(default_factory=list)
     settlement: dict = field(default_factory=dict)
+    procurement: dict = field(default_factory=dict)
 
     @classmethod
     def zeros(cls, n_agencies: int, n_services: int, n_outcomes: int, n_steps: int,

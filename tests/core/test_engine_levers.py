@@ -74,10 +74,11 @@ def test_demand_led_cut_is_an_efficiency_and_is_capped():
     ({"id": "x", "kind": "cut", "service": "youth"}, "exactly one of percent or amount"),
     ({"id": "x", "kind": "cut", "service": "youth", "percent": 5, "amount": 1.0},
      "exactly one of percent or amount"),
-    ({"id": "x", "kind": "pool", "services": ["youth", "ae"], "efficiency_percent": 5},
-     'lever "x": pool levers are not supported yet'),
+    ({"id": "x", "kind": "pool", "services": ["youth", "ae"], "efficiency_percent": 5,
+      "reinvest": [{"service": "ae", "percent_of_saving": 10}]},
+     'lever "x" pool: reinvest names ae, a demand-led service'),
     ({"id": "x", "kind": "procure", "service": "youth", "local_share_from": 0.1,
-      "local_share_to": 0.2}, 'lever "x": procure levers are not supported yet'),
+      "local_share_to": 0.2}, 'lever "x" procure youth: the service has no external_share'),
 ])
 def test_bad_levers_are_refused_by_name(lever, message):
     with pytest.raises(LeverError, match=message):

@@ -1,0 +1,147 @@
+"""``cutsim optimise FILE --target £/yr [--by YEAR] [--protect SERVICE…] [--red-line …] [-o FILE]``.
+
+Red lines on the command line: ``OUTCOME:MAX`` (level units), ``OUTCOME:MAX%`` (percent of
+baseline), optionally ``@YEAR`` (by that year), e.g. ``youth_offending:5@3`` or
+``recorded_crime:1%``. They cap the adverse change of the outcome, as DESIGN §4.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from cutsim.errors import InputError
+
+_RED_LINE = re.compile(r"(?P<outcome>[a-z0-9_-]{1,64}):\+?(?P<max>[0-9.]+)(?P<pct>%?)"
+                       r"(?:@(?P<by>[0-9.]+))?")
+_AMOUNT = re.compile(r"£?(?P<n>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kKmM]?)(?:/yr)?")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "optimise", help="find the least-cost cut package that meets a savings target",
+        description="Find the cuts to discretionary services that save --target £/yr in "
+                    "financial year --by with the least whole-place knock-on cost (NPV), plus "
+                    "--outcome-weight times the valued outcome loss (NPV), within statutory "
+                    "floors and red lines. A linear programme on the engine's exact "
+                    "responses. Exit 3 when no package can meet the target.")
+    p.add_argument("file", metavar="FILE", help="a .cutsim file")
+    p.add_argument("--target", required=True, metavar="£/YR",
+                   help="planned saving a year, e.g. 8000000, 8m or £750k")
+    p.add_argument("--by", type=int, default=0, metavar="YEAR",
+                   help="financial year (0 = base year) in which the target must be met")
+    p.add_argument("--agency", metavar="ID",
+                   help="only this agency's services, and the target is its saving "
+                        "(default: the whole place)")
+    p.add_argument("--protect", nargs="+", action="extend", default=[], metavar="SERVICE",
+                   help="services never to cut")
+    p.add_argument("--red-line", action="append", default=[], metavar="OUTCOME:MAX[%][@YEAR]",
+                   help="cap an outcome's adverse change (level, or percent with %%)")
+    p.add_argument("--outcome-weight", type=float, default=None, metavar="W",
+                   help="weight on valued outcome loss against cash (default 1; 0 = cash only)")
+    p.add_argument("--max-percent", type=float, default=100.0, metavar="PCT",
+                   help="cut no service by more than PCT %% of its baseline (default 100)")
+    p.add_argument("--start", type=float, default=0.0, metavar="YEAR",
+                   help="year the cuts start (default 0)")
+    p.add_argument("--id", default="optimised", metavar="ID",
+                   help="scenario id for the package (default optimised)")
+    p.add_argument("-o", "--out", metavar="FILE",
+                   help="write a .cutsim file: the model, its scenarios and the package")
+    p.add_argument("--json", action="store_true", help="print the package as JSON")
+    p.set_defaults(func=run)
+
+
+def parse_amount(text: str) -> float:
+    """£/yr from ``8000000``, ``8m``, ``£8.5m``, ``750k`` or ``£1,200,000``."""
+    m = _AMOUNT.fullmatch(text.strip())
+    if not m:
+        raise InputError(f'--target: "{text}" is not an amount like 8000000, 8m or £750k')
+    scale = {"": 1.0, "k": 1e3, "m": 1e6}[m["unit"].lower()]
+    return float(m["n"].replace(",", "")) * scale
+
+
+def parse_red_line(text: str):
+    """A :class:`~cutsim.schema.RedLine` from ``OUTCOME:MAX[%][@YEAR]``."""
+    from cutsim.schema import RedLine
+
+    m = _RED_LINE.fullmatch(text.strip())
+    if not m:
+        raise InputError(f'--red-line: "{text}" is not OUTCOME:MAX[%][@YEAR], '
+                         "e.g. youth_offending:5 or recorded_crime:1%@3")
+    try:
+        by = None if m["by"] is None else float(m["by"])
+        return RedLine(outcome=m["outcome"], max_change=float(m["max"]),
+                       as_="percent" if m["pct"] else "level", by_year=by)
+    except ValueError:
+        raise InputError(f'--red-line: "{text}" has a number that cannot be read') from None
+
+
+def run(args) -> int:
+    from cutsim.api import load
+    from cutsim.optimise import DEFAULT_OUTCOME_WEIGHT, Request, evaluate, optimise, \
+        pro_rata_scenario
+
+    project = load(args.file)
+    cm = project.compiled
+    if any(s.id == args.id for s in project.file.scenarios) and args.out:
+        raise InputError(f'the file already has a scenario "{args.id}"; choose another --id')
+    weight = DEFAULT_OUTCOME_WEIGHT if args.outcome_weight is None else args.outcome_weight
+    request = Request(target=parse_amount(args.target), by=args.by, agency=args.agency,
+                      protect=list(args.protect),
+                      red_lines=[parse_red_line(r) for r in args.red_line],
+                      outcome_weight=weight, start=args.start, max_percent=args.max_percent)
+    package = optimise(cm, request, scenario_id=args.id)
+    found = evaluate(cm, package.scenario, weight)
+    try:
+        pro_rata = evaluate(cm, pro_rata_scenario(cm, request, package.planned_saving), weight)
+    except InputError as exc:  # pro rata would break a statutory floor
+        pro_rata = {"error": str(exc)}
+    report = _report(cm, package, found, pro_rata)
+    if args.out:
+        from cutsim.exchange import write_file
+
+        updated = project.file.model_copy(update={
+            "scenarios": list(project.file.scenarios) + [package.scenario],
+            "provenance": None, "sha256": None})
+        write_file(args.out, updated)
+    if args.json:
+        sys.stdout.write(json.dumps(report, allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(_text(report))
+    return 0
+
+
+def _report(cm, package, found: dict, pro_rata: dict) -> dict:
+    """The ``--json`` object: cuts (£/yr), the objective's terms (£ NPV), the comparison."""
+    cuts = [{"service": sid, "agency": cm.model.service(sid).agency, "amount": amount,
+             "percent": amount / cm.model.service(sid).baseline_spend * 100.0}
+            for sid, amount in package.cuts.items()]
+    return {"scenario": package.scenario.id, "planned_saving": package.planned_saving,
+            "cuts": cuts,
+            "objective": {"knock_on_npv": package.knock_on_npv,
+                          "outcome_loss_npv": package.outcome_loss_npv,
+                          "outcome_weight": package.outcome_weight,
+                          "total": package.objective},
+            "package": found, "pro_rata": pro_rata}
+
+
+def _text(report: dict) -> str:
+    lines = [f"Package {report['scenario']}: planned saving £{report['planned_saving']:,.0f}/yr",
+             f"{'service':<28}{'agency':<12}{'£/yr':>14}{'% of baseline':>15}"]
+    for c in report["cuts"]:
+        lines.append(f"{c['service']:<28}{c['agency']:<12}{c['amount']:>14,.0f}"
+                     f"{c['percent']:>14.1f}%")
+    o = report["objective"]
+    lines += ["", "Objective (NPV, £; the two terms are kept apart, never added to cash):",
+              f"  whole-place knock-on cost   {o['knock_on_npv']:>16,.0f}",
+              f"  valued outcome loss         {o['outcome_loss_npv']:>16,.0f}  (weight {o['outcome_weight']:g})",
+              "", "Checked by the engine      package        pro rata (same total)"]
+    pr = report["pro_rata"]
+    if "error" in pr:
+        lines.append(f"  (no pro-rata comparison: {pr['error']})")
+    else:
+        for key, label in (("npv_place", "place NPV"), ("knock_on_npv", "knock-on NPV"),
+                           ("social_value_npv", "social value NPV"), ("objective", "objective")):
+            lines.append(f"  {label:<22}{report['package'][key]:>14,.0f}  {pr[key]:>18,.0f}")
+    return "\n".join(lines) + "\n"
