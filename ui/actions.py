@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 USER_GUIDE = REPO_ROOT / "docs" / "user-guide.md"
 Key = QKeySequence.StandardKey
+# Where a platform has no standard key for an action, these keep it reachable.
+FALLBACK_KEYS = {Key.Quit: "Ctrl+Q", Key.Preferences: "Ctrl+,", Key.HelpContents: "F1",
+                 Key.SaveAs: "Ctrl+Shift+S", Key.Redo: "Ctrl+Shift+Z"}
 
 
 class MainActions:
@@ -58,7 +61,7 @@ class MainActions:
         undo = document.undo_stack.createUndoAction(window, "&Undo")
         undo.setShortcut(QKeySequence(Key.Undo))
         redo = document.undo_stack.createRedoAction(window, "&Redo")
-        redo.setShortcut(QKeySequence(Key.Redo))
+        redo.setShortcuts(QKeySequence.keyBindings(Key.Redo) or [QKeySequence(FALLBACK_KEYS[Key.Redo])])
         for name, action in (("undo", undo), ("redo", redo)):
             action.setObjectName(f"action_{name}")
             edit_menu.addAction(action)
@@ -99,7 +102,10 @@ class MainActions:
         action = QAction(text, self.window)
         action.setObjectName(f"action_{name}")
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            keys = QKeySequence(shortcut)
+            if keys.isEmpty() and shortcut in FALLBACK_KEYS:
+                keys = QKeySequence(FALLBACK_KEYS[shortcut])
+            action.setShortcut(keys)
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({keys})" if keys else tip)
         action.setStatusTip(tip)

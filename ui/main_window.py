@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.add_dock(self.problems_dock, DockArea.BottomDockWidgetArea, "Problems", "problemsDock")
         if load_optional_views:
             self._add_optional_views()
+        self._initial_state = self.saveState()  # for View → Reset Layout
 
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
@@ -91,6 +92,9 @@ class MainWindow(QMainWindow):
         self.document.dirtyChanged.connect(self.setWindowModified)
         self._update_title()
         self._update_status()
+        # Side panels run full height; the problems list sits under the editor only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, DockArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, DockArea.RightDockWidgetArea)
         self._restore_layout()
 
     # --- plugging views in ---------------------------------------------------------
@@ -159,15 +163,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self._default_dock_sizes()
+
+    def _default_dock_sizes(self) -> None:
+        """Give the editor the middle, the side panels a fair share, problems a strip."""
+        self.resizeDocks([self.problems_dock], [120], Qt.Orientation.Vertical)
+        sides = [(name, width) for name, width in (("scenarioDock", 360), ("resultsDock", 560))
+                 if name in self.views]
+        if sides:
+            self.resizeDocks([self.views[n] for n, _ in sides], [w for _, w in sides],
+                             Qt.Orientation.Horizontal)
 
     def reset_layout(self) -> None:
         """Put every dock back where it starts."""
         for dock in self.views.values():
             dock.setFloating(False)
             dock.show()
-        self.restoreState(QByteArray())
+        self.restoreState(self._initial_state)
+        self._default_dock_sizes()
 
     # --- window events -------------------------------------------------------------
 

@@ -86,17 +86,22 @@ class Autosaver(QObject):
         """Autosave period; 0 turns autosave off."""
         self.interval_s = seconds
         self.timer.setInterval(max(1, seconds) * 1000)
-        self._on_dirty_changed(self.document.is_dirty)
+        self._update_timer()
 
-    def _on_dirty_changed(self, dirty: bool) -> None:
-        if dirty and self.interval_s > 0:
+    def _update_timer(self) -> None:
+        if self.document.is_dirty and self.interval_s > 0:
             if not self.timer.isActive():
                 self.timer.start()
         else:
             self.timer.stop()
-            if not dirty:
-                # Saved (or undone back to the saved state): nothing left to recover.
-                discard_recovery(self.folder)
+
+    def _on_dirty_changed(self, dirty: bool) -> None:
+        self._update_timer()
+        if not dirty:
+            # Saved, undone back to the saved state, or another file opened: the unsaved
+            # work the recovery file held is gone on purpose. (Not done at start-up, where
+            # the file left by a crash must survive until the user is asked about it.)
+            discard_recovery(self.folder)
 
     def save_now(self) -> Path | None:
         """Write the recovery file now if there are unsaved changes; its path, or None."""

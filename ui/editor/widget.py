@@ -72,14 +72,13 @@ class ItemTable(QWidget):
         self.view = self._make_view()
         self.search = QLineEdit()
         self.search.setObjectName(f"search_{kind}")
-        self.search.setPlaceholderText(f"Search {kind}…")
+        self.search.setPlaceholderText(f"Search {TITLES[kind].lower()}…")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Show only rows containing this text (in any column)")
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.agency_filter: QComboBox | None = None
         toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel(f"<b>{TITLES[kind]}</b>"))
-        toolbar.addSpacing(12)
+        self.search.setMinimumWidth(160)
         toolbar.addWidget(self.search, 1)
         if kind == "services":
             self.agency_filter = QComboBox()

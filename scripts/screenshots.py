@@ -1,0 +1,129 @@
+"""Render the app offscreen at 1600×1000 to ``docs/screenshots/*.png``.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--only NAME ...]
+
+Each shot is a function taking the main window and returning the widget to grab (the
+window itself, or one dock). Add views by adding to ``SHOTS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+from cutsim.commands import SetItemField  # noqa: E402
+from cutsim.exchange import read_file  # noqa: E402
+from ui.app import make_application  # noqa: E402
+from ui.examples import EXAMPLE  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.settings import Settings  # noqa: E402
+
+SIZE = (1600, 1000)
+Shot = Callable[[MainWindow], QWidget]
+
+
+def settle(ms: int = 300) -> None:
+    """Let timers (debounced runs, layout) fire before grabbing."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _tab(kind: str) -> Shot:
+    def shot(window: MainWindow) -> QWidget:
+        window.editor.show_kind(kind)
+        return window
+    return shot
+
+
+def _main(window: MainWindow) -> QWidget:
+    window.editor.show_kind("services")
+    return window
+
+
+def _place(window: MainWindow) -> QWidget:
+    window.editor.setCurrentWidget(window.editor.place_form)
+    return window
+
+
+def _problem(window: MainWindow) -> QWidget:
+    """A flagged cell: an impossible unit cost, shown inline and in the problems list."""
+    service = window.document.file.model.services[1]
+    window.document.apply(SetItemField("services", service.id, "unit_cost", -50.0))
+    table = window.editor.show_kind("services")
+    table.select(service.id, "unit_cost")
+    return window
+
+
+def _dock(object_name: str) -> Shot:
+    def shot(window: MainWindow) -> QWidget:
+        dock = window.views[object_name]
+        dock.show()
+        dock.raise_()
+        return window
+    return shot
+
+
+SHOTS: dict[str, Shot] = {
+    "main-window": _main,
+    "editor-place": _place,
+    "editor-agencies": _tab("agencies"),
+    "editor-outcomes": _tab("outcomes"),
+    "editor-effects": _tab("effects"),
+    "editor-demands": _tab("demands"),
+    "editor-problem": _problem,
+    "view-results": _dock("resultsDock"),
+    "view-diagram": _dock("diagramDock"),
+}
+
+
+def render(name: str, shot: Shot, out: Path) -> Path | None:
+    """One screenshot on a fresh window (so shots do not leak edits into each other)."""
+    window = MainWindow(read_file(EXAMPLE), None, settings=Settings(), recovery_dir=Path(tempfile.mkdtemp()))
+    window.resize(*SIZE)
+    window.show()
+    settle()
+    try:
+        widget = shot(window)
+    except KeyError:
+        print(f"skipped {name}: that view is not installed")
+        window.document.undo_stack.setClean()
+        window.close()
+        return None
+    settle(600)
+    path = out / f"{name}.png"
+    widget.grab().save(str(path))
+    window.document.undo_stack.setClean()  # no unsaved-changes prompt on close
+    window.close()
+    print(f"wrote {path}")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", help="names of shots to render (default: all)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    QStandardPaths.setTestModeEnabled(True)  # never touch the user's settings or recovery file
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    make_application([sys.argv[0]])
+    for name, shot in SHOTS.items():
+        if not args.only or name in args.only:
+            render(name, shot, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
