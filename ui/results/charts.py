@@ -147,7 +147,10 @@ class OutcomeChart(_Chart):
             "scenario": item.plot(pen=pen(SCENARIO_COLOUR), name="Scenario"),
             "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), name="Comparison"),
         }
-        item.legend.addItem(self.band, "Scenario P10–P90 (Monte Carlo)")
+        # The legend cannot draw a FillBetweenItem itself: a filled stand-in shows its colour.
+        self.band_key = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0,
+                                        fillBrush=pg.mkBrush(qcolor(SCENARIO_COLOUR, 60)))
+        item.legend.addItem(self.band_key, "Scenario P10–P90 (Monte Carlo)")
         self.outcome_id: str | None = None
 
     def update_result(self, result: Any, comparison: Any | None, mc: Any | None) -> None:
