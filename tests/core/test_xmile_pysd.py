@@ -9,6 +9,7 @@ must agree with the reference within 1e-3 of the series' largest magnitude (DESI
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -330,3 +331,28 @@ def test_wrong_input_shape_is_refused():
     inputs.efficiency = inputs.efficiency[:, :-1]
     with pytest.raises(InputError, match="efficiency must have shape"):
         to_xmile(model, _scenario(), inputs)
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
+
+
+@pytest.mark.slow  # two scenarios of a 41-service model through PySD: 10-20 s
+@PYSD_PANDAS_WARNING
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="example model not present")
+def test_example_place_agrees_with_the_engine(tmp_path):
+    """The shipped example model (order-2 and order-3 delays, loops) in PySD vs the engine."""
+    project = load(EXAMPLE)
+    model = project.model
+    for scenario in project.file.scenarios:
+        result = project.run(scenario).to_json_dict()
+        engine = {
+            "outcomes": {o: np.asarray(v["scenario"], dtype=float)
+                         - np.asarray(v["baseline"], dtype=float)
+                         for o, v in result["outcomes"].items()},
+            "knock_on_cost": {a: np.asarray(v["knock_on_cost"], dtype=float)
+                              for a, v in result["agencies"].items()},
+        }
+        path = tmp_path / f"{scenario.id}.xmile"
+        path.write_text(to_xmile(model, scenario, dt=DT), encoding="utf-8")
+        run = pysd_run(path, DT, steps_per_year=model.place.steps_per_year)
+        _assert_close(series_from_pysd(run, xmile_names(model)), engine)
