@@ -103,3 +103,9 @@ def test_the_json_schema_refuses_unknown_fields() -> None:
     doc = copy.deepcopy(SMALL_DOC)
     doc["model"]["services"][0]["carbon"] = 1
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+
+
+def test_the_minimal_file_in_the_spec_is_read() -> None:
+    spec = (REPO / "docs" / "file-format.md").read_text(encoding="utf-8")
+    block = spec.split("## 9. A minimal file", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    assert exchange.read_bytes(block.encode("utf-8")).scenario("youth-cut").levers[0].percent == 20
