@@ -145,3 +145,30 @@ def test_adding_to_a_blank_model_is_flagged_until_filled_in(make_window, kind) -
 def test_user_guide_exists() -> None:
     guide = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
     assert guide.is_file() and "Undo" in guide.read_text(encoding="utf-8")
+
+
+def test_the_real_entry_point_starts_shows_the_window_and_exits_cleanly(tmp_path) -> None:
+    """``cutsim-app`` in a fresh process: window shown, log written, exit code 0."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "import ui.app as app\n"
+        "class Closing(app.MainWindow):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        QTimer.singleShot(300, self.close)\n"
+        "app.MainWindow = Closing\n"
+        "sys.exit(app.main(['cutsim-app']))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    logs = list((tmp_path / "data").rglob("cutsim.log"))
+    assert logs and "cutsim exiting (0)" in logs[0].read_text(encoding="utf-8")

@@ -89,4 +89,6 @@ class PlaceForm(QWidget):
             return
         if value != getattr(place, column.field):
             self.document.apply(SetPlaceField(column.field, value))
+        # Show what the document now holds (the edit keeps focus, so refresh() skips it).
+        edit.setText(column.edit_text(getattr(self.document.file.model.place, column.field)))
         self.refresh()
