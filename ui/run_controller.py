@@ -35,6 +35,7 @@ from cutsim.levers import build_inputs
 from cutsim.montecarlo import PERCENTILES, draw_params
 from cutsim.result import Result
 from cutsim.schema import CutsimFile, Scenario
+from cutsim.validation import validate_scenario
 from ui.qt_compat import protect_bool_singletons
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,8 @@ class RunController(QObject):
         self._jobs: dict[QThread, MonteCarloWorker] = {}
         self._worker: MonteCarloWorker | None = None  # the current job; None when idle
         self._mc_base: Result | None = None
+        self._checked_model: object | None = None  # the model whose problems are cached
+        self._model_only: list[str] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.run_now)
@@ -246,20 +249,24 @@ class RunController(QObject):
         """Build the project from the in-memory file; compiling happens on first use."""
         self.project = Project(self.document.file)
         self.baseline = None
+        self._checked_model = None
 
     def _model_problems(self) -> list[str]:
-        """Problems that stop every run: the model's, and the current scenario's own."""
+        """Problems that stop the run: the model's, and the current scenario's own.
+
+        A lever move leaves the model object as it was, so the model's problems are taken
+        from the document once per model and only the current scenario is re-checked.
+        """
+        file = self.document.file
         current = self.current_scenario()
-        ids = [s.id for s in self.document.file.scenarios]
-        own = None if current is None else f"scenarios[{ids.index(current.id)}]"
-        out = []
-        for problem in self.document.problems():
-            text = str(problem)
-            location = getattr(problem, "location", text)
-            # Another scenario's problem must not stop the one on screen.
-            if location.startswith("scenarios[") and not (own and location.startswith(own)):
-                continue
-            out.append(text)
+        if file.model is not self._checked_model:
+            self._model_only = [str(p) for p in self.document.problems()
+                                if not str(getattr(p, "location", "")).startswith("scenarios[")]
+            self._checked_model = file.model
+        out = list(self._model_only)
+        if current is not None:
+            index = next(i for i, s in enumerate(file.scenarios) if s.id == current.id)
+            out += [str(p) for p in validate_scenario(file.model, current, f"scenarios[{index}]")]
         return out
 
     def current_scenario(self) -> Scenario | None:

@@ -31,7 +31,7 @@ from ui.palette import (
 )
 from ui.results.fmt import money, year_label
 
-pg.setConfigOptions(antialias=True, background="w", foreground="k")
+pg.setConfigOptions(antialias=False, background="w", foreground="k")  # fast redraw while dragging
 
 MONEY_AXIS = "£m per year (+ = saving, − = cost)"
 LINE_WIDTH = 2.5  # readable on a projector
@@ -158,7 +158,8 @@ class OutcomeChart(_Chart):
         self.fill_combo(self.outcome, [(o.name, o.id) for o in model.outcomes])
         oid = self.outcome.currentData()
         self.outcome_id = oid
-        frame = result.outcomes
+        i = result.compiled.outcome_index[oid]
+        level = result.compiled.outcome_baseline[i]
         _set_years(self.widget, result)
         t = result.t
         outcome = model.outcome(oid)
@@ -166,12 +167,13 @@ class OutcomeChart(_Chart):
         item = self.widget.getPlotItem()
         item.setTitle(outcome.name, size="12pt")
         item.setLabel("left", f"{outcome.unit} ({direction})")
-        self.curves["baseline"].setData(t, frame[(oid, "baseline")].to_numpy())
-        self.curves["scenario"].setData(t, frame[(oid, "scenario")].to_numpy())
+        # Levels = baseline + ΔY, as Result.outcomes defines them (arrays: no DataFrame per move).
+        self.curves["baseline"].setData(t, np.full(len(t), level))
+        self.curves["scenario"].setData(t, level + result.outcome_delta[i])
         _rename_legend(self.widget.getPlotItem().legend, self.curves["scenario"],
                        f"Scenario: {result.scenario.name}")
         if comparison is not None:
-            self.curves["comparison"].setData(t, comparison.outcomes[(oid, "scenario")].to_numpy())
+            self.curves["comparison"].setData(t, level + comparison.outcome_delta[i])
         else:
             _empty(self.curves["comparison"])
         bands = (mc.uncertainty or {}).get("outcomes", {}).get(oid) if mc is not None else None
