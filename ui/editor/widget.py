@@ -225,7 +225,7 @@ class ItemTable(QWidget):
             return False
         self.view.setCurrentIndex(index)
         self.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         self.view.setFocus()
         return True
 
