@@ -5,7 +5,9 @@ undiscounted, positive = a saving; ``npv`` and ``npv_adjusted`` are £ present v
 the place's discount rate; ``social_value_npv`` is £ of social value (positive = value
 gained), reported beside cash; ``outcome_change`` is ΔY (outcome level minus baseline,
 in each outcome's unit) at t = 1, 3, 5 and 10 years (those within the horizon);
-``cost_shift_out`` is £ of knock-on cost the scenario's levers put on *other* agencies.
+``cost_shift_out`` is £ of knock-on cost the scenario's levers put on *other* agencies;
+``settlement_transfer`` is £ each agency receives (+) or pays (−) under its pools' gain
+share, summed over pools (beside cash, never in ``net_saving``).
 """
 
 from __future__ import annotations
@@ -47,9 +49,19 @@ def summarise(result: Result) -> dict[str, Any]:
         "npv_adjusted": _plain(appraisal.get("npv_adjusted", {}).get(PLACE_ID)),
         "social_value_npv": _plain(appraisal.get("social_value_npv", {}).get(PLACE_ID)),
         "cost_shift_out": float(shift.sum() - np.trace(shift)),
+        "settlement_transfer": _transfers(result),
         "outcome_change": {o: [_at(result, result.outcome_delta[i], t) for t in times]
                            for i, o in enumerate(cm.outcome_ids)},
     }
+
+
+def _transfers(result: Result) -> dict[str, float]:
+    """Σ over the scenario's pools of each agency's settlement transfer (£, + = receives)."""
+    out: dict[str, float] = {}
+    for pool in result.settlement.values():
+        for agency, row in pool.items():
+            out[agency] = out.get(agency, 0.0) + float(row["transfer"])
+    return out
 
 
 def compare(results: list[Result]) -> dict[str, Any]:
@@ -90,6 +102,12 @@ def table(comparison: dict[str, Any]) -> str:
         values = [scen[s]["net_saving"][a] for s in ids]
         if a == PLACE_ID or any(abs(v) > 0.5 for v in values):
             rows.append((f"  {a}", [_money(v) for v in values]))
+    transfers = [scen[s]["settlement_transfer"] for s in ids]
+    if any(transfers):
+        rows.append(("Pool settlement transfers, £m (beside cash; + = receives)", []))
+        for a in comparison["agencies"]:
+            if any(a in t for t in transfers):
+                rows.append((f"  {a}", [_money(t.get(a, 0.0)) for t in transfers]))
     rows.append(("Present values, £m", []))
     rows.append(("  NPV place", [_money(scen[s]["npv"].get(PLACE_ID)) for s in ids]))
     rows.append(("  NPV place, optimism-bias adjusted", [_money(scen[s]["npv_adjusted"]) for s in ids]))

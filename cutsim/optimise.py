@@ -173,8 +173,9 @@ def red_line_rows(cm: CompiledModel, responses: Responses, line: RedLine):
     mask = np.ones(cm.n_steps + 1, dtype=bool) if line.by_year is None \
         else cm.t <= line.by_year + 1e-9
     rows = adverse[:, mask].T
-    # A hair inside the line, so that the engine's own check never sees a rounding breach.
-    limit = line.max_change - 1e-9 * max(1.0, abs(line.max_change))
+    # A hair inside the line, so that rounding the cuts up to the penny (and the engine's
+    # own check) never sees a breach: 1e-6 of the line is far below any reported precision.
+    limit = line.max_change - 1e-6 * max(1.0, abs(line.max_change))
     return rows, np.full(rows.shape[0], limit)
 
 
@@ -253,9 +254,10 @@ def _why_infeasible(cm, request: Request, responses: Responses, rows) -> str:
     binding = []
     for i, line in enumerate(request.red_lines):
         _, relaxed = _solve(None, responses, rows[:i] + rows[i + 1:], None)
-        if relaxed is not None and float(relaxed @ responses.planned) > best * (1 + _FEAS_TOL) + 1:
-            binding.append(f"{describe(line)} (without it "
-                           f"{_money(float(relaxed @ responses.planned))} could be saved)")
+        more = None if relaxed is None else float(relaxed @ responses.planned)
+        if more is not None and more > best * (1 + _FEAS_TOL) + 1:
+            enough = ", enough for the target" if more >= request.target * (1 - _FEAS_TOL) else ""
+            binding.append(f"{describe(line)} (without it {_money(more)} could be saved{enough})")
     names = "; ".join(binding) if binding else "the red lines together"
     return (f"the target {_money(request.target)} in year {request.by} cannot be met: with the "
             f"red lines the most that can be saved is {_money(best)}; binding: {names}")

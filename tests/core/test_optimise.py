@@ -1,0 +1,127 @@
+"""cutsim optimise on the example place: feasible targets, never worse than pro rata,
+red lines and floors respected by the real engine, infeasible targets exit 3 naming why."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cutsim.api import load
+from cutsim.errors import NoCleanAnswer
+from cutsim.exchange import read_file
+from cutsim.optimise import Request, evaluate, optimise, pro_rata_scenario, unit_responses
+from cutsim.schema import RedLine
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
+
+
+@pytest.fixture(scope="module")
+def cm():
+    return load(EXAMPLE).compiled
+
+
+def _cutsim(*args):
+    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("request_", [
+    Request(target=8e6),
+    Request(target=8e6, agency="council"),
+    Request(target=5e6, agency="council", protect=["family_hubs"], max_percent=40),
+])
+def test_package_meets_target_and_beats_pro_rata_by_the_engine(cm, request_):
+    package = optimise(cm, request_)
+    assert package.planned_saving >= request_.target - 1e-6
+    found = evaluate(cm, package.scenario, request_.outcome_weight)
+    pro = evaluate(cm, pro_rata_scenario(cm, request_, package.planned_saving),
+                   request_.outcome_weight)
+    # same planned saving, so a lower weighted cost is a better package
+    assert found["planned_saving_npv"] == pytest.approx(pro["planned_saving_npv"])
+    assert found["objective"] <= pro["objective"] + 1.0
+    # the LP's linear prediction is what the engine gives
+    assert found["knock_on_npv"] == pytest.approx(package.knock_on_npv, rel=1e-6, abs=1.0)
+    assert -found["social_value_npv"] == pytest.approx(package.outcome_loss_npv, rel=1e-6,
+                                                       abs=1.0)
+    for sid in request_.protect:
+        assert sid not in package.cuts
+
+
+def test_cash_only_package_has_a_whole_place_npv_no_worse_than_pro_rata(cm):
+    request = Request(target=8e6, agency="council", outcome_weight=0.0)
+    package = optimise(cm, request)
+    found = evaluate(cm, package.scenario, 0.0)
+    pro = evaluate(cm, pro_rata_scenario(cm, request, package.planned_saving), 0.0)
+    assert found["npv_place"] >= pro["npv_place"] - 1.0
+
+
+def test_red_lines_hold_in_the_engine_result(cm):
+    lines = [RedLine(outcome="youth_offending", max_change=1.0, as_="level"),
+             RedLine(outcome="care_entries_under_16", max_change=0.2, as_="level", by_year=5)]
+    request = Request(target=6e6, agency="council", red_lines=lines, max_percent=50)
+    package = optimise(cm, request)
+    result = load(EXAMPLE).run(package.scenario)
+    assert [r["breached"] for r in result.red_lines()] == [False, False]
+
+
+def test_unit_responses_are_linear(cm):
+    # twice the cut gives twice the knock-on (the engine is linear in lever inputs)
+    r = unit_responses(cm, Request(target=1.0, agency="council"))
+    s = r.services.index(cm.service_index["youth"])
+    one = evaluate(cm, _single(cm, "youth", 100_000), 0.0)["knock_on_npv"]
+    two = evaluate(cm, _single(cm, "youth", 200_000), 0.0)["knock_on_npv"]
+    assert two == pytest.approx(2 * one) and one == pytest.approx(100_000 * r.knock_npv[s])
+
+
+def _single(cm, sid, amount):
+    from cutsim.schema import Scenario
+
+    return Scenario.model_validate({"id": "x", "name": "x", "levers": [
+        {"id": "c", "kind": "cut", "service": sid, "amount": amount}]})
+
+
+def test_target_beyond_the_floors_names_the_capacity(cm):
+    with pytest.raises(NoCleanAnswer, match=r"exceeds the £[0-9.]+m/yr that all of council's "
+                                            r"discretionary services above their statutory "
+                                            r"floors can give"):
+        optimise(cm, Request(target=60e6, agency="council"))
+
+
+def test_binding_red_line_is_named(cm):
+    lines = [RedLine(outcome="youth_offending", max_change=0.1, as_="level"),
+             RedLine(outcome="care_entries_under_16", max_change=0.05, as_="level"),
+             RedLine(outcome="recorded_crime", max_change=1.0, as_="level"),
+             RedLine(outcome="asb_incidents", max_change=10_000, as_="level")]
+    with pytest.raises(NoCleanAnswer) as err:
+        optimise(cm, Request(target=8e6, agency="council", red_lines=lines, max_percent=40))
+    message = str(err.value)
+    assert "with the red lines the most that can be saved is £" in message
+    assert "red line youth_offending +0.1" in message and "asb_incidents" not in message
+
+
+def test_cli_writes_the_package_as_a_scenario_and_exits_3_when_infeasible(tmp_path):
+    out = tmp_path / "package.cutsim"
+    run = _cutsim("optimise", str(EXAMPLE), "--target", "£8m", "--agency", "council",
+                  "--protect", "youth", "early_help", "--red-line", "youth_offending:2",
+                  "--json", "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["planned_saving"] >= 8e6 - 1e-6
+    assert {c["service"] for c in report["cuts"]}.isdisjoint({"youth", "early_help"})
+    assert report["package"]["objective"] <= report["pro_rata"]["objective"] + 1.0
+    written = read_file(out)
+    scenario = written.scenario("optimised")
+    assert sum(lv.amount for lv in scenario.levers) == pytest.approx(report["planned_saving"])
+    assert scenario.targets[0].agency == "council"
+    rerun = _cutsim("run", str(out), "--scenario", "optimised", "--json")
+    assert rerun.returncode == 0 and "red_lines" in json.loads(rerun.stdout)
+    bad = _cutsim("optimise", str(EXAMPLE), "--target", "500m")
+    assert bad.returncode == 3 and "exceeds" in bad.stderr and "Traceback" not in bad.stderr
+    usage = _cutsim("optimise", str(EXAMPLE), "--target", "lots")
+    assert usage.returncode == 1 and "--target" in usage.stderr
+    assert np.isfinite(report["objective"]["total"])
