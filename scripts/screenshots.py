@@ -74,6 +74,34 @@ def _dock(object_name: str) -> Shot:
     return shot
 
 
+def _results_tab(title: str, monte_carlo: bool = False) -> Shot:
+    """One results tab, grabbed as the results dock alone (after a Monte Carlo if asked)."""
+    def shot(window: MainWindow) -> QWidget:
+        dock = window.views["resultsDock"]
+        dock.show()
+        results = dock.widget()
+        tabs = results.tabs
+        tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == title))
+        scenarios = window.views["scenarioDock"].widget()
+        scenarios.model.set_comparison("baseline")
+        if monte_carlo:
+            window.run_controller.run_monte_carlo(400, 1)
+            settle(4000)
+        dock.setFloating(True)  # grab the dock at a readable size, not squeezed by the layout
+        dock.resize(1300, 800)
+        return dock
+    return shot
+
+
+def _floating(object_name: str, width: int, height: int) -> Shot:
+    def shot(window: MainWindow) -> QWidget:
+        dock = window.views[object_name]
+        dock.setFloating(True)
+        dock.resize(width, height)
+        return dock
+    return shot
+
+
 SHOTS: dict[str, Shot] = {
     "main-window": _main,
     "editor-place": _place,
@@ -84,6 +112,13 @@ SHOTS: dict[str, Shot] = {
     "editor-problem": _problem,
     "view-results": _dock("resultsDock"),
     "view-diagram": _dock("diagramDock"),
+    "results-outcomes": _results_tab("Outcomes", monte_carlo=True),
+    "results-money": _results_tab("Agency money"),
+    "results-waterfall": _results_tab("Waterfall"),
+    "results-cost-shift": _results_tab("Cost shift"),
+    "results-appraisal": _results_tab("Appraisal"),
+    "results-compare": _results_tab("Compare"),
+    "scenario-panel": _floating("scenarioDock", 560, 950),
 }
 
 

@@ -59,7 +59,9 @@ def plot_widget(title: str, y_label: str, base_year: int = 2026, horizon: int = 
     item.setTitle(title, size="12pt")
     item.setLabel("left", y_label)
     item.showGrid(x=True, y=True, alpha=0.25)
-    item.addLegend(offset=(10, 10), labelTextSize="10pt")
+    # A translucent legend box, so curves stay readable where it overlaps them.
+    item.addLegend(offset=(10, 10), labelTextSize="10pt", brush=pg.mkBrush(255, 255, 255, 210),
+                   pen=pg.mkPen("#999999"))
     for axis in ("left", "bottom"):
         item.getAxis(axis).setTextPen("k")
         item.getAxis(axis).setPen("k")
@@ -78,6 +80,10 @@ def _set_years(widget: pg.PlotWidget, result: Any) -> None:
     place = result.compiled.model.place
     if (axis.base_year, axis.horizon) != (place.base_year, result.compiled.horizon_years):
         axis.set_years(place.base_year, result.compiled.horizon_years)
+
+
+def _elide(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _empty(curve: pg.PlotDataItem) -> None:
@@ -165,8 +171,8 @@ class OutcomeChart(_Chart):
         outcome = model.outcome(oid)
         direction = "higher is better" if outcome.higher_is_better else "lower is better"
         item = self.widget.getPlotItem()
-        item.setTitle(outcome.name, size="12pt")
-        item.setLabel("left", f"{outcome.unit} ({direction})")
+        item.setTitle(f"{outcome.name} ({direction})", size="12pt")
+        item.setLabel("left", _elide(outcome.unit, 40))
         # Levels = baseline + ΔY, as Result.outcomes defines them (arrays: no DataFrame per move).
         self.curves["baseline"].setData(t, np.full(len(t), level))
         self.curves["scenario"].setData(t, level + result.outcome_delta[i])
@@ -245,7 +251,8 @@ class AgencyMoneyChart(_Chart):
             for curve in self.net_curves.values():
                 item.removeItem(curve)
             item.legend.clear()
-            self.net_curves = {a: item.plot(pen=pen(colours[a]), name=names[a])
+            item.legend.setColumnCount(4)  # eight agencies in two rows, clear of the curves
+            self.net_curves = {a: item.plot(pen=pen(colours[a]), name=_elide(names[a], 22))
                                for a in cm.agency_ids}
         net = result.agency_rates["net_saving"]
         for i, aid in enumerate(cm.agency_ids):
@@ -271,7 +278,7 @@ def waterfall_steps(result: Any, mode: str) -> list[tuple[str, float]]:
     for i, aid in enumerate(cm.agency_ids):
         cost = float(annual["knock_on_cost"][i] @ weights)
         if abs(cost) >= 0.5:
-            steps.append((f"Knock-on: {names[aid]}", -cost))
+            steps.append((f"Knock-on: {aid}", -cost))
     one_off = float(annual["one_off_cost"].sum(axis=0) @ weights)
     if abs(one_off) >= 0.5:
         steps.append(("One-off costs", -one_off))
@@ -323,10 +330,12 @@ class WaterfallChart(_Chart):
                           pens=[pg.mkPen("k", width=1)] * len(x))
         self._label_bars(x, bottoms, heights)
         axis = self.widget.getPlotItem().getAxis("bottom")
-        axis.setTicks([[(float(i), _short(label)) for i, (label, _v) in enumerate(self.steps)]])
+        axis.setTicks([[(float(i), _short(label, 12)) for i, (label, _v) in enumerate(self.steps)]])
+        axis.setStyle(autoExpandTextSpace=True, hideOverlappingLabels=False)
+        axis.setHeight(44)
         what = "total over the horizon" if self.mode.currentData() == "total" else "NPV"
-        self.widget.getPlotItem().setTitle(
-            f"From planned saving to whole-place net saving ({what}, £m)", size="12pt")
+        self.widget.getPlotItem().setTitle(f"Planned saving → whole-place net saving ({what})",
+                                           size="11pt")
 
     def _label_bars(self, x: np.ndarray, bottoms: list[float], heights: list[float]) -> None:
         item = self.widget.getPlotItem()

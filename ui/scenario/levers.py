@@ -132,6 +132,7 @@ class ServiceRow:
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(10)
         self.slider.setObjectName(f"slider-{service.id}")
+        self.slider.setMinimumWidth(140)  # a usable drag length on a projector
         self.slider.setAccessibleName(f"Change to {service.name}, percent of spend")
         self.value = QLabel("0 %", parent)
         self.value.setMinimumWidth(48)
@@ -258,8 +259,8 @@ class LeverPanel(QWidget):
                               "margin-top: 1.2em; padding-left: 4px; }"
                               "QGroupBox::title { subcontrol-origin: margin; left: 8px; }")
             grid = QGridLayout(box)
-            grid.setColumnStretch(0, 3)
-            grid.setColumnStretch(1, 4)
+            grid.setColumnStretch(0, 2)
+            grid.setColumnStretch(1, 5)
             for i, service in enumerate(services):
                 row = ServiceRow(service, grid, i, box)
                 row.slider.valueChanged.connect(
