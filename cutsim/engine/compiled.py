@@ -19,7 +19,7 @@ depend on ``k`` unless a loop closes through it).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -121,6 +121,9 @@ class CompiledModel:
     groups: tuple[ChainGroup, ...]  # chains integrated together by matrix exponential
     algebraic_loops: tuple[AlgebraicLoop, ...]
     m_pattern: sp.csr_matrix  # structural nonzeros of M = (I − P)⁻¹ (bool, V×V)
+    # The simulator's per-model cache: block layout and step matrices per parameter set
+    # (they depend only on parameters and h, so a slider move reuses them).
+    cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ sizes & grid
     @property

@@ -93,8 +93,12 @@ def cost_shift(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
     shift = np.zeros((n_ag, n_ag))
     if len(origins) == 0:
         return shift
-    lever = inputs.activity_by_origin[origins]  # (G, S, N+1)
-    money = service_money(cm, inputs, traj_by_origin, activity_lever=lever)
-    total = money.annual["knock_on_cost"].sum(axis=-1)  # (G, S)
+    # Only the horizon total of knock_on_cost is needed per origin, not every series:
+    # Σ_k u(1 − e_k)·(∫ΔA − ΔA_lever·h) over the steps, as in service_money.
+    n, h = cm.n_steps, cm.h
+    lever = inputs.activity_by_origin[origins, :, :n]  # (G, S, N)
+    price = cm.unit_cost[:, None] * (1.0 - inputs.efficiency[:, :n])  # (S, N)
+    total = np.einsum("gsk,sk->gs", traj_by_origin.dA_int, price) \
+        - h * np.einsum("gsk,sk->gs", lever, price)  # (G, S)
     shift[origins] = by_agency(cm, total[..., None])[..., 0]
     return shift

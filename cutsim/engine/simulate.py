@@ -3,39 +3,51 @@
 Lever inputs are held constant over each step (zero-order hold); everything else is
 continuous, and at the grid points the result is the exact solution of the LTI system:
 
+- zero-delay links and demand links are algebraic: ``v = M (Q z + u)`` with
+  ``M = (I − P)⁻¹``, formed exactly (dense for small models or draws, a sparse
+  topological expansion at scale);
 - delay chains that neither depend on nor feed another chain are driven by
   piecewise-constant inputs only, and are advanced by the closed-form Erlang step matrices
-  (Poisson terms and regularised incomplete gamma functions), vectorised over chains;
+  (Poisson terms and regularised incomplete gamma functions);
 - the remaining chains are grouped into blocks (every upstream chain inside the block of
   its dependants, so the block's input is piecewise constant again) and advanced by the
-  exact step matrices ``e^{Ah}``, ``∫e^{As}ds·B`` and their integrals, computed by
-  scaling and squaring of the φ-functions (equal to ``scipy.linalg.expm`` of the augmented
-  matrix ``[[0, I, 0], [0, A, B], [0, 0, 0]]·h``), batched over draws and blocks;
-- zero-delay links and demand links are algebraic: ``v = (I − P)⁻¹ (Q z + u)``, solved
-  exactly (dense for small models or draws, a sparse topological expansion at scale).
+  exact step matrices ``e^{Ah}``, ``∫e^{As}ds`` and their integrals (φ-functions by
+  scaling and squaring, equal to ``scipy.linalg.expm`` of an augmented matrix).
 
 Never forward Euler. Step integrals are carried exactly too, so annual money is exact.
+
+How it stays fast (DESIGN §8): work is done only for *live* (chain, batch) pairs, those a
+nonzero lever input reaches; blocks of similar size are padded with decoupled zero states
+to a common size and advanced together as one batched recursion; step matrices depend
+only on the parameters and h, so for a single parameter set they are cached on the
+compiled model (a slider move reuses them); M is applied only to its columns that carry
+an input or a chain output.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammainc, gammaln
 
-from cutsim.engine.compiled import ChainGroup, CompiledModel, Params
+from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.errors import EngineError
 
 log = logging.getLogger(__name__)
 
 DENSE_LIMIT = 600  # nodes (outcomes + services) up to which M = (I − P)⁻¹ is formed densely
 SINGULAR_COND = 1e12  # condition number above which an algebraic loop counts as singular
+BUCKET_STATES = 8  # blocks are padded to a multiple of this many states and batched together
+CACHE_SIZE = 4  # parameter sets whose step matrices are kept per compiled model
 _TAYLOR_DEGREE = 14  # with ‖Ah/2^s‖ ≤ 1/2 the truncation error is below 3e-17
 _UNSTABLE_TOL = 1e-7
+_LOCK = threading.Lock()  # guards the per-model cache (the app simulates off the UI thread)
 
 
 @dataclass(eq=False)
@@ -45,7 +57,9 @@ class Trajectory:
     - ``dY[B, O, N+1]``: ΔY_o(t_k), outcome units.
     - ``dA[B, S, N+1]``: total ΔA_s(t_k) (lever input plus demand), activity units/yr.
     - ``dY_int[B, O, N]``, ``dA_int[B, S, N]``: exact integrals over each step
-      [t_k, t_{k+1}] (units·yr and activity units).
+      (year × outcome and activity units).
+
+    Arrays may be strided views (the batch axis is not always outermost in memory).
     """
 
     dY: np.ndarray
@@ -61,61 +75,64 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
     ``activity_delta``: ΔA from levers, activity units/yr, shape (S, N+1) or (Bi, S, N+1)
     (zero-order hold: column k is the value over the step starting at t_k).
     ``outcome_input``: direct outcome change, (O, N+1) or (Bi, O, N+1), default zero.
-    ``params`` may carry a draws axis D; the output batch is max(D, Bi) (one must be 1).
+    ``params`` may carry a draws axis D; the output batch is max(D, Bi) (one must be 1,
+    or both equal).
 
     Raises :class:`EngineError` for a singular algebraic loop or an unstable loop.
     """
-    n_out, n_steps = cm.n_outcomes, cm.n_steps
-    act = np.asarray(activity_delta, dtype=float)
-    act = act[None] if act.ndim == 2 else act
-    if outcome_input is None:
-        out = np.zeros((act.shape[0], n_out, n_steps + 1))
-    else:
-        out = np.asarray(outcome_input, dtype=float)
-        out = out[None] if out.ndim == 2 else out
-    u = np.concatenate([np.broadcast_to(out, (act.shape[0],) + out.shape[1:]), act], axis=1)
+    u = _compact_inputs(cm, activity_delta, outcome_input)
     kb, db = params.as_batched()
-    if kb.shape[0] > 1 and cm.n_nodes > DENSE_LIMIT:
-        # Large model with draws: one sparse solve per draw (correct, not a fast path).
-        runs = [simulate(cm, Params(kb[i], db[i]), act, out) for i in range(kb.shape[0])]
+    n_draws, n_in = kb.shape[0], u.batch
+    if n_draws > 1 and n_in not in (1, n_draws):
+        raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
+    if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):
+        # One parameter set at a time: a large model's M is sparse per draw, and per-draw
+        # inputs with per-draw parameters share nothing worth batching.
+        runs = [_run(cm, _single_operator(cm, kb[i], db[i]), kb[i:i + 1], u.select(i))
+                for i in range(n_draws)]
         return Trajectory(*(np.concatenate([getattr(r, f) for r in runs])
                             for f in ("dY", "dA", "dY_int", "dA_int")))
-    m_op = _algebraic_operator(cm, kb, db)
-    return _run(cm, m_op, kb, u)
+    op = _single_operator(cm, kb[0], db[0]) if n_draws == 1 else _draws_operator(cm, kb, db)
+    return _run(cm, op, kb, u)
+
+
+@dataclass(eq=False)
+class _Inputs:
+    """Lever inputs u = [outcome input; activity input] kept only on their nonzero rows.
+
+    ``rows`` are node indices (outcomes first) with any nonzero value; ``vals`` is
+    (Bi, R, N+1). Most services carry no lever, so the full (Bi, V, N+1) is never formed.
+    """
+
+    rows: np.ndarray
+    vals: np.ndarray
+
+    @property
+    def batch(self) -> int:
+        return self.vals.shape[0]
+
+    def select(self, i: int) -> _Inputs:
+        """Batch entry i (entry 0 when the inputs are shared)."""
+        return _Inputs(self.rows, self.vals[i if self.batch > 1 else 0][None])
+
+
+def _compact_inputs(cm: CompiledModel, activity_delta, outcome_input) -> _Inputs:
+    act = np.asarray(activity_delta, dtype=float)
+    act = act[None] if act.ndim == 2 else act
+    parts, rows = [], []
+    if outcome_input is not None:
+        out = np.asarray(outcome_input, dtype=float)
+        out = out[None] if out.ndim == 2 else out
+        live = np.flatnonzero(np.any(out != 0, axis=(0, 2)))
+        parts.append(out[:, live]), rows.append(live)
+    live = np.flatnonzero(np.any(act != 0, axis=(0, 2)))
+    parts.append(act[:, live]), rows.append(cm.n_outcomes + live)
+    batch = max(p.shape[0] for p in parts)
+    vals = np.concatenate([np.broadcast_to(p, (batch,) + p.shape[1:]) for p in parts], axis=1)
+    return _Inputs(np.concatenate(rows).astype(np.int64), vals)
 
 
 # --------------------------------------------------------------------- algebraic part
-
-
-class _DenseM:
-    """M = (I − P)⁻¹ as a dense (D, V, V) array."""
-
-    def __init__(self, m: np.ndarray) -> None:
-        self.m = m
-
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        d, v, _ = self.m.shape
-        if x.shape[0] == 1 and d > 1:  # shared input: one large product, not D small ones
-            return (self.m.reshape(d * v, v) @ x[0]).reshape(d, v, x.shape[-1])
-        return np.matmul(self.m, x)
-
-    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.m[:, rows][:, :, cols]
-
-
-class _SparseM:
-    """M = (I − P)⁻¹ as one sparse (V, V) matrix (unbatched parameters)."""
-
-    def __init__(self, m: sp.csr_matrix) -> None:
-        self.m = m
-
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        b, v, t = x.shape
-        flat = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(v, b * t)
-        return (self.m @ flat).reshape(v, b, t).transpose(1, 0, 2)
-
-    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.m[rows][:, cols].toarray()[None]
 
 
 def _p_entries(cm: CompiledModel, kb: np.ndarray, db: np.ndarray):
@@ -143,17 +160,152 @@ def _check_algebraic_block(cm: CompiledModel, block: np.ndarray, nodes) -> None:
                           " so the model has no unique solution;")
 
 
-def _algebraic_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray):
-    """M = (I − P)⁻¹, exactly: dense for small models or draws, sparse expansion at scale."""
+class _SingleM:
+    """M = (I − P)⁻¹ for one parameter set: a dense (V, V) array or a sparse CSR matrix.
+
+    Batch entries are lever-input batches (origins, candidates) sharing M; arrays of the
+    algebraic part are node-major, (V, B, T), so M acts on one 2-D block.
+    """
+
+    def __init__(self, m) -> None:
+        self.m = m
+        self.sparse = sp.issparse(m)
+        # Per-parameter-set caches (this object is cached per parameter set):
+        self.stable_checked = False
+        self.steps: dict[int, dict[int, tuple]] = {}  # bucket → block → step matrices
+
+    def rows(self, rows: np.ndarray):
+        return self.m[rows]
+
+    def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """M[rows[i], cols[i]] as (1, K)."""
+        if self.sparse:
+            return np.asarray(self.m[rows, cols]).reshape(1, -1)
+        return self.m[rows, cols][None]
+
+    def source_inputs(self, src: np.ndarray, u: _Inputs):
+        """(M u)[src] for live (chain, batch) pairs: positions, batches and (P, T) values."""
+        if len(u.rows) == 0:
+            return _no_items(u.vals.shape[-1])
+        sub_rows = self.rows(src)[:, u.rows]
+        pos, bat, vals = [], [], []
+        for b in range(u.batch):
+            cols = np.flatnonzero(np.any(u.vals[b] != 0, axis=1))
+            if len(cols) == 0:
+                continue
+            sub = sub_rows[:, cols]
+            reach = (sub.getnnz(axis=1) if self.sparse else np.count_nonzero(sub, axis=1)) > 0
+            live = np.flatnonzero(reach)
+            if len(live) == 0:
+                continue
+            w = sub[live] @ u.vals[b, cols]
+            pos.append(live), bat.append(np.full(len(live), b)), vals.append(np.asarray(w))
+        if not pos:
+            return _no_items(u.vals.shape[-1])
+        return np.concatenate(pos), np.concatenate(bat), np.concatenate(vals)
+
+    def assemble(self, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """M[:, cols] x for x (C, B, T) → (B, V, T) (a view of node-major memory)."""
+        c, b, t = x.shape
+        sub = self.m[:, cols]  # row-major: each output row is written once
+        v = np.asarray(sub @ x.reshape(c, b * t)).reshape(-1, b, t)
+        return np.moveaxis(v, 1, 0)
+
+    def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
+        return rows * n_batch + batch
+
+    def empty_x(self, n_cols: int, n_batch: int, t: int) -> np.ndarray:
+        return np.zeros((n_cols, n_batch, t))
+
+    def add_inputs(self, x: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
+        x[where] += np.moveaxis(vals, 0, 1)
+
+
+class _DrawsM:
+    """M = (I − P)⁻¹ per draw, dense (D, V, V); batch entries are draws (batch-major)."""
+
+    sparse = False
+    stable_checked = False
+    steps = None  # draws are never cached
+
+    def __init__(self, m: np.ndarray) -> None:
+        self.m = m
+
+    def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return self.m[:, rows, cols]
+
+    def source_inputs(self, src: np.ndarray, u: _Inputs):
+        if len(u.rows) == 0:
+            return _no_items(u.vals.shape[-1])
+        w = np.matmul(self.m[:, src][:, :, u.rows], u.vals)  # (D, L, T)
+        live = np.flatnonzero(np.any(w != 0, axis=(0, 2)))
+        d = w.shape[0]
+        # l-major, draw-minor: a live chain is live in every draw
+        vals = np.ascontiguousarray(w[:, live].transpose(1, 0, 2)).reshape(-1, w.shape[-1])
+        return np.repeat(live, d), np.tile(np.arange(d), len(live)), vals
+
+    def assemble(self, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """M[:, :, cols] x for x (D, C, T) → (D, V, T)."""
+        return np.matmul(self.m[:, :, cols], x)
+
+    def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
+        return batch * n_cols + rows
+
+    def empty_x(self, n_cols: int, n_batch: int, t: int) -> np.ndarray:
+        return np.zeros((n_batch, n_cols, t))
+
+    def add_inputs(self, x: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
+        x[:, where] += vals
+
+
+def _no_items(t: int):
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, t))
+
+
+def _param_key(k: np.ndarray, d: np.ndarray) -> bytes:
+    """A digest of one parameter set (the cache key of its step matrices)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(k, dtype=float).tobytes())
+    digest.update(b"|")
+    digest.update(np.ascontiguousarray(d, dtype=float).tobytes())
+    return digest.digest()
+
+
+def _single_operator(cm: CompiledModel, k: np.ndarray, d: np.ndarray) -> _SingleM:
+    """M for one parameter set, cached on the compiled model with its step matrices."""
+    key = _param_key(k, d)
+    with _LOCK:
+        store = cm.cache.setdefault("params", {})
+        op = store.get(key)
+        if op is None:
+            op = store[key] = _single_operator_uncached(cm, k, d)
+            while len(store) > CACHE_SIZE:
+                store.pop(next(iter(store)))  # the oldest parameter set
+    return op
+
+
+def _single_operator_uncached(cm: CompiledModel, k: np.ndarray, d: np.ndarray) -> _SingleM:
+    """M = (I − P)⁻¹ for one parameter set, exactly: dense when small, sparse at scale."""
+    v = cm.n_nodes
+    rows, cols, vals = _p_entries(cm, k[None], d[None])
+    if v <= DENSE_LIMIT:
+        ip = np.eye(v)
+        np.subtract.at(ip, (rows, cols), vals[0])
+        for loop in cm.algebraic_loops:
+            _check_algebraic_block(cm, ip[np.ix_(loop.nodes, loop.nodes)][None], loop.nodes)
+        return _SingleM(np.linalg.inv(ip))
+    return _SingleM(_sparse_inverse(cm, sp.csr_matrix((vals[0], (rows, cols)), shape=(v, v))))
+
+
+def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray) -> _DrawsM:
+    """M = (I − P)⁻¹ for every draw (dense, batched)."""
     v = cm.n_nodes
     rows, cols, vals = _p_entries(cm, kb, db)
-    if v <= DENSE_LIMIT or kb.shape[0] > 1:
-        ip = np.broadcast_to(np.eye(v), (kb.shape[0], v, v)).copy()
-        np.subtract.at(ip, (slice(None), rows, cols), vals)
-        for loop in cm.algebraic_loops:
-            _check_algebraic_block(cm, ip[:, loop.nodes][:, :, loop.nodes], loop.nodes)
-        return _DenseM(np.linalg.solve(ip, np.broadcast_to(np.eye(v), ip.shape)))
-    return _SparseM(_sparse_inverse(cm, sp.csr_matrix((vals[0], (rows, cols)), shape=(v, v))))
+    ip = np.broadcast_to(np.eye(v), (kb.shape[0], v, v)).copy()
+    np.subtract.at(ip, (slice(None), rows, cols), vals)
+    for loop in cm.algebraic_loops:
+        _check_algebraic_block(cm, ip[:, loop.nodes][:, :, loop.nodes], loop.nodes)
+    return _DrawsM(np.linalg.inv(ip))
 
 
 def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
@@ -196,44 +348,168 @@ def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
 # ------------------------------------------------------------------------ the run
 
 
-def _run(cm: CompiledModel, m_op, kb: np.ndarray, u: np.ndarray) -> Trajectory:
-    n_out, n_steps, h = cm.n_outcomes, cm.n_steps, cm.h
-    mu = m_op.apply(u)  # (B, V, N+1): the algebraic response to lever inputs alone
-    batch = mu.shape[0]
+def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs) -> Trajectory:
+    """Advance live chains exactly, then solve the algebraic part once for all outputs."""
+    n_steps, h = cm.n_steps, cm.h
+    batch = max(kb.shape[0], u.batch)
+    layout = _layout(cm)
+    chains, bat, z, z_int = _no_chain_output(n_steps)
+    if len(cm.dyn):
+        _check_groups_stable(cm, layout, op, kb)
+        pos, pb, w = op.source_inputs(layout.src_nodes, u)
+        alone = layout.chain_group[pos] < 0
+        outs = [_run_singletons(cm, layout, pos[alone], pb[alone], w[alone]),
+                _run_groups(cm, layout, op, kb, pos[~alone], pb[~alone], w[~alone])]
+        chains, bat, z, z_int = (np.concatenate(parts) for parts in zip(*outs))
+    links = cm.dyn[chains]
+    coef = kb[bat if kb.shape[0] > 1 else 0, links]
+    dst = cm.eff_dst[links]  # outcome index = node index
+    cols = np.union1d(dst, u.rows).astype(np.int64)
+    where, where_u = np.searchsorted(cols, dst), np.searchsorted(cols, u.rows)
+    v = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z, where_u, u.vals, batch))
+    v_int = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z_int, where_u,
+                                            u.vals[..., :n_steps] * h, batch))
+    n_out = cm.n_outcomes
+    return Trajectory(dY=v[:, :n_out], dA=v[:, n_out:], dY_int=v_int[:, :n_out],
+                      dA_int=v_int[:, n_out:])
+
+
+def _no_chain_output(n_steps: int):
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty, np.zeros((0, n_steps + 1)), np.zeros((0, n_steps))
+
+
+def _outputs_onto(op, cols: np.ndarray, where: np.ndarray, bat: np.ndarray, coef: np.ndarray,
+                  z: np.ndarray, where_u: np.ndarray, u_vals: np.ndarray,
+                  batch: int) -> np.ndarray:
+    """Q z + u on the columns ``cols``: each chain's k_l z_l added onto its outcome."""
+    x = op.empty_x(len(cols), batch, z.shape[-1])
+    if len(z):
+        index = op.scatter_index(where, bat, len(cols), batch)
+        scatter = sp.csr_matrix((coef, (index, np.arange(len(z)))), shape=(x.size // x.shape[-1],
+                                                                         len(z)))
+        x.reshape(-1, x.shape[-1])[...] += scatter @ z
+    op.add_inputs(x, where_u, np.broadcast_to(u_vals, (batch,) + u_vals.shape[1:]))
+    return x
+
+
+# ------------------------------------------------------------------ static layout
+
+
+@dataclass(eq=False)
+class _Bucket:
+    """Chain blocks padded to ``n`` states and ``c`` chains, advanced as one batch.
+
+    Padding states have no dynamics, no input and no output (decoupled zeros), so each
+    padded block evolves exactly as the block alone. Per block (axis 0): ``base`` the
+    Erlang part of A (independent of parameters), ``first``/``last`` the state of each
+    chain's first and output stage, ``rate`` its stage rate (0 for padding chains) and
+    ``chain`` its position in the dynamic links (−1 for padding). Coupling entries (one
+    per structurally nonzero M[src(i), dst(j)] in a block) ``cp_*``:
+    A[first_i, last_j] += rate_i · M[src_i, dst_j] · k_j.
+    """
+
+    n: int
+    c: int
+    groups: np.ndarray
+    base: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    rate: np.ndarray
+    chain: np.ndarray
+    has_loop: np.ndarray
+    cp_block: np.ndarray
+    cp_row: np.ndarray
+    cp_col: np.ndarray
+    cp_src: np.ndarray
+    cp_dst: np.ndarray
+    cp_link: np.ndarray
+    cp_rate: np.ndarray
+
+
+@dataclass(eq=False)
+class _Layout:
+    """Parameter-free structure of the chains, built once per compiled model."""
+
+    src_nodes: np.ndarray  # (Ld,) node of each chain's source service
+    chain_group: np.ndarray  # (Ld,) bucket-wide block id, −1 for a closed-form singleton
+    chain_bucket: np.ndarray  # (Ld,) bucket index (−1 for singletons)
+    chain_block: np.ndarray  # (Ld,) block position within its bucket
+    chain_slot: np.ndarray  # (Ld,) chain slot within its block
+    buckets: list[_Bucket]
+    erlang: dict  # h → closed-form step matrices of every chain (singletons use them)
+
+
+def _layout(cm: CompiledModel) -> _Layout:
+    with _LOCK:
+        layout = cm.cache.get("layout")
+        if layout is None:
+            layout = cm.cache["layout"] = _build_layout(cm)
+    return layout
+
+
+def _build_layout(cm: CompiledModel) -> _Layout:
     n_dyn = len(cm.dyn)
-    z = np.zeros((batch, n_dyn, n_steps + 1))
-    z_int = np.zeros((batch, n_dyn, n_steps))
-    if n_dyn:
-        _run_singletons(cm, mu, z, z_int)
-        _run_groups(cm, m_op, kb, u, z, z_int)
-    u_int = u[..., :n_steps] * h
-    if n_dyn and (np.any(z) or np.any(z_int)):
-        qz = np.zeros((batch, cm.n_nodes, n_steps + 1))
-        qz_int = np.zeros((batch, cm.n_nodes, n_steps))
-        k_dyn = kb[:, cm.dyn]
-        qz[:, :n_out] = _scatter(k_dyn, cm.eff_dst[cm.dyn], z, n_out)
-        qz_int[:, :n_out] = _scatter(k_dyn, cm.eff_dst[cm.dyn], z_int, n_out)
-        v = mu + m_op.apply(qz)
-        v_int = m_op.apply(qz_int + u_int)
-    else:
-        v = np.broadcast_to(mu, (batch,) + mu.shape[1:])
-        v_int = m_op.apply(u_int)
-    v_int = np.broadcast_to(v_int, (batch,) + v_int.shape[1:])
-    return Trajectory(dY=np.ascontiguousarray(v[:, :n_out]), dA=np.ascontiguousarray(v[:, n_out:]),
-                      dY_int=np.ascontiguousarray(v_int[:, :n_out]),
-                      dA_int=np.ascontiguousarray(v_int[:, n_out:]))
+    links = cm.dyn
+    src_nodes = cm.n_outcomes + cm.eff_src[links]
+    chain_group = np.full(n_dyn, -1)
+    chain_bucket = np.full(n_dyn, -1)
+    chain_block = np.full(n_dyn, -1)
+    chain_slot = np.full(n_dyn, -1)
+    sizes = np.array([g.n_states for g in cm.groups], dtype=np.int64)
+    padded = -(-sizes // BUCKET_STATES) * BUCKET_STATES
+    buckets = []
+    for n in np.unique(padded):
+        members = np.flatnonzero(padded == n)
+        bucket = _build_bucket(cm, int(n), members)
+        b_index = len(buckets)
+        for pos, g in enumerate(members):
+            ch = cm.groups[g].chains
+            chain_group[ch] = g
+            chain_bucket[ch] = b_index
+            chain_block[ch] = pos
+            chain_slot[ch] = np.arange(len(ch))
+        buckets.append(bucket)
+    log.debug("chain blocks: %d in %d buckets (%s states)", len(cm.groups), len(buckets),
+              ", ".join(str(b.n) for b in buckets))
+    return _Layout(src_nodes, chain_group, chain_bucket, chain_block, chain_slot, buckets, {})
 
 
-def _scatter(k: np.ndarray, dst: np.ndarray, z: np.ndarray, n_out: int) -> np.ndarray:
-    """Σ_{l: dst(l)=o} k_l z_l for each outcome o; k (D, L), z (B, L, T) → (B, O, T)."""
-    if k.shape[0] == 1:
-        q = sp.csr_matrix((k[0], (dst, np.arange(len(dst)))), shape=(n_out, len(dst)))
-        b, l, t = z.shape
-        flat = np.ascontiguousarray(z.transpose(1, 0, 2)).reshape(l, b * t)
-        return (q @ flat).reshape(n_out, b, t).transpose(1, 0, 2)
-    q = np.zeros((k.shape[0], n_out, len(dst)))
-    q[:, dst, np.arange(len(dst))] = k
-    return np.matmul(q, z)
+def _build_bucket(cm: CompiledModel, n: int, members: np.ndarray) -> _Bucket:
+    groups = [cm.groups[g] for g in members]
+    c = max(len(g.chains) for g in groups)
+    size = len(groups)
+    base = np.zeros((size, n, n))
+    first = np.zeros((size, c), dtype=np.int64)
+    last = np.zeros((size, c), dtype=np.int64)
+    rate = np.zeros((size, c))
+    chain = np.full((size, c), -1, dtype=np.int64)
+    cp: list[list[np.ndarray]] = [[] for _ in range(5)]
+    for i, g in enumerate(groups):
+        links = cm.dyn[g.chains]
+        order = cm.eff_order[links]
+        r = order / cm.eff_tau[links]
+        m = len(links)
+        first[i, :m], last[i, :m] = g.offsets[:-1], g.offsets[1:] - 1
+        rate[i, :m], chain[i, :m] = r, g.chains
+        stage_rate = np.repeat(r, order)
+        states = np.arange(g.n_states)
+        base[i, states, states] = -stage_rate
+        inner = np.setdiff1d(states, first[i, :m])
+        base[i, inner, inner - 1] = stage_rate[inner]
+        ii, jj = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+        cp[0].append(np.full(m * m, i)), cp[1].append(ii.ravel()), cp[2].append(jj.ravel())
+    block, slot_i, slot_j = (np.concatenate(x) for x in cp[:3])
+    src = cm.n_outcomes + cm.eff_src[cm.dyn[chain[block, slot_i]]]
+    dst = cm.eff_dst[cm.dyn[chain[block, slot_j]]]
+    keep = np.asarray(cm.m_pattern[src, dst]).ravel().astype(bool)  # structural nonzeros
+    block, slot_i, slot_j, src, dst = (x[keep] for x in (block, slot_i, slot_j, src, dst))
+    return _Bucket(
+        n=n, c=c, groups=members, base=base, first=first, last=last, rate=rate, chain=chain,
+        has_loop=np.array([bool(g.loops) for g in groups]),
+        cp_block=block, cp_row=first[block, slot_i], cp_col=last[block, slot_j],
+        cp_src=src, cp_dst=dst, cp_link=cm.dyn[chain[block, slot_j]],
+        cp_rate=rate[block, slot_i])
 
 
 # ------------------------------------------------------------- closed-form chains
@@ -268,28 +544,41 @@ def erlang_step(rate: np.ndarray, order: np.ndarray, h: float):
     return phi, gam, psi1, psi2
 
 
-def _run_singletons(cm: CompiledModel, mu: np.ndarray, z: np.ndarray, z_int: np.ndarray) -> None:
-    """Advance the chains fed only by piecewise-constant inputs, in closed form."""
-    pos = cm.singletons
+def _erlang_all(cm: CompiledModel, layout: _Layout):
+    """Closed-form step matrices of every chain (parameter-free), cached per h."""
+    h = cm.h
+    with _LOCK:
+        mats = layout.erlang.get(h)
+        if mats is None and len(cm.dyn):
+            links = cm.dyn
+            order = cm.eff_order[links]
+            phi, gam, psi1, psi2 = erlang_step(order / cm.eff_tau[links], order, h)
+            last = order - 1
+            idx = np.arange(len(links))
+            mats = layout.erlang[h] = (phi, gam, psi1[idx, last], psi2[idx, last], last)
+    return mats
+
+
+def _run_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np.ndarray,
+                    w: np.ndarray):
+    """Advance the live (chain, batch) pairs fed only by piecewise-constant inputs."""
+    n_steps = cm.n_steps
     if len(pos) == 0:
-        return
-    links = cm.dyn[pos]
-    w = mu[:, cm.n_outcomes + cm.eff_src[links], :]  # (Bw, Ls, N+1): each chain's input
-    live = np.flatnonzero(np.any(w != 0, axis=(0, 2)))  # chains with no input stay at zero
-    if len(live) == 0:
-        return
-    pos, links, w = pos[live], links[live], w[:, live]
-    order = cm.eff_order[links]
-    phi, gam, psi1, psi2 = erlang_step(order / cm.eff_tau[links], order, cm.h)
-    last = order - 1
-    idx = np.arange(len(links))
-    psi1_out, psi2_out = psi1[idx, last], psi2[idx, last]  # only the output stage is needed
-    x = np.zeros((w.shape[0], len(links), phi.shape[-1]))
-    for k in range(cm.n_steps):
-        wk = w[..., k]
-        z_int[:, pos, k] = np.einsum("li,bli->bl", psi1_out, x) + psi2_out * wk
-        x = np.einsum("lji,bli->blj", phi, x) + gam * wk[..., None]
-        z[:, pos, k + 1] = x[:, idx, last]
+        return _no_chain_output(n_steps)
+    phi_all, gam_all, psi1_all, psi2_all, last_all = _erlang_all(cm, layout)
+    phi, gam = phi_all[pos], gam_all[pos][..., None]
+    psi1_out, psi2_out, last = psi1_all[pos], psi2_all[pos], last_all[pos]
+    w_t = np.ascontiguousarray(w.T)[:, :, None, None]  # (N+1, P, 1, 1): step inputs
+    xs = np.zeros((n_steps + 1, len(pos), phi.shape[-1], 1))
+    x = xs[0]
+    for k in range(n_steps):
+        x = phi @ x + gam * w_t[k]
+        xs[k + 1] = x
+    xs = xs[..., 0]
+    idx = np.arange(len(pos))
+    z = xs[:, idx, last].T
+    z_int = np.einsum("pi,tpi->pt", psi1_out, xs[:n_steps]) + psi2_out[:, None] * w[:, :n_steps]
+    return pos, bat, np.ascontiguousarray(z), z_int
 
 
 # ------------------------------------------------------------------- chain groups
@@ -322,63 +611,135 @@ def _phi_functions(a: np.ndarray, h: float):
     return e, phi1 * h, phi2 * h * h
 
 
-def _group_matrices(cm: CompiledModel, m_op, kb: np.ndarray, g: ChainGroup):
-    """A (D, n, n) and B (D, n, m) of one chain group; checks its loops are stable."""
-    links = cm.dyn[g.chains]
-    order = cm.eff_order[links]
-    rate = order / cm.eff_tau[links]
-    n = g.n_states
-    first = g.offsets[:-1]
-    last = g.offsets[1:] - 1
-    d = max(kb.shape[0], 1)
-    a = np.zeros((d, n, n))
-    stage_rate = np.repeat(rate, order)
-    a[:, np.arange(n), np.arange(n)] = -stage_rate
-    inner = np.setdiff1d(np.arange(n), first)
-    a[:, inner, inner - 1] = stage_rate[inner]
-    src_nodes = cm.n_outcomes + cm.eff_src[links]
-    couple = m_op.block(src_nodes, cm.eff_dst[links])  # (D, c, c): M[src(l), dst(l')]
-    a[:, first[:, None], last[None, :]] += rate[None, :, None] * couple * kb[:, None, links]
-    b = rate[None, :, None] * m_op.block(src_nodes, g.inputs)
-    bmat = np.zeros((b.shape[0], n, len(g.inputs)))
-    bmat[:, first] = b
+def _block_matrices(cm: CompiledModel, bucket: _Bucket, op, kb: np.ndarray,
+                    blocks: np.ndarray) -> np.ndarray:
+    """A for ``blocks`` (positions in the bucket) and every parameter set: (D·len, n, n).
+
+    Draw-major for D > 1: entry d·len(blocks) + i is block i under draw d.
+    """
+    d, size = kb.shape[0], len(blocks)
+    a = np.broadcast_to(bucket.base[blocks], (d, size, bucket.n, bucket.n)).copy()
+    local = np.full(len(bucket.groups), -1)
+    local[blocks] = np.arange(size)
+    sel = np.flatnonzero(local[bucket.cp_block] >= 0)
+    if len(sel):
+        vals = bucket.cp_rate[sel] * op.values(bucket.cp_src[sel], bucket.cp_dst[sel]) \
+            * kb[:, bucket.cp_link[sel]]  # (D, K)
+        a[:, local[bucket.cp_block[sel]], bucket.cp_row[sel], bucket.cp_col[sel]] += vals
+    return a.reshape(d * size, bucket.n, bucket.n)
+
+
+def _check_groups_stable(cm: CompiledModel, layout: _Layout, op, kb: np.ndarray) -> None:
+    """Refuse an unstable loop in any block, live or not (once per cached parameter set)."""
+    if op.stable_checked:
+        return
+    for bucket in layout.buckets:
+        blocks = np.flatnonzero(bucket.has_loop)
+        if len(blocks) == 0:
+            continue
+        a = _block_matrices(cm, bucket, op, kb, blocks)
+        eig = np.linalg.eigvals(a)
+        # Screen on the absolute tolerance (every scale is ≥ 1), then judge each loop
+        # exactly as a loop alone, so padding and fast chains never change the verdict.
+        suspect = np.flatnonzero(np.max(eig.real, axis=-1) > _UNSTABLE_TOL)
+        for item in suspect:
+            _check_block_loops(cm, bucket, blocks[item % len(blocks)], a[item], kb.shape[0] > 1)
+    if op.steps is not None:
+        op.stable_checked = True
+
+
+def _check_block_loops(cm: CompiledModel, bucket: _Bucket, block: int, a: np.ndarray,
+                       draws: bool) -> None:
+    g = cm.groups[bucket.groups[block]]
     for loop in g.loops:
-        _check_stable(cm, a, g, loop)
-    return a, bmat
+        states = np.concatenate([np.arange(g.offsets[c], g.offsets[c + 1]) for c in loop])
+        eig = np.linalg.eigvals(a[np.ix_(states, states)])
+        scale = max(1.0, float(np.max(np.abs(eig))))
+        worst = float(np.max(eig.real))
+        if worst > _UNSTABLE_TOL * scale:
+            links = cm.dyn[g.chains[loop]]
+            nodes = np.concatenate([cm.n_outcomes + cm.eff_src[links], cm.eff_dst[links]])
+            nodes = list(dict.fromkeys(int(x) for x in nodes))
+            note = " (in at least one draw)" if draws else ""
+            raise _loop_error(cm, nodes, f"unstable feedback loop{note}: it grows at "
+                              f"{worst:.3g}/yr")
 
 
-def _check_stable(cm: CompiledModel, a: np.ndarray, g: ChainGroup, loop: np.ndarray) -> None:
-    states = np.concatenate([np.arange(g.offsets[c], g.offsets[c + 1]) for c in loop])
-    eig = np.linalg.eigvals(a[:, states][:, :, states])
-    scale = max(1.0, float(np.max(np.abs(eig))))
-    worst = float(np.max(eig.real))
-    if worst > _UNSTABLE_TOL * scale:
-        links = cm.dyn[g.chains[loop]]
-        nodes = np.concatenate([cm.n_outcomes + cm.eff_src[links], cm.eff_dst[links]])
-        nodes = list(dict.fromkeys(int(x) for x in nodes))
-        draws = " (in at least one draw)" if a.shape[0] > 1 else ""
-        raise _loop_error(cm, nodes, f"unstable feedback loop{draws}: it grows at "
-                          f"{worst:.3g}/yr")
+def _block_steps(cm: CompiledModel, bucket: _Bucket, op, kb: np.ndarray, blocks: np.ndarray):
+    """Step matrices of ``blocks`` (draw-major for D > 1, as :func:`_block_matrices`):
+    Φ = e^{Ah}, G1 = (∫e^{As}ds)[:, first], L1 = (∫e^{As}ds)[last, :] and
+    L2 = (∫∫e^{Ar}dr ds)[last, first]."""
+    a = _block_matrices(cm, bucket, op, kb, blocks)
+    phi, psi1, psi2 = _phi_functions(a, cm.h)
+    d = kb.shape[0]
+    first = np.tile(bucket.first[blocks], (d, 1))  # (D·len, c)
+    last = np.tile(bucket.last[blocks], (d, 1))
+    g1 = np.take_along_axis(psi1, first[:, None, :], axis=2)
+    l1 = np.take_along_axis(psi1, last[:, :, None], axis=1)
+    l2 = np.take_along_axis(np.take_along_axis(psi2, last[:, :, None], axis=1),
+                            first[:, None, :], axis=2)
+    return phi, g1, l1, l2
 
 
-def _run_groups(cm: CompiledModel, m_op, kb: np.ndarray, u: np.ndarray,
-                z: np.ndarray, z_int: np.ndarray) -> None:
-    """Advance each chain group by its exact step matrices (batched over draws)."""
+def _steps_for(cm: CompiledModel, b_index: int, bucket: _Bucket, op, kb: np.ndarray,
+               blocks: np.ndarray):
+    """Step matrices of ``blocks``: cached per block for one parameter set, else computed."""
+    if op.steps is None:
+        return _block_steps(cm, bucket, op, kb, blocks)
+    with _LOCK:
+        cached = op.steps.setdefault(b_index, {})
+        missing = np.array([b for b in blocks if b not in cached], dtype=np.int64)
+        if len(missing):
+            fresh = _block_steps(cm, bucket, op, kb, missing)
+            for i, b in enumerate(missing):
+                cached[int(b)] = tuple(m[i] for m in fresh)
+        return tuple(np.stack(m) for m in zip(*(cached[int(b)] for b in blocks)))
+
+
+def _run_groups(cm: CompiledModel, layout: _Layout, op, kb: np.ndarray, pos: np.ndarray,
+                bat: np.ndarray, w: np.ndarray):
+    """Advance every block with a live chain, bucket by bucket, as one batched recursion.
+
+    An item is one (block, batch entry) pair; its input is each chain's first-stage feed
+    rate_i·(M u)[src_i], piecewise constant, so x_{k+1} = Φ x_k + G1 f_k exactly.
+    """
     n_steps = cm.n_steps
-    for g in cm.groups:
-        ug = u[:, g.inputs, :]  # (Bi, m, N+1)
-        a, bmat = _group_matrices(cm, m_op, kb, g)
-        if not np.any(ug):
-            continue  # no input reaches the group: its chains stay at zero
-        phi, psi1, psi2 = _phi_functions(a, cm.h)
-        gam_u = np.matmul(psi1 @ bmat, ug[..., :n_steps])  # (B, n, N): Γ u_k
-        last = g.offsets[1:] - 1
-        int_u = np.matmul(psi2[:, last] @ bmat, ug[..., :n_steps])  # (B, c, N)
-        batch = gam_u.shape[0]
-        xs = np.zeros((batch, g.n_states, n_steps + 1))
-        x = np.zeros((batch, g.n_states, 1))
-        for k in range(n_steps):
-            x = phi @ x + gam_u[..., k:k + 1]
-            xs[..., k + 1] = x[..., 0]
-        z[:, g.chains] = xs[:, last]
-        z_int[:, g.chains] = np.matmul(psi1[:, last], xs[..., :n_steps]) + int_u
+    outs = [_no_chain_output(n_steps)]
+    draws = kb.shape[0] > 1
+    for b_index, bucket in enumerate(layout.buckets):
+        mine = np.flatnonzero(layout.chain_bucket[pos] == b_index)
+        if len(mine) == 0:
+            continue
+        block, slot = layout.chain_block[pos[mine]], layout.chain_slot[pos[mine]]
+        n_batch = int(bat.max()) + 1
+        keys, item = np.unique(block * n_batch + bat[mine], return_inverse=True)
+        item_block, item_batch = keys // n_batch, keys % n_batch
+        blocks, param_of = np.unique(item_block, return_inverse=True)
+        phi, g1, l1, l2 = _steps_for(cm, b_index, bucket, op, kb, blocks)
+        if draws:  # step matrices are draw-major: (draw, block)
+            param_of = item_batch * len(blocks) + param_of
+        f = np.zeros((len(keys), bucket.c, n_steps + 1))
+        f[item, slot] = bucket.rate[block, slot][:, None] * w[mine]
+        z, z_int = _advance(phi[param_of], g1[param_of], l1[param_of], l2[param_of], f,
+                            bucket.last[item_block], n_steps)
+        chain = bucket.chain[item_block]  # (I, c), −1 for padding
+        real = chain >= 0
+        outs.append((chain[real], np.broadcast_to(item_batch[:, None], chain.shape)[real],
+                     z[real], z_int[real]))
+    return tuple(np.concatenate(parts) for parts in zip(*outs))
+
+
+def _advance(phi, g1, l1, l2, f, last, n_steps: int):
+    """The batched block recursion: outputs z (I, c, N+1) and step integrals (I, c, N)."""
+    size, n = phi.shape[0], phi.shape[-1]
+    gu = np.matmul(g1, f[..., :n_steps])  # (I, n, N): the input's contribution per step
+    gu_t = np.ascontiguousarray(np.moveaxis(gu, 2, 0))[..., None]  # (N, I, n, 1)
+    xs = np.zeros((n_steps + 1, size, n, 1))
+    x = xs[0]
+    for k in range(n_steps):
+        x = phi @ x + gu_t[k]
+        xs[k + 1] = x
+    states = np.moveaxis(xs[..., 0], 0, 2)  # (I, n, N+1)
+    z = np.take_along_axis(states, last[:, :, None], axis=1)
+    z_int = np.matmul(l1, states[..., :n_steps]) + np.matmul(l2, f[..., :n_steps])
+    return z, z_int
