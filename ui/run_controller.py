@@ -36,10 +36,8 @@ from cutsim.montecarlo import PERCENTILES, draw_params
 from cutsim.result import Result
 from cutsim.schema import CutsimFile, Scenario
 from cutsim.validation import validate_scenario
-from ui.qt_compat import protect_bool_singletons
 
 log = logging.getLogger(__name__)
-protect_bool_singletons()  # every view that emits signals goes through here
 
 BASELINE_SCENARIO_ID = "__baseline__"  # never a valid slug, so never clashes with a file's id
 
