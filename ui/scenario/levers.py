@@ -132,7 +132,7 @@ class ServiceRow:
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(10)
         self.slider.setObjectName(f"slider-{service.id}")
-        self.slider.setMinimumWidth(140)  # a usable drag length on a projector
+        self.slider.setMinimumWidth(160)  # a usable drag length on a projector
         self.slider.setAccessibleName(f"Change to {service.name}, percent of spend")
         self.value = QLabel("0 %", parent)
         self.value.setMinimumWidth(48)
@@ -142,8 +142,13 @@ class ServiceRow:
         self.change = QLabel("", parent)
         self.change.setMinimumWidth(84)
         self.change.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        for col, widget in enumerate((self.name, self.slider, self.value, self.spend, self.change)):
-            grid.addWidget(widget, row, col)
+        # Two lines per service: the name (and its spend) above a slider that gets the
+        # dock's whole width, so it stays a usable drag length in a narrow side panel.
+        grid.addWidget(self.name, 2 * row, 0, 1, 2)
+        grid.addWidget(self.spend, 2 * row, 2)
+        grid.addWidget(self.slider, 2 * row + 1, 0)
+        grid.addWidget(self.value, 2 * row + 1, 1)
+        grid.addWidget(self.change, 2 * row + 1, 2)
         self.state = RowState(None, True)
 
     def show_state(self, state: RowState) -> None:
@@ -194,6 +199,8 @@ class LeverPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
+        # rows wrap their names instead of scrolling sideways in a narrow dock
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self._scroll, 1)
         layout.addWidget(self._build_timing())
         self.others = QListWidget(self)
@@ -259,8 +266,8 @@ class LeverPanel(QWidget):
                               "margin-top: 1.2em; padding-left: 4px; }"
                               "QGroupBox::title { subcontrol-origin: margin; left: 8px; }")
             grid = QGridLayout(box)
-            grid.setColumnStretch(0, 2)
-            grid.setColumnStretch(1, 5)
+            grid.setColumnStretch(0, 1)  # the slider column takes the spare width
+            grid.setVerticalSpacing(2)
             for i, service in enumerate(services):
                 row = ServiceRow(service, grid, i, box)
                 row.slider.valueChanged.connect(
