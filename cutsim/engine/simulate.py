@@ -92,8 +92,10 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
                 for i in range(n_draws)]
         return Trajectory(*(np.concatenate([getattr(r, f) for r in runs])
                             for f in ("dY", "dA", "dY_int", "dA_int")))
-    op = _single_operator(cm, kb[0], db[0]) if n_draws == 1 else _draws_operator(cm, kb, db)
-    return _run(cm, op, kb, u)
+    if n_draws == 1:
+        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u)
+    needed = np.union1d(u.rows, cm.eff_dst[cm.dyn]).astype(np.int64)
+    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u)
 
 
 @dataclass(eq=False)
@@ -222,22 +224,28 @@ class _SingleM:
 
 
 class _DrawsM:
-    """M = (I − P)⁻¹ per draw, dense (D, V, V); batch entries are draws (batch-major)."""
+    """The columns of M = (I − P)⁻¹ the run needs, per draw: dense (D, V, C).
+
+    Batch entries are draws (batch-major). Columns are those carrying a lever input or a
+    chain output; no other column of M is ever multiplied by anything nonzero.
+    """
 
     sparse = False
     stable_checked = False
     steps = None  # draws are never cached
 
-    def __init__(self, m: np.ndarray) -> None:
-        self.m = m
+    def __init__(self, m_cols: np.ndarray, cols: np.ndarray, n_nodes: int) -> None:
+        self.m = m_cols
+        self.pos = np.full(n_nodes, -1, dtype=np.int64)
+        self.pos[cols] = np.arange(len(cols))
 
     def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        return self.m[:, rows, cols]
+        return self.m[:, rows, self.pos[cols]]
 
     def source_inputs(self, src: np.ndarray, u: _Inputs):
         if len(u.rows) == 0:
             return _no_items(u.vals.shape[-1])
-        w = np.matmul(self.m[:, src][:, :, u.rows], u.vals)  # (D, L, T)
+        w = np.matmul(self.m[:, src][:, :, self.pos[u.rows]], u.vals)  # (D, L, T)
         live = np.flatnonzero(np.any(w != 0, axis=(0, 2)))
         d = w.shape[0]
         # l-major, draw-minor: a live chain is live in every draw
@@ -246,7 +254,7 @@ class _DrawsM:
 
     def assemble(self, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
         """M[:, :, cols] x for x (D, C, T) → (D, V, T)."""
-        return np.matmul(self.m[:, :, cols], x)
+        return np.matmul(self.m[:, :, self.pos[cols]], x)
 
     def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
         return batch * n_cols + rows
@@ -297,15 +305,43 @@ def _single_operator_uncached(cm: CompiledModel, k: np.ndarray, d: np.ndarray) -
     return _SingleM(_sparse_inverse(cm, sp.csr_matrix((vals[0], (rows, cols)), shape=(v, v))))
 
 
-def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray) -> _DrawsM:
-    """M = (I − P)⁻¹ for every draw (dense, batched)."""
-    v = cm.n_nodes
-    rows, cols, vals = _p_entries(cm, kb, db)
-    ip = np.broadcast_to(np.eye(v), (kb.shape[0], v, v)).copy()
-    np.subtract.at(ip, (slice(None), rows, cols), vals)
+def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
+                    cols: np.ndarray) -> _DrawsM:
+    """Columns ``cols`` of M = (I − P)⁻¹ for every draw, through the outcome block.
+
+    P only links services to outcomes (zero-delay effects K0, O×S) and outcomes to
+    services (demand Dm, S×O), so with G = (I − K0·Dm)⁻¹ (O×O, its determinant that of
+    I − P): an outcome column o of M is [G e_o; Dm G e_o] and a service column s is
+    [G K0 e_s; e_s + Dm G K0 e_s]. Exact algebra on an O×O system instead of V×V.
+    """
+    n_out, n_srv, d = cm.n_outcomes, cm.n_services, kb.shape[0]
     for loop in cm.algebraic_loops:
-        _check_algebraic_block(cm, ip[:, loop.nodes][:, :, loop.nodes], loop.nodes)
-    return _DrawsM(np.linalg.inv(ip))
+        _check_algebraic_block(cm, _loop_block(cm, kb, db, loop.nodes), loop.nodes)
+    k0 = np.zeros((d, n_out, n_srv))
+    np.add.at(k0, (slice(None), cm.eff_dst[cm.alg], cm.eff_src[cm.alg]), kb[:, cm.alg])
+    dm = np.zeros((d, n_srv, n_out))
+    np.add.at(dm, (slice(None), cm.dem_dst, cm.dem_src), db)
+    g = np.linalg.inv(np.eye(n_out) - np.matmul(k0, dm))
+    is_out = cols < n_out
+    y = np.empty((d, n_out, len(cols)))
+    y[:, :, is_out] = g[:, :, cols[is_out]]
+    y[:, :, ~is_out] = np.matmul(g, k0[:, :, cols[~is_out] - n_out])
+    a = np.matmul(dm, y)
+    srv = np.flatnonzero(~is_out)
+    a[:, cols[srv] - n_out, srv] += 1.0
+    return _DrawsM(np.concatenate([y, a], axis=1), cols, cm.n_nodes)
+
+
+def _loop_block(cm: CompiledModel, kb: np.ndarray, db: np.ndarray, nodes: np.ndarray):
+    """(I − P) restricted to one algebraic loop's nodes, per draw: (D, n, n)."""
+    rows, cols, vals = _p_entries(cm, kb, db)
+    local = np.full(cm.n_nodes, -1)
+    local[nodes] = np.arange(len(nodes))
+    inside = (local[rows] >= 0) & (local[cols] >= 0)
+    block = np.broadcast_to(np.eye(len(nodes)), (kb.shape[0], len(nodes), len(nodes))).copy()
+    np.subtract.at(block, (slice(None), local[rows[inside]], local[cols[inside]]),
+                   vals[:, inside])
+    return block
 
 
 def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
@@ -358,8 +394,9 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs) -> Trajectory:
         _check_groups_stable(cm, layout, op, kb)
         pos, pb, w = op.source_inputs(layout.src_nodes, u)
         alone = layout.chain_group[pos] < 0
-        outs = [_run_singletons(cm, layout, pos[alone], pb[alone], w[alone]),
-                _run_groups(cm, layout, op, kb, pos[~alone], pb[~alone], w[~alone])]
+        singles = _run_singletons(cm, layout, pos[alone], pb[alone], w[alone]) \
+            if kb.shape[0] == 1 else _run_singletons_draws(cm, layout, op, pos[alone], u)
+        outs = [singles, _run_groups(cm, layout, op, kb, pos[~alone], pb[~alone], w[~alone])]
         chains, bat, z, z_int = (np.concatenate(parts) for parts in zip(*outs))
     links = cm.dyn[chains]
     coef = kb[bat if kb.shape[0] > 1 else 0, links]
@@ -579,6 +616,26 @@ def _run_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np
     z = xs[:, idx, last].T
     z_int = np.einsum("pi,tpi->pt", psi1_out, xs[:n_steps]) + psi2_out[:, None] * w[:, :n_steps]
     return pos, bat, np.ascontiguousarray(z), z_int
+
+
+def _run_singletons_draws(cm: CompiledModel, layout: _Layout, op: _DrawsM, pos: np.ndarray,
+                          u: _Inputs):
+    """Singletons under draws: their dynamics never depend on k or d, only their input
+    (M u)[src] does, so by linearity each chain's response to each input row is computed
+    once and weighted per draw by M[d, src, row]. ``pos`` is l-major, draw-minor."""
+    n_steps, n_draws = cm.n_steps, op.m.shape[0]
+    chains = pos[::n_draws]
+    if len(chains) == 0:
+        return _no_chain_output(n_steps)
+    n_rows = len(u.rows)
+    pair_chain = np.repeat(chains, n_rows)
+    _, _, r, r_int = _run_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
+                                     np.tile(u.vals[0], (len(chains), 1)))
+    weight = op.m[:, layout.src_nodes[chains]][:, :, op.pos[u.rows]]  # (D, L, R)
+    z = np.einsum("dlr,lrt->ldt", weight, r.reshape(len(chains), n_rows, -1))
+    z_int = np.einsum("dlr,lrt->ldt", weight, r_int.reshape(len(chains), n_rows, -1))
+    return pos, np.tile(np.arange(n_draws), len(chains)), z.reshape(len(pos), -1), \
+        z_int.reshape(len(pos), -1)
 
 
 # ------------------------------------------------------------------- chain groups
