@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "cutsim.cli.file_cmds",
     "cutsim.cli.run_cmd",
     "cutsim.cli.xmile_cmd",
+    "cutsim.cli.bench_cmd",
     "cutsim.cli.publish_cmd",
     "cutsim.cli.compare_cmd",
     "cutsim.cli.optimise_cmd",
