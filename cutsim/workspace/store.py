@@ -23,7 +23,7 @@ from cutsim.schema import CutsimFile
 from cutsim.validation import validate_file
 from cutsim.workspace import convert, importer
 from cutsim.workspace.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, V1_DDL, run_script
-from cutsim.workspace.tables import EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
+from cutsim.workspace.tables import DecisionRow, EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
 
 log = logging.getLogger(__name__)
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -278,6 +278,27 @@ class Workspace:
         with self._write() as session:
             session.add(RunRow(model_pk=key, scenario=scenario, at=_now(), draws=draws, seed=seed,
                                tool_version=tool_version, elapsed_ms=elapsed_ms, summary=summary))
+
+
+    # --- workshop decisions --------------------------------------------------
+
+    def add_decision(self, package: str, change: str, note: str | None = None, *,
+                     at: str | None = None, model_pk: int | None = None) -> int:
+        """Log one workshop change (its own transaction, so a crash keeps what went before);
+        its sequence number."""
+        key = self._default_key(model_pk)
+        with self._write() as session:
+            row = DecisionRow(model_pk=key, at=at or _now(), package=package, change=change, note=note)
+            session.add(row)
+            session.flush()
+            return int(row.seq)
+
+    def decisions(self, model_pk: int | None = None) -> list[DecisionRow]:
+        """The workshop decision log of one model, oldest first."""
+        key = self._default_key(model_pk)
+        with Session(self._engine) as session:
+            query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(DecisionRow.seq)
+            return list(session.exec(query).all())
 
 
 def _require_valid(cutsim_file: CutsimFile) -> None:
