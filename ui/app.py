@@ -90,6 +90,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cutsim-app", description="cutsim desktop app")
     parser.add_argument("file", nargs="?", type=Path, help="a .cutsim file or a workspace to open")
     parser.add_argument("--version", action="version", version=f"cutsim {__version__}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check this installation (example, engine, charts) and exit 0 or 1")
     return parser.parse_known_args(argv[1:])[0]
 
 
@@ -97,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; the exit code."""
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv)
+    if args.selftest:
+        from ui.selftest import run as run_selftest
+
+        return run_selftest(argv)
     app = make_application(argv)
     folder = data_dir()
     reporter = ErrorReporter(str(configure_logging(folder)))

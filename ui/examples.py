@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 from pathlib import Path
 
 from cutsim.schema import Agency, CutsimFile, Model, Place
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# A frozen app (PyInstaller) unpacks its data into sys._MEIPASS, laid out like the source tree.
+REPO_ROOT = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent)
 EXAMPLE = REPO_ROOT / "models" / "example-place.cutsim"
 
 
