@@ -247,6 +247,9 @@ def _scenario(b: _Builder) -> dict:
                        "percent": float(np.round(pct, 1)),
                        "start_year": float(rng.integers(0, 3)),
                        "phase_years": float(rng.integers(0, 2))})
+    if not levers:  # a tiny place still gets one lever, so the scenario does something
+        first = next(s for s in b.services if s["mode"] == "discretionary")
+        levers.append({"id": "l0", "kind": "cut", "service": first["id"], "percent": 10.0})
     return {"id": SCENARIO_ID, "name": "Savings programme (synthetic)", "levers": levers}
 
 

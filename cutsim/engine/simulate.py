@@ -83,6 +83,10 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
     u = _compact_inputs(cm, activity_delta, outcome_input)
     kb, db = params.as_batched()
     n_draws, n_in = kb.shape[0], u.batch
+    if n_in == 0:  # an empty batch of inputs has an empty batch of answers
+        t = cm.n_steps + 1
+        return Trajectory(*(np.zeros((0, rows, t - extra)) for rows, extra in (
+            (cm.n_outcomes, 0), (cm.n_services, 0), (cm.n_outcomes, 1), (cm.n_services, 1))))
     if n_draws > 1 and n_in not in (1, n_draws):
         raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
     if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):

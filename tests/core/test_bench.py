@@ -1,0 +1,142 @@
+"""``cutsim bench --quick`` prints well-formed JSON, and the synthetic place is sound.
+
+No timing is asserted (machines are shared and noisy): only structure, and that every
+number is positive and finite.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cutsim.api import Project
+from cutsim.engine import Params, compile_model, simulate
+from cutsim.levers import build_inputs
+from cutsim.montecarlo import draw_params
+from cutsim.synthetic import (
+    MAX_LOOP_GAIN,
+    SCENARIO_ID,
+    SyntheticSpec,
+    loop_gain_matrix,
+    synthetic_place,
+)
+from cutsim.validation import validate_model
+
+TIMED = ("example_deterministic", "monte_carlo", "synthetic_deterministic", "workspace_open")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "cutsim", "bench", "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stderr
+    printed = json.loads(proc.stdout)
+    assert json.loads(out.read_text(encoding="utf-8")) == printed
+    return printed
+
+
+def _positive_finite(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
+def test_every_timed_entry_has_seconds_target_and_verdict(report):
+    assert report["quick"] is True
+    for name in TIMED:
+        e = report[name]
+        assert _positive_finite(e["seconds"]), name
+        assert _positive_finite(e["target_seconds"]), name
+        assert isinstance(e["meets_target"], bool), name
+        assert _positive_finite(e["ratio_to_target"]), name
+        assert e["min_seconds"] <= e["seconds"] <= e["max_seconds"], name
+    syn = report["synthetic_deterministic"]
+    assert _positive_finite(syn["cold_seconds"]) and _positive_finite(syn["compile_seconds"])
+    assert report["monte_carlo"]["draws"] > 0
+
+
+def test_pysd_entry_and_ratios(report):
+    pysd = report["pysd"]
+    if pysd == "not installed":
+        pytest.skip("PySD is a development dependency")
+    assert _positive_finite(pysd["seconds"]) and _positive_finite(pysd["speed_ratio"])
+    assert math.isfinite(pysd["max_rel_diff"]) and pysd["max_rel_diff"] >= 0
+    assert isinstance(pysd["meets_target"], bool)
+    assert all(_positive_finite(v) for v in report["ratios"].values())
+
+
+def test_environment_says_one_thread_and_ui_is_reported(report):
+    assert set(report["environment"]["threads"].values()) == {"1"}
+    ui = report["ui"]
+    assert isinstance(ui, dict) and ui  # the app's numbers, or why there are none
+
+
+# ------------------------------------------------------------------ synthetic place
+
+
+SMALL = SyntheticSpec(n_services=300, n_links=1200)
+
+
+@pytest.fixture(scope="module")
+def small_place():
+    return synthetic_place(SMALL, seed=5)
+
+
+def test_synthetic_counts_and_mix(small_place):
+    m = small_place.model
+    assert len(m.services) == SMALL.n_services
+    links = len(m.effects) + len(m.demands)
+    assert SMALL.n_links * 0.98 <= links <= SMALL.n_links * 1.05
+    share = np.mean([s.mode == "demand_led" for s in m.services])
+    assert 0.3 <= share <= 0.5
+    orders = {e.delay_order for e in m.effects if e.delay_years > 0}
+    assert orders == {1, 2, 3}
+    assert any(e.delay_years == 0 for e in m.effects)
+    assert all(e.low <= e.per_unit <= e.high for e in m.effects)
+    assert all(d.low <= d.per_unit <= d.high for d in m.demands)
+    assert small_place.scenarios[0].levers
+
+
+def test_synthetic_place_is_valid(small_place):
+    assert validate_model(small_place.model) == []
+
+
+def test_synthetic_place_has_loops_and_chains_and_runs(small_place):
+    cm = compile_model(small_place.model)
+    assert any(g.loops for g in cm.groups)  # feedback loops
+    assert len(cm.groups) > 5 and len(cm.singletons) > 0  # chains of blocks and lone chains
+    result = Project(small_place).run(SCENARIO_ID)  # no EngineError: stable
+    assert np.all(np.isfinite(result.outcome_delta))
+
+
+def test_synthetic_loops_are_stable_for_every_draw(small_place):
+    cm = compile_model(small_place.model)
+    inputs = build_inputs(cm, small_place.scenarios[0])
+    simulate(cm, draw_params(cm, 30, seed=1), inputs.activity_delta)  # no EngineError
+    # and at the range ends that bound the loop gain
+    simulate(cm, Params(cm.k_high, cm.d_high), inputs.activity_delta)
+    simulate(cm, Params(cm.k_low, cm.d_low), inputs.activity_delta)
+
+
+def test_synthetic_loop_gains_are_below_the_bound(small_place):
+    m = small_place.model
+    effects = [e.model_dump() for e in m.effects]
+    demands = [d.model_dump() for d in m.demands]
+    clusters: dict[str, list[str]] = {}
+    for o in m.outcomes:
+        clusters.setdefault(o.name.split("(cluster ")[1], []).append(o.id)
+    worst = max(float(np.max(np.abs(np.linalg.eigvals(loop_gain_matrix(ids, effects, demands)))))
+                for ids in clusters.values())
+    assert 0 < worst < MAX_LOOP_GAIN
+
+
+def test_synthetic_is_deterministic_for_a_seed():
+    a = synthetic_place(SyntheticSpec(n_services=50, n_links=200), seed=9)
+    b = synthetic_place(SyntheticSpec(n_services=50, n_links=200), seed=9)
+    c = synthetic_place(SyntheticSpec(n_services=50, n_links=200), seed=10)
+    assert a.model_dump() == b.model_dump()
+    assert a.model_dump() != c.model_dump()

@@ -1,0 +1,248 @@
+"""The engine's fast paths equal straightforward computations of the same mathematics.
+
+- padded, batched chain blocks equal blocks advanced in exact-size buckets, and both equal
+  an independent matrix-exponential solution of the whole system;
+- cached step matrices give the same numbers as a fresh compile, and a new parameter set
+  is never served stale matrices;
+- the origin batch adds up to the total run (superposition), the sparse algebraic path
+  equals the dense one, draws equal one-at-a-time runs;
+- cost shift and Monte Carlo money (totals only, draw-free parts priced once) equal the
+  full per-service money of :func:`service_money`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
+from cutsim.api import Project
+from cutsim.engine import EngineError, Params, compile_model, simulate
+from cutsim.engine.money import by_agency, cost_shift, service_money
+from cutsim.levers import build_inputs
+from cutsim.montecarlo import _net_and_npv, draw_params
+from cutsim.synthetic import SCENARIO_ID, SyntheticSpec, synthetic_place
+
+from engine_fixtures import loop_model
+
+simulate_module = sys.modules["cutsim.engine.simulate"]
+TIGHT = 1e-12
+
+
+def _small_place(seed=1, n_services=80, n_links=320, horizon=5):
+    spec = SyntheticSpec(n_services=n_services, n_links=n_links, loop_share=0.5,
+                         horizon_years=horizon)
+    return synthetic_place(spec, seed=seed)
+
+
+def _inputs(cm, f):
+    return build_inputs(cm, f.scenarios[0])
+
+
+def _origin_run(cm, params, inputs):
+    origins = inputs.active_origins()
+    return origins, simulate(cm, params, inputs.activity_by_origin[origins],
+                             inputs.outcome_by_origin[origins])
+
+
+def _close(a, b, tol=TIGHT):
+    """Every array within tol of the larger array's largest magnitude."""
+    for f in ("dY", "dA", "dY_int", "dA_int"):
+        x, y = np.asarray(getattr(a, f)), np.asarray(getattr(b, f))
+        scale = max(np.max(np.abs(x)), np.max(np.abs(y)), 1e-300)
+        assert x.shape == y.shape, f
+        assert np.max(np.abs(x - y)) <= tol * scale, f"{f}: {np.max(np.abs(x - y)) / scale:.2e}"
+
+
+def _exact(cm, params, act):
+    """The whole system as one LTI model, stepped with one matrix exponential (no blocks).
+
+    States: every delay stage; v = M (Q z + u) with M = (I − P)⁻¹ formed densely.
+    """
+    k, d = params.k, params.d
+    n_out, v = cm.n_outcomes, cm.n_nodes
+    p = np.zeros((v, v))
+    np.add.at(p, (cm.eff_dst[cm.alg], n_out + cm.eff_src[cm.alg]), k[cm.alg])
+    np.add.at(p, (n_out + cm.dem_dst, cm.dem_src), d)
+    m = np.linalg.inv(np.eye(v) - p)
+    links = cm.dyn
+    order = cm.eff_order[links]
+    rate = order / cm.eff_tau[links]
+    offsets = np.concatenate([[0], np.cumsum(order)])
+    n = int(offsets[-1])
+    first, last = offsets[:-1], offsets[1:] - 1
+    q = np.zeros((v, len(links)))
+    q[cm.eff_dst[links], np.arange(len(links))] = k[links]
+    out = np.zeros((len(links), n))
+    out[np.arange(len(links)), last] = 1.0
+    a = np.zeros((n, n))
+    stage = np.repeat(rate, order)
+    a[np.arange(n), np.arange(n)] = -stage
+    inner = np.setdiff1d(np.arange(n), first)
+    a[inner, inner - 1] = stage[inner]
+    feed = np.zeros((n, v))
+    feed[first] = rate[:, None] * m[n_out + cm.eff_src[links]]
+    a += feed @ q @ out
+    u = np.concatenate([np.zeros((n_out, act.shape[-1])), act])
+    h, steps = cm.h, cm.n_steps
+    aug = np.zeros((n + v, n + v))
+    aug[:n, :n], aug[:n, n:] = a * h, feed * h
+    e = scipy.linalg.expm(aug)
+    x = np.zeros((n, steps + 1))
+    for i in range(steps):
+        x[:, i + 1] = e[:n, :n] @ x[:, i] + e[:n, n:] @ u[:, i]
+    return m @ (q @ (out @ x) + u)
+
+
+def test_padded_batched_blocks_equal_exact_size_blocks(monkeypatch):
+    f = _small_place()
+    results = []
+    for bucket in (1, 64):  # every block its own size vs all padded into one batch
+        monkeypatch.setattr(simulate_module, "BUCKET_STATES", bucket)
+        cm = compile_model(f.model)
+        _, tr = _origin_run(cm, cm.central_params(), _inputs(cm, f))
+        results.append(tr)
+        assert len(cm.groups) > 3 and any(g.loops for g in cm.groups)
+    _close(*results)
+
+
+def test_blocks_equal_one_matrix_exponential_of_the_whole_system():
+    f = _small_place(seed=4, n_services=40, n_links=160)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    tr = simulate(cm, cm.central_params(), inputs.activity_delta)
+    v = _exact(cm, cm.central_params(), inputs.activity_delta)
+    scale = np.max(np.abs(v))
+    assert np.max(np.abs(tr.dY[0] - v[:cm.n_outcomes])) <= 1e-10 * scale
+    assert np.max(np.abs(tr.dA[0] - v[cm.n_outcomes:])) <= 1e-10 * scale
+
+
+def test_cached_step_matrices_match_a_fresh_compile_and_follow_new_parameters():
+    f = _small_place(seed=2)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    p = cm.central_params()
+    first = simulate(cm, p, inputs.activity_delta)
+    again = simulate(cm, cm.central_params(), inputs.activity_delta)  # cache hit (same values)
+    _close(first, again, 0.0)
+    changed = Params(p.k * 0.7, p.d * 1.1)
+    cached = simulate(cm, changed, inputs.activity_delta)
+    fresh_cm = compile_model(f.model)
+    fresh = simulate(fresh_cm, changed, inputs.activity_delta)
+    _close(cached, fresh, 0.0)
+    assert np.max(np.abs(cached.dA - first.dA)) > 0
+
+
+def test_origins_add_up_to_the_total_run():
+    f = _small_place(seed=3)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    origins, by_origin = _origin_run(cm, cm.central_params(), inputs)
+    assert len(origins) >= 2
+    total = simulate(cm, cm.central_params(), inputs.activity_delta, inputs.outcome_input)
+    summed = type(total)(*(getattr(by_origin, x).sum(axis=0, keepdims=True)
+                           for x in ("dY", "dA", "dY_int", "dA_int")))
+    _close(summed, total)
+    for i, g in enumerate(origins[:3]):
+        alone = simulate(cm, cm.central_params(), inputs.activity_by_origin[g],
+                         inputs.outcome_by_origin[g])
+        _close(type(alone)(*(getattr(by_origin, x)[i:i + 1]
+                             for x in ("dY", "dA", "dY_int", "dA_int"))), alone)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_sparse_path_equals_dense_path_on_a_synthetic_place(monkeypatch, seed):
+    f = _small_place(seed=seed)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    dense = _origin_run(cm, cm.central_params(), inputs)[1]
+    monkeypatch.setattr(simulate_module, "DENSE_LIMIT", 0)
+    cm2 = compile_model(f.model)
+    sparse = _origin_run(cm2, cm2.central_params(), inputs)[1]
+    _close(dense, sparse)
+
+
+def test_draws_equal_single_runs_with_loops_and_blocks():
+    f = _small_place(seed=7)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    params = draw_params(cm, 6, seed=11)
+    batched = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
+    for i in range(6):
+        one = simulate(cm, Params(params.k[i], params.d[i]), inputs.activity_delta,
+                       inputs.outcome_input)
+        # The draws path solves the algebraic part through the outcome block (Schur
+        # complement) and a single run inverts I − P whole: same algebra, other rounding.
+        _close(type(one)(*(getattr(batched, x)[i:i + 1]
+                           for x in ("dY", "dA", "dY_int", "dA_int"))), one, 1e-10)
+
+
+def test_draws_with_an_algebraic_loop_equal_single_runs():
+    cm = compile_model(loop_model(gain_k=0.4, tau_loop=0.0))
+    assert cm.algebraic_loops
+    act = np.zeros((cm.n_services, cm.n_steps + 1))
+    act[cm.service_index["youth"]] = -100.0
+    p = cm.central_params()
+    ks = np.stack([p.k, 0.5 * p.k, 1.5 * p.k])
+    ds = np.stack([p.d, 0.8 * p.d, 1.2 * p.d])
+    batched = simulate(cm, Params(ks, ds), act)
+    for i in range(3):
+        one = simulate(cm, Params(ks[i], ds[i]), act)
+        _close(type(one)(*(getattr(batched, x)[i:i + 1]
+                           for x in ("dY", "dA", "dY_int", "dA_int"))), one)
+
+
+def test_cost_shift_totals_equal_full_money():
+    f = _small_place(seed=8)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    origins, by_origin = _origin_run(cm, cm.central_params(), inputs)
+    shift = cost_shift(cm, inputs, origins, by_origin)
+    money = service_money(cm, inputs, by_origin, activity_lever=inputs.activity_by_origin[origins])
+    full = by_agency(cm, money.annual["knock_on_cost"].sum(axis=-1)[..., None])[..., 0]
+    scale = np.max(np.abs(full))
+    assert scale > 0
+    assert np.max(np.abs(shift[origins] - full)) <= TIGHT * scale
+
+
+def test_monte_carlo_money_equals_full_money():
+    f = _small_place(seed=9)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    traj = simulate(cm, draw_params(cm, 5, seed=2), inputs.activity_delta, inputs.outcome_input)
+    net, npv = _net_and_npv(cm, inputs, traj)
+    money = service_money(cm, inputs, traj)
+    want_net = by_agency(cm, money.rates["net_saving"])
+    factors = (1.0 + cm.model.place.discount_rate) ** -np.arange(cm.horizon_years)
+    want_npv = money.annual["net_saving"].sum(axis=-2) @ factors
+    assert np.max(np.abs(net - want_net)) <= TIGHT * np.max(np.abs(want_net))
+    assert np.max(np.abs(npv - want_npv)) <= TIGHT * np.max(np.abs(want_npv))
+
+
+def test_unstable_loop_inside_a_padded_batch_is_named():
+    f = _small_place(seed=10)
+    cm = compile_model(f.model)
+    loop_group = next(g for g in cm.groups if g.loops)
+    link = cm.dyn[loop_group.chains[loop_group.loops[0]]][0]
+    act = np.zeros((cm.n_services, cm.n_steps + 1))
+    refused = 0
+    for gain in (1e4, -1e4):  # one sign makes the loop reinforcing, with gain far above 1
+        k = cm.k_central.copy()
+        k[link] *= gain
+        try:
+            simulate(cm, Params(k, cm.d_central), act)
+        except EngineError as exc:
+            assert "unstable feedback loop" in str(exc)
+            refused += 1
+    assert refused >= 1
+
+
+def test_synthetic_run_through_the_api_agrees_with_per_origin_money():
+    f = _small_place(seed=12)
+    result = Project(f).run(SCENARIO_ID)
+    knock = result.agency_annual["knock_on_cost"].sum(axis=-1)
+    shifted = result.cost_shift_matrix.sum(axis=0)
+    assert np.allclose(shifted, knock, rtol=1e-10, atol=1e-6 * max(1.0, np.max(np.abs(knock))))
