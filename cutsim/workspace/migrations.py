@@ -209,6 +209,25 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Version 3: agency.savings_target as TEXT.
+
+    A column declared JSON has NUMERIC affinity in SQLite, so a savings target stored as
+    a bare JSON number was turned into a REAL by SQLite's own (not correctly rounded)
+    text-to-number conversion and could come back a last digit off. TEXT affinity keeps
+    the JSON text exactly as written. (Needs SQLite 3.35+ for DROP COLUMN.)
+    """
+    run_script(
+        conn,
+        """
+ALTER TABLE agency ADD COLUMN savings_target_text TEXT;
+UPDATE agency SET savings_target_text = CAST(savings_target AS TEXT) WHERE savings_target IS NOT NULL;
+ALTER TABLE agency DROP COLUMN savings_target;
+ALTER TABLE agency RENAME COLUMN savings_target_text TO savings_target;
+""",
+    )
+
+
 # MIGRATIONS[i] takes a workspace from version i + 1 to version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3]
 SCHEMA_VERSION = len(MIGRATIONS) + 1

@@ -108,3 +108,15 @@ def test_a_failed_save_leaves_the_workspace_as_it_was(tmp_path: Path, small_doc:
             store._require_valid = original
         assert ws.load().model == source.model
         assert len(ws.edits()) == edits_before
+
+
+def test_a_bare_number_in_a_json_column_comes_back_exactly(tmp_path: Path, small_doc: dict) -> None:
+    # SQLite's own text-to-real conversion is not correctly rounded: this value came back
+    # as 16777216.674478568 while the column had NUMERIC affinity.
+    small_doc["model"]["agencies"][0]["savings_target"] = 16777216.67447857
+    small_doc["model"]["agencies"][1]["savings_target"] = [0.1] * 10
+    source = exchange.read_bytes(json.dumps(small_doc).encode())
+    with Workspace.create(tmp_path / "w.sqlite", source) as ws:
+        agencies = ws.load().model.agencies
+    assert agencies[0].savings_target == 16777216.67447857
+    assert agencies[1].savings_target == [0.1] * 10
