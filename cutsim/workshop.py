@@ -196,7 +196,8 @@ def resolve_target(model: Model, scenario: Scenario | None, agency_id: str, year
         return TargetInfo(year, amount, "the package's target")
     amount = agency_target(model, agency_id, year)
     if amount is not None:
-        return TargetInfo(year, amount, f"{model.agency(agency_id).name} savings target")
+        name = model.agency(agency_id).name.split(" (")[0]  # "Seaport Council", not its detail
+        return TargetInfo(year, amount, f"{name} savings target")
     amount = _scenario_target(scenario, PLACE_ID, year)
     if amount is not None:
         return TargetInfo(year, amount, "the package's whole-place target")
@@ -785,7 +786,7 @@ def propose(file: CutsimFile, session: WorkshopSession, compiled: Any,
         "parent": package.scenario_id})
     kept = f", protecting {', '.join(protect)}" if protect else ""
     return scenario, (f"Optimiser proposed {len(scenario.levers)} cut(s) meeting "
-                      f"{money(target.amount)} in year {session.year} within "
+                      f"{money(target.amount)} in {session.year_label()} within "
                       f"{len(session.red_lines)} red line(s){kept}")
 
 

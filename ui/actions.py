@@ -78,6 +78,8 @@ class MainActions:
         self.view_menu = bar.addMenu("&View")
         self._add(self.view_menu, "reset_layout", "Reset &Layout", window.reset_layout, None,
                   "Put every panel back where it starts")
+        self._add(self.view_menu, "workshop", "&Workshop Mode", self._workshop, "F5",
+                  "Compare option packages live on a projector, with a decision log")
         self.view_menu.addSeparator()
 
         run = window.run_controller
@@ -170,6 +172,11 @@ class MainActions:
         if ok:
             self.window.settings.set_autosave_seconds(seconds)
             self.window.autosaver.set_interval(seconds)
+
+    def _workshop(self) -> None:
+        from ui.workshop.mode import enter_workshop  # only loaded when a meeting starts
+
+        enter_workshop(self.window)
 
     def _user_guide(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(USER_GUIDE)))

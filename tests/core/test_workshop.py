@@ -89,7 +89,7 @@ def test_target_resolution_order(file) -> None:
     assert agency_target(model, "police", 3) is None
     scenario = file.scenario("youth-cut")
     info = resolve_target(model, scenario, "council", 0)
-    assert (info.amount, info.source) == (8_000_000, "Seaport Council (unitary) savings target")
+    assert (info.amount, info.source) == (8_000_000, "Seaport Council savings target")
     with_target = scenario.model_copy(update={"targets": [Target(agency="council", amount=5e6, from_year=1)]})
     assert resolve_target(model, with_target, "council", 0).amount == 8e6
     assert resolve_target(model, with_target, "council", 1).amount == 5e6
