@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cutsim import exchange
 from cutsim.errors import InputError
+from cutsim.fmt import money
 from cutsim.redact import redact
 from cutsim.schema import CutsimFile
 from cutsim.sources import read_any
@@ -59,16 +60,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"{len(model.outcomes)} outcomes, {len(model.effects)} effect links, "
           f"{len(model.demands)} demand links, {len(cutsim_file.scenarios)} scenarios)")
     return 0
-
-
-def money(value: float) -> str:
-    """£ with a sensible unit: £1.2bn, £34.5m, £12,300."""
-    size = abs(value)
-    if size >= 1e9:
-        return f"£{value / 1e9:,.2f}bn"
-    if size >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
-    return f"£{value:,.0f}"
 
 
 def summary(cutsim_file: CutsimFile) -> str:
