@@ -19,6 +19,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import shiboken6
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QWidget
@@ -137,8 +139,9 @@ class WorkshopMode(QObject):
             app.removeEventFilter(self)
         self.controller.flush()
         self._offer_to_keep_log()
-        self.audience.close()
-        self.presenter.close()
+        for view in self.windows:
+            if shiboken6.isValid(view):  # a window may already be gone with its parent
+                view.close()
         self.finished.emit()
 
     def _offer_to_keep_log(self) -> None:
@@ -175,7 +178,8 @@ def enter_workshop(window: Any) -> WorkshopMode | None:
 def _finished(window: Any, mode: WorkshopMode) -> None:
     if getattr(window, "_workshop", None) is mode:
         window._workshop = None
-    mode.presenter.deleteLater()
-    mode.audience.deleteLater()
+    for view in mode.windows:
+        if shiboken6.isValid(view):
+            view.deleteLater()
     mode.deleteLater()
     mode.controller.deleteLater()

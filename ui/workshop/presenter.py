@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -289,6 +290,11 @@ class PresenterView(QWidget):
         controller.message.connect(self.message.setText)
         self._fill_log()
         self.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the presenter's window leaves workshop mode (and closes the projector's)."""
+        self.leaveRequested.emit()
+        super().closeEvent(event)
 
     # --- refresh ---------------------------------------------------------------------
 
