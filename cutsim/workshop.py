@@ -37,6 +37,7 @@ import numpy as np
 
 from cutsim.commands import Command, RemoveLever, ReplaceScenario, SetLever
 from cutsim.errors import InputError
+from cutsim.fmt import money  # one formatter for the CLI, the app and the minutes
 from cutsim.result import Result, year_labels
 from cutsim.schema import (
     PLACE_ID,
@@ -62,20 +63,6 @@ MINUS = "\u2212"
 def now() -> str:
     """The time of a decision: local time with its offset, to the second (for minutes)."""
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def money(value: float | None, *, signed: bool = False) -> str:
-    """£ with k/m/bn and three significant figures, a real minus sign: ``−£1.25m``."""
-    if value is None or not math.isfinite(value):
-        return "\u2014"
-    sign = MINUS if value < -0.5 else ("+" if signed and value > 0.5 else "")
-    v = abs(value)
-    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if round(v / scale, 2) >= 1:
-            x = v / scale
-            text = f"{x:,.0f}" if x >= 100 else (f"{x:.1f}" if x >= 10 else f"{x:.2f}")
-            return f"{sign}£{text.rstrip('0').rstrip('.') if '.' in text else text}{suffix}"
-    return f"{sign}£{v:,.0f}"
 
 
 # ------------------------------------------------------------------ packages and levers
