@@ -148,6 +148,11 @@ class GaugeWidget(QWidget):
         painter.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, label)
 
 
+def _pounds(value: float) -> float:
+    """Whole pounds: engine noise of a fraction of a penny must not read as "−£0"."""
+    return 0.0 if abs(value) < 0.5 else value
+
+
 def _label(text: str = "", name: str = "") -> QLabel:
     label = QLabel(text)
     if name:
@@ -366,7 +371,8 @@ class AudienceView(QWidget):
                         key=lambda a: -max(abs(s.agency_net.get(a, 0.0)) for s in shown))[:2]
         for agency in others:
             rows.append((style.short_name(file.model.agency(agency).name),
-                         [(money(s.agency_net.get(agency, 0.0), signed=True), None) for s in shown]))
+                         [(money(_pounds(s.agency_net.get(agency, 0.0)), signed=True), None)
+                          for s in shown]))
         rows.append(("Red lines", [(f"\u2716 {len(s.breaches)} breached", "breach") if s.breaches
                                    else ("\u2714 kept", "ok") for s in shown]))
         for i, change in enumerate(shown[0].outcomes[:3]):
