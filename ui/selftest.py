@@ -12,7 +12,8 @@ or ``cutsim selftest: FAILED — <the reason>`` with exit code 1. Nothing is wri
 the user's settings: the window uses a throw-away settings file and recovery folder.
 
 A windowed Windows app has no console (``sys.stdout`` is None); the line then goes to
-``cutsim-selftest.txt`` in the app's data folder instead.
+``cutsim-selftest.txt`` in the app's data folder instead, and always to the file named
+by ``CUTSIM_SELFTEST_REPORT`` when that is set (as ``packaging/build --check`` does).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ REPORT_FILE = "cutsim-selftest.txt"
 # Set by a launcher (``packaging/build --check``) to the epoch time it started the app,
 # so the report can say how long the app took from launch to a shown window.
 LAUNCH_ENV = "CUTSIM_LAUNCH_TIME"
+# A file for the report line as well: a windowed Windows app cannot print to a pipe.
+REPORT_ENV = "CUTSIM_SELFTEST_REPORT"
 
 
 class SelfTestError(Exception):
@@ -230,17 +233,19 @@ def check_publication(project: Any) -> str:
 
 
 # --------------------------------------------------------------------- running
-def _report(line: str) -> None:
-    """Print the line, or write it to the data folder when there is no console."""
+def _report(line: str, report_dir: Path | None) -> None:
+    """Print the line; also write it where ``CUTSIM_SELFTEST_REPORT`` says, and to
+    ``report_dir`` when there is no console to print to."""
+    targets = [Path(p) for p in [os.environ.get(REPORT_ENV)] if p]
     if sys.stdout is not None:
         print(line, flush=True)
-        return
-    try:
-        from ui.settings import data_dir
-
-        (data_dir() / REPORT_FILE).write_text(line + "\n", encoding="utf-8")
-    except OSError:
-        pass  # nowhere to write: the exit code still tells
+    elif report_dir is not None:
+        targets.append(report_dir / REPORT_FILE)
+    for target in targets:
+        try:
+            target.write_text(line + "\n", encoding="utf-8")
+        except OSError:
+            pass  # nowhere to write: the exit code still tells
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -251,7 +256,13 @@ def run(argv: list[str] | None = None) -> int:
 
     from ui.app import make_application
 
+    from ui.settings import data_dir
+
     app = QApplication.instance() or make_application(list(argv or sys.argv[:1]))
+    try:
+        report_dir: Path | None = data_dir()  # the app's own folder, named before the rename
+    except OSError:
+        report_dir = None
     # QSettings/QStandardPaths must not touch the user's real app data during the test.
     app.setApplicationName("cutsim-selftest")
     parts: list[str] = []
@@ -275,12 +286,12 @@ def run(argv: list[str] | None = None) -> int:
             step = "rendering the publication"
             parts.append(check_publication(project))
     except SelfTestError as exc:
-        _report(f"cutsim selftest: FAILED — {exc}")
+        _report(f"cutsim selftest: FAILED — {exc}", report_dir)
         return 1
     except Exception as exc:  # noqa: BLE001 - any failure is a failed self-test, with its cause
         where = traceback.extract_tb(exc.__traceback__)[-1]
         _report(f"cutsim selftest: FAILED while {step} — {type(exc).__name__}: {exc} "
-                f"({Path(where.filename).name}:{where.lineno})")
+                f"({Path(where.filename).name}:{where.lineno})", report_dir)
         return 1
     timing = f"{time.time() - started:.1f} s"
     launched = os.environ.get(LAUNCH_ENV)
@@ -290,7 +301,7 @@ def run(argv: list[str] | None = None) -> int:
         except ValueError:
             pass
     frozen = " (frozen)" if getattr(sys, "frozen", False) else ""
-    _report(f"cutsim selftest: ok{frozen} — {'; '.join(parts)}; {timing}")
+    _report(f"cutsim selftest: ok{frozen} — {'; '.join(parts)}; {timing}", report_dir)
     return 0
 
 
