@@ -492,6 +492,18 @@ class ReplaceScenario(Command):
         return _scenario_list_with(doc, self.scenario.id, lambda _old: self.scenario)
 
 
+class ReplaceContents(Command):
+    """Replace the whole model and every scenario (an import merged into the document)."""
+
+    def __init__(self, contents: CutsimFile, description: str = "Replace the model") -> None:
+        super().__init__()
+        self.contents, self.description = contents, description
+
+    def _edit(self, doc: CutsimFile) -> CutsimFile:
+        return doc.model_copy(update={"model": self.contents.model,
+                                      "scenarios": self.contents.scenarios})
+
+
 class Batch(Command):
     """Several commands as one undo step (e.g. remove several rows at once)."""
 

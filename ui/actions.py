@@ -51,7 +51,7 @@ class MainActions:
                   "Save under a new name, as a .cutsim file or a workspace")
         file_menu.addSeparator()
         self._add(file_menu, "import", "&Import .cutsim…", files.import_file, "Ctrl+I",
-                  "Bring a received .cutsim file in (to save into the open workspace)")
+                  "Merge a received .cutsim file into the open model (clashes are shown; undoable)")
         self._add(file_menu, "export", "&Export .cutsim…", files.export, "Ctrl+E",
                   "Write the model and scenarios as a .cutsim file to send to partners")
         file_menu.addSeparator()

@@ -16,11 +16,13 @@ from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from cutsim import exchange
+from cutsim.commands import ReplaceContents
 from cutsim.errors import CutsimError, InputError
 from cutsim.schema import CutsimFile
 from cutsim.sources import read_any
 from cutsim.workspace import Workspace
-from ui import dialogs
+from cutsim.workspace.importer import ClashError, plan_import
+from ui import dialogs, import_dialog
 from ui.document import DocumentController
 from ui.examples import blank_file
 from ui.settings import Settings
@@ -186,20 +188,43 @@ class FileController(QObject):
     # --- import and export ---------------------------------------------------------
 
     def import_file(self) -> bool:
-        """Bring a received ``.cutsim`` file in as the current document (to save into a workspace)."""
-        if not self.confirm_discard():
-            return False
+        """Merge a received ``.cutsim`` file into the open model, as one undoable step.
+
+        New items are added; an id that clashes (same id, different content) is resolved
+        by the user's explicit choice (keep, replace, rename), never silently overwritten.
+        """
         name, _ = QFileDialog.getOpenFileName(self.window, "Import .cutsim file", self._start_folder(),
                                               CUTSIM_FILTER)
         if not name:
             return False
-        file = self.read(Path(name))
-        if file is None:
+        return self.import_path(Path(name))
+
+    def import_path(self, path: Path) -> bool:
+        incoming = self.read(path)
+        if incoming is None:
             return False
-        # The imported file keeps the current workspace as its home, so Save puts it there.
-        target = self.document.path if self.document.is_workspace else None
-        self.document.replace_file(file, target, dirty=True)
-        self._status(f"Imported {Path(name).name}" + (f" into {target.name}: save to keep it" if target else ""))
+        current = self.document.file
+        resolve: dict = {}
+        while True:  # a rename can bring new clashes (its links now differ): ask about those too
+            try:
+                combined, report = plan_import(current, incoming, resolve)
+                break
+            except ClashError as clash:
+                unanswered = [c for c in clash.clashes if c.key not in resolve]
+                choices = (import_dialog.choose_resolutions(self.window, unanswered, path.name)
+                           if unanswered else None)
+                if choices is None:
+                    if unanswered:
+                        self._status(f"Import of {path.name} cancelled: nothing changed")
+                    else:
+                        self._error(f"Cannot import {path.name}", clash)
+                    return False
+                resolve.update(choices)
+            except CutsimError as exc:
+                self._error(f"Cannot import {path.name}", exc)
+                return False
+        self.document.apply(ReplaceContents(combined, f"Import {path.name}"))
+        self._status(f"Imported {path.name}: {report.summary()}")
         return True
 
     def export(self) -> bool:

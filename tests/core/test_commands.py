@@ -10,6 +10,7 @@ from cutsim.commands import (
     AddItem,
     AddScenario,
     Batch,
+    ReplaceContents,
     Command,
     CommandStack,
     DuplicateScenario,
@@ -63,6 +64,11 @@ def _commands() -> list[Command]:
         DuplicateScenario("youth-cut", "youth-cut-2", "Youth cut copy"),
         ReplaceScenario(Scenario(id="youth-cut", name="Blank")),
         Batch("two edits", [SetPlaceField("name", "Bigton"), RemoveItem("effects", "e1")]),
+        ReplaceContents(CutsimFile.model_validate({
+            "format": "cutsim", "format_version": 1,
+            "model": {"place": {"name": "Imported", "base_year": 2027},
+                      "agencies": [{"id": "council", "name": "C", "kind": "council"}],
+                      "services": [new_service.model_dump()], "outcomes": []}}), "Import"),
     ]
 
 

@@ -170,19 +170,70 @@ def test_export_writes_a_readable_file_and_keeps_the_current_path(window, tmp_pa
     assert window.document.path is None and window.document.is_dirty
 
 
-def test_import_into_an_open_workspace(window, tmp_path, monkeypatch, example_file) -> None:
+def test_import_merges_new_items_into_an_open_workspace(window, tmp_path, monkeypatch, example_file) -> None:
     workspace = tmp_path / "place.cutsimdb"
     Workspace.create(workspace, example_file).close()
     assert window.files.open_path(workspace)
     received = tmp_path / "received.cutsim"
-    changed = example_file.model_copy(update={"scenarios": []})
-    exchange.write_file(received, changed)
+    extra = example_file.scenarios[0].model_copy(update={"id": "from-partner", "name": "Partner's idea"})
+    exchange.write_file(received, example_file.model_copy(update={"scenarios": [extra]}))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(received), ""))
     assert window.files.import_file()
+    ids = [s.id for s in window.document.file.scenarios]
+    assert ids == [s.id for s in example_file.scenarios] + ["from-partner"]  # added, none lost
     assert window.document.path == workspace and window.document.is_dirty
+    window.document.undo_stack.undo()  # an import is one undoable step
+    assert window.document.file.scenarios == example_file.scenarios
+    window.document.undo_stack.redo()
     assert window.files.save()
     with Workspace.open(workspace) as opened:
-        assert opened.load().scenarios == []
+        assert [s.id for s in opened.load().scenarios] == ids
+
+
+def test_an_import_clash_is_resolved_by_the_users_choice(window, tmp_path, monkeypatch) -> None:
+    current = window.document.file
+    service = current.model.services[0]
+    theirs = current.model_copy(deep=True)
+    theirs.model.services[0] = service.model_copy(update={"baseline_spend": service.baseline_spend + 1000})
+    received = tmp_path / "received.cutsim"
+    exchange.write_file(received, theirs)
+    asked: list = []
+
+    def answer(choice):
+        def choose(_parent, clashes, _source):
+            asked.append([(c.kind, c.id) for c in clashes])
+            return None if choice is None else {c.key: choice for c in clashes}
+        return choose
+
+    from ui import import_dialog
+    monkeypatch.setattr(import_dialog, "choose_resolutions", answer(None))
+    assert not window.files.import_path(received)  # cancelled: nothing changes
+    assert window.document.file == current and asked == [[("service", service.id)]]
+    monkeypatch.setattr(import_dialog, "choose_resolutions", answer("keep"))
+    assert window.files.import_path(received)
+    assert window.document.file.model == current.model
+    monkeypatch.setattr(import_dialog, "choose_resolutions", answer("replace"))
+    assert window.files.import_path(received)
+    assert window.document.file.model.services[0].baseline_spend == service.baseline_spend + 1000
+    monkeypatch.setattr(import_dialog, "choose_resolutions", answer("rename"))
+    window.document.undo_stack.undo()
+    assert window.files.import_path(received)
+    ids = [s.id for s in window.document.file.model.services]
+    assert service.id in ids and f"{service.id}-2" in ids
+
+
+def test_the_clash_dialog_offers_the_three_choices(qtbot) -> None:
+    from cutsim.workspace.importer import Clash
+    from ui.import_dialog import ClashDialog
+
+    dialog = ClashDialog([Clash("service", "youth", ("baseline_spend 1 → 2",)),
+                          Clash("place", "place", ("name A → B",))], "received.cutsim")
+    qtbot.addWidget(dialog)
+    assert [dialog.choices[0].itemData(i) for i in range(dialog.choices[0].count())] == \
+        ["keep", "replace", "rename"]
+    assert dialog.choices[1].count() == 2  # the place cannot be renamed
+    dialog.choices[0].setCurrentIndex(2)
+    assert dialog.resolutions() == {("service", "youth"): "rename", ("place", "place"): "keep"}
 
 
 def test_autosave_writes_a_recovery_file_and_recovery_restores_it(window, tmp_path, qtbot, dialog_log) -> None:
