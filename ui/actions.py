@@ -54,6 +54,9 @@ class MainActions:
                   "Merge a received .cutsim file into the open model (clashes are shown; undoable)")
         self._add(file_menu, "export", "&Export .cutsim…", files.export, "Ctrl+E",
                   "Write the model and scenarios as a .cutsim file to send to partners")
+        self._add(file_menu, "publish", "&Publish…", window.publisher.publish, "Ctrl+Shift+P",
+                  "Publish the current scenario for residents, cabinet and open data "
+                  "(web page, A4 report, JSON and CSV) into a folder")
         file_menu.addSeparator()
         self._add(file_menu, "quit", "&Quit", window.close, Key.Quit, "Close cutsim")
 

@@ -24,6 +24,7 @@ from ui.document import DocumentController
 from ui.editor.widget import ModelEditor
 from ui.files import FileController, dropped_paths
 from ui.problems import ProblemsDock
+from ui.publish_action import PublishController
 from ui.recovery import Autosaver
 from ui.settings import Settings, data_dir
 
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.editor = ModelEditor(self.document, self)
         self.setCentralWidget(self.editor)
         self.files = FileController(self, self.document, self.settings)
+        self.publisher = PublishController(self, self.document)
         self.autosaver = Autosaver(self.document, recovery_dir or data_dir() / "recovery",
                                    self.settings.autosave_seconds(), self)
         self.actions = MainActions(self)
@@ -192,6 +194,7 @@ class MainWindow(QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.autosaver.close_cleanly()
+        self.publisher.shutdown()
         shutdown = getattr(self.run_controller, "shutdown", None)
         if callable(shutdown):
             shutdown()

@@ -8,6 +8,6 @@ confidential items redacted there, so that every output shows the same numbers.
 
 from __future__ import annotations
 
-from cutsim.publish.build import publish
+from cutsim.publish.build import publish, publish_file
 
-__all__ = ["publish"]
+__all__ = ["publish", "publish_file"]
