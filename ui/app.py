@@ -8,8 +8,8 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFileOpenEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from cutsim import __version__
@@ -95,6 +95,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_known_args(argv[1:])[0]
 
 
+class FileOpenHandler(QObject):
+    """Opens files the desktop hands over as events (macOS Finder double-click, Dock drop).
+
+    macOS never passes a double-clicked document on the command line; it sends a
+    ``QFileOpenEvent`` to the application instead.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            path = event.file()
+            if path:
+                self.window.files.open_path(Path(path))
+                return True
+        return super().eventFilter(watched, event)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; the exit code."""
     argv = list(sys.argv if argv is None else argv)
@@ -111,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     file, path, error = initial_document(args.file)
     recovery_folder = folder / "recovery"
     window = MainWindow(file, path, settings=Settings(), recovery_dir=recovery_folder)
+    opener = FileOpenHandler(window)
+    app.installEventFilter(opener)
     window.show()
     if error:
         dialogs.show_error(window, "Cannot open file", error)

@@ -172,3 +172,18 @@ def test_the_real_entry_point_starts_shows_the_window_and_exits_cleanly(tmp_path
     assert "Traceback" not in done.stderr
     logs = list((tmp_path / "data").rglob("cutsim.log"))
     assert logs and "cutsim exiting (0)" in logs[0].read_text(encoding="utf-8")
+
+
+def test_a_file_open_event_opens_the_file(window, tmp_path, example_file) -> None:
+    # macOS hands a double-clicked document over as a QFileOpenEvent, not in argv.
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from cutsim import exchange
+    from ui.app import FileOpenHandler
+
+    target = tmp_path / "sent.cutsim"
+    exchange.write_file(target, example_file.model_copy(update={"scenarios": []}))
+    handler = FileOpenHandler(window)
+    assert handler.eventFilter(QApplication.instance(), QFileOpenEvent(str(target)))
+    assert window.document.path == target and window.document.file.scenarios == []
