@@ -8,7 +8,7 @@ from pathlib import Path
 from cutsim import exchange
 from cutsim.errors import InputError
 from cutsim.schema import CutsimFile
-from cutsim.workspace import Workspace, is_workspace
+from cutsim.workspace.detect import is_workspace
 
 
 def read_any(path: str | os.PathLike[str]) -> CutsimFile:
@@ -17,6 +17,8 @@ def read_any(path: str | os.PathLike[str]) -> CutsimFile:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if is_workspace(path):
+        from cutsim.workspace.store import Workspace  # database code only when needed
+
         with Workspace.open(path) as workspace:
             return workspace.load()
     return exchange.read_file(path)

@@ -20,7 +20,6 @@ from cutsim.commands import ReplaceContents
 from cutsim.errors import CutsimError, InputError
 from cutsim.schema import CutsimFile
 from cutsim.sources import read_any
-from cutsim.workspace import Workspace
 from cutsim.workspace.importer import ClashError, plan_import
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
@@ -176,6 +175,8 @@ class FileController(QObject):
 
     @staticmethod
     def _save_workspace(path: Path, file: CutsimFile) -> None:
+        from cutsim.workspace import Workspace  # database code only when a workspace is used
+
         if path.exists():
             with Workspace.open(path) as workspace:
                 if workspace.model_keys():

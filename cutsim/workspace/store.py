@@ -22,24 +22,15 @@ from cutsim.errors import InputError
 from cutsim.schema import CutsimFile
 from cutsim.validation import validate_file
 from cutsim.workspace import convert, importer
+from cutsim.workspace.detect import is_workspace
 from cutsim.workspace.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, V1_DDL, run_script
 from cutsim.workspace.tables import DecisionRow, EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
 
 log = logging.getLogger(__name__)
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def is_workspace(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` is an SQLite file (a workspace, or something to refuse clearly)."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(16) == SQLITE_MAGIC
-    except OSError:
-        return False
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_DOC
+from small_model import SMALL_DOC
 from cutsim import exchange
 from cutsim.cli import main
 from cutsim.errors import InputError

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import EXAMPLE, REPO, SMALL_DOC
+from small_model import EXAMPLE, REPO, SMALL_DOC
 from cutsim import exchange, file_schema
 from cutsim.errors import InputError
 

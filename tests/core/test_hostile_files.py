@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_DOC
+from small_model import SMALL_DOC
 from cutsim import exchange
 from cutsim.cli import main
 

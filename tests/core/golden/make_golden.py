@@ -12,7 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 
-from conftest import SMALL_DOC  # noqa: E402
+from small_model import SMALL_DOC  # noqa: E402
 
 from cutsim import exchange  # noqa: E402
 
