@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from cutsim.commands import RemoveLever, SetLever
-from cutsim.schema import CutLever, InvestLever, PoolLever, ProcureLever, Scenario, Service
+from cutsim.schema import CutLever, InvestLever, Scenario, Service
+from cutsim.workshop import describe_lever
 from ui.palette import agency_colours
 from ui.results.fmt import MINUS, money, year_label
 
@@ -101,19 +102,10 @@ def other_levers(scenario: Scenario | None, slider_levers: set[str]) -> list[str
 
 
 def describe(lever: Any) -> str:
-    """A lever in words, e.g. ``cut youth 20 % from 2026 year 0 over 2 yrs``."""
+    """A lever in words with its id and timing, e.g. ``l1: cut youth by 20 %, from year 0``."""
     timing = f"from year {lever.start_year:g}" + (
         f", phased over {lever.phase_years:g} yrs" if lever.phase_years else "")
-    if isinstance(lever, (CutLever, InvestLever)):
-        size = f"{lever.percent:g} %" if lever.percent is not None else f"{money(lever.amount)}/yr"
-        return f"{lever.id}: {lever.kind} {lever.service} by {size}, {timing}"
-    if isinstance(lever, PoolLever):
-        return (f"{lever.id}: pool {', '.join(lever.services)} "
-                f"({lever.efficiency_percent:g} % efficiency), {timing}")
-    if isinstance(lever, ProcureLever):
-        return (f"{lever.id}: procure {lever.service} locally "
-                f"{lever.local_share_from:.0%} → {lever.local_share_to:.0%}, {timing}")
-    return f"{lever.id}: {lever.kind}"
+    return f"{lever.id}: {describe_lever(lever)}, {timing}"
 
 
 class ServiceRow:
