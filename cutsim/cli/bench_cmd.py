@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from cutsim import bench, exchange
-from cutsim.errors import InputError
+from cutsim import bench
+from cutsim.cli.output import write_file_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,9 +37,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
             return 1
     text = json.dumps(report, indent=2)
     if args.out:
-        try:
-            exchange.atomic_write_bytes(args.out, (text + "\n").encode("utf-8"))
-        except OSError as exc:
-            raise InputError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
+        write_file_text(args.out, text + "\n")
     print(text)
     return 0

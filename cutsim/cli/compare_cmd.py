@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
+
+from cutsim.cli.output import emit
 
 
 def register(subparsers) -> None:
@@ -34,10 +35,5 @@ def run(args) -> int:
         text = json.dumps(comparison, allow_nan=False) + "\n"
     else:
         text = table(comparison)
-    if args.out:
-        from cutsim.exchange import atomic_write_bytes
-
-        atomic_write_bytes(args.out, text.encode("utf-8"))
-    else:
-        sys.stdout.write(text)
+    emit(text, args.out)
     return 0

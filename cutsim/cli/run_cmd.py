@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
+from cutsim.cli.output import emit
 from cutsim.errors import InputError
 
 
@@ -34,12 +34,7 @@ def run(args) -> int:
         text = result.to_csv()
     else:
         text = _table(result)
-    if args.out:
-        from cutsim.exchange import atomic_write_bytes
-
-        atomic_write_bytes(args.out, text.encode("utf-8"))
-    else:
-        sys.stdout.write(text)
+    emit(text, args.out)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from fractions import Fraction
 
-from cutsim import exchange
+from cutsim.cli.output import write_file_text
 from cutsim.errors import InputError
 from cutsim.sources import read_any
 from cutsim.xmile import DEFAULT_DT, to_xmile
@@ -47,9 +47,6 @@ def cmd_xmile(args: argparse.Namespace) -> int:
         raise InputError(f'{args.path}: no scenario "{args.scenario}" (scenarios: {known})')
     scenario = cutsim_file.scenario(args.scenario)
     text = to_xmile(cutsim_file.model, scenario, dt=dt)
-    try:
-        exchange.atomic_write_bytes(args.out, text.encode("utf-8"))
-    except OSError as exc:
-        raise InputError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
+    write_file_text(args.out, text)
     print(f"wrote {args.out} (scenario {scenario.id}, dt {dt} year)")
     return 0

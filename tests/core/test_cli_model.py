@@ -88,3 +88,9 @@ def test_the_bundled_example_validates_and_round_trips(tmp_path: Path) -> None:
     out = tmp_path / "out.cutsim"
     assert cutsim("export", ws, "-o", out).returncode == 0
     assert exchange.read_file(out).model == exchange.read_file(EXAMPLE).model
+
+
+def test_an_unwritable_out_path_is_bad_input_not_a_traceback(tmp_path: Path, small_file: Path) -> None:
+    target = tmp_path / "no-such-folder" / "result.json"
+    done = cutsim("run", small_file, "--scenario", "youth-cut", "--json", "--out", target)
+    assert done.returncode == 1 and "cannot write" in done.stderr and "Traceback" not in done.stderr
