@@ -38,6 +38,8 @@ def register(subparsers) -> None:
                    help="services never to cut")
     p.add_argument("--red-line", action="append", default=[], metavar="OUTCOME:MAX[%][@YEAR]",
                    help="cap an outcome's adverse change (level, or percent with %%)")
+    p.add_argument("--red-lines-from", metavar="SCENARIO",
+                   help="also keep the red lines stored in this scenario of the file")
     p.add_argument("--outcome-weight", type=float, default=None, metavar="W",
                    help="weight on valued outcome loss against cash (default 1; 0 = cash only)")
     p.add_argument("--max-percent", type=float, default=100.0, metavar="PCT",
@@ -77,6 +79,17 @@ def parse_red_line(text: str):
         raise InputError(f'--red-line: "{text}" has a number that cannot be read') from None
 
 
+def stored_red_lines(cutsim_file, scenario_id: str | None) -> list:
+    """The red lines a scenario of the file carries (none when no scenario is named)."""
+    if scenario_id is None:
+        return []
+    ids = [s.id for s in cutsim_file.scenarios]
+    if scenario_id not in ids:
+        raise InputError(f'--red-lines-from: no scenario "{scenario_id}" in the file '
+                         f"(scenarios: {', '.join(ids) or 'none'})")
+    return list(cutsim_file.scenario(scenario_id).red_lines)
+
+
 def run(args) -> int:
     from cutsim.api import load
     from cutsim.optimise import DEFAULT_OUTCOME_WEIGHT, Request, evaluate, optimise, \
@@ -89,7 +102,8 @@ def run(args) -> int:
     weight = DEFAULT_OUTCOME_WEIGHT if args.outcome_weight is None else args.outcome_weight
     request = Request(target=parse_amount(args.target), by=args.by, agency=args.agency,
                       protect=list(args.protect),
-                      red_lines=[parse_red_line(r) for r in args.red_line],
+                      red_lines=[parse_red_line(r) for r in args.red_line]
+                      + stored_red_lines(project.file, args.red_lines_from),
                       outcome_weight=weight, start=args.start, max_percent=args.max_percent)
     package = optimise(cm, request, scenario_id=args.id)
     found = evaluate(cm, package.scenario, weight)

@@ -125,3 +125,23 @@ def test_cli_writes_the_package_as_a_scenario_and_exits_3_when_infeasible(tmp_pa
     usage = _cutsim("optimise", str(EXAMPLE), "--target", "lots")
     assert usage.returncode == 1 and "--target" in usage.stderr
     assert np.isfinite(report["objective"]["total"])
+
+
+def test_red_lines_can_come_from_a_scenario_in_the_file(tmp_path):
+    from cutsim.exchange import write_file
+    from cutsim.schema import Scenario
+
+    example = read_file(EXAMPLE)
+    lines = [RedLine(outcome="youth_offending", max_change=0.1, as_="level"),
+             RedLine(outcome="care_entries_under_16", max_change=0.05, as_="level"),
+             RedLine(outcome="recorded_crime", max_change=1.0, as_="level")]
+    agreed = Scenario(id="agreed-limits", name="Cabinet's red lines", red_lines=lines)
+    path = tmp_path / "with-limits.cutsim"
+    write_file(path, example.model_copy(update={"scenarios": [*example.scenarios, agreed],
+                                                "provenance": None, "sha256": None}))
+    common = ["optimise", str(path), "--target", "8m", "--agency", "council", "--max-percent", "40"]
+    assert _cutsim(*common).returncode == 0
+    bound = _cutsim(*common, "--red-lines-from", "agreed-limits")
+    assert bound.returncode == 3 and "red line youth_offending +0.1" in bound.stderr
+    missing = _cutsim(*common, "--red-lines-from", "nope")
+    assert missing.returncode == 1 and 'no scenario "nope"' in missing.stderr
