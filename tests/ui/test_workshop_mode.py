@@ -229,3 +229,20 @@ def test_a_saved_cutsim_file_logs_to_its_sidecar(make_window, example_file, qtbo
     mode.controller.note("sidecar")
     assert (tmp_path / "seaport.workshop.cutsimdb").exists()
     mode.leave()
+
+
+def test_undo_and_edits_outside_the_workshop_controls_are_logged_too(workshop, qtbot) -> None:
+    mode = workshop
+    c = mode.controller
+    with qtbot.waitSignal(c.updated, timeout=2000):
+        mode.presenter.lever_rows.checks["l1"].click()  # logged by the workshop itself
+    logged = len(c.entries())
+    stack = c.document.undo_stack
+    stack.undo()  # as from the main window's Edit menu (Ctrl+Z)
+    assert [e.change for e in c.entries()[logged:]] == \
+        [f"Undo (outside the workshop controls): {stack.text(stack.index())}"]
+    stack.redo()
+    assert c.entries()[-1].change.startswith("Redo (outside the workshop controls): ")
+    mode.presenter.undo.click()  # the presenter's own button: logged once, in its own words
+    assert c.entries()[-1].change.startswith("Undo: ")
+    assert len(c.entries()) == logged + 3

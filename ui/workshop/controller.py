@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,12 @@ class WorkshopController(QObject):
         self._refresh_timer.timeout.connect(self.refresh)
         document.changed.connect(self._on_document_changed)
         document.commandRefused.connect(self.message)
+        # Undo, redo or edits made outside the presenter's controls (the main window's
+        # Edit menu, Ctrl+Z) still change the packages: they are logged too.
+        stack = document.undo_stack
+        self._own_stack_change = False
+        self._stack_index, self._stack_count = stack.index(), stack.count()
+        stack.indexChanged.connect(self._on_stack_index)
         self._follow_current()
         self.refresh()
 
@@ -186,7 +194,36 @@ class WorkshopController(QObject):
     # --- changes ---------------------------------------------------------------------
 
     def _apply(self, command: Any) -> bool:
-        return self.document.apply(command)
+        with self._own_stack():
+            return self.document.apply(command)
+
+    @contextmanager
+    def _own_stack(self) -> Iterator[None]:
+        """Stack changes made by the workshop itself, which log their own words."""
+        self._own_stack_change = True
+        try:
+            yield
+        finally:
+            self._own_stack_change = False
+            stack = self.document.undo_stack
+            self._stack_index, self._stack_count = stack.index(), stack.count()
+
+    @Slot(int)
+    def _on_stack_index(self, index: int) -> None:
+        stack = self.document.undo_stack
+        before, count_before = self._stack_index, self._stack_count
+        self._stack_index, self._stack_count = index, stack.count()
+        if self._own_stack_change or index == before:
+            return
+        self.flush()
+        if index < before:
+            for i in range(before - 1, index - 1, -1):
+                self._write(f"Undo (outside the workshop controls): {stack.text(i)}", None, None)
+        elif stack.count() == count_before:
+            for i in range(before, index):
+                self._write(f"Redo (outside the workshop controls): {stack.text(i)}", None, None)
+        else:
+            self._write(f"Edit outside the workshop: {stack.text(index - 1)}", None, None)
 
     def select(self, index: int) -> None:
         if self.session.select(index):
@@ -255,7 +292,8 @@ class WorkshopController(QObject):
         stack = self.document.undo_stack
         if stack.canUndo():
             text = stack.undoText()
-            stack.undo()
+            with self._own_stack():
+                stack.undo()
             self._write(f"Undo: {text}", None, None)
 
     def redo(self) -> None:
@@ -263,7 +301,8 @@ class WorkshopController(QObject):
         stack = self.document.undo_stack
         if stack.canRedo():
             text = stack.redoText()
-            stack.redo()
+            with self._own_stack():
+                stack.redo()
             self._write(f"Redo: {text}", None, None)
 
     def set_year(self, year: int) -> None:
