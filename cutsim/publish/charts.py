@@ -95,19 +95,29 @@ def _figure(rows: int):
         return plt.subplots(figsize=(4.6, max(1.8, 0.62 * rows + 1.0)))
 
 
+def _bars(names: list[str], values: list[float], colours):
+    """A horizontal bar chart of ``values``, one labelled row per name, first at the top."""
+    fig, ax = _figure(len(names))
+    ypos = list(range(len(names)))[::-1]
+    ax.barh(ypos, values, color=colours)
+    ax.set_yticks(ypos, [_label(n) for n in names])
+    return fig, ax, ypos
+
+
+def _finish_bars(ax, xlabel: str) -> None:
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", color=GRID)
+    ax.set_axisbelow(True)
+
+
 def agency_net_saving(names: list[str], values: list[float], year_label: str,
                       chart_id: str = "chart-agencies") -> str:
     """Horizontal bars: each agency's net saving (£) in one financial year (+ = saving)."""
     with plt.rc_context(_RC):
-        fig, ax = _figure(len(names))
-        ypos = list(range(len(names)))[::-1]
-        ax.barh(ypos, values, color=[GOOD if v >= 0 else BAD for v in values])
-        ax.set_yticks(ypos, [_label(n) for n in names])
+        fig, ax, _ = _bars(names, values, [GOOD if v >= 0 else BAD for v in values])
         ax.axvline(0, color=INK, linewidth=0.8)
         _money_axis(ax.xaxis)
-        ax.set_xlabel(f"Net saving in {year_label}, £\n(below zero: a net cost)")
-        ax.grid(axis="x", color=GRID)
-        ax.set_axisbelow(True)
+        _finish_bars(ax, f"Net saving in {year_label}, £\n(below zero: a net cost)")
         alt = (f"Bar chart of net saving by agency in {year_label}: "
                + "; ".join(f"{n} {fmt.money(v)}" for n, v in zip(names, values)) + ".")
         return _to_svg(fig, chart_id, alt)
@@ -118,20 +128,15 @@ def outcome_changes(names: list[str], changes: list[float], lows: list[float | N
                     chart_id: str = "chart-outcomes") -> str:
     """Horizontal bars: each outcome's change (% of its baseline) with its likely range."""
     with plt.rc_context(_RC):
-        fig, ax = _figure(len(names))
-        ypos = list(range(len(names)))[::-1]
-        ax.barh(ypos, changes, color=[BAD if w else GOOD for w in worse])
+        fig, ax, ypos = _bars(names, changes, [BAD if w else GOOD for w in worse])
         for y, c, lo, hi in zip(ypos, changes, lows, highs):
             if lo is not None and hi is not None:
                 ax.errorbar(c, y, xerr=[[c - lo], [hi - c]], fmt="none", ecolor=INK,
                             capsize=3, linewidth=1)
-        ax.set_yticks(ypos, [_label(n) for n in names])
         ax.axvline(0, color=INK, linewidth=0.8)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v)))
-        ax.set_xlabel(f"Change by {date_label}, % of today's level\n(lines: likely range)")
-        ax.grid(axis="x", color=GRID)
-        ax.set_axisbelow(True)
+        _finish_bars(ax, f"Change by {date_label}, % of today's level\n(lines: likely range)")
         parts = []
         for n, c, lo, hi, w in zip(names, changes, lows, highs, worse):
             rng = f" (likely {fmt.percent(lo)} to {fmt.percent(hi)})" if lo is not None else ""
@@ -144,14 +149,9 @@ def cost_shift(names: list[str], borne: list[float], horizon: int,
                chart_id: str = "chart-shift") -> str:
     """Horizontal bars: extra costs (£ over the horizon) each agency bears from others' cuts."""
     with plt.rc_context(_RC):
-        fig, ax = _figure(len(names))
-        ypos = list(range(len(names)))[::-1]
-        ax.barh(ypos, borne, color=NEUTRAL)
-        ax.set_yticks(ypos, [_label(n) for n in names])
+        fig, ax, _ = _bars(names, borne, NEUTRAL)
         _money_axis(ax.xaxis)
-        ax.set_xlabel(f"Extra costs over {horizon} years from\nother agencies' changes, £")
-        ax.grid(axis="x", color=GRID)
-        ax.set_axisbelow(True)
+        _finish_bars(ax, f"Extra costs over {horizon} years from\nother agencies' changes, £")
         alt = (f"Bar chart of costs shifted onto each agency over {horizon} years: "
                + "; ".join(f"{n} {fmt.money(v)}" for n, v in zip(names, borne)) + ".")
         return _to_svg(fig, chart_id, alt)
