@@ -5,7 +5,9 @@ Never imports Qt. The desktop application lives in the separate ``ui`` package.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from cutsim.version import __version__
+
+__all__ = ["__version__", "load", "Project"]
 
 
 def __getattr__(name: str):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cutsim.exchange import read_file, write_file
-from cutsim.schema import CutsimFile, Provenance, Scenario
+from cutsim.files.exchange import read_file, write_file
+from cutsim.model.schema import CutsimFile, Provenance, Scenario
 
 HERE = Path(__file__).resolve().parent
 MODEL = HERE.parent / "models" / "example-place.cutsim"

@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
-from cutsim.commands import SetItemField  # noqa: E402
-from cutsim.exchange import read_file  # noqa: E402
-from ui.app import make_application  # noqa: E402
+from cutsim.files.exchange import read_file  # noqa: E402
+from cutsim.model.commands import SetItemField  # noqa: E402
 from ui.examples import EXAMPLE  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.settings import Settings  # noqa: E402
+from ui.startup import make_application  # noqa: E402
 
 SIZE = (1600, 1000)
 Shot = Callable[[MainWindow], QWidget]

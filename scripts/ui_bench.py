@@ -50,17 +50,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", default="youth", help="the slider moved")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QStandardPaths, QTimer
+    from PySide6.QtCore import (
+        QEvent,
+        QEventLoop,
+        QObject,
+        QSettings,
+        QStandardPaths,
+        QTimer,
+    )
 
     QStandardPaths.setTestModeEnabled(True)  # never touch the user's settings
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
 
-    from cutsim.exchange import read_file
-    from ui.app import make_application
+    from cutsim.files.exchange import read_file
     from ui.examples import EXAMPLE
     from ui.main_window import MainWindow
     from ui.settings import Settings
+    from ui.startup import make_application
 
     start = process_start_epoch()
     app = make_application([sys.argv[0]])

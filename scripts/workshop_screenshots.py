@@ -25,8 +25,8 @@ OUT = REPO / "docs" / "screenshots"
 
 def prepared_file():
     """The example place with three option packages prepared before the meeting."""
-    from cutsim.exchange import read_file
-    from cutsim.schema import CutLever, Scenario
+    from cutsim.files.exchange import read_file
+    from cutsim.model.schema import CutLever, Scenario
 
     file = read_file(REPO / "models" / "example-place.cutsim")
 
@@ -48,7 +48,7 @@ def main() -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from cutsim.schema import RedLine
+    from cutsim.model.schema import RedLine
     from ui.document import DocumentController
     from ui.workshop.audience import AudienceView
     from ui.workshop.controller import WorkshopController

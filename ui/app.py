@@ -8,20 +8,16 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QFileOpenEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFileOpenEvent
 
 from cutsim import __version__
-from cutsim.errors import CutsimError
-from cutsim.schema import CutsimFile
-from cutsim.sources import read_any
 from ui import dialogs
 from ui.errors import ErrorReporter
-from ui.examples import blank_file, example_path
 from ui.main_window import MainWindow
 from ui.recovery import discard_recovery, find_recovery
-from ui.settings import APPLICATION, ORGANISATION, Settings, data_dir
+from ui.settings import Settings, data_dir
+from ui.startup import initial_document, make_application
 
 log = logging.getLogger("cutsim.app")
 LOG_NAME = "cutsim.log"
@@ -36,38 +32,6 @@ def configure_logging(folder: Path) -> Path:
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return path
-
-
-def make_application(argv: list[str]) -> QApplication:
-    """The QApplication, with names for QSettings and fractional high-DPI scaling."""
-    # Qt 6 scales for high DPI by default; PassThrough keeps 125 %/150 % displays sharp
-    # instead of rounding them to 100 %/200 %. It must be set before the app exists.
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication(argv)
-    assert isinstance(app, QApplication)
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName("cutsim")
-    app.setApplicationVersion(__version__)
-    return app
-
-
-def initial_document(path: Path | None) -> tuple[CutsimFile, Path | None, str | None]:
-    """The document to show first, where it lives, and an error to show about ``path``."""
-    error = None
-    if path is not None:
-        try:
-            return read_any(path), path, None
-        except CutsimError as exc:
-            error = str(exc)
-    example = example_path()
-    if example is not None:
-        try:
-            # The example opens as an untitled copy, so Save never overwrites the bundled file.
-            return read_any(example), None, error
-        except CutsimError as exc:
-            log.error("the bundled example cannot be read: %s", exc)
-    return blank_file(), None, error
 
 
 def offer_recovery(window: MainWindow, folder: Path) -> bool:

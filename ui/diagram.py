@@ -14,7 +14,14 @@ import math
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
@@ -27,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.schema import Model
+from cutsim.model.schema import Model
 from ui.palette import OUTCOME_COLOUR, agency_colours, text_colour_on
 
 NODE_W, NODE_H = 190.0, 34.0

@@ -1,7 +1,7 @@
 """The open document: the current ``.cutsim`` file, its undo history and its signals.
 
 Every view reads ``document.file`` and changes it only through :meth:`DocumentController.apply`
-with a core :class:`~cutsim.commands.Command`, so every edit is undoable and every view
+with a core :class:`~cutsim.model.commands.Command`, so every edit is undoable and every view
 hears about it through the same signals. The undo stack is a ``QUndoStack`` (for Edit →
 Undo/Redo texts, the clean state and the undo view) whose entries wrap core commands.
 """
@@ -15,10 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from cutsim.commands import Command, SetLever, SetPlaceField
-from cutsim.errors import InputError
-from cutsim.schema import CutsimFile
-from cutsim.validation import Problem, validate_file
+from cutsim.model.commands import Command, SetLever, SetPlaceField
+from cutsim.model.errors import InputError
+from cutsim.model.schema import CutsimFile
+from cutsim.model.validation import Problem, validate_file
 
 log = logging.getLogger(__name__)
 

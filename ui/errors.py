@@ -9,7 +9,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
-from cutsim.errors import CutsimError
+from cutsim.model.errors import CutsimError
 from ui import dialogs
 
 log = logging.getLogger("cutsim.app")

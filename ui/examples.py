@@ -6,7 +6,7 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
-from cutsim.schema import Agency, CutsimFile, Model, Place
+from cutsim.model.schema import Agency, CutsimFile, Model, Place
 
 # A frozen app (PyInstaller) unpacks its data into sys._MEIPASS, laid out like the source tree.
 REPO_ROOT = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent)

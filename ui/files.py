@@ -15,12 +15,12 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from cutsim import exchange
-from cutsim.commands import ReplaceContents
-from cutsim.errors import CutsimError, InputError
-from cutsim.schema import CutsimFile
-from cutsim.sources import read_any
+from cutsim.files import exchange
+from cutsim.model.commands import ReplaceContents
+from cutsim.model.errors import CutsimError, InputError
+from cutsim.model.schema import CutsimFile
 from cutsim.workspace.importer import ClashError, plan_import
+from cutsim.workspace.sources import read_any
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
 from ui.examples import blank_file
@@ -175,7 +175,9 @@ class FileController(QObject):
 
     @staticmethod
     def _save_workspace(path: Path, file: CutsimFile) -> None:
-        from cutsim.workspace import Workspace  # database code only when a workspace is used
+        from cutsim.workspace import (
+            Workspace,  # database code only when a workspace is used
+        )
 
         if path.exists():
             with Workspace.open(path) as workspace:

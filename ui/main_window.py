@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
-from cutsim.schema import CutsimFile
+from cutsim.model.schema import CutsimFile
 from ui.actions import MainActions
 from ui.document import DocumentController
 from ui.editor.widget import ModelEditor

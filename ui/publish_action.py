@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from cutsim.errors import CutsimError, InputError
+from cutsim.model.errors import CutsimError, InputError
 from ui import dialogs
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ class _PublishWorker(QObject):
         self.cutsim_file, self.scenario_id, self.folder = cutsim_file, scenario_id, folder
 
     def run(self) -> None:
-        from cutsim.publish import publish_file  # heavy (matplotlib, WeasyPrint): load on use
+        from cutsim.publish import (
+            publish_file,  # heavy (matplotlib, WeasyPrint): load on use
+        )
 
         try:
             publication = publish_file(self.cutsim_file, self.scenario_id, self.folder)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
-from cutsim import exchange
-from cutsim.errors import InputError
-from cutsim.schema import CutsimFile
+from cutsim.files import exchange
+from cutsim.model.errors import InputError
+from cutsim.model.schema import CutsimFile
 from ui.document import DocumentController
 
 log = logging.getLogger(__name__)

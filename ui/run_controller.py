@@ -5,12 +5,13 @@ model itself changes; a lever move re-runs the current scenario on the compiled 
 a few milliseconds, on the GUI thread. Runs are coalesced: changes arriving in one burst
 (a slider drag) give one run, and runs start at most every ``min_interval_ms``.
 
-Monte Carlo runs in a worker thread in chunks of draws. All draws are sampled up front
-from one seeded generator, exactly as the core does, so the chunked result equals the
-core's ``project.run(scenario, draws, seed)``; percentiles are taken over all draws once
-every chunk is in. The cancel flag is checked between chunks.
+Monte Carlo runs in a worker thread through the core's
+:func:`cutsim.appraise.montecarlo.monte_carlo`, block by block with progress and a cancel
+flag checked between blocks; the core's seeding contract makes the result equal
+``project.run(scenario, draws, seed)`` bit for bit. This module only moves the result
+between threads.
 
-Every number shown comes from the engine's :class:`~cutsim.result.Result`; this module
+Every number shown comes from the engine's :class:`~cutsim.appraise.result.Result`; this module
 only decides *when* to run and carries results and clear error messages to the views.
 """
 
@@ -22,20 +23,16 @@ import time
 from dataclasses import replace
 from typing import Any, Protocol
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cutsim.api import Project
-from cutsim.engine.compiled import CompiledModel, Params
-from cutsim.engine.inputs import LeverInputs
-from cutsim.engine.money import by_agency, service_money
-from cutsim.engine.simulate import simulate
-from cutsim.errors import CutsimError
-from cutsim.levers import build_inputs
-from cutsim.montecarlo import PERCENTILES, draw_params
-from cutsim.result import Result
-from cutsim.schema import CutsimFile, Scenario
-from cutsim.validation import validate_scenario
+from cutsim.appraise.montecarlo import monte_carlo
+from cutsim.appraise.result import Result
+from cutsim.engine.compiled import CompiledModel
+from cutsim.levers.build import build_inputs
+from cutsim.model.errors import CutsimError
+from cutsim.model.schema import CutsimFile, Scenario
+from cutsim.model.validation import validate_scenario
 
 log = logging.getLogger(__name__)
 
@@ -58,48 +55,6 @@ def user_message(error: BaseException) -> str:
     return f"The engine could not run this scenario ({type(error).__name__}: {error})"
 
 
-# ---------------------------------------------------------------- Monte Carlo (Qt-free)
-
-
-def monte_carlo_chunk(cm: CompiledModel, inputs: LeverInputs, params: Params) -> dict[str, np.ndarray]:
-    """Raw per-draw series for one chunk of draws (the inputs of the percentile bands).
-
-    Returns ``levels (D, O, N+1)``, ``agency_net (D, A, N+1)`` £/yr and
-    ``npv (D,)`` £ (the place's discounted annual net saving).
-    """
-    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
-    money = service_money(cm, inputs, traj)
-    rate = cm.model.place.discount_rate
-    factors = (1.0 + rate) ** -np.arange(cm.horizon_years)
-    return {
-        "levels": cm.outcome_baseline[None, :, None] + traj.dY,
-        "agency_net": by_agency(cm, money.rates["net_saving"]),
-        "npv": money.annual["net_saving"].sum(axis=-2) @ factors,
-    }
-
-
-def _bands(x: np.ndarray) -> dict[str, Any]:
-    p = np.percentile(x, PERCENTILES, axis=0)
-    if p.ndim == 1:
-        return {f"p{q}": float(v) for q, v in zip(PERCENTILES, p)}
-    return {f"p{q}": [float(v) for v in row] for q, row in zip(PERCENTILES, p)}
-
-
-def combine_chunks(cm: CompiledModel, chunks: list[dict[str, np.ndarray]], seed: int | None) -> dict:
-    """The result's ``uncertainty`` block (DESIGN §7) from every chunk's raw draws."""
-    levels = np.concatenate([c["levels"] for c in chunks])
-    agency_net = np.concatenate([c["agency_net"] for c in chunks])
-    npv = np.concatenate([c["npv"] for c in chunks])
-    return {
-        "draws": int(len(npv)),
-        "seed": seed,
-        "outcomes": {o: _bands(levels[:, i]) for i, o in enumerate(cm.outcome_ids)},
-        "agencies": {a: {"net_saving": _bands(agency_net[:, i])}
-                     for i, a in enumerate(cm.agency_ids)},
-        "place": {"net_saving": _bands(agency_net.sum(axis=1)), "npv": _bands(npv)},
-    }
-
-
 class MonteCarloWorker(QObject):
     """Runs Monte Carlo draws in chunks on its own thread; emits progress and the block."""
 
@@ -108,11 +63,11 @@ class MonteCarloWorker(QObject):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, cm: CompiledModel, scenario: Scenario, draws: int, seed: int | None,
-                 chunk: int) -> None:
+    def __init__(self, cm: CompiledModel, scenario: Scenario, draws: int,
+                 seed: int | None) -> None:
         super().__init__()
         self._cm, self._scenario = cm, scenario
-        self._draws, self._seed, self._chunk = draws, seed, max(1, chunk)
+        self._draws, self._seed = draws, seed
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -137,21 +92,10 @@ class MonteCarloWorker(QObject):
             self.finished.emit(block)
 
     def _run_chunks(self) -> dict | None:
-        cm = self._cm
-        inputs = build_inputs(cm, self._scenario)
-        params = draw_params(cm, self._draws, self._seed)
-        chunks = []
-        self.progress.emit(0)
-        for start in range(0, self._draws, self._chunk):
-            if self._cancel.is_set():
-                return None
-            stop = min(start + self._chunk, self._draws)
-            chunks.append(monte_carlo_chunk(cm, inputs, Params(params.k[start:stop],
-                                                                 params.d[start:stop])))
-            self.progress.emit(round(100 * stop / self._draws))
-        if self._cancel.is_set():
-            return None
-        return combine_chunks(cm, chunks, self._seed)
+        inputs = build_inputs(self._cm, self._scenario)
+        return monte_carlo(self._cm, inputs, self._draws, self._seed,
+                           progress=lambda done, total: self.progress.emit(round(100 * done / total)),
+                           cancelled=self._cancel.is_set)
 
 
 # ---------------------------------------------------------------- the controller
@@ -184,11 +128,10 @@ class RunController(QObject):
     monteCarloRunningChanged = Signal(bool)
 
     def __init__(self, document: Any, parent: QObject | None = None, *,
-                 min_interval_ms: int = 30, mc_chunk: int = 50) -> None:
+                 min_interval_ms: int = 30) -> None:
         super().__init__(parent)
         self.document = document
         self.min_interval_ms = min_interval_ms
-        self.mc_chunk = mc_chunk
         self.project: Project | None = None
         self.result: Result | None = None
         self.baseline: Result | None = None
@@ -344,8 +287,7 @@ class RunController(QObject):
             self.monteCarloFailed.emit(self.error or "Nothing to run: choose a valid scenario.")
             return False
         thread = QThread(self)
-        worker = MonteCarloWorker(self.project.compiled, scenario, int(draws), seed,
-                                  self.mc_chunk)
+        worker = MonteCarloWorker(self.project.compiled, scenario, int(draws), seed)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progress.connect(self._on_mc_progress)

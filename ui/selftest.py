@@ -62,7 +62,7 @@ def _close(a: float, b: float, scale: float) -> bool:
 def check_example() -> tuple[Any, str]:
     """Open the bundled example and every bundled scenario file; the project."""
     import cutsim
-    from cutsim.sources import read_any
+    from cutsim.workspace.sources import read_any
     from ui.examples import example_path
 
     path = example_path()
@@ -138,15 +138,15 @@ def check_monte_carlo(project: Any) -> tuple[dict, str]:
 def check_window(project: Any, core_block: dict, folder: Path) -> tuple[float, str]:
     """Build and show the main window on the example; run Monte Carlo on its worker thread.
 
-    The app samples every draw up front from one seeded generator, as the core does, so
-    its bands must equal the core's exactly. Returns the time the window was shown.
+    The app's worker runs the core's Monte Carlo (same seeding contract), so its bands
+    must equal the core's exactly. Returns the time the window was shown.
     """
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import initial_document
     from ui.main_window import MainWindow
     from ui.settings import Settings
+    from ui.startup import initial_document
 
     file, path, error = initial_document(None)
     check(error is None, f"the example did not open in the app: {error}")
@@ -254,9 +254,8 @@ def run(argv: list[str] | None = None) -> int:
     started = time.time()
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import make_application
-
     from ui.settings import data_dir
+    from ui.startup import make_application
 
     app = QApplication.instance() or make_application(list(argv or sys.argv[:1]))
     try:

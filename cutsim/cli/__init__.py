@@ -12,8 +12,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cutsim import __version__
-from cutsim.errors import InputError, NoCleanAnswer
+from cutsim.model.errors import InputError, NoCleanAnswer
+from cutsim.version import __version__
 
 # Each module has register(subparsers) and sets `func` on its parsers; func(args) -> int.
 COMMAND_MODULES: list[str] = [

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from cutsim import bench
 from cutsim.cli.output import write_file_text
+from cutsim.tools import bench
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

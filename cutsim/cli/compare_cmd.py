@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from cutsim.api import load
-    from cutsim.compare import compare, table
+    from cutsim.appraise.compare import compare, table
 
     if len(args.scenario) < 2:
         args.parser.error("give at least two --scenario options to compare")

@@ -7,13 +7,19 @@ import json
 import sys
 from pathlib import Path
 
-from cutsim import exchange
-from cutsim.diff import changes_json, diff_files, format_changes
-from cutsim.errors import InputError, NoCleanAnswer
-from cutsim.merge import merge_files
-from cutsim.sources import read_any
+from cutsim.files import exchange
+from cutsim.files.diff import changes_json, diff_files, format_changes
+from cutsim.files.merge import merge_files
+from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.workspace import Workspace, is_workspace
-from cutsim.workspace.importer import KINDS, ClashError, find_clashes, items_of, plan_import
+from cutsim.workspace.importer import (
+    KINDS,
+    ClashError,
+    find_clashes,
+    items_of,
+    plan_import,
+)
+from cutsim.workspace.sources import read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from cutsim import exchange
-from cutsim.errors import InputError
-from cutsim.fmt import money
-from cutsim.redact import redact
-from cutsim.schema import CutsimFile
-from cutsim.sources import read_any
+from cutsim.files import exchange
+from cutsim.files.redact import redact
+from cutsim.model.errors import InputError
+from cutsim.model.fmt import money
+from cutsim.model.schema import CutsimFile
 from cutsim.workspace import Workspace, is_workspace
+from cutsim.workspace.sources import read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

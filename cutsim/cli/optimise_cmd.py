@@ -11,7 +11,7 @@ import json
 import re
 import sys
 
-from cutsim.errors import InputError
+from cutsim.model.errors import InputError
 
 _RED_LINE = re.compile(r"(?P<outcome>[a-z0-9_-]{1,64}):\+?(?P<max>[0-9.]+)(?P<pct>%?)"
                        r"(?:@(?P<by>[0-9.]+))?")
@@ -64,8 +64,8 @@ def parse_amount(text: str) -> float:
 
 
 def parse_red_line(text: str):
-    """A :class:`~cutsim.schema.RedLine` from ``OUTCOME:MAX[%][@YEAR]``."""
-    from cutsim.schema import RedLine
+    """A :class:`~cutsim.model.schema.RedLine` from ``OUTCOME:MAX[%][@YEAR]``."""
+    from cutsim.model.schema import RedLine
 
     m = _RED_LINE.fullmatch(text.strip())
     if not m:
@@ -92,8 +92,13 @@ def stored_red_lines(cutsim_file, scenario_id: str | None) -> list:
 
 def run(args) -> int:
     from cutsim.api import load
-    from cutsim.optimise import DEFAULT_OUTCOME_WEIGHT, Request, evaluate, optimise, \
-        pro_rata_scenario
+    from cutsim.appraise.optimise import (
+        DEFAULT_OUTCOME_WEIGHT,
+        Request,
+        evaluate,
+        optimise,
+        pro_rata_scenario,
+    )
 
     project = load(args.file)
     cm = project.compiled
@@ -113,7 +118,7 @@ def run(args) -> int:
         pro_rata = {"error": str(exc)}
     report = _report(cm, package, found, pro_rata)
     if args.out:
-        from cutsim.exchange import write_file
+        from cutsim.files.exchange import write_file
 
         updated = project.file.model_copy(update={
             "scenarios": list(project.file.scenarios) + [package.scenario],

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from cutsim.errors import InputError
-from cutsim.exchange import atomic_write_bytes
+from cutsim.files.exchange import atomic_write_bytes
+from cutsim.model.errors import InputError
 
 
 def write_file_text(path: str | os.PathLike[str], text: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from cutsim.errors import InputError
+from cutsim.model.errors import InputError
 
 
 def register(subparsers) -> None:

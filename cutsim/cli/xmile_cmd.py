@@ -6,9 +6,9 @@ import argparse
 from fractions import Fraction
 
 from cutsim.cli.output import write_file_text
-from cutsim.errors import InputError
-from cutsim.sources import read_any
-from cutsim.xmile import DEFAULT_DT, to_xmile
+from cutsim.model.errors import InputError
+from cutsim.tools.xmile import DEFAULT_DT, to_xmile
+from cutsim.workspace.sources import read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

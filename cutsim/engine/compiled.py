@@ -1,4 +1,4 @@
-"""Compile a place :class:`~cutsim.schema.Model` once into arrays for the engine.
+"""Compile a place :class:`~cutsim.model.schema.Model` once into arrays for the engine.
 
 The compiled model separates *structure* (index maps, link topology, the grouping of delay
 chains into blocks that must be integrated together, loops, delay orders) from *parameter
@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from cutsim.schema import Model
+from cutsim.model.schema import Model
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cutsim.errors import InputError
+from cutsim.model.errors import InputError
 
 
 class EngineError(InputError):

@@ -43,6 +43,8 @@ class LeverInputs:
     - ``lumps``: one-off costs.
     - ``settlement``: extra result blocks from pools (reported beside money).
     - ``procurement``: per procure lever, its local-economy report (beside money).
+    - ``procurement_rates``: per procure lever, the £/yr rates over the grid whose NPVs the
+      appraisal adds to that report (keyed by the report field they fill; None for none).
     """
 
     activity_by_origin: np.ndarray
@@ -52,6 +54,7 @@ class LeverInputs:
     lumps: list[Lump] = field(default_factory=list)
     settlement: dict = field(default_factory=dict)
     procurement: dict = field(default_factory=dict)
+    procurement_rates: dict = field(default_factory=dict)
 
     @classmethod
     def zeros(cls, n_agencies: int, n_services: int, n_outcomes: int, n_steps: int,

@@ -66,7 +66,7 @@ def publish(path: str | os.PathLike[str], scenario_id: str, out_dir: str | os.Pa
             draws: int | None = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
             report_years: int | None = None, pdf: bool = True) -> Publication:
     """Publish scenario ``scenario_id`` of the model file at ``path`` into ``out_dir``."""
-    from cutsim.sources import read_any
+    from cutsim.workspace.sources import read_any
 
     return publish_file(read_any(path), scenario_id, out_dir, draws, seed, report_years, pdf)
 
@@ -76,7 +76,7 @@ def publish_file(cutsim_file: Any, scenario_id: str, out_dir: str | os.PathLike[
                  report_years: int | None = None, pdf: bool = True) -> Publication:
     """Publish scenario ``scenario_id`` of an already validated, in-memory file (the app's)."""
     from cutsim.api import Project
-    from cutsim.exchange import atomic_write_bytes
+    from cutsim.files.exchange import atomic_write_bytes
 
     project = Project(cutsim_file)
     doc, result, files = render_all(project, scenario_id, draws, seed, report_years)

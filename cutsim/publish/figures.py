@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cutsim import __version__
+from cutsim.model.schema import PLACE_ID, Model, Scenario
 from cutsim.publish.fmt import confidence_words, financial_year
-from cutsim.schema import PLACE_ID, Model, Scenario
+from cutsim.version import __version__
 
 SCHEMA_NAME = "cutsim-open-data"
 SCHEMA_VERSION = "1.0"

@@ -118,7 +118,7 @@ def to_json(doc: dict[str, Any]) -> str:
 
 def read_open_data(path: str | Path) -> dict[str, Any]:
     """Read a publication's open-data.json, checking it is one (for compare-places)."""
-    from cutsim.errors import InputError
+    from cutsim.model.errors import InputError
     from cutsim.publish.figures import SCHEMA_NAME, SCHEMA_VERSION
 
     try:

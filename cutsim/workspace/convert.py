@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from cutsim.schema import (
+from cutsim.model.schema import (
     Agency,
     CutsimFile,
     Demand,

@@ -1,6 +1,6 @@
 """Importing a received ``.cutsim`` file into a workspace model (DESIGN §5, §6).
 
-The file has already been read and validated on its own (:mod:`cutsim.exchange`).
+The file has already been read and validated on its own (:mod:`cutsim.files.exchange`).
 Import then goes in three steps, and writes only in the last:
 
 1. **plan**: match the file's items to the workspace model's by kind and id. An item
@@ -23,12 +23,12 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cutsim.diff import MODEL_KINDS, diff_scenario, field_changes, plain, show
-from cutsim.errors import InputError
-from cutsim.schema import CutsimFile
-from cutsim.validation import validate_file
+from cutsim.files.diff import MODEL_KINDS, diff_scenario, field_changes, plain, show
+from cutsim.model.errors import InputError
+from cutsim.model.schema import CutsimFile
+from cutsim.model.validation import validate_file
 
 if TYPE_CHECKING:  # the store imports this module; only for type hints
     from cutsim.workspace.store import Workspace

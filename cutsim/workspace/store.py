@@ -18,13 +18,26 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlmodel import Session, create_engine, delete, select
 
-from cutsim.errors import InputError
-from cutsim.schema import CutsimFile
-from cutsim.validation import validate_file
+from cutsim.model.errors import InputError
+from cutsim.model.schema import CutsimFile
+from cutsim.model.validation import validate_file
 from cutsim.workspace import convert, importer
 from cutsim.workspace.detect import is_workspace
-from cutsim.workspace.migrations import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, V1_DDL, run_script
-from cutsim.workspace.tables import DecisionRow, EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
+from cutsim.workspace.migrations import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    V1_DDL,
+    run_script,
+)
+from cutsim.workspace.tables import (
+    DecisionRow,
+    EditRow,
+    LeverRow,
+    ModelRow,
+    RunRow,
+    ScenarioRow,
+)
 
 log = logging.getLogger(__name__)
 

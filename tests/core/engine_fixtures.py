@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cutsim.schema import CutsimFile, Model
+from cutsim.model.schema import CutsimFile, Model
 
 
 def service(sid, agency, spend, unit_cost, mode="discretionary", **extra) -> dict:

@@ -1,6 +1,6 @@
 """Hypothesis strategies for valid place models, scenarios and whole ``.cutsim`` files.
 
-Every object drawn passes :func:`cutsim.validation.validate_file`. Others may reuse
+Every object drawn passes :func:`cutsim.model.validation.validate_file`. Others may reuse
 them: ``files()`` for a whole file, ``models()`` for a model alone.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from cutsim.schema import (
+from cutsim.model.schema import (
     AGENCY_KINDS,
     Agency,
     CutLever,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cutsim.appraisal import (
+from cutsim.appraise.appraisal import (
     appraise,
     bcr,
     benefits_and_costs,
@@ -19,7 +19,7 @@ from cutsim.appraisal import (
     social_value_annual,
     weakest_confidence_on_path,
 )
-from cutsim.schema import (
+from cutsim.model.schema import (
     Agency,
     CutLever,
     Demand,

@@ -15,17 +15,17 @@ import numpy as np
 import pytest
 
 from cutsim.api import Project
+from cutsim.appraise.montecarlo import draw_params
 from cutsim.engine import Params, compile_model, simulate
-from cutsim.levers import build_inputs
-from cutsim.montecarlo import draw_params
-from cutsim.synthetic import (
+from cutsim.levers.build import build_inputs
+from cutsim.model.validation import validate_model
+from cutsim.tools.synthetic import (
     MAX_LOOP_GAIN,
     SCENARIO_ID,
     SyntheticSpec,
     loop_gain_matrix,
     synthetic_place,
 )
-from cutsim.validation import validate_model
 
 TIMED = ("example_deterministic", "monte_carlo", "synthetic_deterministic", "workspace_open")
 

@@ -14,7 +14,7 @@ FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "ui")
 def test_importing_every_core_module_loads_no_qt_and_no_ui() -> None:
     # __main__ runs the CLI when imported; it imports only cutsim.cli, which is checked.
     modules = [m.name for m in pkgutil.walk_packages(cutsim.__path__, "cutsim.") if m.name != "cutsim.__main__"]
-    assert "cutsim.exchange" in modules and "cutsim.workspace.store" in modules
+    assert "cutsim.files.exchange" in modules and "cutsim.workspace.store" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

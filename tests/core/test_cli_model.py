@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cutsim import exchange
+from cutsim.files import exchange
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
 

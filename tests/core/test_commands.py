@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
-from cutsim.commands import (
+from cutsim.files.exchange import load_document
+from cutsim.model.commands import (
     AddItem,
     AddScenario,
     Batch,
-    ReplaceContents,
     Command,
     CommandStack,
     DuplicateScenario,
@@ -18,16 +18,23 @@ from cutsim.commands import (
     RemoveLever,
     RemoveScenario,
     RenameScenario,
+    ReplaceContents,
     ReplaceScenario,
     SetItemField,
     SetLever,
     SetPlaceField,
     references,
 )
-from cutsim.errors import InputError
-from cutsim.exchange import load_document
-from cutsim.schema import CutLever, CutsimFile, Outcome, PoolLever, Scenario, Service
-from cutsim.validation import validate_file
+from cutsim.model.errors import InputError
+from cutsim.model.schema import (
+    CutLever,
+    CutsimFile,
+    Outcome,
+    PoolLever,
+    Scenario,
+    Service,
+)
+from cutsim.model.validation import validate_file
 
 
 @pytest.fixture

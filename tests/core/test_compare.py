@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cutsim.api import load
-from cutsim.compare import compare, table, times_within
+from cutsim.appraise.compare import compare, table, times_within
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 COUNTER = SCENARIOS / "youth-cut-counter-proposal.cutsim"

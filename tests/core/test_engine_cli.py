@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cutsim.exchange import write_file
-
 from engine_fixtures import cutsim_file, loop_model
+
+from cutsim.files.exchange import write_file
 
 CHECKER = Path(__file__).resolve().parents[3] / "shared" / "contract" / "check_result.py"
 

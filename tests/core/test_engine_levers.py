@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_fixtures import model, outcome, service
 
 from cutsim.engine import compile_model
-from cutsim.levers import LeverError, build_inputs, ramp
-from cutsim.schema import Scenario
-
-from engine_fixtures import model, outcome, service
+from cutsim.levers.build import build_inputs
+from cutsim.levers.common import LeverError, ramp
+from cutsim.model.schema import Scenario
 
 M = model([service("youth", "council", 1_200_000, 1000, statutory_floor=0.6),
            service("ae", "nhs", 5_000_000, 100, "demand_led", max_efficiency_percent=10)],

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
+from engine_fixtures import chain_model, cutsim_file
 from scipy.special import gammainc
 from scipy.stats import gamma
 
 from cutsim.api import Project
 from cutsim.engine import compile_model, simulate
 from cutsim.engine.simulate import _phi_functions, erlang_step
-
-from engine_fixtures import chain_model, cutsim_file
 
 C, U, K, D, V = 100_000.0, 1000.0, -0.5, 0.1, 100.0
 

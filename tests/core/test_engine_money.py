@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_fixtures import (
+    cutsim_file,
+    loop_model,
+)
 
 from cutsim.api import Project
 from cutsim.engine.money import SERIES
-
-from engine_fixtures import cutsim_file, loop_model, service, model, outcome, effect, demand
 
 
 def _project(levers, m=None, **kw):
@@ -107,9 +109,9 @@ def test_npv_at_zero_discount_is_the_sum_of_annual_net():
 def test_spend_identity_per_service():
     r = _project(LEVERS).run("s")
     cm = r.compiled
+    from cutsim.appraise.run import simulate_by_origin as _simulate_by_origin
     from cutsim.engine.money import service_money
-    from cutsim.levers import build_inputs
-    from cutsim.api import _simulate_by_origin
+    from cutsim.levers.build import build_inputs
 
     inputs = build_inputs(cm, r.scenario)
     _, _, total = _simulate_by_origin(cm, cm.central_params(), inputs)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project
-from cutsim.montecarlo import pert
-
-from engine_fixtures import chain_model, cutsim_file
+from cutsim.appraise.montecarlo import pert
 
 
 def _project():

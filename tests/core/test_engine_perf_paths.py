@@ -17,16 +17,15 @@ import sys
 import numpy as np
 import pytest
 import scipy.linalg
+from engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
 from cutsim.api import Project
+from cutsim.appraise.montecarlo import _net_and_npv, draw_params
 from cutsim.engine import EngineError, Params, compile_model, simulate
 from cutsim.engine.money import by_agency, cost_shift, service_money
-from cutsim.levers import build_inputs
-from cutsim.montecarlo import _net_and_npv, draw_params
-from cutsim.synthetic import SCENARIO_ID, SyntheticSpec, synthetic_place
-
-from engine_fixtures import loop_model
+from cutsim.levers.build import build_inputs
+from cutsim.tools.synthetic import SCENARIO_ID, SyntheticSpec, synthetic_place
 
 simulate_module = sys.modules["cutsim.engine.simulate"]
 TIGHT = 1e-12

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from small_model import SMALL_DOC
-from cutsim import exchange
+
 from cutsim.cli import main
-from cutsim.errors import InputError
+from cutsim.files import exchange
+from cutsim.model.errors import InputError
 from cutsim.workspace import Workspace
 from cutsim.workspace.importer import ClashError
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cutsim import exchange
-from cutsim.diff import diff_files
-from cutsim.merge import merge_files
-from cutsim.redact import _lever_services, redact
-from cutsim.validation import validate_file
-from cutsim.workspace import Workspace
 from strategies import files
+
+from cutsim.files import exchange
+from cutsim.files.diff import diff_files
+from cutsim.files.merge import merge_files
+from cutsim.files.redact import _lever_services, redact
+from cutsim.model.validation import validate_file
+from cutsim.workspace import Workspace
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

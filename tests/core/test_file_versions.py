@@ -9,10 +9,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from small_model import EXAMPLE, REPO, SMALL_DOC
-from cutsim import exchange, file_schema
-from cutsim.errors import InputError
+
+from cutsim.files import exchange, file_schema
+from cutsim.model.errors import InputError
 
 GOLDEN = Path(__file__).parent / "golden"
 V1 = sorted((GOLDEN / "v1").glob("*.cutsim"))
@@ -82,7 +82,7 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: py
 
 def test_the_checked_in_json_schema_is_the_generated_one() -> None:
     checked_in = (REPO / "docs" / "cutsim.schema.json").read_text(encoding="utf-8")
-    assert checked_in == file_schema.text(), "run: python -m cutsim.file_schema docs/cutsim.schema.json"
+    assert checked_in == file_schema.text(), "run: python -m cutsim.files.file_schema docs/cutsim.schema.json"
 
 
 def _examples() -> list[Path]:

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from small_model import SMALL_DOC
-from cutsim import exchange
+
 from cutsim.cli import main
+from cutsim.files import exchange
 
 Builder = Callable[[Path], bytes]  # tmp_path -> file content
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from cutsim.api import run_scenario
-from cutsim.engine import compile_model
-from cutsim.levers import LeverError, build_inputs
-from cutsim.schema import Scenario
-
 from engine_fixtures import model, outcome, service
+
+from cutsim.appraise.run import run_scenario
+from cutsim.engine import compile_model
+from cutsim.levers.build import LeverError, build_inputs
+from cutsim.model.schema import Scenario
 
 # youth: £1.2m/yr at £1,000 a unit = 1,200 units/yr, floor 50 %; ae: demand-led, cap 10 %.
 M = model([service("youth", "council", 1_200_000, 1000, statutory_floor=0.5),

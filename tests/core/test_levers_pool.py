@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from cutsim.api import run_scenario
-from cutsim.engine import compile_model
-from cutsim.levers import LeverError, build_inputs
-from cutsim.schema import Scenario
-
 from engine_fixtures import demand, effect, model, outcome, service
+
+from cutsim.appraise.run import run_scenario
+from cutsim.engine import compile_model
+from cutsim.levers.build import LeverError, build_inputs
+from cutsim.model.schema import Scenario
 
 M = model([service("youth", "council", 1_000_000, 1000),
            service("prevention", "council", 500_000, 1000),

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from cutsim.api import run_scenario
-from cutsim.engine import compile_model
-from cutsim.levers import LeverError, build_inputs
-from cutsim.procurement import DEFAULT_LOCAL_MULTIPLIER
-from cutsim.schema import Scenario
-
 from engine_fixtures import model, service
+
+from cutsim.appraise.run import run_scenario
+from cutsim.engine import compile_model
+from cutsim.levers.build import LeverError, build_inputs
+from cutsim.levers.procurement import DEFAULT_LOCAL_MULTIPLIER
+from cutsim.model.schema import Scenario
 
 LOCAL = {"id": "local_spend", "name": "local spend", "unit": "GBP a year",
          "baseline": 1e8, "higher_is_better": True, "value_per_unit": 0.1}

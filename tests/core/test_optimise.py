@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 
 from cutsim.api import load
-from cutsim.errors import NoCleanAnswer
-from cutsim.exchange import read_file
-from cutsim.optimise import Request, evaluate, optimise, pro_rata_scenario, unit_responses
-from cutsim.schema import RedLine
+from cutsim.appraise.optimise import (
+    Request,
+    evaluate,
+    optimise,
+    pro_rata_scenario,
+    unit_responses,
+)
+from cutsim.files.exchange import read_file
+from cutsim.model.errors import NoCleanAnswer
+from cutsim.model.schema import RedLine
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
 
@@ -79,7 +85,7 @@ def test_unit_responses_are_linear(cm):
 
 
 def _single(cm, sid, amount):
-    from cutsim.schema import Scenario
+    from cutsim.model.schema import Scenario
 
     return Scenario.model_validate({"id": "x", "name": "x", "levers": [
         {"id": "c", "kind": "cut", "service": sid, "amount": amount}]})
@@ -128,8 +134,8 @@ def test_cli_writes_the_package_as_a_scenario_and_exits_3_when_infeasible(tmp_pa
 
 
 def test_red_lines_can_come_from_a_scenario_in_the_file(tmp_path):
-    from cutsim.exchange import write_file
-    from cutsim.schema import Scenario
+    from cutsim.files.exchange import write_file
+    from cutsim.model.schema import Scenario
 
     example = read_file(EXAMPLE)
     lines = [RedLine(outcome="youth_offending", max_change=0.1, as_="level"),

@@ -14,10 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from publish_support import publish_doc
 
 from cutsim.publish.build import render_all
-
-from publish_support import publish_doc
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -7,10 +7,9 @@ import shutil
 import subprocess
 
 import pytest
+from publish_support import publish_doc
 
 from cutsim.cli import main
-
-from publish_support import publish_doc
 
 
 @pytest.fixture(scope="module")

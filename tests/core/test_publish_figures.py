@@ -11,13 +11,12 @@ import math
 from pathlib import Path
 
 import pytest
+from publish_support import Engine, html_figures, publish_doc
 
 import cutsim
 from cutsim.publish import fmt
 from cutsim.publish.build import render_all
 from cutsim.publish.figures import SCHEMA_NAME, SCHEMA_VERSION, parse_indicator
-
-from publish_support import Engine, html_figures, publish_doc
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "models" / "example-place.cutsim"

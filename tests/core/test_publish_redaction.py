@@ -11,11 +11,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from publish_support import html_figures, publish_doc
 
 import cutsim
 from cutsim.publish import publish
-
-from publish_support import html_figures, publish_doc
 
 SECRET_SERVICE_ID = "zz-secret-svc"
 SECRET_SERVICE_NAME = "Zebracorp Outsourced Contract"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cutsim.schema import CutsimFile
-from cutsim.validation import validate_file
+from cutsim.model.schema import CutsimFile
+from cutsim.model.validation import validate_file
 
 
 def problems(doc: dict) -> list[str]:

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from cutsim.api import Project
-from cutsim.commands import CommandStack
-from cutsim.errors import InputError
-from cutsim.exchange import read_file, write_file
-from cutsim.minutes import build_minutes, to_html, to_markdown, write_markdown, write_pdf
-from cutsim.schema import RedLine, Target
+from cutsim.files.exchange import read_file, write_file
+from cutsim.model.commands import CommandStack
+from cutsim.model.errors import InputError
+from cutsim.model.schema import RedLine, Target
 from cutsim.workshop import (
     MemoryLog,
     WorkshopSession,
@@ -26,6 +25,13 @@ from cutsim.workshop import (
     save_log_to_workspace,
     sidecar_path,
     summarise_all,
+)
+from cutsim.workshop.minutes import (
+    build_minutes,
+    to_html,
+    to_markdown,
+    write_markdown,
+    write_pdf,
 )
 from cutsim.workspace import Workspace
 

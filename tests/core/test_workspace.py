@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
-from cutsim import exchange
-from cutsim.errors import InputError
-from cutsim.workspace import Workspace
-from cutsim.workspace import tables  # noqa: F401  (registers the tables in SQLModel.metadata)
+from cutsim.files import exchange
+from cutsim.model.errors import InputError
+from cutsim.workspace import (
+    Workspace,
+    tables,  # noqa: F401  (registers the tables in SQLModel.metadata)
+)
 from cutsim.workspace.migrations import APPLICATION_ID, SCHEMA_VERSION
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,25 +16,25 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from cutsim import exchange
 from cutsim.api import load
 from cutsim.cli import main
 from cutsim.engine.compiled import compile_model
-from cutsim.errors import InputError
-from cutsim.levers import build_inputs
-from cutsim.schema import (
+from cutsim.files import exchange
+from cutsim.levers.build import build_inputs
+from cutsim.model.errors import InputError
+from cutsim.model.schema import (
     Agency,
     CutLever,
+    CutsimFile,
     Demand,
     Effect,
     Model,
     Outcome,
     Place,
     Scenario,
-    CutsimFile,
     Service,
 )
-from cutsim.xmile import (
+from cutsim.tools.xmile import (
     pysd_load,
     pysd_run,
     series_from_pysd,

@@ -19,8 +19,8 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 
-from cutsim.exchange import read_file  # noqa: E402
-from cutsim.schema import CutsimFile  # noqa: E402
+from cutsim.files.exchange import read_file  # noqa: E402
+from cutsim.model.schema import CutsimFile  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "models" / "example-place.cutsim"

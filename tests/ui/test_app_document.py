@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from cutsim.commands import DuplicateScenario, RemoveItem, RemoveScenario, SetItemField, SetLever
-from cutsim.schema import CutLever
+from cutsim.model.commands import (
+    DuplicateScenario,
+    RemoveItem,
+    RemoveScenario,
+    SetItemField,
+    SetLever,
+)
+from cutsim.model.schema import CutLever
 from ui.document import DocumentController
 
 

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from cutsim.commands import SetPlaceField
-from ui.app import initial_document
+from cutsim.model.commands import SetPlaceField
 from ui.errors import ErrorReporter
 from ui.examples import blank_file
+from ui.startup import initial_document
 
 
 def test_the_app_starts_on_the_example_as_an_untitled_copy(example_file) -> None:
@@ -179,7 +179,7 @@ def test_a_file_open_event_opens_the_file(window, tmp_path, example_file) -> Non
     from PySide6.QtGui import QFileOpenEvent
     from PySide6.QtWidgets import QApplication
 
-    from cutsim import exchange
+    from cutsim.files import exchange
     from ui.app import FileOpenHandler
 
     target = tmp_path / "sent.cutsim"

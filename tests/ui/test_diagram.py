@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cutsim.commands import SetItemField
-from cutsim.exchange import read_file
+from cutsim.files.exchange import read_file
+from cutsim.model.commands import SetItemField
 from ui.diagram import COLUMN_X, MAX_EDGE, MIN_EDGE, DiagramDock, edge_width
 from ui.document import DocumentController
 

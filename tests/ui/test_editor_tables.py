@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QLineEdit
 
-from cutsim.validation import validate_file
+from cutsim.model.validation import validate_file
 from ui.editor.table_model import ItemTableModel
 from ui.problems import ProblemsModel
 
@@ -56,7 +56,7 @@ def test_a_negative_cost_is_held_and_flagged_with_the_validators_message(window,
     index = _cell(table, service.id, "unit_cost")
     assert table.model.setData(index, "-5")
 
-    expected = f'unit_cost must be > 0 (got -5)'
+    expected = 'unit_cost must be > 0 (got -5)'
     problems = [str(p) for p in window.document.problems()]
     assert f'services[2] "{service.id}": {expected}' in problems
     assert isinstance(index.data(Qt.ItemDataRole.BackgroundRole), QBrush)

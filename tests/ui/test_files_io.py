@@ -10,10 +10,10 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from cutsim import exchange
-from cutsim.commands import SetItemField, SetPlaceField
-from cutsim.errors import InputError
-from cutsim.schema import CutsimFile
+from cutsim.files import exchange
+from cutsim.model.commands import SetItemField, SetPlaceField
+from cutsim.model.errors import InputError
+from cutsim.model.schema import CutsimFile
 from cutsim.workspace import Workspace
 from ui import dialogs
 from ui.recovery import RECOVERY_FILE, find_recovery

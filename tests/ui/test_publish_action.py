@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cutsim.commands import SetItemField
+from cutsim.model.commands import SetItemField
 
 
 def test_publish_writes_the_page_report_and_open_data(window, tmp_path: Path, qtbot, dialog_log) -> None:

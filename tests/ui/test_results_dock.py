@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cutsim.api import Project
-from cutsim.exchange import read_file
+from cutsim.files.exchange import read_file
 from ui.document import DocumentController
 from ui.results import ResultsDock
 from ui.results.charts import waterfall_steps
@@ -146,7 +146,6 @@ def test_comparison_side_by_side(qtbot, qtmodeltester, app):
 def test_monte_carlo_bands_are_drawn_and_cleared_on_change(qtbot, app):
     document, controller, scenario, results = app
     results.tabs.setCurrentWidget(results.outcomes)
-    controller.mc_chunk = 50
     with qtbot.waitSignal(controller.monteCarloFinished, timeout=100000) as blocker:
         results.draws.setValue(200)
         results.mc_button.click()
@@ -164,7 +163,7 @@ def test_monte_carlo_bands_are_drawn_and_cleared_on_change(qtbot, app):
 
 def test_errors_are_shown_in_the_results_area(qtbot, app):
     document, _controller, scenario, results = app
-    from cutsim.commands import SetItemField
+    from cutsim.model.commands import SetItemField
 
     with qtbot.waitSignal(results.redrawn, timeout=10000):
         document.apply(SetItemField("services", "youth", "unit_cost", -5.0))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from cutsim.exchange import read_file
+from cutsim.files.exchange import read_file
 from ui.document import DocumentController
 from ui.run_controller import RunController
 from ui.scenario import ScenarioDock

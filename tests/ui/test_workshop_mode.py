@@ -9,8 +9,8 @@ import shiboken6
 from PySide6.QtCore import Qt
 
 from cutsim.api import Project
-from cutsim.exchange import read_file, write_file
-from cutsim.schema import RedLine
+from cutsim.files.exchange import read_file, write_file
+from cutsim.model.schema import RedLine
 from cutsim.workspace import Workspace
 
 OFFENDING_2PC = RedLine(outcome="youth_offending", max_change=2.0, **{"as": "percent"})
@@ -106,7 +106,7 @@ def test_enter_toggle_gauge_breach_log_and_minutes(workshop, qtbot, tmp_path: Pa
 
 
 def test_keys_switch_packages_and_escape_leaves(window, qtbot, dialog_log) -> None:
-    from cutsim.commands import DuplicateScenario
+    from cutsim.model.commands import DuplicateScenario
 
     window.document.apply(DuplicateScenario("youth-cut", "youth-cut-b", "Second option"))
     window.actions.all["workshop"].trigger()

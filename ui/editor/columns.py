@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cutsim.schema import AGENCY_KINDS, SERVICE_MODES, CutsimFile
+from cutsim.model.schema import AGENCY_KINDS, SERVICE_MODES, CutsimFile
 
 ChoiceSource = Callable[[CutsimFile], list[str]]
 

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from cutsim.validation import Problem
+from cutsim.model.validation import Problem
 from ui.editor.columns import COLUMNS
 
 _ITEM = re.compile(r'^(agencies|services|outcomes|effects|demands)\[(\d+)\]')

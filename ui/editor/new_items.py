@@ -6,7 +6,15 @@ them in: a made-up default could slip into a published model unnoticed.
 
 from __future__ import annotations
 
-from cutsim.schema import Agency, CutsimFile, Demand, Effect, Outcome, Service, Strict
+from cutsim.model.schema import (
+    Agency,
+    CutsimFile,
+    Demand,
+    Effect,
+    Outcome,
+    Service,
+    Strict,
+)
 
 
 def fresh_id(stem: str, taken: set[str]) -> str:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
-from cutsim.commands import SetPlaceField
+from cutsim.model.commands import SetPlaceField
 from ui.document import DocumentController
 from ui.editor.columns import Column, ParseError
 from ui.editor.locations import ProblemIndex

@@ -13,11 +13,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from cutsim.commands import SetItemField
+from cutsim.model.commands import SetItemField
 from ui.document import DocumentController
 from ui.editor.columns import COLUMNS, CONFIDENCE_WORDS, Column, ParseError
 from ui.editor.locations import ProblemIndex

@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.commands import AddItem, Batch, RemoveItem
-from cutsim.validation import Problem
+from cutsim.model.commands import AddItem, Batch, RemoveItem
+from cutsim.model.validation import Problem
 from ui import dialogs
 from ui.document import DocumentController
 from ui.editor.columns import TITLES, column_index
@@ -235,7 +241,9 @@ class ModelEditor(QTabWidget):
 
     def __init__(self, document: DocumentController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from ui.editor.place_form import PlaceForm  # local: keeps module import order simple
+        from ui.editor.place_form import (
+            PlaceForm,  # local: keeps module import order simple
+        )
 
         self.setObjectName("modelEditor")
         self.setDocumentMode(True)

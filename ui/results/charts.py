@@ -1,6 +1,6 @@
 """pyqtgraph charts of one result: outcomes, agency money, waterfall, comparison.
 
-Every chart plots numbers read straight from the engine's :class:`~cutsim.result.Result`
+Every chart plots numbers read straight from the engine's :class:`~cutsim.appraise.result.Result`
 (the only arithmetic here is changing units, £ → £m, and the sign of costs so that
 "+ = good for the budget" holds on every money axis, DESIGN §3). Curves are created once
 and updated with ``setData`` so a slider move redraws in a few milliseconds; tests read
@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from cutsim.appraisal import discount_factors
-from cutsim.schema import PLACE_ID
+from cutsim.appraise.appraisal import discount_factors
+from cutsim.model.schema import PLACE_ID
 from ui.palette import (
     BASELINE_COLOUR,
     COMPARISON_COLOUR,
@@ -273,7 +273,6 @@ def waterfall_steps(result: Any, mode: str) -> list[tuple[str, float]]:
     weights = np.ones(cm.horizon_years)
     if mode == "npv":
         weights = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
-    names = {a.id: a.name for a in cm.model.agencies}
     steps = [("Planned saving", float(annual["planned_saving"].sum(axis=0) @ weights))]
     for i, aid in enumerate(cm.agency_ids):
         cost = float(annual["knock_on_cost"][i] @ weights)

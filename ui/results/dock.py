@@ -25,10 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.results.charts import AgencyMoneyChart, CompareChart, OutcomeChart, WaterfallChart
-from ui.results.fmt import money
+from ui.results.charts import (
+    AgencyMoneyChart,
+    CompareChart,
+    OutcomeChart,
+    WaterfallChart,
+)
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
-from ui.results.tables import AppraisalTableModel, CompareTableModel, CostShiftTableModel
+from ui.results.fmt import money
+from ui.results.tables import (
+    AppraisalTableModel,
+    CompareTableModel,
+    CostShiftTableModel,
+)
 
 ILLUSTRATIVE_NOTE = "Figures marked illustrative stand in for local data."
 

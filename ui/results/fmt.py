@@ -1,11 +1,11 @@
-"""How money and years read on screen: the core's formatters (``cutsim.fmt``), plus £m.
+"""How money and years read on screen: the core's formatters (``cutsim.model.fmt``), plus £m.
 
 The app shows figures exactly as the CLI and the workshop screens do.
 """
 
 from __future__ import annotations
 
-from cutsim.fmt import MINUS, money, number, percent, year_label
+from cutsim.model.fmt import MINUS, money, number, percent, year_label
 
 __all__ = ["MINUS", "money", "number", "percent", "year_label", "millions"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from cutsim.schema import PLACE_ID
+from cutsim.model.schema import PLACE_ID
 from ui.palette import diverging, text_colour_on
 from ui.results.fmt import money, number, year_label
 

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.commands import RemoveLever, SetLever
-from cutsim.schema import CutLever, InvestLever, Scenario, Service
+from cutsim.model.commands import RemoveLever, SetLever
+from cutsim.model.schema import CutLever, InvestLever, Scenario, Service
 from cutsim.workshop import describe_lever
 from ui.palette import agency_colours
 from ui.results.fmt import MINUS, money, year_label

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
-from cutsim.commands import RenameScenario
-from cutsim.schema import Scenario
+from cutsim.model.commands import RenameScenario
+from cutsim.model.schema import Scenario
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -18,8 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.commands import AddScenario, DuplicateScenario, RemoveScenario, RenameScenario
-from cutsim.schema import Scenario
+from cutsim.model.commands import (
+    AddScenario,
+    DuplicateScenario,
+    RemoveScenario,
+    RenameScenario,
+)
+from cutsim.model.schema import Scenario
 from ui.scenario.levers import LeverPanel
 from ui.scenario.list_model import ScenarioListModel
 

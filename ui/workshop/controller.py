@@ -17,13 +17,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from cutsim import minutes as minutes_mod
 from cutsim.api import Project
-from cutsim.commands import AddScenario
-from cutsim.errors import CutsimError, InputError
-from cutsim.exchange import write_file
-from cutsim.result import Result
-from cutsim.schema import RedLine
+from cutsim.appraise.result import Result
+from cutsim.files.exchange import write_file
+from cutsim.model.commands import AddScenario
+from cutsim.model.errors import CutsimError, InputError
+from cutsim.model.schema import RedLine
 from cutsim.workshop import (
     Decision,
     LeverState,
@@ -36,6 +35,7 @@ from cutsim.workshop import (
     save_log_to_workspace,
     summarise_all,
 )
+from cutsim.workshop import minutes as minutes_mod
 from ui.document import DocumentController
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ RESIZE_LOG_DELAY_MS = 1500  # spin-box steps closer together than this are one l
 
 def optimiser_available() -> bool:
     """True when the core has the optimiser (it proposes packages within red lines)."""
-    return importlib.util.find_spec("cutsim.optimise") is not None
+    return importlib.util.find_spec("cutsim.appraise.optimise") is not None
 
 
 class WorkshopController(QObject):

@@ -20,12 +20,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
-
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QWidget,
+)
 
-from cutsim.errors import CutsimError
+from cutsim.model.errors import CutsimError
 from ui import dialogs
 from ui.workshop.audience import AudienceView
 from ui.workshop.controller import WorkshopController

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.errors import CutsimError
-from cutsim.schema import RedLine
-from cutsim.workshop import describe_lever, lever_size, money
+from cutsim.model.errors import CutsimError
+from cutsim.model.fmt import money
+from cutsim.model.schema import RedLine
+from cutsim.workshop import describe_lever, lever_size
 from ui import dialogs
 from ui.workshop.audience import AudienceView
 from ui.workshop.controller import WorkshopController, optimiser_available

@@ -1,0 +1,212 @@
+"""Monte Carlo over the model's uncertain per_unit values (DESIGN §3 "Uncertainty").
+
+Each effect and demand per_unit is drawn independently from a PERT distribution on
+[low, per_unit, high] (a Beta with λ = 4; low == high gives the constant), and all the
+draws of one block go through the engine at once (a leading draws axis).
+
+**Seeding contract.** Draws are numbered 0, 1, 2, … and made in blocks of
+:data:`DRAW_BLOCK` (256): block b holds draws 256·b … 256·b + 255. Block b's generator is
+``numpy.random.default_rng(numpy.random.SeedSequence(entropy, spawn_key=(b,)))``, where
+``entropy`` is the run's seed (or, with no seed, fresh entropy taken once per run). A
+block always draws its full 256 parameter sets (first every effect ``k``, shape
+(256, K), then every demand ``d``, shape (256, D)) and keeps the first n it needs, and is
+simulated and priced on its own. So a draw's numbers depend only on the seed and its
+number, never on how the blocks are grouped: the blocks may run in one call, in chunks
+on a worker thread with progress and cancellation (:func:`monte_carlo`), or on other
+machines (:func:`simulate_block` is a pure function of its arguments), and the result
+is bit-identical for the same seed. The first n draws of a longer run are the draws of
+an n-draw run. Percentiles are taken over all draws once every block is in.
+
+Money is priced per draw with the appraisal's own discount factors
+(:func:`cutsim.appraise.appraisal.discount_factors`): there is one NPV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cutsim.appraise.appraisal import discount_factors
+from cutsim.engine.compiled import CompiledModel, Params
+from cutsim.engine.inputs import LeverInputs
+from cutsim.engine.money import by_agency, service_money
+from cutsim.engine.simulate import Trajectory, simulate
+
+PERT_LAMBDA = 4.0
+PERCENTILES = (10, 50, 90)
+DRAW_BLOCK = 256  # draws per block: the unit of seeding, chunking and distribution
+
+
+def pert(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray,
+         draws: int) -> np.ndarray:
+    """PERT draws, shape (draws, len(mode)): low + (high − low)·Beta(α, β) with
+    α = 1 + λ(mode − low)/(high − low), β = 1 + λ(high − mode)/(high − low)."""
+    low, mode, high = (np.asarray(x, dtype=float) for x in (low, mode, high))
+    span = high - low
+    degenerate = span <= 0
+    safe = np.where(degenerate, 1.0, span)
+    alpha = 1.0 + PERT_LAMBDA * np.clip((mode - low) / safe, 0.0, 1.0)
+    beta = 1.0 + PERT_LAMBDA * np.clip((high - mode) / safe, 0.0, 1.0)
+    x = rng.beta(alpha, beta, size=(draws, len(mode))) if len(mode) else np.zeros((draws, 0))
+    return np.where(degenerate, mode, low + span * x)
+
+
+def run_entropy(seed: int | None) -> int:
+    """The entropy every block of one run is seeded from: the seed, or fresh entropy."""
+    if seed is not None:
+        if seed < 0:
+            raise ValueError("seed must be >= 0")
+        return int(seed)
+    return int(np.random.SeedSequence().entropy)
+
+
+def block_sizes(draws: int) -> list[int]:
+    """How many draws each block of a ``draws``-draw run holds (all DRAW_BLOCK but the last)."""
+    if draws < 1:
+        raise ValueError("draws must be >= 1")
+    full, rest = divmod(int(draws), DRAW_BLOCK)
+    return [DRAW_BLOCK] * full + ([rest] if rest else [])
+
+
+def block_params(cm: CompiledModel, entropy: int, block: int, n: int = DRAW_BLOCK) -> Params:
+    """The parameters of draws ``DRAW_BLOCK·block`` … ``+ n − 1`` (a draws axis of n)."""
+    if not 0 < n <= DRAW_BLOCK:
+        raise ValueError(f"a block holds 1 to {DRAW_BLOCK} draws (got {n})")
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(int(block),)))
+    k = pert(rng, cm.k_low, cm.k_central, cm.k_high, DRAW_BLOCK)
+    d = pert(rng, cm.d_low, cm.d_central, cm.d_high, DRAW_BLOCK)
+    return Params(k[:n], d[:n])
+
+
+def draw_params(cm: CompiledModel, draws: int, seed: int | None) -> Params:
+    """Every draw's parameters of a ``draws``-draw run, in draw order (Params with a draws
+    axis), exactly as the blocks of :func:`monte_carlo` make them."""
+    entropy = run_entropy(seed)
+    blocks = [block_params(cm, entropy, b, n) for b, n in enumerate(block_sizes(draws))]
+    return Params(np.concatenate([p.k for p in blocks]), np.concatenate([p.d for p in blocks]))
+
+
+@dataclass(frozen=True)
+class DrawBlock:
+    """One block's per-draw series: outcome ``levels (n, O, N+1)`` in outcome units,
+    ``agency_net (n, A, N+1)`` net saving in £/yr (positive good for the budget) and
+    the place's ``npv (n,)`` in £."""
+
+    levels: np.ndarray
+    agency_net: np.ndarray
+    npv: np.ndarray
+
+
+def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
+                   n: int = DRAW_BLOCK) -> DrawBlock:
+    """Draw, simulate and price one block (a pure function: same arguments, same bits)."""
+    traj = simulate(cm, block_params(cm, entropy, block, n), inputs.activity_delta,
+                    inputs.outcome_input)
+    agency_net, npv = _net_and_npv(cm, inputs, traj)
+    return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv)
+
+
+def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
+                progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> dict[str, Any] | None:
+    """The result's ``uncertainty`` block from ``draws`` draws, block by block.
+
+    ``progress(done, draws)`` is called after each block (and with 0 first);
+    ``cancelled()`` is asked before each block, and a True answer stops the run and
+    returns None. Blocks are computed in order on this thread; the result does not
+    depend on how they are grouped (see the module's seeding contract).
+    """
+    blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress, cancelled=cancelled))
+    if len(blocks) < len(block_sizes(draws)):
+        return None
+    return combine_blocks(cm, blocks, seed)
+
+
+def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
+                progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> Iterator[DrawBlock]:
+    """Yield each block of a run in order; stops early (yielding fewer) when cancelled."""
+    sizes = block_sizes(draws)
+    entropy = run_entropy(seed)
+    done = 0
+    if progress is not None:
+        progress(0, int(draws))
+    for b, n in enumerate(sizes):
+        if cancelled is not None and cancelled():
+            return
+        yield simulate_block(cm, inputs, entropy, b, n)
+        done += n
+        if progress is not None:
+            progress(done, int(draws))
+
+
+def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None) -> dict[str, Any]:
+    """The ``uncertainty`` block (DESIGN §7) from every block of a run, in draw order.
+
+    Outcome levels and net savings (£/yr) are arrays over t; place NPV (£) is a scalar.
+    """
+    levels = np.concatenate([b.levels for b in blocks])
+    agency_net = np.concatenate([b.agency_net for b in blocks])
+    npv = np.concatenate([b.npv for b in blocks])
+    n_out, n_ag = cm.n_outcomes, len(cm.agency_ids)
+    # One percentile call over every series: a single partition pass, not one per series.
+    series = np.concatenate([levels, agency_net, agency_net.sum(axis=1, keepdims=True)], axis=1)
+    bands = np.percentile(series, PERCENTILES, axis=0)  # (3, O + A + 1, N+1)
+    return {
+        "draws": int(len(npv)),
+        "seed": seed,
+        "outcomes": {o: _band_rows(bands, i) for i, o in enumerate(cm.outcome_ids)},
+        "agencies": {a: {"net_saving": _band_rows(bands, n_out + i)}
+                     for i, a in enumerate(cm.agency_ids)},
+        "place": {"net_saving": _band_rows(bands, n_out + n_ag), "npv": _bands(npv)},
+    }
+
+
+def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None) -> dict:
+    """The result's ``uncertainty`` block (DESIGN §7) from ``draws`` Monte Carlo runs."""
+    return combine_blocks(cm, list(iter_blocks(cm, inputs, draws, seed)), seed)
+
+
+def _bands(x: np.ndarray) -> dict[str, Any]:
+    """P10/P50/P90 over the leading draws axis, as lists (or floats for scalars)."""
+    p = np.percentile(x, PERCENTILES, axis=0)
+    if p.ndim == 1:
+        return {f"p{q}": float(v) for q, v in zip(PERCENTILES, p)}
+    return {f"p{q}": [float(v) for v in row] for q, row in zip(PERCENTILES, p)}
+
+
+def _band_rows(bands: np.ndarray, row: int) -> dict[str, list[float]]:
+    return {f"p{q}": bands[i, row].tolist() for i, q in enumerate(PERCENTILES)}
+
+
+def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarray, np.ndarray]:
+    """Agency net saving (D, A, N+1) and place NPV (D,) for every draw.
+
+    Money is affine in the trajectory, so the part that no draw changes (planned saving,
+    one-off costs) is priced once by :func:`service_money` with no knock-on (ΔA equal to
+    the levers' own change), and only knock_on_cost = u(1 − e)(ΔA − ΔA_lever) is evaluated
+    per draw, on the demand-led services (a discretionary service's ΔA is its lever input,
+    so its knock-on is exactly zero) with the NPV weights folded into one contraction.
+    """
+    n, h = cm.n_steps, cm.h
+    lever = inputs.activity_delta
+    fixed = service_money(cm, inputs, Trajectory(dY=traj.dY[:1] * 0.0, dA=lever[None],
+                                                 dY_int=traj.dY_int[:1] * 0.0,
+                                                 dA_int=lever[None, :, :n] * h))
+    fixed_net = by_agency(cm, fixed.rates["net_saving"])  # (1, A, N+1)
+    factors = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
+    fixed_npv = fixed.annual["net_saving"].sum(axis=-2)[0] @ factors
+    dl = np.flatnonzero(cm.demand_led)
+    price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
+    knock = price * (traj.dA[:, dl] - lever[dl])  # (D, S_dl, N+1)
+    onehot = np.zeros((len(cm.agency_ids), len(dl)))
+    onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
+    agency_net = fixed_net - np.matmul(onehot, knock)
+    step_factor = np.repeat(factors, cm.steps_per_year)  # each step's year's factor
+    weight = price[:, :n] * step_factor  # £ per unit of ∫ΔA, discounted
+    knock_npv = np.einsum("dsk,sk->d", traj.dA_int[:, dl], weight) \
+        - np.sum(weight * lever[dl, :n] * h)
+    return agency_net, fixed_npv - knock_npv

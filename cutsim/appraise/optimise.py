@@ -1,0 +1,332 @@
+"""The least-cost cut package that meets a savings target (``cutsim optimise``).
+
+Formulation (docs/levers.md, "The optimiser"). The engine is linear in lever inputs, so a
+package of cuts x_s (£/yr taken from discretionary service s, from ``start`` year, no
+notice, no phasing) has money and outcome changes Σ_s x_s·r_s, where r_s is the engine's
+response to a £1/yr cut of s alone (one batched engine run over all candidate services).
+The linear programme is
+
+    minimise    Σ_s x_s·(K_s + w·V_s)
+    subject to  Σ_s x_s·p_s ≥ target                     (planned saving in year ``by``)
+                Σ_s x_s·adv_{s,o}(t) ≤ max_change_o      (each red line, each grid time
+                                                           t ≤ its by_year)
+                0 ≤ x_s ≤ (1 − statutory_floor_s)·baseline_spend_s;  x_s = 0 if protected
+
+- K_s (£ per £1/yr cut): the NPV of the knock-on cost the cut puts on every agency in the
+  place (the whole-place net cost: the planned saving is pinned by the target);
+- V_s (£ per £1/yr cut): the NPV of the valued outcome loss (−ΔY·value_per_unit,
+  discounted like cash), weighted by w = ``outcome_weight`` (default 1: a £ of social value
+  counts as a £ of cost, as in a Green Book social cost-benefit analysis; 0 = cash only).
+  The two terms are reported apart and never added into any cash figure;
+- p_s: the fraction of year ``by`` in which the cut is in force (1 when start ≤ by);
+- adv: the adverse change of the red line's outcome (an increase when lower is better), in
+  level units or percent of baseline. Outcomes without a value_per_unit are protected only
+  by red lines.
+
+Only discretionary services are candidates: a cut on a demand-led service is an
+efficiency, which the model treats as free (no outcome changes), so it would always be
+taken first; plan efficiencies separately. An infeasible request raises
+:class:`~cutsim.model.errors.NoCleanAnswer` naming the constraint that binds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+from cutsim.engine.compiled import CompiledModel, Params
+from cutsim.engine.inputs import LeverInputs
+from cutsim.engine.money import by_agency, service_money
+from cutsim.engine.simulate import simulate
+from cutsim.model.errors import InputError, NoCleanAnswer
+from cutsim.model.schema import PLACE_ID, CutLever, RedLine, Scenario, Target
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUTCOME_WEIGHT = 1.0
+_FEAS_TOL = 1e-6  # relative tolerance when comparing a target with what can be saved
+
+
+@dataclass
+class Request:
+    """What to optimise: ``target`` £/yr of planned saving in financial year ``by``.
+
+    ``agency``: only that agency's services are candidates and the target is its saving
+    (None: the whole place). ``protect``: service ids never cut. ``outcome_weight``: w.
+    ``start``: year the cuts start (years from base_year). ``max_percent``: no service
+    cut by more than this percent of its baseline spend (0-100).
+    """
+
+    target: float
+    by: int = 0
+    agency: str | None = None
+    protect: list[str] = field(default_factory=list)
+    red_lines: list[RedLine] = field(default_factory=list)
+    outcome_weight: float = DEFAULT_OUTCOME_WEIGHT
+    start: float = 0.0
+    max_percent: float = 100.0
+
+
+@dataclass(eq=False)
+class Responses:
+    """The engine's response to a £1/yr cut of each candidate service (index b).
+
+    ``knock_npv[b]`` and ``loss_npv[b]`` are £ per £1/yr; ``planned[b]`` the fraction of
+    year ``by`` in force; ``dY[b, O, N+1]`` outcome change per £1/yr; ``max_cut[b]`` £/yr.
+    """
+
+    services: list[int]
+    max_cut: np.ndarray
+    planned: np.ndarray
+    knock_npv: np.ndarray
+    loss_npv: np.ndarray
+    dY: np.ndarray
+
+
+@dataclass
+class Package:
+    """The optimal package: cuts £/yr by service id and the objective's terms (£, NPV)."""
+
+    cuts: dict[str, float]
+    planned_saving: float  # £/yr in year ``by``
+    knock_on_npv: float  # whole-place net cost, £ (NPV)
+    outcome_loss_npv: float  # valued outcome loss, £ (NPV), before weighting
+    outcome_weight: float
+    scenario: Scenario
+
+    @property
+    def objective(self) -> float:
+        return self.knock_on_npv + self.outcome_weight * self.outcome_loss_npv
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def candidates(cm: CompiledModel, request: Request) -> list[int]:
+    """Discretionary, unprotected services (of ``request.agency`` if given) that can be cut."""
+    for sid in request.protect:
+        if sid not in cm.service_index:
+            raise InputError(f'--protect: no service "{sid}" in the model')
+    if request.agency not in (None, PLACE_ID) and request.agency not in cm.agency_index:
+        raise InputError(f'--agency: no agency "{request.agency}" in the model')
+    out = []
+    for s, service in enumerate(cm.model.services):
+        if cm.demand_led[s] or service.id in request.protect:
+            continue
+        if request.agency not in (None, PLACE_ID) and service.agency != request.agency:
+            continue
+        if service.statutory_floor < 1.0:
+            out.append(s)
+    return out
+
+
+def unit_responses(cm: CompiledModel, request: Request, params: Params | None = None) -> Responses:
+    """Run the engine once, batched over candidates, for a £1/yr cut of each."""
+    from cutsim.appraise.appraisal import discount_factors, outcome_values
+    from cutsim.levers.common import ramp
+
+    params = params or cm.central_params()
+    services = candidates(cm, request)
+    n, b = cm.n_steps, len(services)
+    profile = ramp(cm.t, request.start, 0.0)
+    act = np.zeros((max(b, 1), cm.n_services, n + 1))
+    for i, s in enumerate(services):
+        act[i, s] = -profile / cm.unit_cost[s]
+    traj = simulate(cm, params, act)
+    zero = LeverInputs.zeros(len(cm.agency_ids), cm.n_services, cm.n_outcomes, n,
+                             cm.steps_per_year)
+    money = service_money(cm, zero, traj, activity_lever=act)
+    factors = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
+    knock = by_agency(cm, money.annual["knock_on_cost"]).sum(axis=1)  # (B, H) £
+    outcome_annual = traj.dY_int.reshape(act.shape[0], cm.n_outcomes, cm.horizon_years,
+                                         cm.steps_per_year).sum(axis=-1)
+    value = np.einsum("boh,o->bh", outcome_annual, outcome_values(cm.model))
+    by = request.by
+    in_year = profile[by * cm.steps_per_year:(by + 1) * cm.steps_per_year].mean() \
+        if 0 <= by < cm.horizon_years else 0.0
+    floors = np.array([cm.model.services[s].statutory_floor for s in services])
+    room = np.minimum(1.0 - floors, request.max_percent / 100.0)
+    return Responses(services=services,
+                     max_cut=room * cm.baseline_spend[services] if b else np.zeros(0),
+                     planned=np.full(b, float(in_year)),
+                     knock_npv=(knock @ factors)[:b], loss_npv=-(value @ factors)[:b],
+                     dY=traj.dY[:b])
+
+
+# --------------------------------------------------------------------------- red lines
+
+
+def red_line_rows(cm: CompiledModel, responses: Responses, line: RedLine):
+    """(A, b): rows ``A x ≤ b`` for one red line over grid times t ≤ by_year."""
+    if line.outcome not in cm.outcome_index:
+        raise InputError(f'red line: no outcome "{line.outcome}" in the model')
+    o = cm.outcome_index[line.outcome]
+    sign = -1.0 if cm.model.outcomes[o].higher_is_better else 1.0
+    adverse = sign * responses.dY[:, o, :]  # (B, N+1) per £1/yr
+    if line.as_ == "percent":
+        adverse = adverse / (abs(cm.outcome_baseline[o]) or 1.0) * 100.0
+    mask = np.ones(cm.n_steps + 1, dtype=bool) if line.by_year is None \
+        else cm.t <= line.by_year + 1e-9
+    rows = adverse[:, mask].T
+    # A hair inside the line, so that rounding the cuts up to the penny (and the engine's
+    # own check) never sees a breach: 1e-6 of the line is far below any reported precision.
+    limit = line.max_change - 1e-6 * max(1.0, abs(line.max_change))
+    return rows, np.full(rows.shape[0], limit)
+
+
+def describe(line: RedLine) -> str:
+    unit = " %" if line.as_ == "percent" else ""
+    by = "" if line.by_year is None else f" up to year {line.by_year:g}"
+    return f"red line {line.outcome} +{line.max_change:g}{unit}{by}"
+
+
+# --------------------------------------------------------------------------- the LP
+
+
+def _solve(c, responses: Responses, rows, target: float | None):
+    """linprog over x (£/yr); ``target`` None maximises the planned saving instead."""
+    a_ub = [r for r, _ in rows]
+    b_ub = [b for _, b in rows]
+    if target is not None:
+        a_ub.append(-responses.planned[None, :])
+        b_ub.append(np.array([-target]))
+        objective = c
+    else:
+        objective = -responses.planned
+    a = np.vstack(a_ub) if a_ub else None
+    b = np.concatenate(b_ub) if b_ub else None
+    # Scale to £m so HiGHS works with numbers near 1.
+    bounds = [(0.0, m / 1e6) for m in responses.max_cut]
+    res = linprog(objective, A_ub=a * 1e6 if a is not None else None, b_ub=b,
+                  bounds=bounds, method="highs")
+    return res, (res.x * 1e6 if res.status == 0 else None)
+
+
+def optimise(cm: CompiledModel, request: Request, params: Params | None = None,
+             scenario_id: str = "optimised") -> Package:
+    """The package meeting ``request`` with the least weighted whole-place cost."""
+    if not request.target > 0:
+        raise InputError("--target must be a positive £/yr amount")
+    if not 0 <= request.by < cm.horizon_years:
+        raise InputError(f"--by must be a financial year 0-{cm.horizon_years - 1} of the horizon")
+    if not 0 < request.max_percent <= 100:
+        raise InputError("--max-percent must be above 0 and at most 100")
+    if request.outcome_weight < 0:
+        raise InputError("--outcome-weight must be >= 0")
+    responses = unit_responses(cm, request, params)
+    rows = [red_line_rows(cm, responses, line) for line in request.red_lines]
+    c = responses.knock_npv + request.outcome_weight * responses.loss_npv
+    res, x = _solve(c, responses, rows, request.target)
+    if x is None:
+        raise NoCleanAnswer(_why_infeasible(cm, request, responses, rows))
+    return _package(cm, request, responses, x, scenario_id)
+
+
+def _money(v: float) -> str:
+    return f"£{v / 1e6:,.2f}m/yr" if abs(v) >= 1e5 else f"£{v:,.0f}/yr"
+
+
+def _why_infeasible(cm, request: Request, responses: Responses, rows) -> str:
+    """Which constraint binds: the floors and protections, or a red line."""
+    who = "the place's" if request.agency in (None, PLACE_ID) else f'{request.agency}\'s'
+    capacity = float(responses.max_cut @ responses.planned)
+    if request.target > capacity * (1 + _FEAS_TOL):
+        limits = [f"protected: {', '.join(request.protect)}"] if request.protect else []
+        if request.max_percent < 100:
+            limits.append(f"no service cut by more than {request.max_percent:g} %")
+        extra = f" ({'; '.join(limits)})" if limits else ""
+        return (f"the target {_money(request.target)} in year {request.by} exceeds the "
+                f"{_money(capacity)} that all of {who} discretionary services above their "
+                f"statutory floors can give{extra}")
+    _, best_x = _solve(None, responses, rows, None)
+    if best_x is None:
+        for line, row in zip(request.red_lines, rows):
+            _, alone = _solve(None, responses, [row], None)
+            if alone is None:
+                return f"{describe(line)} cannot be kept even with no cuts at all"
+        return "the red lines together cannot be kept even with no cuts at all"
+    best = float(best_x @ responses.planned)
+    binding = []
+    for i, line in enumerate(request.red_lines):
+        _, relaxed = _solve(None, responses, rows[:i] + rows[i + 1:], None)
+        more = None if relaxed is None else float(relaxed @ responses.planned)
+        if more is not None and more > best * (1 + _FEAS_TOL) + 1:
+            enough = ", enough for the target" if more >= request.target * (1 - _FEAS_TOL) else ""
+            binding.append(f"{describe(line)} (without it {_money(more)} could be saved{enough})")
+    names = "; ".join(binding) if binding else "the red lines together"
+    return (f"the target {_money(request.target)} in year {request.by} cannot be met: with the "
+            f"red lines the most that can be saved is {_money(best)}; binding: {names}")
+
+
+def _package(cm, request: Request, responses: Responses, x: np.ndarray,
+             scenario_id: str) -> Package:
+    cuts: dict[str, float] = {}
+    for b, s in enumerate(responses.services):
+        if x[b] < 0.5:  # below £0.50/yr: solver noise, not a cut
+            continue
+        # Round up to the penny (never below the target), within the floor.
+        cuts[cm.service_ids[s]] = min(math.ceil(x[b] * 100) / 100, float(responses.max_cut[b]))
+    chosen = np.array([cuts.get(cm.service_ids[s], 0.0) for s in responses.services])
+    knock = float(chosen @ responses.knock_npv)
+    loss = float(chosen @ responses.loss_npv)
+    scenario = package_scenario(cm, request, cuts, scenario_id, knock, loss)
+    return Package(cuts=cuts, planned_saving=float(chosen @ responses.planned),
+                   knock_on_npv=knock, outcome_loss_npv=loss,
+                   outcome_weight=request.outcome_weight, scenario=scenario)
+
+
+def package_scenario(cm, request: Request, cuts: dict[str, float], scenario_id: str,
+                     knock: float, loss: float) -> Scenario:
+    """The package as a scenario: one ``cut`` lever (amount £/yr) per service cut."""
+    levers = []
+    for sid, amount in cuts.items():
+        pct = amount / cm.baseline_spend[cm.service_index[sid]] * 100
+        levers.append(CutLever(kind="cut", id=f"cut-{sid}"[:64], service=sid, amount=amount,
+                               start_year=float(request.start),
+                               note=f"{pct:.1f} % of baseline spend"))
+    who = PLACE_ID if request.agency is None else request.agency
+    description = (
+        f"Least-cost package for {_money(request.target)} of planned saving in year "
+        f"{request.by} ({who}). Objective: knock-on cost NPV £{knock:,.0f} (whole place) + "
+        f"{request.outcome_weight:g} x valued outcome loss NPV £{loss:,.0f}; the two terms "
+        "are reported apart, never added to cash. Unvalued outcomes are protected only by "
+        "the red lines.")
+    return Scenario(id=scenario_id, name=f"Optimised package: {_money(request.target)}",
+                    description=description, red_lines=list(request.red_lines),
+                    targets=[Target(agency=who, amount=float(request.target),
+                                    from_year=int(request.by))],
+                    levers=levers)
+
+
+def pro_rata_scenario(cm: CompiledModel, request: Request, total: float,
+                      scenario_id: str = "pro-rata") -> Scenario:
+    """Every candidate service cut by the same percent of baseline, adding up to ``total``
+    £/yr (the comparator: 'cut everything equally')."""
+    services = candidates(cm, request)
+    base = float(cm.baseline_spend[services].sum())
+    pct = total / base * 100.0
+    levers = [CutLever(kind="cut", id=f"cut-{cm.service_ids[s]}"[:64], service=cm.service_ids[s],
+                       percent=pct, start_year=float(request.start)) for s in services]
+    return Scenario(id=scenario_id, name=f"Pro-rata {pct:.2f} % cut", levers=levers,
+                    red_lines=list(request.red_lines))
+
+
+def evaluate(cm: CompiledModel, scenario: Scenario, weight: float) -> dict[str, Any]:
+    """A scenario's whole-place figures by the real engine: place NPV, knock-on NPV, social
+    value NPV and the weighted objective (all £)."""
+    from cutsim.appraise.appraisal import npv
+    from cutsim.appraise.run import run_scenario
+
+    result = run_scenario(cm, scenario)
+    rate = cm.model.place.discount_rate
+    knock = float(npv(result.place_annual["knock_on_cost"], rate))
+    social = result.appraisal["social_value_npv"][PLACE_ID] or 0.0
+    return {"npv_place": float(result.appraisal["npv"][PLACE_ID]), "knock_on_npv": knock,
+            "social_value_npv": float(social), "objective": knock + weight * -float(social),
+            "red_lines": result.red_lines(),
+            "planned_saving_npv": float(npv(result.place_annual["planned_saving"], rate))}

@@ -1,0 +1,233 @@
+"""The result of running one scenario: arrays, pandas views and the DESIGN §7 JSON.
+
+Units and signs (see docs/result-format.md): time in years from 1 April of base_year;
+outcome levels in each outcome's unit; activity in units/yr; spend and money rates in
+£/yr; annual figures and cost shifts in £. For ``planned_saving`` and ``net_saving``
+positive is good for the budget; for ``knock_on_cost`` and ``one_off_cost`` positive is a
+cost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cutsim.engine.money import SERIES
+from cutsim.model.schema import PLACE_ID, Scenario
+
+if TYPE_CHECKING:  # pandas is imported lazily: keep `import cutsim` light
+    import pandas as pd
+
+    from cutsim.engine.compiled import CompiledModel
+
+
+def year_labels(base_year: int, horizon: int) -> list[str]:
+    """Financial-year labels ``"2026-27"`` for y = 0..horizon−1."""
+    return [f"{base_year + y}-{(base_year + y + 1) % 100:02d}" for y in range(horizon)]
+
+
+@dataclass(eq=False)
+class Result:
+    """One scenario run. Arrays are over the grid ``t`` (N+1 points) unless noted.
+
+    - ``outcome_delta[O, N+1]``: ΔY (outcome units); levels are baseline + ΔY.
+    - ``activity_delta[S, N+1]``: ΔA (units/yr); ``spend[S, N+1]`` (£/yr).
+    - ``agency_rates[series][A, N+1]`` (£/yr); ``agency_annual[series][A, H]`` (£).
+    - ``cost_shift[A, A]`` (£, from agency i to agency j).
+    """
+
+    compiled: CompiledModel
+    scenario: Scenario
+    outcome_delta: np.ndarray
+    activity_delta: np.ndarray
+    spend: np.ndarray
+    agency_rates: dict[str, np.ndarray]
+    agency_annual: dict[str, np.ndarray]
+    cost_shift_matrix: np.ndarray
+    appraisal: dict[str, Any]
+    outcome_annual: np.ndarray | None = None  # (O, H) exact ∫ΔY over each year
+    uncertainty: dict[str, Any] | None = None
+    settlement: dict[str, Any] = field(default_factory=dict)
+    procurement: dict[str, Any] = field(default_factory=dict)
+
+    # -------------------------------------------------------------- plain arrays
+    @property
+    def t(self) -> np.ndarray:
+        return self.compiled.t
+
+    @property
+    def years(self) -> list[str]:
+        m = self.compiled.model.place
+        return year_labels(m.base_year, self.compiled.horizon_years)
+
+    @property
+    def place_rates(self) -> dict[str, np.ndarray]:
+        """Place money rates (£/yr over t): the sum over agencies for every series."""
+        return {k: v.sum(axis=0) for k, v in self.agency_rates.items()}
+
+    @property
+    def place_annual(self) -> dict[str, np.ndarray]:
+        return {k: v.sum(axis=0) for k, v in self.agency_annual.items()}
+
+    # -------------------------------------------------------------- pandas views
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """Outcome levels over t: columns (outcome id, "baseline"|"scenario")."""
+        import pandas as pd
+
+        cm = self.compiled
+        data = {}
+        for i, oid in enumerate(cm.outcome_ids):
+            data[(oid, "baseline")] = np.full(len(self.t), cm.outcome_baseline[i])
+            data[(oid, "scenario")] = cm.outcome_baseline[i] + self.outcome_delta[i]
+        return pd.DataFrame(data, index=pd.Index(self.t, name="t"))
+
+    @property
+    def agencies(self) -> pd.DataFrame:
+        """Agency money rates (£/yr) over t: columns (agency id, series)."""
+        import pandas as pd
+
+        data = {(a, s): self.agency_rates[s][i] for i, a in enumerate(self.compiled.agency_ids)
+                for s in SERIES}
+        return pd.DataFrame(data, index=pd.Index(self.t, name="t"))
+
+    @property
+    def place(self) -> pd.DataFrame:
+        """Place money rates (£/yr) over t, one column per series."""
+        import pandas as pd
+
+        return pd.DataFrame(self.place_rates, index=pd.Index(self.t, name="t"))[list(SERIES)]
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        """Annual money (£ per financial year): rows years, columns (agency id|place, series)."""
+        import pandas as pd
+
+        data = {(a, s): self.agency_annual[s][i] for i, a in enumerate(self.compiled.agency_ids)
+                for s in SERIES}
+        data.update({(PLACE_ID, s): v for s, v in self.place_annual.items()})
+        return pd.DataFrame(data, index=pd.Index(self.years, name="year"))
+
+    @property
+    def cost_shift(self) -> pd.DataFrame:
+        """£ of knock-on cost borne by the column agency caused by the row agency's levers."""
+        import pandas as pd
+
+        ids = self.compiled.agency_ids
+        return pd.DataFrame(self.cost_shift_matrix, index=pd.Index(ids, name="from"),
+                            columns=pd.Index(ids, name="to"))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every time series in long form: columns t, entity, id, series, value."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self._long_rows()), columns=["t", "entity", "id", "series", "value"])
+
+    # -------------------------------------------------------------- exports
+    def _series(self):
+        """(entity, id, series, array over t) for every reported series."""
+        cm = self.compiled
+        for i, oid in enumerate(cm.outcome_ids):
+            yield "outcome", oid, "baseline", np.full(len(self.t), cm.outcome_baseline[i])
+            yield "outcome", oid, "scenario", cm.outcome_baseline[i] + self.outcome_delta[i]
+        for i, sid in enumerate(cm.service_ids):
+            a0, b0 = cm.baseline_activity[i], cm.baseline_spend[i]
+            yield "service", sid, "baseline_activity", np.full(len(self.t), a0)
+            yield "service", sid, "activity", a0 + self.activity_delta[i]
+            yield "service", sid, "baseline_spend", np.full(len(self.t), b0)
+            yield "service", sid, "spend", self.spend[i]
+        for i, aid in enumerate(cm.agency_ids):
+            for s in SERIES:
+                yield "agency", aid, s, self.agency_rates[s][i]
+        for s in SERIES:
+            yield "place", PLACE_ID, s, self.place_rates[s]
+
+    def _long_rows(self):
+        t = self.t
+        for entity, ident, series, values in self._series():
+            for tk, v in zip(t, values):
+                yield float(tk), entity, ident, series, float(v)
+
+    def to_csv(self, stream: io.TextIOBase | None = None) -> str | None:
+        """Write the long-form CSV (``t,entity,id,series,value``); return it if no stream."""
+        own = stream is None
+        out = io.StringIO() if own else stream
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["t", "entity", "id", "series", "value"])
+        for row in self._long_rows():
+            writer.writerow([repr(row[0]), row[1], row[2], row[3], repr(row[4])])
+        return out.getvalue() if own else None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Exactly the DESIGN §7 result object (plain Python numbers and lists)."""
+        cm = self.compiled
+        outcomes: dict[str, Any] = {}
+        services: dict[str, Any] = {}
+        agencies: dict[str, Any] = {}
+        for entity, ident, series, values in self._series():
+            target = {"outcome": outcomes, "service": services, "agency": agencies}.get(entity)
+            if target is not None:
+                target.setdefault(ident, {})[series] = _floats(values)
+        result: dict[str, Any] = {
+            "t": _floats(self.t),
+            "outcomes": outcomes,
+            "services": services,
+            "agencies": agencies,
+            "place": {s: _floats(v) for s, v in self.place_rates.items()},
+            "annual": {
+                "years": self.years,
+                "agencies": {a: {s: _floats(self.agency_annual[s][i]) for s in SERIES}
+                             for i, a in enumerate(cm.agency_ids)},
+                "place": {s: _floats(v) for s, v in self.place_annual.items()},
+            },
+            "cost_shift": {a: {b: float(self.cost_shift_matrix[i, j])
+                               for j, b in enumerate(cm.agency_ids)}
+                           for i, a in enumerate(cm.agency_ids)},
+            "appraisal": self.appraisal,
+        }
+        if self.settlement:
+            result["settlement"] = self.settlement
+        if self.procurement:
+            result["procurement"] = self.procurement
+        red_lines = self.red_lines()
+        if red_lines:
+            result["red_lines"] = red_lines
+        if self.uncertainty is not None:
+            result["uncertainty"] = self.uncertainty
+        return result
+
+    def red_lines(self) -> list[dict[str, Any]]:
+        """Each red line: breached or not and the first financial year of breach.
+
+        A red line caps the *adverse* change of an outcome (an increase when lower is
+        better) at ``max_change`` in level units or percent of baseline, up to ``by_year``
+        (the whole horizon when absent).
+        """
+        cm = self.compiled
+        out = []
+        for line in self.scenario.red_lines:
+            if line.outcome not in cm.outcome_index:
+                continue
+            i = cm.outcome_index[line.outcome]
+            delta = self.outcome_delta[i]
+            adverse = -delta if cm.model.outcomes[i].higher_is_better else delta
+            if line.as_ == "percent":
+                base = abs(cm.outcome_baseline[i]) or 1.0
+                adverse = adverse / base * 100.0
+            mask = np.ones_like(self.t, dtype=bool)
+            if line.by_year is not None:
+                mask = self.t <= line.by_year + 1e-9
+            hits = np.flatnonzero(mask & (adverse > line.max_change + 1e-9))
+            first = None if len(hits) == 0 else int(min(np.floor(self.t[hits[0]] + 1e-9),
+                                                        cm.horizon_years - 1))
+            out.append({"outcome": line.outcome, "breached": first is not None,
+                        "first_breach_year": first})
+        return out
+
+
+def _floats(values) -> list[float]:
+    return [float(v) for v in np.asarray(values, dtype=float)]

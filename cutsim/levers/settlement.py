@@ -1,0 +1,129 @@
+"""Gain-share settlement of pooled budgets (DESIGN §4 ``pool``; maths in docs/levers.md).
+
+For each ``pool`` lever the result carries
+``settlement[lever_id][agency] = {contribution, net_saving, share, transfer}`` for every
+*partner*: an agency owning a pooled service or a reinvestment service.
+
+- ``contribution`` (£/yr): the partner's baseline spend in the pool (0 for a partner that
+  only receives reinvestment).
+- ``net_saving`` (£, whole horizon, undiscounted, like ``cost_shift``): the partner's
+  realised net saving *caused by the pool*, measured as the scenario with the pool minus
+  the same scenario without it (exact, and correct when other levers touch the same
+  services). Per service: planned saving − knock-on cost − one-off cost; so it holds the
+  pool's efficiency saving, minus the reinvestment it pays for, plus the knock-on cost
+  the reinvestment avoids on its services, minus its part of the set-up cost.
+- ``share`` (fraction, Σ = 1) under the gain-share rule:
+  ``contribution``: pro rata to contributions; ``benefit``: pro rata to each partner's
+  *benefit* b = efficiency saving + knock-on cost avoided (what the pool gives it before
+  paying for reinvestment and set-up; negative benefits count as 0; if no partner
+  benefits, the contribution rule is used and a warning logged); ``{"fixed": …}``: as
+  given (partners not named get 0).
+- ``transfer`` (£) = share × Σ net_saving − net_saving: what the partner receives (positive)
+  or pays (negative) so that each ends up with its share of the pool's total net saving.
+  Σ transfer = 0 exactly (the last partner's transfer closes the sum).
+
+Knock-on changes that fall on agencies outside the partnership stay in their money and
+in ``cost_shift``; they are not part of the partners' settlement. Settlements are
+reported beside agency money, never folded into ``net_saving``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from cutsim.engine.compiled import CompiledModel, Params
+from cutsim.engine.money import ServiceMoney, service_money
+from cutsim.engine.simulate import simulate
+from cutsim.model.schema import FixedShares, PoolLever, Scenario
+
+log = logging.getLogger(__name__)
+
+
+def scenario_money(cm: CompiledModel, params: Params, scenario: Scenario) -> ServiceMoney:
+    """Per-service money of ``scenario`` (one engine run, central or given parameters)."""
+    from cutsim.levers.build import build_inputs
+
+    inputs = build_inputs(cm, scenario)
+    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
+    return service_money(cm, inputs, traj)
+
+
+def _totals(money: ServiceMoney) -> dict[str, np.ndarray]:
+    """Whole-horizon £ per service (S,) for each money series (batch entry 0)."""
+    return {k: np.asarray(v)[0].sum(axis=-1) for k, v in money.annual.items()}
+
+
+def settle(cm: CompiledModel, scenario: Scenario, params: Params | None = None,
+           money_with: ServiceMoney | None = None) -> dict[str, Any]:
+    """The ``settlement`` block for every pool in ``scenario`` ({} when there is none).
+
+    ``money_with`` is the full scenario's per-service money if already computed.
+    """
+    pools = [lv for lv in scenario.levers if isinstance(lv, PoolLever)]
+    if not pools:
+        return {}
+    params = params or cm.central_params()
+    with_ = _totals(money_with if money_with is not None else scenario_money(cm, params, scenario))
+    block = {}
+    for pool in pools:
+        others = scenario.model_copy(update={"levers": [lv for lv in scenario.levers
+                                                        if lv.id != pool.id]})
+        without = _totals(scenario_money(cm, params, others))
+        diff = {k: with_[k] - without[k] for k in with_}
+        block[pool.id] = settle_pool(cm, pool, diff)
+    return block
+
+
+def partners(cm: CompiledModel, pool: PoolLever) -> list[str]:
+    """Agencies owning a pooled or reinvestment service, in the model's agency order."""
+    owners = {cm.model.services[cm.service_index[s]].agency
+              for s in list(pool.services) + [r.service for r in pool.reinvest]}
+    return [a for a in cm.agency_ids if a in owners]
+
+
+def settle_pool(cm: CompiledModel, pool: PoolLever, diff: dict[str, np.ndarray]) -> dict:
+    """Settlement of one pool from its per-service money (£ over the horizon, (S,) arrays:
+    the scenario with the pool minus without it)."""
+    names = partners(cm, pool)
+    pooled = {cm.service_index[s] for s in pool.services}
+    contribution, net, benefit = {}, {}, {}
+    for a in names:
+        mine = np.flatnonzero(cm.service_agency == cm.agency_index[a])
+        contribution[a] = float(sum(cm.baseline_spend[s] for s in mine if s in pooled))
+        planned, knock = diff["planned_saving"][mine], diff["knock_on_cost"][mine]
+        net[a] = float(diff["net_saving"][mine].sum())
+        # Benefit: the pool's saving to a before it pays for reinvestment and set-up.
+        benefit[a] = float(np.clip(planned, 0.0, None).sum() - knock.sum())
+    shares = gain_shares(pool, names, contribution, benefit)
+    return {a: {"contribution": contribution[a], "net_saving": net[a], "share": shares[a],
+                "transfer": t} for a, t in zip(names, transfers(names, shares, net))}
+
+
+def gain_shares(pool: PoolLever, names: list[str], contribution: dict[str, float],
+                benefit: dict[str, float]) -> dict[str, float]:
+    """Each partner's share (fractions adding up to 1) under the pool's gain-share rule."""
+    rule = pool.gain_share
+    if isinstance(rule, FixedShares):
+        return {a: float(rule.fixed.get(a, 0.0)) for a in names}
+    weights = contribution
+    if rule == "benefit":
+        weights = {a: max(benefit[a], 0.0) for a in names}
+        if sum(weights.values()) <= 0:
+            log.warning('pool "%s": no partner benefits, so gains are shared by contribution',
+                        pool.id)
+            weights = contribution
+    total = sum(weights.values())
+    if total <= 0:  # nothing contributed either: equal shares
+        return {a: 1.0 / len(names) for a in names}
+    return {a: weights[a] / total for a in names}
+
+
+def transfers(names: list[str], shares: dict[str, float], net: dict[str, float]) -> list[float]:
+    """transfer_a = share_a·Σ net − net_a, with the last one closing Σ transfer = 0 exactly."""
+    pot = sum(net[a] for a in names)
+    out = [shares[a] * pot - net[a] for a in names[:-1]]
+    out.append(-sum(out))
+    return out

@@ -1,0 +1,271 @@
+"""The place model and scenarios as typed objects (DESIGN §2, §4, §5).
+
+These are the domain objects every part of cutsim shares: the exchange file is read
+into them, the workspace stores them, the engine compiles them and the app edits them.
+They check *types* only (strict: no coercion, no unknown fields, no NaN/Infinity);
+every rule about values and references lives in :mod:`cutsim.model.validation`, so that an
+object being edited can hold an invalid value and the validator can say what is wrong.
+
+Units: money is GBP at the place's price year (real terms), rates are per year, time
+is in years from 1 April of ``base_year``. Fields named ``percent`` are 0-100; shares
+and fractions are 0-1.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AGENCY_KINDS = ("council", "nhs", "police", "dwp", "probation", "education", "vcs", "other")
+SERVICE_MODES = ("discretionary", "demand_led")
+PLACE_ID = "place"  # reserved: the sum over agencies, never an agency id
+
+# Optimism-bias uplift by confidence grade (fraction). cutsim's documented defaults,
+# after the spread of the Green Book supplementary guidance on optimism bias: the
+# weaker the evidence behind a link, the more its benefits are discounted.
+DEFAULT_OPTIMISM_BIAS: dict[str, float] = {"1": 0.60, "2": 0.40, "3": 0.25, "4": 0.10, "5": 0.0}
+
+
+class Strict(BaseModel):
+    """Base for every file object: strict types, unknown fields refused, finite floats."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, allow_inf_nan=False, validate_assignment=False
+    )
+
+
+class Place(Strict):
+    name: str
+    base_year: int
+    horizon_years: int = 10
+    steps_per_year: int = 12
+    discount_rate: float = 0.035
+    price_year: int | None = None
+    population: int | None = None
+    optimism_bias: dict[str, float] | None = None
+    local_multiplier: float | None = None
+    notes: str | None = None
+
+    @property
+    def effective_price_year(self) -> int:
+        return self.price_year if self.price_year is not None else self.base_year
+
+    @property
+    def effective_optimism_bias(self) -> dict[str, float]:
+        table = dict(DEFAULT_OPTIMISM_BIAS)
+        table.update(self.optimism_bias or {})
+        return table
+
+
+class Agency(Strict):
+    id: str
+    name: str
+    kind: str
+    savings_target: float | list[float] | None = None
+    notes: str | None = None
+
+
+class Service(Strict):
+    id: str
+    agency: str
+    name: str
+    baseline_spend: float
+    unit_cost: float
+    activity_unit: str
+    mode: str
+    statutory_floor: float = 0.0
+    max_efficiency_percent: float = 10.0
+    external_share: float | None = None
+    groups: list[str] = Field(default_factory=list)
+    confidential: bool = False
+    illustrative: bool = False
+    source: str | None = None
+    notes: str | None = None
+
+    @property
+    def baseline_activity(self) -> float:
+        """A0 = baseline_spend / unit_cost, in activity units per year."""
+        return self.baseline_spend / self.unit_cost
+
+
+class Outcome(Strict):
+    id: str
+    name: str
+    unit: str
+    baseline: float
+    higher_is_better: bool
+    value_per_unit: float | None = None
+    indicator: str | None = None
+    illustrative: bool = False
+    source: str | None = None
+    notes: str | None = None
+
+
+class Effect(Strict):
+    """service -> outcome: per_unit is the change in outcome level per unit of activity."""
+
+    id: str
+    service: str
+    outcome: str
+    per_unit: float
+    low: float
+    high: float
+    delay_years: float
+    delay_order: int = 1
+    confidence: int
+    source: str
+    confidential: bool = False
+    illustrative: bool = False
+    notes: str | None = None
+
+
+class Demand(Strict):
+    """outcome -> demand-led service: activity units demanded per unit of outcome change."""
+
+    id: str
+    outcome: str
+    service: str
+    per_unit: float
+    low: float
+    high: float
+    confidence: int
+    source: str
+    confidential: bool = False
+    illustrative: bool = False
+    notes: str | None = None
+
+
+class LeverBase(Strict):
+    id: str
+    start_year: float = 0.0
+    phase_years: float = 0.0
+    note: str | None = None
+
+
+class SpendLever(LeverBase):
+    """Change one service's spend: exactly one of ``percent`` (of baseline) or ``amount`` (£/yr)."""
+
+    service: str
+    percent: float | None = None
+    amount: float | None = None
+    notice_months: float = 0.0
+    one_off_cost: float = 0.0
+
+
+class CutLever(SpendLever):
+    kind: Literal["cut"]
+
+
+class InvestLever(SpendLever):
+    kind: Literal["invest"]
+
+
+class Reinvest(Strict):
+    service: str
+    percent_of_saving: float
+
+
+class FixedShares(Strict):
+    fixed: dict[str, float]
+
+
+class PoolLever(LeverBase):
+    kind: Literal["pool"]
+    services: list[str]
+    efficiency_percent: float
+    reinvest: list[Reinvest] = Field(default_factory=list)
+    gain_share: Literal["contribution", "benefit"] | FixedShares = "contribution"
+    one_off_cost: float = 0.0
+
+
+class ProcureLever(LeverBase):
+    kind: Literal["procure"]
+    service: str
+    local_share_from: float
+    local_share_to: float
+    premium_percent: float = 0.0
+    outcome: str | None = None
+
+
+Lever = Annotated[
+    Union[CutLever, InvestLever, PoolLever, ProcureLever], Field(discriminator="kind")
+]
+
+
+class RedLine(Strict):
+    outcome: str
+    max_change: float
+    # "as" is a Python keyword, so the attribute is as_ and the file field "as".
+    as_: Literal["level", "percent"] = Field(alias="as")
+    by_year: float | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Target(Strict):
+    agency: str  # an agency id or "place"
+    amount: float
+    from_year: int = 0
+
+
+class Scenario(Strict):
+    id: str
+    name: str
+    description: str | None = None
+    author: str | None = None
+    organisation: str | None = None
+    created: str | None = None
+    parent: str | None = None
+    red_lines: list[RedLine] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    levers: list[Lever] = Field(default_factory=list)
+
+
+class Model(Strict):
+    place: Place
+    agencies: list[Agency]
+    services: list[Service]
+    outcomes: list[Outcome]
+    effects: list[Effect] = Field(default_factory=list)
+    demands: list[Demand] = Field(default_factory=list)
+
+    def agency(self, agency_id: str) -> Agency:
+        return _by_id(self.agencies, agency_id, "agency")
+
+    def service(self, service_id: str) -> Service:
+        return _by_id(self.services, service_id, "service")
+
+    def outcome(self, outcome_id: str) -> Outcome:
+        return _by_id(self.outcomes, outcome_id, "outcome")
+
+
+class Provenance(Strict):
+    author: str | None = None
+    organisation: str | None = None
+    created: str | None = None
+    tool_version: str | None = None
+    model_sha256: str | None = None
+
+
+class CutsimFile(Strict):
+    """One ``.cutsim`` exchange file: a model and the scenarios built on it."""
+
+    format: Literal["cutsim"]
+    format_version: int
+    min_reader_version: int | None = None
+    model: Model
+    scenarios: list[Scenario] = Field(default_factory=list)
+    provenance: Provenance | None = None
+    redacted: bool | None = None
+    sha256: str | None = None
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        return _by_id(self.scenarios, scenario_id, "scenario")
+
+
+def _by_id(items, item_id: str, kind: str):
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(f'no {kind} with id "{item_id}"')

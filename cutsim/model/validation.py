@@ -1,0 +1,326 @@
+"""Every rule of DESIGN §2, §4 and §5 about values and references, in one place.
+
+The CLI, the exchange-file reader, the workspace and the app all call this validator,
+so a problem reads the same wherever it is found. It never stops at the first problem:
+it returns all of them, each naming where it is, e.g.
+``services[3] "youth": unit_cost must be > 0 (got -5)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from cutsim.model.schema import (
+    AGENCY_KINDS,
+    PLACE_ID,
+    SERVICE_MODES,
+    CutLever,
+    CutsimFile,
+    FixedShares,
+    InvestLever,
+    Model,
+    PoolLever,
+    ProcureLever,
+    Scenario,
+)
+
+SLUG = re.compile(r"[a-z0-9_-]{1,64}")
+MAX_DELAY_ORDER = 50  # an Erlang cascade of more stages is indistinguishable from a pure delay
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, and where: ``location`` like ``services[3] "youth"``."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+def fmt(value: object) -> str:
+    """A value as a person would write it in a message (no float noise)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value) if isinstance(value, (list, dict)) else str(value)
+
+
+class _Checker:
+    """Collects problems for one object at one location."""
+
+    def __init__(self, problems: list[Problem], location: str, item: object) -> None:
+        self.problems, self.location, self.item = problems, location, item
+
+    def add(self, message: str) -> None:
+        self.problems.append(Problem(self.location, message))
+
+    def value(self, field: str) -> object:
+        return getattr(self.item, field)
+
+    def rule(self, field: str, ok: Callable[[float], bool], what: str) -> None:
+        """``field must be <what> (got v)`` unless ok(v); None means 'not given' and passes."""
+        v = self.value(field)
+        if v is None:
+            return
+        if isinstance(v, float) and not math.isfinite(v):
+            self.add(f"{field} must be a finite number (got {v})")
+        elif not ok(v):
+            self.add(f"{field} must be {what} (got {fmt(v)})")
+
+    def positive(self, field: str) -> None:
+        self.rule(field, lambda v: v > 0, "> 0")
+
+    def non_negative(self, field: str) -> None:
+        self.rule(field, lambda v: v >= 0, ">= 0")
+
+    def between(self, field: str, lo: float, hi: float) -> None:
+        self.rule(field, lambda v: lo <= v <= hi, f"between {fmt(float(lo))} and {fmt(float(hi))}")
+
+    def text(self, field: str) -> None:
+        v = self.value(field)
+        if v is not None and not v.strip():
+            self.add(f"{field} must not be empty")
+
+    def slug(self, field: str = "id") -> None:
+        v = self.value(field)
+        if v is not None and not SLUG.fullmatch(v):
+            self.add(f"{field} must be 1-64 characters of a-z, 0-9, _ or - (got {fmt(v)})")
+
+    def reference(self, field: str, known: Iterable[str], kind: str) -> None:
+        v = self.value(field)
+        if v is not None and v not in known:
+            self.add(f'{field} refers to {kind} "{v}", which does not exist')
+
+
+def _located(kind: str, items: Sequence[object]) -> Iterable[tuple[str, object]]:
+    for i, item in enumerate(items):
+        ident = getattr(item, "id", None)
+        yield (f'{kind}[{i}] "{ident}"' if ident is not None else f"{kind}[{i}]"), item
+
+
+def _unique_ids(problems: list[Problem], kind: str, items: Sequence[object]) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        ident = item.id  # type: ignore[attr-defined]
+        if ident in seen:
+            problems.append(
+                Problem(f'{kind}[{i}] "{ident}"', f"id duplicates {kind}[{seen[ident]}]")
+            )
+        else:
+            seen[ident] = i
+
+
+def _check_place(problems: list[Problem], model: Model) -> None:
+    place = model.place
+    c = _Checker(problems, "place", place)
+    c.text("name")
+    c.between("base_year", 1900, 2200)
+    c.between("horizon_years", 1, 100)
+    c.between("steps_per_year", 1, 365)
+    c.rule("discount_rate", lambda v: 0 <= v < 1, "between 0 and 1 (a rate, not a percent)")
+    c.between("price_year", 1900, 2200)
+    c.positive("population")
+    c.rule("local_multiplier", lambda v: 0 <= v <= 10, "between 0 and 10")
+    for grade, fraction in (place.optimism_bias or {}).items():
+        if grade not in {"1", "2", "3", "4", "5"}:
+            c.add(f'optimism_bias key must be a confidence grade "1"-"5" (got {fmt(grade)})')
+        elif not 0 <= fraction <= 2:
+            c.add(f'optimism_bias["{grade}"] must be a fraction between 0 and 2 (got {fmt(fraction)})')
+
+
+def _check_agencies(problems: list[Problem], model: Model) -> None:
+    horizon = model.place.horizon_years
+    for loc, agency in _located("agencies", model.agencies):
+        c = _Checker(problems, loc, agency)
+        c.slug()
+        if agency.id == PLACE_ID:
+            c.add('id "place" is reserved for the whole place; choose another agency id')
+        c.text("name")
+        if agency.kind not in AGENCY_KINDS:
+            c.add(f"kind must be one of {', '.join(AGENCY_KINDS)} (got {fmt(agency.kind)})")
+        target = agency.savings_target
+        if isinstance(target, list):
+            if len(target) != horizon:
+                c.add(f"savings_target must give one value per year of the horizon "
+                      f"({horizon}), got {len(target)}")
+            if any(v < 0 for v in target):
+                c.add("savings_target values must be >= 0 (£/yr to be saved)")
+        else:
+            c.non_negative("savings_target")
+
+
+def _check_services(problems: list[Problem], model: Model) -> None:
+    agencies = {a.id for a in model.agencies}
+    for loc, service in _located("services", model.services):
+        c = _Checker(problems, loc, service)
+        c.slug()
+        c.text("name")
+        c.reference("agency", agencies, "agency")
+        c.positive("baseline_spend")
+        c.positive("unit_cost")
+        c.text("activity_unit")
+        if service.mode not in SERVICE_MODES:
+            c.add(f"mode must be discretionary or demand_led (got {fmt(service.mode)})")
+        c.between("statutory_floor", 0, 1)
+        c.between("max_efficiency_percent", 0, 100)
+        c.between("external_share", 0, 1)
+        for group in service.groups:
+            if not SLUG.fullmatch(group):
+                c.add(f"groups entries must be slugs like older or children (got {fmt(group)})")
+
+
+def _check_outcomes(problems: list[Problem], model: Model) -> None:
+    for loc, outcome in _located("outcomes", model.outcomes):
+        c = _Checker(problems, loc, outcome)
+        c.slug()
+        c.text("name")
+        c.text("unit")
+        c.rule("baseline", lambda v: True, "a number")
+        c.non_negative("value_per_unit")
+
+
+def _check_range(c: _Checker, item: object) -> None:
+    low, central, high = item.low, item.per_unit, item.high  # type: ignore[attr-defined]
+    if not low <= central <= high:
+        c.add(f"low <= per_unit <= high must hold (got {fmt(low)}, {fmt(central)}, {fmt(high)})")
+
+
+def _check_links(problems: list[Problem], model: Model) -> None:
+    services = {s.id: s for s in model.services}
+    outcomes = {o.id for o in model.outcomes}
+    for loc, effect in _located("effects", model.effects):
+        c = _Checker(problems, loc, effect)
+        c.slug()
+        c.reference("service", services, "service")
+        c.reference("outcome", outcomes, "outcome")
+        for field in ("per_unit", "low", "high"):
+            c.rule(field, lambda v: True, "a number")
+        _check_range(c, effect)
+        c.non_negative("delay_years")
+        c.between("delay_order", 1, MAX_DELAY_ORDER)
+        c.between("confidence", 1, 5)
+        c.text("source")
+    for loc, demand in _located("demands", model.demands):
+        c = _Checker(problems, loc, demand)
+        c.slug()
+        c.reference("outcome", outcomes, "outcome")
+        c.reference("service", services, "service")
+        target = services.get(demand.service)
+        if target is not None and target.mode != "demand_led":
+            c.add(f'service "{demand.service}" is {target.mode}: demand links must point '
+                  "at a demand_led service")
+        _check_range(c, demand)
+        c.between("confidence", 1, 5)
+        c.text("source")
+
+
+def validate_model(model: Model) -> list[Problem]:
+    """All problems with a place model's values and references (empty list: valid)."""
+    problems: list[Problem] = []
+    _check_place(problems, model)
+    for kind in ("agencies", "services", "outcomes", "effects", "demands"):
+        _unique_ids(problems, kind, getattr(model, kind))
+    _check_agencies(problems, model)
+    _check_services(problems, model)
+    _check_outcomes(problems, model)
+    _check_links(problems, model)
+    return problems
+
+
+def _check_spend_lever(c: _Checker, lever: CutLever | InvestLever, services: dict) -> None:
+    c.reference("service", services, "service")
+    if (lever.percent is None) == (lever.amount is None):
+        c.add("give exactly one of percent (of baseline spend) or amount (£/yr)")
+    c.between("percent", 0, 100)
+    c.non_negative("amount")
+    c.non_negative("notice_months")
+    c.non_negative("one_off_cost")
+
+
+def _check_pool_lever(c: _Checker, lever: PoolLever, services: dict) -> None:
+    for sid in lever.services:
+        if sid not in services:
+            c.add(f'services refers to service "{sid}", which does not exist')
+    owners = {services[s].agency for s in lever.services if s in services}
+    if len(owners) < 2:
+        c.add("a pool needs services of two or more agencies")
+    c.between("efficiency_percent", 0, 100)
+    c.non_negative("one_off_cost")
+    for j, share in enumerate(lever.reinvest):
+        if share.service not in services:
+            c.add(f'reinvest[{j}] refers to service "{share.service}", which does not exist')
+        if not 0 <= share.percent_of_saving <= 100:
+            c.add(f"reinvest[{j}].percent_of_saving must be between 0 and 100 "
+                  f"(got {fmt(share.percent_of_saving)})")
+    if sum(share.percent_of_saving for share in lever.reinvest) > 100:
+        c.add("reinvest shares add up to more than 100 % of the saving")
+    if isinstance(lever.gain_share, FixedShares):
+        fixed = lever.gain_share.fixed
+        for agency in fixed:
+            if agency not in owners:
+                c.add(f'gain_share.fixed names agency "{agency}", which has no service in the pool')
+        if any(not 0 <= v <= 1 for v in fixed.values()) or abs(sum(fixed.values()) - 1) > 1e-9:
+            c.add(f"gain_share.fixed shares must be fractions adding up to 1 "
+                  f"(got {fmt(sum(fixed.values()))})")
+
+
+def _check_procure_lever(c: _Checker, lever: ProcureLever, services: dict, outcomes: set) -> None:
+    c.reference("service", services, "service")
+    c.between("local_share_from", 0, 1)
+    c.between("local_share_to", 0, 1)
+    c.non_negative("premium_percent")
+    c.reference("outcome", outcomes, "outcome")
+
+
+def _index(model: Model) -> tuple[dict, set, set]:
+    """Services by id, outcome ids, agency ids (with "place"): built once per file, so that
+    checking many scenarios or levers stays linear in the size of the file."""
+    return ({s.id: s for s in model.services}, {o.id for o in model.outcomes},
+            {a.id for a in model.agencies} | {PLACE_ID})
+
+
+def validate_scenario(model: Model, scenario: Scenario, location: str,
+                      index: tuple[dict, set, set] | None = None) -> list[Problem]:
+    """All problems with one scenario's levers, red lines and targets against ``model``."""
+    problems: list[Problem] = []
+    horizon = model.place.horizon_years
+    services, outcomes, agencies = index or _index(model)
+    _Checker(problems, location, scenario).slug()
+    _Checker(problems, location, scenario).text("name")
+    _unique_ids(problems, f"{location} levers", scenario.levers)
+    for loc, lever in _located(f"{location} levers", scenario.levers):
+        c = _Checker(problems, loc, lever)
+        c.slug()
+        c.between("start_year", 0, horizon)
+        c.non_negative("phase_years")
+        if isinstance(lever, (CutLever, InvestLever)):
+            _check_spend_lever(c, lever, services)
+        elif isinstance(lever, PoolLever):
+            _check_pool_lever(c, lever, services)
+        elif isinstance(lever, ProcureLever):
+            _check_procure_lever(c, lever, services, outcomes)
+    for i, red_line in enumerate(scenario.red_lines):
+        c = _Checker(problems, f"{location} red_lines[{i}]", red_line)
+        c.reference("outcome", outcomes, "outcome")
+        c.between("by_year", 0, horizon)
+    for i, target in enumerate(scenario.targets):
+        c = _Checker(problems, f"{location} targets[{i}]", target)
+        c.reference("agency", agencies, "agency")
+        c.between("from_year", 0, horizon)
+    return problems
+
+
+def validate_file(cutsim_file: CutsimFile) -> list[Problem]:
+    """All problems with a whole exchange file: its model and every scenario."""
+    problems = validate_model(cutsim_file.model)
+    _unique_ids(problems, "scenarios", cutsim_file.scenarios)
+    index = _index(cutsim_file.model)
+    for loc, scenario in _located("scenarios", cutsim_file.scenarios):
+        problems.extend(validate_scenario(cutsim_file.model, scenario, loc, index))
+    return problems

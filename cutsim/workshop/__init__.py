@@ -1,0 +1,86 @@
+"""A budget workshop (Qt-free): packages, target and gauges, red lines, the decision log and
+the session that ties them to a document; minutes in :mod:`cutsim.workshop.minutes`."""
+
+from __future__ import annotations
+
+from cutsim.workshop.figures import (
+    MINUS,
+    Gauge,
+    OutcomeChange,
+    PackageSummary,
+    RedLineStatus,
+    TargetInfo,
+    agency_target,
+    gauge,
+    key_outcomes,
+    lead_agency,
+    merge_red_lines,
+    outcome_changes,
+    red_line_statuses,
+    red_line_text,
+    resolve_target,
+)
+from cutsim.workshop.log import (
+    SIDECAR_SUFFIX,
+    Decision,
+    DecisionLog,
+    MemoryLog,
+    WorkspaceLog,
+    open_log,
+    save_log_to_workspace,
+    sidecar_path,
+)
+from cutsim.workshop.packages import (
+    LETTERS,
+    LeverState,
+    Package,
+    describe_lever,
+    lever_size,
+    now,
+)
+from cutsim.workshop.session import (
+    MAX_SIDE_BY_SIDE,
+    WorkshopSession,
+    propose,
+    run_packages,
+    summarise_all,
+    unique_scenario_id,
+)
+
+__all__ = [
+    "Decision",
+    "DecisionLog",
+    "Gauge",
+    "LETTERS",
+    "LeverState",
+    "MAX_SIDE_BY_SIDE",
+    "MINUS",
+    "MemoryLog",
+    "OutcomeChange",
+    "Package",
+    "PackageSummary",
+    "RedLineStatus",
+    "SIDECAR_SUFFIX",
+    "TargetInfo",
+    "WorkshopSession",
+    "WorkspaceLog",
+    "agency_target",
+    "describe_lever",
+    "gauge",
+    "key_outcomes",
+    "lead_agency",
+    "lever_size",
+    "merge_red_lines",
+    "now",
+    "open_log",
+    "outcome_changes",
+    "propose",
+    "red_line_statuses",
+    "red_line_text",
+    "resolve_target",
+    "run_packages",
+    "save_log_to_workspace",
+    "sidecar_path",
+    "summarise_all",
+    "unique_scenario_id",
+]

@@ -1,0 +1,110 @@
+"""The tree reads as the architecture (docs/architecture.md), and the imports keep to it.
+
+No import circles in ``cutsim`` or ``ui`` (imports inside functions count; those only
+under ``if TYPE_CHECKING:`` do not), and each part of the core imports only the parts
+below it. The checker is itself tested: a planted forbidden import and a planted
+circle must be caught.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from import_graph import build_graph, cycles, layer_violations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BASE = {"cutsim.version"}
+MODEL = BASE | {"cutsim.model"}
+ENGINE = MODEL | {"cutsim.engine"}
+LEVERS = ENGINE | {"cutsim.levers"}
+FILES = MODEL | {"cutsim.files"}
+WORKSPACE = FILES | {"cutsim.workspace"}
+APPRAISE = LEVERS | {"cutsim.appraise"}
+API = APPRAISE | FILES | {"cutsim.api"}
+TOOLS = API | WORKSPACE
+
+#: What each part of the core may import (besides itself). Mirrors docs/architecture.md.
+ALLOWED: dict[str, set[str]] = {
+    "cutsim.version": set(),
+    "cutsim.model": BASE,
+    "cutsim.engine": MODEL,  # the engine knows nothing of levers, appraisal, files or storage
+    "cutsim.levers": ENGINE,  # nor do the levers: how money is judged is the appraisal's
+    "cutsim.files": MODEL,
+    "cutsim.workspace": FILES,
+    "cutsim.appraise": LEVERS,
+    "cutsim.api": APPRAISE | FILES,
+    "cutsim.tools": TOOLS,
+    "cutsim.publish": TOOLS,
+    "cutsim.workshop": TOOLS | {"cutsim.publish"},  # minutes are printed like a publication
+    "cutsim.cli": TOOLS | {"cutsim.publish", "cutsim.workshop", "cutsim.tools", "cutsim"},
+    "cutsim": {"cutsim.version", "cutsim.api", "cutsim.cli"},  # lazy re-exports, __main__
+}
+
+
+def _graph(root: Path):
+    return build_graph(root, ["cutsim", "ui"])
+
+
+def test_every_core_module_belongs_to_a_part():
+    graph = _graph(ROOT)
+    core = [m for m in graph if m.split(".")[0] == "cutsim"]
+    unplaced = [m for m in core if m != "cutsim" and m != "cutsim.__main__"
+                and not any(m == p or m.startswith(p + ".") for p in ALLOWED if p != "cutsim")]
+    assert unplaced == [], "modules at the top of cutsim/ that belong in a part: " + ", ".join(unplaced)
+
+
+def test_no_import_circles_in_the_core_or_the_app():
+    assert cycles(_graph(ROOT)) == []
+
+
+def test_each_part_imports_only_the_parts_below_it():
+    assert layer_violations(_graph(ROOT), ALLOWED) == []
+
+
+def test_the_core_never_imports_the_app():
+    graph = _graph(ROOT)
+    bad = [f"{m} -> {t}" for m, ts in graph.items() if m.startswith("cutsim")
+           for t in ts if t.split(".")[0] == "ui"]
+    assert bad == []
+
+
+@pytest.fixture
+def copy_of_tree(tmp_path: Path) -> Path:
+    for package in ("cutsim", "ui"):
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def _plant(root: Path, relative: str, line: str, in_function: bool) -> None:
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    if in_function:
+        line = f"\n\ndef _planted():\n    {line}\n"
+    path.write_text(text + "\n" + line + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("in_function", [False, True])
+def test_a_forbidden_import_is_caught(copy_of_tree: Path, in_function: bool):
+    _plant(copy_of_tree, "cutsim/engine/money.py",
+           "from cutsim.appraise.appraisal import npv", in_function)
+    found = layer_violations(_graph(copy_of_tree), ALLOWED)
+    assert found == ["cutsim.engine.money -> cutsim.appraise.appraisal "
+                     "(cutsim.engine may not import cutsim.appraise)"]
+
+
+def test_a_type_checking_import_is_not_counted(copy_of_tree: Path):
+    _plant(copy_of_tree, "cutsim/engine/money.py",
+           "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+           "    from cutsim.appraise.appraisal import npv", False)
+    assert layer_violations(_graph(copy_of_tree), ALLOWED) == []
+
+
+def test_a_planted_circle_is_caught(copy_of_tree: Path):
+    _plant(copy_of_tree, "cutsim/model/schema.py", "import cutsim.model.validation", True)
+    assert ["cutsim.model.schema", "cutsim.model.validation"] in cycles(_graph(copy_of_tree))
+    _plant(copy_of_tree, "ui/settings.py", "from ui import main_window", True)
+    assert any("ui.settings" in c and "ui.main_window" in c for c in cycles(_graph(copy_of_tree)))
