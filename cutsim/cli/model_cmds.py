@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--redact", action="store_true",
                         help="leave out confidential services and links (to send outside); "
                              "each agency's confidential spend is kept as one total")
+    export.add_argument("--format-version", type=int, choices=(1, 2), metavar="N",
+                        help="write for readers of format N (1 leaves out newer fields that "
+                             "change no figure and refuses ones that do); default: the lowest "
+                             "version the model's fields need")
     export.add_argument("--drop-totals", action="store_true",
                         help="with --redact: leave out the confidential spend totals as well")
     export.set_defaults(func=cmd_export)
@@ -118,6 +122,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InputError("--drop-totals only applies with --redact")
     if args.redact:
         cutsim_file = redact(cutsim_file, keep_totals=not args.drop_totals)
-    exchange.write_file(args.out, cutsim_file)
+    exchange.write_file(args.out, cutsim_file, format_version=args.format_version)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -28,6 +28,7 @@ from typing import Any
 import pydantic
 import rfc8785
 
+from cutsim.files import versions
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile, Model, Provenance
 from cutsim.model.validation import validate_file
@@ -35,7 +36,7 @@ from cutsim.version import __version__
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # the newest format this reader and writer know
+FORMAT_VERSION = 2  # the newest format this reader and writer know
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_STRING = 10_000
@@ -356,6 +357,8 @@ def load_document(document: Any, source: str = "file", ignored: list[str] | None
         cutsim_file = CutsimFile.model_validate(document)
     except pydantic.ValidationError as exc:
         raise _many(source, _type_problems(document, exc)) from None
+    versions.check_declared_version(cutsim_file, min(cutsim_file.format_version, FORMAT_VERSION),
+                                    source)
     problems = [str(p) for p in validate_file(cutsim_file)]
     if problems:
         raise _many(source, problems)
@@ -404,8 +407,21 @@ def model_sha256(model: Model) -> str:
     return canonical_sha256(_plain_numbers(model.model_dump(mode="json", by_alias=True, exclude_none=True)))
 
 
-def to_document(cutsim_file: CutsimFile, *, stamp: bool = True) -> dict:
-    """The JSON document for a file; with ``stamp``, provenance and sha256 are (re)written."""
+def to_document(cutsim_file: CutsimFile, *, stamp: bool = True,
+                format_version: int | None = None) -> dict:
+    """The JSON document for a file; with ``stamp``, provenance and sha256 are (re)written.
+
+    ``format_version`` and ``min_reader_version`` are set to the lowest the fields in use
+    need (:mod:`cutsim.files.versions`). Asking for an older ``format_version`` leaves out
+    newer fields that change no figure and refuses those that do.
+    """
+    if format_version is not None:
+        if not 1 <= format_version <= FORMAT_VERSION:
+            raise InputError(f"format version must be from 1 to {FORMAT_VERSION} (got {format_version})")
+        cutsim_file = versions.downgrade(cutsim_file, format_version)
+    fmt, reader = versions.needed_versions(cutsim_file)
+    cutsim_file = cutsim_file.model_copy(update={
+        "format_version": fmt, "min_reader_version": reader if fmt > 1 else None})
     if stamp:
         old = cutsim_file.provenance or Provenance()
         provenance = old.model_copy(update={
@@ -421,9 +437,10 @@ def to_document(cutsim_file: CutsimFile, *, stamp: bool = True) -> dict:
     return document
 
 
-def dumps(cutsim_file: CutsimFile, *, stamp: bool = True) -> str:
+def dumps(cutsim_file: CutsimFile, *, stamp: bool = True, format_version: int | None = None) -> str:
     """The file's text: UTF-8 JSON, 2-space indent, fields in format order."""
-    return json.dumps(to_document(cutsim_file, stamp=stamp), indent=2, ensure_ascii=False) + "\n"
+    document = to_document(cutsim_file, stamp=stamp, format_version=format_version)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -467,6 +484,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: str | os.PathLike[str], cutsim_file: CutsimFile) -> None:
+def write_file(path: str | os.PathLike[str], cutsim_file: CutsimFile, *,
+               format_version: int | None = None) -> None:
     """Save a ``.cutsim`` file atomically, with provenance and integrity hash."""
-    atomic_write_bytes(path, dumps(cutsim_file).encode("utf-8"))
+    atomic_write_bytes(path, dumps(cutsim_file, format_version=format_version).encode("utf-8"))

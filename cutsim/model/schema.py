@@ -27,6 +27,18 @@ PLACE_ID = "place"  # reserved: the sum over agencies, never an agency id
 DEFAULT_OPTIMISM_BIAS: dict[str, float] = {"1": 0.60, "2": 0.40, "3": 0.25, "4": 0.10, "5": 0.0}
 
 
+def added_in(version: int, *, changes_figures: bool) -> dict[str, object]:
+    """Schema metadata for a field added after format version 1 (DESIGN §5).
+
+    Use as ``Field(default=None, json_schema_extra=added_in(2, changes_figures=False))``.
+    A field that can change a figure when present (growth, ranges) needs a reader that
+    knows it, so a file using it sets ``min_reader_version``; one that cannot (a note, a
+    short name, a signature) may be ignored by older readers. The writer
+    (:mod:`cutsim.files.versions`) reads this to set the lowest versions a file needs.
+    """
+    return {"x-cutsim-since": version, "x-cutsim-changes-figures": changes_figures}
+
+
 class Strict(BaseModel):
     """Base for every file object: strict types, unknown fields refused, finite floats."""
 

@@ -35,15 +35,15 @@ def test_files_cutsim_wrote_are_written_again_byte_for_byte(path: Path) -> None:
 
 def test_a_newer_file_an_older_reader_may_read_is_read_naming_what_was_ignored() -> None:
     ignored: list[str] = []
-    cutsim_file = exchange.read_file(GOLDEN / "v2" / "format2-min-reader1.cutsim", ignored)
+    cutsim_file = exchange.read_file(GOLDEN / "v3" / "format3-min-reader1.cutsim", ignored)
     assert cutsim_file.model.service("youth").baseline_spend == 1_000_000
     assert ignored == ['services[0] "youth": carbon_tonnes', 'scenarios[0] "youth-cut" levers[0] "l1": evidence_url',
-                       "signatures"]
+                       "attestations"]
 
 
 def test_a_newer_file_needing_a_newer_reader_is_refused_naming_the_version() -> None:
-    with pytest.raises(InputError, match="needs a reader of version 2 or later; .* reads up to version 1"):
-        exchange.read_file(GOLDEN / "v2" / "format2-min-reader2.cutsim")
+    with pytest.raises(InputError, match="needs a reader of version 3 or later; .* reads up to version 2"):
+        exchange.read_file(GOLDEN / "v3" / "format3-min-reader3.cutsim")
 
 
 def test_written_files_carry_provenance_and_a_verified_hash(tmp_path: Path) -> None:
@@ -109,3 +109,50 @@ def test_the_minimal_file_in_the_spec_is_read() -> None:
     spec = (REPO / "docs" / "file-format.md").read_text(encoding="utf-8")
     block = spec.split("## 9. A minimal file", 1)[1].split("```json", 1)[1].split("```", 1)[0]
     assert exchange.read_bytes(block.encode("utf-8")).scenario("youth-cut").levers[0].percent == 20
+
+
+def _with_field_added_in_2(monkeypatch: pytest.MonkeyPatch, changes_figures: bool) -> None:
+    """Mark Service.notes as a version-2 field for the test (no real one exists yet)."""
+    from cutsim.model.schema import Service, added_in
+
+    info = Service.model_fields["notes"]
+    monkeypatch.setattr(info, "json_schema_extra", added_in(2, changes_figures=changes_figures))
+
+
+def _small_with_note() -> object:
+    cutsim_file = exchange.read_file(V1[0].parent / "small.cutsim")
+    services = list(cutsim_file.model.services)
+    services[0] = services[0].model_copy(update={"notes": "a newer field in use"})
+    model = cutsim_file.model.model_copy(update={"services": services})
+    return cutsim_file.model_copy(update={"model": model})
+
+
+@pytest.mark.parametrize("changes_figures, reader", [(False, 1), (True, 2)])
+def test_the_writer_sets_the_lowest_versions_the_fields_in_use_need(
+        monkeypatch: pytest.MonkeyPatch, changes_figures: bool, reader: int) -> None:
+    _with_field_added_in_2(monkeypatch, changes_figures)
+    document = exchange.to_document(_small_with_note())
+    assert document["format_version"] == 2 and document["min_reader_version"] == reader
+    # A file using none of the newer fields stays version 1, with no min_reader_version.
+    plain = exchange.to_document(exchange.read_file(V1[0].parent / "small.cutsim"))
+    assert plain["format_version"] == 1 and "min_reader_version" not in plain
+
+
+def test_writing_for_older_readers_drops_a_note_and_refuses_a_figure(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_field_added_in_2(monkeypatch, changes_figures=False)
+    old = exchange.to_document(_small_with_note(), format_version=1)
+    assert old["format_version"] == 1 and "notes" not in old["model"]["services"][0]
+    _with_field_added_in_2(monkeypatch, changes_figures=True)
+    with pytest.raises(InputError, match=r'services\[0\] "youth": notes'):
+        exchange.to_document(_small_with_note(), format_version=1)
+
+
+def test_a_file_using_a_field_newer_than_it_declares_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_field_added_in_2(monkeypatch, changes_figures=False)
+    document = exchange.to_document(_small_with_note(), stamp=False)
+    document["format_version"] = 1
+    del document["min_reader_version"], document["sha256"]
+    with pytest.raises(InputError, match=r'services\[0\] "youth": notes: a field of format version 2, '
+                                         r"but the file says format_version 1"):
+        exchange.load_document(document, "sent.cutsim")

@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from small_model import SMALL_DOC  # noqa: E402
 
-from cutsim import exchange  # noqa: E402
+from cutsim.files import exchange  # noqa: E402
 
 FULL_EXTRA = {
     "place": {"price_year": 2025, "population": 250000, "optimism_bias": {"1": 0.5, "5": 0.0},
@@ -64,8 +64,8 @@ def write(path: Path, doc: dict) -> None:
 
 def newer(doc: dict, min_reader: int) -> dict:
     doc = copy.deepcopy(doc)
-    doc.update({"format_version": 2, "min_reader_version": min_reader,
-                "signatures": [{"by": "council", "sig": "…"}]})
+    doc.update({"format_version": 3, "min_reader_version": min_reader,
+                "attestations": [{"by": "council", "note": "…"}]})
     doc["model"]["services"][0]["carbon_tonnes"] = 12.5
     doc["scenarios"][0]["levers"][0]["evidence_url"] = "https://example.org/evidence"
     doc["provenance"] = {"author": "Future Tool", "created": "2030-01-01T00:00:00+00:00"}
@@ -81,6 +81,6 @@ if __name__ == "__main__":
     (v1 / "minimal-handwritten.cutsim").write_text(json.dumps(minimal, indent=2) + "\n", encoding="utf-8")
     write(v1 / "small.cutsim", SMALL_DOC)
     write(v1 / "full.cutsim", full_doc())
-    for n in (1, 2):
-        path = HERE / "v2" / f"format2-min-reader{n}.cutsim"
+    for n in (1, 3):
+        path = HERE / "v3" / f"format3-min-reader{n}.cutsim"
         path.write_text(json.dumps(newer(SMALL_DOC, n), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,133 @@
+"""Which format version a file needs, from the fields it actually uses (DESIGN §5).
+
+Fields added after version 1 carry :func:`cutsim.model.schema.added_in` metadata. A field
+counts as used when its value differs from its default (``None``, an empty list, …).
+A writer sets ``format_version`` to the highest version among the fields used (1 when
+none, so such a file stays version 1 byte for byte) and ``min_reader_version`` to the
+highest version among the used fields that change figures (left out when it would be 1
+and the file is version 1). A reader refuses a file that uses a field newer than the
+version it declares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from cutsim.model.errors import InputError
+
+SINCE = "x-cutsim-since"
+CHANGES_FIGURES = "x-cutsim-changes-figures"
+
+
+@dataclass(frozen=True)
+class UsedField:
+    """A field newer than version 1 that an object uses, with its place in the file."""
+
+    where: str  # e.g. 'services[3] "youth": short_name'
+    since: int
+    changes_figures: bool
+
+
+def _meta(model: type[BaseModel], name: str) -> tuple[int, bool] | None:
+    extra = model.model_fields[name].json_schema_extra
+    if isinstance(extra, dict) and SINCE in extra:
+        return int(extra[SINCE]), bool(extra.get(CHANGES_FIGURES, True))
+    return None
+
+
+def _is_default(model: type[BaseModel], name: str, value: Any) -> bool:
+    info = model.model_fields[name]
+    default = info.get_default(call_default_factory=True)
+    return value == default
+
+
+def _label(base: str, item: Any, index: int) -> str:
+    ident = getattr(item, "id", None)
+    return f'{base}[{index}] "{ident}"' if isinstance(ident, str) else f"{base}[{index}]"
+
+
+def used_fields(obj: BaseModel, where: str = "") -> list[UsedField]:
+    """Every field newer than version 1 that ``obj`` (and what it holds) uses."""
+    found: list[UsedField] = []
+    model = type(obj)
+    for name in model.model_fields:
+        value = getattr(obj, name)
+        meta = _meta(model, name)
+        here = f"{where}: {name}" if where else name
+        if meta is not None and not _is_default(model, name, value):
+            found.append(UsedField(here, *meta))
+        found.extend(_inside(value, name if where in ("", "model") else f"{where} {name}"))
+    return found
+
+
+def _inside(value: Any, where: str) -> list[UsedField]:
+    if isinstance(value, BaseModel):
+        return used_fields(value, where if where != "model" else "")
+    if isinstance(value, list):
+        out: list[UsedField] = []
+        for i, item in enumerate(value):
+            if isinstance(item, BaseModel):
+                out.extend(used_fields(item, _label(where, item, i)))
+        return out
+    if isinstance(value, dict):
+        out = []
+        for key, item in value.items():
+            if isinstance(item, BaseModel):
+                out.extend(used_fields(item, f"{where}[{key}]"))
+        return out
+    return []
+
+
+def needed_versions(obj: BaseModel) -> tuple[int, int]:
+    """(format_version, min_reader_version) that the fields ``obj`` uses need."""
+    used = used_fields(obj)
+    fmt = max([1] + [u.since for u in used])
+    reader = max([1] + [u.since for u in used if u.changes_figures])
+    return fmt, reader
+
+
+def check_declared_version(obj: BaseModel, declared: int, source: str) -> None:
+    """Refuse a file that uses fields newer than the ``format_version`` it declares."""
+    newer = [u for u in used_fields(obj) if u.since > declared]
+    if newer:
+        lines = [f"{u.where}: a field of format version {u.since}, but the file says "
+                 f"format_version {declared}" for u in newer[:20]]
+        raise InputError(f"{source}: " + ("\n  ".join(lines) if len(lines) == 1
+                                          else f"{len(newer)} problem(s):\n  " + "\n  ".join(lines)))
+
+
+def downgrade(obj: BaseModel, version: int) -> BaseModel:
+    """A copy of ``obj`` for readers of format ``version``: fields newer than it that change
+    no figure are left out; one that changes figures is refused (InputError naming it)."""
+    blocking = [u for u in used_fields(obj) if u.since > version and u.changes_figures]
+    if blocking:
+        names = "; ".join(u.where for u in blocking[:10])
+        raise InputError(f"cannot write format version {version}: the model uses fields of a "
+                         f"later version that change figures ({names})")
+    return _strip(obj, version)
+
+
+def _strip(obj: Any, version: int) -> Any:
+    if isinstance(obj, BaseModel):
+        model = type(obj)
+        update = {}
+        for name in model.model_fields:
+            value = getattr(obj, name)
+            meta = _meta(model, name)
+            if meta is not None and meta[0] > version and not _is_default(model, name, value):
+                update[name] = model.model_fields[name].get_default(call_default_factory=True)
+            else:
+                stripped = _strip(value, version)
+                if stripped is not value:
+                    update[name] = stripped
+        return obj.model_copy(update=update) if update else obj
+    if isinstance(obj, list):
+        items = [_strip(v, version) for v in obj]
+        return items if any(a is not b for a, b in zip(items, obj)) else obj
+    if isinstance(obj, dict):
+        items = {k: _strip(v, version) for k, v in obj.items()}
+        return items if any(items[k] is not obj[k] for k in obj) else obj
+    return obj
