@@ -232,6 +232,22 @@ class Scenario(Strict):
     red_lines: list[RedLine] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
     levers: list[Lever] = Field(default_factory=list)
+    # The financial year (0-based) every summary of this scenario shows; see headline_year().
+    headline_year: int | None = Field(default=None,
+                                      json_schema_extra=added_in(2, changes_figures=False))
+
+
+DEFAULT_HEADLINE_YEAR = 4  # 0-based: the fifth financial year, when most delayed harm shows
+
+
+def headline_year(scenario: Scenario | None, horizon_years: int) -> int:
+    """The 0-based financial year a scenario's summaries show (DESIGN §7a).
+
+    The scenario's own ``headline_year`` when set, else min(4, H − 1).
+    """
+    if scenario is not None and scenario.headline_year is not None:
+        return scenario.headline_year
+    return min(DEFAULT_HEADLINE_YEAR, horizon_years - 1)
 
 
 class Model(Strict):

@@ -293,6 +293,7 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
     services, outcomes, agencies = index or _index(model)
     _Checker(problems, location, scenario).slug()
     _Checker(problems, location, scenario).text("name")
+    _Checker(problems, location, scenario).between("headline_year", 0, horizon - 1)
     _unique_ids(problems, f"{location} levers", scenario.levers)
     for loc, lever in _located(f"{location} levers", scenario.levers):
         c = _Checker(problems, loc, lever)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import cutsim
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
+from small_model import EXAMPLE
 
 
 def problems(doc: dict) -> list[str]:
@@ -67,3 +69,16 @@ def test_scenario_levers_are_checked_against_the_model(small_doc: dict) -> None:
     assert any(p.startswith(f'{where} levers[2] "l3": give exactly one of percent') for p in found)
     assert f'{where} levers[3] "l4": a pool needs services of two or more agencies' in found
     assert f'{where} red_lines[0]: outcome refers to outcome "crime", which does not exist' in found
+
+
+def test_headline_year_defaults_to_the_fifth_year_and_must_lie_in_the_horizon():
+    from cutsim.model.schema import Scenario, headline_year
+    from cutsim.model.validation import validate_scenario
+
+    model = cutsim.load(EXAMPLE).model
+    assert headline_year(Scenario(id="s", name="s"), 10) == 4
+    assert headline_year(Scenario(id="s", name="s"), 3) == 2
+    assert headline_year(Scenario(id="s", name="s", headline_year=7), 10) == 7
+    bad = Scenario(id="s", name="s", headline_year=model.place.horizon_years)
+    problems = [str(p) for p in validate_scenario(model, bad, "scenarios[0]")]
+    assert any("headline_year must be between 0 and 9" in p for p in problems), problems
