@@ -2,11 +2,12 @@
 
 Each file carries the Seaport model (models/example-place.cutsim) and its scenarios, so a
 partner can open, run and compare it on its own. Run from the repository root after the
-model changes:  python scenarios/build_examples.py
+model changes:  python scenarios/build_examples.py [FILE NAME ...]
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from cutsim.files.exchange import read_file, write_file
@@ -83,17 +84,60 @@ PROCURE = {
          "local_share_to": 0.5, "premium_percent": 3, "start_year": 1, "phase_years": 2,
          "outcome": "local_spend"}]}
 
+CONSULTATION = {
+    "id": "budget-consultation", "name": "Have your say on the council's 2026-27 savings",
+    "organisation": "Seaport Council", "author": "Director of Finance",
+    "description": "The council must save about £2.4m a year. These are the options it is "
+                   "consulting on; the figures show what each does to other public services.",
+    "targets": [{"agency": "council", "amount": 2_400_000, "from_year": 1}],
+    "levers": [
+        {"id": "youth", "kind": "cut", "service": "youth", "percent": 10, "notice_months": 3,
+         "one_off_cost": 60_000, "note": "redundancy illustrative"},
+        {"id": "hubs", "kind": "cut", "service": "family_hubs", "percent": 10, "phase_years": 1,
+         "one_off_cost": 60_000},
+        {"id": "early-help", "kind": "cut", "service": "early_help", "percent": 5,
+         "notice_months": 3, "one_off_cost": 60_000},
+        {"id": "placements", "kind": "cut", "service": "lac", "percent": 2,
+         "note": "commissioning efficiency: the same children cared for at a lower unit cost"}],
+    "consultation": {
+        "title": "Seaport Council budget 2026-27: have your say",
+        "intro": "Try the options the council is considering. As you move each one, see what "
+                 "it saves the council and what it costs other public services and residents "
+                 "in later years.",
+        "levers": [
+            {"lever": "youth", "min": 0, "max": 40, "step": 5,
+             "explanation": "Youth clubs and detached youth work for 10 to 17 year olds. Less "
+                            "youth work tends to mean more young people drawn into offending."},
+            {"lever": "hubs", "min": 0, "max": 30, "step": 5,
+             "explanation": "Family hubs and children's centres: early support for families with "
+                            "young children."},
+            {"lever": "early-help", "min": 0, "max": 30, "step": 5,
+             "explanation": "Family support workers who help families before problems reach "
+                            "social care."},
+            {"lever": "placements", "min": 0, "max": 4, "step": 0.5,
+             "explanation": "Buying care placements for looked-after children more cheaply. The "
+                            "same children are cared for; the saving is on price."}],
+        "equality_questions": [
+            {"id": "age", "question": "How old are you?",
+             "options": ["Under 18", "18 to 34", "35 to 64", "65 or over"]},
+            {"id": "disability", "question": "Do you consider yourself disabled?",
+             "options": ["Yes", "No"]}]}}
+
 FILES = {
     "youth-cut.cutsim": [YOUTH_CUT],
     "youth-cut-counter-proposal.cutsim": [YOUTH_CUT, COUNTER],
     "pooled-health-care.cutsim": POOLED,
     "social-value-procurement.cutsim": [PROCURE],
+    "budget-consultation.cutsim": [CONSULTATION],
 }
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Rebuild every example file, or only those named."""
     model = read_file(MODEL).model
     for name, scenarios in FILES.items():
+        if names and name not in names:
+            continue
         organisation = scenarios[-1].get("organisation")
         document = CutsimFile(format="cutsim", format_version=1, model=model,
                               scenarios=[Scenario.model_validate(s) for s in scenarios],
@@ -102,4 +146,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

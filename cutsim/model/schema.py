@@ -221,6 +221,36 @@ class Target(Strict):
     from_year: int = 0
 
 
+class OfferedLever(Strict):
+    """A lever residents may move on a consultation page, in the lever's own unit
+    (``percent`` of baseline spend or ``amount`` £/yr, whichever the lever uses)."""
+
+    lever: str  # a cut or invest lever id of the scenario
+    min: float
+    max: float
+    step: float
+    explanation: str  # plain words: what this service does and what the change means
+
+
+class EqualityQuestion(Strict):
+    """An optional equality-monitoring question the council asks, with its answers."""
+
+    id: str
+    question: str
+    options: list[str]
+
+
+class Consultation(Strict):
+    """What residents may try on a consultation page (``cutsim consult``)."""
+
+    title: str | None = None
+    intro: str | None = None
+    levers: list[OfferedLever]
+    equality_questions: list[EqualityQuestion] = Field(default_factory=list)
+    # Where the page may post a response (https only); none means download-only.
+    post_url: str | None = None
+
+
 class Scenario(Strict):
     id: str
     name: str
@@ -235,6 +265,9 @@ class Scenario(Strict):
     # The financial year (0-based) every summary of this scenario shows; see headline_year().
     headline_year: int | None = Field(default=None,
                                       json_schema_extra=added_in(2, changes_figures=False))
+    # What residents may move on a consultation page; changes no figure of the scenario.
+    consultation: Consultation | None = Field(default=None,
+                                              json_schema_extra=added_in(2, changes_figures=False))
 
 
 DEFAULT_HEADLINE_YEAR = 4  # 0-based: the fifth financial year, when most delayed harm shows

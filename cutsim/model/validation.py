@@ -314,7 +314,66 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         c = _Checker(problems, f"{location} targets[{i}]", target)
         c.reference("agency", agencies, "agency")
         c.between("from_year", 0, horizon)
+    if scenario.consultation is not None:
+        _check_consultation(problems, f"{location} consultation", model, scenario, services)
     return problems
+
+
+MAX_OFFERED_LEVERS = 20  # a page residents can take in
+
+
+def _check_consultation(problems: list[Problem], location: str, model: Model,
+                        scenario: Scenario, services: dict) -> None:
+    """The consultation block: offered levers exist, are cut/invest, ranges are sensible
+    and stay within the service's floor and efficiency cap (the page enforces them)."""
+    block = scenario.consultation
+    c = _Checker(problems, location, block)
+    c.text("title")
+    if not block.levers:
+        c.add("levers must offer at least one lever")
+    if len(block.levers) > MAX_OFFERED_LEVERS:
+        c.add(f"levers: at most {MAX_OFFERED_LEVERS} may be offered (got {len(block.levers)})")
+    if block.post_url is not None and not re.fullmatch(r"https://[^\s\"'<>]{1,2000}", block.post_url):
+        c.add(f"post_url must be an https:// address (got {fmt(block.post_url)})")
+    levers = {lv.id: lv for lv in scenario.levers}
+    seen: set[str] = set()
+    for i, offered in enumerate(block.levers):
+        oc = _Checker(problems, f"{location} levers[{i}]", offered)
+        oc.text("explanation")
+        oc.non_negative("min")
+        oc.positive("step")
+        if offered.lever in seen:
+            oc.add(f'lever "{offered.lever}" is offered twice')
+        seen.add(offered.lever)
+        lever = levers.get(offered.lever)
+        if not isinstance(lever, (CutLever, InvestLever)):
+            oc.add(f'lever must name a cut or invest lever of this scenario (got {fmt(offered.lever)})')
+            continue
+        if offered.max < offered.min:
+            oc.add(f"max must be >= min (got {fmt(offered.max)} < {fmt(offered.min)})")
+        size = lever.percent if lever.percent is not None else lever.amount
+        if size is not None and not offered.min <= size <= offered.max:
+            oc.add(f"the lever's own size ({fmt(size)}) must lie between min and max")
+        service = services.get(lever.service)
+        if service is not None and lever.kind == "cut":
+            _check_offered_cut(oc, offered, lever, service)
+    for i, question in enumerate(block.equality_questions):
+        qc = _Checker(problems, f"{location} equality_questions[{i}]", question)
+        qc.slug()
+        qc.text("question")
+        if not question.options or any(not o.strip() for o in question.options):
+            qc.add("options must be a list of non-empty answers")
+
+
+def _check_offered_cut(c: _Checker, offered, lever, service) -> None:
+    """The largest cut offered may not take the service past its floor or efficiency cap."""
+    pct = offered.max if lever.percent is not None else offered.max / service.baseline_spend * 100.0
+    if service.mode == "demand_led" and pct > service.max_efficiency_percent + 1e-9:
+        c.add(f"max is a {fmt(pct)} % efficiency on demand-led {service.id}, above its "
+              f"max_efficiency_percent of {fmt(service.max_efficiency_percent)}")
+    elif service.mode == "discretionary" and pct > (1.0 - service.statutory_floor) * 100.0 + 1e-9:
+        c.add(f"max would leave {service.id} below its statutory floor of "
+              f"{fmt(service.statutory_floor * 100.0)} % of baseline activity")
 
 
 def validate_file(cutsim_file: CutsimFile) -> list[Problem]:

@@ -39,7 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     "cutsim.tools": TOOLS,
     "cutsim.publish": TOOLS,
     "cutsim.workshop": TOOLS | {"cutsim.publish"},  # minutes are printed like a publication
-    "cutsim.cli": TOOLS | {"cutsim.publish", "cutsim.workshop", "cutsim.tools", "cutsim"},
+    "cutsim.consult": TOOLS | {"cutsim.publish", "cutsim.workshop"},  # residents' page
+    "cutsim.cli": TOOLS | {"cutsim.publish", "cutsim.workshop", "cutsim.tools", "cutsim.consult",
+                           "cutsim"},
     "cutsim": {"cutsim.version", "cutsim.api", "cutsim.cli"},  # lazy re-exports, __main__
 }
 

@@ -1,0 +1,201 @@
+"""``cutsim consult``: one self-contained consultation page (docs/consultation.md).
+
+The page is static HTML with one inline script allowed by its hash (strict CSP: no
+network request, no other script, no external file). Without JavaScript it shows the
+council's proposal and what it does; with it, residents move the offered levers and
+every figure is recomputed in the browser from the engine's exact terms
+(:mod:`cutsim.consult.offer`). Every name from the model is escaped (Jinja2 autoescape),
+and the data is embedded as JSON with ``<`` escaped so no text can close the script.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import uuid
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from cutsim.api import Project
+from cutsim.consult.offer import Offer, build_offer, lever_unit, offered_levers
+from cutsim.engine.money import SERIES
+from cutsim.files.exchange import atomic_write_bytes, model_sha256
+from cutsim.model.errors import InputError
+from cutsim.model.materiality import materiality_floor
+from cutsim.model.schema import Scenario, headline_year
+from cutsim.publish import fmt
+from cutsim.version import __version__
+from cutsim.workshop.figures import agency_target, lead_agency
+
+MAX_PAGE_BYTES = 500_000  # the page must stay small enough to host anywhere and email
+RESPONSE_FORMAT = "cutsim-consultation-response"
+RESPONSE_VERSION = 1
+
+
+def _script() -> str:
+    return resources.files("cutsim.consult").joinpath("templates/consultation.js").read_text("utf-8")
+
+
+def _csp(script: str, style: str, post_url: str | None) -> str:
+    """Only the page's own script and style (by hash); a POST only to the council's address."""
+    def digest(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+    connect = post_url if post_url else "'none'"
+    return (f"default-src 'none'; script-src {digest(script)}; style-src {digest(style)}; "
+            f"img-src data:; connect-src {connect}; form-action 'none'; base-uri 'none'")
+
+
+def _clean(value: float) -> float:
+    return 0.0 if value == 0 else float(value)
+
+
+def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> dict[str, Any]:
+    """The JSON the page's script adds up: layout, F₀, each lever's terms, the products."""
+    model = project.model
+    names = {a.id: a.name for a in model.agencies}
+    lead = lead_agency(model)
+    target = agency_target(model, lead, year)
+    for t in scenario.targets:
+        if t.agency == lead and t.from_year <= year:
+            target = t.amount
+    levers = []
+    block = scenario.consultation
+    by_id = {lv.id: lv for lv in offered_levers(scenario)}
+    for offered, term in zip(block.levers, offer.terms):
+        lever = by_id[offered.lever]
+        service = model.service(lever.service)
+        levers.append({
+            "id": lever.id, "kind": lever.kind, "unit": lever_unit(lever),
+            "service": service.name, "agency": names[service.agency],
+            "min": offered.min, "max": offered.max, "step": offered.step,
+            "proposal": offer.proposal[lever.id],
+            "per_unit": _sparse(term.per_unit), "one_off": _sparse(term.one_off),
+        })
+    return {
+        "format": "cutsim-consultation-page", "version": 1,
+        "consultation": {"scenario": scenario.id, "model_sha256": model_sha256(model),
+                         "page_id": str(uuid.uuid5(uuid.NAMESPACE_URL, scenario.id + model_sha256(model)))},
+        "agencies": offer.layout.agencies, "agency_names": names,
+        "outcomes": offer.layout.outcomes,
+        "outcome_names": {o.id: o.name for o in model.outcomes},
+        "outcome_units": {o.id: o.unit for o in model.outcomes},
+        "higher_is_better": {o.id: o.higher_is_better for o in model.outcomes},
+        "series": list(SERIES), "horizon": offer.layout.horizon, "year": year,
+        "year_label": fmt.financial_year(model.place.base_year, year),
+        "last_year_label": fmt.financial_year(model.place.base_year, offer.layout.horizon - 1),
+        "lead": lead, "target": target,
+        "base": [float(v) for v in offer.base],
+        "levers": levers,
+        "products": [{"i": i, "j": j, "b": _sparse(b)} for (i, j), b in sorted(offer.products.items())],
+        "post_url": block.post_url,
+        "money_floor": materiality_floor(model),
+        # Outcome changes below a billionth of the outcome's baseline are round-off.
+        "outcome_floor": {o.id: 1e-9 * max(1.0, abs(o.baseline)) for o in model.outcomes},
+        "equality_questions": [q.model_dump() for q in block.equality_questions],
+        "response_format": RESPONSE_FORMAT, "response_version": RESPONSE_VERSION,
+    }
+
+
+def _sparse(vector) -> dict[str, float]:
+    """Non-zero entries only (most levers reach few agencies and outcomes)."""
+    return {str(i): float(v) for i, v in enumerate(vector) if v != 0.0}
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("cutsim.consult", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(money=fmt.money, number=fmt.number)
+    return env
+
+
+def static_figures(data: dict[str, Any], figures: dict[str, Any]) -> dict[str, Any]:
+    """The proposal's figures as the page shows them before any script runs (the same
+    sums the script makes, from the same F)."""
+    y, lead = data["year"], data["lead"]
+    annual = figures["annual"]
+    place = {s: sum(annual[a][s][y] for a in data["agencies"]) for s in SERIES}
+    place_total = sum(sum(annual[a]["net_saving"]) for a in data["agencies"])
+    return {
+        "lead_planned": annual[lead]["planned_saving"][y],
+        "lead_net": annual[lead]["net_saving"][y],
+        "knock_on": {a: annual[a]["knock_on_cost"][y] for a in data["agencies"]},
+        "place_net": place["net_saving"],
+        "place_total": place_total, "npv": figures["npv"],
+        "outcomes": {o: (figures["outcomes"][o][y], figures["outcomes"][o][-1])
+                     for o in data["outcomes"]},
+    }
+
+
+def render(project: Project, scenario_id: str, year: int | None = None) -> str:
+    """The page's HTML for a scenario with a consultation block."""
+    scenario = project.scenario(scenario_id)
+    offered_levers(scenario)  # a clear message when the block is missing
+    horizon = project.model.place.horizon_years
+    year = headline_year(scenario, horizon) if year is None else year
+    if not 0 <= year < horizon:
+        raise InputError(f"year must be from 0 to {horizon - 1} (got {year})")
+    offer = build_offer(project, scenario)
+    data = page_data(project, scenario, offer, year)
+    figures = offer.layout.unflatten(offer.evaluate({}))
+    env = _environment()
+    style = env.get_template("consultation.css").render()
+    script = _script()
+    shown = static_figures(data, figures)
+    html = env.get_template("consultation.html.j2").render(
+        d=data, s=scenario, block=scenario.consultation, model=project.model, shown=shown,
+        data_json=Markup(json.dumps(data, allow_nan=False, separators=(",", ":"))
+                         .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")),
+        script=Markup(script), style=Markup(style), csp=_csp(script, style, data["post_url"]),
+        version=__version__, illustrative=_any_illustrative(project.model),
+        offered=list(zip(scenario.consultation.levers, data["levers"])),
+        sign_word=sign_word, cost_word=cost_word, change_word=change_word)
+    size = len(html.encode("utf-8"))
+    if size > MAX_PAGE_BYTES:
+        raise InputError(f"the consultation page would be {size:,} bytes, above the "
+                         f"{MAX_PAGE_BYTES:,} limit: offer fewer levers")
+    return html
+
+
+def _any_illustrative(model) -> bool:
+    items = [*model.services, *model.outcomes, *model.effects, *model.demands]
+    return any(getattr(i, "illustrative", False) for i in items)
+
+
+def sign_word(value: float, floor: float) -> str:
+    """A saving in words: "saves £2.4 million" / "costs £120,000" / "no change"."""
+    if abs(value) < floor:
+        return "no change"
+    return ("saves " if value > 0 else "costs ") + fmt.money(abs(value))
+
+
+def cost_word(value: float, floor: float) -> str:
+    """A knock-on cost in words: "extra costs of £51,000" / "saves £3,000" / "no change"."""
+    if abs(value) < floor:
+        return "no change"
+    return ("extra costs of " if value > 0 else "saves ") + fmt.money(abs(value))
+
+
+def change_word(value: float, floor: float, higher_is_better: bool, unit: str) -> str:
+    """An outcome change in words: "3.1 more (offences; worse)"."""
+    if abs(value) < floor:
+        return "no change"
+    better = (value > 0) == higher_is_better
+    return (f"{fmt.number(abs(value))} {'more' if value > 0 else 'fewer'} "
+            f"({unit}; {'better' if better else 'worse'})")
+
+
+def write_page(project: Project, scenario_id: str, out_dir: Path, year: int | None = None) -> Path:
+    """Write ``index.html`` into ``out_dir`` (created if needed), atomically."""
+    html = render(project, scenario_id, year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "index.html"
+    atomic_write_bytes(path, html.encode("utf-8"))
+    path.chmod(0o644)  # for the public: readable by all
+    return path

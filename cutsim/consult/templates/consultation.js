@@ -1,0 +1,173 @@
+"use strict";
+(function () {
+  // The page's figures are F(x) = F0 + sum x_i a_i + sum [x_i != 0] L_i + sum x_i x_j b_ij,
+  // with every term measured by cutsim's engine (docs/consultation.md).
+  var data = JSON.parse(document.getElementById("cutsim-data").textContent);
+  var MINUS = "\u2212";
+  var SERIES = data.series, H = data.horizon, A = data.agencies.length;
+
+  // ---- rounding exactly as cutsim.publish.fmt does: two significant figures, ties to even
+  function decimalOf(x) {            // x > 0: digits D (BigInt) and exponent so x = D * 10^exp
+    var s = x.toPrecision(21), parts = s.split("e"), ex = parts.length > 1 ? parseInt(parts[1], 10) : 0;
+    var m = parts[0].split("."), frac = m.length > 1 ? m[1] : "";
+    return { d: BigInt(m[0] + frac), e: ex - frac.length };
+  }
+  function roundTo(x, nd) {          // x >= 0 rounded half-to-even at 10^-nd: BigInt M, x ~ M * 10^-nd
+    var q = decimalOf(x), shift = q.e + nd;
+    if (shift >= 0) { return q.d * (10n ** BigInt(shift)); }
+    var div = 10n ** BigInt(-shift), m = q.d / div, r = q.d % div, twice = 2n * r;
+    if (twice > div || (twice === div && m % 2n === 1n)) { m += 1n; }
+    return m;
+  }
+  function floorLog10(x) { return Math.floor(Math.log10(x)); }
+  function toNumber(m, nd) {         // the double nearest M * 10^-nd, as Python's round() gives
+    return nd > 0 ? Number(m) / Math.pow(10, nd) : Number(m) * Math.pow(10, -nd);
+  }
+  function withCommas(intText) { return intText.replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  function fixedText(m, nd) {        // BigInt m scaled by 10^-nd, as text with nd decimals
+    var t = m.toString();
+    if (nd <= 0) { return withCommas(t + "0".repeat(-nd)); }
+    while (t.length <= nd) { t = "0" + t; }
+    return withCommas(t.slice(0, t.length - nd)) + "." + t.slice(t.length - nd);
+  }
+  function trim(text) { return text.indexOf(".") >= 0 ? text.replace(/0+$/, "").replace(/\.$/, "") : text; }
+  function plain(magnitude) {        // cutsim.publish.fmt._plain with two significant figures
+    if (magnitude === 0) { return "0"; }
+    var nd = 1 - floorLog10(magnitude), m = roundTo(magnitude, nd);
+    var rounded = toNumber(m, nd);
+    var words = [[1e9, "billion", 9], [1e6, "million", 6]];
+    for (var i = 0; i < words.length; i++) {
+      if (rounded >= words[i][0]) {
+        var scaled = rounded / words[i][0], snd = 1 - floorLog10(scaled), sm = roundTo(scaled, snd);
+        var sr = toNumber(sm, snd), dec = Math.max(0, 1 - floorLog10(sr));
+        return trim(fixedText(roundTo(sr, dec), dec)) + " " + words[i][1];
+      }
+    }
+    var decimals = rounded === 0 ? 0 : Math.max(0, 1 - floorLog10(rounded));
+    return trim(fixedText(roundTo(rounded, decimals), decimals));
+  }
+  function number(v) { var t = plain(Math.abs(v)); return v < 0 && t !== "0" ? MINUS + t : t; }
+  function money(v) { var t = "\u00a3" + plain(Math.abs(v)); return v < 0 && t !== "\u00a30" ? MINUS + t : t; }
+  window.cutsimFormat = { money: money, number: number };  // for checking against the core
+
+  // ---- wording, as cutsim.consult.page words the static page
+  function signWord(v) { return Math.abs(v) < data.money_floor ? "no change" : (v > 0 ? "saves " : "costs ") + money(Math.abs(v)); }
+  function costWord(v) { return Math.abs(v) < data.money_floor ? "no change" : (v > 0 ? "extra costs of " : "saves ") + money(Math.abs(v)); }
+  function changeWord(v, o) {
+    if (Math.abs(v) < data.outcome_floor[o]) { return "no change"; }
+    var better = (v > 0) === data.higher_is_better[o];
+    return number(Math.abs(v)) + " " + (v > 0 ? "more" : "fewer") + " (" + data.outcome_units[o] + "; " + (better ? "better" : "worse") + ")";
+  }
+
+  // ---- the sum
+  var inputs = Array.prototype.slice.call(document.querySelectorAll("input[data-lever]"));
+  function snap(input, lever) {
+    var v = Number(input.value);
+    if (!isFinite(v)) { v = lever.proposal; }
+    v = Math.min(lever.max, Math.max(lever.min, v));
+    v = lever.min + Math.round((v - lever.min) / lever.step) * lever.step;
+    return Math.min(lever.max, Math.max(lever.min, Number(v.toPrecision(12))));
+  }
+  function choices() {
+    var x = {};
+    inputs.forEach(function (input, i) { x[data.levers[i].id] = snap(input, data.levers[i]); });
+    return x;
+  }
+  function addSparse(total, sparse, factor) {
+    for (var k in sparse) { if (Object.prototype.hasOwnProperty.call(sparse, k)) { total[+k] += factor * sparse[k]; } }
+  }
+  function evaluate(x) {
+    var total = data.base.slice(), xs = data.levers.map(function (l) { return x[l.id]; });
+    data.levers.forEach(function (lever, i) {
+      addSparse(total, lever.per_unit, xs[i]);
+      if (xs[i] !== 0) { addSparse(total, lever.one_off, 1); }
+    });
+    data.products.forEach(function (p) { addSparse(total, p.b, xs[p.i] * xs[p.j]); });
+    return total;
+  }
+  function money_at(F, a, series, y) { return F[(a * SERIES.length + SERIES.indexOf(series)) * H + y]; }
+  function outcome_at(F, o, y) { return F[A * SERIES.length * H + o * H + y]; }
+  function put(id, value, text) {
+    var el = document.getElementById(id);
+    if (el) { el.setAttribute("data-value", String(value)); el.textContent = text; }
+  }
+  function sumOver(fn) { var s = 0; for (var i = 0; i < A; i++) { s += fn(i); } return s; }
+  function show() {
+    var x = choices(), F = evaluate(x), y = data.year, lead = data.agencies.indexOf(data.lead);
+    inputs.forEach(function (input, i) {
+      var lever = data.levers[i], v = x[lever.id];
+      document.getElementById(input.id + "-value").textContent =
+        lever.unit === "percent" ? number(v) + "%" : money(v) + " a year";
+    });
+    put("lead-planned", money_at(F, lead, "planned_saving", y), signWord(money_at(F, lead, "planned_saving", y)));
+    put("lead-net", money_at(F, lead, "net_saving", y), signWord(money_at(F, lead, "net_saving", y)));
+    var placeNet = sumOver(function (a) { return money_at(F, a, "net_saving", y); });
+    put("place-net", placeNet, signWord(placeNet));
+    for (var a = 0; a < A; a++) { var k = money_at(F, a, "knock_on_cost", y); put("knock-" + a, k, costWord(k)); }
+    data.outcomes.forEach(function (o, i) {
+      var v1 = outcome_at(F, i, y), v2 = outcome_at(F, i, H - 1);
+      put("outcome-" + i + "-year", v1, changeWord(v1, o));
+      put("outcome-" + i + "-last", v2, changeWord(v2, o));
+    });
+    var total = 0;
+    for (var yy = 0; yy < H; yy++) { total += sumOver(function (a) { return money_at(F, a, "net_saving", yy); }); }
+    put("place-total", total, signWord(total));
+    var npv = F[F.length - 1];
+    put("place-npv", npv, signWord(npv));
+    var target = document.getElementById("target");
+    if (target && data.target !== null) {
+      var lp = money_at(F, lead, "net_saving", y), gap = data.target - lp;
+      target.textContent = "The council's savings target for " + data.year_label + " is " + money(data.target) +
+        (gap > data.money_floor ? ": these choices fall short by " + money(gap) + "." : ": these choices meet it.");
+    }
+  }
+
+  // ---- the response
+  function responseId() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var b = new Uint8Array(16); window.crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (v) { return ("0" + v.toString(16)).slice(-2); }).join("");
+  }
+  function response() {
+    var equality = {};
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-question]"), function (s) {
+      if (s.value) { equality[s.getAttribute("data-question")] = s.value; }
+    });
+    return {
+      format: data.response_format, format_version: data.response_version,
+      consultation: data.consultation, response_id: responseId(),
+      submitted: new Date().toISOString(), choices: choices(),
+      comments: document.getElementById("comments").value, equality: equality
+    };
+  }
+  function prepare() {
+    var text = JSON.stringify(response(), null, 2) + "\n";
+    document.getElementById("response-json").value = text;
+    var link = document.getElementById("download");
+    link.href = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    document.getElementById("response-ready").hidden = false;
+    document.getElementById("response-json").focus();
+  }
+  function send() {
+    var status = document.getElementById("send-status");
+    status.textContent = "Sending…";
+    fetch(data.post_url, { method: "POST", headers: { "Content-Type": "application/json" },
+                           body: document.getElementById("response-json").value })
+      .then(function (r) { status.textContent = r.ok ? "Sent. Thank you." : "Not sent (the council's address answered " + r.status + "): save it as a file instead."; })
+      .catch(function () { status.textContent = "Not sent: save it as a file and email it instead."; });
+  }
+
+  inputs.forEach(function (input) { input.addEventListener("input", show); input.addEventListener("change", show); });
+  document.getElementById("reset").addEventListener("click", function () {
+    inputs.forEach(function (input, i) { input.value = String(data.levers[i].proposal); });
+    show();
+  });
+  document.getElementById("prepare").addEventListener("click", prepare);
+  var sendButton = document.getElementById("send");
+  if (sendButton) { sendButton.addEventListener("click", send); }
+  document.getElementById("choices").hidden = false;
+  document.getElementById("respond").hidden = false;
+  document.getElementById("no-script-note").hidden = true;
+  window.cutsimConsultation = { choices: choices, evaluate: evaluate, response: response, show: show };
+  show();
+}());
