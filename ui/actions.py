@@ -63,6 +63,9 @@ class MainActions:
         self._add(file_menu, "publish", "&Publish…", window.publisher.publish, "Ctrl+Shift+P",
                   "Publish the current scenario for residents, cabinet and open data "
                   "(web page, A4 report, JSON and CSV) into a folder")
+        self._add(file_menu, "consult", "Build &Consultation Page…", window.consultation.build,
+                  "Ctrl+Shift+K", "Write a page on which residents try the current scenario's "
+                  "choices and see the knock-on effects, and send back their response")
         file_menu.addSeparator()
         self._add(file_menu, "quit", "&Quit", window.close, Key.Quit, "Close cutsim")
 

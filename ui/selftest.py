@@ -232,6 +232,23 @@ def check_publication(project: Any) -> str:
     return "publication page ok"
 
 
+def check_consultation(project: Any) -> str:
+    """When the publication is bundled: a consultation page's sums equal the engine's."""
+    try:
+        from cutsim.consult.offer import build_offer, default_consultation, with_choices
+    except ModuleNotFoundError:
+        return "consultation not bundled"
+    scenario = project.scenario(SCENARIO)
+    scenario = scenario.model_copy(update={"consultation": default_consultation(scenario)})
+    offer = build_offer(project, scenario)
+    choices = {o.lever: o.max for o in scenario.consultation.levers}
+    got = offer.evaluate(choices)
+    want = offer.layout.flatten(project.run(with_choices(scenario, choices)))
+    worst = float(max(abs(a - b) for a, b in zip(got, want)))
+    check(worst < 0.005, f"the consultation page's sums are off by £{worst:.4f}")
+    return "consultation sums ok"
+
+
 # --------------------------------------------------------------------- running
 def _report(line: str, report_dir: Path | None) -> None:
     """Print the line; also write it where ``CUTSIM_SELFTEST_REPORT`` says, and to
@@ -284,6 +301,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(check_chart(result))
             step = "rendering the publication"
             parts.append(check_publication(project))
+            step = "building a consultation page"
+            parts.append(check_consultation(project))
     except SelfTestError as exc:
         _report(f"cutsim selftest: FAILED — {exc}", report_dir)
         return 1

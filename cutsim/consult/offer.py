@@ -148,7 +148,10 @@ def default_consultation(scenario: Scenario) -> Consultation:
         if isinstance(lever, (CutLever, InvestLever)):
             size = lever_size(lever)
             top = max(2.0 * size, 1.0)
-            step = 1.0 if lever.percent is not None else max(1000.0, round(top / 50, -3))
+            # Steps the proposal lies on: 0.5 % (or £500 a year) divides the usual sizes.
+            step = 0.5 if lever.percent is not None else 500.0
+            if abs(size / step - round(size / step)) > 1e-9:
+                step = size / max(1, round(size / step))
             offered.append(OfferedLever(lever=lever.id, min=0.0, max=top, step=step,
                                         explanation=f"{lever.kind} {lever.service}"))
     if not offered:

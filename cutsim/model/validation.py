@@ -354,6 +354,11 @@ def _check_consultation(problems: list[Problem], location: str, model: Model,
         size = lever.percent if lever.percent is not None else lever.amount
         if size is not None and not offered.min <= size <= offered.max:
             oc.add(f"the lever's own size ({fmt(size)}) must lie between min and max")
+        elif size is not None and offered.step > 0:
+            steps = (size - offered.min) / offered.step
+            if abs(steps - round(steps)) > 1e-6:
+                oc.add(f"the lever's own size ({fmt(size)}) must be a whole number of steps "
+                       f"({fmt(offered.step)}) from min, so residents can choose it")
         service = services.get(lever.service)
         if service is not None and lever.kind == "cut":
             _check_offered_cut(oc, offered, lever, service)

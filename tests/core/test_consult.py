@@ -114,6 +114,10 @@ def test_the_consultation_block_is_validated_with_locations():
     assert "above its max_efficiency_percent" in text
     assert "must name a cut or invest lever" in text
     assert "post_url must be an https:// address" in text
+    off_step = block.levers[0].model_copy(update={"step": 3})  # the proposal, 10 %, is not on it
+    odd = scenario.model_copy(update={"consultation": block.model_copy(update={"levers": [off_step]})})
+    text = "\n".join(str(p) for p in validate_scenario(proj.model, odd, "scenarios[0]"))
+    assert "must be a whole number of steps (3) from min" in text
 
 
 def test_a_scenario_without_a_block_is_refused_unless_every_lever_is_offered(tmp_path: Path):
@@ -130,6 +134,8 @@ def test_default_consultation_offers_every_cut_and_invest():
     scenario = project().scenario(SCENARIO).model_copy(update={"consultation": None})
     block = default_consultation(scenario)
     assert [o.lever for o in block.levers] == [lv.id for lv in scenario.levers]
+    offered = scenario.model_copy(update={"consultation": block})
+    assert validate_scenario(project().model, offered, "scenarios[0]") == []
 
 
 def test_small_groups_are_withheld_and_cannot_be_worked_out():

@@ -112,6 +112,10 @@
     var total = 0;
     for (var yy = 0; yy < H; yy++) { total += sumOver(function (a) { return money_at(F, a, "net_saving", yy); }); }
     put("place-total", total, signWord(total));
+    var names = data.agency_names;
+    document.getElementById("live-lead").textContent = data.year_label + ": " + names[data.lead] + " " +
+      signWord(money_at(F, lead, "net_saving", y)) + ";";
+    document.getElementById("live-place").textContent = "the whole place " + signWord(placeNet) + ".";
     var npv = F[F.length - 1];
     put("place-npv", npv, signWord(npv));
     var target = document.getElementById("target");
