@@ -108,6 +108,30 @@ def price_procurement(cm: CompiledModel, inputs: LeverInputs) -> dict[str, dict[
     return block
 
 
+def value_split(result: Any) -> dict[str, float | None]:
+    """The place's value over the horizon in the four kinds the HM Treasury / New Economy
+    CBA model keeps apart (NPVs, £, positive = good): ``fiscal_cashable`` (planned savings
+    less cashable knock-on and one-off costs: budgets that really move),
+    ``fiscal_non_cashable`` (less the non-cashable knock-on: capacity used, no budget
+    line moves), ``economic`` (procurement's local economic activity) and ``social``
+    (outcome changes valued by value_per_unit). Fiscal cashable plus non-cashable is the
+    place NPV."""
+    model = result.compiled.model
+    rate = model.place.discount_rate
+    annual = {k: v.sum(axis=0) for k, v in result.agency_annual.items()}
+    non_cashable = np.zeros_like(annual["knock_on_cost"])
+    if result.service_annual is not None:
+        share = result.cashable_shares
+        non_cashable = ((1.0 - share)[:, None] * result.service_annual["knock_on_cost"]).sum(axis=0)
+    cashable_net = annual["net_saving"] + non_cashable
+    economic = [r.get("local_economy_npv") for r in result.procurement.values()]
+    social = result.appraisal.get("social_value_npv", {}).get(PLACE_ID)
+    return {"fiscal_cashable": float(npv(cashable_net, rate)),
+            "fiscal_non_cashable": 0.0 - float(npv(non_cashable, rate)),  # never −0
+            "economic": float(sum(v for v in economic if v is not None)) if economic else 0.0,
+            "social": None if social is None else float(social)}
+
+
 # --------------------------------------------------------------------------- payback
 
 

@@ -53,6 +53,10 @@ class Result:
     uncertainty: dict[str, Any] | None = None
     settlement: dict[str, Any] = field(default_factory=dict)
     procurement: dict[str, Any] = field(default_factory=dict)
+    # Per service: annual money (S, H) £ per year for each series, and knock-on rates
+    # (S, N+1) £/yr; the medium-term plan and the cashable split are built from them.
+    service_annual: dict[str, np.ndarray] | None = None
+    service_knock_on_rates: np.ndarray | None = None
 
     # -------------------------------------------------------------- plain arrays
     @property
@@ -72,6 +76,35 @@ class Result:
     @property
     def place_annual(self) -> dict[str, np.ndarray]:
         return {k: v.sum(axis=0) for k, v in self.agency_annual.items()}
+
+    # -------------------------------------------------------------- cashable split
+    @property
+    def cashable_shares(self) -> np.ndarray:
+        """Each service's cashable share of a knock-on cost (S,), 1 where not given."""
+        return np.array([1.0 if s.cashable_share is None else s.cashable_share
+                         for s in self.compiled.model.services])
+
+    @property
+    def uses_cashable_shares(self) -> bool:
+        return any(s.cashable_share is not None for s in self.compiled.model.services)
+
+    def knock_on_split(self) -> dict[str, np.ndarray]:
+        """Knock-on cost split into cashable (budgets really move) and non-cashable
+        (capacity used or freed, no budget line moves), per agency: ``*_annual`` (A, H)
+        £ per year and ``*_rates`` (A, N+1) £/yr. The two add up to ``knock_on_cost``."""
+        from cutsim.engine.money import by_agency
+
+        cm, share = self.compiled, self.cashable_shares
+        if self.service_annual is None or self.service_knock_on_rates is None:
+            raise ValueError("this result was made without per-service money")
+        annual = self.service_annual["knock_on_cost"]
+        rates = self.service_knock_on_rates
+        cash_annual = by_agency(cm, annual * share[:, None])
+        cash_rates = by_agency(cm, rates * share[:, None])
+        return {"cashable_annual": cash_annual,
+                "non_cashable_annual": self.agency_annual["knock_on_cost"] - cash_annual,
+                "cashable_rates": cash_rates,
+                "non_cashable_rates": self.agency_rates["knock_on_cost"] - cash_rates}
 
     # -------------------------------------------------------------- pandas views
     @property
@@ -189,6 +222,8 @@ class Result:
                            for i, a in enumerate(cm.agency_ids)},
             "appraisal": self.appraisal,
         }
+        if self.uses_cashable_shares and self.service_annual is not None:
+            self._add_cashable(result)
         if self.settlement:
             result["settlement"] = self.settlement
         if self.procurement:
@@ -199,6 +234,19 @@ class Result:
         if self.uncertainty is not None:
             result["uncertainty"] = self.uncertainty
         return result
+
+    def _add_cashable(self, result: dict[str, Any]) -> None:
+        """``knock_on_cashable`` and ``knock_on_non_cashable`` beside ``knock_on_cost``
+        (over t, and under ``annual``) for every agency and the place."""
+        split = self.knock_on_split()
+        for kind in ("cashable", "non_cashable"):
+            key = f"knock_on_{kind}"
+            rates, annual = split[f"{kind}_rates"], split[f"{kind}_annual"]
+            for i, a in enumerate(self.compiled.agency_ids):
+                result["agencies"][a][key] = _floats(rates[i])
+                result["annual"]["agencies"][a][key] = _floats(annual[i])
+            result["place"][key] = _floats(rates.sum(axis=0))
+            result["annual"]["place"][key] = _floats(annual.sum(axis=0))
 
     def red_lines(self) -> list[dict[str, Any]]:
         """Each red line: breached or not and the first financial year of breach.

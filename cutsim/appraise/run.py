@@ -60,7 +60,10 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         agency_annual=annual, cost_shift_matrix=shift,
         appraisal=_appraise(cm, scenario, annual, outcome_annual),
         outcome_annual=outcome_annual, settlement=settle(cm, scenario, params, money),
-        procurement=appraisal.price_procurement(cm, inputs))
+        procurement=appraisal.price_procurement(cm, inputs),
+        service_annual={s: money.annual[s][0] for s in SERIES},
+        service_knock_on_rates=money.rates["knock_on_cost"][0])
+    result.appraisal["value_split"] = appraisal.value_split(result)
     if draws:
         from cutsim.appraise.montecarlo import uncertainty
 

@@ -76,6 +76,14 @@ class Agency(Strict):
     kind: str
     savings_target: float | list[float] | None = None
     notes: str | None = None
+    # The medium-term financial plan (docs/mtfs.md), all optional, format version 2:
+    # pay and price inflation (% a year, for the cash view only); general-fund funding
+    # (£ a year: one base-year figure grown by funding_growth_percent a year, or one per
+    # financial year); reserves at the start (£).
+    inflation_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    funding: float | list[float] | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    funding_growth_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    reserves: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
 
 
 class Service(Strict):
@@ -90,6 +98,14 @@ class Service(Strict):
     max_efficiency_percent: float = 10.0
     external_share: float | None = None
     groups: list[str] = Field(default_factory=list)
+    # The medium-term financial plan (docs/mtfs.md), all optional, format version 2:
+    # demand growth (% a year, compounding at each financial year's start); the budget
+    # that pays for the service ("general_fund", or a ring-fenced grant's id); full-time
+    # equivalent posts; the share of a knock-on cost that is cashable (budgets really move).
+    demand_growth_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    funding_source: str | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    fte: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
+    cashable_share: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     confidential: bool = False
     illustrative: bool = False
     source: str | None = None
@@ -153,6 +169,8 @@ class LeverBase(Strict):
     start_year: float = 0.0
     phase_years: float = 0.0
     note: str | None = None
+    # How sure the agency is of delivering the saving (0-100 %), for the plan's risk view.
+    delivery_confidence_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
 
 
 class SpendLever(LeverBase):
@@ -281,6 +299,9 @@ def headline_year(scenario: Scenario | None, horizon_years: int) -> int:
     if scenario is not None and scenario.headline_year is not None:
         return scenario.headline_year
     return min(DEFAULT_HEADLINE_YEAR, horizon_years - 1)
+
+
+GENERAL_FUND = "general_fund"  # a service's default funding source
 
 
 class Model(Strict):

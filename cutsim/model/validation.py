@@ -153,6 +153,29 @@ def _check_agencies(problems: list[Problem], model: Model) -> None:
                 c.add("savings_target values must be >= 0 (£/yr to be saved)")
         else:
             c.non_negative("savings_target")
+        _check_plan_of_agency(c, agency, horizon)
+
+
+MAX_GROWTH_PERCENT = 100.0  # a year; beyond this a figure is a typing slip, not a pressure
+
+
+def _check_plan_of_agency(c: _Checker, agency, horizon: int) -> None:
+    """The medium-term financial plan's agency fields (docs/mtfs.md)."""
+    c.between("inflation_percent", -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+    c.between("funding_growth_percent", -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+    c.non_negative("reserves")
+    funding = agency.funding
+    if isinstance(funding, list):
+        if len(funding) != horizon:
+            c.add(f"funding must give one value per year of the horizon ({horizon}), "
+                  f"got {len(funding)}")
+        if any(v < 0 for v in funding):
+            c.add("funding values must be >= 0 (£ a year)")
+        if agency.funding_growth_percent is not None:
+            c.add("funding_growth_percent applies to one base-year funding figure, not to a "
+                  "list year by year")
+    else:
+        c.non_negative("funding")
 
 
 def _check_services(problems: list[Problem], model: Model) -> None:
@@ -173,6 +196,12 @@ def _check_services(problems: list[Problem], model: Model) -> None:
         for group in service.groups:
             if not SLUG.fullmatch(group):
                 c.add(f"groups entries must be slugs like older or children (got {fmt(group)})")
+        c.between("demand_growth_percent", -MAX_GROWTH_PERCENT + 1e-9, MAX_GROWTH_PERCENT)
+        if service.funding_source is not None and not SLUG.fullmatch(service.funding_source):
+            c.add(f"funding_source must be general_fund or a grant id like public_health_grant "
+                  f"(got {fmt(service.funding_source)})")
+        c.non_negative("fte")
+        c.between("cashable_share", 0, 1)
 
 
 def _check_outcomes(problems: list[Problem], model: Model) -> None:
@@ -300,6 +329,7 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         c.slug()
         c.between("start_year", 0, horizon)
         c.non_negative("phase_years")
+        c.between("delivery_confidence_percent", 0, 100)
         if isinstance(lever, (CutLever, InvestLever)):
             _check_spend_lever(c, lever, services)
         elif isinstance(lever, PoolLever):

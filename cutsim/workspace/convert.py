@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from pydantic import TypeAdapter
 
 from cutsim.model.schema import (
@@ -42,10 +45,34 @@ _LEVER = TypeAdapter(Lever)
 _ROW_KEYS = {"model_pk", "position"}
 
 
+def _split(item, row_class, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Row keyword arguments: the fields with a column of their own, and ``extra`` (JSON
+    text) holding every other field the item sets (left out when it sets none)."""
+    data = item.model_dump() if data is None else data
+    columns = row_class.model_fields
+    kwargs = {k: v for k, v in data.items() if k in columns}
+    rest = {k: v for k, v in item.model_dump(mode="json", by_alias=True, exclude_none=True).items()
+            if k not in columns and k not in _NOT_EXTRA}
+    kwargs["extra"] = json.dumps(rest, ensure_ascii=False, allow_nan=False) if rest else None
+    return kwargs
+
+
+_NOT_EXTRA = {"levers"}  # stored in rows of their own
+
+
+def _join(row, domain_class) -> dict[str, Any]:
+    """The domain fields of a row: its columns, then what its ``extra`` JSON holds."""
+    data = _fields(row, domain_class)
+    data.pop("extra", None)
+    if getattr(row, "extra", None):
+        data.update(json.loads(row.extra))
+    return data
+
+
 def model_row(cutsim_file: CutsimFile) -> ModelRow:
     provenance = cutsim_file.provenance or Provenance()
     return ModelRow(
-        **cutsim_file.model.place.model_dump(),
+        **_split(cutsim_file.model.place, ModelRow),
         author=provenance.author,
         organisation=provenance.organisation,
         created=provenance.created,
@@ -57,7 +84,7 @@ def item_rows(model_pk: int, model: Model) -> list:
     rows: list = []
     for attribute, _, row_class in ITEM_KINDS:
         for position, item in enumerate(getattr(model, attribute)):
-            rows.append(row_class(model_pk=model_pk, position=position, **item.model_dump()))
+            rows.append(row_class(model_pk=model_pk, position=position, **_split(item, row_class)))
     return rows
 
 
@@ -65,7 +92,8 @@ def scenario_rows(model_pk: int, scenarios: list[Scenario]) -> list:
     rows: list = []
     for position, scenario in enumerate(scenarios):
         data = scenario.model_dump(mode="json", by_alias=True, exclude={"levers"})
-        rows.append(ScenarioRow(model_pk=model_pk, position=position, **data))
+        rows.append(ScenarioRow(model_pk=model_pk, position=position,
+                                **_split(scenario, ScenarioRow, data)))
         for lever_position, lever in enumerate(scenario.levers):
             params = lever.model_dump(mode="json", exclude_none=True)
             rows.append(LeverRow(model_pk=model_pk, scenario=scenario.id, id=lever.id,
@@ -80,20 +108,21 @@ def _fields(row, domain_class) -> dict:
 def to_file(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
             levers: list[LeverRow]) -> CutsimFile:
     """Rebuild the exchange-file objects from rows (each list already in position order)."""
-    place = Place(**_fields(model_row_, Place))
+    place = Place.model_validate(_join(model_row_, Place))
     model = Model(
         place=place,
-        **{attr: [cls(**_fields(r, cls)) for r in items[attr]] for attr, cls, _ in ITEM_KINDS},
+        **{attr: [cls.model_validate(_join(r, cls)) for r in items[attr]]
+           for attr, cls, _ in ITEM_KINDS},
     )
     by_scenario: dict[str, list] = {}
     for lever in levers:
         by_scenario.setdefault(lever.scenario, []).append(_LEVER.validate_python(lever.params))
     built = []
     for row in scenarios:
-        data = _fields(row, Scenario)
+        data = _join(row, Scenario)
         data["red_lines"] = [RedLine.model_validate(r) for r in row.red_lines or []]
         data["targets"] = [Target.model_validate(t) for t in row.targets or []]
-        built.append(Scenario(**data, levers=by_scenario.get(row.id, [])))
+        built.append(Scenario.model_validate({**data, "levers": by_scenario.get(row.id, [])}))
     provenance = None
     if model_row_.author or model_row_.organisation or model_row_.created:
         provenance = Provenance(author=model_row_.author, organisation=model_row_.organisation,

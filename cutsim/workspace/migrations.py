@@ -228,6 +228,14 @@ ALTER TABLE agency RENAME COLUMN savings_target_text TO savings_target;
     )
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Version 4: an ``extra`` column (JSON text, TEXT affinity) on the model, item and
+    scenario tables for the file format's fields that have no column of their own, so
+    that every field of format version 2 and later round-trips without a migration each."""
+    for table in ("model", "agency", "service", "outcome", "effect", "demand", "scenario"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN extra VARCHAR")
+
+
 # MIGRATIONS[i] takes a workspace from version i + 1 to version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS) + 1

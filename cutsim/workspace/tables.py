@@ -34,6 +34,8 @@ class ModelRow(SQLModel, table=True):
     organisation: str | None = None
     created: str | None = None
     redacted: bool | None = None
+    # The place's fields newer than this table's columns, as JSON text (see _Item.extra).
+    extra: str | None = None
 
 
 class _Item(SQLModel):
@@ -43,6 +45,10 @@ class _Item(SQLModel):
     id: str = Field(primary_key=True)
     position: int
     notes: str | None = None
+    # Fields of the file format that have no column of their own (those added in format
+    # version 2 and later): JSON text of TEXT affinity, exact for every number. A new
+    # optional field is stored here with no migration (convert.py splits and joins).
+    extra: str | None = None
 
 
 class AgencyRow(_Item, table=True):
@@ -147,6 +153,8 @@ class ScenarioRow(SQLModel, table=True):
     parent: str | None = None
     red_lines: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
     targets: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
+    # The scenario's fields newer than this table's columns, as JSON text (see _Item.extra).
+    extra: str | None = None
 
 
 class LeverRow(SQLModel, table=True):

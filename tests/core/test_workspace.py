@@ -122,3 +122,24 @@ def test_a_bare_number_in_a_json_column_comes_back_exactly(tmp_path: Path, small
         agencies = ws.load().model.agencies
     assert agencies[0].savings_target == 16777216.67447857
     assert agencies[1].savings_target == [0.1] * 10
+
+
+def test_fields_of_format_2_round_trip_through_a_workspace(tmp_path):
+    """Fields with no column of their own (a consultation block, the financial plan's
+    funding and growth, a headline year) come back exactly, through the extra column."""
+    from cutsim.files import exchange
+    from cutsim.workspace.store import Workspace
+
+    repo = Path(__file__).resolve().parents[2]
+    consulted = exchange.read_file(repo / "scenarios" / "budget-consultation.cutsim")
+    scenario = consulted.scenarios[0].model_copy(update={"headline_year": 3})
+    source = exchange.read_file(repo / "models" / "example-place.cutsim")
+    source = source.model_copy(update={"scenarios": [scenario]})
+    path = tmp_path / "w.sqlite"
+    Workspace.create(path, source).close()
+    with Workspace.open(path) as workspace:
+        back = workspace.load()
+    assert back.scenarios == source.scenarios
+    assert back.model == source.model
+    council = back.model.agency("council")
+    assert council.reserves == 15_000_000 and back.model.service("lac").demand_growth_percent == 4.0
