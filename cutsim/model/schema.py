@@ -76,6 +76,14 @@ class Agency(Strict):
     kind: str
     savings_target: float | list[float] | None = None
     notes: str | None = None
+    # A name of at most 20 characters for where space is tight (table headers, legends).
+    short_name: str | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
+
+    @property
+    def label(self) -> str:
+        """The name to show where space is tight: ``short_name``, else the name without
+        its bracketed detail ("NHS in Seaport (ICB …)" → "NHS in Seaport")."""
+        return self.short_name or self.name.split(" (")[0].strip() or self.name
 
 
 class Service(Strict):

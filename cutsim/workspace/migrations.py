@@ -228,6 +228,11 @@ ALTER TABLE agency RENAME COLUMN savings_target_text TO savings_target;
     )
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Version 4: agency.short_name (a name of at most 20 characters for tight spaces)."""
+    conn.execute("ALTER TABLE agency ADD COLUMN short_name VARCHAR")
+
+
 # MIGRATIONS[i] takes a workspace from version i + 1 to version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS) + 1

@@ -1,4 +1,4 @@
-"""SQLModel tables of the workspace (schema version 3; DDL history in migrations.py).
+"""SQLModel tables of the workspace (schema version 4; DDL history in migrations.py).
 
 One row per domain object, keyed by (model_pk, id) so that a workspace can hold several
 models. ``position`` keeps the order people gave items in a file, so a round trip
@@ -54,6 +54,7 @@ class AgencyRow(_Item, table=True):
     # Stored as JSON text in a column of TEXT affinity (migrations._v2_to_v3): with JSON's
     # NUMERIC affinity SQLite would turn a bare number into an inexactly converted REAL.
     savings_target: Any = Field(default=None, sa_column=Column(JSON))
+    short_name: str | None = None  # schema version 4
 
 
 class ServiceRow(_Item, table=True):
