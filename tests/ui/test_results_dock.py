@@ -44,20 +44,33 @@ def engine(document):
     return Project(document.file).run(document.current_scenario_id)
 
 
+def divisor(widget):
+    """The £ → axis-unit divisor the chart chose (1, 1e3 or 1e6)."""
+    return widget.getPlotItem().getAxis("left").divisor
+
+
 def money_curves(results):
-    return {k: c.getData()[1] for k, c in results.money.curves.items()}
+    """The money chart's curves back in £ a year."""
+    d = divisor(results.money.widget)
+    return {k: c.getData()[1] * d for k, c in results.money.curves.items()}
 
 
 def assert_money_charted(results, expected, agency="council"):
     i = expected.compiled.agency_index[agency]
     results.money.agency.setCurrentIndex(results.money.agency.findData(agency))
     curves = money_curves(results)
-    np.testing.assert_allclose(curves["planned_saving"],
-                               expected.agency_rates["planned_saving"][i] / 1e6, rtol=1e-12)
-    np.testing.assert_allclose(curves["knock_on_cost"],
-                               -expected.agency_rates["knock_on_cost"][i] / 1e6, rtol=1e-12)
-    np.testing.assert_allclose(curves["net_saving"],
-                               expected.agency_rates["net_saving"][i] / 1e6, rtol=1e-12)
+    planned = expected.agency_rates["planned_saving"][i]
+    knock = expected.agency_rates["knock_on_cost"][i]
+    np.testing.assert_allclose(curves["planned_saving"], planned, rtol=1e-12)
+    np.testing.assert_allclose(curves["knock_on_cost"], -knock, rtol=1e-12)
+    # net before one-off costs = the engine's net saving + its one-off cost rate
+    np.testing.assert_allclose(curves["net_saving"], expected.agency_rates["net_saving"][i]
+                               + expected.agency_rates["one_off_cost"][i], rtol=1e-9)
+    one_off = expected.agency_annual["one_off_cost"][i]
+    np.testing.assert_allclose(results.money.one_off_values, one_off, rtol=1e-12)
+    if one_off.any():
+        heights = results.money.one_off.opts["height"] * divisor(results.money.widget)
+        np.testing.assert_allclose(heights, -one_off[one_off != 0], rtol=1e-12)
 
 
 def test_slider_move_charts_the_engines_numbers_and_undo_restores_them(qtbot, app):
@@ -73,7 +86,8 @@ def test_slider_move_charts_the_engines_numbers_and_undo_restores_them(qtbot, ap
     # the outcome chart shows the same run
     results.tabs.setCurrentWidget(results.outcomes)
     oid = results.outcomes.outcome_id
-    np.testing.assert_allclose(results.outcomes.curves["scenario"].getData()[1],
+    np.testing.assert_allclose(results.outcomes.curves["scenario"].getData()[1]
+                               + results.outcomes.offset,
                                after.outcomes[(oid, "scenario")].to_numpy(), rtol=1e-12)
     results.tabs.setCurrentWidget(results.money)
     with qtbot.waitSignal(results.redrawn, timeout=10000):
@@ -87,10 +101,12 @@ def test_whole_place_and_net_by_agency(qtbot, app):
     expected = engine(document)
     results.money.agency.setCurrentIndex(results.money.agency.findData("place"))
     np.testing.assert_allclose(money_curves(results)["net_saving"],
-                               expected.place_rates["net_saving"] / 1e6, rtol=1e-12)
+                               expected.place_rates["planned_saving"]
+                               - expected.place_rates["knock_on_cost"], rtol=1e-12)
     nhs = expected.compiled.agency_index["nhs"]
-    np.testing.assert_allclose(results.money.net_curves["nhs"].getData()[1],
-                               expected.agency_rates["net_saving"][nhs] / 1e6, rtol=1e-12)
+    np.testing.assert_allclose(results.money.net_curves["nhs"].getData()[1]
+                               * divisor(results.money.net_widget),
+                               expected.agency_annual["net_saving"][nhs], rtol=1e-12)
 
 
 def test_waterfall_runs_from_planned_saving_to_place_net(qtbot, app):
@@ -134,8 +150,9 @@ def test_comparison_side_by_side(qtbot, qtmodeltester, app):
                                Qt.ItemDataRole.CheckStateRole)
     assert controller.comparison is not None and controller.comparison.scenario.id == "baseline"
     other = Project(document.file).run("baseline")
-    np.testing.assert_allclose(results.compare.chart.curves["comparison"].getData()[1],
-                               other.place_rates["net_saving"] / 1e6, atol=1e-12)
+    np.testing.assert_allclose(results.compare.chart.curves["comparison"].getData()[1]
+                               * divisor(results.compare.chart.widget),
+                               other.place_annual["net_saving"], atol=1e-6)
     qtmodeltester.check(results.compare.model)
     place = results.compare.model.rowCount() - 1
     current = engine(document)
@@ -152,8 +169,10 @@ def test_monte_carlo_bands_are_drawn_and_cleared_on_change(qtbot, app):
     assert results.progress.value() == 100
     oid = results.outcomes.outcome_id
     bands = blocker.args[0].uncertainty["outcomes"][oid]
-    np.testing.assert_allclose(results.outcomes.band_low.getData()[1], bands["p10"])
-    np.testing.assert_allclose(results.outcomes.band_high.getData()[1], bands["p90"])
+    offset = results.outcomes.offset
+    np.testing.assert_allclose(results.outcomes.band_low.getData()[1] + offset, bands["p10"])
+    np.testing.assert_allclose(results.outcomes.band_high.getData()[1] + offset, bands["p90"])
+    assert "Scenario P10–P90 (Monte Carlo)" in results.outcomes.legend.names()
     assert results.outcomes.band.isVisible()
     with qtbot.waitSignal(results.redrawn, timeout=10000):
         scenario.levers.rows["youth"].slider.setValue(-10)
@@ -181,4 +200,4 @@ def test_exports(qtbot, app, tmp_path):
     results.tabs.setCurrentWidget(results.appraisal)
     csv_path = export_table(results.appraisal_model, tmp_path / "npv.csv")
     lines = csv_path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith(",NPV (£)") and lines[-1].startswith("Whole place,")
+    assert lines[0].startswith(",NPV over 10 years (£)") and lines[-1].startswith("Whole place,")
