@@ -147,10 +147,12 @@ class OutcomeChart(_Chart):
         item.addItem(self.band_low)
         item.addItem(self.band_high)
         item.addItem(self.band)
+        # No clipping to the view (pyqtgraph's dynamic range limit): outcome levels run to
+        # hundreds of millions and the curve must hold exactly the engine's numbers.
         self.curves = {
-            "baseline": item.plot(pen=pen(BASELINE_COLOUR, dash=True)),
-            "scenario": item.plot(pen=pen(SCENARIO_COLOUR)),
-            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True)),
+            "baseline": item.plot(pen=pen(BASELINE_COLOUR, dash=True), dynamicRangeLimit=None),
+            "scenario": item.plot(pen=pen(SCENARIO_COLOUR), dynamicRangeLimit=None),
+            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), dynamicRangeLimit=None),
         }
         # The legend cannot draw a FillBetweenItem itself: a filled stand-in shows its colour.
         self.band_key = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0,
@@ -246,8 +248,7 @@ class AgencyMoneyChart(_Chart):
         self.agency = self.combo("Agency:", "agency-choice")
         self.controls.addStretch(1)
         self.widget = plot_widget("Money")
-        self.net_widget = plot_widget("Net saving by agency, per financial year",
-                                      per="per financial year")
+        self.net_widget = plot_widget("Net saving by agency, per financial year (after one-off costs)")
         self.plots = [self.widget, self.net_widget]
         self.layout_.addWidget(self.widget, 3)
         self.layout_.addWidget(self.net_widget, 2)
@@ -256,12 +257,13 @@ class AgencyMoneyChart(_Chart):
                                        brush=pg.mkBrush(qcolor(ONE_OFF_COLOUR, 170)),
                                        pen=pg.mkPen(ONE_OFF_COLOUR))
         item.addItem(self.one_off)
-        self.one_off_key = pg.BarGraphItem(x=[0], height=[1], width=1,
-                                           brush=pg.mkBrush(qcolor(ONE_OFF_COLOUR, 170)))
+        # Net first, wide: where knock-on cost is all there is (net = −knock-on), the
+        # knock-on line still shows on top of it.
+        net = item.plot(pen=pen(NET_COLOUR, width=5))
         self.curves = {
             "planned_saving": item.plot(pen=pen(SAVING_COLOUR)),
             "knock_on_cost": item.plot(pen=pen(COST_COLOUR)),
-            "net_saving": item.plot(pen=pen(NET_COLOUR, width=3.5)),
+            "net_saving": net,
         }
         self.one_off_values = np.zeros(0)  # £ per financial year, as a cost (+)
         item.addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
@@ -314,7 +316,7 @@ class AgencyMoneyChart(_Chart):
             years = np.flatnonzero(~is_nothing(one_off, floor))
             self.one_off.setOpts(x0=years + 0.05, height=-one_off[years] / divisor, width=0.9)
             self.one_off.setVisible(True)
-            entries.append((self.one_off_key, "One-off cost (−), £ in its financial year"))
+            entries.append((self.one_off, "One-off cost (−), £ in its financial year"))
             hover.append(HoverSeries("One-off cost", np.arange(len(one_off) + 1.0), one_off,
                                      in_the_year, annual=True))
         else:
@@ -478,8 +480,7 @@ class CompareChart(_Chart):
         self.note = QLabel("Tick a scenario in the scenario list to compare it.", self)
         self.controls.addWidget(self.note)
         self.controls.addStretch(1)
-        self.widget = plot_widget("Whole place: net saving per financial year",
-                                  per="per financial year")
+        self.widget = plot_widget("Whole place: net saving per financial year")
         self.plots = [self.widget]
         self.layout_.addWidget(self.widget, 1)
         item = self.widget.getPlotItem()

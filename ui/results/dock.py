@@ -136,6 +136,7 @@ class ResultsDock(QWidget):
             "cost and one-off cost as they fall, and net saving = planned saving − knock-on − "
             "one-off. Costs are shown as costs. Hover a cell for the exact figure; Export table "
             "writes it in pounds and pence.", self.annual_model, "annual-table")
+        self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")

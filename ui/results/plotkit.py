@@ -27,8 +27,8 @@ from cutsim.model.fmt import axis_unit, money_exact, tick, year_label
 pg.setConfigOptions(antialias=False, background="w", foreground="k")  # fast redraw while dragging
 
 LINE_WIDTH = 2.5  # readable on a projector
-SIGNS = "(+ = saving, − = cost)"
-MONEY_AXIS = f"£ per year {SIGNS}"  # before the first result picks the chart's unit
+SIGNS = "(+ saving, − cost)"
+MONEY_AXIS = f"£ a year {SIGNS}"  # before the first result picks the chart's unit
 LEGEND_ROW, LEGEND_COLUMN = 4, 1  # PlotItem's grid: row 3 is the bottom axis
 
 
@@ -51,7 +51,7 @@ class PlainAxis(pg.AxisItem):
 class MoneyAxis(PlainAxis):
     """A £ axis: values are plotted divided by ``divisor`` and the label names the unit."""
 
-    def __init__(self, orientation: str = "left", per: str = "per year") -> None:
+    def __init__(self, orientation: str = "left", per: str = "a year") -> None:
         super().__init__(orientation)
         self.per = per
         self.divisor, self.unit = 1.0, "£"
@@ -116,7 +116,7 @@ class OutsideLegend(pg.LegendItem):
 
 
 def plot_widget(title: str, y_label: str | None = None, base_year: int = 2026, horizon: int = 10,
-                *, money: bool = True, per: str = "per year") -> pg.PlotWidget:
+                *, money: bool = True, per: str = "a year") -> pg.PlotWidget:
     """A white plot with a financial-year x axis, a grid, a legend below and a y axis.
 
     With ``money`` the left axis is a :class:`MoneyAxis` (its unit is chosen per update);

@@ -23,7 +23,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from cutsim.appraise.appraisal import benefits_and_costs
 from cutsim.engine.money import SERIES
-from cutsim.model.fmt import DASH, money, money_exact, number, pounds_pence, year_label
+from cutsim.model.fmt import DASH, money, money_exact, number, percent, pounds_pence, year_label
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID
 from ui.palette import diverging, text_colour_on
@@ -39,6 +39,11 @@ def wrap(text: str, width: int = HEADER_WIDTH) -> str:
     """Header text on lines of at most ``width`` characters, words kept whole."""
     return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) \
         or text
+
+
+def possessive(name: str) -> str:
+    """"Council's", "Schools'"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 class _Table(QAbstractTableModel):
@@ -163,7 +168,8 @@ class AppraisalTableModel(_Table):
         self.floor = materiality_floor(cm.model)
         horizon = cm.horizon_years
         self.columns = (f"NPV over {horizon} years (£)",
-                        f"NPV after optimism bias ({appraisal['optimism_bias']['fraction']:.0%})",
+                        f"NPV after optimism bias "
+                        f"({percent(100 * appraisal['optimism_bias']['fraction'], signed=False)})",
                         "Payback year", "Benefit-cost ratio")
         names = _agency_names(result)
         rate = cm.model.place.discount_rate
@@ -228,7 +234,7 @@ class CostShiftTableModel(_Table):
         self.columns = tuple(f"{short[a]} pays" for a in ids)
         self._full = [full[a] for a in ids]
         self._limit = float(abs(matrix).max()) if matrix.size else 0.0
-        self.set_rows([f"{short[a]}'s cuts" for a in ids],
+        self.set_rows([f"{possessive(short[a])} cuts" for a in ids],
                       [[float(v) for v in row] for row in matrix])
 
     def header_tip(self, section: int, horizontal: bool) -> str:
