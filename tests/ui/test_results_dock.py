@@ -8,6 +8,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -201,3 +203,64 @@ def test_exports(qtbot, app, tmp_path):
     csv_path = export_table(results.appraisal_model, tmp_path / "npv.csv")
     lines = csv_path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith(",NPV over 10 years (£)") and lines[-1].startswith("Whole place,")
+
+
+def test_hover_reads_the_exact_value_year_and_series(qtbot, app):
+    document, _controller, _scenario, results = app
+    from cutsim.model.fmt import money_exact
+
+    results.tabs.setCurrentWidget(results.money)
+    results.money.agency.setCurrentIndex(results.money.agency.findData("police"))
+    expected = engine(document)
+    i = expected.compiled.agency_index["police"]
+    t = expected.t
+    k = int(np.searchsorted(t, 2.5))
+    text = results.money.hover.text_at(float(t[k]))
+    assert text.startswith(f"2028-29, t = {t[k]:.2f} years")
+    assert f"Knock-on cost (−): {money_exact(-expected.agency_rates['knock_on_cost'][i][k])} a year" in text
+    assert "Planned saving" not in text  # the police plan no saving here: not drawn, not read out
+    net = results.money.net_hover.text_at(4.5)
+    assert net.startswith("2030-31 (the headline year)")
+    assert f"Police: {money_exact(expected.agency_annual['net_saving'][i][4])} in the year" in net
+
+
+def test_one_off_costs_are_bars_in_their_financial_year(qtbot, app):
+    document, _controller, scenario, results = app
+    from cutsim.model.commands import SetLever
+
+    results.tabs.setCurrentWidget(results.money)
+    results.money.agency.setCurrentIndex(results.money.agency.findData("council"))
+    file = document.file
+    lever = next(lv for lv in file.scenario(document.current_scenario_id).levers if lv.kind == "cut")
+    with qtbot.waitSignal(results.redrawn, timeout=10000):
+        document.apply(SetLever(document.current_scenario_id,
+                                lever.model_copy(update={"one_off_cost": 250_000.0})))
+    expected = engine(document)
+    i = expected.compiled.agency_index["council"]
+    one_off = expected.agency_annual["one_off_cost"][i]
+    assert one_off[0] == pytest.approx(250_000.0)
+    d = divisor(results.money.widget)
+    assert results.money.one_off.isVisible()
+    np.testing.assert_allclose(results.money.one_off.opts["height"] * d, [-250_000.0])
+    assert "One-off cost (−), £ in its financial year" in results.money.widget.getPlotItem().legend.names()
+    # the net line is before one-off costs: no −£3m-a-year spike in the first month
+    net = results.money.curves["net_saving"].getData()[1] * d
+    assert net.min() > -1e5
+
+
+def test_annual_money_exports_pounds_and_pence_and_exports_follow_the_tab(qtbot, app, tmp_path):
+    document, _controller, _scenario, results = app
+    results.tabs.setCurrentWidget(results.annual)
+    assert results.export_buttons["export-table"].isEnabled()
+    assert not results.export_buttons["export-chart"].isEnabled()
+    path = export_table(results.annual_model, tmp_path / "annual.csv")
+    rows = path.read_text(encoding="utf-8").splitlines()
+    expected = engine(document)
+    assert rows[0].split(",")[:4] == ["agency_id", "agency", "series", "2026-27"]
+    council = next(r for r in rows if r.startswith("council,") and ",planned_saving," in r)
+    cells = council.split(",")
+    assert cells[3] == f"{expected.agency_annual['planned_saving'][0][0]:.2f}"
+    assert all(re.fullmatch(r"-?\d+\.\d\d", c) for c in cells[3:])
+    results.tabs.setCurrentWidget(results.outcomes)
+    assert results.export_buttons["export-chart"].isEnabled()
+    assert not results.export_buttons["export-table"].isEnabled()

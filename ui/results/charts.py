@@ -35,6 +35,7 @@ from ui.palette import (
 )
 from ui.results.plotkit import (
     MONEY_AXIS,
+    HeadlineMark,
     HoverReadout,
     HoverSeries,
     MoneyAxis,
@@ -159,6 +160,7 @@ class OutcomeChart(_Chart):
                                         fillBrush=pg.mkBrush(qcolor(SCENARIO_COLOUR, 60)))
         self.legend: OutsideLegend = item.legend
         self.hover = HoverReadout(self.widget)
+        self.headline = HeadlineMark(self.widget)
         self.outcome_id: str | None = None
         self.offset = 0.0  # subtracted from levels: the baseline in "change" mode
 
@@ -172,6 +174,7 @@ class OutcomeChart(_Chart):
         level = float(result.compiled.outcome_baseline[i])
         self.offset = level if change else 0.0
         set_years(self.widget, result)
+        self.headline.show_year(result)
         t = result.t
         outcome = model.outcome(oid)
         direction = "higher is better" if outcome.higher_is_better else "lower is better"
@@ -212,7 +215,7 @@ class OutcomeChart(_Chart):
             self.band.setVisible(False)
         self.legend.show_only(entries)
         self._unit = outcome.unit
-        self.hover.set_series(model.place.base_year, hover)
+        self.hover.set_series(model.place.base_year, hover, self.headline.year)
         self._set_range(np.concatenate(data), change)
 
     def _level_text(self, value: float) -> str:
@@ -270,6 +273,7 @@ class AgencyMoneyChart(_Chart):
         self.net_widget.getPlotItem().addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
         self.hover = HoverReadout(self.widget)
         self.net_hover = HoverReadout(self.net_widget)
+        self.headlines = [HeadlineMark(self.widget), HeadlineMark(self.net_widget)]
         self.net_curves: dict[str, pg.PlotDataItem] = {}
         self.agency_id: str | None = None
         self.note = QLabel("", self)
@@ -286,6 +290,8 @@ class AgencyMoneyChart(_Chart):
         floor = materiality_floor(cm.model)
         for widget in self.plots:
             set_years(widget, result)
+        for mark in self.headlines:
+            mark.show_year(result)
         if aid == PLACE_ID:
             rates, annual = result.place_rates, result.place_annual
         else:
@@ -323,7 +329,7 @@ class AgencyMoneyChart(_Chart):
             self.one_off.setOpts(x0=[], height=[], width=0.9)
             self.one_off.setVisible(False)
         self.widget.getPlotItem().legend.show_only(entries)
-        self.hover.set_series(cm.model.place.base_year, hover)
+        self.hover.set_series(cm.model.place.base_year, hover, self.headlines[0].year)
         title = "Whole place" if aid == PLACE_ID else short[aid]
         self.widget.getPlotItem().setTitle(f"{title}: money over time", size="12pt")
         self.note.setText("" if entries else "No money changes for this agency in this scenario.")
@@ -351,7 +357,7 @@ class AgencyMoneyChart(_Chart):
             else:
                 empty(curve)
         item.legend.show_only(entries)
-        self.net_hover.set_series(cm.model.place.base_year, hover)
+        self.net_hover.set_series(cm.model.place.base_year, hover, self.headlines[0].year)
 
 
 # ---------------------------------------------------------------------------- waterfall
@@ -490,9 +496,11 @@ class CompareChart(_Chart):
         }
         item.addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
         self.hover = HoverReadout(self.widget)
+        self.headline = HeadlineMark(self.widget)
 
     def update_result(self, result: Any, comparison: Any | None) -> None:
         set_years(self.widget, result)
+        self.headline.show_year(result)
         edges = year_edges(result.compiled.horizon_years)
         current = result.place_annual["net_saving"]
         other = None if comparison is None else comparison.place_annual["net_saving"]
@@ -511,4 +519,4 @@ class CompareChart(_Chart):
             hover.append(HoverSeries("Comparison", edges, other, in_the_year, annual=True))
             self.note.setText(f"Comparing with “{comparison.scenario.name}”")
         self.widget.getPlotItem().legend.show_only(entries)
-        self.hover.set_series(result.compiled.model.place.base_year, hover)
+        self.hover.set_series(result.compiled.model.place.base_year, hover, self.headline.year)

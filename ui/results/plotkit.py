@@ -23,6 +23,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QToolTip
 
 from cutsim.model.fmt import axis_unit, money_exact, tick, year_label
+from cutsim.model.schema import headline_year
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")  # fast redraw while dragging
 
@@ -138,6 +139,23 @@ def plot_widget(title: str, y_label: str | None = None, base_year: int = 2026, h
     return widget
 
 
+class HeadlineMark:
+    """A light band over the scenario's headline financial year (DESIGN §7a), so a chart
+    shows the year every summary quotes."""
+
+    def __init__(self, widget: pg.PlotWidget) -> None:
+        self.region = pg.LinearRegionItem(values=(0, 1), movable=False,
+                                          brush=pg.mkBrush(255, 200, 0, 40),
+                                          pen=pg.mkPen(None))
+        self.region.setZValue(-10)
+        widget.getPlotItem().addItem(self.region, ignoreBounds=True)
+        self.year: int | None = None
+
+    def show_year(self, result: Any) -> None:
+        self.year = headline_year(result.scenario, result.compiled.horizon_years)
+        self.region.setRegion((self.year, self.year + 1))
+
+
 def set_years(widget: pg.PlotWidget, result: Any) -> None:
     axis = widget.getPlotItem().getAxis("bottom")
     place = result.compiled.model.place
@@ -191,11 +209,13 @@ class HoverReadout:
         self.widget = widget
         self.series: list[HoverSeries] = []
         self.base_year = 2026
+        self.headline_year: int | None = None
         self.last_text = ""
         widget.scene().sigMouseMoved.connect(self._moved)
 
-    def set_series(self, base_year: int, series: Sequence[HoverSeries]) -> None:
-        self.base_year = base_year
+    def set_series(self, base_year: int, series: Sequence[HoverSeries],
+                   headline_year: int | None = None) -> None:
+        self.base_year, self.headline_year = base_year, headline_year
         self.series = list(series)
 
     def text_at(self, x: float) -> str:
@@ -203,7 +223,8 @@ class HoverReadout:
         if not self.series or x < 0:
             return ""
         year = int(math.floor(x + 1e-9))
-        lines = [f"{year_label(self.base_year, year)} (t = {x:.2f} years)"]
+        headline = " (the headline year)" if year == self.headline_year else ""
+        lines = [f"{year_label(self.base_year, year)}{headline}, t = {x:.2f} years"]
         for series in self.series:
             value = series.value_at(x)
             if value is not None:

@@ -25,7 +25,7 @@ from cutsim.appraise.appraisal import benefits_and_costs
 from cutsim.engine.money import SERIES
 from cutsim.model.fmt import DASH, money, money_exact, number, percent, pounds_pence, year_label
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
-from cutsim.model.schema import PLACE_ID
+from cutsim.model.schema import PLACE_ID, headline_year
 from ui.palette import diverging, text_colour_on
 
 RAW_ROLE = Qt.ItemDataRole.UserRole
@@ -275,7 +275,10 @@ class AnnualMoneyTableModel(_Table):
         self.floor = materiality_floor(cm.model)
         short, full = _short_names(result), _agency_names(result)
         self._years = list(result.years)
-        self.columns = ("Agency", "Money", *self._years, f"Total over {cm.horizon_years} years")
+        headline = headline_year(result.scenario, cm.horizon_years)
+        shown_years = [f"{y} (headline year)" if i == headline else y
+                       for i, y in enumerate(self._years)]
+        self.columns = ("Agency", "Money", *shown_years, f"Total over {cm.horizon_years} years")
         rows, values, keys = [], [], []
         blocks = [(a, {s: result.agency_annual[s][i] for s in SERIES})
                   for i, a in enumerate(cm.agency_ids)] + [(PLACE_ID, result.place_annual)]
