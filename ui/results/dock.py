@@ -92,7 +92,7 @@ class _ComparePage(QWidget):
         self.model = CompareTableModel(self)
         self.view = _table_view(self.model, self, "compare-table")
         layout.addWidget(self.chart, 3)
-        layout.addWidget(QLabel("NPV per agency (£, discounted, + = saving)", self))
+        layout.addWidget(QLabel("NPV per agency over the horizon (£, discounted, + = saving)", self))
         layout.addWidget(self.view, 2)
         self.plots = self.chart.plots
         self.tables = [self.model]
