@@ -6,9 +6,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest

@@ -52,8 +52,16 @@ from ui.results.plotkit import (
 ONE_OFF_COLOUR = "#CC79A7"
 ZERO_PEN = pg.mkPen("#555555", width=1)
 
-__all__ = ["AgencyMoneyChart", "CompareChart", "MONEY_AXIS", "OutcomeChart", "WaterfallChart",
-           "pen", "plot_widget", "waterfall_steps"]
+__all__ = [
+    "MONEY_AXIS",
+    "AgencyMoneyChart",
+    "CompareChart",
+    "OutcomeChart",
+    "WaterfallChart",
+    "pen",
+    "plot_widget",
+    "waterfall_steps",
+]
 
 
 def labels(result: Any) -> dict[str, str]:

@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cutsim.model.fmt import money, year_label
+from cutsim.model.schema import headline_year
 from ui.results.charts import (
     AgencyMoneyChart,
     CompareChart,
     OutcomeChart,
     WaterfallChart,
 )
-from cutsim.model.fmt import money, year_label
-from cutsim.model.schema import headline_year
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
 from ui.results.tables import (
     AnnualMoneyTableModel,

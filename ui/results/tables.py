@@ -23,7 +23,15 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from cutsim.appraise.appraisal import benefits_and_costs
 from cutsim.engine.money import SERIES
-from cutsim.model.fmt import DASH, money, money_exact, number, percent, pounds_pence, year_label
+from cutsim.model.fmt import (
+    DASH,
+    money,
+    money_exact,
+    number,
+    percent,
+    pounds_pence,
+    year_label,
+)
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
 from ui.palette import diverging, text_colour_on
@@ -167,9 +175,8 @@ class AppraisalTableModel(_Table):
         self._base_year = cm.model.place.base_year
         self.floor = materiality_floor(cm.model)
         horizon = cm.horizon_years
-        self.columns = (f"NPV over {horizon} years (£)",
-                        f"NPV after optimism bias "
-                        f"({percent(100 * appraisal['optimism_bias']['fraction'], signed=False)})",
+        bias = percent(100 * appraisal["optimism_bias"]["fraction"], signed=False)
+        self.columns = (f"NPV over {horizon} years (£)", f"NPV after optimism bias ({bias})",
                         "Payback year", "Benefit-cost ratio")
         names = _agency_names(result)
         rate = cm.model.place.discount_rate
@@ -303,7 +310,7 @@ class AnnualMoneyTableModel(_Table):
         return money(self.shown(value))
 
     def tooltip(self, row: int, column: int, value: Any) -> str | None:
-        aid, name, series = self._keys[row]
+        _aid, name, series = self._keys[row]
         if column < 2:
             return name
         return f"{name}, {SERIES_NAMES[series].lower()}, {self.columns[column]}: " \
