@@ -74,8 +74,9 @@ def _dock(object_name: str) -> Shot:
     return shot
 
 
-def _results_tab(title: str, monte_carlo: bool = False) -> Shot:
-    """One results tab, grabbed as the results dock alone (after a Monte Carlo if asked)."""
+def _results_tab(title: str, monte_carlo: bool = False, agency: str | None = None) -> Shot:
+    """One results tab, grabbed as the results dock alone at 1280×800 (after a Monte Carlo
+    if asked; on one agency's money if ``agency`` is given)."""
     def shot(window: MainWindow) -> QWidget:
         dock = window.views["resultsDock"]
         dock.show()
@@ -84,11 +85,13 @@ def _results_tab(title: str, monte_carlo: bool = False) -> Shot:
         tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == title))
         scenarios = window.views["scenarioDock"].widget()
         scenarios.model.set_comparison("baseline")
+        if agency is not None:
+            results.money.agency.setCurrentIndex(results.money.agency.findData(agency))
         if monte_carlo:
             window.run_controller.run_monte_carlo(400, 1)
             settle(4000)
         dock.setFloating(True)  # grab the dock at a readable size, not squeezed by the layout
-        dock.resize(1300, 800)
+        dock.resize(1280, 800)
         return dock
     return shot
 
@@ -111,9 +114,11 @@ SHOTS: dict[str, Shot] = {
     "editor-demands": _tab("demands"),
     "editor-problem": _problem,
     "view-results": _dock("resultsDock"),
-    "view-diagram": _dock("diagramDock"),
+    "view-diagram": _floating("diagramDock", 1280, 1000),
     "results-outcomes": _results_tab("Outcomes", monte_carlo=True),
     "results-money": _results_tab("Agency money"),
+    "results-money-police": _results_tab("Agency money", agency="police"),
+    "results-annual-money": _results_tab("Annual money"),
     "results-waterfall": _results_tab("Waterfall"),
     "results-cost-shift": _results_tab("Cost shift"),
     "results-appraisal": _results_tab("Appraisal"),

@@ -2,7 +2,9 @@
 
 Three columns: discretionary services on the left, outcomes in the middle, demand-led
 services on the right (a demand-led service that also has effects sits on the right and
-its effect edges run back to the middle). Nodes are coloured by agency; outcomes are white.
+its effect edges run back to the middle). Nodes are coloured by agency (a legend names
+the agencies); outcomes are white. Labels wrap onto up to three lines inside the box,
+are unique, and the full name shows on hover.
 Edge width grows with |per_unit| (scaled within each link kind, since an effect's units
 differ from a demand's); hovering an edge shows its size, delay, order, confidence and
 source. Clicking a node emits ``nodeSelected(kind, id)``.
@@ -10,6 +12,7 @@ source. Clicking a node emits ``nodeSelected(kind, id)``.
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -17,6 +20,8 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QFont,
+    QFontMetricsF,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -37,8 +42,10 @@ from PySide6.QtWidgets import (
 from cutsim.model.schema import Model
 from ui.palette import OUTCOME_COLOUR, agency_colours, text_colour_on
 
-NODE_W, NODE_H = 190.0, 34.0
-COLUMN_X = (0.0, 330.0, 660.0)
+NODE_W, NODE_H = 200.0, 48.0
+LABEL_PAD = 6.0  # px either side of a node's label
+LABEL_LINES = 3
+COLUMN_X = (0.0, 340.0, 680.0)
 ROW_GAP = 12.0
 MIN_EDGE, MAX_EDGE = 1.0, 7.0
 EFFECT_COLOUR = "#0072B2"
@@ -60,16 +67,17 @@ class NodeItem(QGraphicsRectItem):
 
     def __init__(self, kind: str, ident: str, label: str, colour: str, tooltip: str) -> None:
         super().__init__(0, 0, NODE_W, NODE_H)
-        self.kind, self.ident = kind, ident
+        self.kind, self.ident, self.label = kind, ident, label
         self.setBrush(QBrush(QColor(colour)))
         self.setPen(QPen(QColor("#333333"), 1.2))
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.setToolTip(tooltip)
         self.setZValue(2)
-        text = QGraphicsSimpleTextItem(_elide(label, 26), self)
-        text.setBrush(QBrush(QColor(text_colour_on(colour))))
-        bounds = text.boundingRect()
-        text.setPos((NODE_W - bounds.width()) / 2, (NODE_H - bounds.height()) / 2)
+        self.text = QGraphicsSimpleTextItem(label, self)
+        self.text.setFont(label_font())
+        self.text.setBrush(QBrush(QColor(text_colour_on(colour))))
+        bounds = self.text.boundingRect()
+        self.text.setPos((NODE_W - bounds.width()) / 2, (NODE_H - bounds.height()) / 2)
 
     def left(self) -> QPointF:
         return self.mapToScene(QPointF(0, NODE_H / 2))
@@ -114,8 +122,55 @@ class EdgeItem(QGraphicsPathItem):
         super().hoverLeaveEvent(event)
 
 
-def _elide(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def label_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(8.0)
+    return font
+
+
+def wrap_label(text: str, metrics: QFontMetricsF, width: float = NODE_W - 2 * LABEL_PAD,
+               lines: int = LABEL_LINES) -> str | None:
+    """``text`` wrapped onto at most ``lines`` lines of at most ``width`` px, or None."""
+    out: list[str] = []
+    for word in text.split():
+        if out and metrics.horizontalAdvance(f"{out[-1]} {word}") <= width:
+            out[-1] = f"{out[-1]} {word}"
+        elif metrics.horizontalAdvance(word) <= width:
+            out.append(word)
+        else:
+            return None
+    return "\n".join(out) if len(out) <= lines else None
+
+
+def _elided(text: str, metrics: QFontMetricsF, width: float, lines: int) -> str:
+    """The first words of ``text`` that fit ``lines`` lines, ending in "…"."""
+    words = text.split()
+    for n in range(len(words) - 1, 0, -1):
+        label = wrap_label(" ".join(words[:n]) + " …", metrics, width, lines)
+        if label is not None:
+            return label
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def node_labels(names: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """A readable, unique label per node: the name wrapped; if too long, the name without
+    its bracketed detail; else its first words and "…". Labels that would still repeat
+    get the node's id as their last line."""
+    metrics = QFontMetricsF(label_font())
+    width = NODE_W - 2 * LABEL_PAD
+    labels = {}
+    for key, name in names.items():
+        labels[key] = (wrap_label(name, metrics, width)
+                       or wrap_label(name.split(" (")[0], metrics, width)
+                       or _elided(name, metrics, width, LABEL_LINES))
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    for key, label in labels.items():
+        if seen[label] > 1:
+            short = _elided(names[key], metrics, width, LABEL_LINES - 1)
+            labels[key] = f"{short}\n({metrics.elidedText(key[1], Qt.TextElideMode.ElideRight, width - 8)})"
+    return labels
 
 
 def effect_tooltip(model: Model, link: Any) -> str:
@@ -152,17 +207,20 @@ class DiagramScene(QGraphicsScene):
         self.nodes, self.edges = {}, {}
         colours = agency_colours([a.id for a in model.agencies])
         agencies = {a.id: a.name for a in model.agencies}
+        labels = node_labels({**{("service", s.id): s.name for s in model.services},
+                              **{("outcome", o.id): o.name for o in model.outcomes}})
         columns: tuple[list[NodeItem], list[NodeItem], list[NodeItem]] = ([], [], [])
         for service in model.services:
             column = 0 if service.mode == "discretionary" else 2
-            node = NodeItem("service", service.id, service.name, colours.get(service.agency, "#999999"),
+            node = NodeItem("service", service.id, labels[("service", service.id)],
+                            colours.get(service.agency, "#999999"),
                             f"{service.name} ({agencies.get(service.agency, service.agency)}, "
                             f"{service.mode.replace('_', '-')})")
             columns[column].append(node)
             self.nodes[("service", service.id)] = node
         for outcome in model.outcomes:
             direction = "higher is better" if outcome.higher_is_better else "lower is better"
-            node = NodeItem("outcome", outcome.id, outcome.name, OUTCOME_COLOUR,
+            node = NodeItem("outcome", outcome.id, labels[("outcome", outcome.id)], OUTCOME_COLOUR,
                             f"{outcome.name}: {outcome.baseline:g} {outcome.unit} ({direction})")
             columns[1].append(node)
             self.nodes[("outcome", outcome.id)] = node
@@ -215,6 +273,25 @@ class DiagramScene(QGraphicsScene):
             header.setPos(x + (NODE_W - header.boundingRect().width()) / 2, -40)
 
 
+def legend_entries(model: Model) -> list[tuple[str, str]]:
+    """(colour, agency label) for every agency that has a service on the diagram."""
+    colours = agency_colours([a.id for a in model.agencies])
+    used = {s.agency for s in model.services}
+    return [(colours[a.id], a.label) for a in model.agencies if a.id in used]
+
+
+def legend_html(model: Model) -> str:
+    swatch = ("<span style='background-color:{0}; color:{0}; border:1px solid #333'>"
+              "&nbsp;&nbsp;&nbsp;</span>&nbsp;{1}")
+    agencies = " &nbsp; ".join(swatch.format(colour, html.escape(name))
+                               for colour, name in legend_entries(model))
+    return (f"<span style='color:{EFFECT_COLOUR}'>━ effect</span> (service → outcome) &nbsp; "
+            f"<span style='color:{DEMAND_COLOUR}'>━ demand</span> (outcome → demand-led "
+            "service); wider = larger per unit. Hover a box for its full name, an edge for "
+            f"its size, delay, confidence and source.<br>Agencies: {agencies} &nbsp; "
+            f"{swatch.format('#FFFFFF', 'outcome')}")
+
+
 class DiagramDock(QWidget):
     """The influence diagram of the open model, rebuilt when the model changes.
 
@@ -233,15 +310,12 @@ class DiagramDock(QWidget):
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.view.setBackgroundBrush(QBrush(QColor("#FFFFFF")))
-        legend = QLabel(
-            f"<span style='color:{EFFECT_COLOUR}'>━ effect</span> (service → outcome) &nbsp; "
-            f"<span style='color:{DEMAND_COLOUR}'>━ demand</span> (outcome → demand-led "
-            "service); wider = larger per unit. Boxes coloured by agency. Hover an edge "
-            "for its size, delay, confidence and source.", self)
-        legend.setWordWrap(True)
+        self.legend = QLabel(self)
+        self.legend.setObjectName("diagram-legend")
+        self.legend.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(legend)
+        layout.addWidget(self.legend)
         layout.addWidget(self.view, 1)
         self.scene.selectionChanged.connect(self._selection_changed)
         document.modelChanged.connect(self.rebuild)
@@ -252,6 +326,7 @@ class DiagramDock(QWidget):
         self.scene.blockSignals(True)
         self.scene.build(self.document.file.model)
         self.scene.blockSignals(False)
+        self.legend.setText(legend_html(self.document.file.model))
         rect = self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
         self.scene.setSceneRect(rect)
         self.fit()

@@ -52,3 +52,50 @@ def number(value: float | None, digits: int = 2) -> str:
         return DASH
     text = f"{abs(value):,.{digits}f}"
     return (MINUS + text) if value < 0 else text
+
+
+# Money on chart axes: one unit per chart, named in the axis label (DESIGN §7a), so the
+# tick numbers stay short and no automatic multiplier ("x0.001") can misstate them.
+AXIS_UNITS = ((1e6, "£m"), (1e3, "£k"), (1.0, "£"))
+
+
+def axis_unit(magnitude: float) -> tuple[float, str]:
+    """(divisor, unit) for a money axis whose largest |value| is ``magnitude`` (£).
+
+    ``(1e6, "£m")`` from £1m, ``(1e3, "£k")`` from £1,000, else ``(1.0, "£")``; plot
+    value/divisor and name the unit in the axis label.
+    """
+    m = abs(magnitude) if magnitude is not None and math.isfinite(magnitude) else 0.0
+    for divisor, unit in AXIS_UNITS:
+        if m >= divisor:
+            return divisor, unit
+    return AXIS_UNITS[-1]
+
+
+def tick(value: float, spacing: float) -> str:
+    """One axis tick in the axis's own unit: the decimals the tick spacing needs,
+    thousands separators and a real minus sign, never "−0"."""
+    decimals = 0
+    if spacing > 0 and math.isfinite(spacing):
+        decimals = min(6, max(0, -math.floor(math.log10(spacing) + 1e-9)))
+    text = f"{abs(value):,.{decimals}f}"
+    if float(text.replace(",", "")) == 0.0:
+        return f"{0:.{decimals}f}"
+    return (MINUS + text) if value < 0 else text
+
+
+def money_exact(value: float | None) -> str:
+    """£ to the penny for hover text: ``−£12,345.67``; "—" for None or NaN; never "−£0.00"."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    text = f"{abs(value):,.2f}"
+    return f"{MINUS}£{text}" if value < 0 and text != "0.00" else f"£{text}"
+
+
+def pounds_pence(value: float | None) -> str:
+    """£ in pounds and pence for CSV (machine-readable: ASCII minus, no separators):
+    ``1234.56``, ``-0.50``; empty for None or NaN; never ``-0.00``."""
+    if value is None or not math.isfinite(value):
+        return ""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text

@@ -76,6 +76,8 @@ class Agency(Strict):
     kind: str
     savings_target: float | list[float] | None = None
     notes: str | None = None
+    # A name of at most 20 characters for where space is tight (table headers, legends).
+    short_name: str | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
     # The medium-term financial plan (docs/mtfs.md), all optional, format version 2:
     # pay and price inflation (% a year, for the cash view only); general-fund funding
     # (£ a year: one base-year figure grown by funding_growth_percent a year, or one per
@@ -84,6 +86,12 @@ class Agency(Strict):
     funding: float | list[float] | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     funding_growth_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     reserves: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+
+    @property
+    def label(self) -> str:
+        """The name to show where space is tight: ``short_name``, else the name without
+        its bracketed detail ("NHS in Seaport (ICB …)" → "NHS in Seaport")."""
+        return self.short_name or self.name.split(" (")[0].strip() or self.name
 
 
 class Service(Strict):

@@ -28,6 +28,7 @@ from cutsim.model.schema import (
 )
 
 SLUG = re.compile(r"[a-z0-9_-]{1,64}")
+SHORT_NAME_MAX = 20  # characters in an agency's short_name (it must fit a table header)
 MAX_DELAY_ORDER = 50  # an Erlang cascade of more stages is indistinguishable from a pure delay
 
 
@@ -142,6 +143,8 @@ def _check_agencies(problems: list[Problem], model: Model) -> None:
         if agency.id == PLACE_ID:
             c.add('id "place" is reserved for the whole place; choose another agency id')
         c.text("name")
+        c.text("short_name")
+        c.rule("short_name", lambda v: len(v) <= SHORT_NAME_MAX, f"at most {SHORT_NAME_MAX} characters")
         if agency.kind not in AGENCY_KINDS:
             c.add(f"kind must be one of {', '.join(AGENCY_KINDS)} (got {fmt(agency.kind)})")
         target = agency.savings_target

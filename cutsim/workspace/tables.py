@@ -1,4 +1,4 @@
-"""SQLModel tables of the workspace (schema version 3; DDL history in migrations.py).
+"""SQLModel tables of the workspace (schema version 4; DDL history in migrations.py).
 
 One row per domain object, keyed by (model_pk, id) so that a workspace can hold several
 models. ``position`` keeps the order people gave items in a file, so a round trip

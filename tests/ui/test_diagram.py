@@ -69,3 +69,39 @@ def test_rebuilt_when_the_model_changes(diagram):
     document.apply(SetItemField("services", "youth", "name", "Youth service"))
     node = dock.scene.nodes[("service", "youth")]
     assert "Youth service" in node.toolTip()
+
+
+def test_labels_are_unique_fit_their_boxes_and_the_full_name_is_on_hover(diagram):
+    from PySide6.QtGui import QFontMetricsF
+
+    from ui.diagram import LABEL_LINES, LABEL_PAD, NODE_W, label_font
+
+    document, dock = diagram
+    model = document.file.model
+    nodes = dock.scene.nodes
+    labels = [node.label for node in nodes.values()]
+    assert len(set(labels)) == len(labels), "two nodes read the same"
+    metrics = QFontMetricsF(label_font())
+    for node in nodes.values():
+        lines = node.label.split("\n")
+        assert len(lines) <= LABEL_LINES
+        assert all(metrics.horizontalAdvance(line) <= NODE_W - 2 * LABEL_PAD for line in lines), node.label
+        assert node.text.boundingRect().height() <= node.rect().height()
+    for service in model.services:
+        assert service.name in nodes[("service", service.id)].toolTip()
+    for outcome in model.outcomes:
+        assert outcome.name in nodes[("outcome", outcome.id)].toolTip()
+    # the two out-of-work benefit services no longer read alike
+    dwp = [nodes[("service", s.id)].label for s in model.services if s.name.startswith("Out-of-work")]
+    assert len(dwp) == 2 and dwp[0] != dwp[1]
+
+
+def test_the_legend_names_every_agency_with_a_service(diagram):
+    from ui.diagram import legend_entries
+
+    document, dock = diagram
+    model = document.file.model
+    names = [name for _colour, name in legend_entries(model)]
+    assert names == [a.label for a in model.agencies if any(s.agency == a.id for s in model.services)]
+    for name in names:
+        assert name.replace("&", "&amp;") in dock.legend.text()

@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,20 +45,33 @@ def engine(document):
     return Project(document.file).run(document.current_scenario_id)
 
 
+def divisor(widget):
+    """The £ → axis-unit divisor the chart chose (1, 1e3 or 1e6)."""
+    return widget.getPlotItem().getAxis("left").divisor
+
+
 def money_curves(results):
-    return {k: c.getData()[1] for k, c in results.money.curves.items()}
+    """The money chart's curves back in £ a year."""
+    d = divisor(results.money.widget)
+    return {k: c.getData()[1] * d for k, c in results.money.curves.items()}
 
 
 def assert_money_charted(results, expected, agency="council"):
     i = expected.compiled.agency_index[agency]
     results.money.agency.setCurrentIndex(results.money.agency.findData(agency))
     curves = money_curves(results)
-    np.testing.assert_allclose(curves["planned_saving"],
-                               expected.agency_rates["planned_saving"][i] / 1e6, rtol=1e-12)
-    np.testing.assert_allclose(curves["knock_on_cost"],
-                               -expected.agency_rates["knock_on_cost"][i] / 1e6, rtol=1e-12)
-    np.testing.assert_allclose(curves["net_saving"],
-                               expected.agency_rates["net_saving"][i] / 1e6, rtol=1e-12)
+    planned = expected.agency_rates["planned_saving"][i]
+    knock = expected.agency_rates["knock_on_cost"][i]
+    np.testing.assert_allclose(curves["planned_saving"], planned, rtol=1e-12)
+    np.testing.assert_allclose(curves["knock_on_cost"], -knock, rtol=1e-12)
+    # net before one-off costs = the engine's net saving + its one-off cost rate
+    np.testing.assert_allclose(curves["net_saving"], expected.agency_rates["net_saving"][i]
+                               + expected.agency_rates["one_off_cost"][i], rtol=1e-9)
+    one_off = expected.agency_annual["one_off_cost"][i]
+    np.testing.assert_allclose(results.money.one_off_values, one_off, rtol=1e-12)
+    if one_off.any():
+        heights = results.money.one_off.opts["height"] * divisor(results.money.widget)
+        np.testing.assert_allclose(heights, -one_off[one_off != 0], rtol=1e-12)
 
 
 def test_slider_move_charts_the_engines_numbers_and_undo_restores_them(qtbot, app):
@@ -73,7 +87,8 @@ def test_slider_move_charts_the_engines_numbers_and_undo_restores_them(qtbot, ap
     # the outcome chart shows the same run
     results.tabs.setCurrentWidget(results.outcomes)
     oid = results.outcomes.outcome_id
-    np.testing.assert_allclose(results.outcomes.curves["scenario"].getData()[1],
+    np.testing.assert_allclose(results.outcomes.curves["scenario"].getData()[1]
+                               + results.outcomes.offset,
                                after.outcomes[(oid, "scenario")].to_numpy(), rtol=1e-12)
     results.tabs.setCurrentWidget(results.money)
     with qtbot.waitSignal(results.redrawn, timeout=10000):
@@ -87,10 +102,12 @@ def test_whole_place_and_net_by_agency(qtbot, app):
     expected = engine(document)
     results.money.agency.setCurrentIndex(results.money.agency.findData("place"))
     np.testing.assert_allclose(money_curves(results)["net_saving"],
-                               expected.place_rates["net_saving"] / 1e6, rtol=1e-12)
+                               expected.place_rates["planned_saving"]
+                               - expected.place_rates["knock_on_cost"], rtol=1e-12)
     nhs = expected.compiled.agency_index["nhs"]
-    np.testing.assert_allclose(results.money.net_curves["nhs"].getData()[1],
-                               expected.agency_rates["net_saving"][nhs] / 1e6, rtol=1e-12)
+    np.testing.assert_allclose(results.money.net_curves["nhs"].getData()[1]
+                               * divisor(results.money.net_widget),
+                               expected.agency_annual["net_saving"][nhs], rtol=1e-12)
 
 
 def test_waterfall_runs_from_planned_saving_to_place_net(qtbot, app):
@@ -134,8 +151,9 @@ def test_comparison_side_by_side(qtbot, qtmodeltester, app):
                                Qt.ItemDataRole.CheckStateRole)
     assert controller.comparison is not None and controller.comparison.scenario.id == "baseline"
     other = Project(document.file).run("baseline")
-    np.testing.assert_allclose(results.compare.chart.curves["comparison"].getData()[1],
-                               other.place_rates["net_saving"] / 1e6, atol=1e-12)
+    np.testing.assert_allclose(results.compare.chart.curves["comparison"].getData()[1]
+                               * divisor(results.compare.chart.widget),
+                               other.place_annual["net_saving"], atol=1e-6)
     qtmodeltester.check(results.compare.model)
     place = results.compare.model.rowCount() - 1
     current = engine(document)
@@ -152,8 +170,10 @@ def test_monte_carlo_bands_are_drawn_and_cleared_on_change(qtbot, app):
     assert results.progress.value() == 100
     oid = results.outcomes.outcome_id
     bands = blocker.args[0].uncertainty["outcomes"][oid]
-    np.testing.assert_allclose(results.outcomes.band_low.getData()[1], bands["p10"])
-    np.testing.assert_allclose(results.outcomes.band_high.getData()[1], bands["p90"])
+    offset = results.outcomes.offset
+    np.testing.assert_allclose(results.outcomes.band_low.getData()[1] + offset, bands["p10"])
+    np.testing.assert_allclose(results.outcomes.band_high.getData()[1] + offset, bands["p90"])
+    assert "Scenario P10–P90 (Monte Carlo)" in results.outcomes.legend.names()
     assert results.outcomes.band.isVisible()
     with qtbot.waitSignal(results.redrawn, timeout=10000):
         scenario.levers.rows["youth"].slider.setValue(-10)
@@ -181,4 +201,65 @@ def test_exports(qtbot, app, tmp_path):
     results.tabs.setCurrentWidget(results.appraisal)
     csv_path = export_table(results.appraisal_model, tmp_path / "npv.csv")
     lines = csv_path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith(",NPV (£)") and lines[-1].startswith("Whole place,")
+    assert lines[0].startswith(",NPV over 10 years (£)") and lines[-1].startswith("Whole place,")
+
+
+def test_hover_reads_the_exact_value_year_and_series(qtbot, app):
+    document, _controller, _scenario, results = app
+    from cutsim.model.fmt import money_exact
+
+    results.tabs.setCurrentWidget(results.money)
+    results.money.agency.setCurrentIndex(results.money.agency.findData("police"))
+    expected = engine(document)
+    i = expected.compiled.agency_index["police"]
+    t = expected.t
+    k = int(np.searchsorted(t, 2.5))
+    text = results.money.hover.text_at(float(t[k]))
+    assert text.startswith(f"2028-29, t = {t[k]:.2f} years")
+    assert f"Knock-on cost (−): {money_exact(-expected.agency_rates['knock_on_cost'][i][k])} a year" in text
+    assert "Planned saving" not in text  # the police plan no saving here: not drawn, not read out
+    net = results.money.net_hover.text_at(4.5)
+    assert net.startswith("2030-31 (the headline year)")
+    assert f"Police: {money_exact(expected.agency_annual['net_saving'][i][4])} in the year" in net
+
+
+def test_one_off_costs_are_bars_in_their_financial_year(qtbot, app):
+    document, _controller, scenario, results = app
+    from cutsim.model.commands import SetLever
+
+    results.tabs.setCurrentWidget(results.money)
+    results.money.agency.setCurrentIndex(results.money.agency.findData("council"))
+    file = document.file
+    lever = next(lv for lv in file.scenario(document.current_scenario_id).levers if lv.kind == "cut")
+    with qtbot.waitSignal(results.redrawn, timeout=10000):
+        document.apply(SetLever(document.current_scenario_id,
+                                lever.model_copy(update={"one_off_cost": 250_000.0})))
+    expected = engine(document)
+    i = expected.compiled.agency_index["council"]
+    one_off = expected.agency_annual["one_off_cost"][i]
+    assert one_off[0] == pytest.approx(250_000.0)
+    d = divisor(results.money.widget)
+    assert results.money.one_off.isVisible()
+    np.testing.assert_allclose(results.money.one_off.opts["height"] * d, [-250_000.0])
+    assert "One-off cost (−), £ in its financial year" in results.money.widget.getPlotItem().legend.names()
+    # the net line is before one-off costs: no −£3m-a-year spike in the first month
+    net = results.money.curves["net_saving"].getData()[1] * d
+    assert net.min() > -1e5
+
+
+def test_annual_money_exports_pounds_and_pence_and_exports_follow_the_tab(qtbot, app, tmp_path):
+    document, _controller, _scenario, results = app
+    results.tabs.setCurrentWidget(results.annual)
+    assert results.export_buttons["export-table"].isEnabled()
+    assert not results.export_buttons["export-chart"].isEnabled()
+    path = export_table(results.annual_model, tmp_path / "annual.csv")
+    rows = path.read_text(encoding="utf-8").splitlines()
+    expected = engine(document)
+    assert rows[0].split(",")[:4] == ["agency_id", "agency", "series", "2026-27"]
+    council = next(r for r in rows if r.startswith("council,") and ",planned_saving," in r)
+    cells = council.split(",")
+    assert cells[3] == f"{expected.agency_annual['planned_saving'][0][0]:.2f}"
+    assert all(re.fullmatch(r"-?\d+\.\d\d", c) for c in cells[3:])
+    results.tabs.setCurrentWidget(results.outcomes)
+    assert results.export_buttons["export-chart"].isEnabled()
+    assert not results.export_buttons["export-table"].isEnabled()

@@ -137,6 +137,8 @@ COLUMNS: dict[str, list[Column]] = {
     "agencies": [
         Column("id", "Id", help="Short identifier (a-z, 0-9, _ or -); renaming it updates every reference", width=90),
         Column("name", "Name", width=260),
+        Column("short_name", "Short name", "optional_text",
+               "At most 20 characters, shown where space is tight (table headers, legends)", width=130),
         Column("kind", "Kind", "choice", "What kind of agency", choices=lambda _doc: list(AGENCY_KINDS), width=90),
         Column("savings_target", "Savings target £/yr", "target",
                "The gap the agency must close, £/yr; one value, or one per year separated by ;", width=140),

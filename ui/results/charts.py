@@ -1,23 +1,27 @@
 """pyqtgraph charts of one result: outcomes, agency money, waterfall, comparison.
 
 Every chart plots numbers read straight from the engine's :class:`~cutsim.appraise.result.Result`
-(the only arithmetic here is changing units, £ → £m, and the sign of costs so that
+(the only arithmetic here is the axis unit, £ → £k or £m, and the sign of costs so that
 "+ = good for the budget" holds on every money axis, DESIGN §3). Curves are created once
 and updated with ``setData`` so a slider move redraws in a few milliseconds; tests read
-the plotted numbers back with ``curve.getData()``.
+the plotted numbers back with ``curve.getData()`` and the axis's ``divisor``.
+
+A series that is nothing everywhere (below the place's materiality floor) is not drawn
+and not named in the legend.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cutsim.appraise.appraisal import discount_factors
+from cutsim.model.fmt import money, money_exact, number
+from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID
 from ui.palette import (
     BASELINE_COLOUR,
@@ -29,65 +33,62 @@ from ui.palette import (
     agency_colours,
     qcolor,
 )
-from ui.results.fmt import money, year_label
+from ui.results.plotkit import (
+    MONEY_AXIS,
+    HeadlineMark,
+    HoverReadout,
+    HoverSeries,
+    MoneyAxis,
+    OutsideLegend,
+    PlainAxis,
+    empty,
+    in_the_year,
+    pen,
+    per_year,
+    plot_widget,
+    set_years,
+)
 
-pg.setConfigOptions(antialias=False, background="w", foreground="k")  # fast redraw while dragging
+ONE_OFF_COLOUR = "#CC79A7"
+ZERO_PEN = pg.mkPen("#555555", width=1)
 
-MONEY_AXIS = "£m per year (+ = saving, − = cost)"
-LINE_WIDTH = 2.5  # readable on a projector
-
-
-class YearAxis(pg.AxisItem):
-    """x axis in years from 1 April of base_year, labelled with financial years."""
-
-    def __init__(self, base_year: int = 2026, horizon: int = 10) -> None:
-        super().__init__(orientation="bottom")
-        self.set_years(base_year, horizon)
-
-    def set_years(self, base_year: int, horizon: int) -> None:
-        self.base_year, self.horizon = base_year, horizon
-        step = max(1, math.ceil(horizon / 8))
-        major = [(float(y), year_label(base_year, y)) for y in range(0, horizon, step)]
-        self.setTicks([major, [(float(y), "") for y in range(horizon + 1)]])
-        self.setLabel(f"financial year (from 1 April {base_year})")
-
-
-def plot_widget(title: str, y_label: str, base_year: int = 2026, horizon: int = 10) -> pg.PlotWidget:
-    """A white plot with a financial-year x axis, a grid, a legend and a y label."""
-    widget = pg.PlotWidget(axisItems={"bottom": YearAxis(base_year, horizon)})
-    item = widget.getPlotItem()
-    item.setTitle(title, size="12pt")
-    item.setLabel("left", y_label)
-    item.showGrid(x=True, y=True, alpha=0.25)
-    # A translucent legend box, so curves stay readable where it overlaps them.
-    item.addLegend(offset=(10, 10), labelTextSize="10pt", brush=pg.mkBrush(255, 255, 255, 210),
-                   pen=pg.mkPen("#999999"))
-    for axis in ("left", "bottom"):
-        item.getAxis(axis).setTextPen("k")
-        item.getAxis(axis).setPen("k")
-    item.getAxis("left").setWidth(70)
-    item.setMenuEnabled(False)  # export is offered by the dock's own actions
-    return widget
+__all__ = [
+    "MONEY_AXIS",
+    "AgencyMoneyChart",
+    "CompareChart",
+    "OutcomeChart",
+    "WaterfallChart",
+    "pen",
+    "plot_widget",
+    "waterfall_steps",
+]
 
 
-def pen(colour: str, *, dash: bool = False, width: float = LINE_WIDTH) -> Any:
-    style = Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine
-    return pg.mkPen(colour, width=width, style=style)
+def labels(result: Any) -> dict[str, str]:
+    """Agency id → the name to show where space is tight (short name); the place too."""
+    names = {a.id: a.label for a in result.compiled.model.agencies}
+    names[PLACE_ID] = "Whole place"
+    return names
 
 
-def _set_years(widget: pg.PlotWidget, result: Any) -> None:
-    axis = widget.getPlotItem().getAxis("bottom")
-    place = result.compiled.model.place
-    if (axis.base_year, axis.horizon) != (place.base_year, result.compiled.horizon_years):
-        axis.set_years(place.base_year, result.compiled.horizon_years)
+def full_names(result: Any) -> dict[str, str]:
+    names = {a.id: a.name for a in result.compiled.model.agencies}
+    names[PLACE_ID] = "Whole place"
+    return names
 
 
-def _elide(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def shown(values: np.ndarray, floor: float) -> bool:
+    """True when a series has something in it above the materiality floor."""
+    return len(values) > 0 and not bool(np.all(is_nothing(values, floor)))
 
 
-def _empty(curve: pg.PlotDataItem) -> None:
-    curve.setData([], [])
+def year_edges(horizon: int) -> np.ndarray:
+    """x of the financial-year edges 0, 1, …, H: annual figures are drawn as steps."""
+    return np.arange(horizon + 1, dtype=float)
+
+
+def money_axis(widget: pg.PlotWidget) -> MoneyAxis:
+    return widget.getPlotItem().getAxis("left")
 
 
 class _Chart(QWidget):
@@ -131,13 +132,20 @@ class _Chart(QWidget):
 
 
 class OutcomeChart(_Chart):
-    """One outcome's level over time: baseline, scenario, comparison, P10–P90 band."""
+    """One outcome over time: change from baseline (default) or level on an axis from zero.
+
+    Series: baseline, scenario, comparison (when one is ticked), P10–P90 band (after a
+    Monte Carlo run).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.outcome = self.combo("Outcome:", "outcome-choice")
+        self.mode = self.combo("Show:", "outcome-mode")
+        self.fill_combo(self.mode, [("Change from baseline", "change"),
+                                    ("Level (axis from zero)", "level")])
         self.controls.addStretch(1)
-        self.widget = plot_widget("Outcome", "level")
+        self.widget = plot_widget("Outcome", "level", money=False)
         self.plots = [self.widget]
         self.layout_.addWidget(self.widget, 1)
         item = self.widget.getPlotItem()
@@ -148,49 +156,90 @@ class OutcomeChart(_Chart):
         item.addItem(self.band_low)
         item.addItem(self.band_high)
         item.addItem(self.band)
+        # No clipping to the view (pyqtgraph's dynamic range limit): outcome levels run to
+        # hundreds of millions and the curve must hold exactly the engine's numbers.
         self.curves = {
-            "baseline": item.plot(pen=pen(BASELINE_COLOUR, dash=True), name="Baseline (no change)"),
-            "scenario": item.plot(pen=pen(SCENARIO_COLOUR), name="Scenario"),
-            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), name="Comparison"),
+            "baseline": item.plot(pen=pen(BASELINE_COLOUR, dash=True), dynamicRangeLimit=None),
+            "scenario": item.plot(pen=pen(SCENARIO_COLOUR), dynamicRangeLimit=None),
+            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), dynamicRangeLimit=None),
         }
         # The legend cannot draw a FillBetweenItem itself: a filled stand-in shows its colour.
         self.band_key = pg.PlotDataItem(pen=pg.mkPen(None), fillLevel=0,
                                         fillBrush=pg.mkBrush(qcolor(SCENARIO_COLOUR, 60)))
-        item.legend.addItem(self.band_key, "Scenario P10–P90 (Monte Carlo)")
+        self.legend: OutsideLegend = item.legend
+        self.hover = HoverReadout(self.widget)
+        self.headline = HeadlineMark(self.widget)
         self.outcome_id: str | None = None
+        self.offset = 0.0  # subtracted from levels: the baseline in "change" mode
 
     def update_result(self, result: Any, comparison: Any | None, mc: Any | None) -> None:
         model = result.compiled.model
         self.fill_combo(self.outcome, [(o.name, o.id) for o in model.outcomes])
         oid = self.outcome.currentData()
         self.outcome_id = oid
+        change = self.mode.currentData() == "change"
         i = result.compiled.outcome_index[oid]
-        level = result.compiled.outcome_baseline[i]
-        _set_years(self.widget, result)
+        level = float(result.compiled.outcome_baseline[i])
+        self.offset = level if change else 0.0
+        set_years(self.widget, result)
+        self.headline.show_year(result)
         t = result.t
         outcome = model.outcome(oid)
         direction = "higher is better" if outcome.higher_is_better else "lower is better"
         item = self.widget.getPlotItem()
         item.setTitle(f"{outcome.name} ({direction})", size="12pt")
-        item.setLabel("left", _elide(outcome.unit, 40))
-        # Levels = baseline + ΔY, as Result.outcomes defines them (arrays: no DataFrame per move).
-        self.curves["baseline"].setData(t, np.full(len(t), level))
-        self.curves["scenario"].setData(t, level + result.outcome_delta[i])
-        _rename_legend(self.widget.getPlotItem().legend, self.curves["scenario"],
-                       f"Scenario: {result.scenario.name}")
+        item.setLabel("left", f"change from baseline, {outcome.unit}" if change
+                      else f"{outcome.unit} (axis from zero)")
+        # Levels = baseline + ΔY, as Result.outcomes defines them; "change" shows ΔY.
+        base = level - self.offset
+        self.curves["baseline"].setData(t, np.full(len(t), base))
+        scenario = level + result.outcome_delta[i] - self.offset
+        self.curves["scenario"].setData(t, scenario)
+        entries = [(self.curves["baseline"], "Baseline (no change)"),
+                   (self.curves["scenario"], f"Scenario: {result.scenario.name}")]
+        hover = [HoverSeries("Scenario", t, level + result.outcome_delta[i], self._level_text),
+                 HoverSeries("Change from baseline", t, result.outcome_delta[i], self._change_text)]
+        data = [scenario, np.array([base])]
         if comparison is not None:
-            self.curves["comparison"].setData(t, level + comparison.outcome_delta[i])
+            other = level + comparison.outcome_delta[i] - self.offset
+            self.curves["comparison"].setData(t, other)
+            entries.append((self.curves["comparison"], f"Comparison: {comparison.scenario.name}"))
+            hover.append(HoverSeries("Comparison", t, level + comparison.outcome_delta[i],
+                                     self._level_text))
+            data.append(other)
         else:
-            _empty(self.curves["comparison"])
+            empty(self.curves["comparison"])
         bands = (mc.uncertainty or {}).get("outcomes", {}).get(oid) if mc is not None else None
         if bands:
-            self.band_low.setData(t, np.asarray(bands["p10"]))
-            self.band_high.setData(t, np.asarray(bands["p90"]))
+            low, high = np.asarray(bands["p10"]), np.asarray(bands["p90"])
+            self.band_low.setData(t, low - self.offset)
+            self.band_high.setData(t, high - self.offset)
             self.band.setVisible(True)
+            entries.append((self.band_key, "Scenario P10–P90 (Monte Carlo)"))
+            data += [low - self.offset, high - self.offset]
         else:
-            _empty(self.band_low)
-            _empty(self.band_high)
+            empty(self.band_low)
+            empty(self.band_high)
             self.band.setVisible(False)
+        self.legend.show_only(entries)
+        self._unit = outcome.unit
+        self.hover.set_series(model.place.base_year, hover, self.headline.year)
+        self._set_range(np.concatenate(data), change)
+
+    def _level_text(self, value: float) -> str:
+        return f"{number(value, 3)} {self._unit}"
+
+    def _change_text(self, value: float) -> str:
+        return f"{'+' if value > 0 else ''}{number(value, 3)} {self._unit}"
+
+    def _set_range(self, values: np.ndarray, change: bool) -> None:
+        view = self.widget.getPlotItem().vb
+        if change:
+            view.enableAutoRange(axis=pg.ViewBox.YAxis)
+            return
+        # Levels: the axis includes zero, so a small rise does not look vertical.
+        low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
+        view.setYRange(low, high if high > low else low + 1.0, padding=0.05)
 
 
 # ---------------------------------------------------------------------------- agency money
@@ -199,64 +248,124 @@ class OutcomeChart(_Chart):
 class AgencyMoneyChart(_Chart):
     """One agency's (or the place's) money over time, and every agency's net saving.
 
-    Signs: planned saving is plotted as it is (+ = saving); knock-on and one-off costs are
-    plotted negative, since they take money out of the budget; net = planned − costs.
+    Top: planned saving (+), knock-on cost (−) and the net saving before one-off costs as
+    £/yr rates; one-off costs as bars of £ in their financial year (a bar one year wide,
+    so its height is the year's £). Bottom: each agency's net saving per financial year
+    (after one-off costs), as steps.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.agency = self.combo("Agency:", "agency-choice")
         self.controls.addStretch(1)
-        self.widget = plot_widget("Money", MONEY_AXIS)
-        self.net_widget = plot_widget("Net saving by agency", MONEY_AXIS)
+        self.widget = plot_widget("Money")
+        self.net_widget = plot_widget("Net saving by agency, per financial year (after one-off costs)")
         self.plots = [self.widget, self.net_widget]
         self.layout_.addWidget(self.widget, 3)
         self.layout_.addWidget(self.net_widget, 2)
         item = self.widget.getPlotItem()
+        self.one_off = pg.BarGraphItem(x0=[], height=[], width=0.9,
+                                       brush=pg.mkBrush(qcolor(ONE_OFF_COLOUR, 170)),
+                                       pen=pg.mkPen(ONE_OFF_COLOUR))
+        item.addItem(self.one_off)
+        # Net first, wide: where knock-on cost is all there is (net = −knock-on), the
+        # knock-on line still shows on top of it.
+        net = item.plot(pen=pen(NET_COLOUR, width=5))
         self.curves = {
-            "planned_saving": item.plot(pen=pen(SAVING_COLOUR), name="Planned saving"),
-            "knock_on_cost": item.plot(pen=pen(COST_COLOUR), name="Knock-on cost (−)"),
-            "one_off_cost": item.plot(pen=pen("#CC79A7", dash=True), name="One-off cost (−)"),
-            "net_saving": item.plot(pen=pen(NET_COLOUR, width=3.5), name="Net saving"),
+            "planned_saving": item.plot(pen=pen(SAVING_COLOUR)),
+            "knock_on_cost": item.plot(pen=pen(COST_COLOUR)),
+            "net_saving": net,
         }
-        item.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#555555", width=1)))
+        self.one_off_values = np.zeros(0)  # £ per financial year, as a cost (+)
+        item.addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
+        self.net_widget.getPlotItem().addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
+        self.hover = HoverReadout(self.widget)
+        self.net_hover = HoverReadout(self.net_widget)
+        self.headlines = [HeadlineMark(self.widget), HeadlineMark(self.net_widget)]
         self.net_curves: dict[str, pg.PlotDataItem] = {}
         self.agency_id: str | None = None
+        self.note = QLabel("", self)
+        self.note.setObjectName("money-note")
+        self.controls.addWidget(self.note)
 
     def update_result(self, result: Any) -> None:
         cm = result.compiled
-        names = {a.id: a.name for a in cm.model.agencies}
+        short, full = labels(result), full_names(result)
         self.fill_combo(self.agency, [("Whole place", PLACE_ID)]
-                        + [(names[a], a) for a in cm.agency_ids])
+                        + [(full[a], a) for a in cm.agency_ids])
         aid = self.agency.currentData()
         self.agency_id = aid
+        floor = materiality_floor(cm.model)
         for widget in self.plots:
-            _set_years(widget, result)
-        rates = result.place_rates if aid == PLACE_ID else {
-            s: v[cm.agency_index[aid]] for s, v in result.agency_rates.items()}
+            set_years(widget, result)
+        for mark in self.headlines:
+            mark.show_year(result)
+        if aid == PLACE_ID:
+            rates, annual = result.place_rates, result.place_annual
+        else:
+            i = cm.agency_index[aid]
+            rates = {s: v[i] for s, v in result.agency_rates.items()}
+            annual = {s: v[i] for s, v in result.agency_annual.items()}
         t = result.t
-        signs = {"planned_saving": 1.0, "knock_on_cost": -1.0, "one_off_cost": -1.0,
-                 "net_saving": 1.0}
-        for series, curve in self.curves.items():
-            curve.setData(t, signs[series] * rates[series] / 1e6)
-        title = "Whole place" if aid == PLACE_ID else names[aid]
-        self.widget.getPlotItem().setTitle(f"{title}: money, £m per year", size="12pt")
-        self._update_net(result, names)
+        series = {"planned_saving": rates["planned_saving"],
+                  "knock_on_cost": -rates["knock_on_cost"],
+                  "net_saving": rates["planned_saving"] - rates["knock_on_cost"]}
+        one_off = np.asarray(annual["one_off_cost"], dtype=float)
+        has_one_off = shown(one_off, floor)
+        magnitude = max([float(np.abs(v).max()) for v in series.values()]
+                        + [float(np.abs(one_off).max()) if has_one_off else 0.0])
+        divisor = money_axis(self.widget).choose(magnitude)
+        names = {"planned_saving": "Planned saving", "knock_on_cost": "Knock-on cost (−)",
+                 "net_saving": "Net saving before one-off costs"}
+        entries, hover = [], []
+        for key, curve in self.curves.items():
+            if shown(series[key], floor):
+                curve.setData(t, series[key] / divisor)
+                entries.append((curve, names[key]))
+                hover.append(HoverSeries(names[key], t, series[key], per_year))
+            else:
+                empty(curve)
+        self.one_off_values = one_off
+        if has_one_off:
+            years = np.flatnonzero(~is_nothing(one_off, floor))
+            self.one_off.setOpts(x0=years + 0.05, height=-one_off[years] / divisor, width=0.9)
+            self.one_off.setVisible(True)
+            entries.append((self.one_off, "One-off cost (−), £ in its financial year"))
+            hover.append(HoverSeries("One-off cost", np.arange(len(one_off) + 1.0), one_off,
+                                     in_the_year, annual=True))
+        else:
+            self.one_off.setOpts(x0=[], height=[], width=0.9)
+            self.one_off.setVisible(False)
+        self.widget.getPlotItem().legend.show_only(entries)
+        self.hover.set_series(cm.model.place.base_year, hover, self.headlines[0].year)
+        title = "Whole place" if aid == PLACE_ID else short[aid]
+        self.widget.getPlotItem().setTitle(f"{title}: money over time", size="12pt")
+        self.note.setText("" if entries else "No money changes for this agency in this scenario.")
+        self._update_net(result, short, floor)
 
-    def _update_net(self, result: Any, names: dict[str, str]) -> None:
+    def _update_net(self, result: Any, short: dict[str, str], floor: float) -> None:
         cm = result.compiled
         colours = agency_colours(cm.agency_ids)
         item = self.net_widget.getPlotItem()
         if list(self.net_curves) != list(cm.agency_ids):
             for curve in self.net_curves.values():
                 item.removeItem(curve)
-            item.legend.clear()
-            item.legend.setColumnCount(4)  # eight agencies in two rows, clear of the curves
-            self.net_curves = {a: item.plot(pen=pen(colours[a]), name=_elide(names[a], 22))
+            self.net_curves = {a: item.plot(pen=pen(colours[a]), stepMode="center")
                                for a in cm.agency_ids}
-        net = result.agency_rates["net_saving"]
+        net = result.agency_annual["net_saving"]
+        divisor = money_axis(self.net_widget).choose(float(np.abs(net).max()) if net.size else 0.0)
+        edges = year_edges(cm.horizon_years)
+        entries, hover = [], []
         for i, aid in enumerate(cm.agency_ids):
-            self.net_curves[aid].setData(result.t, net[i] / 1e6)
+            curve = self.net_curves[aid]
+            if shown(net[i], floor):
+                curve.setData(edges, net[i] / divisor)
+                entries.append((curve, short[aid]))
+                hover.append(HoverSeries(short[aid], edges, net[i], in_the_year, annual=True))
+            else:
+                empty(curve)
+        item.legend.show_only(entries)
+        self.net_hover.set_series(cm.model.place.base_year, hover, self.headlines[0].year)
 
 
 # ---------------------------------------------------------------------------- waterfall
@@ -266,20 +375,23 @@ def waterfall_steps(result: Any, mode: str) -> list[tuple[str, float]]:
     """(label, £) steps from planned saving to whole-place net saving.
 
     ``mode`` "total": annual figures summed over the horizon (undiscounted £);
-    "npv": discounted with the Green Book factors the appraisal uses. Costs are negative.
+    "npv": discounted with the Green Book factors the appraisal uses. Costs are negative;
+    an agency's knock-on cost or the one-off costs below the materiality floor are left out.
     """
     cm = result.compiled
     annual = result.agency_annual
+    floor = materiality_floor(cm.model)
+    short = labels(result)
     weights = np.ones(cm.horizon_years)
     if mode == "npv":
         weights = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
     steps = [("Planned saving", float(annual["planned_saving"].sum(axis=0) @ weights))]
     for i, aid in enumerate(cm.agency_ids):
         cost = float(annual["knock_on_cost"][i] @ weights)
-        if abs(cost) >= 0.5:
-            steps.append((f"Knock-on: {aid}", -cost))
+        if not is_nothing(cost, floor):
+            steps.append((f"Knock-on: {short[aid]}", -cost))
     one_off = float(annual["one_off_cost"].sum(axis=0) @ weights)
-    if abs(one_off) >= 0.5:
+    if not is_nothing(one_off, floor):
         steps.append(("One-off costs", -one_off))
     steps.append(("Net saving (place)", float(annual["net_saving"].sum(axis=0) @ weights)))
     return steps
@@ -291,37 +403,43 @@ class WaterfallChart(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.mode = self.combo("Show:", "waterfall-mode")
-        self.fill_combo(self.mode, [("Total over the horizon (£m, undiscounted)", "total"),
-                                    ("Net present value (£m, discounted)", "npv")])
+        self.fill_combo(self.mode, [("Total over the horizon (undiscounted)", "total"),
+                                    ("Net present value (discounted)", "npv")])
         self.controls.addStretch(1)
-        self.widget = pg.PlotWidget()
+        self.axis = MoneyAxis("left", per="")
+        self.widget = pg.PlotWidget(axisItems={"left": self.axis, "bottom": PlainAxis("bottom")})
         item = self.widget.getPlotItem()
         item.showGrid(y=True, alpha=0.25)
-        item.setLabel("left", "£m (+ = saving, − = cost)")
-        item.getAxis("left").setWidth(70)
+        item.getAxis("left").setWidth(74)
         item.setMenuEnabled(False)
-        item.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#555555", width=1)))
+        item.addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
         self.plots = [self.widget]
         self.layout_.addWidget(self.widget, 1)
         self.bars = pg.BarGraphItem(x0=[], y0=[], width=0.7, height=[])
         item.addItem(self.bars)
         self.labels: list[pg.TextItem] = []
         self.steps: list[tuple[str, float]] = []
+        self.divisor = 1.0
 
     def update_result(self, result: Any) -> None:
         self.steps = waterfall_steps(result, self.mode.currentData())
+        running, peak = 0.0, 0.0
+        for i, (_label, value) in enumerate(self.steps):
+            running = value if i in (0, len(self.steps) - 1) else running + value
+            peak = max(peak, abs(running), abs(value))
+        self.divisor = d = self.axis.choose(peak)
         bottoms, heights, brushes = [], [], []
         running = 0.0
         last = len(self.steps) - 1
         for i, (_label, value) in enumerate(self.steps):
             if i in (0, last):  # first and last bars stand on zero
                 bottoms.append(0.0)
-                heights.append(value / 1e6)
+                heights.append(value / d)
                 brushes.append(pg.mkBrush(SAVING_COLOUR if i == 0 else NET_COLOUR))
                 running = value
             else:
-                bottoms.append(running / 1e6)
-                heights.append(value / 1e6)
+                bottoms.append(running / d)
+                heights.append(value / d)
                 brushes.append(pg.mkBrush(COST_COLOUR if value < 0 else SAVING_COLOUR))
                 running += value
         x = np.arange(len(self.steps), dtype=float)
@@ -329,12 +447,15 @@ class WaterfallChart(_Chart):
                           pens=[pg.mkPen("k", width=1)] * len(x))
         self._label_bars(x, bottoms, heights)
         axis = self.widget.getPlotItem().getAxis("bottom")
-        axis.setTicks([[(float(i), _short(label, 12)) for i, (label, _v) in enumerate(self.steps)]])
+        axis.setTicks([[(float(i), _short(label, 14)) for i, (label, _v) in enumerate(self.steps)]])
         axis.setStyle(autoExpandTextSpace=True, hideOverlappingLabels=False)
         axis.setHeight(44)
-        what = "total over the horizon" if self.mode.currentData() == "total" else "NPV"
+        what = "total over the horizon, undiscounted" if self.mode.currentData() == "total" \
+            else "net present value, discounted"
         self.widget.getPlotItem().setTitle(f"Planned saving → whole-place net saving ({what})",
                                            size="11pt")
+        self.widget.setToolTip("\n".join(f"{label}: {money_exact(value)}"
+                                         for label, value in self.steps))
 
     def _label_bars(self, x: np.ndarray, bottoms: list[float], heights: list[float]) -> None:
         item = self.widget.getPlotItem()
@@ -350,53 +471,60 @@ class WaterfallChart(_Chart):
 
 
 def _short(label: str, width: int = 18) -> str:
-    """Wrap a bar label onto two lines so ten bars fit under a projector chart."""
-    if len(label) <= width:
-        return label
-    cut = label.rfind(" ", 0, width)
-    cut = cut if cut > 0 else width
-    rest = label[cut:].strip()
-    return label[:cut] + "\n" + (rest if len(rest) <= width else rest[: width - 1] + "…")
+    """Wrap a bar label onto lines of at most ``width`` characters (never cut a word)."""
+    words, lines, line = label.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------- compare
 
 
 class CompareChart(_Chart):
-    """The place's net saving over time: current scenario beside the comparison."""
+    """The place's net saving per financial year: current scenario beside the comparison."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.note = QLabel("Tick a scenario in the scenario list to compare it.", self)
         self.controls.addWidget(self.note)
         self.controls.addStretch(1)
-        self.widget = plot_widget("Whole place: net saving, £m per year", MONEY_AXIS)
+        self.widget = plot_widget("Whole place: net saving per financial year")
         self.plots = [self.widget]
         self.layout_.addWidget(self.widget, 1)
         item = self.widget.getPlotItem()
         self.curves = {
-            "current": item.plot(pen=pen(SCENARIO_COLOUR), name="Current"),
-            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), name="Comparison"),
+            "current": item.plot(pen=pen(SCENARIO_COLOUR), stepMode="center"),
+            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), stepMode="center"),
         }
-        item.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#555555", width=1)))
+        item.addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
+        self.hover = HoverReadout(self.widget)
+        self.headline = HeadlineMark(self.widget)
 
     def update_result(self, result: Any, comparison: Any | None) -> None:
-        _set_years(self.widget, result)
-        self.curves["current"].setData(result.t, result.place_rates["net_saving"] / 1e6)
-        legend = self.widget.getPlotItem().legend
-        _rename_legend(legend, self.curves["current"], f"Current: {result.scenario.name}")
-        if comparison is None:
-            _empty(self.curves["comparison"])
+        set_years(self.widget, result)
+        self.headline.show_year(result)
+        edges = year_edges(result.compiled.horizon_years)
+        current = result.place_annual["net_saving"]
+        other = None if comparison is None else comparison.place_annual["net_saving"]
+        magnitude = max(float(np.abs(current).max()),
+                        0.0 if other is None else float(np.abs(other).max()))
+        divisor = money_axis(self.widget).choose(magnitude)
+        self.curves["current"].setData(edges, current / divisor)
+        entries = [(self.curves["current"], f"Current: {result.scenario.name}")]
+        hover = [HoverSeries("Current", edges, current, in_the_year, annual=True)]
+        if other is None:
+            empty(self.curves["comparison"])
             self.note.setText("Tick a scenario in the scenario list to compare it.")
         else:
-            self.curves["comparison"].setData(comparison.t,
-                                              comparison.place_rates["net_saving"] / 1e6)
-            _rename_legend(legend, self.curves["comparison"],
-                           f"Comparison: {comparison.scenario.name}")
+            self.curves["comparison"].setData(edges, other / divisor)
+            entries.append((self.curves["comparison"], f"Comparison: {comparison.scenario.name}"))
+            hover.append(HoverSeries("Comparison", edges, other, in_the_year, annual=True))
             self.note.setText(f"Comparing with “{comparison.scenario.name}”")
-
-
-def _rename_legend(legend: Any, curve: pg.PlotDataItem, text: str) -> None:
-    for sample, label in legend.items:
-        if sample.item is curve and label.text != text:
-            label.setText(text)
+        self.widget.getPlotItem().legend.show_only(entries)
+        self.hover.set_series(result.compiled.model.place.base_year, hover, self.headline.year)

@@ -11,12 +11,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableView,
     QTabWidget,
@@ -25,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cutsim.model.fmt import money, year_label
+from cutsim.model.schema import headline_year
 from ui.results.charts import (
     AgencyMoneyChart,
     CompareChart,
@@ -32,8 +36,8 @@ from ui.results.charts import (
     WaterfallChart,
 )
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
-from ui.results.fmt import money
 from ui.results.tables import (
+    AnnualMoneyTableModel,
     AppraisalTableModel,
     CompareTableModel,
     CostShiftTableModel,
@@ -43,14 +47,23 @@ ILLUSTRATIVE_NOTE = "Figures marked illustrative stand in for local data."
 
 
 def _table_view(model: Any, parent: QWidget, name: str) -> QTableView:
+    """A read-only table whose columns fit their contents: no cell or header is elided.
+
+    Headers carry their own line breaks (the models wrap them); cells never wrap, so a
+    minus sign stays beside its number; a table wider than the view scrolls.
+    """
     view = QTableView(parent)
     view.setObjectName(name)
     view.setModel(model)
     view.setAlternatingRowColors(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    view.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideNone)
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
     view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(True)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setWordWrap(False)
     return view
 
 
@@ -79,14 +92,14 @@ class _ComparePage(QWidget):
         self.model = CompareTableModel(self)
         self.view = _table_view(self.model, self, "compare-table")
         layout.addWidget(self.chart, 3)
-        layout.addWidget(QLabel("NPV per agency (£, discounted, + = saving)", self))
+        layout.addWidget(QLabel("NPV per agency over the horizon (£, discounted, + = saving)", self))
         layout.addWidget(self.view, 2)
         self.plots = self.chart.plots
         self.tables = [self.model]
 
 
 class ResultsDock(QWidget):
-    """Tabs: outcomes, agency money, waterfall, cost shift, appraisal, comparison."""
+    """Tabs: outcomes, agency money, annual money, waterfall, cost shift, appraisal, comparison."""
 
     redrawn = Signal()
 
@@ -117,14 +130,23 @@ class ResultsDock(QWidget):
             "first financial year by which discounted net saving turns positive.",
             self.appraisal_model, "appraisal-table")
         self.compare = _ComparePage()
+        self.annual_model = AnnualMoneyTableModel(self)
+        self.annual = _TablePage(
+            "Money per financial year (£ in each year, undiscounted): planned saving, knock-on "
+            "cost and one-off cost as they fall, and net saving = planned saving − knock-on − "
+            "one-off. Costs are shown as costs. Hover a cell for the exact figure; Export table "
+            "writes it in pounds and pence.", self.annual_model, "annual-table")
+        self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
         for page, title in ((self.outcomes, "Outcomes"), (self.money, "Agency money"),
+                            (self.annual, "Annual money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
                             (self.appraisal, "Appraisal"), (self.compare, "Compare")):
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
+        self.tabs.currentChanged.connect(lambda _i: self._update_exports())
         for chart in (self.outcomes, self.money, self.waterfall):
             chart.selectionChanged.connect(self._selection_changed)
 
@@ -171,16 +193,23 @@ class ResultsDock(QWidget):
         self.progress.setRange(0, 100)
         self.progress.setValue(0)
         self.mc_status = QLabel("", self)
+        self.mc_status.setObjectName("mc-status")
+        # The status takes the free width and never asks for more, so the panels above do
+        # not jump when a Monte Carlo summary appears.
+        self.mc_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.mc_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.export_buttons: dict[str, QToolButton] = {}
         for text, slot, name in (("Export chart…", self.export_chart_dialog, "export-chart"),
                                  ("Export table…", self.export_table_dialog, "export-table")):
             button = QToolButton(self)
             button.setText(text)
             button.setObjectName(name)
+            button.setEnabled(False)
             button.clicked.connect(lambda _c=False, run=slot: run())
             bar.addWidget(button)
-        bar.addStretch(1)
-        for widget in (self.mc_status, self.draws, self.mc_button, self.progress,
-                       self.cancel_button):
+            self.export_buttons[name] = button
+        bar.addWidget(self.mc_status, 1)
+        for widget in (self.draws, self.mc_button, self.progress, self.cancel_button):
             bar.addWidget(widget)
         return bar
 
@@ -190,11 +219,20 @@ class ResultsDock(QWidget):
         illustrative = self._illustrative_note()
         self.status.setStyleSheet("")
         result = self.run.result
-        self.status.setText(f"Scenario: <b>{result.scenario.name}</b>. Money in £ at "
-                            f"{result.compiled.model.place.effective_price_year}-"
-                            f"{(result.compiled.model.place.effective_price_year + 1) % 100:02d} "
+        self.status.setText(f"Scenario: <b>{result.scenario.name}</b>. {self.headline(result)} "
+                            f"Money in £ at {year_label(result.compiled.model.place.effective_price_year, 0)} "
                             f"prices; + = saving for the budget. {illustrative}")
         self.redraw()
+        self._update_exports()
+
+    @staticmethod
+    def headline(result: Any) -> str:
+        """The summary of the scenario's headline year (DESIGN §7a), in the core's words."""
+        cm = result.compiled
+        year = headline_year(result.scenario, cm.horizon_years)
+        net = float(result.place_annual["net_saving"][year])
+        return (f"In {year_label(cm.model.place.base_year, year)} (the headline year) the whole "
+                f"place's net saving is {money(net)}.")
 
     def _illustrative_note(self) -> str:
         model = self.document.file.model
@@ -205,7 +243,15 @@ class ResultsDock(QWidget):
     def _show_error(self, message: str) -> None:
         self.status.setStyleSheet("color: #B00020;")
         self.status.setText(message)
+        self._update_exports()
         self.redrawn.emit()
+
+    def _update_exports(self) -> None:
+        """Export actions only where there is something to export on the visible tab."""
+        has_result = self.run.result is not None
+        self.export_buttons["export-chart"].setEnabled(has_result and bool(self.current_plots()))
+        self.export_buttons["export-table"].setEnabled(
+            has_result and any(t.has_rows() for t in self.current_tables()))
 
     def _selection_changed(self) -> None:
         self._drawn.discard(self.tabs.currentIndex())
@@ -225,6 +271,8 @@ class ResultsDock(QWidget):
             self.money.update_result(result)
         elif page is self.waterfall:
             self.waterfall.update_result(result)
+        elif page is self.annual:
+            self.annual_model.set_result(result)
         elif page is self.cost_shift:
             self.cost_shift_model.set_result(result)
         elif page is self.appraisal:
@@ -233,6 +281,7 @@ class ResultsDock(QWidget):
             self.compare.chart.update_result(result, comparison)
             self.compare.model.set_results(result, comparison)
         self._drawn.add(index)
+        self._update_exports()
         self.redrawn.emit()
 
     # ------------------------------------------------------------ Monte Carlo

@@ -1,26 +1,57 @@
-"""Table models over a result: appraisal (NPV, payback, BCR), cost shift, comparison.
+"""Table models over a result: appraisal, cost shift, annual money, comparison.
 
 Each is a thin read-only ``QAbstractTableModel`` over numbers the engine computed; cells
-show formatted text, ``Qt.UserRole`` gives the raw number (for tests and CSV export).
+show text from the core's formatter (``cutsim.model.fmt``), ``Qt.UserRole`` gives the raw
+number (for tests and CSV export) and the tooltip the exact value to the penny. Every
+table's caption or headers say which year or period it shows. Headers are wrapped onto
+short lines (never elided), and magnitudes below the place's materiality floor show as
+exact zeros.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
-from cutsim.model.schema import PLACE_ID
+from cutsim.appraise.appraisal import benefits_and_costs
+from cutsim.engine.money import SERIES
+from cutsim.model.fmt import (
+    DASH,
+    money,
+    money_exact,
+    number,
+    percent,
+    pounds_pence,
+    year_label,
+)
+from cutsim.model.materiality import clean, is_nothing, materiality_floor
+from cutsim.model.schema import PLACE_ID, headline_year
 from ui.palette import diverging, text_colour_on
-from ui.results.fmt import money, number, year_label
 
 RAW_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
+HEADER_WIDTH = 14  # characters per header line: eight agencies fit 1280 px
+SERIES_NAMES = {"planned_saving": "Planned saving", "knock_on_cost": "Knock-on cost",
+                "one_off_cost": "One-off cost", "net_saving": "Net saving"}
+
+
+def wrap(text: str, width: int = HEADER_WIDTH) -> str:
+    """Header text on lines of at most ``width`` characters, words kept whole."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) \
+        or text
+
+
+def possessive(name: str) -> str:
+    """"Council's", "Schools'"."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 class _Table(QAbstractTableModel):
@@ -32,6 +63,7 @@ class _Table(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[str] = []  # row headers
         self._values: list[list[Any]] = []
+        self.floor = 0.0
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._rows)
@@ -41,17 +73,35 @@ class _Table(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        names = self.columns if horizontal else self._rows
+        if not 0 <= section < len(names):
             return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.columns[section] if 0 <= section < len(self.columns) else None
-        return self._rows[section] if 0 <= section < len(self._rows) else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return wrap(names[section]) if horizontal else names[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tip(section, horizontal)
+        return None
+
+    def header_tip(self, section: int, horizontal: bool) -> str:
+        return (self.columns if horizontal else self._rows)[section]
 
     def raw(self, row: int, column: int) -> Any:
         return self._values[row][column]
 
+    def shown(self, value: Any) -> Any:
+        """The value as shown: magnitudes below the materiality floor are exactly 0."""
+        if isinstance(value, float) and math.isfinite(value) and self.floor > 0:
+            return clean(value, self.floor)
+        return value
+
     def format(self, row: int, column: int, value: Any) -> str:
-        return money(value)
+        return money(self.shown(value))
+
+    def tooltip(self, row: int, column: int, value: Any) -> str | None:
+        if isinstance(value, float):
+            return f"{self._rows[row]}, {self.columns[column]}: {money_exact(self.shown(value))}"
+        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -64,6 +114,8 @@ class _Table(QAbstractTableModel):
             return self.format(r, c, value)
         if role == RAW_ROLE:
             return value
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(r, c, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return self.style(r, c, value, role)
@@ -78,6 +130,9 @@ class _Table(QAbstractTableModel):
 
     def clear(self) -> None:
         self.set_rows([], [])
+
+    def has_rows(self) -> bool:
+        return bool(self._rows)
 
     def to_csv(self, path: str | Path) -> None:
         """Write the raw numbers (not the formatted text) with both headers."""
@@ -94,73 +149,190 @@ def _agency_names(result: Any) -> dict[str, str]:
     return names
 
 
-class AppraisalTableModel(_Table):
-    """Per agency and the place: NPV, optimism-adjusted NPV, payback year, BCR (Green Book)."""
+def _short_names(result: Any) -> dict[str, str]:
+    names = {a.id: a.label for a in result.compiled.model.agencies}
+    names[PLACE_ID] = "Whole place"
+    return names
 
-    columns = ("NPV (£)", "NPV after optimism bias (£)", "Payback year", "BCR")
+
+class AppraisalTableModel(_Table):
+    """Per agency and the place: NPV, optimism-adjusted NPV, payback year, BCR (Green Book).
+
+    "—" where a figure has no meaning: a BCR needs benefits and costs, a payback year a
+    net saving in some year (an agency that only bears costs never pays back anything).
+    """
+
+    columns = ("NPV (£)", "NPV after optimism bias (£)", "Payback year", "Benefit-cost ratio")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._base_year = 0
+        self._meaning: list[tuple[bool, bool]] = []  # (payback, BCR) per row
 
     def set_result(self, result: Any) -> None:
         appraisal = result.appraisal
-        self._base_year = result.compiled.model.place.base_year
+        cm = result.compiled
+        self._base_year = cm.model.place.base_year
+        self.floor = materiality_floor(cm.model)
+        horizon = cm.horizon_years
+        bias = percent(100 * appraisal["optimism_bias"]["fraction"], signed=False)
+        self.columns = (f"NPV over {horizon} years (£)", f"NPV after optimism bias ({bias})",
+                        "Payback year", "Benefit-cost ratio")
         names = _agency_names(result)
-        ids = [*result.compiled.agency_ids, PLACE_ID]
-        rows, values = [], []
-        for aid in ids:
+        rate = cm.model.place.discount_rate
+        annual = {**{a: {s: result.agency_annual[s][i] for s in SERIES}
+                     for i, a in enumerate(cm.agency_ids)},
+                  PLACE_ID: result.place_annual}
+        rows, values, meaning = [], [], []
+        for aid in [*cm.agency_ids, PLACE_ID]:
             rows.append(names[aid])
             values.append([appraisal.get("npv", {}).get(aid),
                            appraisal.get("npv_adjusted", {}).get(aid),
                            appraisal.get("payback_year", {}).get(aid),
                            appraisal.get("bcr", {}).get(aid)])
+            benefits, costs = benefits_and_costs(annual[aid], rate)
+            saves = bool(np.any(np.asarray(annual[aid]["net_saving"]) >= self.floor))
+            meaning.append((saves, not is_nothing(benefits, self.floor)
+                            and not is_nothing(costs, self.floor)))
+        self._meaning = meaning
         self.set_rows(rows, values)
 
     def format(self, row: int, column: int, value: Any) -> str:
         if column == 2:
             # payback_year is the index of the financial year in which it pays back.
+            if not self._meaning[row][0]:
+                return DASH
             return "not within horizon" if value is None else year_label(self._base_year, int(value))
         if column == 3:
-            return "—" if value is None or (isinstance(value, float) and math.isnan(value)) \
-                else number(value)
-        return money(value)
+            if not self._meaning[row][1] or value is None or \
+                    (isinstance(value, float) and math.isnan(value)):
+                return DASH
+            return number(value)
+        return money(self.shown(value))
+
+    def tooltip(self, row: int, column: int, value: Any) -> str | None:
+        if column == 2 and not self._meaning[row][0]:
+            return "No payback: there is no net saving in any year to pay back with."
+        if column == 3 and self.format(row, column, value) == DASH:
+            return "No ratio: it needs both benefits and costs."
+        if column == 3:
+            return f"PV(benefits) / PV(costs) = {number(value, 6)}"
+        return super().tooltip(row, column, value)
 
 
 class CostShiftTableModel(_Table):
     """cost_shift[i][j]: £ of knock-on cost borne by j (column) because of i's levers (row).
 
-    Cells are coloured as a heatmap (orange = cost pushed onto the column agency).
+    Headers use the agencies' short names; cells are coloured as a heatmap (orange =
+    cost pushed onto the column agency) and their tooltip names both agencies in full.
     """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = ()
         self._limit = 0.0
+        self._full: list[str] = []
 
     def set_result(self, result: Any) -> None:
-        names = _agency_names(result)
+        short, full = _short_names(result), _agency_names(result)
         ids = result.compiled.agency_ids
+        self.floor = materiality_floor(result.compiled.model)
         matrix = result.cost_shift_matrix
-        self.columns = tuple(f"{names[a]} pays" for a in ids)
+        self.columns = tuple(f"{short[a]} pays" for a in ids)
+        self._full = [full[a] for a in ids]
         self._limit = float(abs(matrix).max()) if matrix.size else 0.0
-        self.set_rows([f"{names[a]} cuts" for a in ids],
+        self.set_rows([f"{possessive(short[a])} cuts" for a in ids],
                       [[float(v) for v in row] for row in matrix])
+
+    def header_tip(self, section: int, horizontal: bool) -> str:
+        who = self._full[section]
+        return f"Knock-on cost borne by {who}" if horizontal else f"Caused by {who}'s levers"
 
     def style(self, row: int, column: int, value: Any, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(diverging(value, self._limit))
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor(text_colour_on(diverging(value, self._limit).name())))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (f"{self._rows[row].removesuffix(' cuts')}'s levers cause "
-                    f"{money(value)} of knock-on cost to "
-                    f"{self.columns[column].removesuffix(' pays')} over the horizon "
-                    "(undiscounted)")
         return None
 
+    def tooltip(self, row: int, column: int, value: Any) -> str | None:
+        return (f"{self._full[row]}'s levers cause {money_exact(self.shown(value))} of knock-on "
+                f"cost to {self._full[column]} over the horizon (undiscounted)")
+
     def format(self, row: int, column: int, value: Any) -> str:
-        return "" if abs(value) < 0.5 else money(value)
+        return "" if is_nothing(value, self.floor) else money(value)
+
+
+class AnnualMoneyTableModel(_Table):
+    """Agency × financial year: planned saving, knock-on cost, one-off cost and net saving
+    (£ in each year; costs as costs, net = planned − knock-on − one-off), then the place.
+
+    Columns: agency, money, one per financial year, and the total over the horizon. The
+    CSV export writes every value in pounds and pence.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = ()
+        self._keys: list[tuple[str, str, str]] = []  # (agency id, full name, series)
+        self._years: list[str] = []
+
+    def set_result(self, result: Any) -> None:
+        cm = result.compiled
+        self.floor = materiality_floor(cm.model)
+        short, full = _short_names(result), _agency_names(result)
+        self._years = list(result.years)
+        headline = headline_year(result.scenario, cm.horizon_years)
+        shown_years = [f"{y} (headline year)" if i == headline else y
+                       for i, y in enumerate(self._years)]
+        self.columns = ("Agency", "Money", *shown_years, f"Total over {cm.horizon_years} years")
+        rows, values, keys = [], [], []
+        blocks = [(a, {s: result.agency_annual[s][i] for s in SERIES})
+                  for i, a in enumerate(cm.agency_ids)] + [(PLACE_ID, result.place_annual)]
+        for aid, annual in blocks:
+            for series in SERIES:
+                figures = [float(v) for v in annual[series]]
+                rows.append(f"{short[aid]}: {SERIES_NAMES[series].lower()}")
+                values.append([short[aid], SERIES_NAMES[series], *figures, float(sum(figures))])
+                keys.append((aid, full[aid], series))
+        self._keys = keys
+        self.set_rows(rows, values)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Vertical:
+            return None  # the agency and money columns name each row
+        return super().headerData(section, orientation, role)
+
+    def format(self, row: int, column: int, value: Any) -> str:
+        if column < 2:
+            return value
+        return money(self.shown(value))
+
+    def tooltip(self, row: int, column: int, value: Any) -> str | None:
+        _aid, name, series = self._keys[row]
+        if column < 2:
+            return name
+        return f"{name}, {SERIES_NAMES[series].lower()}, {self.columns[column]}: " \
+               f"{money_exact(self.shown(value))}"
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid() and index.column() < 2:
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and index.isValid() \
+                and self._keys[index.row()][2] == "net_saving":
+            font = QFont()
+            font.setBold(True)
+            return font
+        return super().data(index, role)
+
+    def to_csv(self, path: str | Path) -> None:
+        """agency_id, agency, series, one column per financial year, total: £ to the penny."""
+        with open(path, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["agency_id", "agency", "series", *self._years, "total"])
+            for (aid, name, series), values in zip(self._keys, self._values):
+                writer.writerow([aid, name, series, *(pounds_pence(self.shown(v)) for v in values[2:])])
 
 
 class CompareTableModel(_Table):
@@ -169,9 +341,13 @@ class CompareTableModel(_Table):
     columns = ("Current (£ NPV)", "Comparison (£ NPV)", "Difference (£)")
 
     def set_results(self, current: Any, other: Any | None) -> None:
+        horizon = current.compiled.horizon_years
+        self.floor = materiality_floor(current.compiled.model)
+        self.columns = (f"Current: NPV over {horizon} years (£)",
+                        f"Comparison: NPV over {horizon} years (£)", "Difference (£)")
         if other is not None:
-            self.columns = ("Current: " + current.scenario.name,
-                            "Comparison: " + other.scenario.name, "Difference (£)")
+            self.columns = (f"Current: {current.scenario.name}",
+                            f"Comparison: {other.scenario.name}", "Difference (£)")
         names = _agency_names(current)
         rows, values = [], []
         for aid in [*current.compiled.agency_ids, PLACE_ID]:
@@ -182,4 +358,4 @@ class CompareTableModel(_Table):
         self.set_rows(rows, values)
 
     def format(self, row: int, column: int, value: Any) -> str:
-        return money(value, signed=column == 2)
+        return money(self.shown(value), signed=column == 2)
