@@ -122,6 +122,7 @@ SHOTS: dict[str, Shot] = {
     "results-waterfall": _results_tab("Waterfall"),
     "results-cost-shift": _results_tab("Cost shift"),
     "results-appraisal": _results_tab("Appraisal"),
+    "results-mtfs": _results_tab("MTFS"),
     "results-compare": _results_tab("Compare"),
     "scenario-panel": _floating("scenarioDock", 560, 950),
 }

@@ -125,6 +125,19 @@ def growth_factors(model: Model) -> np.ndarray:
     return (1.0 + g[:, None]) ** np.arange(h, dtype=float)[None, :]
 
 
+def gap_before_savings(model: Model, agency_id: str) -> np.ndarray:
+    """An agency's general-fund gap before any savings, £ a year (H,), from the model
+    alone (no run): baseline spend with pressures less funding; positive = shortfall."""
+    mine = [s for s in model.services
+            if s.agency == agency_id and (s.funding_source or GENERAL_FUND) == GENERAL_FUND]
+    growth = growth_factors(model)
+    index = {s.id: i for i, s in enumerate(model.services)}
+    baseline = sum((s.baseline_spend * growth[index[s.id]] for s in mine),
+                   np.zeros(model.place.horizon_years))
+    base = float(sum(s.baseline_spend for s in mine))
+    return baseline - funding_path(model, agency_id, base)
+
+
 def delivery_confidence(result: Result) -> np.ndarray:
     """(S,): the lowest delivery confidence (fraction) of the levers on each service; 1
     where no lever says."""

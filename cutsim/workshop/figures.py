@@ -69,7 +69,8 @@ class TargetInfo:
 def resolve_target(model: Model, scenario: Scenario | None, agency_id: str, year: int,
                    meeting: dict[int, float] | None = None) -> TargetInfo:
     """The savings target for ``year``: meeting > scenario's agency target > the agency's
-    savings_target > scenario's place target."""
+    savings_target > closing the agency's medium-term gap (when it gives funding) >
+    scenario's place target."""
     if meeting and year in meeting:
         return TargetInfo(year, float(meeting[year]), "set in the meeting")
     amount = _scenario_target(scenario, agency_id, year)
@@ -79,10 +80,26 @@ def resolve_target(model: Model, scenario: Scenario | None, agency_id: str, year
     if amount is not None:
         name = model.agency(agency_id).name.split(" (")[0]  # "Seaport Council", not its detail
         return TargetInfo(year, amount, f"{name} savings target")
+    gap = _plan_gap(model, agency_id, year)
+    if gap is not None:
+        return TargetInfo(year, gap, "closing the medium-term gap")
     amount = _scenario_target(scenario, PLACE_ID, year)
     if amount is not None:
         return TargetInfo(year, amount, "the package's whole-place target")
     return TargetInfo(year, None, "no target set")
+
+
+def _plan_gap(model: Model, agency_id: str, year: int) -> float | None:
+    """The agency's gap before savings in ``year`` when it states its funding (else None)."""
+    from cutsim.appraise.mtfs import gap_before_savings
+
+    try:
+        agency = model.agency(agency_id)
+    except KeyError:
+        return None
+    if agency.funding is None or not 0 <= year < model.place.horizon_years:
+        return None
+    return max(0.0, float(gap_before_savings(model, agency_id)[year]))
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,19 @@ def test_the_command_line_writes_json_csv_and_a_workbook(tmp_path):
     assert bad.returncode == 1 and "--slippage" in bad.stderr and "Traceback" not in bad.stderr
     text = run("--agency", "council")
     assert "Gap before savings" in text.stdout and "2030-31" in text.stdout
+
+
+def test_the_workshop_target_closes_the_gap_when_the_agency_states_its_funding():
+    from cutsim.appraise.mtfs import gap_before_savings
+    from cutsim.workshop.figures import resolve_target
+
+    project = _fixture()
+    model = project.model
+    gap = gap_before_savings(model, "council")
+    target = resolve_target(model, None, "council", 3)
+    assert target.source == "closing the medium-term gap"
+    assert target.amount == pytest.approx(gap[3])
+    assert np.allclose(build_plan(project.run("cut")).agencies[0].lines["gap_before_savings"], gap)
+    fixed = model.model_copy(update={"agencies": [model.agencies[0].model_copy(
+        update={"savings_target": 123.0})]})
+    assert resolve_target(fixed, None, "council", 3).amount == 123.0  # a fixed target wins

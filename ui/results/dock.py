@@ -36,6 +36,7 @@ from ui.results.charts import (
     WaterfallChart,
 )
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
+from ui.results.mtfs import MtfsPage
 from ui.results.tables import (
     AnnualMoneyTableModel,
     AppraisalTableModel,
@@ -99,7 +100,8 @@ class _ComparePage(QWidget):
 
 
 class ResultsDock(QWidget):
-    """Tabs: outcomes, agency money, annual money, waterfall, cost shift, appraisal, comparison."""
+    """Tabs: outcomes, agency money, annual money, waterfall, cost shift, appraisal, the
+    medium-term financial plan, comparison."""
 
     redrawn = Signal()
 
@@ -138,12 +140,15 @@ class ResultsDock(QWidget):
             "writes it in pounds and pence.", self.annual_model, "annual-table")
         self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
 
+        self.mtfs = MtfsPage(_table_view)
+
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
         for page, title in ((self.outcomes, "Outcomes"), (self.money, "Agency money"),
                             (self.annual, "Annual money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
-                            (self.appraisal, "Appraisal"), (self.compare, "Compare")):
+                            (self.appraisal, "Appraisal"), (self.mtfs, "MTFS"),
+                            (self.compare, "Compare")):
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         self.tabs.currentChanged.connect(lambda _i: self._update_exports())
@@ -277,6 +282,8 @@ class ResultsDock(QWidget):
             self.cost_shift_model.set_result(result)
         elif page is self.appraisal:
             self.appraisal_model.set_result(result)
+        elif page is self.mtfs:
+            self.mtfs.update_result(result)
         elif page is self.compare:
             self.compare.chart.update_result(result, comparison)
             self.compare.model.set_results(result, comparison)
