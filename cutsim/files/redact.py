@@ -108,6 +108,7 @@ def redact(cutsim_file: CutsimFile, *, keep_totals: bool = True) -> CutsimFile:
         "model": redacted_model,
         "scenarios": [_redact_scenario(s, hidden_ids) for s in cutsim_file.scenarios],
         "redacted": True,
+        "signatures": None,  # a redacted copy is a new document: its sender signs it afresh
         "sha256": None,
     })
     # Round-trip through validation of the plain data: model_copy does not re-validate.
