@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from cutsim.cli.sign_cmds import check_signed
 from cutsim.files import exchange
 from cutsim.files.diff import changes_json, diff_files, format_changes
 from cutsim.files.merge import change_sides, merge_files
 from cutsim.model.errors import InputError, NoCleanAnswer
-from cutsim.cli.sign_cmds import check_signed
 from cutsim.workspace import Workspace, is_workspace
 from cutsim.workspace.importer import (
     KINDS,

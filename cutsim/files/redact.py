@@ -11,7 +11,7 @@ What ``redact`` does (and docs/file-format.md promises partners):
   figure, a placeholder service ``redacted-<agency>`` with no links and a statutory
   floor of 1 (it cannot be cut), so that agency and place budget totals still add up
   for the receiver; that total is published under the disclosure rule
-  (:mod:`cutsim.files.disclosure`): when it would give away one confidential service's
+  (:mod:`cutsim.model.disclosure`): when it would give away one confidential service's
   spend (or a pair's), it is rounded as the rule says and the note says so; with
   ``keep_totals=False`` the spend is left out entirely;
 - the file is marked ``"redacted": true`` and the place's notes say what was left out.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from cutsim.files.disclosure import Cell, describe_base, protect
+from cutsim.model.disclosure import Cell, describe_base, protect
 from cutsim.model.errors import InputError
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import CutsimFile, Model, PoolLever, Scenario, Service

@@ -1,4 +1,4 @@
-"""The disclosure rule (:mod:`cutsim.files.disclosure`) applied to a publication.
+"""The disclosure rule (:mod:`cutsim.model.disclosure`) applied to a publication.
 
 The open-data document is protected once, before any file is rendered from it, so the
 HTML page, the PDF, ``open-data.json`` and every CSV show the same figures. For each
@@ -26,21 +26,12 @@ from typing import Any
 import numpy as np
 
 from cutsim.appraise import appraisal
-from cutsim.appraise.run import simulate_by_origin
+from cutsim.appraise.disclosure import protect_values, service_annual, split
 from cutsim.engine.compiled import CompiledModel
-from cutsim.engine.money import SERIES, service_money
-from cutsim.files.disclosure import MIN_GROUP, P_PERCENT, Cell, describe_base, protect
-from cutsim.levers.build import build_inputs
+from cutsim.engine.money import SERIES
+from cutsim.model.disclosure import MIN_GROUP, P_PERCENT, describe_base
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario
-
-
-def service_annual(cm: CompiledModel, scenario: Scenario) -> dict[str, np.ndarray]:
-    """Per-service £ per financial year, (S, H) for each series, central parameters."""
-    inputs = build_inputs(cm, scenario)
-    _, _, total = simulate_by_origin(cm, cm.central_params(), inputs)
-    money = service_money(cm, inputs, total)
-    return {s: money.annual[s][0] for s in SERIES}
 
 
 def _round_to(value: float | None, base: float) -> float | None:
@@ -65,22 +56,18 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
         return doc
     floor = materiality_floor(model)
     annual = service_annual(cm, scenario)
-    owner = [model.services[i].agency for i in range(len(model.services))]
     factors = appraisal.discount_factors(model.place.horizon_years, model.place.discount_rate)
     y_report = doc["report"]["years_from_start"] - 1
     population = doc["place"]["population"]
     bases: dict[str, float] = {}
     for agency in doc["agencies"]:
-        mine = [i for i, a in enumerate(owner) if a == agency["id"]]
-        secret = [i for i in mine if model.services[i].id in hidden]
+        named, secret = split(model, agency["id"])
         if not secret:
             continue
-        named = [i for i in mine if i not in secret]
         used: list[float] = []
 
         def shown(total: float, values: np.ndarray) -> float:
-            cell = Cell(total, float(values[named].sum()), tuple(float(v) for v in values[secret]))
-            result = protect(cell, floor)
+            result = protect_values(total, values, named, secret, floor)
             used.append(result.base)
             return result.total
 
@@ -154,28 +141,3 @@ def _place(doc: dict[str, Any], bases: dict[str, float], population: int | None)
                                           for q, values in place["net_saving_rate_range"].items()}
     _per_resident(place, population)
 
-
-def protected_agency_annual(cm: CompiledModel, scenario: Scenario,
-                            agency_annual: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Each agency's £ per financial year (A, H) as it may be shown: exact for an agency
-    without confidential services, protected by the rule for one with them (the same
-    figures as the publication's). For screens that show agency money (the workshop)."""
-    model = cm.model
-    hidden = {s.id for s in model.services if s.confidential}
-    out = {s: np.array(agency_annual[s], dtype=float, copy=True) for s in SERIES}
-    if not hidden:
-        return out
-    floor = materiality_floor(model)
-    annual = service_annual(cm, scenario)
-    for a, agency in enumerate(cm.agency_ids):
-        mine = [i for i, s in enumerate(model.services) if s.agency == agency]
-        secret = [i for i in mine if model.services[i].id in hidden]
-        named = [i for i in mine if i not in secret]
-        if not secret:
-            continue
-        for s in SERIES:
-            for y in range(out[s].shape[1]):
-                cell = Cell(float(out[s][a, y]), float(annual[s][named, y].sum()),
-                            tuple(float(v) for v in annual[s][secret, y]))
-                out[s][a, y] = protect(cell, floor).total
-    return out

@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from cutsim.appraise.disclosure import protected_agency_annual
 from cutsim.appraise.result import Result, year_labels
 from cutsim.model.commands import Command, RemoveLever, ReplaceScenario, SetLever
 from cutsim.model.errors import InputError
@@ -46,7 +47,6 @@ from cutsim.model.schema import (
     Scenario,
     Target,
 )
-from cutsim.publish.disclosure import protected_agency_annual
 from cutsim.workshop.figures import (
     PackageSummary,
     TargetInfo,

@@ -15,15 +15,15 @@ import pytest
 
 import cutsim
 from cutsim.appraise import appraisal
+from cutsim.appraise.disclosure import protected_agency_annual
 from cutsim.appraise.run import simulate_by_origin
 from cutsim.engine.money import SERIES, service_money
 from cutsim.files import exchange
-from cutsim.files.disclosure import MIN_GROUP, P_PERCENT, Cell, disclosed, is_sensitive, protect
 from cutsim.files.redact import redact
 from cutsim.levers.build import build_inputs
+from cutsim.model.disclosure import MIN_GROUP, P_PERCENT, Cell, disclosed, is_sensitive, protect
 from cutsim.model.materiality import materiality_floor
 from cutsim.publish.build import render_all
-from cutsim.publish.disclosure import protected_agency_annual
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((REPO / "scenarios").glob("*.cutsim")) + [REPO / "models" / "example-place.cutsim"]

@@ -10,9 +10,9 @@ from strategies import files
 
 from cutsim.files import exchange
 from cutsim.files.diff import diff_files
-from cutsim.files.disclosure import disclosed
 from cutsim.files.merge import merge_files
 from cutsim.files.redact import _lever_services, redact
+from cutsim.model.disclosure import disclosed
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.validation import validate_file
 from cutsim.workspace import Workspace
