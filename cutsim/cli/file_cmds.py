@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from cutsim.cli.sign_cmds import check_signed
+from cutsim.cli.sign_cmds import check_signed, verdict
 from cutsim.files import exchange
 from cutsim.files.diff import changes_json, diff_files, format_changes
 from cutsim.files.merge import change_sides, merge_files
@@ -80,19 +80,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_checked(path: str, require: bool) -> tuple[object, str | None]:
-    """A merge input with its signature verdict (``.cutsim`` files), policy applied."""
+def _read_checked(path: str, require: bool) -> tuple[object, object]:
+    """A merge input with its signature verdict (None for a workspace), policy applied."""
     if is_workspace(path) or Path(path).suffix.lower() != ".cutsim":
         return read_any(path), None
     return check_signed(path, require)
 
 
+def _signed_by(verification) -> str:
+    """Who vouches for one side of a merge."""
+    if verification is None:
+        return "a workspace"
+    return verification.summary() if verification.trusted else "unverified"
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     # Every input is read and checked against the signature policy before anything is written.
-    checked = [_read_checked(p, args.require_signed) for p in (args.base, args.ours, args.theirs)]
-    (base, _), (ours, ours_note), (theirs, theirs_note) = checked
-    for note in (n for _, n in checked if n):
-        print(note, file=sys.stderr)
+    paths = (args.base, args.ours, args.theirs)
+    checked = [_read_checked(p, args.require_signed) for p in paths]
+    (base, _), (ours, ours_check), (theirs, theirs_check) = checked
+    for path, (_, verification) in zip(paths, checked):
+        if verification is not None:
+            print(verdict(path, verification), file=sys.stderr)
     result = merge_files(base, ours, theirs)
     if not result.clean:
         if args.json:
@@ -102,7 +111,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise NoCleanAnswer(f"{len(result.conflicts)} conflict(s); nothing was written to "
                             f"{args.out}. Settle each in OURS or THEIRS and merge again:\n  {lines}")
     exchange.write_file(args.out, result.merged)
-    signers = {"ours": _signed_by(args.ours, ours_note), "theirs": _signed_by(args.theirs, theirs_note)}
+    signers = {"ours": _signed_by(ours_check), "theirs": _signed_by(theirs_check)}
     sides = change_sides(base, ours, theirs, result.merged)
     if args.json:
         print(json.dumps({"conflicts": [], "out": str(args.out),
@@ -115,13 +124,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"  {change}  [from {where}]", file=sys.stderr)
     print(f"merged without conflicts; wrote {args.out}", file=sys.stderr)
     return 0
-
-
-def _signed_by(path: str, note: str | None) -> str:
-    """'signed by …' for a side whose signature holds, else 'unverified'."""
-    if note and not note.startswith("warning"):
-        return note.split(": ", 1)[1]
-    return "unverified" if note else "a workspace"
 
 
 def _choices(args: argparse.Namespace, clashes: list, known: set) -> dict[tuple[str, str], str]:
@@ -161,10 +163,10 @@ def _item_key(name: str, clashes: list, known: set) -> tuple[str, str]:
 def cmd_import(args: argparse.Namespace) -> int:
     # The file is read, validated in full and its signatures checked against the policy
     # before the workspace is even opened.
-    incoming, note = check_signed(args.file, args.require_signed, args.workspace)
+    incoming, verification = check_signed(args.file, args.require_signed, args.workspace)
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
-    print(note, file=sys.stderr)
+    print(verdict(args.file, verification), file=sys.stderr)
     with Workspace.open(args.workspace) as workspace:
         has_model = bool(workspace.model_keys())
         clashes = find_clashes(workspace.load(), incoming) if has_model else []

@@ -134,11 +134,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def check_signed(path: str | os.PathLike[str], require: bool = False,
-                 workspace: str | os.PathLike[str] | None = None) -> tuple[CutsimFile, str]:
+                 workspace: str | os.PathLike[str] | None = None
+                 ) -> tuple[CutsimFile, signing.Verification]:
     """Read a ``.cutsim`` file and apply the signature policy before anything is written.
 
     ``require`` (``--require-signed``) or a 'require' policy refuses (InputError) a file
-    no signature holds for; otherwise its verdict is returned to be printed as a flag.
+    no signature holds for; otherwise its verdict is returned, to be said (:func:`verdict`).
     """
     keyring = Keyring()
     cutsim_file, verification = signing.read_verified(path, keyring)
@@ -146,6 +147,11 @@ def check_signed(path: str | os.PathLike[str], require: bool = False,
     refusal = verification.refusal(policy)
     if refusal:
         raise InputError(refusal + "; nothing was written")
-    note = (f"{Path(path).name}: {verification.summary()}" if verification.trusted
-            else f"warning: {Path(path).name}: unverified: " + "; ".join(verification.lines()))
-    return cutsim_file, note
+    return cutsim_file, verification
+
+
+def verdict(path: str | os.PathLike[str], verification: signing.Verification) -> str:
+    """One line for stderr: who signed the file, or a warning saying why it is unverified."""
+    if verification.trusted:
+        return f"{Path(path).name}: {verification.summary()}"
+    return f"warning: {Path(path).name}: unverified: " + "; ".join(verification.lines())
