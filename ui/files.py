@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from cutsim.files import exchange
+from cutsim.files import exchange, signing
+from cutsim.files.keyring import Keyring
 from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
@@ -43,13 +44,47 @@ def dropped_paths(mime: QMimeData) -> list[Path]:
 
 
 class FileController(QObject):
-    """File actions for one window and its document."""
+    """File actions for one window and its document.
+
+    ``verification`` is what the signatures of the open ``.cutsim`` file prove
+    (:mod:`cutsim.files.signing`), shown in the title bar; None for a new document, a
+    workspace or after an import (the document is then a mix of files).
+    """
 
     recentFilesChanged = Signal()
+    verificationChanged = Signal()
 
     def __init__(self, window: QMainWindow, document: DocumentController, settings: Settings) -> None:
         super().__init__(window)
         self.window, self.document, self.settings = window, document, settings
+        self.verification: signing.Verification | None = None
+        self._last_read: signing.Verification | None = None
+        self._reverify()
+
+    def _set_verification(self, verification: signing.Verification | None) -> None:
+        self.verification = verification
+        self.verificationChanged.emit()
+
+    def _reverify(self) -> None:
+        """Check the signatures of the document's own .cutsim file again (after opening
+        it from the command line, or saving it: edits leave earlier signatures behind)."""
+        path = self.document.path
+        if path is None or path.suffix.lower() != ".cutsim":
+            self._set_verification(None)
+            return
+        try:
+            self._set_verification(signing.verify_path(path))
+        except CutsimError as exc:
+            log.info("cannot check the signatures of %s: %s", path, exc)
+            self._set_verification(None)
+
+    def signature_text(self) -> str:
+        """What the title bar says about signatures: '' when there is nothing to say."""
+        if self.verification is None:
+            return ""
+        if self.verification.trusted:
+            return self.verification.summary()
+        return "unsigned" if not self.verification.signed else "not verified"
 
     # --- helpers -------------------------------------------------------------------
 
@@ -110,16 +145,24 @@ class FileController(QObject):
         if file is None:
             return False
         self.document.replace_file(file, path)
+        self._set_verification(self._last_read if path.suffix.lower() == ".cutsim" else None)
         self._remember(path)
         self._status(f"Opened {path.name}")
         return True
 
-    def read(self, path: Path) -> CutsimFile | None:
-        """The validated document in ``path``, or None after telling the user why not."""
+    def read(self, path: Path, importing: bool = False) -> CutsimFile | None:
+        """The validated document in ``path``, or None after telling the user why not.
+
+        A ``.cutsim`` file's signatures are checked against the policy first
+        (:meth:`_accept_signatures`)."""
         ignored: list[str] = []
+        self._last_read = None
         try:
             if path.suffix.lower() == ".cutsim":
-                file = exchange.read_file(path, ignored)
+                file, verification = signing.read_verified(path, Keyring(), ignored)
+                if not self._accept_signatures(path, verification, importing):
+                    return None
+                self._last_read = verification
             else:
                 file = read_any(path)
         except CutsimError as exc:
@@ -131,6 +174,30 @@ class FileController(QObject):
                               "This file was written by a newer cutsim. These fields were ignored:\n"
                               + "\n".join(ignored[:20]))
         return file
+
+    def _accept_signatures(self, path: Path, verification: signing.Verification,
+                           importing: bool) -> bool:
+        """The signature policy: refuse (require) or warn and ask (flag) for a file that no
+        trusted signature holds for. True when the file may be used.
+
+        Under "flag", an unsigned file being *opened* (often one's own working file) is
+        not asked about (the title bar says "unsigned"); one being imported, and any file
+        whose signatures or integrity hash do not hold, is."""
+        workspace = self.document.path if self.document.path and \
+            self.document.path.suffix.lower() != ".cutsim" else None
+        refusal = verification.refusal(Keyring().policy(workspace))
+        if refusal:
+            raise InputError(refusal)
+        if verification.trusted or (not importing and not verification.signed
+                                    and verification.has_sha256):
+            return True
+        question = ("\n".join(verification.lines())
+                    + "\n\nNothing shows that this file comes from whom it claims, unchanged. "
+                      "Use it anyway?")
+        if dialogs.ask_yes_no(self.window, f"{path.name} is not verified", question):
+            return True
+        self._status(f"{path.name} was not used: it is not verified")
+        return False
 
     # --- save ----------------------------------------------------------------------
 
@@ -169,6 +236,7 @@ class FileController(QObject):
             self._error(f"Cannot save {path.name}", InputError(f"{path}: {exc.strerror or exc}"))
             return False
         self.document.mark_saved(path)
+        self._reverify()
         self._remember(path)
         self._status(f"Saved {path.name}")
         return True
@@ -203,7 +271,7 @@ class FileController(QObject):
         return self.import_path(Path(name))
 
     def import_path(self, path: Path) -> bool:
-        incoming = self.read(path)
+        incoming = self.read(path, importing=True)
         if incoming is None:
             return False
         current = self.document.file
@@ -226,8 +294,11 @@ class FileController(QObject):
             except CutsimError as exc:
                 self._error(f"Cannot import {path.name}", exc)
                 return False
+        verification = self._last_read
         self.document.apply(ReplaceContents(combined, f"Import {path.name}"))
-        self._status(f"Imported {path.name}: {report.summary()}")
+        self._set_verification(None)  # the document now mixes files: no one signature covers it
+        signed = f" ({verification.summary()})" if verification is not None else ""
+        self._status(f"Imported {path.name}{signed}: {report.summary()}")
         return True
 
     def export(self) -> bool:

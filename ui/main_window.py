@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.document.changed.connect(self._update_status)
         self.document.pathChanged.connect(self._update_title)
         self.document.fileReplaced.connect(self._update_title)
+        self.files.verificationChanged.connect(self._update_title)
         self.document.dirtyChanged.connect(self.setWindowModified)
         self._update_title()
         self._update_status()
@@ -156,7 +157,8 @@ class MainWindow(QMainWindow):
         path = self.document.path
         place = self.document.file.model.place.name
         shown = path.name if path is not None else "Untitled"
-        self.setWindowTitle(f"{shown}[*] — {place} — cutsim")
+        signed = self.files.signature_text()
+        self.setWindowTitle(f"{shown}[*] — {place}{f' — {signed}' if signed else ''} — cutsim")
         self.setWindowModified(self.document.is_dirty)
 
     # --- layout --------------------------------------------------------------------

@@ -247,6 +247,32 @@ def check_consultation(project: Any) -> str:
     worst = float(max(abs(a - b) for a, b in zip(got, want)))
     check(worst < 0.005, f"the consultation page's sums are off by £{worst:.4f}")
     return "consultation sums ok"
+def check_signing(folder: Path) -> str:
+    """Ed25519 in the bundle: make a key, sign the example, verify it, catch a tamper."""
+    import json
+
+    from cutsim.files import exchange, signing
+    from cutsim.files.keyring import Keyring
+    from ui.examples import example_path
+
+    keyring = Keyring(folder / "config")  # never the user's own keyring
+    keyring.new_key("council")
+    path = folder / "signed.cutsim"
+    example = example_path()
+    check(example is not None, "the bundled example is missing")
+    assert example is not None
+    path.write_bytes(example.read_bytes())
+    signing.sign_path(path, keyring)
+    verification = signing.verify_path(path, keyring)
+    check(verification.trusted, "a freshly signed file does not verify: "
+          + "; ".join(verification.lines()))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["model"]["services"][0]["baseline_spend"] += 1
+    document.pop("sha256")
+    document["sha256"] = exchange.canonical_sha256(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    check(not signing.verify_path(path, keyring).holds, "a tampered file still verifies")
+    return "signing ok"
 
 
 # --------------------------------------------------------------------- running
@@ -303,6 +329,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(check_publication(project))
             step = "building a consultation page"
             parts.append(check_consultation(project))
+            step = "signing and verifying a file"
+            parts.append(check_signing(Path(tmp)))
     except SelfTestError as exc:
         _report(f"cutsim selftest: FAILED — {exc}", report_dir)
         return 1

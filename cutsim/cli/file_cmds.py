@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from cutsim.cli.sign_cmds import check_signed, verdict
 from cutsim.files import exchange
 from cutsim.files.diff import changes_json, diff_files, format_changes
-from cutsim.files.merge import merge_files
+from cutsim.files.merge import change_sides, merge_files
 from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.workspace import Workspace, is_workspace
 from cutsim.workspace.importer import (
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     merge.add_argument("theirs", metavar="THEIRS", help="their changed file")
     merge.add_argument("-o", "--out", required=True, metavar="OUT", help=".cutsim file to write")
     merge.add_argument("--json", action="store_true", help="report conflicts as JSON on stdout")
+    merge.add_argument("--require-signed", action="store_true",
+                       help="refuse a .cutsim input that no trusted signature holds for "
+                            "(as the 'require' policy does; see cutsim keys policy)")
     merge.set_defaults(func=cmd_merge)
 
     imp = subparsers.add_parser(
@@ -60,6 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--all", dest="all_choice", choices=("keep", "replace", "rename"),
                      help="the same choice for every clash not named otherwise")
     imp.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    imp.add_argument("--require-signed", action="store_true",
+                     help="refuse FILE unless a trusted signature holds for it (as the "
+                          "'require' policy does; see cutsim keys policy)")
     imp.set_defaults(func=cmd_import)
 
 
@@ -73,8 +80,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_checked(path: str, require: bool) -> tuple[object, object]:
+    """A merge input with its signature verdict (None for a workspace), policy applied."""
+    if is_workspace(path) or Path(path).suffix.lower() != ".cutsim":
+        return read_any(path), None
+    return check_signed(path, require)
+
+
+def _signed_by(verification) -> str:
+    """Who vouches for one side of a merge."""
+    if verification is None:
+        return "a workspace"
+    return verification.summary() if verification.trusted else "unverified"
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
-    base, ours, theirs = (read_any(p) for p in (args.base, args.ours, args.theirs))
+    # Every input is read and checked against the signature policy before anything is written.
+    paths = (args.base, args.ours, args.theirs)
+    checked = [_read_checked(p, args.require_signed) for p in paths]
+    (base, _), (ours, ours_check), (theirs, theirs_check) = checked
+    for path, (_, verification) in zip(paths, checked):
+        if verification is not None:
+            print(verdict(path, verification), file=sys.stderr)
     result = merge_files(base, ours, theirs)
     if not result.clean:
         if args.json:
@@ -84,8 +111,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise NoCleanAnswer(f"{len(result.conflicts)} conflict(s); nothing was written to "
                             f"{args.out}. Settle each in OURS or THEIRS and merge again:\n  {lines}")
     exchange.write_file(args.out, result.merged)
+    signers = {"ours": _signed_by(ours_check), "theirs": _signed_by(theirs_check)}
+    sides = change_sides(base, ours, theirs, result.merged)
     if args.json:
-        print(json.dumps({"conflicts": [], "out": str(args.out)}))
+        print(json.dumps({"conflicts": [], "out": str(args.out),
+                          "changes": [{"text": str(c), "side": side,
+                                       "signed_by": signers.get(side)} for c, side in sides]},
+                         ensure_ascii=False))
+    for change, side in sides:
+        where = ("both sides" if side == "both"
+                 else f"{side} ({Path(getattr(args, side)).name}, {signers[side]})")
+        print(f"  {change}  [from {where}]", file=sys.stderr)
     print(f"merged without conflicts; wrote {args.out}", file=sys.stderr)
     return 0
 
@@ -125,10 +161,12 @@ def _item_key(name: str, clashes: list, known: set) -> tuple[str, str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    # The file is read and validated in full before the workspace is even opened.
-    incoming = exchange.read_file(args.file)
+    # The file is read, validated in full and its signatures checked against the policy
+    # before the workspace is even opened.
+    incoming, verification = check_signed(args.file, args.require_signed, args.workspace)
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
+    print(verdict(args.file, verification), file=sys.stderr)
     with Workspace.open(args.workspace) as workspace:
         has_model = bool(workspace.model_keys())
         clashes = find_clashes(workspace.load(), incoming) if has_model else []

@@ -14,13 +14,22 @@ other side's new lever uses); if it is not, each problem is reported as a confli
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic
 
-from cutsim.files.diff import MODEL_KINDS, field_changes, lever_label, plain, show
+from cutsim.files.diff import (
+    MODEL_KINDS,
+    Change,
+    diff_files,
+    field_changes,
+    lever_label,
+    plain,
+    show,
+)
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
 
@@ -186,3 +195,20 @@ def merge_files(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile) -> Merge
         # The merge is a new file: it gets its own creation time when written.
         merged = merged.model_copy(update={"provenance": ours.provenance.model_copy(update={"created": None})})
     return MergeResult(merged, [])
+
+
+def change_sides(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile,
+                 merged: CutsimFile) -> list[tuple[Change, str]]:
+    """Each change from BASE to the merged file with the side it came from: "ours",
+    "theirs" or "both" (the same change made on both sides)."""
+    def key(change: Change) -> tuple:
+        return (change.kind, change.id, change.action, change.field, change.scenario,
+                json.dumps(change.new, sort_keys=True, default=str))
+    from_ours = {key(c) for c in diff_files(base, ours)}
+    from_theirs = {key(c) for c in diff_files(base, theirs)}
+    out = []
+    for change in diff_files(base, merged):
+        k = key(change)
+        side = "both" if k in from_ours and k in from_theirs else "ours" if k in from_ours else "theirs"
+        out.append((change, side))
+    return out

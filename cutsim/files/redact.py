@@ -10,8 +10,10 @@ What ``redact`` does (and docs/file-format.md promises partners):
 - with ``keep_totals`` (the default) each agency's confidential spend is kept as one
   figure, a placeholder service ``redacted-<agency>`` with no links and a statutory
   floor of 1 (it cannot be cut), so that agency and place budget totals still add up
-  for the receiver; with ``keep_totals=False`` the spend is left out entirely (use this
-  when an agency has a single confidential service, whose total would be its spend);
+  for the receiver; that total is published under the disclosure rule
+  (:mod:`cutsim.model.disclosure`): when it would give away one confidential service's
+  spend (or a pair's), it is rounded as the rule says and the note says so; with
+  ``keep_totals=False`` the spend is left out entirely;
 - the file is marked ``"redacted": true`` and the place's notes say what was left out.
 
 The result is validated: a redacted file is a valid file.
@@ -22,7 +24,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
+from cutsim.model.disclosure import Cell, describe_base, protect
 from cutsim.model.errors import InputError
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import CutsimFile, Model, PoolLever, Scenario, Service
 from cutsim.model.validation import validate_file
 
@@ -50,23 +54,27 @@ def _placeholder_id(agency: str, taken: set[str]) -> str:
 
 def _placeholders(model: Model, hidden: list[Service]) -> list[Service]:
     """One service per agency holding the total spend of its confidential services."""
-    spend: dict[str, float] = defaultdict(float)
-    count: dict[str, int] = defaultdict(int)
+    spend: dict[str, list[float]] = defaultdict(list)
     for service in hidden:
-        spend[service.agency] += service.baseline_spend
-        count[service.agency] += 1
+        spend[service.agency].append(service.baseline_spend)
     taken = {s.id for s in model.services}
+    floor = materiality_floor(model)
     result = []
     for agency in (a.id for a in model.agencies if a.id in spend):
-        total = spend[agency]
+        # The placeholder is the residual itself: total minus the named services.
+        shown = protect(Cell(sum(spend[agency]), 0.0, tuple(spend[agency])), floor)
+        total = shown.total
+        rounding = (f" Rounded to the nearest {describe_base(shown.base)} (to a multiple of it) so "
+                    "that no confidential service's spend can be worked out from it."
+                    if shown.rounded else "")
         result.append(Service(
             id=_placeholder_id(agency, taken), agency=agency,
             name="Confidential services (redacted)",
             baseline_spend=total, unit_cost=total, activity_unit="redacted total",
             mode="discretionary",
             statutory_floor=1.0,  # a figure without detail: it cannot be cut
-            notes=f"Total baseline spend of {count[agency]} confidential service(s) of this "
-                  "agency, kept so that budget totals add up; no detail and no links.",
+            notes=f"Total baseline spend of {len(spend[agency])} confidential service(s) of this "
+                  "agency, kept so that budget totals add up; no detail and no links." + rounding,
         ))
     return result
 
@@ -108,6 +116,7 @@ def redact(cutsim_file: CutsimFile, *, keep_totals: bool = True) -> CutsimFile:
         "model": redacted_model,
         "scenarios": [_redact_scenario(s, hidden_ids) for s in cutsim_file.scenarios],
         "redacted": True,
+        "signatures": None,  # a redacted copy is a new document: its sender signs it afresh
         "sha256": None,
     })
     # Round-trip through validation of the plain data: model_copy does not re-validate.

@@ -338,6 +338,23 @@ class Provenance(Strict):
     model_sha256: str | None = None
 
 
+class Signature(Strict):
+    """One partner's Ed25519 signature over the file's content (docs/signing.md).
+
+    ``signed_sha256`` is the SHA-256 of the RFC 8785 canonical JSON of the file without
+    ``sha256`` and ``signatures`` at the time of signing; ``sig`` signs it together with
+    ``agency``, so a signature made over an earlier version can still be checked and
+    reported as such.
+    """
+
+    agency: str
+    organisation: str | None = None
+    key_id: str
+    alg: Literal["ed25519"]
+    signed_sha256: str
+    sig: str
+
+
 class CutsimFile(Strict):
     """One ``.cutsim`` exchange file: a model and the scenarios built on it."""
 
@@ -348,6 +365,10 @@ class CutsimFile(Strict):
     scenarios: list[Scenario] = Field(default_factory=list)
     provenance: Provenance | None = None
     redacted: bool | None = None
+    # Partners' signatures, each over the content without sha256 and signatures; a
+    # signature changes no figure, so older readers may ignore it.
+    signatures: list[Signature] | None = Field(default=None,
+                                               json_schema_extra=added_in(2, changes_figures=False))
     sha256: str | None = None
 
     def scenario(self, scenario_id: str) -> Scenario:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cutsim.publish import figures, html, opendata
+from cutsim.publish import disclosure, figures, html, opendata
 
 log = logging.getLogger(__name__)
 DEFAULT_DRAWS = 500
@@ -52,6 +52,8 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
     scenario = project.scenario(scenario_id)
     result = project.run(scenario, draws=draws, seed=seed if draws else None).to_json_dict()
     doc = figures.build_open_data(project.model, scenario, result, report_years)
+    # Disclosure control, once for every file rendered below (docs/signing.md).
+    doc = disclosure.protect_document(doc, project.compiled, scenario)
     hidden = hidden_changes(project.model, result)
     files: dict[str, bytes | str] = {
         "index.html": html.render(doc, result["t"], hidden),

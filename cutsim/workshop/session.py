@@ -26,10 +26,12 @@ meeting's state and rules, without Qt:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
 
+from cutsim.appraise.disclosure import protected_agency_annual
 from cutsim.appraise.result import Result, year_labels
 from cutsim.model.commands import Command, RemoveLever, ReplaceScenario, SetLever
 from cutsim.model.errors import InputError
@@ -278,8 +280,11 @@ class WorkshopSession:
         scenario = self._scenario(file, package)
         g = gauge(result, self.lead_agency, self.target(file, package.label))
         cm = result.compiled
-        agency_net = {a: float(result.agency_annual["net_saving"][i, self.year])
-                      for i, a in enumerate(cm.agency_ids)}
+        # Disclosure control: agencies' money as the publication would show it.
+        shown = protected_agency_annual(cm, result.scenario, result.agency_annual)["net_saving"]
+        g = dataclasses.replace(g, agency_net=float(shown[cm.agency_ids.index(g.agency), g.year]),
+                                place_net=float(shown[:, g.year].sum()))
+        agency_net = {a: float(shown[i, self.year]) for i, a in enumerate(cm.agency_ids)}
         states = self.levers(file, package.label)
         return PackageSummary(label=package.label, scenario_id=package.scenario_id, name=scenario.name,
                               gauge=g, agency_net=agency_net,

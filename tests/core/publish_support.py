@@ -76,8 +76,13 @@ def html_figures(text: str) -> list[dict[str, str]]:
 class Engine:
     """The engine's numbers for a scenario, looked up by published figure key."""
 
-    def __init__(self, model, scenario, result: dict[str, Any], report_years: int = 5) -> None:
+    def __init__(self, model, scenario, result: dict[str, Any], report_years: int = 5,
+                 shown: dict[str, Any] | None = None) -> None:
         self.model, self.scenario, self.r = model, scenario, result
+        # The open-data document built from ``result`` and protected by the disclosure rule:
+        # the money of an agency with confidential services is published as the rule says.
+        self.shown = shown
+        self.rounded = set((shown or {}).get("redacted", {}).get("disclosure", {}).get("rounded", {}))
         self.ry = min(report_years, model.place.horizon_years)
         self.k = self.ry * model.place.steps_per_year
         self.y = self.ry - 1
@@ -94,6 +99,27 @@ class Engine:
             return annual["net_saving"][self.y] / self.pop
         raise KeyError(rest)
 
+    def _protected(self, parts: list[str]) -> float | None:
+        """A money figure the disclosure rule changes, from the protected document."""
+        if not self.rounded or self.shown is None:
+            return None
+        if parts[0] == "agency" and parts[1] in self.rounded:
+            node: Any = next(a for a in self.shown["agencies"] if a["id"] == parts[1])
+            rest = parts[2:]
+        elif parts[0] == "place" and parts[1] not in ("social_value_npv",):
+            node, rest = self.shown["place_money"], parts[1:]
+        elif parts[0] == "shift" and parts[2] in self.rounded:
+            entry = next(c for c in self.shown["cost_shift"]
+                         if c["from"] == parts[1] and c["to"] == parts[2])
+            return entry["per_resident"] if len(parts) == 4 else entry["amount"]
+        else:
+            return None
+        if rest and rest[0] == "per_resident" and len(rest) == 1:
+            rest = ["per_resident", "report_year_net_saving"]
+        for step in rest:
+            node = node[step] if isinstance(node, dict) else None
+        return node if isinstance(node, float | int) else None
+
     def _service_change(self, sid: str) -> float:
         s = self.r["services"][sid]
         return s["spend"][self.k] - s["baseline_spend"][self.k]
@@ -104,6 +130,9 @@ class Engine:
         if parts[-1] == "table":
             parts = parts[:-1]
         head = parts[0]
+        protected = self._protected(parts)
+        if protected is not None:
+            return {protected}
         r, k = self.r, self.k
         if head == "place":
             if parts[1] == "npv":

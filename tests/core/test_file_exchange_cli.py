@@ -200,7 +200,10 @@ def test_redacted_export_leaves_out_confidential_items(tmp_path: Path, base: dic
     sent = exchange.read_file(out)
     assert sent.redacted is True
     assert [s.id for s in sent.model.services] == ["ae", "redacted-council"]
-    assert sent.model.service("redacted-council").baseline_spend == 1_300_000
+    # £1.3m of two confidential services, published under the disclosure rule: a pair is
+    # always rounded, here to a multiple of £500,000 away from the £1m service (1.0m would be it).
+    assert sent.model.service("redacted-council").baseline_spend == 1_500_000
+    assert "Rounded to the nearest £500,000" in sent.model.service("redacted-council").notes
     assert sent.model.effects == [] and sent.scenario("youth-cut").levers == []
     assert "l1" in sent.scenario("youth-cut").description
     text = out.read_text(encoding="utf-8")

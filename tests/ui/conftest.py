@@ -27,6 +27,14 @@ EXAMPLE = REPO / "models" / "example-place.cutsim"
 
 
 @pytest.fixture(autouse=True)
+def isolated_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The partner keyring in this test's own folder, never the user's."""
+    folder = tmp_path / "cutsim-config"
+    monkeypatch.setenv("CUTSIM_CONFIG_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path) -> Iterator[Path]:
     """QSettings and the app's standard folders in this test's temporary folder."""
     folder = tmp_path / "settings"

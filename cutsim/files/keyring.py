@@ -1,0 +1,251 @@
+"""The partner keyring: your own signing keys and the partners' public keys you trust.
+
+Everything lives in the user's config folder (:func:`config_dir`; ``CUTSIM_CONFIG_DIR``
+overrides it):
+
+- ``keyring.json``: the trusted public keys, each recorded for one agency id
+  (``{"keys": [{"agency", "public_key", "key_id", "added", "revoked", "note"}],
+  "own": [{"agency", "key_id", "organisation"}], "policy": {...}}``);
+- ``private/<key_id>.key``: one private key per file, ``cutsim-ed25519-secret:<base64 of
+  the 32-byte seed>``, readable by its owner only (0600, folder 0700).
+
+A public key is one line of text, ``cutsim-ed25519:<base64 of the 32-byte key>``; its key
+id is the first 16 hex digits of the SHA-256 of the 32 bytes. A key is trusted for exactly
+one agency; a revoked key stays listed (with the date) so that its signatures are
+reported as revoked rather than unknown.
+
+The policy says what ``import``, ``merge`` and the app do with a file no signature holds
+for: ``flag`` (the default: use it, with a warning) or ``require`` (refuse it). It is set
+for all workspaces or for one workspace (by its resolved path).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from cutsim.files.exchange import atomic_write_bytes
+from cutsim.model.errors import InputError
+
+PUBLIC_PREFIX = "cutsim-ed25519:"
+SECRET_PREFIX = "cutsim-ed25519-secret:"
+KEYRING_FILE = "keyring.json"
+PRIVATE_FOLDER = "private"
+POLICIES = ("flag", "require")
+DEFAULT_POLICY = "flag"
+_AGENCY_ID = re.compile(r"[a-z0-9_-]{1,64}")
+
+
+def config_dir() -> Path:
+    """The user's cutsim config folder (``CUTSIM_CONFIG_DIR`` overrides it)."""
+    override = os.environ.get("CUTSIM_CONFIG_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "cutsim"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "cutsim"
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "cutsim"
+
+
+def key_id_of(raw_public: bytes) -> str:
+    """The first 16 hex digits of the SHA-256 of a 32-byte public key."""
+    return hashlib.sha256(raw_public).hexdigest()[:16]
+
+
+def public_text(raw_public: bytes) -> str:
+    """A public key as its one line of text."""
+    return PUBLIC_PREFIX + base64.b64encode(raw_public).decode("ascii")
+
+
+def parse_public(text: str) -> bytes:
+    """The 32 bytes of a ``cutsim-ed25519:…`` public key line; InputError if it is not one."""
+    text = text.strip()
+    if not text.startswith(PUBLIC_PREFIX):
+        raise InputError(f"not a cutsim public key: it must start with {PUBLIC_PREFIX} "
+                         f"(got {text[:40]!r})")
+    try:
+        raw = base64.b64decode(text[len(PUBLIC_PREFIX):], validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("not a cutsim public key: the part after the colon is not base64") from None
+    if len(raw) != 32:
+        raise InputError(f"not a cutsim public key: it holds {len(raw)} bytes, an Ed25519 key 32")
+    return raw
+
+
+def check_agency_id(agency: str) -> str:
+    if not _AGENCY_ID.fullmatch(agency) or agency == "place":
+        raise InputError(f"agency id {agency!r} must be 1-64 of a-z, 0-9, _ and - (and not 'place')")
+    return agency
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key recorded for one agency; ``revoked`` is the ISO date it was revoked."""
+
+    agency: str
+    key_id: str
+    public_key: str
+    added: str
+    revoked: str | None = None
+    note: str | None = None
+
+    @property
+    def raw(self) -> bytes:
+        return parse_public(self.public_key)
+
+
+def _today() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+
+
+class Keyring:
+    """The keyring in one config folder. Reads on creation; each change is saved atomically."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else config_dir()
+        self.path = self.folder / KEYRING_FILE
+        self._data = self._read()
+
+    def _read(self) -> dict:
+        if not self.path.exists():
+            return {"keys": [], "own": [], "policy": {}}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            keys = [TrustedKey(**k) for k in data.get("keys", [])]
+        except (OSError, ValueError, TypeError) as exc:
+            raise InputError(f"{self.path}: the keyring cannot be read ({exc}); fix or move it") from None
+        return {"keys": [k.__dict__ for k in keys], "own": list(data.get("own", [])),
+                "policy": dict(data.get("policy", {}))}
+
+    def _save(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self._data, indent=2, ensure_ascii=False) + "\n"
+        atomic_write_bytes(self.path, text.encode("utf-8"))
+
+    # --- trusted public keys -----------------------------------------------------------
+
+    def keys(self) -> list[TrustedKey]:
+        return [TrustedKey(**k) for k in self._data["keys"]]
+
+    def find(self, key_id: str) -> TrustedKey | None:
+        return next((k for k in self.keys() if k.key_id == key_id), None)
+
+    def trust(self, public_key: str, agency: str, note: str | None = None) -> TrustedKey:
+        """Record ``public_key`` as ``agency``'s; refused if it is already another agency's
+        or was revoked (a revoked key is never trusted again)."""
+        check_agency_id(agency)
+        raw = parse_public(public_key)
+        key_id = key_id_of(raw)
+        known = self.find(key_id)
+        if known is not None:
+            if known.revoked:
+                raise InputError(f"key {key_id} was revoked on {known.revoked}; it cannot be "
+                                 "trusted again (ask the partner for a new key)")
+            if known.agency != agency:
+                raise InputError(f"key {key_id} is already trusted for agency {known.agency!r}; "
+                                 f"one key belongs to one agency (not {agency!r})")
+            return known
+        entry = TrustedKey(agency, key_id, public_text(raw), _today(), None, note)
+        self._data["keys"].append(entry.__dict__)
+        self._save()
+        return entry
+
+    def revoke(self, key_id: str) -> TrustedKey:
+        """Mark a key revoked from today: its signatures no longer count."""
+        for entry in self._data["keys"]:
+            if entry["key_id"] == key_id:
+                if not entry.get("revoked"):
+                    entry["revoked"] = _today()
+                    self._save()
+                return TrustedKey(**entry)
+        raise InputError(f"no key {key_id} in the keyring (see cutsim keys list)")
+
+    # --- own keys --------------------------------------------------------------------------
+
+    def own(self) -> list[dict]:
+        return list(self._data["own"])
+
+    def new_key(self, agency: str, organisation: str | None = None) -> TrustedKey:
+        """Make an Ed25519 key pair for ``agency``: the private key owner-only, the public
+        key trusted for the agency at once."""
+        check_agency_id(agency)
+        private = Ed25519PrivateKey.generate()
+        seed = private.private_bytes_raw()
+        raw = private.public_key().public_bytes_raw()
+        key_id = key_id_of(raw)
+        folder = self.folder / PRIVATE_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        path = folder / f"{key_id}.key"
+        # O_EXCL with mode 0600: the secret is never readable by others, even for a moment.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(SECRET_PREFIX + base64.b64encode(seed).decode("ascii") + "\n")
+        entry = TrustedKey(agency, key_id, public_text(raw), _today(), None, "own key")
+        self._data["keys"].append(entry.__dict__)
+        self._data["own"].append({"agency": agency, "key_id": key_id, "organisation": organisation})
+        self._save()
+        return entry
+
+    def signing_key(self, agency: str | None = None,
+                    key_id: str | None = None) -> tuple[dict, Ed25519PrivateKey]:
+        """(own-key record, private key) to sign with: the one named, or the only one."""
+        candidates = [o for o in self.own()
+                      if (agency is None or o["agency"] == agency)
+                      and (key_id is None or o["key_id"] == key_id)
+                      and not (self.find(o["key_id"]) and self.find(o["key_id"]).revoked)]
+        if not candidates:
+            what = " ".join(filter(None, [agency and f"for agency {agency!r}",
+                                          key_id and f"with id {key_id}"]))
+            raise InputError(f"no signing key {what or 'of your own'} in {self.folder} "
+                             "(make one with: cutsim keys new --agency ID)")
+        if len(candidates) > 1:
+            listed = ", ".join(f"{o['agency']} ({o['key_id']})" for o in candidates)
+            raise InputError(f"several signing keys ({listed}); choose one with --agency or --key")
+        record = candidates[0]
+        path = self.folder / PRIVATE_FOLDER / f"{record['key_id']}.key"
+        try:
+            text = path.read_text(encoding="ascii").strip()
+            seed = base64.b64decode(text[len(SECRET_PREFIX):], validate=True)
+            private = Ed25519PrivateKey.from_private_bytes(seed)
+        except (OSError, ValueError, binascii.Error) as exc:
+            raise InputError(f"{path}: the private key cannot be read ({exc})") from None
+        if key_id_of(private.public_key().public_bytes_raw()) != record["key_id"]:
+            raise InputError(f"{path}: the private key does not match its key id")
+        return record, private
+
+    # --- policy --------------------------------------------------------------------------
+
+    def policy(self, workspace: str | os.PathLike[str] | None = None) -> str:
+        """``flag`` or ``require``: the workspace's own setting, else the default one."""
+        policies = self._data["policy"]
+        if workspace is not None:
+            own = policies.get("workspaces", {}).get(str(Path(workspace).resolve()))
+            if own:
+                return own
+        return policies.get("default", DEFAULT_POLICY)
+
+    def set_policy(self, policy: str, workspace: str | os.PathLike[str] | None = None) -> None:
+        if policy not in POLICIES:
+            raise InputError(f"policy must be one of {', '.join(POLICIES)} (got {policy!r})")
+        policies = self._data["policy"]
+        if workspace is None:
+            policies["default"] = policy
+        else:
+            policies.setdefault("workspaces", {})[str(Path(workspace).resolve())] = policy
+        self._save()
+
+
+def public_key_object(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
