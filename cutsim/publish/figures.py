@@ -3,7 +3,7 @@ result object (DESIGN §7 format), with confidential items redacted here, once.
 
 The output is the open-data document (a plain JSON-able dict, documented in
 docs/open-data-schema.md): exact values, no rounding. The HTML page and the PDF render
-this same document, rounding for residents through :mod:`cutsim.publish.fmt`.
+this same document, rounding for residents through :mod:`cutsim.model.fmt`.
 
 Units and signs (DESIGN §3): money in £ at the place's price year; ``planned_saving``
 and ``net_saving`` positive is good for the budget, ``knock_on_cost`` and
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cutsim.model.schema import PLACE_ID, Model, Scenario
-from cutsim.publish.fmt import confidence_words, financial_year
+from cutsim.model.fmt import confidence_words, financial_year
 from cutsim.version import __version__
 
 SCHEMA_NAME = "cutsim-open-data"

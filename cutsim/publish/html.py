@@ -13,7 +13,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from cutsim.publish import charts, fmt
+from cutsim.model import fmt
+from cutsim.publish import charts
 
 # The page loads nothing: styles inline, charts inline SVG, no scripts.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

@@ -57,9 +57,9 @@ def test_pdf_is_a4_with_the_page_content(two_places):
                    "illustrative", "not an equality impact assessment"):
         assert phrase in text, phrase
     doc = json.loads((two_places[0] / "open-data.json").read_text(encoding="utf-8"))
-    from cutsim.publish import fmt
+    from cutsim.model import fmt
 
-    assert fmt.money(doc["place_money"]["report_year"]["net_saving"]) in text
+    assert fmt.resident_money(doc["place_money"]["report_year"]["net_saving"]) in text
 
 
 def test_pdf_pages_render_with_pdftoppm(two_places, tmp_path):

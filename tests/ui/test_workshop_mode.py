@@ -49,7 +49,7 @@ def test_enter_toggle_gauge_breach_log_and_minutes(workshop, qtbot, tmp_path: Pa
     assert g.agency_net == pytest.approx(result.agency_annual["net_saving"][council, 0], abs=1e-6)
     assert g.place_net == pytest.approx(result.place_annual["net_saving"][0], abs=1e-6)
     assert g.target == 8_000_000
-    assert "£8m" in mode.audience.gauge_source.text()
+    assert "£8.00m" in mode.audience.gauge_source.text()
 
     # A red line set in the meeting is breached by the package as prepared.
     mode.presenter.outcome.setCurrentIndex(mode.presenter.outcome.findData("youth_offending"))
