@@ -17,14 +17,15 @@ from cutsim.model import fmt
 Formatter = Callable[[float], str]
 
 
-def _is_nothing(value: float, floor: float) -> bool:
-    return abs(value) < floor or value == 0
+def nothing(value: float | None, floor: float = 0.0) -> bool:
+    """True when ``value`` (£) is zero or below the materiality ``floor`` (None counts too)."""
+    return value is None or value == 0 or abs(value) < floor
 
 
 def net(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
     """Net saving ``value`` (£, positive = saving) as "a net saving of £X", "a net cost of
     £X" or "no net change"."""
-    if _is_nothing(value, floor):
+    if nothing(value, floor):
         return "no net change"
     word = "a net saving of" if value > 0 else "a net cost of"
     return f"{word} {format(abs(value))}"
@@ -32,7 +33,7 @@ def net(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
 
 def net_noun(value: float, floor: float = 0.0) -> str:
     """The noun for a net figure: "net saving", "net cost" or "net change" (when nothing)."""
-    if _is_nothing(value, floor):
+    if nothing(value, floor):
         return "net change"
     return "net saving" if value > 0 else "net cost"
 
@@ -40,7 +41,7 @@ def net_noun(value: float, floor: float = 0.0) -> str:
 def planned(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
     """Planned saving ``value`` (£, positive = the levers take money out) as "plans to save
     £X", "plans to spend £X more" or "plans no change in its own spending"."""
-    if _is_nothing(value, floor):
+    if nothing(value, floor):
         return "plans no change in its own spending"
     if value > 0:
         return f"plans to save {format(value)}"
@@ -50,7 +51,7 @@ def planned(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> 
 def knock_on(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
     """Knock-on cost ``value`` (£, positive = more demand costs) as "faces extra demand costs
     of £X", "saves £X in demand costs" or "" when nothing."""
-    if _is_nothing(value, floor):
+    if nothing(value, floor):
         return ""
     if value > 0:
         return f"faces extra demand costs of {format(value)}"
@@ -60,7 +61,7 @@ def knock_on(value: float, floor: float = 0.0, format: Formatter = fmt.money) ->
 def one_off(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
     """One-off cost ``value`` (£, positive = a cost) as "one-off costs of £X" (a negative one
     is money back: "one-off income of £X"); "" when nothing."""
-    if _is_nothing(value, floor):
+    if nothing(value, floor):
         return ""
     if value > 0:
         return f"one-off costs of {format(value)}"
@@ -70,7 +71,7 @@ def one_off(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> 
 def shifted(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
     """A cost pushed onto another agency (£, positive = a cost to it) as "extra costs of
     £X" or "savings of £X"; "no change in costs" when nothing."""
-    if _is_nothing(value, floor):
+    if nothing(value, floor):
         return "no change in costs"
     if value > 0:
         return f"extra costs of {format(value)}"
@@ -79,7 +80,7 @@ def shifted(value: float, floor: float = 0.0, format: Formatter = fmt.money) -> 
 
 def gap(shortfall: float, floor: float = 0.0, format: Formatter = fmt.money) -> str:
     """Net saving minus target (£): "£X short", "£X more than the target" or "met"."""
-    if _is_nothing(shortfall, floor):
+    if nothing(shortfall, floor):
         return "met"
     if shortfall < 0:
         return f"{format(-shortfall)} short"
@@ -112,6 +113,17 @@ LEVER_KIND_WORDS = {
     "invest": "more spending on a service",
     "pool": "a pooled budget between agencies",
     "procure": "a change in how services are bought",
+}
+
+
+WHO_PAYS_WORDS = {
+    "cut": "A cut in one agency's service can change outcomes whose costs fall on other agencies.",
+    "invest": "More spending in one agency's service can change outcomes that lower other "
+              "agencies' costs.",
+    "pool": "A pooled budget changes what each agency that shares it pays, and the outcomes it "
+            "improves can lower other agencies' costs.",
+    "procure": "Buying services differently changes prices and the local economy; it moves "
+               "costs between agencies only through the outcomes it changes.",
 }
 
 
