@@ -268,6 +268,25 @@ def year_label(base_year: int, y: int) -> str:
 financial_year = year_label
 
 
+def parse_year(text: str | int, base_year: int, horizon: int) -> int:
+    """The 0-based financial year a user named: a label (``"2030-31"``) or an index
+    (``"4"``); ValueError naming the years on offer when it is neither or out of range."""
+    text = str(text).strip()
+    first, last = year_label(base_year, 0), year_label(base_year, horizon - 1)
+    offer = f"a year from {first} to {last}, or an index from 0 to {horizon - 1}"
+    if re.fullmatch(r"[0-9]{1,3}", text):
+        index = int(text)
+    elif re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        index = int(text[:4]) - base_year
+        if 0 <= index < horizon and year_label(base_year, index) != text:
+            raise ValueError(f'"{text}" is not a financial year ({offer})')
+    else:
+        raise ValueError(f'"{text}" is not a year ({offer})')
+    if not 0 <= index < horizon:
+        raise ValueError(f'"{text}" is outside the horizon ({offer})')
+    return index
+
+
 def sentence(text: str | None) -> str:
     """Text as a sentence ending in one full stop (citations may or may not end in one)."""
     text = (text or "").strip()
