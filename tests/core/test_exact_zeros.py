@@ -66,3 +66,15 @@ def test_reach_follows_effects_then_demands_through_loops():
     assert not out_mask[cm.outcome_index["ae_older"]]
     nothing = reach(cm, np.zeros(cm.n_services, bool), np.zeros(cm.n_outcomes, bool))
     assert not nothing[0].any() and not nothing[1].any()
+
+
+def test_payback_judges_money_against_the_materiality_floor_not_an_agencys_own_noise():
+    from cutsim.appraise.appraisal import payback_years
+
+    noise = np.array([3.3e-12, -1.5e-12, 2e-12, 1e-12])
+    assert int(payback_years(noise, 0.035)) == 0  # judged by its own scale: "pays back"
+    assert int(payback_years(noise, 0.035, floor=0.92)) == -1  # nothing: no payback
+    real = np.array([-1000.0, 400.0, 400.0, 400.0])
+    assert int(payback_years(real, 0.035, floor=0.92)) == int(payback_years(real, 0.035)) == 3
+    project = cutsim.load(ROOT / "scenarios" / "pooled-health-care.cutsim")
+    assert project.run("bcf-benefit").appraisal["payback_year"]["police"] is None
