@@ -12,20 +12,21 @@ import re
 from dataclasses import dataclass
 
 _NUM = r"[0-9][0-9,]*(?:\.[0-9]+)?"
+_END = r"(?![0-9.,]|\s?%|\s?(?:k|m|bn|million|billion)\b)"  # the same figure, not a longer one
 FORMS: dict[str, re.Pattern[str]] = {
     # More than four decimals, or a long tail of zeros/nines: round-off printed as a figure.
     "rounding noise": re.compile(r"(?<![\w.])[0-9]+\.[0-9]{5,}|\.[0-9]*(?:0{4,}|9{4,})[1-9]"),
     "exponent": re.compile(r"(?<![\w])[0-9](?:\.[0-9]+)?[eE][+\-\u2212]?[0-9]+\b"),
     "negative zero": re.compile(
         r"(?:^|(?<=[\s(:;,=|]))[\-\u2212+]£?0(?:\.0+)?(?:\s?(?:%|k|m|bn|million|billion))?(?![0-9.,])"),
-    "£1,000k": re.compile(r"£1,000(?:\.0+)?\s?(?:k|m)\b"),
+    "£1,000k": re.compile(r"£1,?000(?:\.0+)?\s?(?:k|m)\b"),
     "elided figure": re.compile(r"[0-9](?:…|\.\.\.)|(?:…|\.\.\.)[£\-\u2212]?[0-9]"),
     "negative amount in words": re.compile(
         r"\b(?:save|saves|saving|savings|cost|costs|faces|of|between|and|about|at|by|to|"
         r"short|gap|net)\s+[\-\u2212]£"),
     "degenerate range": re.compile(
-        rf"\bbetween\s+(?P<a>[\-\u2212]?£?{_NUM}(?:\s?(?:k|m|bn|million|billion|%))?)\s+and\s+(?P=a)(?![0-9.,])"
-        rf"|(?P<b>[\-\u2212]?£{_NUM}(?:\s?(?:k|m|bn|million|billion))?)\s+to\s+(?P=b)(?![0-9.,])"),
+        rf"\bbetween\s+(?P<a>[\-\u2212]?£?{_NUM}(?:\s?(?:k|m|bn|million|billion|%))?)\s+and\s+(?P=a){_END}"
+        rf"|(?P<b>[\-\u2212]?£{_NUM}(?:\s?(?:k|m|bn|million|billion))?)\s+to\s+(?P=b){_END}"),
 }
 
 

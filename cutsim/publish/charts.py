@@ -79,14 +79,16 @@ def _trim(text: str) -> str:
 
 
 def _tick_money(value: float, _pos=None) -> str:
-    """Compact money for axis ticks: ``£500k``, ``£1.5m`` (the text uses full words)."""
+    """Compact money for axis ticks: ``£500k``, ``£1.5m`` (the text uses full words).
+    The unit is chosen after rounding, so £999,999 reads ``£1m``, never ``£1000k``."""
     sign = fmt.MINUS if value < 0 else ""
     v = abs(value)
-    if v >= 1e6:
+    if round(v / 1e3) >= 1000:
         return f"{sign}£{_trim(f'{v / 1e6:.1f}')}m"
-    if v >= 1e3:
+    if round(v) >= 1000:
         return f"{sign}£{_trim(f'{v / 1e3:.0f}')}k"
-    return f"{sign}£{v:.0f}"
+    text = f"{v:.0f}"
+    return f"£{text}" if text == "0" else f"{sign}£{text}"
 
 
 def _money_axis(axis) -> None:

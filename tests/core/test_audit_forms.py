@@ -18,6 +18,7 @@ CAUGHT = [
     ("negative zero", "offending −0 %"),
     ("£1,000k", "target £1,000k a year"),
     ("£1,000k", "a saving of £1,000.0k"),
+    ("£1,000k", "axis tick £1000k"),
     ("elided figure", "NPV £1.2… over ten years"),
     ("elided figure", "saves ...45,000 a year"),
     ("negative amount in words", "plans to save −£290,000"),
@@ -39,6 +40,7 @@ def test_each_forbidden_form_is_caught(form, text):
     "likely between £2.1 million and £2.4 million", "2030-31", "Council −£45.0k +£1.20m",
     "0.35%", "−20 %", "3.5%", "about 6 more young people", "£1,000bn", "P10 £1.00m",
     "less than £1", "seed 20260401", "1 April 2031", "£0",
+    "between £1,000 and £1,000 billion", "£2.1 to £2.1m", "between 12 and 12%",
 ])
 def test_clean_text_passes(text):
     assert audit_text(text) == [], audit_text(text)
