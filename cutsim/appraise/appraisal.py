@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cutsim.model.errors import InputError
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import PLACE_ID, Model, Scenario
 
 if TYPE_CHECKING:
@@ -135,14 +136,16 @@ def value_split(result: Any) -> dict[str, float | None]:
 # --------------------------------------------------------------------------- payback
 
 
-def payback_years(annual_net: np.ndarray, rate: float) -> np.ndarray:
+def payback_years(annual_net: np.ndarray, rate: float, floor: float | None = None) -> np.ndarray:
     """Vectorised payback year: an int array of shape ``(...)``, −1 where there is none.
 
     ``annual_net`` is £ per financial year, shape ``(..., H)``. The payback year is the
     smallest y such that the discounted cumulative net saving
     ``C_j = Σ_{i≤j} net_i/(1+rate)^i`` is ≥ 0 for every j from y to H−1. It is 0 when C
     is never negative; there is none (−1) when C_{H−1} < 0 or every figure is zero.
-    A cumulative total within 1e-9 of the largest annual magnitude counts as zero.
+    A cumulative total within 1e-9 of the largest annual magnitude counts as zero; with
+    ``floor`` (£, the materiality floor of :mod:`cutsim.model.materiality`) a magnitude
+    below the floor counts as zero instead, so round-off is never judged as money.
     """
     annual_net = np.asarray(annual_net, dtype=float)
     horizon = annual_net.shape[-1]
@@ -151,7 +154,11 @@ def payback_years(annual_net: np.ndarray, rate: float) -> np.ndarray:
         return np.full(lead, -1, dtype=int)
     cumulative = np.cumsum(present_values(annual_net, rate), axis=-1)
     scale = np.max(np.abs(annual_net), axis=-1, keepdims=True)
-    negative = cumulative < -_PAYBACK_REL_TOL * scale
+    if floor is not None:
+        negative = cumulative < -floor
+        scale = np.where(scale < floor, 0.0, scale)
+    else:
+        negative = cumulative < -_PAYBACK_REL_TOL * scale
     # Last year with a negative cumulative total (−1 if none); payback is the year after.
     reversed_neg = negative[..., ::-1]
     any_neg = reversed_neg.any(axis=-1)
@@ -387,8 +394,8 @@ def _plain(value: Any) -> Any:
     ]
 
 
-def _payback_plain(annual_net: np.ndarray, rate: float) -> Any:
-    years = payback_years(annual_net, rate)
+def _payback_plain(annual_net: np.ndarray, rate: float, floor: float | None = None) -> Any:
+    years = payback_years(annual_net, rate, floor)
     if years.ndim == 0:
         return None if years < 0 else int(years)
     return [None if y < 0 else int(y) for y in years.ravel()]
@@ -427,6 +434,7 @@ def appraise(
     rate = float(model.place.discount_rate)
     bias = optimism_bias(model, scenario)
     f = bias["fraction"]
+    floor = materiality_floor(model)  # £: what counts as nothing (DESIGN §3)
 
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
     if not agencies:
@@ -451,23 +459,25 @@ def appraise(
     for agency, series in agencies.items():
         net = np.asarray(series["net_saving"], dtype=float)
         b, c = benefits_and_costs(series, rate)
-        _fill(block, agency, net, b, c, f, rate)
+        _fill(block, agency, net, b, c, f, rate, floor)
         block["social_value_npv"][agency] = None
         place_net = place_net + net
         place_b = place_b + b
         place_c = place_c + c
-    _fill(block, PLACE_ID, place_net, place_b, place_c, f, rate)
+    _fill(block, PLACE_ID, place_net, place_b, place_c, f, rate, floor)
 
     sv = (social_value_annual or {}).get(PLACE_ID)
     block["social_value_npv"][PLACE_ID] = None if sv is None else _plain(npv(sv, rate))
     return block
 
 
-def _fill(block: dict, key: str, net: np.ndarray, b: Any, c: Any, f: float, rate: float) -> None:
-    """One entity's NPV, adjusted NPV, payback and BCRs into the block."""
+def _fill(block: dict, key: str, net: np.ndarray, b: Any, c: Any, f: float, rate: float,
+          floor: float | None = None) -> None:
+    """One entity's NPV, adjusted NPV, payback and BCRs into the block (payback judged
+    against the materiality ``floor``, £)."""
     block["npv"][key] = _plain(npv(net, rate))
     block["npv_adjusted"][key] = _plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c))
-    block["payback_year"][key] = _payback_plain(net, rate)
+    block["payback_year"][key] = _payback_plain(net, rate, floor)
     block["bcr"][key] = _plain(_nan_bcr(b, c))
     block["bcr_adjusted"][key] = _plain(_nan_bcr((1.0 - f) * np.asarray(b),
                                                  (1.0 + f) * np.asarray(c)))

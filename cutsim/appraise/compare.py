@@ -8,6 +8,10 @@ in each outcome's unit) at t = 1, 3, 5 and 10 years (those within the horizon);
 ``cost_shift_out`` is £ of knock-on cost the scenario's levers put on *other* agencies;
 ``settlement_transfer`` is £ each agency receives (+) or pays (−) under its pools' gain
 share, summed over pools (beside cash, never in ``net_saving``).
+
+Every comparison names one headline year (DESIGN §7a: ``year``, 0-based, and
+``year_label``; default the first scenario's headline year): ``net_saving_in_year`` is £
+in that financial year and ``outcome_change_in_year`` is ΔY at its end.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from cutsim.appraise.result import Result
-from cutsim.model.schema import PLACE_ID
+from cutsim.model import fmt
+from cutsim.model.materiality import is_nothing, materiality_floor
+from cutsim.model.schema import PLACE_ID, headline_year
 
 COMPARE_TIMES = (1, 3, 5, 10)
 
@@ -32,10 +38,13 @@ def _at(result: Result, series: np.ndarray, t: float) -> float:
     return float(series[int(round(t * result.compiled.steps_per_year))])
 
 
-def summarise(result: Result) -> dict[str, Any]:
-    """One scenario's comparison entry (plain numbers)."""
+def summarise(result: Result, year: int | None = None) -> dict[str, Any]:
+    """One scenario's comparison entry (plain numbers) with figures for ``year`` (0-based;
+    default the scenario's headline year)."""
     cm = result.compiled
-    net = result.agency_annual["net_saving"].sum(axis=1)
+    y = headline_year(result.scenario, cm.horizon_years) if year is None else year
+    annual = result.agency_annual["net_saving"]
+    net = annual.sum(axis=1)
     appraisal = result.appraisal
     shift = result.cost_shift_matrix
     times = times_within(cm.horizon_years)
@@ -52,6 +61,10 @@ def summarise(result: Result) -> dict[str, Any]:
         "settlement_transfer": _transfers(result),
         "outcome_change": {o: [_at(result, result.outcome_delta[i], t) for t in times]
                            for i, o in enumerate(cm.outcome_ids)},
+        "net_saving_in_year": {**{a: float(annual[i, y]) for i, a in enumerate(cm.agency_ids)},
+                               PLACE_ID: float(annual[:, y].sum())},
+        "outcome_change_in_year": {o: _at(result, result.outcome_delta[i], y + 1)
+                                   for i, o in enumerate(cm.outcome_ids)},
     }
 
 
@@ -64,17 +77,23 @@ def _transfers(result: Result) -> dict[str, float]:
     return out
 
 
-def compare(results: list[Result]) -> dict[str, Any]:
-    """The comparison object for results of one model (``cutsim compare --json``)."""
+def compare(results: list[Result], year: int | None = None) -> dict[str, Any]:
+    """The comparison object for results of one model (``cutsim compare --json``);
+    ``year`` (0-based) is the financial year its summaries show (default the first
+    scenario's headline year)."""
     if not results:
         raise ValueError("nothing to compare")
     cm = results[0].compiled
+    y = headline_year(results[0].scenario, cm.horizon_years) if year is None else year
     return {
+        "year": y,
+        "year_label": fmt.year_label(cm.model.place.base_year, y),
+        "materiality_floor": materiality_floor(cm.model),
         "times": times_within(cm.horizon_years),
         "agencies": list(cm.agency_ids),
         "outcomes": {o.id: {"unit": o.unit, "higher_is_better": o.higher_is_better}
                      for o in cm.model.outcomes},
-        "scenarios": {r.scenario.id: summarise(r) for r in results},
+        "scenarios": {r.scenario.id: summarise(r, y) for r in results},
     }
 
 
@@ -85,44 +104,57 @@ def _plain(value: Any) -> Any:
     return value if np.isfinite(value) else None
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value / 1e6:,.2f}"
-
-
 def table(comparison: dict[str, Any]) -> str:
-    """A side-by-side text table: £m for money, outcome units for outcome changes.
+    """A side-by-side text table; each block names its year or period and shows its money
+    in one unit and one precision (:func:`cutsim.model.fmt.money_column`).
 
-    Outcomes that no compared scenario changes (|ΔY| < 1e-9 at every year) are left out.
+    Agencies and outcomes that no compared scenario moves (below the materiality floor
+    for money, exactly 0 for outcomes) are left out.
     """
     ids = list(comparison["scenarios"])
-    rows: list[tuple[str, list[str]]] = []
     scen = comparison["scenarios"]
-    rows.append(("Net saving over the horizon, £m (positive = saving)", []))
-    for a in comparison["agencies"] + [PLACE_ID]:
-        values = [scen[s]["net_saving"][a] for s in ids]
-        if a == PLACE_ID or any(abs(v) > 0.5 for v in values):
-            rows.append((f"  {a}", [_money(v) for v in values]))
+    floor = comparison.get("materiality_floor", 0.0)
+    fy = comparison["year_label"]
+    rows: list[tuple[str, list[str]]] = []
+
+    def block(title: str, labelled: list[tuple[str, list[float | None]]], signed: bool = False) -> None:
+        if not labelled:
+            return
+        rows.append((title, []))
+        cells = fmt.money_column([v for _, vs in labelled for v in vs], signed=signed, floor=floor)
+        n = len(ids)
+        for k, (label, _) in enumerate(labelled):
+            rows.append((f"  {label}", cells[k * n:(k + 1) * n]))
+
+    def moved(values: list[float | None]) -> bool:
+        return any(v is not None and not is_nothing(v, floor) for v in values)
+
+    for key, title in (("net_saving_in_year", f"Net saving in {fy} (positive = saving)"),
+                       ("net_saving", "Net saving over the horizon (positive = saving)")):
+        labelled = []
+        for a in comparison["agencies"] + [PLACE_ID]:
+            values = [scen[s][key][a] for s in ids]
+            if a == PLACE_ID or moved(values):
+                labelled.append((a, values))
+        block(title, labelled)
     transfers = [scen[s]["settlement_transfer"] for s in ids]
-    if any(transfers):
-        rows.append(("Pool settlement transfers, £m (beside cash; + = receives)", []))
-        for a in comparison["agencies"]:
-            if any(a in t for t in transfers):
-                rows.append((f"  {a}", [_money(t.get(a, 0.0)) for t in transfers]))
-    rows.append(("Present values, £m", []))
-    rows.append(("  NPV place", [_money(scen[s]["npv"].get(PLACE_ID)) for s in ids]))
-    rows.append(("  NPV place, optimism-bias adjusted", [_money(scen[s]["npv_adjusted"]) for s in ids]))
-    rows.append(("  social value (beside cash)", [_money(scen[s]["social_value_npv"]) for s in ids]))
-    rows.append(("  cost shifted to other agencies (undiscounted)",
-                 [_money(scen[s]["cost_shift_out"]) for s in ids]))
-    rows.append(("Outcome change (level − baseline) at year t", []))
-    for o, meta in comparison["outcomes"].items():
-        changes = [scen[s]["outcome_change"][o] for s in ids]
-        if not any(abs(v) > 1e-9 for c in changes for v in c):
-            continue
-        for k, t in enumerate(comparison["times"]):
-            rows.append((f"  {o} t={t} ({meta['unit']})", [f"{c[k]:+,.4g}" for c in changes]))
+    block("Pool settlement transfers over the horizon (beside cash; + = receives)",
+          [(a, [t.get(a, 0.0) for t in transfers]) for a in comparison["agencies"]
+           if any(a in t for t in transfers)], signed=True)
+    block("Present values over the horizon", [
+        ("NPV place", [scen[s]["npv"].get(PLACE_ID) for s in ids]),
+        ("NPV place, optimism-bias adjusted", [scen[s]["npv_adjusted"] for s in ids]),
+        ("social value (beside cash)", [scen[s]["social_value_npv"] for s in ids]),
+        ("cost shifted to other agencies (undiscounted)", [scen[s]["cost_shift_out"] for s in ids])])
+    changed = [(o, meta) for o, meta in comparison["outcomes"].items()
+               if any(scen[s]["outcome_change_in_year"][o] != 0 for s in ids)]
+    if changed:
+        rows.append((f"Outcome change (level − baseline) by the end of {fy}", []))
+        for o, meta in changed:
+            rows.append((f"  {o} ({meta['unit']})",
+                         [fmt.count(scen[s]["outcome_change_in_year"][o], signed=True) for s in ids]))
     label_w = max(len(r[0]) for r in rows)
-    col_w = max(12, *(len(s) for s in ids))
+    col_w = max(12, *(len(s) for s in ids), *(len(c) for _, cs in rows for c in cs))
     lines = [" " * label_w + "".join(f"  {s:>{col_w}}" for s in ids)]
     for label, cells in rows:
         lines.append(f"{label:<{label_w}}" + "".join(f"  {c:>{col_w}}" for c in cells))

@@ -92,12 +92,14 @@ def draw_params(cm: CompiledModel, draws: int, seed: int | None) -> Params:
 @dataclass(frozen=True)
 class DrawBlock:
     """One block's per-draw series: outcome ``levels (n, O, N+1)`` in outcome units,
-    ``agency_net (n, A, N+1)`` net saving in £/yr (positive good for the budget) and
-    the place's ``npv (n,)`` in £."""
+    ``agency_net (n, A, N+1)`` net saving in £/yr (positive good for the budget), the
+    place's ``npv (n,)`` in £ and ``agency_net_annual (n, A, H)``, each agency's exact net
+    saving in £ per financial year."""
 
     levels: np.ndarray
     agency_net: np.ndarray
     npv: np.ndarray
+    agency_net_annual: np.ndarray | None = None
 
 
 def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
@@ -105,8 +107,8 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
     """Draw, simulate and price one block (a pure function: same arguments, same bits)."""
     traj = simulate(cm, block_params(cm, entropy, block, n), inputs.activity_delta,
                     inputs.outcome_input)
-    agency_net, npv = _net_and_npv(cm, inputs, traj)
-    return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv)
+    agency_net, npv, annual = _net_and_npv(cm, inputs, traj)
+    return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv, annual)
 
 
 def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
@@ -155,7 +157,7 @@ def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None)
     # One percentile call over every series: a single partition pass, not one per series.
     series = np.concatenate([levels, agency_net, agency_net.sum(axis=1, keepdims=True)], axis=1)
     bands = np.percentile(series, PERCENTILES, axis=0)  # (3, O + A + 1, N+1)
-    return {
+    out = {
         "draws": int(len(npv)),
         "seed": seed,
         "outcomes": {o: _band_rows(bands, i) for i, o in enumerate(cm.outcome_ids)},
@@ -163,6 +165,15 @@ def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None)
                      for i, a in enumerate(cm.agency_ids)},
         "place": {"net_saving": _band_rows(bands, n_out + n_ag), "npv": _bands(npv)},
     }
+    if all(b.agency_net_annual is not None for b in blocks):
+        annual = np.concatenate([b.agency_net_annual for b in blocks])  # (D, A, H)
+        yearly = np.percentile(np.concatenate([annual, annual.sum(axis=1, keepdims=True)], axis=1),
+                               PERCENTILES, axis=0)  # (3, A + 1, H)
+        out["annual"] = {
+            "agencies": {a: {"net_saving": _band_rows(yearly, i)} for i, a in enumerate(cm.agency_ids)},
+            "place": {"net_saving": _band_rows(yearly, n_ag)},
+        }
+    return out
 
 
 def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None) -> dict:
@@ -182,8 +193,9 @@ def _band_rows(bands: np.ndarray, row: int) -> dict[str, list[float]]:
     return {f"p{q}": bands[i, row].tolist() for i, q in enumerate(PERCENTILES)}
 
 
-def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarray, np.ndarray]:
-    """Agency net saving (D, A, N+1) and place NPV (D,) for every draw.
+def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agency net saving (D, A, N+1) in £/yr, place NPV (D,) in £ and agency net saving
+    per financial year (D, A, H) in £, for every draw.
 
     Money is affine in the trajectory, so the part that no draw changes (planned saving,
     one-off costs) is priced once by :func:`service_money` with no knock-on (ΔA equal to
@@ -209,4 +221,8 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarr
     weight = price[:, :n] * step_factor  # £ per unit of ∫ΔA, discounted
     knock_npv = np.einsum("dsk,sk->d", traj.dA_int[:, dl], weight) \
         - np.sum(weight * lever[dl, :n] * h)
-    return agency_net, fixed_npv - knock_npv
+    # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
+    knock_steps = price[:, :n] * (traj.dA_int[:, dl] - lever[dl, :n] * h)  # (D, S_dl, N)
+    knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years, cm.steps_per_year)).sum(-1)
+    annual = by_agency(cm, fixed.annual["net_saving"])[0][None] - np.matmul(onehot, knock_annual)
+    return agency_net, fixed_npv - knock_npv, annual

@@ -195,6 +195,21 @@ class Result:
             writer.writerow([repr(row[0]), row[1], row[2], row[3], repr(row[4])])
         return out.getvalue() if own else None
 
+    def to_annual_csv(self) -> str:
+        """The financial-year figures in long form: ``year,entity,id,series,value``, where
+        ``year`` is the label (``2026-27``), ``entity`` is ``agency`` or ``place`` and the
+        series are the four money series in £ per year (exact, unrounded)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["year", "entity", "id", "series", "value"])
+        rows = [("agency", a, s, self.agency_annual[s][i])
+                for i, a in enumerate(self.compiled.agency_ids) for s in SERIES]
+        rows += [("place", PLACE_ID, s, v) for s, v in self.place_annual.items()]
+        for entity, ident, series, values in rows:
+            for label, v in zip(self.years, values):
+                writer.writerow([label, entity, ident, series, repr(float(v))])
+        return out.getvalue()
+
     def to_json_dict(self) -> dict[str, Any]:
         """Exactly the DESIGN §7 result object (plain Python numbers and lists)."""
         cm = self.compiled

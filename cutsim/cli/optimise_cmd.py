@@ -21,16 +21,21 @@ _AMOUNT = re.compile(r"£?(?P<n>[0-9][0-9,]*(?:\.[0-9]+)?)(?P<unit>[kKmM]?)(?:/y
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "optimise", help="find the least-cost cut package that meets a savings target",
-        description="Find the cuts to discretionary services that save --target £/yr in "
-                    "financial year --by with the least whole-place knock-on cost (NPV), plus "
+        description="Find the cuts to discretionary services with which the agency (or the "
+                    "place) nets --target £/yr after its own knock-on costs, in financial "
+                    "year --by and every later year of the horizon (--gross: planned saving in "
+                    "year --by), with the least whole-place knock-on cost (NPV), plus "
                     "--outcome-weight times the valued outcome loss (NPV), within statutory "
                     "floors and red lines. A linear programme on the engine's exact "
                     "responses. Exit 3 when no package can meet the target.")
     p.add_argument("file", metavar="FILE", help="a .cutsim file")
     p.add_argument("--target", required=True, metavar="£/YR",
-                   help="planned saving a year, e.g. 8000000, 8m or £750k")
-    p.add_argument("--by", type=int, default=0, metavar="YEAR",
-                   help="financial year (0 = base year) in which the target must be met")
+                   help="recurrent net saving a year, e.g. 8000000, 8m or £750k")
+    p.add_argument("--gross", action="store_true",
+                   help="the target is planned saving in year --by, before knock-on costs")
+    p.add_argument("--by", default="0", metavar="YEAR",
+                   help="financial year from which the target must be met: a label such as "
+                        "2027-28 or a 0-based index (default 0)")
     p.add_argument("--agency", metavar="ID",
                    help="only this agency's services, and the target is its saving "
                         "(default: the whole place)")
@@ -51,7 +56,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--out", metavar="FILE",
                    help="write a .cutsim file: the model, its scenarios and the package")
     p.add_argument("--json", action="store_true", help="print the package as JSON")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, parser=p)
 
 
 def parse_amount(text: str) -> float:
@@ -95,28 +100,37 @@ def run(args) -> int:
     from cutsim.appraise.optimise import (
         DEFAULT_OUTCOME_WEIGHT,
         Request,
+        consequences,
         evaluate,
         optimise,
         pro_rata_scenario,
     )
 
+    from cutsim.model.fmt import parse_year
+
     project = load(args.file)
     cm = project.compiled
+    place = project.model.place
+    try:
+        by = parse_year(args.by, place.base_year, place.horizon_years)
+    except ValueError as exc:
+        args.parser.error(f"--by: {exc}")
     if any(s.id == args.id for s in project.file.scenarios) and args.out:
         raise InputError(f'the file already has a scenario "{args.id}"; choose another --id')
     weight = DEFAULT_OUTCOME_WEIGHT if args.outcome_weight is None else args.outcome_weight
-    request = Request(target=parse_amount(args.target), by=args.by, agency=args.agency,
+    request = Request(target=parse_amount(args.target), by=by, agency=args.agency,
                       protect=list(args.protect),
                       red_lines=[parse_red_line(r) for r in args.red_line]
                       + stored_red_lines(project.file, args.red_lines_from),
-                      outcome_weight=weight, start=args.start, max_percent=args.max_percent)
+                      outcome_weight=weight, start=args.start, max_percent=args.max_percent,
+                      gross=args.gross)
     package = optimise(cm, request, scenario_id=args.id)
     found = evaluate(cm, package.scenario, weight)
     try:
         pro_rata = evaluate(cm, pro_rata_scenario(cm, request, package.planned_saving), weight)
     except InputError as exc:  # pro rata would break a statutory floor
         pro_rata = {"error": str(exc)}
-    report = _report(cm, package, found, pro_rata)
+    report = _report(cm, request, package, found, pro_rata, consequences(cm, package))
     if args.out:
         from cutsim.files.exchange import write_file
 
@@ -131,36 +145,79 @@ def run(args) -> int:
     return 0
 
 
-def _report(cm, package, found: dict, pro_rata: dict) -> dict:
-    """The ``--json`` object: cuts (£/yr), the objective's terms (£ NPV), the comparison."""
+def _report(cm, request, package, found: dict, pro_rata: dict, effects: dict) -> dict:
+    """The ``--json`` object: cuts (£/yr), what the target's agency nets each year (£),
+    the objective's terms (£ NPV), the comparison and the package's consequences."""
+    from cutsim.model.fmt import year_label
+
     cuts = [{"service": sid, "agency": cm.model.service(sid).agency, "amount": amount,
              "percent": amount / cm.model.service(sid).baseline_spend * 100.0}
             for sid, amount in package.cuts.items()]
+    base = cm.model.place.base_year
     return {"scenario": package.scenario.id, "planned_saving": package.planned_saving,
+            "target": {"amount": request.target, "agency": request.agency or "place",
+                       "from_year": request.by, "from_year_label": year_label(base, request.by),
+                       "basis": "planned" if request.gross else "net"},
+            "net_saving": {"years": [year_label(base, y) for y in range(cm.horizon_years)],
+                           "values": package.net_saving},
             "cuts": cuts,
             "objective": {"knock_on_npv": package.knock_on_npv,
                           "outcome_loss_npv": package.outcome_loss_npv,
                           "outcome_weight": package.outcome_weight,
                           "total": package.objective},
-            "package": found, "pro_rata": pro_rata}
+            "package": found, "pro_rata": pro_rata, **effects}
 
 
 def _text(report: dict) -> str:
-    lines = [f"Package {report['scenario']}: planned saving £{report['planned_saving']:,.0f}/yr",
-             f"{'service':<28}{'agency':<12}{'£/yr':>14}{'% of baseline':>15}"]
-    for c in report["cuts"]:
-        lines.append(f"{c['service']:<28}{c['agency']:<12}{c['amount']:>14,.0f}"
-                     f"{c['percent']:>14.1f}%")
+    from cutsim.model import fmt
+
+    t = report["target"]
+    who = t["agency"]
+    basis = ("planned saving" if t["basis"] == "planned"
+             else f"net saving after {who}'s own knock-on costs")
+    lines = [f"Package {report['scenario']}: {fmt.money(t['amount'])} a year of {basis}, "
+             f"from {t['from_year_label']}{'' if t['basis'] == 'planned' else ' in every year'}",
+             "", f"Cuts (£ a year from {t['from_year_label']})"]
+    amounts = fmt.money_column([c["amount"] for c in report["cuts"]])
+    lines.append(f"  {'service':<28}{'agency':<12}{'£ a year':>12}{'of baseline':>13}")
+    for c, amount in zip(report["cuts"], amounts):
+        lines.append(f"  {c['service']:<28}{c['agency']:<12}{amount:>12}"
+                     f"{fmt.percent(c['percent'], signed=False, decimals=1):>13}")
+    net = report["net_saving"]
+    if net["values"]:
+        cells = fmt.money_column(net["values"])
+        lines += ["", f"What {who} nets each year (planned saving less its own knock-on costs)"]
+        lines += [f"  {y}  {c:>10}" for y, c in zip(net["years"], cells)]
     o = report["objective"]
-    lines += ["", "Objective (NPV, £; the two terms are kept apart, never added to cash):",
-              f"  whole-place knock-on cost   {o['knock_on_npv']:>16,.0f}",
-              f"  valued outcome loss         {o['outcome_loss_npv']:>16,.0f}  (weight {o['outcome_weight']:g})",
-              "", "Checked by the engine      package        pro rata (same total)"]
+    npv = fmt.money_column([o["knock_on_npv"], o["outcome_loss_npv"]])
+    lines += ["", "Objective (net present value; the two terms are kept apart, never added to cash)",
+              f"  whole-place knock-on cost   {npv[0]:>10}",
+              f"  valued outcome loss         {npv[1]:>10}  (weight {o['outcome_weight']:g})"]
     pr = report["pro_rata"]
+    lines += ["", "Checked by the engine (net present value)   package   pro rata (same total)"]
     if "error" in pr:
         lines.append(f"  (no pro-rata comparison: {pr['error']})")
     else:
-        for key, label in (("npv_place", "place NPV"), ("knock_on_npv", "knock-on NPV"),
-                           ("social_value_npv", "social value NPV"), ("objective", "objective")):
-            lines.append(f"  {label:<22}{report['package'][key]:>14,.0f}  {pr[key]:>18,.0f}")
+        for key, label in (("npv_place", "place NPV"), ("knock_on_npv", "knock-on cost"),
+                           ("social_value_npv", "social value"), ("objective", "objective")):
+            a, b = fmt.money_column([report["package"][key], pr[key]], signed=True)
+            lines.append(f"  {label:<38}{a:>11}  {b:>20}")
+    changes = report["outcome_changes"]
+    if changes:
+        lines += ["", f"Outcome changes the package causes, by the end of {changes[0]['by_end_of']}"]
+        for c in changes:
+            pct = "" if c["percent"] is None else f" ({fmt.percent(c['percent'], decimals=1)})"
+            lines.append(f"  {c['name']}: {fmt.count(c['change'], signed=True)} {c['unit']}"
+                         f"{pct}, {c['direction']}")
+    weak = report["weakest_evidence"]
+    if weak:
+        lines += ["", f"It relies on links of evidence grade {weak[0]['confidence']} of 5 "
+                      f"({fmt.confidence_words(weak[0]['confidence'])}):"]
+        lines += [f"  {w['kind']} {w['id']}: {w['from']} → {w['to']}" for w in weak]
+    late = report["late_harm"]
+    if late:
+        lines += ["", "Harm mostly still to come (knock-on in the last year under half its long-run level):"]
+        for h in late:
+            lines.append(f"  {h['service']}: {fmt.money(h['knock_on_last_year'])} a year by then, "
+                         f"{fmt.money(h['knock_on_long_run'])} a year in the long run")
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from cutsim.model.errors import InputError
+from cutsim.cli import options
 
 
 def register(subparsers) -> None:
@@ -21,8 +21,8 @@ def register(subparsers) -> None:
                    help="Monte Carlo draws for the likely ranges (default 500; 0 for none)")
     p.add_argument("--seed", type=int, default=20260401, metavar="S",
                    help="random seed for the draws (default 20260401)")
-    p.add_argument("--years", type=int, metavar="Y",
-                   help="report outcomes Y years from the start (default 5, at most the horizon)")
+    options.add_model(p)
+    options.add_year(p, alias=True)
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF cabinet report")
     p.set_defaults(func=run_publish)
 
@@ -37,14 +37,16 @@ def register(subparsers) -> None:
 
 
 def run_publish(args) -> int:
-    from cutsim.publish import publish
+    from cutsim.api import Project
+    from cutsim.publish.build import publish_file
+    from cutsim.workspace.sources import read_any
 
-    if args.draws < 0:
-        raise InputError("--draws must be 0 or more")
-    if args.years is not None and args.years < 1:
-        raise InputError("--years must be at least 1")
-    pub = publish(args.file, args.scenario, args.out, draws=args.draws or None, seed=args.seed,
-                  report_years=args.years, pdf=not args.no_pdf)
+    options.at_least(args, "draws", args.draws, 0)
+    options.at_least(args, "seed", args.seed, 0)
+    cutsim_file = read_any(args.file, args.model, choose=True)
+    year = options.year_of(args, cutsim_file.model, Project(cutsim_file).scenario(args.scenario))
+    pub = publish_file(cutsim_file, args.scenario, args.out, draws=args.draws or None,
+                       seed=args.seed, pdf=not args.no_pdf, year=year)
     for path in pub.files:
         sys.stdout.write(f"{path}\n")
     return 0

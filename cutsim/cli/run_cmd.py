@@ -1,56 +1,112 @@
-"""``cutsim run FILE --scenario ID [--draws N --seed S] [--json|--csv] [--out PATH]``."""
+"""``cutsim run FILE --scenario ID [--draws N --seed S] [--year Y] [--json|--csv [--annual]] [--out PATH]``."""
 
 from __future__ import annotations
 
 import json
 
+from cutsim.cli import options
 from cutsim.cli.output import emit
-from cutsim.model.errors import InputError
+from cutsim.model import fmt, wording
+from cutsim.model.materiality import is_nothing, materiality_floor
+from cutsim.model.schema import PLACE_ID
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="run a scenario and report its money and outcomes",
-                              description="Run a scenario from a .cutsim file.")
-    p.add_argument("file", metavar="FILE", help="a .cutsim file")
+                              description="Run a scenario from a .cutsim file or a workspace.")
+    p.add_argument("file", metavar="FILE", help="a .cutsim file or a workspace")
     p.add_argument("--scenario", required=True, metavar="ID", help="scenario id in the file")
+    options.add_model(p)
     p.add_argument("--draws", type=int, metavar="N", help="Monte Carlo draws (P10/P50/P90)")
-    p.add_argument("--seed", type=int, metavar="S", help="random seed for the draws")
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
-    fmt.add_argument("--csv", action="store_true", help="long form: t,entity,id,series,value")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed for the draws (0 or more)")
+    options.add_year(p)
+    fmt_group = p.add_mutually_exclusive_group()
+    fmt_group.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
+    fmt_group.add_argument("--csv", action="store_true", help="long form: t,entity,id,series,value")
+    p.add_argument("--annual", action="store_true",
+                   help="with --csv: financial-year figures, year,entity,id,series,value")
     p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from cutsim.api import load
+    from cutsim.api import Project
+    from cutsim.workspace.sources import read_any
 
-    if args.draws is not None and args.draws < 1:
-        raise InputError("--draws must be at least 1")
-    result = load(args.file).run(args.scenario, draws=args.draws, seed=args.seed)
+    options.at_least(args, "draws", args.draws, 1)
+    options.at_least(args, "seed", args.seed, 0)
+    if args.annual and not args.csv:
+        args.parser.error("--annual goes with --csv")
+    project = Project(read_any(args.file, args.model, choose=True))
+    scenario = project.scenario(args.scenario)
+    year = options.year_of(args, project.model, scenario)
+    result = project.run(scenario, draws=args.draws, seed=args.seed)
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:
-        text = result.to_csv()
+        text = result.to_annual_csv() if args.annual else result.to_csv()
     else:
-        text = _table(result)
+        text = summary(result, year)
     emit(text, args.out)
     return 0
 
 
-def _table(result) -> str:
-    """Annual net saving (£k) by agency and for the place, one row per financial year."""
+def summary(result, year: int) -> str:
+    """The run for people: the headline year's money in words, the annual net saving
+    table (one unit and precision) and, with draws, P10/P50/P90 (DESIGN §7a)."""
     cm = result.compiled
-    names = list(cm.agency_ids) + ["place"]
+    floor = materiality_floor(cm.model)
+    fy = result.years[year]
+    names = list(cm.agency_ids) + [PLACE_ID]
     net = result.agency_annual["net_saving"]
     place = result.place_annual["net_saving"]
-    width = max(10, *(len(n) for n in names))
-    lines = [f"Scenario {result.scenario.id}: annual net saving, £k (positive = saving)",
-             "year     " + "".join(f"{n:>{width + 1}}" for n in names)]
-    for y, label in enumerate(result.years):
-        row = [net[i, y] for i in range(len(cm.agency_ids))] + [place[y]]
-        lines.append(f"{label:<9}" + "".join(f"{v / 1000:>{width + 1},.1f}" for v in row))
+    moved = [i for i in range(len(cm.agency_ids))
+             if not all(is_nothing(v, floor) for s in result.agency_annual.values() for v in s[i])]
+    lines = [f"Scenario {result.scenario.id} ({result.scenario.name}): "
+             f"{wording.lever_summary(lever.kind for lever in result.scenario.levers)}",
+             "",
+             f"In {fy} (the headline year), after each agency's knock-on costs:",
+             f"  the place: {wording.net(place[year], floor)}"]
+    for i in moved:
+        lines.append(f"  {cm.agency_ids[i]}: {wording.net(net[i, year], floor)}")
+    shown = [cm.agency_ids[i] for i in moved] + [PLACE_ID]
+    rows = [[net[cm.agency_index[a], y] if a != PLACE_ID else place[y] for a in shown]
+            for y in range(cm.horizon_years)]
     npv = result.appraisal.get("npv", {})
-    lines.append("NPV      " + "".join(f"{(npv.get(n) or 0.0) / 1000:>{width + 1},.1f}"
-                                       for n in names))
+    cells = fmt.money_column([v for row in rows for v in row], floor=floor)
+    npv_cells = fmt.money_column([npv.get(a) for a in shown], floor=floor)
+    width = max(10, *(len(n) for n in shown), *(len(c) for c in cells + npv_cells))
+    n = len(shown)
+    lines += ["", "Net saving by financial year (positive = saving; £ a year)",
+              "year     " + "".join(f"{a:>{width + 1}}" for a in shown)]
+    for y, label in enumerate(result.years):
+        lines.append(f"{label:<9}" + "".join(f"{c:>{width + 1}}" for c in cells[y * n:(y + 1) * n]))
+    lines += ["", f"Net present value over the {cm.horizon_years} years (£ in today's money)",
+              "         " + "".join(f"{c:>{width + 1}}" for c in npv_cells)]
+    if result.uncertainty is not None:
+        lines += ["", *_bands(result, year, shown, floor)]
     return "\n".join(lines) + "\n"
+
+
+def _bands(result, year: int, shown: list[str], floor: float) -> list[str]:
+    """P10/P50/P90 of the place NPV and of each shown agency's net saving in ``year``."""
+    u = result.uncertainty
+    fy = result.years[year]
+    rows = [("place NPV over the horizon", u["place"]["npv"])]
+    annual = u.get("annual", {})
+    for a in shown:
+        band = (annual.get("place") if a == PLACE_ID else annual.get("agencies", {}).get(a))
+        if band:
+            rows.append((f"{a} net saving in {fy}", {q: band["net_saving"][q][year]
+                                                     for q in ("p10", "p50", "p90")}))
+    # The NPV (£ over the horizon) and the yearly figures (£ a year) are columns of their own.
+    cells = fmt.money_column([rows[0][1][q] for q in ("p10", "p50", "p90")], floor=floor) + \
+        fmt.money_column([b[q] for _, b in rows[1:] for q in ("p10", "p50", "p90")], floor=floor)
+    label_w = max(len(label) for label, _ in rows)
+    width = max(10, *(len(c) for c in cells))
+    seed = "" if u.get("seed") is None else f", seed {u['seed']}"
+    lines = [f"Uncertainty: {u['draws']} draws{seed} (P10 to P90 is the likely range)",
+             " " * label_w + "".join(f"  {q:>{width}}" for q in ("P10", "P50", "P90"))]
+    for k, (label, _) in enumerate(rows):
+        lines.append(f"{label:<{label_w}}" + "".join(f"  {c:>{width}}" for c in cells[3 * k:3 * k + 3]))
+    return lines

@@ -29,7 +29,7 @@ from cutsim.files.exchange import atomic_write_bytes, model_sha256
 from cutsim.model.errors import InputError
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario, headline_year
-from cutsim.publish import fmt
+from cutsim.model import fmt
 from cutsim.version import __version__
 from cutsim.workshop.figures import agency_target, lead_agency
 
@@ -111,7 +111,7 @@ def _sparse(vector) -> dict[str, float]:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("cutsim.consult", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(money=fmt.money, number=fmt.number)
+    env.globals.update(money=fmt.resident_money, number=fmt.resident_number)
     return env
 
 
@@ -172,14 +172,14 @@ def sign_word(value: float, floor: float) -> str:
     """A saving in words: "saves £2.4 million" / "costs £120,000" / "no change"."""
     if abs(value) < floor:
         return "no change"
-    return ("saves " if value > 0 else "costs ") + fmt.money(abs(value))
+    return ("saves " if value > 0 else "costs ") + fmt.resident_money(abs(value))
 
 
 def cost_word(value: float, floor: float) -> str:
     """A knock-on cost in words: "extra costs of £51,000" / "saves £3,000" / "no change"."""
     if abs(value) < floor:
         return "no change"
-    return ("extra costs of " if value > 0 else "saves ") + fmt.money(abs(value))
+    return ("extra costs of " if value > 0 else "saves ") + fmt.resident_money(abs(value))
 
 
 def change_word(value: float, floor: float, higher_is_better: bool, unit: str) -> str:
@@ -187,7 +187,7 @@ def change_word(value: float, floor: float, higher_is_better: bool, unit: str) -
     if abs(value) < floor:
         return "no change"
     better = (value > 0) == higher_is_better
-    return (f"{fmt.number(abs(value))} {'more' if value > 0 else 'fewer'} "
+    return (f"{fmt.resident_number(abs(value))} {'more' if value > 0 else 'fewer'} "
             f"({unit}; {'better' if better else 'worse'})")
 
 

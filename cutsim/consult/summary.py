@@ -27,7 +27,7 @@ from cutsim.consult.responses import Response
 from cutsim.files.exchange import atomic_write_bytes, dumps
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import CutsimFile, Provenance, Scenario, headline_year
-from cutsim.publish import fmt
+from cutsim.model import fmt
 from cutsim.publish.opendata import safe_cell
 from cutsim.version import __version__
 
@@ -146,7 +146,7 @@ def render_files(project: Project, scenario: Scenario, responses: list[Response]
     comments = sorted(r.comments.strip() for r in responses if r.comments.strip())
     env = Environment(loader=PackageLoader("cutsim.consult", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(money=fmt.money, number=fmt.number, floor=materiality_floor(project.model))
+    env.globals.update(money=fmt.resident_money, number=fmt.resident_number, floor=materiality_floor(project.model))
     html = env.get_template("summary.html.j2").render(
         s=scenario, model=project.model, n=len(responses), summaries=summaries,
         figures=figures, breakdown=breakdown, comments=comments, problems=problems,

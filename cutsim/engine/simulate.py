@@ -38,6 +38,7 @@ from scipy.special import gammainc, gammaln
 
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.errors import EngineError
+from cutsim.engine.reach import reach
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
             (cm.n_outcomes, 0), (cm.n_services, 0), (cm.n_outcomes, 1), (cm.n_services, 1))))
     if n_draws > 1 and n_in not in (1, n_draws):
         raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
+    return _exact_zeros(cm, u, _simulate(cm, u, kb, db))
+
+
+def _simulate(cm: CompiledModel, u: _Inputs, kb: np.ndarray, db: np.ndarray) -> Trajectory:
+    n_draws, n_in = kb.shape[0], u.batch
     if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):
         # One parameter set at a time: a large model's M is sparse per draw, and per-draw
         # inputs with per-draw parameters share nothing worth batching.
@@ -100,6 +106,29 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
         return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u)
     needed = np.union1d(u.rows, cm.eff_dst[cm.dyn]).astype(np.int64)
     return _run(cm, _draws_operator(cm, kb, db, needed), kb, u)
+
+
+def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory) -> Trajectory:
+    """``traj`` with every node no lever input reaches set to exactly 0 (DESIGN §3).
+
+    The reach is taken per input batch entry (one origin agency's levers, say), so that
+    attribution by superposition carries no round-off either.
+    """
+    if u.rows.size == 0:
+        return Trajectory(*(np.zeros_like(getattr(traj, f)) for f in ("dY", "dA", "dY_int", "dA_int")))
+    live = np.any(u.vals != 0, axis=2)  # (Bi, R)
+    masks = []
+    for entry in live:
+        nodes = np.zeros(cm.n_nodes, dtype=bool)
+        nodes[u.rows[entry]] = True
+        masks.append(np.concatenate(reach(cm, nodes[cm.n_outcomes:], nodes[:cm.n_outcomes])))
+    mask = np.array(masks)  # (Bi, V): outcomes then services
+    if mask.all():
+        return traj
+    o = cm.n_outcomes
+    out_mask, srv_mask = mask[:, :o, None], mask[:, o:, None]
+    return Trajectory(np.where(out_mask, traj.dY, 0.0), np.where(srv_mask, traj.dA, 0.0),
+                      np.where(out_mask, traj.dY_int, 0.0), np.where(srv_mask, traj.dA_int, 0.0))
 
 
 @dataclass(eq=False)

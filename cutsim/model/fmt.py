@@ -1,38 +1,263 @@
-"""How money and years read for people: "£1.2m", "−£45k", "2026-27".
+"""How figures read for people: the one formatter (DESIGN §7a).
 
-One formatter for the CLI, the app and the workshop screens, so a figure reads the
-same everywhere. Signs follow DESIGN §3 (for savings a positive number is good for the
-budget); a real minus sign (U+2212) keeps negative figures readable on a projector.
-The resident-facing publication words ("£1.2 billion") live in ``cutsim.publish.fmt``.
+Every figure a person reads (CLI text, the app, workshop screens and minutes, the
+publication) goes through here, so a figure reads the same everywhere. Machine outputs
+(``run --json``, ``run --csv``, open data) never do: they stay exact.
+
+Rules:
+
+- Significant figures: three on screens (:data:`SCREEN`: ``£1.23m``, ``£45.0k``), two for
+  residents (:data:`RESIDENT`: ``£2.1 million``, ``£600,000``), because the evidence
+  supports no more. Rounding happens *before* the unit is chosen, so £999,999 reads
+  ``£1.00m``, never ``£1,000k``.
+- Whole pounds on screens (no pence); residents see pence only below £10 (``£0.27``).
+- No exponent, no round-off digits, no negative zero: a figure that rounds to zero is
+  ``£0`` when it is zero (or below the materiality floor) and "less than £X" (X the last
+  digit shown) when it is not.
+- A real minus sign (U+2212), which screen readers say as "minus".
+- One precision within a table: :func:`money_column` picks one unit and one number of
+  decimals for a whole column.
+- A range only when its ends differ at the shown precision (:func:`money_range`).
+
+Signs follow DESIGN §3 (for savings a positive number is good for the budget). Words
+that carry a direction ("a net cost of £320,000") are :mod:`cutsim.model.wording`'s.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 
 MINUS = "\u2212"
 DASH = "\u2014"  # shown for a missing figure
+SCREEN = 3  # significant figures on screens (CLI, app, workshop)
+RESIDENT = 2  # significant figures for residents (publication)
+_SUFFIXES = ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
+_WORDS = ((1e9, "billion"), (1e6, "million"))
 
 
-def money(value: float | None, *, signed: bool = False) -> str:
-    """£ with k/m/bn suffix and three significant figures; "—" for None or NaN."""
-    if value is None or not math.isfinite(value):
+# ------------------------------------------------------------------ rounding
+
+
+def round_sig(value: float, digits: int = SCREEN) -> float:
+    """``value`` rounded to ``digits`` significant figures (0 stays 0, never −0)."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0 if value == 0 else value
+    exponent = math.floor(math.log10(abs(value)))
+    rounded = round(value, digits - 1 - exponent)
+    return rounded + 0.0  # turns −0.0 into 0.0
+
+
+def _sig_decimals(rounded: float, digits: int) -> int:
+    """Decimals that show ``rounded`` (already rounded) to ``digits`` significant figures."""
+    if rounded == 0:
+        return 0
+    return max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
+
+
+def _grouped(magnitude: float, decimals: int) -> str:
+    return f"{magnitude:,.{decimals}f}"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or not math.isfinite(value)
+
+
+def _signed(text: str, value: float, signed: bool, zero: bool) -> str:
+    """Prefix a sign: a real minus for negatives, "+" when asked; none on a zero."""
+    if zero:
+        return text
+    if value < 0:
+        return MINUS + text
+    return "+" + text if signed else text
+
+
+# ------------------------------------------------------------------ money
+
+
+def money(value: float | None, *, signed: bool = False, digits: int = SCREEN,
+          words: bool = False, floor: float = 0.0) -> str:
+    """£ to ``digits`` significant figures; "—" for None or NaN.
+
+    Screens (``words`` False): ``£1.23m``, ``−£45.0k``, ``£999``, ``£1.00m`` for 999,999.
+    Residents (``words`` True, usually ``digits=RESIDENT``): ``£600,000``,
+    ``£2.1 million``, ``£0.27``. ``signed`` adds "+" to positive figures. A magnitude
+    below ``floor`` (the materiality floor, £) reads ``£0``; a non-zero figure that
+    rounds to zero reads "less than £1" (screens) or "less than £0.01" (residents).
+    """
+    if _missing(value):
         return DASH
-    sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
-    v = abs(value)
-    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if v >= scale:
-            return f"{sign}£{_three(v / scale)}{suffix}"
-    return f"{sign}£{v:,.0f}"
+    magnitude = abs(float(value))
+    if magnitude == 0 or magnitude < floor:
+        return "£0"
+    rounded = round_sig(magnitude, digits)
+    table = _WORDS if words else _SUFFIXES
+    for scale, suffix in table:
+        if rounded >= scale:
+            scaled = round_sig(rounded / scale, digits)
+            body = _grouped(scaled, _sig_decimals(scaled, digits))
+            if words:
+                body = _trim(body)
+                return _signed(f"£{body} {suffix}", value, signed, False)
+            return _signed(f"£{body}{suffix}", value, signed, False)
+    pence = words and rounded < 10  # residents see pence only below £10
+    decimals = min(_sig_decimals(rounded, digits), 2) if pence else 0
+    body = _grouped(round(rounded, decimals), decimals)
+    if float(body.replace(",", "")) == 0:
+        return "less than £" + ("0.01" if pence else "1")
+    if pence:  # "£6", "£0.27", "£1.50": pence as two digits or none
+        body = _trim(body)
+        body = body + "0" if "." in body and len(body.partition(".")[2]) == 1 else body
+    return _signed(f"£{body}", value, signed, False)
 
 
-def _three(x: float) -> str:
-    """Three significant figures without trailing noise: 1.23, 12.3, 123."""
-    if x >= 100:
-        return f"{x:,.0f}"
-    if x >= 10:
-        return f"{x:.1f}".rstrip("0").rstrip(".")
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+def resident_money(value: float | None) -> str:
+    """Pounds for residents, two significant figures: ``£600,000``, ``£2.1 million``."""
+    return money(value, digits=RESIDENT, words=True)
+
+
+def _trim(text: str) -> str:
+    """Drop zeros after the point that carry no figure (resident style: ``2.1``, ``600``)."""
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def money_column(values: Sequence[float | None], *, digits: int = SCREEN,
+                 signed: bool = False, floor: float = 0.0) -> list[str]:
+    """One column of a table in one unit and one precision.
+
+    The unit (£, £k, £m, £bn) and decimals are chosen so that the largest magnitude shows
+    ``digits`` significant figures; every other figure uses the same. A zero (or a figure
+    below ``floor``) reads ``£0``; a non-zero figure too small for the column's precision
+    reads "less than £X" with X the column's last digit (``less than £0.01m``).
+    """
+    finite = [abs(v) for v in values if not _missing(v) and abs(v) >= floor and v != 0]
+    if not finite:
+        return [DASH if _missing(v) else "£0" for v in values]
+    top = round_sig(max(finite), digits)
+    scale, suffix = 1.0, ""
+    for size, name in _SUFFIXES:
+        if top >= size:
+            scale, suffix = size, name
+            break
+    decimals = _sig_decimals(round_sig(top / scale, digits), digits)
+    if not suffix:
+        decimals = 0
+    step = 10.0 ** -decimals
+    out = []
+    for v in values:
+        if _missing(v):
+            out.append(DASH)
+            continue
+        magnitude = abs(v)
+        if magnitude == 0 or magnitude < floor:
+            out.append("£0")
+            continue
+        shown = round(magnitude / scale, decimals)
+        if shown == 0:
+            out.append(f"less than £{_grouped(step, decimals)}{suffix}")
+            continue
+        out.append(_signed(f"£{_grouped(shown, decimals)}{suffix}", v, signed, False))
+    return out
+
+
+def money_range(low: float, high: float, *, digits: int = SCREEN, words: bool = False,
+                joiner: str = " to ") -> str:
+    """``£1.2m to £1.5m`` (low first); one figure when both ends read the same."""
+    lo, hi = sorted((low, high))
+    a = money(lo, digits=digits, words=words)
+    b = money(hi, digits=digits, words=words)
+    return a if a == b else f"{a}{joiner}{b}"
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def count(value: float | None, *, digits: int = SCREEN, signed: bool = False,
+          words: bool = False) -> str:
+    """A count or level to ``digits`` significant figures: ``6``, ``1,500``, ``0.27``,
+    ``2.1 million`` (``words``); never an exponent; "less than 0.01" below that."""
+    if _missing(value):
+        return DASH
+    magnitude = abs(float(value))
+    if magnitude == 0:
+        return "0"
+    rounded = round_sig(magnitude, digits)
+    if words:
+        for scale, word in _WORDS:
+            if rounded >= scale:
+                scaled = round_sig(rounded / scale, digits)
+                body = _trim(_grouped(scaled, _sig_decimals(scaled, digits)))
+                return _signed(f"{body} {word}", value, signed, False)
+    decimals = min(_sig_decimals(rounded, digits), 2)
+    body = _grouped(round(rounded, decimals), decimals)
+    if float(body.replace(",", "")) == 0:
+        return "less than 0.01"
+    return _signed(_trim(body) if words else body, value, signed, False)
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """A number to ``digits`` decimals with thousands separators and a real minus sign;
+    "—" for None or NaN; never a negative zero."""
+    if _missing(value):
+        return DASH
+    text = f"{abs(value):,.{digits}f}"
+    zero = float(text.replace(",", "")) == 0
+    return _signed(text, value, False, zero)
+
+
+def percent(value: float | None, *, signed: bool = True, decimals: int = 0) -> str:
+    """A percentage (0-100 scale) with a real minus sign: ``−20 %``, ``+5 %``; a non-zero
+    change too small to show reads "less than 1 %", never ``−0 %``."""
+    if _missing(value):
+        return DASH
+    text = f"{abs(value):,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        if value == 0:
+            return "0 %"
+        return f"less than {10.0 ** -decimals:.{decimals}f} %"
+    return _signed(f"{text} %", value, signed, False)
+
+
+def resident_number(value: float) -> str:
+    """A count or level for residents: ``6``, ``150``, ``1,500``, ``2.1 million``, ``−6``."""
+    return count(value, digits=RESIDENT, words=True)
+
+
+def resident_percent(value: float) -> str:
+    """A percentage (0-100 scale) for residents to two significant figures: ``20%``."""
+    text = count(value, digits=RESIDENT, words=True)
+    return text + "%" if not text.startswith("less") else "less than 0.01%"
+
+
+def fixed(value: float, decimals: int) -> str:
+    """A level to a set number of decimals (``222``, ``20.27``): levels are shown as
+    precisely as the change in them, so that "at most 225" differs from "216 today"."""
+    text = f"{abs(value):,.{decimals}f}"
+    return MINUS + text if value < 0 and float(text.replace(",", "")) != 0 else text
+
+
+def level_decimals(change: float, limit: int = 4) -> int:
+    """Decimals that show a change of ``change`` to two significant figures (0 to ``limit``)."""
+    return min(limit, _sig_decimals(round_sig(abs(change), RESIDENT), RESIDENT))
+
+
+RESIDENT_FORMATS = {"number": resident_number, "money": resident_money, "percent": resident_percent}
+
+
+def display(kind: str, value: float, signed: bool = True, decimals: int | None = None) -> str:
+    """The resident text of a figure: ``kind`` ``number``, ``money``, ``percent`` (two
+    significant figures) or ``fixed`` (``decimals`` decimals); of |value| when ``signed``
+    is False because the sentence carries the direction in words ("about 6 *more*")."""
+    value = value if signed else abs(value)
+    if kind == "fixed":
+        return fixed(value, decimals or 0)
+    return RESIDENT_FORMATS[kind](value)
+
+
+# ------------------------------------------------------------------ years and words
 
 
 def year_label(base_year: int, y: int) -> str:
@@ -40,18 +265,7 @@ def year_label(base_year: int, y: int) -> str:
     return f"{base_year + y}-{(base_year + y + 1) % 100:02d}"
 
 
-def percent(value: float, *, signed: bool = True) -> str:
-    """A percentage with a real minus sign: ``−20 %``, ``+5 %``."""
-    sign = MINUS if value < 0 else ("+" if signed and value > 0 else "")
-    return f"{sign}{abs(value):.0f} %"
-
-
-def number(value: float | None, digits: int = 2) -> str:
-    """A number with thousands separators and a real minus sign; "—" for None or NaN."""
-    if value is None or not math.isfinite(value):
-        return DASH
-    text = f"{abs(value):,.{digits}f}"
-    return (MINUS + text) if value < 0 else text
+financial_year = year_label
 
 
 # Money on chart axes: one unit per chart, named in the axis label (DESIGN §7a), so the
@@ -99,3 +313,65 @@ def pounds_pence(value: float | None) -> str:
         return ""
     text = f"{value:.2f}"
     return "0.00" if text == "-0.00" else text
+
+
+def parse_year(text: str | int, base_year: int, horizon: int) -> int:
+    """The 0-based financial year a user named: a label (``"2030-31"``) or an index
+    (``"4"``); ValueError naming the years on offer when it is neither or out of range."""
+    text = str(text).strip()
+    first, last = year_label(base_year, 0), year_label(base_year, horizon - 1)
+    offer = f"a year from {first} to {last}, or an index from 0 to {horizon - 1}"
+    if re.fullmatch(r"[0-9]{1,3}", text):
+        index = int(text)
+    elif re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        index = int(text[:4]) - base_year
+        if 0 <= index < horizon and year_label(base_year, index) != text:
+            raise ValueError(f'"{text}" is not a financial year ({offer})')
+    else:
+        raise ValueError(f'"{text}" is not a year ({offer})')
+    if not 0 <= index < horizon:
+        raise ValueError(f'"{text}" is outside the horizon ({offer})')
+    return index
+
+
+def sentence(text: str | None) -> str:
+    """Text as a sentence ending in one full stop (citations may or may not end in one)."""
+    text = (text or "").strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+CONFIDENCE_WORDS = {1: "very weak", 2: "weak", 3: "moderate", 4: "strong", 5: "very strong"}
+
+
+def confidence_words(grade: int | None) -> str:
+    """Evidence grade 1-5 (5 strongest) in words."""
+    return CONFIDENCE_WORDS.get(int(grade), "not graded") if grade is not None else "not graded"
+
+
+# ------------------------------------------------------------------ reading back
+
+_MONEY = re.compile(
+    r"^(?P<less>less than )?(?P<sign>[+\u2212]?)£(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)"
+    r"(?: ?(?P<unit>bn|m|k|billion|million))?$")
+_UNITS = {None: 1.0, "k": 1e3, "m": 1e6, "bn": 1e9, "million": 1e6, "billion": 1e9}
+
+
+def parse_money(text: str, digits: int | None = None) -> tuple[float, float]:
+    """``(value, half_step)`` a money text stands for: the figure and half its last shown
+    digit, or, with ``digits``, half its last significant figure when that is coarser
+    ("£100" at two figures is 100 ± 5); for "less than £X", 0 and X. Raises ValueError
+    for anything else."""
+    match = _MONEY.match(text.strip())
+    if not match:
+        raise ValueError(f"not a money figure: {text!r}")
+    num = match["num"].replace(",", "")
+    scale = _UNITS[match["unit"]]
+    decimals = len(num.split(".")[1]) if "." in num else 0
+    magnitude = float(num) * scale
+    if match["less"]:
+        return 0.0, magnitude
+    value = -magnitude if match["sign"] == MINUS else magnitude
+    half = 0.5 * 10.0 ** -decimals * scale
+    if digits and magnitude:
+        half = max(half, 0.5 * 10.0 ** (math.floor(math.log10(magnitude)) - digits + 1))
+    return value, half

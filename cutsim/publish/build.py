@@ -44,14 +44,15 @@ def hidden_changes(model, result: dict[str, Any]) -> dict[str, int]:
 
 def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
                seed: int | None = DEFAULT_SEED,
-               report_years: int | None = None) -> tuple[dict, dict, dict[str, bytes | str]]:
+               report_years: int | None = None,
+               year: int | None = None) -> tuple[dict, dict, dict[str, bytes | str]]:
     """(open-data document, engine result dict, {file name: content}) without writing.
 
     The PDF is rendered separately (it needs a path); its HTML is under ``report.html``.
     """
     scenario = project.scenario(scenario_id)
     result = project.run(scenario, draws=draws, seed=seed if draws else None).to_json_dict()
-    doc = figures.build_open_data(project.model, scenario, result, report_years)
+    doc = figures.build_open_data(project.model, scenario, result, report_years, year)
     # Disclosure control, once for every file rendered below (docs/signing.md).
     doc = disclosure.protect_document(doc, project.compiled, scenario)
     hidden = hidden_changes(project.model, result)
@@ -66,22 +67,27 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
 
 def publish(path: str | os.PathLike[str], scenario_id: str, out_dir: str | os.PathLike[str],
             draws: int | None = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
-            report_years: int | None = None, pdf: bool = True) -> Publication:
-    """Publish scenario ``scenario_id`` of the model file at ``path`` into ``out_dir``."""
+            report_years: int | None = None, pdf: bool = True, year: int | None = None,
+            model_id: str | None = None) -> Publication:
+    """Publish scenario ``scenario_id`` of the model file (or workspace) at ``path`` into
+    ``out_dir``; ``year`` is the 0-based financial year the summaries show (default the
+    scenario's headline year)."""
     from cutsim.workspace.sources import read_any
 
-    return publish_file(read_any(path), scenario_id, out_dir, draws, seed, report_years, pdf)
+    return publish_file(read_any(path, model_id, choose=True), scenario_id, out_dir, draws, seed,
+                        report_years, pdf, year=year)
 
 
 def publish_file(cutsim_file: Any, scenario_id: str, out_dir: str | os.PathLike[str],
                  draws: int | None = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
-                 report_years: int | None = None, pdf: bool = True) -> Publication:
+                 report_years: int | None = None, pdf: bool = True,
+                 year: int | None = None) -> Publication:
     """Publish scenario ``scenario_id`` of an already validated, in-memory file (the app's)."""
     from cutsim.api import Project
     from cutsim.files.exchange import atomic_write_bytes
 
     project = Project(cutsim_file)
-    doc, result, files = render_all(project, scenario_id, draws, seed, report_years)
+    doc, result, files = render_all(project, scenario_id, draws, seed, report_years, year)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -20,7 +20,7 @@ matplotlib.use("Agg")  # never a GUI backend: the core runs headless
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from cutsim.publish import fmt  # noqa: E402
+from cutsim.model import fmt  # noqa: E402
 
 # Colour-blind-safe (Okabe-Ito) and at least 4.5:1 against white where used for text.
 GOOD = "#0b6e4f"    # 6.3:1 on white
@@ -74,15 +74,21 @@ def _to_svg(fig, chart_id: str, alt: str) -> str:
     return svg[:head_end] + f"<title>{escape(alt)}</title>" + svg[head_end:]
 
 
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _tick_money(value: float, _pos=None) -> str:
-    """Compact money for axis ticks: ``£500k``, ``£1.5m`` (the text uses full words)."""
+    """Compact money for axis ticks: ``£500k``, ``£1.5m`` (the text uses full words).
+    The unit is chosen after rounding, so £999,999 reads ``£1m``, never ``£1000k``."""
     sign = fmt.MINUS if value < 0 else ""
     v = abs(value)
-    if v >= 1e6:
-        return f"{sign}£{fmt._trim(f'{v / 1e6:.1f}')}m"
-    if v >= 1e3:
-        return f"{sign}£{fmt._trim(f'{v / 1e3:.0f}')}k"
-    return f"{sign}£{v:.0f}"
+    if round(v / 1e3) >= 1000:
+        return f"{sign}£{_trim(f'{v / 1e6:.1f}')}m"
+    if round(v) >= 1000:
+        return f"{sign}£{_trim(f'{v / 1e3:.0f}')}k"
+    text = f"{v:.0f}"
+    return f"£{text}" if text == "0" else f"{sign}£{text}"
 
 
 def _money_axis(axis) -> None:
@@ -119,7 +125,7 @@ def agency_net_saving(names: list[str], values: list[float], year_label: str,
         _money_axis(ax.xaxis)
         _finish_bars(ax, f"Net saving in {year_label}, £\n(below zero: a net cost)")
         alt = (f"Bar chart of net saving by agency in {year_label}: "
-               + "; ".join(f"{n} {fmt.money(v)}" for n, v in zip(names, values)) + ".")
+               + "; ".join(f"{n} {fmt.resident_money(v)}" for n, v in zip(names, values)) + ".")
         return _to_svg(fig, chart_id, alt)
 
 
@@ -135,12 +141,14 @@ def outcome_changes(names: list[str], changes: list[float], lows: list[float | N
                             capsize=3, linewidth=1)
         ax.axvline(0, color=INK, linewidth=0.8)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.percent(v)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.resident_percent(v)))
         _finish_bars(ax, f"Change by {date_label}, % of today's level\n(lines: likely range)")
         parts = []
         for n, c, lo, hi, w in zip(names, changes, lows, highs, worse):
-            rng = f" (likely {fmt.percent(lo)} to {fmt.percent(hi)})" if lo is not None else ""
-            parts.append(f"{n} {fmt.percent(c)}{rng}, {'worse' if w else 'better'}")
+            ends = (fmt.resident_percent(lo), fmt.resident_percent(hi)) if lo is not None else ()
+            rng = "" if not ends else (f" (likely {ends[0]})" if ends[0] == ends[1]
+                                       else f" (likely {ends[0]} to {ends[1]})")
+            parts.append(f"{n} {fmt.resident_percent(c)}{rng}, {'worse' if w else 'better'}")
         alt = f"Bar chart of the change in each outcome by {date_label}: " + "; ".join(parts) + "."
         return _to_svg(fig, chart_id, alt)
 
@@ -153,7 +161,7 @@ def cost_shift(names: list[str], borne: list[float], horizon: int,
         _money_axis(ax.xaxis)
         _finish_bars(ax, f"Extra costs over {horizon} years from\nother agencies' changes, £")
         alt = (f"Bar chart of costs shifted onto each agency over {horizon} years: "
-               + "; ".join(f"{n} {fmt.money(v)}" for n, v in zip(names, borne)) + ".")
+               + "; ".join(f"{n} {fmt.resident_money(v)}" for n, v in zip(names, borne)) + ".")
         return _to_svg(fig, chart_id, alt)
 
 
@@ -178,7 +186,7 @@ def place_net_saving(t: list[float], values: list[float], lows: list[float] | No
         ax.legend(frameon=False, loc="best")
         yearly = [(base_year + y, values[i]) for y, i in _year_points(t)]
         alt = ("Chart of the net saving to the place over time, in pounds a year: "
-               + "; ".join(f"April {y} {fmt.money(v)}" for y, v in yearly) + ".")
+               + "; ".join(f"April {y} {fmt.resident_money(v)}" for y, v in yearly) + ".")
         return _to_svg(fig, chart_id, alt)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cutsim.publish import fmt
+from cutsim.model import fmt
 
 
 def _per_resident(value: float | None, doc: dict[str, Any]) -> float | None:
@@ -91,7 +91,7 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: float | None, money: bool) -> str:
     if value is None:
         return "n/a"
-    return fmt.money(value) if money else fmt.number(value)
+    return fmt.resident_money(value) if money else fmt.resident_number(value)
 
 
 def _count(value: int | None) -> str:

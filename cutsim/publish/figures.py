@@ -3,7 +3,7 @@ result object (DESIGN §7 format), with confidential items redacted here, once.
 
 The output is the open-data document (a plain JSON-able dict, documented in
 docs/open-data-schema.md): exact values, no rounding. The HTML page and the PDF render
-this same document, rounding for residents through :mod:`cutsim.publish.fmt`.
+this same document, rounding for residents through :mod:`cutsim.model.fmt`.
 
 Units and signs (DESIGN §3): money in £ at the place's price year; ``planned_saving``
 and ``net_saving`` positive is good for the budget, ``knock_on_cost`` and
@@ -23,14 +23,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cutsim.model.schema import PLACE_ID, Model, Scenario
-from cutsim.publish.fmt import confidence_words, financial_year
+from cutsim.model.fmt import confidence_words, financial_year
+from cutsim.model.materiality import is_nothing, materiality_floor
+from cutsim.model.schema import PLACE_ID, Model, Scenario, headline_year
+from cutsim.model.wording import lever_kinds
 from cutsim.version import __version__
 
 SCHEMA_NAME = "cutsim-open-data"
 SCHEMA_VERSION = "1.0"
 SERIES = ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving")
-DEFAULT_REPORT_YEARS = 5  # residents think in a five-year term; capped at the horizon
 # A change smaller than this fraction of the baseline level is numerical noise, not news.
 RELATIVE_TOLERANCE = 1e-9
 
@@ -98,13 +99,17 @@ class _Context:
     """The inputs every section needs: model, scenario, result dict and reporting index."""
 
     def __init__(self, model: Model, scenario: Scenario, result: dict[str, Any],
-                 report_years: int | None) -> None:
+                 report_years: int | None, year: int | None = None) -> None:
         self.model, self.scenario, self.result = model, scenario, result
         place = model.place
         horizon = place.horizon_years
-        self.report_years = min(report_years or DEFAULT_REPORT_YEARS, horizon)
+        if year is None:  # the scenario's headline year unless years-from-start were given
+            year = (min(report_years, horizon) - 1 if report_years
+                    else headline_year(scenario, horizon))
+        self.y = min(max(year, 0), horizon - 1)  # the financial year every summary shows
+        self.report_years = self.y + 1  # that year ends at this many years from the start
         self.k = self.report_years * place.steps_per_year  # grid index of the reporting date
-        self.y = self.report_years - 1  # the financial year that ends at the reporting date
+        self.floor = materiality_floor(model)  # £: below this a figure is nothing
         self.population = place.population
         self.redaction = Redaction.of(model)
         self.uncertainty = result.get("uncertainty")
@@ -131,9 +136,14 @@ def _lever_services(scenario: Scenario) -> set[str]:
 
 
 def build_open_data(model: Model, scenario: Scenario, result: dict[str, Any],
-                    report_years: int | None = None) -> dict[str, Any]:
-    """The whole publication as one open-data document (exact values, redacted)."""
-    ctx = _Context(model, scenario, result, report_years)
+                    report_years: int | None = None, year: int | None = None) -> dict[str, Any]:
+    """The whole publication as one open-data document (exact values, redacted).
+
+    ``year`` is the 0-based financial year the summaries show (default the scenario's
+    headline year, DESIGN §7a); ``report_years`` (years from the start) is the older way
+    of saying year ``report_years − 1``.
+    """
+    ctx = _Context(model, scenario, result, report_years, year)
     sources = _sources(ctx)
     outcomes = _outcomes(ctx)
     services = _services(ctx)
@@ -144,9 +154,12 @@ def build_open_data(model: Model, scenario: Scenario, result: dict[str, Any],
         "generator": {"name": "cutsim", "version": __version__},
         "place": _place(ctx),
         "scenario": {"id": scenario.id, "name": scenario.name,
-                     "description": scenario.description},
+                     "description": scenario.description,
+                     "lever_kinds": lever_kinds(lever.kind for lever in scenario.levers)},
         "report": {
             "years_from_start": ctx.report_years,
+            "year_index": ctx.y,
+            "materiality_floor": ctx.floor,
             "date": f"{model.place.base_year + ctx.report_years}-04-01",
             "financial_year": financial_year(model.place.base_year, ctx.y),
         },
@@ -230,6 +243,7 @@ def _agencies(ctx: _Context) -> list[dict[str, Any]]:
             "net_saving_rate_range": _band(u and u["net_saving"], ctx.k),
             "npv": r["appraisal"].get("npv", {}).get(agency.id),
             "illustrative": _illustrative_agency(ctx, agency.id),
+            "moved": not all(is_nothing(v, ctx.floor) for s in SERIES for v in annual[s]),
         })
     return out
 
@@ -286,7 +300,7 @@ def _cost_shift(ctx: _Context) -> list[dict[str, Any]]:
     out = []
     for src, row in ctx.result["cost_shift"].items():
         for dst, amount in row.items():
-            if amount != 0.0:
+            if not is_nothing(amount, ctx.floor):
                 out.append({"from": src, "to": dst, "amount": amount,
                             "between_agencies": src != dst,
                             "per_resident": _per(amount, ctx.population),

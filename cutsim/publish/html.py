@@ -13,7 +13,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from cutsim.publish import charts, fmt
+from cutsim.model import fmt, wording
+from cutsim.publish import charts
 
 # The page loads nothing: styles inline, charts inline SVG, no scripts.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -34,6 +35,47 @@ def figure(key: str, value: float | None, kind: str = "number", signed: bool = T
         "true" if illustrative else "false", text, tag)
 
 
+def money_words(kind: str, key: str, value: float | None, floor: float = 0.0,
+                illustrative: bool = False) -> Markup:
+    """A money figure in a sentence, named by its direction (:mod:`cutsim.model.wording`):
+    ``kind`` is the wording function (``net``, ``planned``, ``knock_on``, ``one_off``,
+    ``shifted``); the figure is written unsigned, its direction in words."""
+    if value is None:
+        return Markup('<span class="fig missing">not available</span>')
+    words = getattr(wording, kind)
+
+    def write(magnitude: float) -> str:
+        return figure(key, value, "money", False, illustrative)
+
+    return Markup(words(value, floor, write))
+
+
+def range_words(keys: tuple[str, str], low: float, high: float, kind: str = "number",
+                noun_up: str = "", noun_down: str = "") -> Markup:
+    """A likely range (figures keyed ``keys``); one figure when its ends read the same at
+    the shown precision.
+
+    For money (``noun_up``/``noun_down`` given) each end is a magnitude with its own
+    direction ("between a net cost of £X and a net saving of £Y"); for other figures
+    the ends are written as signed figures."""
+    (lo, key_lo), (hi, key_hi) = sorted(zip((low, high), keys))
+    if noun_up:
+        a = figure(key_lo, lo, kind, False)
+        b = figure(key_hi, hi, kind, False)
+        same = fmt.display(kind, abs(lo), False) == fmt.display(kind, abs(hi), False)
+        if lo >= 0 or hi <= 0:
+            noun = noun_up if lo >= 0 else noun_down
+            first, second = (a, b) if lo >= 0 else (b, a)
+            if same:
+                return Markup("{} of {}").format(noun, first)
+            return Markup("between {} of {} and {}").format(noun, first, second)
+        return Markup("between {} of {} and {} of {}").format(noun_down, a, noun_up, b)
+    a, b = figure(key_lo, lo, kind), figure(key_hi, hi, kind)
+    if fmt.display(kind, lo) == fmt.display(kind, hi):
+        return Markup("about {}").format(a)
+    return Markup("between {} and {}").format(a, b)
+
+
 def humanise(group: str) -> str:
     """``young_people`` → ``Young people``."""
     return group.replace("_", " ").replace("-", " ").capitalize()
@@ -43,13 +85,15 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("cutsim.publish", "templates"),
                       autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(fig=figure, fmt=fmt, humanise=humanise)
+    env.globals.update(fig=figure, fmt=fmt, humanise=humanise, money_words=money_words,
+                       range_words=range_words, wording=wording)
+    env.filters["capitalize_first"] = lambda text: Markup(text[:1].upper()) + Markup(text[1:])
     return env
 
 
 def _charts(doc: dict[str, Any]) -> dict[str, str]:
     """The four charts as inline SVG, built from the document's exact figures."""
-    agencies = [a for a in doc["agencies"] if any(a["total"][s] for s in a["total"])]
+    agencies = [a for a in doc["agencies"] if a["moved"]]
     fy = doc["report"]["financial_year"]
     date_label = doc["report"]["date"][:4]
     out: dict[str, str] = {}

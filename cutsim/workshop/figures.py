@@ -219,7 +219,7 @@ def merge_red_lines(scenarios: Iterable[Scenario]) -> list[RedLine]:
 
 @dataclass(frozen=True)
 class OutcomeChange:
-    """An outcome's change by the end of the horizon (level and percent of baseline)."""
+    """An outcome's change by the end of the year shown (level and percent of baseline)."""
 
     outcome: str
     name: str
@@ -229,34 +229,46 @@ class OutcomeChange:
     worse: bool
 
 
-def outcome_changes(result: Result, outcome_ids: Sequence[str]) -> list[OutcomeChange]:
+def _year_index(result: Result, year: int | None) -> int:
+    """Grid index of the end of financial year ``year`` (the horizon's end when None)."""
     cm = result.compiled
+    return -1 if year is None else min((year + 1) * cm.steps_per_year, cm.n_steps)
+
+
+def outcome_changes(result: Result, outcome_ids: Sequence[str],
+                    year: int | None = None) -> list[OutcomeChange]:
+    """Each outcome's change by the end of financial year ``year`` (0-based; the horizon's
+    end when None): the year the comparison's header names."""
+    cm = result.compiled
+    k = _year_index(result, year)
     out = []
     for oid in outcome_ids:
         i = cm.outcome_index[oid]
         outcome = cm.model.outcomes[i]
-        change = float(result.outcome_delta[i, -1])
+        change = float(result.outcome_delta[i, k])
         base = abs(cm.outcome_baseline[i]) or 1.0
         worse = (change < 0) if outcome.higher_is_better else (change > 0)
         out.append(OutcomeChange(oid, outcome.name, outcome.unit, change, change / base * 100.0,
-                                 worse and abs(change) > 1e-9))
+                                 worse and change != 0.0))
     return out
 
 
-def key_outcomes(results: Iterable[Result], red_lines: Sequence[RedLine], n: int = 5) -> list[str]:
+def key_outcomes(results: Iterable[Result], red_lines: Sequence[RedLine], n: int = 5,
+                 year: int | None = None) -> list[str]:
     """Outcomes to show: red-line outcomes first, then the largest percent changes across
-    the packages (so every package is shown on the same rows)."""
+    the packages by the end of ``year`` (so every package is shown on the same rows)."""
     chosen = list(dict.fromkeys(line.outcome for line in red_lines))
     scores: dict[str, float] = {}
     for result in results:
         cm = result.compiled
-        pct = np.abs(result.outcome_delta[:, -1]) / np.maximum(np.abs(cm.outcome_baseline), 1e-9)
+        k = _year_index(result, year)
+        pct = np.abs(result.outcome_delta[:, k]) / np.maximum(np.abs(cm.outcome_baseline), 1e-9)
         for i, oid in enumerate(cm.outcome_ids):
             scores[oid] = max(scores.get(oid, 0.0), float(pct[i]))
     for oid in sorted(scores, key=lambda o: -scores[o]):
         if len(chosen) >= max(n, len(red_lines)):
             break
-        if oid not in chosen and scores[oid] > 1e-9:
+        if oid not in chosen and scores[oid] > 0.0:
             chosen.append(oid)
     return chosen
 

@@ -82,6 +82,42 @@ class WorkspaceLog:
                     for r in workspace.decisions(self.model_pk)]
 
 
+class SidecarLog:
+    """The log of a meeting on a saved ``.cutsim`` file, kept in a sidecar workspace beside
+    it (``budget.workshop.cutsimdb``). The sidecar is created, holding the model as it was
+    when the meeting began, at the first logged decision, not on entering the workshop, so
+    a meeting that decides nothing leaves no file behind; :meth:`discard_if_empty` removes
+    a sidecar this log created when it holds no decision."""
+
+    def __init__(self, path: Path, file: CutsimFile) -> None:
+        self.path, self._file = Path(path), file
+        self.created = False  # True once this log has created the sidecar
+
+    @property
+    def where(self) -> Path | None:
+        return self.path
+
+    def add(self, decision: Decision) -> None:
+        if not self.path.exists():
+            save_log_to_workspace(MemoryLog(), self.path, self._file)
+            self.created = True
+        WorkspaceLog(self.path).add(decision)
+
+    def entries(self) -> list[Decision]:
+        return WorkspaceLog(self.path).entries() if self.path.exists() else []
+
+    def discard_if_empty(self) -> bool:
+        """Remove the sidecar when this log created it and it holds no decision; True if
+        removed. A sidecar with earlier meetings' decisions is never touched."""
+        if not (self.created and self.path.exists()) or self.entries():
+            return False
+        for extra in ("-wal", "-shm"):
+            Path(str(self.path) + extra).unlink(missing_ok=True)
+        self.path.unlink()
+        self.created = False
+        return True
+
+
 def sidecar_path(document_path: Path) -> Path:
     """The workspace kept beside a ``.cutsim`` file for its meetings: ``budget.workshop.cutsimdb``."""
     return document_path.with_name(document_path.stem + SIDECAR_SUFFIX)
@@ -89,12 +125,20 @@ def sidecar_path(document_path: Path) -> Path:
 
 def open_log(file: CutsimFile, path: Path | None, is_workspace: bool) -> DecisionLog:
     """Where a meeting on this document logs: the open workspace; the sidecar workspace
-    next to a saved ``.cutsim`` file (created, holding the model, on first use); else memory."""
+    next to a saved ``.cutsim`` file (created, holding the model, at the first decision);
+    else memory. A model that cannot go into a workspace is refused now, not mid-meeting."""
     if path is None:
         return MemoryLog()
     if is_workspace:
         return WorkspaceLog(path)
-    return save_log_to_workspace(MemoryLog(), sidecar_path(path), file)
+    from cutsim.model.errors import InputError
+    from cutsim.model.validation import validate_file
+
+    problems = [str(p) for p in validate_file(file)]
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the model:\n  " + "\n  ".join(problems[:20]),
+                         problems)
+    return SidecarLog(sidecar_path(path), file)
 
 
 def save_log_to_workspace(log: DecisionLog, path: Path, file: CutsimFile) -> WorkspaceLog:

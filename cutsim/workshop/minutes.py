@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cutsim.model.fmt import money
+from cutsim.model import wording
+from cutsim.model.fmt import money, money_column
 from cutsim.model.schema import CutsimFile
 from cutsim.version import __version__
 from cutsim.workshop import (
@@ -73,12 +74,14 @@ def build_minutes(session: WorkshopSession, file: CutsimFile,
                             bullets=[red_line_text(line, _outcome_name(file, line.outcome))
                                      for line in session.red_lines]))
     rows = []
-    for package in session.packages:
-        s = summaries.get(package.label)
-        if s is None:
-            continue
-        rows.append([package.label, s.name, money(s.gauge.agency_net), money(s.gauge.place_net),
-                     money(s.gauge.partners_net, signed=True), _status(s)])
+    listed = [(package, summaries[package.label]) for package in session.packages
+              if package.label in summaries]
+    # One unit and precision per money column (DESIGN §7a).
+    columns = [money_column([s.gauge.agency_net for _, s in listed]),
+               money_column([s.gauge.place_net for _, s in listed]),
+               money_column([s.gauge.partners_net for _, s in listed], signed=True)]
+    for k, (package, s) in enumerate(listed):
+        rows.append([package.label, s.name, columns[0][k], columns[1][k], columns[2][k], _status(s)])
     sections.append(Section(f"Packages compared ({year})", table=Table(
         ["Package", "Name", lead, "Whole place", "Partners", "Red lines breached"], rows)))
     sections.append(_agreed(session, file, summaries))
@@ -110,8 +113,9 @@ def _agreed(session: WorkshopSession, file: CutsimFile, summaries: dict[str, Pac
     paragraphs = [f"Package {package.label}: {scenario.name}."]
     if s is not None:
         g = s.gauge
-        paragraphs.append(f"In {g.year_label}: {g.agency_name} net saving {money(g.agency_net)}; "
-                          f"whole place {money(g.place_net)}; target {money(g.target)}.")
+        target = "no target set" if g.target is None else f"target {money(g.target)}"
+        paragraphs.append(f"In {g.year_label}: {g.agency_name}, {wording.net(g.agency_net)}; "
+                          f"whole place, {wording.net(g.place_net)}; {target}.")
         paragraphs.append("Red lines breached: " + _status(s) + ".")
     levers = [describe_lever(lever, file.model).capitalize() + f" (from year {lever.start_year:g})"
               for lever in scenario.levers]

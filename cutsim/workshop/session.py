@@ -46,6 +46,7 @@ from cutsim.model.schema import (
     RedLine,
     Scenario,
     Target,
+    headline_year,
 )
 from cutsim.workshop.figures import (
     PackageSummary,
@@ -79,11 +80,13 @@ class WorkshopSession:
     """The state of one workshop over a document (which is passed in, never kept).
 
     ``scenario_ids``: the prepared packages, in order (default: every scenario with levers,
-    else every scenario). ``year``: the financial year the gauges show.
+    else every scenario). ``year``: the financial year (0-based) the gauges, the comparison
+    and the outcome changes show; by default the first package's headline year (DESIGN
+    §7a), so the workshop and the publication headline the same year.
     """
 
     def __init__(self, file: CutsimFile, scenario_ids: Sequence[str] | None = None, *,
-                 log: DecisionLog | None = None, year: int = 0) -> None:
+                 log: DecisionLog | None = None, year: int | None = None) -> None:
         if scenario_ids is None:
             with_levers = [s.id for s in file.scenarios if s.levers]
             scenario_ids = with_levers or [s.id for s in file.scenarios]
@@ -98,6 +101,8 @@ class WorkshopSession:
         self.lead_agency = lead_agency(file.model)
         self.horizon = file.model.place.horizon_years
         self.base_year = file.model.place.base_year
+        if year is None:
+            year = headline_year(file.scenario(self.packages[0].scenario_id), self.horizon)
         self.year = min(max(0, year), self.horizon - 1)
         self.current = 0
         self.agreed: str | None = None  # label of the agreed package
@@ -288,7 +293,7 @@ class WorkshopSession:
         states = self.levers(file, package.label)
         return PackageSummary(label=package.label, scenario_id=package.scenario_id, name=scenario.name,
                               gauge=g, agency_net=agency_net,
-                              outcomes=outcome_changes(result, outcome_ids),
+                              outcomes=outcome_changes(result, outcome_ids, self.year),
                               red_lines=red_line_statuses(result),
                               levers_on=sum(s.on for s in states),
                               levers_out=sum(not s.on for s in states))
@@ -403,6 +408,6 @@ def run_packages(session: WorkshopSession, file: CutsimFile, project: Any = None
 def summarise_all(session: WorkshopSession, file: CutsimFile,
                   results: dict[str, Result]) -> dict[str, PackageSummary]:
     """Summaries of the given results on the same outcome rows, for comparison."""
-    outcome_ids = key_outcomes(results.values(), session.red_lines)
+    outcome_ids = key_outcomes(results.values(), session.red_lines, year=session.year)
     return {label: session.summarise(file, result, label, outcome_ids)
             for label, result in results.items()}

@@ -11,8 +11,15 @@ from cutsim.model.schema import CutsimFile
 from cutsim.workspace.detect import is_workspace
 
 
-def read_any(path: str | os.PathLike[str]) -> CutsimFile:
-    """The validated model and scenarios in a ``.cutsim`` file or (first model of) a workspace."""
+def read_any(path: str | os.PathLike[str], model_id: str | None = None, *,
+             choose: bool = False) -> CutsimFile:
+    """The validated model and scenarios in a ``.cutsim`` file or a workspace.
+
+    In a workspace, ``model_id`` picks a model by its key or its place name; without it
+    the first model is read, or, with ``choose``, a workspace holding several models is
+    refused with their list (so that ``run`` never runs a model by accident).
+    ``model_id`` with a ``.cutsim`` file is refused (a file holds one model).
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -20,5 +27,21 @@ def read_any(path: str | os.PathLike[str]) -> CutsimFile:
         from cutsim.workspace.store import Workspace  # database code only when needed
 
         with Workspace.open(path) as workspace:
-            return workspace.load()
+            return workspace.load(_model_key(path, workspace.model_keys(), model_id, choose))
+    if model_id is not None:
+        raise InputError(f"{path}: --model is for a workspace; a .cutsim file holds one model")
     return exchange.read_file(path)
+
+
+def _model_key(path: Path, keys: list[tuple[int, str]], model_id: str | None,
+               choose: bool) -> int | None:
+    listing = "; ".join(f"{key} ({name})" for key, name in keys) or "none"
+    if model_id is None:
+        if choose and len(keys) > 1:
+            raise InputError(f"{path}: the workspace holds {len(keys)} models; choose one with "
+                             f"--model (models: {listing})")
+        return None
+    for key, name in keys:
+        if model_id == str(key) or model_id == name:
+            return key
+    raise InputError(f'{path}: no model "{model_id}" in the workspace (models: {listing})')

@@ -26,7 +26,7 @@ def test_init_show_export_round_trip(tmp_path: Path, small_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     shown = cutsim("show", ws)
     assert shown.returncode == 0
-    assert "Smallton" in shown.stdout and "youth" in shown.stdout and "£6m" in shown.stdout
+    assert "Smallton" in shown.stdout and "youth" in shown.stdout and "£6.00m" in shown.stdout
     out = tmp_path / "out.cutsim"
     assert cutsim("export", ws, "-o", out).returncode == 0
     original, exported = exchange.read_file(small_file), exchange.read_file(out)

@@ -36,7 +36,16 @@ def test_comparison_matches_single_runs():
             r.outcome_delta[i, 36])
     assert comp["scenarios"]["partners-counter"]["parent"] == "youth-cut-20"
     text = table(comp)
-    assert "youth-cut-20" in text and "NPV place" in text and "youth_offending t=10" in text
+    assert "youth-cut-20" in text and "NPV place" in text and "youth_offending (" in text
+    # One headline year, named, with its figures (DESIGN §7a).
+    assert comp["year"] == 4 and comp["year_label"] == "2030-31"
+    assert "Net saving in 2030-31" in text and "by the end of 2030-31" in text
+    for r in results:
+        entry = comp["scenarios"][r.scenario.id]
+        assert entry["net_saving_in_year"]["place"] == pytest.approx(r.place_annual["net_saving"][4])
+        i = r.compiled.outcome_index["youth_offending"]
+        assert entry["outcome_change_in_year"]["youth_offending"] == pytest.approx(
+            r.outcome_delta[i, 5 * r.compiled.steps_per_year])
 
 
 def test_pool_comparison_shows_settlement_transfers_beside_cash():

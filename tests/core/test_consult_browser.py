@@ -16,7 +16,7 @@ from consult_support import CONSULT_FILE, REPO, SCENARIO, project, random_choice
 
 from cutsim.consult.offer import with_choices
 from cutsim.consult.page import cost_word, sign_word, write_page
-from cutsim.publish import fmt
+from cutsim.model import fmt
 
 pytestmark = [needs_browser]
 
@@ -159,6 +159,6 @@ def test_the_pages_rounding_is_the_cores(driver, page):
     got = driver.execute_script(
         "return arguments[0].map(function (v) { return [window.cutsimFormat.money(v),"
         " window.cutsimFormat.number(v)]; })", values)
-    want = [[fmt.money(v), fmt.number(v)] for v in values]
+    want = [[fmt.resident_money(v), fmt.resident_number(v)] for v in values]
     mismatches = [(v, g, w) for v, g, w in zip(values, got, want) if g != w]
     assert mismatches == []

@@ -212,13 +212,15 @@ def test_monte_carlo_money_equals_full_money():
     cm = compile_model(f.model)
     inputs = _inputs(cm, f)
     traj = simulate(cm, draw_params(cm, 5, seed=2), inputs.activity_delta, inputs.outcome_input)
-    net, npv = _net_and_npv(cm, inputs, traj)
+    net, npv, annual = _net_and_npv(cm, inputs, traj)
     money = service_money(cm, inputs, traj)
     want_net = by_agency(cm, money.rates["net_saving"])
     factors = (1.0 + cm.model.place.discount_rate) ** -np.arange(cm.horizon_years)
     want_npv = money.annual["net_saving"].sum(axis=-2) @ factors
+    want_annual = by_agency(cm, money.annual["net_saving"])
     assert np.max(np.abs(net - want_net)) <= TIGHT * np.max(np.abs(want_net))
     assert np.max(np.abs(npv - want_npv)) <= TIGHT * np.max(np.abs(want_npv))
+    assert np.max(np.abs(annual - want_annual)) <= TIGHT * np.max(np.abs(want_annual))
 
 
 def test_unstable_loop_inside_a_padded_batch_is_named():

@@ -151,3 +151,61 @@ def test_red_lines_can_come_from_a_scenario_in_the_file(tmp_path):
     assert bound.returncode == 3 and "red line youth_offending +0.1" in bound.stderr
     missing = _cutsim(*common, "--red-lines-from", "nope")
     assert missing.returncode == 1 and 'no scenario "nope"' in missing.stderr
+
+
+# ----------------------------------------------------------------- net targets (DESIGN §7)
+
+
+def test_council_target_of_8m_is_netted_in_every_year_by_the_real_engine(cm):
+    """The must-show: `optimise --target 8m --agency council` nets the council at least
+    £8m in the target year and every later year, after its own knock-on costs."""
+    package = optimise(cm, Request(target=8e6, agency="council"))
+    result = load(EXAMPLE).run(package.scenario)
+    council = result.compiled.agency_index["council"]
+    net = result.agency_annual["net_saving"][council]
+    assert np.all(net >= 8e6), net
+    assert package.net_saving == pytest.approx(net.tolist(), rel=1e-9)
+    # planned saving alone would fall short: the old rule met £8m gross and netted less
+    gross = optimise(cm, Request(target=8e6, agency="council", gross=True))
+    gross_net = load(EXAMPLE).run(gross.scenario).agency_annual["net_saving"][council]
+    assert gross.planned_saving == pytest.approx(8e6, abs=1.0) and gross_net.min() < 8e6
+
+
+def test_a_later_target_year_and_the_place_are_netted_from_that_year_on(cm):
+    package = optimise(cm, Request(target=6e6, by=3))
+    net = load(EXAMPLE).run(package.scenario).place_annual["net_saving"]
+    assert np.all(net[3:] >= 6e6)
+
+
+def test_cli_reports_net_saving_outcome_changes_weakest_evidence_and_late_harm():
+    run = _cutsim("optimise", str(EXAMPLE), "--target", "8m", "--agency", "council", "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["target"]["basis"] == "net" and min(report["net_saving"]["values"]) >= 8e6
+    changes = {c["outcome"]: c for c in report["outcome_changes"]}
+    assert changes["asb_incidents"]["direction"] == "worse" and changes["asb_incidents"]["percent"] > 10
+    grades = {w["confidence"] for w in report["weakest_evidence"]}
+    assert grades == {1}
+    assert isinstance(report["late_harm"], list)
+    text = _cutsim("optimise", str(EXAMPLE), "--target", "8m", "--agency", "council").stdout
+    assert "Anti-social behaviour" in text and "evidence grade 1 of 5" in text
+    assert "What council nets each year" in text
+
+
+def test_late_harm_names_a_cut_whose_knock_on_is_mostly_still_to_come(tmp_path):
+    import copy
+
+    from cutsim.api import Project
+    from cutsim.appraise.optimise import consequences
+    from cutsim.model.schema import CutsimFile
+    from small_model import SMALL_DOC
+
+    doc = copy.deepcopy(SMALL_DOC)
+    doc["model"]["effects"][0]["delay_years"] = 30.0  # the harm takes decades to arrive
+    slow = Project(CutsimFile.model_validate(doc)).compiled
+    package = optimise(slow, Request(target=100_000, agency="council", gross=True))
+    late = consequences(slow, package)["late_harm"]
+    assert [h["service"] for h in late] == ["youth"] and late[0]["share_felt"] < 0.5
+    fast = Project(CutsimFile.model_validate(SMALL_DOC)).compiled  # one-year delay
+    package = optimise(fast, Request(target=100_000, agency="council", gross=True))
+    assert consequences(fast, package)["late_harm"] == []

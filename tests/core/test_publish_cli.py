@@ -57,9 +57,9 @@ def test_pdf_is_a4_with_the_page_content(two_places):
                    "illustrative", "not an equality impact assessment"):
         assert phrase in text, phrase
     doc = json.loads((two_places[0] / "open-data.json").read_text(encoding="utf-8"))
-    from cutsim.publish import fmt
+    from cutsim.model import fmt
 
-    assert fmt.money(doc["place_money"]["report_year"]["net_saving"]) in text
+    assert fmt.resident_money(doc["place_money"]["report_year"]["net_saving"]) in text
 
 
 def test_pdf_pages_render_with_pdftoppm(two_places, tmp_path):
@@ -114,7 +114,13 @@ def test_publish_without_draws_or_pdf(tmp_path):
     model.write_text(json.dumps(publish_doc()), encoding="utf-8")
     out = tmp_path / "o"
     assert main(["publish", str(model), "--scenario", "cut", "-o", str(out), "--draws", "0",
-                 "--no-pdf", "--years", "3"]) == 0
+                 "--no-pdf", "--year", "2028-29"]) == 0
     doc = json.loads((out / "open-data.json").read_text(encoding="utf-8"))
     assert doc["uncertainty"] is None and doc["report"]["date"] == "2029-04-01"
+    assert doc["report"]["financial_year"] == "2028-29" and doc["report"]["year_index"] == 2
     assert not (out / "report.pdf").exists()
+    # --years is the same option (a label or a 0-based index).
+    assert main(["publish", str(model), "--scenario", "cut", "-o", str(out), "--draws", "0",
+                 "--no-pdf", "--years", "2"]) == 0
+    doc = json.loads((out / "open-data.json").read_text(encoding="utf-8"))
+    assert doc["report"]["financial_year"] == "2028-29"

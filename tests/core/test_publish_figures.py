@@ -14,7 +14,7 @@ import pytest
 from publish_support import Engine, html_figures, publish_doc
 
 import cutsim
-from cutsim.publish import fmt
+from cutsim.model import fmt
 from cutsim.publish.build import render_all
 from cutsim.publish.disclosure import protect_document
 from cutsim.publish.figures import SCHEMA_NAME, SCHEMA_VERSION, build_open_data, parse_indicator
@@ -221,8 +221,8 @@ def test_indicator_codes_map_to_public_sets():
     (-175455.0, "\u2212180,000", "\u2212£180,000"), (0.0, "0", "£0"), (9.96, "10", "£10"),
     (1.2e9, "1.2 billion", "£1.2 billion")])
 def test_rounding_for_residents(value, number, money):
-    assert fmt.number(value) == number
-    assert fmt.money(value) == money
+    assert fmt.resident_number(value) == number
+    assert fmt.resident_money(value) == money
 
 
 def test_levels_show_as_precisely_as_their_change():

@@ -17,6 +17,8 @@ from cutsim.workshop import (
     WorkshopSession,
     WorkspaceLog,
     agency_target,
+    Decision,
+    SidecarLog,
     open_log,
     propose,
     red_line_statuses,
@@ -156,7 +158,8 @@ def test_a_saved_file_logs_to_its_sidecar_and_a_workspace_to_itself(file, tmp_pa
     path = tmp_path / "budget.cutsim"
     write_file(path, file)
     log = open_log(file, path, is_workspace=False)
-    assert isinstance(log, WorkspaceLog) and log.where == tmp_path / "budget.workshop.cutsimdb"
+    assert isinstance(log, SidecarLog) and log.where == tmp_path / "budget.workshop.cutsimdb"
+    assert not log.where.exists() and log.entries() == []  # nothing is written on entering
     db = tmp_path / "budget.cutsimdb"
     Workspace.create(db, file).close()
     log = open_log(file, db, is_workspace=True)
@@ -167,6 +170,31 @@ def test_a_saved_file_logs_to_its_sidecar_and_a_workspace_to_itself(file, tmp_pa
         ws.save(file)
         assert len(ws.decisions()) == 1
     assert isinstance(open_log(file, None, False), MemoryLog)
+
+
+def test_the_sidecar_is_created_at_the_first_decision_and_removed_when_discarded_empty(
+        file, tmp_path: Path) -> None:
+    path = tmp_path / "budget.cutsim"
+    write_file(path, file)
+    sidecar = tmp_path / "budget.workshop.cutsimdb"
+    log = open_log(file, path, is_workspace=False)
+    session = WorkshopSession(file, log=log)
+    assert not sidecar.exists()
+    assert log.discard_if_empty() is False  # nothing to remove
+    session.record("Took out: cut Youth")
+    assert sidecar.exists() and [d.change for d in log.entries()] == ["Took out: cut Youth"]
+    assert log.discard_if_empty() is False and sidecar.exists()  # it holds a decision
+    # A sidecar made for this meeting that ends up holding no decision is removed.
+    fresh = tmp_path / "other.cutsim"
+    write_file(fresh, file)
+    empty = open_log(file, fresh, is_workspace=False)
+    save_log_to_workspace(MemoryLog(), empty.where, file)
+    empty.created = True
+    assert empty.entries() == [] and empty.discard_if_empty() is True
+    assert not empty.where.exists()
+    # An earlier meeting's sidecar is never removed by a new meeting.
+    again = open_log(file, path, is_workspace=False)
+    assert again.discard_if_empty() is False and sidecar.exists()
 
 
 def test_minutes_markdown_html_and_pdf(file, tmp_path: Path) -> None:
@@ -216,3 +244,24 @@ def test_optimiser_proposes_a_package_within_the_red_lines(file) -> None:
     council = result.compiled.agency_ids.index("council")
     assert result.agency_annual["planned_saving"][council, 0] >= 2e6 - 1
     assert np.isfinite(result.place_annual["net_saving"]).all()
+
+
+def test_the_workshop_headlines_the_scenario_headline_year_like_the_publication(file) -> None:
+    from cutsim.model.schema import headline_year
+    from cutsim.publish.build import render_all
+
+    session = WorkshopSession(file)
+    assert session.year == headline_year(file.scenario("youth-cut"), 10) == 4
+    results = run_packages(session, file)
+    summary = summarise_all(session, file, results)["A"]
+    result = results["A"]
+    k = 5 * result.compiled.steps_per_year  # the end of 2030-31
+    i = result.compiled.outcome_index[summary.outcomes[0].outcome]
+    assert summary.gauge.year_label == "2030-31"
+    assert summary.outcomes[0].change == pytest.approx(float(result.outcome_delta[i, k]))
+    doc, _, _ = render_all(Project(file), "youth-cut", draws=None)
+    assert doc["report"]["financial_year"] == summary.gauge.year_label
+    assert doc["place_money"]["report_year"]["net_saving"] == pytest.approx(summary.gauge.place_net)
+    custom = file.model_copy(update={"scenarios": [
+        s.model_copy(update={"headline_year": 2}) if s.id == "youth-cut" else s for s in file.scenarios]})
+    assert WorkshopSession(custom).year == 2

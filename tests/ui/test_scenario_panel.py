@@ -49,7 +49,7 @@ def test_one_slider_per_discretionary_service_grouped_by_agency(panel):
     discretionary = {s.id for s in model.services if s.mode == "discretionary"}
     assert set(dock.levers.rows) == discretionary
     assert dock.levers.rows["youth"].slider.value() == -20  # the example's 20 % cut
-    assert "£3m/yr" in dock.levers.rows["youth"].spend.text()
+    assert "£3.00m/yr" in dock.levers.rows["youth"].spend.text()
 
 
 def test_slider_sets_cut_invest_and_zero_removes(panel):
@@ -83,7 +83,7 @@ def test_change_beside_the_slider_comes_from_the_result(qtbot, panel):
     document, controller, dock = panel
     with qtbot.waitSignal(controller.resultReady, timeout=10000):
         dock.levers.rows["youth"].slider.setValue(-40)
-    assert dock.levers.rows["youth"].change.text() == "\u2212£1.2m/yr"
+    assert dock.levers.rows["youth"].change.text() == "\u2212£1.20m/yr"
 
 
 def test_timing_controls_edit_the_selected_lever(panel):

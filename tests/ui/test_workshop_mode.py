@@ -46,10 +46,12 @@ def test_enter_toggle_gauge_breach_log_and_minutes(workshop, qtbot, tmp_path: Pa
     g = mode.audience.gauge.gauge
     result = engine_result(c.file, c.session)
     council = result.compiled.agency_ids.index("council")
-    assert g.agency_net == pytest.approx(result.agency_annual["net_saving"][council, 0], abs=1e-6)
-    assert g.place_net == pytest.approx(result.place_annual["net_saving"][0], abs=1e-6)
+    y = c.session.year  # the scenario's headline year, as in the publication
+    assert y == 4 and g.year_label == "2030-31"
+    assert g.agency_net == pytest.approx(result.agency_annual["net_saving"][council, y], abs=1e-6)
+    assert g.place_net == pytest.approx(result.place_annual["net_saving"][y], abs=1e-6)
     assert g.target == 8_000_000
-    assert "£8m" in mode.audience.gauge_source.text()
+    assert "£8.00m" in mode.audience.gauge_source.text()
 
     # A red line set in the meeting is breached by the package as prepared.
     mode.presenter.outcome.setCurrentIndex(mode.presenter.outcome.findData("youth_offending"))
@@ -69,7 +71,7 @@ def test_enter_toggle_gauge_breach_log_and_minutes(workshop, qtbot, tmp_path: Pa
     assert mode.audience.lines_title.text() == "Red lines: all kept"
     after = engine_result(c.file, c.session)
     assert mode.audience.gauge.gauge.agency_net == pytest.approx(
-        after.agency_annual["net_saving"][council, 0], abs=1e-6)
+        after.agency_annual["net_saving"][council, y], abs=1e-6)
 
     # Putting it back brings the breach back.
     with qtbot.waitSignal(c.updated, timeout=2000):
@@ -226,9 +228,11 @@ def test_a_saved_cutsim_file_logs_to_its_sidecar(make_window, example_file, qtbo
     mode = window._workshop
     qtbot.addWidget(mode.presenter)
     qtbot.addWidget(mode.audience)
+    assert not (tmp_path / "seaport.workshop.cutsimdb").exists()  # not on entering
     mode.controller.note("sidecar")
     assert (tmp_path / "seaport.workshop.cutsimdb").exists()
     mode.leave()
+    assert (tmp_path / "seaport.workshop.cutsimdb").exists()  # it holds a decision: kept
 
 
 def test_undo_and_edits_outside_the_workshop_controls_are_logged_too(workshop, qtbot) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.model.fmt import money
+from cutsim.model.fmt import money, percent
 from cutsim.workshop import Gauge, PackageSummary
 from ui.workshop import style
 from ui.workshop.controller import WorkshopController
@@ -396,7 +396,7 @@ class AudienceView(QWidget):
             cells = []
             for s in shown:
                 oc = s.outcomes[i]
-                text = f"{'+' if oc.percent >= 0.05 else ''}{oc.percent:.1f} %".replace("-", "\u2212")
+                text = percent(oc.percent, decimals=1)
                 cells.append((text, "worse" if oc.worse and abs(oc.percent) >= 0.05 else None))
             rows.append((change.name, cells))
         return rows

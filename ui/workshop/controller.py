@@ -127,6 +127,11 @@ class WorkshopController(QObject):
     def log_in_memory(self) -> bool:
         return self.session.log.where is None
 
+    def discard_empty_log(self) -> bool:
+        """At the meeting's end: remove a sidecar log made for it that holds no decision."""
+        discard = getattr(self.session.log, "discard_if_empty", None)
+        return bool(discard()) if discard is not None else False
+
     # --- running -------------------------------------------------------------------
 
     @Slot()

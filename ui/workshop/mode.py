@@ -144,6 +144,7 @@ class WorkshopMode(QObject):
             app.removeEventFilter(self)
         self.controller.flush()
         self._offer_to_keep_log()
+        self.controller.discard_empty_log()
         for view in self.windows:
             if shiboken6.isValid(view):  # a window may already be gone with its parent
                 view.close()

@@ -6,7 +6,7 @@
   var MINUS = "\u2212";
   var SERIES = data.series, H = data.horizon, A = data.agencies.length;
 
-  // ---- rounding exactly as cutsim.publish.fmt does: two significant figures, ties to even
+  // ---- rounding exactly as cutsim.model.fmt does for residents: two significant figures, ties to even
   function decimalOf(x) {            // x > 0: digits D (BigInt) and exponent so x = D * 10^exp
     var s = x.toPrecision(21), parts = s.split("e"), ex = parts.length > 1 ? parseInt(parts[1], 10) : 0;
     var m = parts[0].split("."), frac = m.length > 1 ? m[1] : "";
@@ -31,23 +31,44 @@
     return withCommas(t.slice(0, t.length - nd)) + "." + t.slice(t.length - nd);
   }
   function trim(text) { return text.indexOf(".") >= 0 ? text.replace(/0+$/, "").replace(/\.$/, "") : text; }
-  function plain(magnitude) {        // cutsim.publish.fmt._plain with two significant figures
-    if (magnitude === 0) { return "0"; }
-    var nd = 1 - floorLog10(magnitude), m = roundTo(magnitude, nd);
-    var rounded = toNumber(m, nd);
-    var words = [[1e9, "billion", 9], [1e6, "million", 6]];
-    for (var i = 0; i < words.length; i++) {
-      if (rounded >= words[i][0]) {
-        var scaled = rounded / words[i][0], snd = 1 - floorLog10(scaled), sm = roundTo(scaled, snd);
-        var sr = toNumber(sm, snd), dec = Math.max(0, 1 - floorLog10(sr));
-        return trim(fixedText(roundTo(sr, dec), dec)) + " " + words[i][1];
+  function roundSig(v, digits) { var nd = digits - 1 - floorLog10(v); return toNumber(roundTo(v, nd), nd); }
+  function sigDecimals(r, digits) { return r === 0 ? 0 : Math.max(0, digits - 1 - floorLog10(r)); }
+  function grouped(m, decimals) { return fixedText(roundTo(m, decimals), decimals); }
+  function isZero(text) { return Number(text.replace(/,/g, "")) === 0; }
+  var WORDS = [[1e9, "billion"], [1e6, "million"]];
+  function inWords(r) {            // "2.1 million" for r >= 1e6, else null
+    for (var i = 0; i < WORDS.length; i++) {
+      if (r >= WORDS[i][0]) {
+        var scaled = roundSig(r / WORDS[i][0], 2);
+        return trim(grouped(scaled, sigDecimals(scaled, 2))) + " " + WORDS[i][1];
       }
     }
-    var decimals = rounded === 0 ? 0 : Math.max(0, 1 - floorLog10(rounded));
-    return trim(fixedText(roundTo(rounded, decimals), decimals));
+    return null;
   }
-  function number(v) { var t = plain(Math.abs(v)); return v < 0 && t !== "0" ? MINUS + t : t; }
-  function money(v) { var t = "\u00a3" + plain(Math.abs(v)); return v < 0 && t !== "\u00a30" ? MINUS + t : t; }
+  // cutsim.model.fmt.resident_money: two significant figures, pence only below £10
+  function money(v) {
+    var m = Math.abs(v), sign = v < 0 ? MINUS : "";
+    if (m === 0) { return "\u00a30"; }
+    var r = roundSig(m, 2), words = inWords(r);
+    if (words) { return sign + "\u00a3" + words; }
+    var pence = r < 10, dec = pence ? Math.min(sigDecimals(r, 2), 2) : 0, body = grouped(r, dec);
+    if (isZero(body)) { return "less than \u00a3" + (pence ? "0.01" : "1"); }
+    if (pence) {
+      body = trim(body);
+      if (body.indexOf(".") >= 0 && body.split(".")[1].length === 1) { body += "0"; }
+    }
+    return sign + "\u00a3" + body;
+  }
+  // cutsim.model.fmt.resident_number: a count or level, two significant figures
+  function number(v) {
+    var m = Math.abs(v), sign = v < 0 ? MINUS : "";
+    if (m === 0) { return "0"; }
+    var r = roundSig(m, 2), words = inWords(r);
+    if (words) { return sign + words; }
+    var body = grouped(r, Math.min(sigDecimals(r, 2), 2));
+    if (isZero(body)) { return "less than 0.01"; }
+    return sign + trim(body);
+  }
   window.cutsimFormat = { money: money, number: number };  // for checking against the core
 
   // ---- wording, as cutsim.consult.page words the static page
