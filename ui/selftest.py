@@ -232,6 +232,21 @@ def check_publication(project: Any) -> str:
     return "publication page ok"
 
 
+def check_plan(result: Any) -> str:
+    """The medium-term financial plan adds up: the general fund's gap before savings less
+    its gap after savings is the net saving it counts (cashable knock-on only)."""
+    from cutsim.appraise.mtfs import build_plan
+
+    plan = build_plan(result)
+    for agency in plan.agencies:
+        lines = agency.lines
+        counted = lines["planned_savings"] - lines["knock_on_cashable"] - lines["one_off_costs"]
+        worst = float(max(abs(a - b) for a, b in zip(lines["gap_before_savings"] - lines["net_position"],
+                                                     counted)))
+        check(worst < 0.01, f"the {agency.agency} plan does not add up (off by £{worst:.4f})")
+    return f"plan of {len(plan.agencies)} agencies ok"
+
+
 def check_consultation(project: Any) -> str:
     """When the publication is bundled: a consultation page's sums equal the engine's."""
     try:
@@ -327,6 +342,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(check_chart(result))
             step = "rendering the publication"
             parts.append(check_publication(project))
+            step = "building the medium-term financial plan"
+            parts.append(check_plan(result))
             step = "building a consultation page"
             parts.append(check_consultation(project))
             step = "signing and verifying a file"
