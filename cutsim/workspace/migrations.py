@@ -228,6 +228,12 @@ ALTER TABLE agency RENAME COLUMN savings_target_text TO savings_target;
     )
 
 
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Version 4: the place's discount schedule and terminal years (file format 2)."""
+    conn.execute("ALTER TABLE model ADD COLUMN discount_schedule VARCHAR")
+    conn.execute("ALTER TABLE model ADD COLUMN terminal_years INTEGER")
+
+
 # MIGRATIONS[i] takes a workspace from version i + 1 to version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS) + 1

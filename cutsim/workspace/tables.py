@@ -1,4 +1,4 @@
-"""SQLModel tables of the workspace (schema version 3; DDL history in migrations.py).
+"""SQLModel tables of the workspace (schema version 4; DDL history in migrations.py).
 
 One row per domain object, keyed by (model_pk, id) so that a workspace can hold several
 models. ``position`` keeps the order people gave items in a file, so a round trip
@@ -29,6 +29,8 @@ class ModelRow(SQLModel, table=True):
     optimism_bias: dict[str, float] | None = Field(default=None, sa_column=Column(JSON))
     local_multiplier: float | None = None
     notes: str | None = None
+    discount_schedule: str | None = None  # schema version 4
+    terminal_years: int | None = None  # schema version 4
     # provenance of the file the model came from
     author: str | None = None
     organisation: str | None = None
