@@ -214,6 +214,10 @@ def optimise(cm: CompiledModel, request: Request, params: Params | None = None,
         raise InputError("--target must be a positive £/yr amount")
     if not 0 <= request.by < cm.horizon_years:
         raise InputError(f"--by must be a financial year 0-{cm.horizon_years - 1} of the horizon")
+    if not 0 <= request.start < cm.horizon_years:
+        # A package starting at the horizon would change nothing inside it (docs/levers.md).
+        raise InputError(f"--start must be a year from 0 to before the horizon "
+                         f"({cm.horizon_years} years)")
     if not 0 < request.max_percent <= 100:
         raise InputError("--max-percent must be above 0 and at most 100")
     if request.outcome_weight < 0:

@@ -151,3 +151,10 @@ def test_red_lines_can_come_from_a_scenario_in_the_file(tmp_path):
     assert bound.returncode == 3 and "red line youth_offending +0.1" in bound.stderr
     missing = _cutsim(*common, "--red-lines-from", "nope")
     assert missing.returncode == 1 and 'no scenario "nope"' in missing.stderr
+
+
+def test_a_package_starting_at_the_horizon_is_refused(cm):
+    from cutsim.model.errors import InputError
+
+    with pytest.raises(InputError, match="--start must be a year from 0 to before the horizon"):
+        optimise(cm, Request(target=1e6, agency="council", start=float(cm.horizon_years)))
