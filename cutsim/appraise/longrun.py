@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
@@ -31,7 +35,8 @@ from cutsim.engine.money import by_agency
 from cutsim.engine.simulate import DENSE_LIMIT, Trajectory
 from cutsim.levers.build import build_inputs
 from cutsim.levers.common import LeverError
-from cutsim.model.schema import Scenario
+from cutsim.model import fmt
+from cutsim.model.schema import PLACE_ID, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +92,39 @@ def final_inputs(cm: CompiledModel, scenario: Scenario, inputs: LeverInputs) -> 
         return inputs
 
 
-def _rest_matrix(cm: CompiledModel, params: Params):
-    """I − G over the nodes v = [ΔY (O); ΔA (S)], every link at its per_unit."""
-    n_out = cm.n_outcomes
+_LOCK = threading.Lock()  # guards the cached factorisations (the app runs off the UI thread)
+_CACHED = 4  # parameter sets whose factorisation is kept per compiled model
+
+
+def _rest_solver(cm: CompiledModel, params: Params) -> Callable[[np.ndarray], np.ndarray]:
+    """A solver of ``(I − G) v = u`` over the nodes v = [ΔY (O); ΔA (S)], every link at
+    its per_unit: LU-factorised once per parameter set and kept on the compiled model
+    (dense when small, sparse at scale), so a slider move pays only for the solve."""
+    k = np.ascontiguousarray(params.k, dtype=float)
+    d = np.ascontiguousarray(params.d, dtype=float)
+    key = k.tobytes() + b"|" + d.tobytes()
+    with _LOCK:
+        store = cm.cache.setdefault("rest", {})
+        solver = store.get(key)
+    if solver is not None:
+        return solver
+    n_out, n = cm.n_outcomes, cm.n_nodes
     rows = np.concatenate([cm.eff_dst, n_out + cm.dem_dst])
     cols = np.concatenate([n_out + cm.eff_src, cm.dem_src])
-    vals = np.concatenate([np.asarray(params.k, dtype=float),
-                           np.asarray(params.d, dtype=float)])
-    g = sp.csc_matrix((vals, (rows, cols)), shape=(cm.n_nodes, cm.n_nodes))
-    return sp.identity(cm.n_nodes, format="csc") - g
+    vals = np.concatenate([k, d])
+    if n <= DENSE_LIMIT:
+        matrix = np.eye(n)
+        np.add.at(matrix, (rows, cols), -vals)
+        factors = scipy.linalg.lu_factor(matrix, check_finite=False)
+        solver = lambda u: scipy.linalg.lu_solve(factors, u, check_finite=False)  # noqa: E731
+    else:
+        g = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
+        solver = spla.splu((sp.identity(n, format="csc") - g).tocsc()).solve
+    with _LOCK:
+        store[key] = solver
+        while len(store) > _CACHED:
+            store.pop(next(iter(store)))  # the oldest parameter set
+    return solver
 
 
 def steady_state(cm: CompiledModel, params: Params, activity: np.ndarray,
@@ -105,11 +134,7 @@ def steady_state(cm: CompiledModel, params: Params, activity: np.ndarray,
     u = np.concatenate([outcome_input, activity]).astype(float)
     if not np.any(u):
         return np.zeros(cm.n_outcomes), np.zeros(cm.n_services)
-    matrix = _rest_matrix(cm, params)
-    if cm.n_nodes <= DENSE_LIMIT:
-        v = np.linalg.solve(matrix.toarray(), u)
-    else:
-        v = spla.spsolve(matrix, u)
+    v = _rest_solver(cm, params)(u)
     return v[:cm.n_outcomes], v[cm.n_outcomes:]
 
 
@@ -131,3 +156,64 @@ def long_run_levels(cm: CompiledModel, scenario: Scenario, params: Params,
         knock_on_cost=knock_a, net_saving=net_a,
         outcome_at_horizon=np.asarray(total.dY[0][:, -1], dtype=float),
         outcome_long_run=d_y, full_effect_year=full_effect_year(scenario))
+
+
+def _knock_words(value: float) -> str:
+    """Knock-on £ in words, never a negative cost (DESIGN §7a)."""
+    if value > 0:
+        return f"extra costs of {fmt.money(value)}"
+    if value < 0:
+        return f"costs avoided of {fmt.money(-value)}"
+    return "no knock-on cost"
+
+
+def long_run_note(appraisal: dict[str, Any], base_year: int, horizon: int,
+                  names: dict[str, str] | None = None) -> list[str]:
+    """Sentences to show beside the NPV when harm is still growing at the horizon, when
+    outcomes have not settled, and the terminal value when the place asks for one.
+
+    ``appraisal`` is a result's appraisal block; ``names`` maps agency and outcome ids to
+    the names people read (ids when absent). Empty when there is nothing to say.
+    """
+    names = names or {}
+    long_run = appraisal.get("long_run")
+    if not long_run:
+        return []
+    last = fmt.year_label(base_year, horizon - 1)
+    lines = []
+    growing = long_run.get("harm_still_growing") or []
+    if growing:
+        parts = [f"{names.get(a, a)}: {_knock_words(row['knock_on_last_year'])} in {last}, "
+                 f"{_knock_words(row['knock_on_long_run'])} a year in the long run"
+                 for a in growing for row in [long_run["agencies"][a]]]
+        lines.append("Harm is still growing at the horizon, beyond what the NPV counts. "
+                     + "; ".join(parts) + ".")
+    unsettled = long_run.get("outcomes_not_settled") or {}
+    if unsettled:
+        parts = [f"{names.get(o, o)} {_signed(gap['at_horizon'])} by the end of {last}, "
+                 f"{_signed(gap['long_run'])} in the long run" for o, gap in unsettled.items()]
+        lines.append("Outcomes not yet settled at the horizon: " + "; ".join(parts) + ".")
+    terminal = appraisal.get("terminal_value")
+    if terminal:
+        place = terminal["npv_with_terminal"].get(PLACE_ID)
+        lines.append(f"With a terminal value ({terminal['years']} years at the long-run "
+                     f"level after the horizon): place NPV {fmt.money(place)}, of which "
+                     f"{fmt.money(terminal['value'][PLACE_ID])} after the horizon.")
+    elif growing:
+        lines.append("Set the place's terminal_years to count the long-run money after "
+                     "the horizon.")
+    return lines
+
+
+def describe_long_run(result: Any) -> list[str]:
+    """:func:`long_run_note` for a run's :class:`~cutsim.appraise.result.Result`, with the
+    model's agency and outcome names (the CLI and the app show these beside the NPV)."""
+    model = result.compiled.model
+    names = {a.id: a.name for a in model.agencies} | {o.id: o.name for o in model.outcomes}
+    return long_run_note(result.appraisal, model.place.base_year, model.place.horizon_years,
+                         names)
+
+
+def _signed(value: float) -> str:
+    text = fmt.number(value, 1 if abs(value) < 100 else 0)
+    return text if value < 0 else "+" + text

@@ -53,4 +53,12 @@ def _table(result) -> str:
     npv = result.appraisal.get("npv", {})
     lines.append("NPV      " + "".join(f"{(npv.get(n) or 0.0) / 1000:>{width + 1},.1f}"
                                        for n in names))
+    lines.extend(_long_run_lines(result))
     return "\n".join(lines) + "\n"
+
+
+def _long_run_lines(result) -> list[str]:
+    """The long run beside the NPV: harm still growing, outcomes not settled, terminal value."""
+    from cutsim.appraise.longrun import describe_long_run
+
+    return describe_long_run(result)
