@@ -472,6 +472,7 @@ def test_terminal_value_counts_the_long_run_for_the_years_after_the_horizon():
     assert tv["value"]["nhs"] == pytest.approx(-1_000.0 * annuity, rel=1e-12)
     assert tv["value"]["council"] == pytest.approx(200_000.0 * annuity, rel=1e-12)
     assert tv["value"]["place"] == pytest.approx((200_000.0 - 1_020.0) * annuity, rel=1e-12)
+    assert tv["value"]["place"] == pytest.approx(659_187.66, abs=0.01)  # docs/appraisal.md
     for key, value in tv["value"].items():
         assert tv["npv_with_terminal"][key] == pytest.approx(block["npv"][key] + value)
     # The NPV itself is unchanged: the terminal value is reported beside it.
