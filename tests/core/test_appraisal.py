@@ -380,7 +380,15 @@ def test_sixty_year_appraisal_is_the_sum_of_net_times_factor():
         hand = sum(net[i, y] * factors[y] for y in range(60))
         assert block["npv"][agency] == pytest.approx(hand, rel=1e-12, abs=1e-6)
     assert block["npv"]["place"] == pytest.approx(sum(net.sum(axis=0) * factors), rel=1e-12)
-    # The Monte Carlo prices with the same factors: its P50 at zero spread is the NPV.
+    # The Monte Carlo prices with the same factors: with no spread its P50 is the NPV.
+    fixed = model.model_copy(update={
+        "effects": [e.model_copy(update={"low": e.per_unit, "high": e.per_unit})
+                    for e in model.effects],
+        "demands": [d.model_copy(update={"low": d.per_unit, "high": d.per_unit})
+                    for d in model.demands]})
+    drawn = run_scenario(compile_model(fixed), _cut("youth"), draws=4, seed=1)
+    assert drawn.uncertainty["place"]["npv"]["p50"] == pytest.approx(block["npv"]["place"],
+                                                                     rel=1e-12)
     flat = run_scenario(compile_model(_long_model(60, 15.0, discount_schedule="flat")),
                         _cut("youth")).appraisal
     assert flat["discount_factors"][49] == pytest.approx(1.035**-49, rel=1e-13)
