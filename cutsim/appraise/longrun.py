@@ -17,6 +17,7 @@ no one-off costs, all in £/yr. Computed for the central run only.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
@@ -83,7 +84,7 @@ def final_inputs(cm: CompiledModel, scenario: Scenario, inputs: LeverInputs) -> 
     end = full_effect_year(scenario)
     if end <= cm.horizon_years:
         return inputs
-    longer = replace(cm, horizon_years=int(math.ceil(end)) + 1, cache={})
+    longer = replace(cm, horizon_years=math.ceil(end) + 1, cache={})
     try:
         return build_inputs(longer, scenario)
     except LeverError as error:
@@ -102,7 +103,7 @@ def _rest_solver(cm: CompiledModel, params: Params) -> Callable[[np.ndarray], np
     (dense when small, sparse at scale), so a slider move pays only for the solve."""
     k = np.ascontiguousarray(params.k, dtype=float)
     d = np.ascontiguousarray(params.d, dtype=float)
-    key = k.tobytes() + b"|" + d.tobytes()
+    key = hashlib.blake2b(k.tobytes() + b"|" + d.tobytes(), digest_size=16).digest()
     with _LOCK:
         store = cm.cache.setdefault("rest", {})
         solver = store.get(key)
@@ -116,7 +117,9 @@ def _rest_solver(cm: CompiledModel, params: Params) -> Callable[[np.ndarray], np
         matrix = np.eye(n)
         np.add.at(matrix, (rows, cols), -vals)
         factors = scipy.linalg.lu_factor(matrix, check_finite=False)
-        solver = lambda u: scipy.linalg.lu_solve(factors, u, check_finite=False)  # noqa: E731
+
+        def solver(u: np.ndarray) -> np.ndarray:
+            return scipy.linalg.lu_solve(factors, u, check_finite=False)
     else:
         g = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
         solver = spla.splu((sp.identity(n, format="csc") - g).tocsc()).solve
