@@ -96,6 +96,19 @@ def _results_tab(title: str, monte_carlo: bool = False, agency: str | None = Non
     return shot
 
 
+def _long_run(window: MainWindow) -> QWidget:
+    """The appraisal tab of a scenario whose harm is still growing at the horizon."""
+    from cutsim.model.commands import AddScenario
+    from cutsim.model.schema import Scenario
+
+    hubs = Scenario.model_validate({"id": "hubs-50", "name": "Halve family hubs", "levers": [
+        {"id": "hubs", "kind": "cut", "service": "family_hubs", "percent": 50}]})
+    window.document.apply(AddScenario(hubs))
+    window.document.set_current_scenario("hubs-50")
+    settle(1500)
+    return _results_tab("Appraisal")(window)
+
+
 def _floating(object_name: str, width: int, height: int) -> Shot:
     def shot(window: MainWindow) -> QWidget:
         dock = window.views[object_name]
@@ -123,6 +136,7 @@ SHOTS: dict[str, Shot] = {
     "results-cost-shift": _results_tab("Cost shift"),
     "results-appraisal": _results_tab("Appraisal"),
     "results-mtfs": _results_tab("MTFS"),
+    "results-appraisal-long-run": _long_run,
     "results-compare": _results_tab("Compare"),
     "scenario-panel": _floating("scenarioDock", 560, 950),
 }

@@ -11,7 +11,9 @@ for the budget; for ``knock_on_cost`` and ``one_off_cost`` positive is a cost.
 
 Definitions (all documented with a worked example in docs/appraisal.md):
 
-- discount factor ``DF_y = 1/(1+r)^y`` (year 0 undiscounted, r the place's discount rate);
+- discount factor ``DF_y = Π_{i=1..y} 1/(1+r_i)`` (year 0 undiscounted): the Green Book
+  schedule, r_i the place's discount rate for years 1–30, then 3.0 % for 31–75 and 2.5 %
+  for 76–125 (or the place's rate every year with ``discount_schedule: "flat"``);
 - ``NPV = Σ_y DF_y · net_saving_y``; the place's NPV is the sum of the agencies';
 - *benefits* are amounts good for the budget (positive planned saving, negative knock-on or
   one-off cost), *costs* the amounts bad for it, classified year by year and agency by
@@ -19,16 +21,21 @@ Definitions (all documented with a worked example in docs/appraisal.md):
 - optimism bias lowers benefits by f and raises costs by f, where f is the table's fraction
   for the weakest confidence grade on the scenario's causal path (grade 5 when there is no
   path): ``NPV_adjusted = (1−f)·PV(benefits) − (1+f)·PV(costs)``;
-- ``BCR = PV(benefits)/PV(costs)``, ``None`` when PV(costs) is 0 (the ratio is undefined);
+- ``BCR = PV(benefits)/PV(costs)``, ``None`` when PV(costs) is nothing (below the
+  materiality floor of :mod:`cutsim.model.materiality`: the ratio is undefined);
 - payback year: the first year from which the *discounted* cumulative net saving is ≥ 0 and
-  stays ≥ 0 to the horizon (``None`` if it never does, or if every figure is zero);
+  stays ≥ 0 to the horizon (``None`` if it never does, or if every figure is nothing);
+  "≥ 0" and "nothing" are judged against the materiality floor, never an agency's noise;
 - social value: NPV of the outcomes' value (ΔY·value_per_unit, signed so that a change in
-  the good direction is positive), reported for the place only and never added to cash.
+  the good direction is positive), reported for the place only and never added to cash;
+- the long run (:mod:`cutsim.appraise.longrun`): each agency's knock-on in the last year
+  against its long-run level, and an optional terminal value (``place.terminal_years``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -36,10 +43,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cutsim.model.errors import InputError
-from cutsim.model.materiality import materiality_floor
-from cutsim.model.schema import PLACE_ID, Model, Scenario
+from cutsim.model.materiality import clean, materiality_floor
+from cutsim.model.schema import DISCOUNT_SCHEDULES, PLACE_ID, Model, Place, Scenario
 
 if TYPE_CHECKING:
+    from cutsim.appraise.longrun import LongRunLevels
     from cutsim.engine.compiled import CompiledModel
     from cutsim.engine.inputs import LeverInputs
 
@@ -48,44 +56,98 @@ log = logging.getLogger(__name__)
 MONEY_SERIES = ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving")
 NO_PATH_GRADE = 5  # no knock-on path: only the levers' own cash, the best-evidenced figure
 
-# A cumulative total within this fraction of the largest annual magnitude counts as zero,
-# so that e.g. −100 then +100 pays back in year 1 despite floating-point rounding.
-_PAYBACK_REL_TOL = 1e-9
-
 
 # --------------------------------------------------------------------------- discounting
 
+SCHEDULES = DISCOUNT_SCHEDULES
+DEFAULT_SCHEDULE = "green_book"
 
-def discount_factors(horizon: int, rate: float) -> np.ndarray:
-    """Green Book discount factors ``1/(1+rate)^y`` for y = 0 … horizon−1 (dimensionless).
+# The Green Book's long-term discount rates (annex A6, table 8): (last year of the band,
+# rate). Years 1-30 take the place's own ``discount_rate`` (3.5 % by default); the bands
+# beyond year 100 are only reached by a terminal value.
+GREEN_BOOK_LATER_RATES: tuple[tuple[float, float], ...] = (
+    (75, 0.030), (125, 0.025), (200, 0.020), (300, 0.015), (math.inf, 0.010))
+GREEN_BOOK_FIRST_BAND = 30  # the place's rate applies to years 1-30
 
-    Year 0 (the base financial year) is undiscounted. ``rate`` is per year, e.g. 0.035.
+
+def year_rates(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE) -> np.ndarray:
+    """The discount rate of each year y = 0 … horizon−1 (per year; year 0's entry is 0).
+
+    Year y's rate discounts year y back to year y−1. ``"green_book"``: ``rate`` for
+    years 1–30, then 3.0 % for 31–75, 2.5 % for 76–125 (2.0 %, 1.5 %, 1.0 % after);
+    ``"flat"``: ``rate`` every year.
     """
     if horizon < 0:
         raise ValueError(f"horizon must be >= 0 (got {horizon})")
     if not rate > -1.0:
         raise ValueError(f"discount rate must be > -1 (got {rate})")
-    return (1.0 + rate) ** -np.arange(horizon, dtype=float)
+    if schedule not in SCHEDULES:
+        raise ValueError(f'discount schedule must be one of {", ".join(SCHEDULES)} '
+                         f'(got "{schedule}")')
+    years = np.arange(horizon, dtype=float)
+    rates = np.full(horizon, float(rate))
+    if schedule == "green_book":
+        start = GREEN_BOOK_FIRST_BAND
+        for last, band_rate in GREEN_BOOK_LATER_RATES:
+            rates[(years > start) & (years <= last)] = band_rate
+            start = last
+    rates[:1] = 0.0
+    return rates
 
 
-def present_values(annual: np.ndarray, rate: float) -> np.ndarray:
+def discount_factors(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE) -> np.ndarray:
+    """Discount factors DF_y for y = 0 … horizon−1 (dimensionless), DESIGN §3.
+
+    Year 0 (the base financial year) is undiscounted; each later year's factor is the
+    product of its year rates, ``DF_y = Π_{i=1..y} 1/(1 + r_i)`` with r_i from
+    :func:`year_rates`. With the Green Book schedule at 3.5 %: DF_30 = 1.035^−30 =
+    0.3563, DF_31 = DF_30/1.03 = 0.3459, DF_76 = DF_75/1.025 = 0.0919. ``rate`` is per
+    year, e.g. 0.035; ``schedule`` is ``"green_book"`` (default) or ``"flat"``.
+    """
+    rates = year_rates(horizon, rate, schedule)
+    # Within a band the factor is a power, not a running product, so a flat schedule gives
+    # exactly (1 + r)^−y and rounding does not accumulate over a hundred years.
+    factors = np.ones(horizon)
+    start, anchor = 0, 1.0
+    while start < horizon - 1:
+        band_rate = rates[start + 1]
+        end = start + 1
+        while end + 1 < horizon and rates[end + 1] == band_rate:
+            end += 1
+        steps = np.arange(1, end - start + 1, dtype=float)
+        factors[start + 1:end + 1] = anchor * (1.0 + band_rate) ** -steps
+        start, anchor = end, float(factors[end])
+    return factors
+
+
+def place_discount_factors(place: Place, horizon: int | None = None) -> np.ndarray:
+    """The place's discount factors (its ``discount_rate`` and ``discount_schedule``) for
+    y = 0 … horizon−1 (default: the place's horizon). Every NPV in cutsim uses these."""
+    years = place.horizon_years if horizon is None else horizon
+    return discount_factors(years, place.discount_rate, place.effective_discount_schedule)
+
+
+def present_values(annual: np.ndarray, rate: float,
+                   schedule: str = DEFAULT_SCHEDULE) -> np.ndarray:
     """Each year's figure times its discount factor: £ (present value), same shape as input.
 
     ``annual`` has shape ``(..., H)``: £ per financial year, the last axis over years.
     """
     annual = np.asarray(annual, dtype=float)
-    return annual * discount_factors(annual.shape[-1], rate)
+    return annual * discount_factors(annual.shape[-1], rate, schedule)
 
 
-def npv(annual_net: np.ndarray, rate: float) -> np.ndarray | float:
-    """Net present value ``Σ_y annual_net_y/(1+rate)^y`` in £ at the price year.
+def npv(annual_net: np.ndarray, rate: float,
+        schedule: str = DEFAULT_SCHEDULE) -> np.ndarray | float:
+    """Net present value ``Σ_y DF_y · annual_net_y`` in £ at the price year.
 
     ``annual_net`` is £ per financial year, shape ``(H,)`` (returns a float) or
     ``(..., H)`` with leading axes such as Monte Carlo draws (returns an array of shape
-    ``(...)``). Positive is good for the budget when given net savings.
+    ``(...)``). Positive is good for the budget when given net savings. DF_y from
+    :func:`discount_factors` with ``rate`` and ``schedule``.
     """
     annual_net = np.asarray(annual_net, dtype=float)
-    value = present_values(annual_net, rate).sum(axis=-1)
+    value = present_values(annual_net, rate, schedule).sum(axis=-1)
     return float(value) if np.ndim(value) == 0 else value
 
 
@@ -99,12 +161,12 @@ def annual_of_rate(cm: CompiledModel, rate: np.ndarray) -> np.ndarray:
 def price_procurement(cm: CompiledModel, inputs: LeverInputs) -> dict[str, dict[str, Any]]:
     """The result's ``procurement`` block: each procure lever's report (from the levers)
     with its NPVs (£) filled in, discounted like every other figure in the appraisal."""
-    rate = cm.model.place.discount_rate
+    factors = place_discount_factors(cm.model.place, cm.horizon_years)
     block = {}
     for lever_id, report in inputs.procurement.items():
         filled = dict(report)
         for key, series in inputs.procurement_rates.get(lever_id, {}).items():
-            filled[key] = None if series is None else float(npv(annual_of_rate(cm, series), rate))
+            filled[key] = None if series is None else float(annual_of_rate(cm, series) @ factors)
         block[lever_id] = filled
     return block
 
@@ -118,7 +180,7 @@ def value_split(result: Any) -> dict[str, float | None]:
     (outcome changes valued by value_per_unit). Fiscal cashable plus non-cashable is the
     place NPV."""
     model = result.compiled.model
-    rate = model.place.discount_rate
+    factors = place_discount_factors(model.place, result.compiled.horizon_years)
     annual = {k: v.sum(axis=0) for k, v in result.agency_annual.items()}
     non_cashable = np.zeros_like(annual["knock_on_cost"])
     if result.service_annual is not None:
@@ -127,8 +189,8 @@ def value_split(result: Any) -> dict[str, float | None]:
     cashable_net = annual["net_saving"] + non_cashable
     economic = [r.get("local_economy_npv") for r in result.procurement.values()]
     social = result.appraisal.get("social_value_npv", {}).get(PLACE_ID)
-    return {"fiscal_cashable": float(npv(cashable_net, rate)),
-            "fiscal_non_cashable": 0.0 - float(npv(non_cashable, rate)),  # never −0
+    return {"fiscal_cashable": float(cashable_net @ factors),
+            "fiscal_non_cashable": 0.0 - float(non_cashable @ factors),  # never −0
             "economic": float(sum(v for v in economic if v is not None)) if economic else 0.0,
             "social": None if social is None else float(social)}
 
@@ -136,50 +198,46 @@ def value_split(result: Any) -> dict[str, float | None]:
 # --------------------------------------------------------------------------- payback
 
 
-def payback_years(annual_net: np.ndarray, rate: float, floor: float | None = None) -> np.ndarray:
+def payback_years(annual_net: np.ndarray, rate: float, schedule: str = DEFAULT_SCHEDULE,
+                  floor: float = 0.0) -> np.ndarray:
     """Vectorised payback year: an int array of shape ``(...)``, −1 where there is none.
 
     ``annual_net`` is £ per financial year, shape ``(..., H)``. The payback year is the
-    smallest y such that the discounted cumulative net saving
-    ``C_j = Σ_{i≤j} net_i/(1+rate)^i`` is ≥ 0 for every j from y to H−1. It is 0 when C
-    is never negative; there is none (−1) when C_{H−1} < 0 or every figure is zero.
-    A cumulative total within 1e-9 of the largest annual magnitude counts as zero; with
-    ``floor`` (£, the materiality floor of :mod:`cutsim.model.materiality`) a magnitude
-    below the floor counts as zero instead, so round-off is never judged as money.
+    smallest y such that the discounted cumulative net saving ``C_j = Σ_{i≤j} DF_i·net_i``
+    is ≥ 0 for every j from y to H−1. It is 0 when C is never negative; there is none
+    (−1) when C_{H−1} < 0 or every figure is nothing. ``floor`` (£, the materiality floor
+    of :mod:`cutsim.model.materiality`) decides both: a cumulative total above −floor
+    counts as ≥ 0, and a series whose every year is below floor in magnitude is nothing.
     """
     annual_net = np.asarray(annual_net, dtype=float)
     horizon = annual_net.shape[-1]
     lead = annual_net.shape[:-1]
     if horizon == 0:
         return np.full(lead, -1, dtype=int)
-    cumulative = np.cumsum(present_values(annual_net, rate), axis=-1)
-    scale = np.max(np.abs(annual_net), axis=-1, keepdims=True)
-    if floor is not None:
-        negative = cumulative < -floor
-        scale = np.where(scale < floor, 0.0, scale)
-    else:
-        negative = cumulative < -_PAYBACK_REL_TOL * scale
+    cumulative = np.cumsum(present_values(annual_net, rate, schedule), axis=-1)
+    negative = cumulative < -floor
     # Last year with a negative cumulative total (−1 if none); payback is the year after.
     reversed_neg = negative[..., ::-1]
     any_neg = reversed_neg.any(axis=-1)
     last_neg = np.where(any_neg, horizon - 1 - np.argmax(reversed_neg, axis=-1), -1)
     year = last_neg + 1
-    all_zero = scale[..., 0] == 0.0
-    never = (year >= horizon) | all_zero
+    nothing = np.all(np.abs(annual_net) <= floor, axis=-1)
+    never = (year >= horizon) | nothing
     return np.where(never, -1, year).astype(int)
 
 
-def payback_year(annual_net: np.ndarray, rate: float) -> int | None:
+def payback_year(annual_net: np.ndarray, rate: float, schedule: str = DEFAULT_SCHEDULE,
+                 floor: float = 0.0) -> int | None:
     """Payback year of one series of annual net savings (£/year, shape ``(H,)``).
 
     The financial-year index y (0 = base year) from which the *discounted* cumulative net
     saving is ≥ 0 and stays ≥ 0 to the horizon; ``None`` if it never does or if every
-    figure is zero. See :func:`payback_years` for the vectorised form.
+    figure is nothing (below ``floor``, £). See :func:`payback_years`.
     """
     annual_net = np.asarray(annual_net, dtype=float)
     if annual_net.ndim != 1:
         raise ValueError("payback_year takes one series of shape (H,); use payback_years")
-    year = int(payback_years(annual_net, rate))
+    year = int(payback_years(annual_net, rate, schedule, floor))
     return None if year < 0 else year
 
 
@@ -187,7 +245,7 @@ def payback_year(annual_net: np.ndarray, rate: float) -> int | None:
 
 
 def benefits_and_costs(
-    series: Mapping[str, np.ndarray], rate: float
+    series: Mapping[str, np.ndarray], rate: float, schedule: str = DEFAULT_SCHEDULE
 ) -> tuple[np.ndarray | float, np.ndarray | float]:
     """PV of benefits and PV of costs of one agency's annual money, both ≥ 0 (£).
 
@@ -201,21 +259,23 @@ def benefits_and_costs(
     costs_in = [np.asarray(series[k], dtype=float) for k in ("knock_on_cost", "one_off_cost")]
     good = np.maximum(planned, 0.0) + sum(np.maximum(-c, 0.0) for c in costs_in)
     bad = np.maximum(-planned, 0.0) + sum(np.maximum(c, 0.0) for c in costs_in)
-    return npv(good, rate), npv(bad, rate)
+    return npv(good, rate, schedule), npv(bad, rate, schedule)
 
 
 def bcr(
-    pv_benefits: np.ndarray | float, pv_costs: np.ndarray | float
+    pv_benefits: np.ndarray | float, pv_costs: np.ndarray | float, floor: float = 0.0
 ) -> np.ndarray | float | None:
     """Benefit–cost ratio ``PV(benefits)/PV(costs)`` (dimensionless).
 
-    ``None`` (scalar input) or NaN (array input) where PV(costs) is 0: with no cost the
-    ratio is undefined (infinite for any benefit), so it is not reported.
+    ``None`` (scalar input) or NaN (array input) where PV(costs) is nothing (≤ ``floor``,
+    £, the materiality floor): with no cost the ratio is undefined (infinite for any
+    benefit), so it is not reported.
     """
     b = np.asarray(pv_benefits, dtype=float)
     c = np.asarray(pv_costs, dtype=float)
+    some = c > max(floor, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(c > 0.0, b / np.where(c > 0.0, c, 1.0), np.nan)
+        ratio = np.where(some, b / np.where(some, c, 1.0), np.nan)
     if ratio.ndim == 0:
         return None if np.isnan(ratio) else float(ratio)
     return ratio
@@ -324,61 +384,87 @@ def outcome_values(model: Model) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _integrate_steps(rate: np.ndarray, steps: int) -> np.ndarray:
-    """Integrate a rate over one year's grid (last axis has steps+1 points, h = 1/steps).
+# --------------------------------------------------------------------------- the long run
 
-    Composite Simpson's rule when ``steps`` is even, the trapezoid rule otherwise.
+# Money or an outcome counts as still moving at the horizon when what is left to come
+# exceeds this fraction of its size (and, for money, the materiality floor).
+SETTLED_FRACTION = 0.01
+
+
+def _moving(now: float, rest: float, floor: float) -> float:
+    """How far ``rest`` is beyond ``now`` when that gap is material (else 0.0)."""
+    gap = rest - now
+    return gap if abs(gap) > max(floor, SETTLED_FRACTION * max(abs(now), abs(rest))) else 0.0
+
+
+def long_run_block(levels: LongRunLevels, agencies: Mapping[str, Mapping[str, np.ndarray]],
+                   floor: float) -> dict[str, Any]:
+    """The ``long_run`` block: is harm still growing at the horizon?
+
+    Per agency and the place: ``knock_on_last_year`` (£, year H−1) against
+    ``knock_on_long_run`` (£/yr at rest), the recurring net saving likewise
+    (``net_saving_last_year`` = planned − knock-on of year H−1, one-off costs left out),
+    and ``harm_still_growing`` (knock-on at rest above the last year's by more than 1 %
+    and the materiality floor). ``outcomes_not_settled``: each outcome whose change at
+    t = H is more than 1 % short of (or past) its change at rest. Magnitudes below the
+    floor are exactly 0.
     """
-    h = 1.0 / steps
-    if steps % 2 == 0:
-        w = np.ones(steps + 1)
-        w[1:-1:2] = 4.0
-        w[2:-1:2] = 2.0
-        return rate @ (w * h / 3.0)
-    w = np.ones(steps + 1)
-    w[0] = w[-1] = 0.5
-    return rate @ (w * h)
+    entities: dict[str, Any] = {}
+    place = dict.fromkeys(("knock_on_last_year", "knock_on_long_run",
+                           "net_saving_last_year", "net_saving_long_run"), 0.0)
+    for i, agency in enumerate(levels.agency_ids):
+        series = agencies.get(agency)
+        if series is None:
+            continue
+        knock_last = float(np.asarray(series["knock_on_cost"], dtype=float)[-1])
+        net_last = float(np.asarray(series["planned_saving"], dtype=float)[-1]) - knock_last
+        row = {"knock_on_last_year": knock_last,
+               "knock_on_long_run": float(levels.knock_on_cost[i]),
+               "net_saving_last_year": net_last,
+               "net_saving_long_run": float(levels.net_saving[i])}
+        for key in place:
+            place[key] += row[key]
+        entities[agency] = row
+    entities[PLACE_ID] = place
+    growing = []
+    for key, row in entities.items():
+        for name in list(row):
+            row[name] = clean(row[name], floor)
+        row["harm_still_growing"] = _moving(row["knock_on_last_year"],
+                                            row["knock_on_long_run"], floor) > 0.0
+        if row["harm_still_growing"] and key != PLACE_ID:
+            growing.append(key)
+    outcomes = {}
+    for j, outcome in enumerate(levels.outcome_ids):
+        now, rest = float(levels.outcome_at_horizon[j]), float(levels.outcome_long_run[j])
+        tiny = 1e-9 * max(1.0, abs(float(levels.outcome_baseline[j])))
+        if _moving(now, rest, tiny):
+            outcomes[outcome] = {"at_horizon": now, "long_run": rest}
+    return {"full_effect_year": levels.full_effect_year,
+            "agencies": {k: v for k, v in entities.items() if k != PLACE_ID},
+            PLACE_ID: entities[PLACE_ID], "harm_still_growing": growing,
+            "outcomes_not_settled": outcomes}
 
 
-def social_value_annual(
-    model: Model,
-    t: np.ndarray,
-    outcome_delta: np.ndarray,
-    steps_per_year: int,
-    horizon: int,
-) -> np.ndarray:
-    """Social value per financial year, £ per year (positive = value gained).
+def terminal_value_block(levels: LongRunLevels, place: Place, horizon: int,
+                         npv_block: Mapping[str, Any], floor: float) -> dict[str, Any]:
+    """The optional terminal value (``place.terminal_years`` = T, off when unset).
 
-    ``outcome_delta`` is ΔY_o(t) (outcome level minus baseline) on the grid ``t`` (years,
-    ``t_k = k/steps_per_year``, horizon·steps_per_year + 1 points), shape ``(O, N+1)`` or
-    ``(D, O, N+1)``, outcomes in ``model.outcomes`` order. ``value_per_unit`` is read as £
-    per unit of outcome level sustained for a year, so the value rate is
-    ``Σ_o ΔY_o(t)·v_o`` £/year with v_o signed by :func:`outcome_values`, and each year's
-    value is its integral over that year.
-
-    The integral is an approximation: composite Simpson's rule on the grid values (the
-    trapezoid rule when steps_per_year is odd). Outcomes are smooth between grid points
-    except where a zero-delay link passes on a lever's step, so the error is small; money
-    series, which must be exact, are integrated by the engine, not here.
-
-    Returns shape ``(H,)`` or ``(D, H)``.
+    Each agency's long-run net saving (£/yr at rest) counted for the T years after the
+    horizon, y = H … H+T−1, at the place's discount factors:
+    ``TV_a = net∞_a · Σ_{y=H}^{H+T−1} DF_y`` (£ at the price year), reported beside the
+    NPV with ``npv_with_terminal = NPV + TV``, never folded into ``npv``.
     """
-    delta = np.asarray(outcome_delta, dtype=float)
-    n_points = horizon * steps_per_year + 1
-    if delta.ndim not in (2, 3) or delta.shape[-2:] != (len(model.outcomes), n_points):
-        raise ValueError(
-            f"outcome_delta must have shape (O, N+1) or (D, O, N+1) with O = "
-            f"{len(model.outcomes)}, N+1 = {n_points} (got {delta.shape})"
-        )
-    if np.shape(t) != (n_points,):
-        raise ValueError(f"t must have {n_points} points (got shape {np.shape(t)})")
-    rate = np.einsum("...ok,o->...k", delta, outcome_values(model))  # £/year on the grid
-    years = [
-        _integrate_steps(rate[..., y * steps_per_year : (y + 1) * steps_per_year + 1],
-                         steps_per_year)
-        for y in range(horizon)
-    ]
-    return np.stack(years, axis=-1) if years else np.zeros(rate.shape[:-1] + (0,))
+    years = int(place.terminal_years or 0)
+    factors = place_discount_factors(place, horizon + years)[horizon:]
+    annuity = float(factors.sum())
+    value = {a: float(clean(levels.net_saving[i] * annuity, floor))
+             for i, a in enumerate(levels.agency_ids)}
+    value[PLACE_ID] = float(clean(sum(value.values()), floor))
+    return {"years": years, "first_year": horizon, "annuity_factor": annuity,
+            "value": value,
+            "npv_with_terminal": {k: float(npv_block[k]) + v for k, v in value.items()
+                                  if npv_block.get(k) is not None}}
 
 
 # --------------------------------------------------------------------------- the §7 block
@@ -394,8 +480,8 @@ def _plain(value: Any) -> Any:
     ]
 
 
-def _payback_plain(annual_net: np.ndarray, rate: float, floor: float | None = None) -> Any:
-    years = payback_years(annual_net, rate, floor)
+def _payback_plain(annual_net: np.ndarray, rate: float, schedule: str, floor: float) -> Any:
+    years = payback_years(annual_net, rate, schedule, floor)
     if years.ndim == 0:
         return None if years < 0 else int(years)
     return [None if y < 0 else int(y) for y in years.ravel()]
@@ -416,6 +502,7 @@ def appraise(
     scenario: Scenario,
     annual_agencies: Mapping[str, Mapping[str, np.ndarray]],
     social_value_annual: Mapping[str, np.ndarray] | None = None,
+    long_run: LongRunLevels | None = None,
 ) -> dict[str, Any]:
     """The result's ``appraisal`` block (DESIGN §7) from annual money per agency.
 
@@ -423,18 +510,24 @@ def appraise(
     ``(D, H)`` over Monte Carlo draws) for ``planned_saving``, ``knock_on_cost``,
     ``one_off_cost`` and ``net_saving``. A ``"place"`` entry, if present, is ignored: the
     place's figures are always the sums over agencies. ``social_value_annual["place"]``
-    (£/year, from :func:`social_value_annual`) is optional.
+    (£/year, Σ_o v_o ∫ΔY_o over each year) is optional. ``long_run`` (central run only:
+    the long-run levels from :func:`cutsim.appraise.longrun.long_run_levels`) adds the
+    ``long_run`` block and, when the place sets ``terminal_years``, the terminal value.
 
-    Returns ``{discount_rate, price_year, npv, npv_adjusted, payback_year, bcr,
-    bcr_adjusted, social_value_npv, optimism_bias}``; each of the per-entity blocks is
-    keyed by agency id and ``"place"``. With a draws axis the per-entity values are lists
-    over draws. ``social_value_npv`` is ``None`` for agencies (outcomes belong to the
-    place) and for the place when no social value is given.
+    Returns ``{discount_rate, discount_schedule, discount_factors, price_year, npv,
+    npv_adjusted, payback_year, bcr, bcr_adjusted, social_value_npv, optimism_bias,
+    long_run, terminal_value}``; each of the per-entity blocks is keyed by agency id and
+    ``"place"``. With a draws axis the per-entity values are lists over draws.
+    ``social_value_npv`` is ``None`` for agencies (outcomes belong to the place) and for
+    the place when no social value is given. ``long_run`` and ``terminal_value`` are
+    ``None`` when not computed or (terminal value) not asked for.
     """
-    rate = float(model.place.discount_rate)
+    place = model.place
+    rate = float(place.discount_rate)
+    schedule = place.effective_discount_schedule
+    floor = materiality_floor(model)
     bias = optimism_bias(model, scenario)
     f = bias["fraction"]
-    floor = materiality_floor(model)  # £: what counts as nothing (DESIGN §3)
 
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
     if not agencies:
@@ -446,9 +539,12 @@ def appraise(
             raise InputError(f'annual agencies "{agency}": shape {this} differs from {shape}')
         shape = this
 
+    disc = (rate, schedule, floor)
     block: dict[str, Any] = {
         "discount_rate": rate,
-        "price_year": model.place.effective_price_year,
+        "discount_schedule": schedule,
+        "discount_factors": _plain(discount_factors(shape[-1], rate, schedule)),
+        "price_year": place.effective_price_year,
         "npv": {}, "npv_adjusted": {}, "payback_year": {},
         "bcr": {}, "bcr_adjusted": {}, "social_value_npv": {},
         "optimism_bias": bias,
@@ -458,31 +554,38 @@ def appraise(
     place_c: np.ndarray | float = 0.0
     for agency, series in agencies.items():
         net = np.asarray(series["net_saving"], dtype=float)
-        b, c = benefits_and_costs(series, rate)
-        _fill(block, agency, net, b, c, f, rate, floor)
+        b, c = benefits_and_costs(series, rate, schedule)
+        _fill(block, agency, net, b, c, f, disc)
         block["social_value_npv"][agency] = None
         place_net = place_net + net
         place_b = place_b + b
         place_c = place_c + c
-    _fill(block, PLACE_ID, place_net, place_b, place_c, f, rate, floor)
+    _fill(block, PLACE_ID, place_net, place_b, place_c, f, disc)
 
     sv = (social_value_annual or {}).get(PLACE_ID)
-    block["social_value_npv"][PLACE_ID] = None if sv is None else _plain(npv(sv, rate))
+    block["social_value_npv"][PLACE_ID] = None if sv is None else _plain(npv(sv, rate, schedule))
+    block["long_run"] = None
+    block["terminal_value"] = None
+    if long_run is not None and len(shape) == 1:
+        block["long_run"] = long_run_block(long_run, agencies, floor)
+        if place.terminal_years:
+            block["terminal_value"] = terminal_value_block(
+                long_run, place, shape[-1], block["npv"], floor)
     return block
 
 
-def _fill(block: dict, key: str, net: np.ndarray, b: Any, c: Any, f: float, rate: float,
-          floor: float | None = None) -> None:
-    """One entity's NPV, adjusted NPV, payback and BCRs into the block (payback judged
-    against the materiality ``floor``, £)."""
-    block["npv"][key] = _plain(npv(net, rate))
+def _fill(block: dict, key: str, net: np.ndarray, b: Any, c: Any, f: float,
+          disc: tuple[float, str, float]) -> None:
+    """One entity's NPV, adjusted NPV, payback and BCRs into the block."""
+    rate, schedule, floor = disc
+    block["npv"][key] = _plain(npv(net, rate, schedule))
     block["npv_adjusted"][key] = _plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c))
-    block["payback_year"][key] = _payback_plain(net, rate, floor)
-    block["bcr"][key] = _plain(_nan_bcr(b, c))
+    block["payback_year"][key] = _payback_plain(net, rate, schedule, floor)
+    block["bcr"][key] = _plain(_nan_bcr(b, c, floor))
     block["bcr_adjusted"][key] = _plain(_nan_bcr((1.0 - f) * np.asarray(b),
-                                                 (1.0 + f) * np.asarray(c)))
+                                                 (1.0 + f) * np.asarray(c), floor))
 
 
-def _nan_bcr(b: Any, c: Any) -> np.ndarray:
-    ratio = bcr(b, c)
+def _nan_bcr(b: Any, c: Any, floor: float) -> np.ndarray:
+    ratio = bcr(b, c, floor)
     return np.asarray(np.nan if ratio is None else ratio, dtype=float)

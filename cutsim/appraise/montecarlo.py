@@ -18,7 +18,8 @@ is bit-identical for the same seed. The first n draws of a longer run are the dr
 an n-draw run. Percentiles are taken over all draws once every block is in.
 
 Money is priced per draw with the appraisal's own discount factors
-(:func:`cutsim.appraise.appraisal.discount_factors`): there is one NPV.
+(:func:`cutsim.appraise.appraisal.place_discount_factors`: the place's rate and
+schedule): there is one NPV.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from cutsim.appraise.appraisal import discount_factors
+from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
@@ -209,7 +210,7 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarr
                                                  dY_int=traj.dY_int[:1] * 0.0,
                                                  dA_int=lever[None, :, :n] * h))
     fixed_net = by_agency(cm, fixed.rates["net_saving"])  # (1, A, N+1)
-    factors = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
+    factors = place_discount_factors(cm.model.place, cm.horizon_years)
     fixed_npv = fixed.annual["net_saving"].sum(axis=-2)[0] @ factors
     dl = np.flatnonzero(cm.demand_led)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)

@@ -148,7 +148,7 @@ def candidates(cm: CompiledModel, request: Request) -> list[int]:
 
 def unit_responses(cm: CompiledModel, request: Request, params: Params | None = None) -> Responses:
     """Run the engine once, batched over candidates, for a £1/yr cut of each."""
-    from cutsim.appraise.appraisal import discount_factors, outcome_values
+    from cutsim.appraise.appraisal import outcome_values, place_discount_factors
     from cutsim.levers.common import ramp
 
     params = params or cm.central_params()
@@ -162,7 +162,7 @@ def unit_responses(cm: CompiledModel, request: Request, params: Params | None = 
     zero = LeverInputs.zeros(len(cm.agency_ids), cm.n_services, cm.n_outcomes, n,
                              cm.steps_per_year)
     money = service_money(cm, zero, traj, activity_lever=act)
-    factors = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
+    factors = place_discount_factors(cm.model.place, cm.horizon_years)
     knock = by_agency(cm, money.annual["knock_on_cost"]).sum(axis=1)  # (B, H) £
     outcome_annual = traj.dY_int.reshape(act.shape[0], cm.n_outcomes, cm.horizon_years,
                                          cm.steps_per_year).sum(axis=-1)
@@ -251,6 +251,10 @@ def optimise(cm: CompiledModel, request: Request, params: Params | None = None,
         raise InputError("--target must be a positive £/yr amount")
     if not 0 <= request.by < cm.horizon_years:
         raise InputError(f"--by must be a financial year 0-{cm.horizon_years - 1} of the horizon")
+    if not 0 <= request.start < cm.horizon_years:
+        # A package starting at the horizon would change nothing inside it (docs/levers.md).
+        raise InputError(f"--start must be a year from 0 to before the horizon "
+                         f"({cm.horizon_years} years)")
     if not 0 < request.max_percent <= 100:
         raise InputError("--max-percent must be above 0 and at most 100")
     if request.outcome_weight < 0:
@@ -366,17 +370,17 @@ def pro_rata_scenario(cm: CompiledModel, request: Request, total: float,
 def evaluate(cm: CompiledModel, scenario: Scenario, weight: float) -> dict[str, Any]:
     """A scenario's whole-place figures by the real engine: place NPV, knock-on NPV, social
     value NPV and the weighted objective (all £)."""
-    from cutsim.appraise.appraisal import npv
+    from cutsim.appraise.appraisal import place_discount_factors
     from cutsim.appraise.run import run_scenario
 
     result = run_scenario(cm, scenario)
-    rate = cm.model.place.discount_rate
-    knock = float(npv(result.place_annual["knock_on_cost"], rate))
+    factors = place_discount_factors(cm.model.place, cm.horizon_years)
+    knock = float(result.place_annual["knock_on_cost"] @ factors)
     social = result.appraisal["social_value_npv"][PLACE_ID] or 0.0
     return {"npv_place": float(result.appraisal["npv"][PLACE_ID]), "knock_on_npv": knock,
             "social_value_npv": float(social), "objective": knock + weight * -float(social),
             "red_lines": result.red_lines(),
-            "planned_saving_npv": float(npv(result.place_annual["planned_saving"], rate))}
+            "planned_saving_npv": float(result.place_annual["planned_saving"] @ factors)}
 
 
 # --------------------------------------------------------------------------- consequences

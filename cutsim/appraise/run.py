@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from cutsim.appraise import appraisal
+from cutsim.appraise.longrun import LongRunLevels, long_run_levels
 from cutsim.appraise.result import Result
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
@@ -58,7 +59,8 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         compiled=cm, scenario=scenario, outcome_delta=total.dY[0],
         activity_delta=total.dA[0], spend=money.spend[0], agency_rates=rates,
         agency_annual=annual, cost_shift_matrix=shift,
-        appraisal=_appraise(cm, scenario, annual, outcome_annual),
+        appraisal=_appraise(cm, scenario, annual, outcome_annual,
+                            long_run_levels(cm, scenario, params, inputs, total)),
         outcome_annual=outcome_annual, settlement=settle(cm, scenario, params, money),
         procurement=appraisal.price_procurement(cm, inputs),
         service_annual={s: money.annual[s][0] for s in SERIES},
@@ -72,12 +74,13 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
 
 
 def _appraise(cm: CompiledModel, scenario: Scenario, annual: dict[str, np.ndarray],
-              outcome_annual: np.ndarray) -> dict[str, Any]:
-    """The appraisal block.
+              outcome_annual: np.ndarray, long_run: LongRunLevels) -> dict[str, Any]:
+    """The appraisal block, with the long run beside the NPV.
 
     Social value per year is exact: Σ_o v_o ∫ΔY_o over the year (v_o signed so a change
-    in the good direction is positive).
+    in the good direction is positive), from the engine's exact step integrals of ΔY.
     """
     per_agency = {a: {s: annual[s][i] for s in SERIES} for i, a in enumerate(cm.agency_ids)}
     social = {PLACE_ID: appraisal.outcome_values(cm.model) @ outcome_annual}
-    return appraisal.appraise(cm.model, scenario, per_agency, social_value_annual=social)
+    return appraisal.appraise(cm.model, scenario, per_agency, social_value_annual=social,
+                              long_run=long_run)

@@ -85,6 +85,9 @@ def summary(result, year: int) -> str:
               "         " + "".join(f"{c:>{width + 1}}" for c in npv_cells)]
     if result.uncertainty is not None:
         lines += ["", *_bands(result, year, shown, floor)]
+    long_run = _long_run_lines(result)
+    if long_run:
+        lines += ["", *long_run]
     return "\n".join(lines) + "\n"
 
 
@@ -110,3 +113,10 @@ def _bands(result, year: int, shown: list[str], floor: float) -> list[str]:
     for k, (label, _) in enumerate(rows):
         lines.append(f"{label:<{label_w}}" + "".join(f"  {c:>{width}}" for c in cells[3 * k:3 * k + 3]))
     return lines
+
+
+def _long_run_lines(result) -> list[str]:
+    """The long run beside the NPV: harm still growing, outcomes not settled, terminal value."""
+    from cutsim.appraise.longrun import describe_long_run
+
+    return describe_long_run(result)

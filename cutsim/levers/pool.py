@@ -5,6 +5,9 @@ Who pays whom afterwards is :mod:`cutsim.levers.settlement`.
 
 from __future__ import annotations
 
+import numpy as np
+
+from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import Lump
 from cutsim.levers.common import TOL, LeverBuild, LeverError, ramp, service_index
 from cutsim.levers.spend import check_efficiency
@@ -31,23 +34,20 @@ def apply_pool(build: LeverBuild, lever: PoolLever) -> None:
                          "a pool needs services of two or more agencies")
     if not 0 <= lever.efficiency_percent <= 100:
         raise LeverError(f'lever "{lever.id}" pool: efficiency_percent must be between 0 and 100')
-    profile = ramp(cm.t, lever.start_year, lever.phase_years)
-    e = lever.efficiency_percent / 100.0 * profile
+    e = pool_efficiency(cm, lever)
     for s in pooled:
         build.inputs.efficiency[s] += e
         build.reduction[s] += e
         if cm.demand_led[s]:
             check_efficiency(cm, build, lever, s)
-    saving = e * float(cm.baseline_spend[pooled].sum())  # the pool's planned saving, £/yr
     total_pct = 0.0
-    for r in lever.reinvest:
-        s = service_index(cm, lever, r.service)
+    for r, (s, pounds) in zip(lever.reinvest, reinvestments(cm, lever)):
         if cm.demand_led[s]:
             raise LeverError(
                 f'lever "{lever.id}" pool: reinvest names {r.service}, a demand-led service '
                 "whose activity follows demand; reinvest in a discretionary (prevention) service")
         total_pct += r.percent_of_saving
-        build.reinvest.append((lever, s, r.percent_of_saving / 100.0 * saving))
+        build.reinvest.append((lever, s, pounds))
     if total_pct > 100 + TOL:
         raise LeverError(f'lever "{lever.id}" pool: reinvest shares add up to {total_pct:.4g} % '
                          "of the saving, more than 100 %")
@@ -57,6 +57,20 @@ def apply_pool(build: LeverBuild, lever: PoolLever) -> None:
             build.inputs.lumps.append(Lump(s, float(lever.start_year),
                                            float(lever.one_off_cost * w),
                                            int(cm.service_agency[s])))
+
+
+def pool_efficiency(cm: CompiledModel, lever: PoolLever) -> np.ndarray:
+    """E(t) = efficiency_percent/100 × ramp on the grid (fraction, (N+1,))."""
+    return lever.efficiency_percent / 100.0 * ramp(cm.t, lever.start_year, lever.phase_years)
+
+
+def reinvestments(cm: CompiledModel, lever: PoolLever) -> list[tuple[int, np.ndarray]]:
+    """(service index, £/yr reinvested on the grid) for each ``reinvest`` entry in order:
+    percent_of_saving/100 × the pool's planned saving Σ_s E(t)·B_s."""
+    pooled = [service_index(cm, lever, sid) for sid in lever.services]
+    saving = pool_efficiency(cm, lever) * float(cm.baseline_spend[pooled].sum())
+    return [(service_index(cm, lever, r.service), r.percent_of_saving / 100.0 * saving)
+            for r in lever.reinvest]
 
 
 def apply_reinvestments(build: LeverBuild) -> None:

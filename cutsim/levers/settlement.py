@@ -15,9 +15,13 @@ For each ``pool`` lever the result carries
 - ``share`` (fraction, Σ = 1) under the gain-share rule:
   ``contribution``: pro rata to contributions; ``benefit``: pro rata to each partner's
   *benefit* b = efficiency saving + knock-on cost avoided (what the pool gives it before
-  paying for reinvestment and set-up; negative benefits count as 0; if no partner
-  benefits, the contribution rule is used and a warning logged); ``{"fixed": …}``: as
-  given (partners not named get 0).
+  paying for reinvestment and set-up), computed as the pool's change in its planned
+  saving with the £ it reinvests added back, minus the pool's change in its knock-on
+  cost. So a pooled service that also receives reinvestment keeps its efficiency saving
+  in b. A benefit that is negative or nothing (below the materiality floor of
+  :mod:`cutsim.model.materiality`) counts as 0; if no partner benefits, the contribution
+  rule is used and a warning logged. ``{"fixed": …}``: as given (partners not named
+  get 0).
 - ``transfer`` (£) = share × Σ net_saving − net_saving: what the partner receives (positive)
   or pays (negative) so that each ends up with its share of the pool's total net saving.
   Σ transfer = 0 exactly (the last partner's transfer closes the sum).
@@ -37,6 +41,8 @@ import numpy as np
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.money import ServiceMoney, service_money
 from cutsim.engine.simulate import simulate
+from cutsim.levers.pool import reinvestments
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import FixedShares, PoolLever, Scenario
 
 log = logging.getLogger(__name__)
@@ -89,28 +95,38 @@ def settle_pool(cm: CompiledModel, pool: PoolLever, diff: dict[str, np.ndarray])
     the scenario with the pool minus without it)."""
     names = partners(cm, pool)
     pooled = {cm.service_index[s] for s in pool.services}
+    # £ the pool reinvests in each service over the horizon (its rate is held over each
+    # step, so the integral is exact); the pool's planned saving there is minus this.
+    reinvested = np.zeros(cm.n_services)
+    for s, pounds in reinvestments(cm, pool):
+        reinvested[s] += float(np.sum(pounds[:-1]) * cm.h)
     contribution, net, benefit = {}, {}, {}
     for a in names:
         mine = np.flatnonzero(cm.service_agency == cm.agency_index[a])
         contribution[a] = float(sum(cm.baseline_spend[s] for s in mine if s in pooled))
         planned, knock = diff["planned_saving"][mine], diff["knock_on_cost"][mine]
         net[a] = float(diff["net_saving"][mine].sum())
-        # Benefit: the pool's saving to a before it pays for reinvestment and set-up.
-        benefit[a] = float(np.clip(planned, 0.0, None).sum() - knock.sum())
-    shares = gain_shares(pool, names, contribution, benefit)
+        # Benefit: the pool's saving to a before it pays for reinvestment and set-up, i.e.
+        # its efficiency saving (planned saving with the reinvestment added back) plus the
+        # knock-on cost the pool avoids on its services.
+        benefit[a] = float(planned.sum() + reinvested[mine].sum() - knock.sum())
+    shares = gain_shares(pool, names, contribution, benefit, materiality_floor(cm.model))
     return {a: {"contribution": contribution[a], "net_saving": net[a], "share": shares[a],
                 "transfer": t} for a, t in zip(names, transfers(names, shares, net))}
 
 
 def gain_shares(pool: PoolLever, names: list[str], contribution: dict[str, float],
-                benefit: dict[str, float]) -> dict[str, float]:
-    """Each partner's share (fractions adding up to 1) under the pool's gain-share rule."""
+                benefit: dict[str, float], floor: float = 0.0) -> dict[str, float]:
+    """Each partner's share (fractions adding up to 1) under the pool's gain-share rule.
+
+    ``floor`` (£, the materiality floor): a benefit below it is nothing and counts as 0.
+    """
     rule = pool.gain_share
     if isinstance(rule, FixedShares):
         return {a: float(rule.fixed.get(a, 0.0)) for a in names}
     weights = contribution
     if rule == "benefit":
-        weights = {a: max(benefit[a], 0.0) for a in names}
+        weights = {a: benefit[a] if benefit[a] > floor else 0.0 for a in names}
         if sum(weights.values()) <= 0:
             log.warning('pool "%s": no partner benefits, so gains are shared by contribution',
                         pool.id)

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 AGENCY_KINDS = ("council", "nhs", "police", "dwp", "probation", "education", "vcs", "other")
 SERVICE_MODES = ("discretionary", "demand_led")
 PLACE_ID = "place"  # reserved: the sum over agencies, never an agency id
+DISCOUNT_SCHEDULES = ("green_book", "flat")  # place.discount_schedule (docs/appraisal.md)
+MAX_TERMINAL_YEARS = 100  # place.terminal_years: at most this many years after the horizon
 
 # Optimism-bias uplift by confidence grade (fraction). cutsim's documented defaults,
 # after the spread of the Green Book supplementary guidance on optimism bias: the
@@ -58,6 +60,17 @@ class Place(Strict):
     optimism_bias: dict[str, float] | None = None
     local_multiplier: float | None = None
     notes: str | None = None
+    # "green_book" (None means it: a file that leaves it out stays version 1) or "flat".
+    discount_schedule: str | None = Field(default=None,
+                                          json_schema_extra=added_in(2, changes_figures=True))
+    # Years after the horizon counted at the long-run level (the terminal value); None: off.
+    terminal_years: int | None = Field(default=None,
+                                       json_schema_extra=added_in(2, changes_figures=True))
+
+    @property
+    def effective_discount_schedule(self) -> str:
+        """The discount schedule in use: ``discount_schedule``, else ``"green_book"``."""
+        return self.discount_schedule if self.discount_schedule is not None else "green_book"
 
     @property
     def effective_price_year(self) -> int:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from cutsim.model.schema import (
     AGENCY_KINDS,
+    DISCOUNT_SCHEDULES,
+    MAX_TERMINAL_YEARS,
     PLACE_ID,
     SERVICE_MODES,
     CutLever,
@@ -128,6 +130,8 @@ def _check_place(problems: list[Problem], model: Model) -> None:
     c.between("price_year", 1900, 2200)
     c.positive("population")
     c.rule("local_multiplier", lambda v: 0 <= v <= 10, "between 0 and 10")
+    c.rule("discount_schedule", lambda v: v in DISCOUNT_SCHEDULES, '"green_book" or "flat"')
+    c.between("terminal_years", 1, MAX_TERMINAL_YEARS)
     for grade, fraction in (place.optimism_bias or {}).items():
         if grade not in {"1", "2", "3", "4", "5"}:
             c.add(f'optimism_bias key must be a confidence grade "1"-"5" (got {fmt(grade)})')
@@ -317,6 +321,17 @@ def _index(model: Model) -> tuple[dict, set, set]:
             {a.id for a in model.agencies} | {PLACE_ID})
 
 
+def _check_starts_inside(c: _Checker, lever: object, horizon: int) -> None:
+    """A lever must start before the horizon ends: one starting at the horizon would
+    change nothing inside it, and its one-off cost (falling at start_year) would be
+    counted nowhere (docs/levers.md)."""
+    start = getattr(lever, "start_year", None)
+    if start is not None and start == horizon:
+        c.add(f"start_year must be before the end of the horizon ({horizon} years): a lever "
+              f"starting at year {fmt(float(start))} would change nothing inside it and its "
+              "one-off cost would be counted nowhere")
+
+
 def validate_scenario(model: Model, scenario: Scenario, location: str,
                       index: tuple[dict, set, set] | None = None) -> list[Problem]:
     """All problems with one scenario's levers, red lines and targets against ``model``."""
@@ -331,6 +346,7 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         c = _Checker(problems, loc, lever)
         c.slug()
         c.between("start_year", 0, horizon)
+        _check_starts_inside(c, lever, horizon)
         c.non_negative("phase_years")
         c.between("delivery_confidence_percent", 0, 100)
         if isinstance(lever, (CutLever, InvestLever)):

@@ -16,9 +16,12 @@ from cutsim.appraise.appraisal import (
     path_confidences,
     payback_year,
     payback_years,
-    social_value_annual,
+    place_discount_factors,
     weakest_confidence_on_path,
 )
+from cutsim.appraise.run import run_scenario
+from cutsim.engine import compile_model
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import (
     Agency,
     CutLever,
@@ -134,12 +137,27 @@ def test_npv_draws_axis_broadcasts():
     ],
 )
 def test_payback_year(net, rate, expected):
-    assert payback_year(np.array(net), rate) == expected
+    # A place's materiality floor (here £1e-6) absorbs the rounding of 103.5/1.035.
+    assert payback_year(np.array(net), rate, floor=1e-6) == expected
 
 
 def test_payback_draws_axis():
     draws = np.array([[100.0, 100.0, 100.0], [-100.0, 60.0, 60.0], [-100.0, 50.0, 40.0]])
     np.testing.assert_array_equal(payback_years(draws, 0.0), [0, 2, -1])
+
+
+def test_payback_judges_round_off_against_the_floor_not_the_agencys_own_scale():
+    # An agency no lever reaches, with round-off knock-on (as the police in bcf-benefit):
+    # nothing to pay back, whatever the noise's own relative size.
+    noise = np.array([3.3e-12, 0.0, 3.1e-12, 0.0])
+    assert payback_year(-noise, R, floor=0.5) is None
+    assert payback_year(noise, R, floor=0.5) is None
+    # Without a floor the same noise would read as "paid back in year 0" or "never".
+    assert payback_year(noise, R) == 0
+    # A real shortfall just above the floor still counts.
+    assert payback_year(np.array([-2.0, 0.6, 1.6, 0.0]), 0.0, floor=0.5) == 2
+    # A cumulative total within the floor of zero counts as paid back.
+    assert payback_year(np.array([-100.0, 99.8, 0.0]), 0.0, floor=0.5) == 1
 
 
 # ----------------------------------------------------------------- BCR
@@ -155,6 +173,8 @@ def test_bcr_of_a_plain_cut():
 def test_bcr_undefined_without_costs():
     b, c = benefits_and_costs(_money([200.0, 200.0], [0.0, 0.0]), R)
     assert c == 0.0 and bcr(b, c) is None
+    # Costs below the materiality floor are nothing: no astronomically large ratio.
+    assert bcr(b, 3e-12, floor=0.5) is None and bcr(b, 3e-12) > 1e13
     np.testing.assert_array_equal(np.isnan(bcr(np.array([1.0, 1.0]), np.array([0.0, 2.0]))),
                                   [True, False])
 
@@ -285,25 +305,184 @@ def test_outcome_values_signed_by_good_direction():
     np.testing.assert_array_equal(outcome_values(_model()), [-1000.0, 60000.0, 0.0])
 
 
-def test_social_value_annual_integrates_each_year():
+def test_social_value_per_year_is_the_exact_integral_of_the_outcome_change():
+    # youth → offending with no delay: a 20 % cut (−200 places) from year 0 adds 100
+    # offences at once and for good; 10 more A&E attendances raise health by 0.1 QALY.
+    # So each year's social value is −100 × £1,000 + 0.1 × £60,000 = −£94,000 exactly.
+    model = _model(steps_per_year=5)
+    result = run_scenario(compile_model(model.model_copy(update={"effects": [
+        model.effects[0].model_copy(update={"delay_years": 0.0})] + model.effects[1:]})),
+        _cut("youth"))
+    values = outcome_values(model) @ result.outcome_annual
+    np.testing.assert_allclose(values, [-94_000.0] * 3, rtol=1e-12)
+    assert result.appraisal["social_value_npv"]["place"] == pytest.approx(
+        npv(values, R), rel=1e-12)
+
+
+# ----------------------------------------------------------------- the Green Book schedule
+
+
+@pytest.mark.parametrize(("year", "factor"), [
+    (0, 1.0), (10, 0.7089), (30, 0.3563), (31, 0.3459), (49, 0.2032), (50, 0.1973),
+    (75, 0.0942), (76, 0.0919), (100, 0.0508)])
+def test_green_book_factors_to_four_decimals(year, factor):
+    assert round(float(discount_factors(101, R)[year]), 4) == factor
+
+
+def test_green_book_factor_is_the_product_of_year_rates():
+    # Year i's rate discounts year i back to year i − 1: 3.5 % for i = 1-30, 3.0 % for
+    # 31-75, 2.5 % for 76-100 (Green Book annex A6).
+    expected, product = [1.0], 1.0
+    for year in range(1, 101):
+        product /= 1.035 if year <= 30 else 1.03 if year <= 75 else 1.025
+        expected.append(product)
+    np.testing.assert_allclose(discount_factors(101, R), expected, rtol=1e-13)
+    # The place's own rate replaces 3.5 % for years 1-30 only.
+    f = discount_factors(40, 0.05)
+    assert f[30] == pytest.approx(1.05**-30, rel=1e-14)
+    assert f[39] == pytest.approx(1.05**-30 * 1.03**-9, rel=1e-14)
+    # Up to year 30 the schedule is the flat rate exactly, so short horizons are unchanged.
+    np.testing.assert_array_equal(discount_factors(31, R), 1.035 ** -np.arange(31.0))
+
+
+def test_flat_schedule_and_the_place_choice():
+    np.testing.assert_allclose(discount_factors(60, R, "flat"), 1.035 ** -np.arange(60.0),
+                               rtol=1e-13)
+    assert discount_factors(60, R, "flat")[49] == pytest.approx(0.1853, abs=5e-5)
+    flat = Place(name="x", base_year=2026, horizon_years=60, discount_schedule="flat")
+    np.testing.assert_array_equal(place_discount_factors(flat), discount_factors(60, R, "flat"))
+    green = Place(name="x", base_year=2026, horizon_years=60)
+    assert green.effective_discount_schedule == "green_book"
+    np.testing.assert_array_equal(place_discount_factors(green), discount_factors(60, R))
+    with pytest.raises(ValueError, match="schedule"):
+        discount_factors(5, R, "annual")
+
+
+def _long_model(horizon: int, tau: float, **place_kw) -> Model:
+    base = _model(**place_kw)
+    return base.model_copy(update={
+        "place": base.place.model_copy(update={"horizon_years": horizon, **place_kw}),
+        "effects": [base.effects[0].model_copy(update={"delay_years": tau})] + base.effects[1:]})
+
+
+def test_sixty_year_appraisal_is_the_sum_of_net_times_factor():
+    model = _long_model(60, 15.0)
+    result = run_scenario(compile_model(model), _cut("youth"))
+    block = result.appraisal
+    factors, product = [1.0], 1.0
+    for year in range(1, 60):
+        product /= 1.035 if year <= 30 else 1.03
+        factors.append(product)
+    np.testing.assert_allclose(block["discount_factors"], factors, rtol=1e-13)
+    assert block["discount_schedule"] == "green_book"
+    net = result.agency_annual["net_saving"]
+    for i, agency in enumerate(result.compiled.agency_ids):
+        hand = sum(net[i, y] * factors[y] for y in range(60))
+        assert block["npv"][agency] == pytest.approx(hand, rel=1e-12, abs=1e-6)
+    assert block["npv"]["place"] == pytest.approx(sum(net.sum(axis=0) * factors), rel=1e-12)
+    # The Monte Carlo prices with the same factors: with no spread its P50 is the NPV.
+    fixed = model.model_copy(update={
+        "effects": [e.model_copy(update={"low": e.per_unit, "high": e.per_unit})
+                    for e in model.effects],
+        "demands": [d.model_copy(update={"low": d.per_unit, "high": d.per_unit})
+                    for d in model.demands]})
+    drawn = run_scenario(compile_model(fixed), _cut("youth"), draws=4, seed=1)
+    assert drawn.uncertainty["place"]["npv"]["p50"] == pytest.approx(block["npv"]["place"],
+                                                                     rel=1e-12)
+    flat = run_scenario(compile_model(_long_model(60, 15.0, discount_schedule="flat")),
+                        _cut("youth")).appraisal
+    assert flat["discount_factors"][49] == pytest.approx(1.035**-49, rel=1e-13)
+    assert flat["npv"]["place"] != pytest.approx(block["npv"]["place"], rel=1e-4)
+
+
+# ----------------------------------------------------------------- unreached agencies
+
+
+def test_an_agency_no_lever_reaches_has_exact_zeros_and_no_payback():
+    # A cut on parks reaches no outcome: the NHS and the police are untouched.
+    result = run_scenario(compile_model(_model()), _cut("parks"))
+    block = result.appraisal
+    for agency in ("nhs", "police"):
+        i = result.compiled.agency_ids.index(agency)
+        for series in ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving"):
+            assert np.all(result.agency_annual[series][i] == 0.0)
+            assert np.all(result.agency_rates[series][i] == 0.0)
+        assert block["npv"][agency] == 0.0
+        assert block["payback_year"][agency] is None
+        assert block["bcr"][agency] is None
+        assert block["long_run"]["agencies"][agency]["knock_on_long_run"] == 0.0
+    assert block["payback_year"]["council"] == 0
+
+
+def test_round_off_on_an_unreached_agency_is_not_a_payback():
+    # The appraisal judges the police's round-off against the place's floor (1e-9 × £8.5m).
     model = _model()
-    spy, horizon = 12, 3
-    t = np.arange(horizon * spy + 1) / spy
-    delta = np.zeros((3, t.size))
-    delta[0] = -10.0            # 10 fewer offences a year: +10,000 £/yr
-    delta[1] = 0.1 * t          # health rising linearly: 6,000·t £/yr, exact for Simpson
-    out = social_value_annual(model, t, delta, spy, horizon)
-    expected = [10000.0 + 6000.0 * (y + 0.5) for y in range(horizon)]
-    np.testing.assert_allclose(out, expected, rtol=1e-12)
-    # Draws axis, and the trapezoid rule for an odd number of steps per year.
-    stacked = social_value_annual(model, t, np.stack([delta, 2 * delta]), spy, horizon)
-    np.testing.assert_allclose(stacked, [expected, 2 * np.array(expected)], rtol=1e-12)
-    t3 = np.arange(horizon * 3 + 1) / 3
-    odd = social_value_annual(model, t3, np.stack([np.full(t3.size, -1.0), 0 * t3, 0 * t3]),
-                              3, horizon)
-    np.testing.assert_allclose(odd, [1000.0] * 3, rtol=1e-12)
+    floor = materiality_floor(model)
+    annual = {"council": _money([100.0] * 3, [0.0] * 3),
+              "police": _money([0.0] * 3, [-3.3e-12, 1e-12, -2e-12])}
+    block = appraise(model, _cut("parks"), annual)
+    assert floor == pytest.approx(8.5e-3)
+    assert block["payback_year"]["police"] is None and block["bcr"]["police"] is None
+    assert block["payback_year"]["council"] == 0
 
 
-def test_social_value_annual_rejects_a_wrong_shape():
-    with pytest.raises(ValueError, match="outcome_delta"):
-        social_value_annual(_model(), np.arange(37) / 12, np.zeros((2, 37)), 12, 3)
+# ----------------------------------------------------------------- the long run
+
+
+def test_long_run_says_harm_is_still_growing_at_the_horizon():
+    # youth → offending after a 20-year mean delay; a 10-year horizon sees a third of it.
+    # At rest: offending +100, A&E +10 attendances (£1,000/yr to the NHS), health +0.1,
+    # custody +0.1 detentions (£20/yr to the police).
+    result = run_scenario(compile_model(_long_model(10, 20.0)), _cut("youth"))
+    long_run = result.appraisal["long_run"]
+    nhs, police = long_run["agencies"]["nhs"], long_run["agencies"]["police"]
+    assert nhs["knock_on_long_run"] == pytest.approx(1_000.0, rel=1e-12)
+    assert police["knock_on_long_run"] == pytest.approx(20.0, rel=1e-12)
+    assert long_run["agencies"]["council"]["net_saving_long_run"] == pytest.approx(200_000.0)
+    last = result.agency_annual["knock_on_cost"][1, -1]
+    assert nhs["knock_on_last_year"] == pytest.approx(last) and last < 500.0
+    assert nhs["harm_still_growing"] and police["harm_still_growing"]
+    assert long_run["harm_still_growing"] == ["nhs", "police"]
+    assert long_run["place"]["harm_still_growing"]
+    gap = long_run["outcomes_not_settled"]["offending"]
+    assert gap["long_run"] == pytest.approx(100.0, rel=1e-12)
+    assert gap["at_horizon"] == pytest.approx(100.0 * (1 - np.exp(-0.5)), rel=1e-9)
+    assert result.appraisal["terminal_value"] is None  # off by default
+
+
+def test_long_run_of_a_settled_scenario_equals_its_last_year():
+    result = run_scenario(compile_model(_long_model(10, 0.2)), _cut("youth"))
+    long_run = result.appraisal["long_run"]
+    assert long_run["harm_still_growing"] == [] and long_run["outcomes_not_settled"] == {}
+    for row in long_run["agencies"].values():
+        assert row["knock_on_long_run"] == pytest.approx(row["knock_on_last_year"], rel=1e-9)
+
+
+def test_long_run_takes_ramps_that_finish_after_the_horizon_at_full_effect():
+    phased = Scenario(id="s", name="s", levers=[CutLever(
+        id="l", kind="cut", service="youth", percent=20.0, phase_years=25.0)])
+    result = run_scenario(compile_model(_long_model(10, 0.2)), phased)
+    long_run = result.appraisal["long_run"]
+    assert long_run["full_effect_year"] == 25.0
+    assert long_run["agencies"]["council"]["net_saving_long_run"] == pytest.approx(200_000.0)
+    assert long_run["agencies"]["nhs"]["knock_on_long_run"] == pytest.approx(1_000.0)
+    assert long_run["agencies"]["nhs"]["harm_still_growing"]
+
+
+def test_terminal_value_counts_the_long_run_for_the_years_after_the_horizon():
+    model = _long_model(10, 20.0, terminal_years=5)
+    result = run_scenario(compile_model(model), _cut("youth"))
+    block = result.appraisal
+    tv = block["terminal_value"]
+    annuity = sum(1.035**-y for y in range(10, 15))
+    assert tv["years"] == 5 and tv["first_year"] == 10
+    assert tv["annuity_factor"] == pytest.approx(annuity, rel=1e-13)
+    assert tv["value"]["nhs"] == pytest.approx(-1_000.0 * annuity, rel=1e-12)
+    assert tv["value"]["council"] == pytest.approx(200_000.0 * annuity, rel=1e-12)
+    assert tv["value"]["place"] == pytest.approx((200_000.0 - 1_020.0) * annuity, rel=1e-12)
+    assert tv["value"]["place"] == pytest.approx(659_187.66, abs=0.01)  # docs/appraisal.md
+    for key, value in tv["value"].items():
+        assert tv["npv_with_terminal"][key] == pytest.approx(block["npv"][key] + value)
+    # The NPV itself is unchanged: the terminal value is reported beside it.
+    plain = run_scenario(compile_model(_long_model(10, 20.0)), _cut("youth")).appraisal
+    assert block["npv"] == plain["npv"]

@@ -156,3 +156,21 @@ def test_a_file_using_a_field_newer_than_it_declares_is_refused(monkeypatch: pyt
     with pytest.raises(InputError, match=r'services\[0\] "youth": notes: a field of format version 2, '
                                          r"but the file says format_version 1"):
         exchange.load_document(document, "sent.cutsim")
+
+
+def test_the_discount_schedule_and_terminal_years_are_version_2_fields_that_change_figures() -> None:
+    cutsim_file = exchange.read_file(V1[0].parent / "small.cutsim")
+    # Left at their defaults (the Green Book schedule, no terminal value) they are not
+    # used: the file stays version 1 byte for byte.
+    assert cutsim_file.model.place.effective_discount_schedule == "green_book"
+    plain = exchange.dumps(cutsim_file, stamp=False)
+    assert "discount_schedule" not in plain and json.loads(plain)["format_version"] == 1
+    for update in ({"discount_schedule": "flat"}, {"terminal_years": 20}):
+        place = cutsim_file.model.place.model_copy(update=update)
+        changed = cutsim_file.model_copy(update={"model": cutsim_file.model.model_copy(
+            update={"place": place})})
+        document = exchange.to_document(changed)
+        assert document["format_version"] == 2 and document["min_reader_version"] == 2
+        assert exchange.read_bytes(json.dumps(document).encode()).model.place == place
+        with pytest.raises(InputError, match=f"place: {next(iter(update))}"):
+            exchange.to_document(changed, format_version=1)

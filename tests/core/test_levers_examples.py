@@ -74,3 +74,15 @@ def test_procurement_raises_local_spend_at_a_small_premium():
     block = result.procurement
     premium = sum(b["premium_cost"] for b in block.values())
     assert result.agency_annual["planned_saving"][0, -1] == pytest.approx(-premium)
+
+
+def test_pooled_example_figures_are_those_the_readme_quotes():
+    # scenarios/README.md §3: the benefit rule keeps reablement's efficiency saving although
+    # it also receives reinvestment; the police, whom no lever reaches, have no payback.
+    result = load(SCENARIOS / "pooled-health-care.cutsim").run("bcf-benefit")
+    council = result.settlement["bcf"]["council"]
+    assert round(council["share"] * 100, 1) == 52.7
+    assert round(council["transfer"]) == 6_290_785
+    assert result.appraisal["payback_year"]["police"] is None
+    readme = (SCENARIOS / "README.md").read_text(encoding="utf-8")
+    assert "| 52.7 % | +6,290,785 | −6,290,785 |" in readme

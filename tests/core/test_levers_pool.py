@@ -82,6 +82,35 @@ def test_benefit_settlement_shares_by_what_each_partner_gains_before_paying():
     assert sum(v["transfer"] for v in s.values()) == 0.0
 
 
+def test_benefit_keeps_the_efficiency_saving_of_a_pooled_service_that_is_reinvested_in():
+    # The levers.md variant: the 50 % goes to the pooled youth service, not prevention.
+    # Youth then saves 5 % × £1m = £50k a year *and* spends £75k of reinvestment on itself:
+    # its planned saving is −£25k a year, but its efficiency saving is still £50k.
+    # Benefits over ten years: council £500k; NHS £1,000k (no knock-on: youth has no
+    # effect in this model). Net: council 10 × −£25k − £10k = −£260k; NHS £1m − £20k =
+    # £980k; total £720k. Share 500/1500 = 1/3; transfer £240k + £260k = +£500k.
+    s = _run(gain_share="benefit",
+             reinvest=[{"service": "youth", "percent_of_saving": 50}]).settlement["bcf"]
+    assert s["council"]["net_saving"] == pytest.approx(-260_000)
+    assert s["nhs"]["net_saving"] == pytest.approx(980_000)
+    assert s["council"]["share"] == pytest.approx(1 / 3, rel=1e-12)
+    assert s["council"]["transfer"] == pytest.approx(500_000, rel=1e-12)
+    assert s["nhs"]["transfer"] == -s["council"]["transfer"]
+
+
+def test_a_partner_whose_benefit_is_round_off_gets_no_share():
+    # A reinvestment-only partner (the police's diversion scheme) whose benefit is nothing:
+    # its share is exactly 0 under the benefit rule, not a sliver of noise.
+    from cutsim.levers.settlement import gain_shares
+    from cutsim.model.schema import PoolLever
+
+    pool = PoolLever.model_validate({**POOL, "gain_share": "benefit"})
+    shares = gain_shares(pool, ["council", "nhs", "police"],
+                         {"council": 1e6, "nhs": 2e6, "police": 0.0},
+                         {"council": 5e5, "nhs": 1e6, "police": 3e-11}, floor=0.5)
+    assert shares["police"] == 0.0 and shares["council"] == pytest.approx(1 / 3)
+
+
 def test_fixed_settlement_and_the_result_block():
     result = _run(gain_share={"fixed": {"council": 0.5, "nhs": 0.5}})
     s = result.to_json_dict()["settlement"]["bcf"]

@@ -209,3 +209,10 @@ def test_late_harm_names_a_cut_whose_knock_on_is_mostly_still_to_come(tmp_path):
     fast = Project(CutsimFile.model_validate(SMALL_DOC)).compiled  # one-year delay
     package = optimise(fast, Request(target=100_000, agency="council", gross=True))
     assert consequences(fast, package)["late_harm"] == []
+
+
+def test_a_package_starting_at_the_horizon_is_refused(cm):
+    from cutsim.model.errors import InputError
+
+    with pytest.raises(InputError, match="--start must be a year from 0 to before the horizon"):
+        optimise(cm, Request(target=1e6, agency="council", start=float(cm.horizon_years)))

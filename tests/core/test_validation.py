@@ -82,3 +82,26 @@ def test_headline_year_defaults_to_the_fifth_year_and_must_lie_in_the_horizon():
     bad = Scenario(id="s", name="s", headline_year=model.place.horizon_years)
     problems = [str(p) for p in validate_scenario(model, bad, "scenarios[0]")]
     assert any("headline_year must be between 0 and 9" in p for p in problems), problems
+
+
+def test_the_discount_schedule_and_terminal_years_are_checked(small_doc: dict) -> None:
+    small_doc["model"]["place"]["discount_schedule"] = "annual"
+    small_doc["model"]["place"]["terminal_years"] = 0
+    found = problems(small_doc)
+    assert 'place: discount_schedule must be "green_book" or "flat" (got "annual")' in found
+    assert "place: terminal_years must be between 1 and 100 (got 0)" in found
+    small_doc["model"]["place"].update(discount_schedule="flat", terminal_years=30)
+    assert problems(small_doc) == []
+
+
+def test_a_lever_starting_at_the_horizon_is_refused_with_its_location(small_doc: dict) -> None:
+    # Its one-off cost would fall at t = H, outside every financial year of the appraisal.
+    horizon = small_doc["model"]["place"].get("horizon_years", 10)
+    lever = small_doc["scenarios"][0]["levers"][0]
+    lever["start_year"] = horizon
+    found = problems(small_doc)
+    where = f'scenarios[0] "{small_doc["scenarios"][0]["id"]}" levers[0] "{lever["id"]}"'
+    assert any(p.startswith(f"{where}: start_year must be before the end of the horizon")
+               for p in found), found
+    lever["start_year"] = horizon - 0.5  # starts inside the last year: counted
+    assert problems(small_doc) == []

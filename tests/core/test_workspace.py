@@ -36,6 +36,8 @@ def test_round_trip_through_the_workspace_keeps_everything(tmp_path: Path, small
     small_doc["model"]["agencies"][0]["savings_target"] = 250000
     small_doc["scenarios"][0]["red_lines"] = [{"outcome": "offending", "max_change": 5, "as": "percent"}]
     small_doc["provenance"] = {"author": "A. Finance", "organisation": "Smallton Council"}
+    small_doc["model"]["place"].update(discount_schedule="flat", terminal_years=25)  # schema v4
+    small_doc["format_version"], small_doc["min_reader_version"] = 2, 2
     source = exchange.read_bytes(json.dumps(small_doc).encode())
     with Workspace.create(tmp_path / "w.sqlite", source) as ws:
         back = ws.load()
@@ -71,6 +73,8 @@ def test_an_old_workspace_is_backed_up_then_migrated(tmp_path: Path) -> None:
     assert migrated.model.service("youth").groups == ["young_people"]
     assert migrated.model.service("youth").illustrative is False  # the column v2 added
     assert migrated.scenarios[0].levers[0].percent == 20
+    assert migrated.model.place.discount_schedule is None  # the column v4 added: Green Book
+    assert migrated.model.place.terminal_years is None
 
 
 def test_a_newer_or_foreign_database_is_refused(tmp_path: Path) -> None:

@@ -194,3 +194,22 @@ def test_problems_model_passes_qts_model_tester(window, qtmodeltester, example_f
     model = ProblemsModel(window.document)
     qtmodeltester.check(model)
     assert model.rowCount() == 1
+
+
+def test_place_form_sets_the_discount_schedule_and_terminal_years(window, example_file) -> None:
+    form = window.editor.place_form
+    schedule, terminal = form.edits["discount_schedule"], form.edits["terminal_years"]
+    assert schedule.text() == "" and terminal.text() == ""  # Green Book, no terminal value
+    schedule.setText("flat")
+    schedule.editingFinished.emit()
+    terminal.setText("20")
+    terminal.editingFinished.emit()
+    place = window.document.file.model.place
+    assert place.discount_schedule == "flat" and place.terminal_years == 20
+    schedule.setText("annual")
+    schedule.editingFinished.emit()
+    assert "#ffcdcd" in schedule.styleSheet()  # the validator's problem is shown on the field
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
+    assert window.document.file == example_file

@@ -263,3 +263,26 @@ def test_annual_money_exports_pounds_and_pence_and_exports_follow_the_tab(qtbot,
     results.tabs.setCurrentWidget(results.outcomes)
     assert results.export_buttons["export-chart"].isEnabled()
     assert not results.export_buttons["export-table"].isEnabled()
+
+
+def test_the_appraisal_says_beside_the_npv_when_harm_is_still_growing(qtbot):
+    from cutsim.appraise.longrun import describe_long_run
+    from cutsim.model.schema import Scenario
+
+    # Family hubs' harm (child admissions, delayed discharge) arrives over about eight
+    # years, so a ten-year horizon ends before it settles.
+    hubs = Scenario.model_validate({"id": "hubs", "name": "Halve family hubs", "levers": [
+        {"id": "h", "kind": "cut", "service": "family_hubs", "percent": 50}]})
+    source = read_file(EXAMPLE)
+    document = DocumentController(source.model_copy(update={"scenarios": [hubs]}))
+    controller = RunController(document)
+    results = ResultsDock(document, controller)
+    qtbot.addWidget(results)
+    results.show()
+    qtbot.waitUntil(lambda: controller.result is not None, timeout=10000)
+    results.tabs.setCurrentWidget(results.appraisal)
+    qtbot.waitUntil(lambda: results.long_run_note.text() != "", timeout=5000)
+    text = results.long_run_note.text()
+    assert text.startswith("Harm is still growing at the horizon")
+    assert text == " ".join(describe_long_run(engine(document)))
+    controller.shutdown()

@@ -39,8 +39,14 @@ FIELDS = [
     _Field(Column("population", "Population", "optional_number", "Residents (optional)"), "Population"),
     _Field(Column("local_multiplier", "Local multiplier", "optional_number",
                   "Local economic multiplier for procurement levers (optional)"), "Local multiplier"),
+    _Field(Column("discount_schedule", "Discount schedule", "optional_text",
+                  "green_book (blank): the rate for years 1-30, then the Green Book's 3.0 % and "
+                  "2.5 %; flat: the rate every year"), "Discount schedule"),
+    _Field(Column("terminal_years", "Terminal years", "optional_number",
+                  "Years after the horizon counted at the long-run level beside the NPV "
+                  "(blank: no terminal value)"), "Terminal value (years)"),
 ]
-_INTEGER_FIELDS = {"price_year", "population"}  # optional, but whole numbers when given
+_INTEGER_FIELDS = {"price_year", "population", "terminal_years"}  # optional, but whole numbers when given
 
 
 class PlaceForm(QWidget):

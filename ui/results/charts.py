@@ -19,7 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from cutsim.appraise.appraisal import discount_factors
+from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.model.fmt import money, money_exact, number
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID
@@ -384,7 +384,7 @@ def waterfall_steps(result: Any, mode: str) -> list[tuple[str, float]]:
     short = labels(result)
     weights = np.ones(cm.horizon_years)
     if mode == "npv":
-        weights = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
+        weights = place_discount_factors(cm.model.place, cm.horizon_years)
     steps = [("Planned saving", float(annual["planned_saving"].sum(axis=0) @ weights))]
     for i, aid in enumerate(cm.agency_ids):
         cost = float(annual["knock_on_cost"][i] @ weights)

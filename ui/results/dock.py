@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cutsim.appraise.longrun import describe_long_run
 from cutsim.model.fmt import money, year_label
 from cutsim.model.schema import headline_year
 from ui.results.charts import (
@@ -131,6 +132,12 @@ class ResultsDock(QWidget):
             "benefits and raises costs by the weakest evidence on the causal path. Payback: the "
             "first financial year by which discounted net saving turns positive.",
             self.appraisal_model, "appraisal-table")
+        # The long run beside the NPV: harm still growing at the horizon, a terminal value.
+        self.long_run_note = QLabel(self.appraisal)
+        self.long_run_note.setObjectName("long-run-note")
+        self.long_run_note.setWordWrap(True)
+        self.long_run_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.appraisal.layout().addWidget(self.long_run_note)
         self.compare = _ComparePage()
         self.annual_model = AnnualMoneyTableModel(self)
         self.annual = _TablePage(
@@ -282,6 +289,7 @@ class ResultsDock(QWidget):
             self.cost_shift_model.set_result(result)
         elif page is self.appraisal:
             self.appraisal_model.set_result(result)
+            self.long_run_note.setText(" ".join(describe_long_run(result)))
         elif page is self.mtfs:
             self.mtfs.update_result(result)
         elif page is self.compare:
@@ -337,3 +345,4 @@ class ResultsDock(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export table", "table.csv", TABLE_FILTER)
         if path:
             export_table(tables[0], path)
+
