@@ -57,7 +57,6 @@ def summary(result, year: int) -> str:
     cm = result.compiled
     floor = materiality_floor(cm.model)
     fy = result.years[year]
-    names = list(cm.agency_ids) + [PLACE_ID]
     net = result.agency_annual["net_saving"]
     place = result.place_annual["net_saving"]
     moved = [i for i in range(len(cm.agency_ids))
