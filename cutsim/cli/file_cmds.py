@@ -10,6 +10,7 @@ from pathlib import Path
 from cutsim.files import exchange
 from cutsim.files.diff import changes_json, diff_files, format_changes
 from cutsim.files.merge import merge_files
+from cutsim.files.workbook import read_model_file
 from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.workspace import Workspace, is_workspace
 from cutsim.workspace.importer import (
@@ -50,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "content is a clash: the import stops and lists them until each has a choice. "
                     "ID may be written KIND:ID (e.g. service:youth) when several kinds share an id.")
     imp.add_argument("workspace", metavar="WORKSPACE", help="workspace file")
-    imp.add_argument("file", metavar="FILE", help=".cutsim file to import")
+    imp.add_argument("file", metavar="FILE", help=".cutsim file or model workbook (.xlsx) to import")
     imp.add_argument("--keep", action="append", default=[], metavar="ID",
                      help="keep the workspace's version of ID (the file's is not imported)")
     imp.add_argument("--replace", action="append", default=[], metavar="ID",
@@ -126,7 +127,7 @@ def _item_key(name: str, clashes: list, known: set) -> tuple[str, str]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     # The file is read and validated in full before the workspace is even opened.
-    incoming = exchange.read_file(args.file)
+    incoming = read_model_file(args.file)
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
     with Workspace.open(args.workspace) as workspace:

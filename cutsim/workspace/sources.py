@@ -1,18 +1,19 @@
-"""Read a model from whatever a user points at: a ``.cutsim`` file or a workspace."""
+"""Read a model from whatever a user points at: a ``.cutsim`` file, a workbook or a workspace."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cutsim.files import exchange
+from cutsim.files.workbook import read_model_file
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.detect import is_workspace
 
 
 def read_any(path: str | os.PathLike[str]) -> CutsimFile:
-    """The validated model and scenarios in a ``.cutsim`` file or (first model of) a workspace."""
+    """The validated model and scenarios in a ``.cutsim`` file, a model workbook (.xlsx) or
+    (first model of) a workspace."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -21,4 +22,4 @@ def read_any(path: str | os.PathLike[str]) -> CutsimFile:
 
         with Workspace.open(path) as workspace:
             return workspace.load()
-    return exchange.read_file(path)
+    return read_model_file(path)
