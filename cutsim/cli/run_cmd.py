@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from cutsim.cli.output import emit
 from cutsim.model.errors import InputError
@@ -11,7 +12,7 @@ from cutsim.model.errors import InputError
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="run a scenario and report its money and outcomes",
                               description="Run a scenario from a .cutsim file.")
-    p.add_argument("file", metavar="FILE", help="a .cutsim file")
+    p.add_argument("file", metavar="FILE", help="a .cutsim file or model workbook (.xlsx)")
     p.add_argument("--scenario", required=True, metavar="ID", help="scenario id in the file")
     p.add_argument("--draws", type=int, metavar="N", help="Monte Carlo draws (P10/P50/P90)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed for the draws")
@@ -19,6 +20,9 @@ def register(subparsers) -> None:
     fmt.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
     fmt.add_argument("--csv", action="store_true", help="long form: t,entity,id,series,value")
     p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
+    p.add_argument("--xlsx", metavar="PATH",
+                   help="also write a results workbook (.xlsx): summary, annual money, cost "
+                        "shift, outcomes, uncertainty, sources; totals are live formulas")
     p.set_defaults(func=run)
 
 
@@ -28,6 +32,13 @@ def run(args) -> int:
     if args.draws is not None and args.draws < 1:
         raise InputError("--draws must be at least 1")
     result = load(args.file).run(args.scenario, draws=args.draws, seed=args.seed)
+    if args.xlsx:
+        from cutsim.tools.results_workbook import write_results_workbook
+
+        write_results_workbook(args.xlsx, result)
+        if not (args.json or args.csv or args.out):
+            print(f"wrote {args.xlsx}", file=sys.stderr)
+            return 0
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:
