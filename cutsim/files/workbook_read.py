@@ -235,6 +235,7 @@ class _Reader:
     def _header(self, ws, sheet: Sheet) -> dict[int, Column]:
         """Column index (1-based) -> Column, from row 1; unknown and missing columns reported."""
         columns = {c.field: c for c in columns_of(sheet)}
+        self.unknown_columns: set[int] = set()
         by_index: dict[int, Column] = {}
         seen: dict[str, int] = {}
         header = next(ws.iter_rows(min_row=1, max_row=1), ())
@@ -246,6 +247,7 @@ class _Reader:
             label = str(value).strip()
             column = columns.get(label)
             if column is None:
+                self.unknown_columns.add(c)  # its values are not read (and not re-reported)
                 self.add(ref, f"unknown column {shown(label)}; the {sheet.name} sheet's columns "
                          "are " + ", ".join(c.field for c in sheet.columns)
                          + " (remove it, or rename it to one of them)")
@@ -267,7 +269,7 @@ class _Reader:
         letters = {col.field: column_letter(i) for i, col in by_index.items()}
         required = [c for c in sheet.columns if c.required]
         rows: list[dict[str, Any]] = []
-        reported_extra: set[int] = set()
+        reported_extra: set[int] = set(self.unknown_columns)
         formulas = self.formulas.get(sheet.name, ())
         for r, row in enumerate(ws.iter_rows(min_row=FIRST_DATA_ROW), start=FIRST_DATA_ROW):
             values: dict[str, Any] = {}
