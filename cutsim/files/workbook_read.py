@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,11 @@ from cutsim.model.validation import validate_file
 log = logging.getLogger(__name__)
 
 REQUIRED_SHEETS = ("Place", "Agencies", "Services", "Outcomes")
+# What openpyxl raises on a damaged part met while rows are read: broken XML (SyntaxError
+# is ParseError's base; defusedxml's refusals are ValueErrors), a shared-string index
+# out of range, a bad cell type, a part missing from the zip.
+_PARSE_ERRORS = (SyntaxError, ValueError, KeyError, IndexError, TypeError, AttributeError,
+                 EOFError, OSError, zipfile.BadZipFile)
 _PLACEHOLDER = {"number": 1.0, "int": 1, "percent": 0.0, "fraction": 0.0, "bool": False,
                 "list": [], "numbers": 0.0, "pairs": [], "json": None}
 _LEVER_FIELDS = {kind: set(cls.model_fields) for kind, cls in
@@ -105,9 +111,14 @@ class _Reader:
             log.debug("openpyxl could not read %s", name, exc_info=True)
             raise InputError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__}: "
                              f"{str(exc)[:200]})") from None
-        formulas = self._formula_cells() if self.checked.has_formulas else {}
         try:
+            # Read-only mode parses each sheet's XML while its rows are read.
+            formulas = self._formula_cells() if self.checked.has_formulas else {}
             return self._read_book(book, formulas)
+        except _PARSE_ERRORS as exc:
+            log.debug("openpyxl could not read %s", name, exc_info=True)
+            raise InputError(f"{name}: not a readable .xlsx workbook (a damaged part: "
+                             f"{type(exc).__name__}: {str(exc)[:200]})") from None
         finally:
             book.close()
 

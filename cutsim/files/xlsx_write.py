@@ -40,7 +40,10 @@ class ExactWorksheet(Worksheet):
 
     def _xml_number_element(self, number, attributes=()) -> None:  # noqa: D401 (XlsxWriter hook)
         attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
-        text = repr(float(number)) if isinstance(number, float) else str(number)
+        if isinstance(number, float) and number.is_integer() and abs(number) < 1e15:
+            text = str(int(number))  # 3000000, as spreadsheets write whole numbers
+        else:
+            text = repr(float(number)) if isinstance(number, float) else str(number)
         self.fh.write(f"<c{attr}><v>{text}</v></c>")
 
     def _xml_formula_element(self, formula, result, attributes=()) -> None:
