@@ -51,6 +51,7 @@ from typing import Any
 from cutsim.files.workbook_cells import CellError, read_cell
 from cutsim.files.workbook_layout import Column
 from cutsim.files.workbook_read import column_letter
+from cutsim.files.xlsx_parts import Parts
 from cutsim.files.xlsx_safety import read_checked
 from cutsim.model.errors import InputError
 from cutsim.model.schema import AGENCY_KINDS, SERVICE_MODES, Agency, Service
@@ -170,27 +171,26 @@ def slug(text: str) -> str:
 
 def read_budget(book: str | Path, mapping: BudgetMapping) -> BudgetImport:
     """Map the budget book's rows onto services (nothing is written)."""
-    import openpyxl
+    import python_calamine
 
     checked = read_checked(book)
+    parts = Parts(checked.data, checked.name, checked.sheets)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(checked.data), read_only=True, data_only=True,
-                                    keep_links=False)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad file, said so
-        raise InputError(f"{checked.name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
-    try:
-        if mapping.sheet is None:
-            ws = wb.worksheets[0]
-        elif mapping.sheet in wb.sheetnames:
-            ws = wb[mapping.sheet]
-        else:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
+        names = wb.sheet_names
+        title = mapping.sheet if mapping.sheet is not None else (names[0] if names else None)
+        if title not in names:
             raise InputError(f"{checked.name}: no sheet {mapping.sheet!r} (sheets: "
-                             + ", ".join(wb.sheetnames) + ")")
-        ws.reset_dimensions()
-        rows = list(ws.iter_rows(min_row=1, values_only=True))
-    finally:
-        wb.close()
-    return _map_rows(rows, mapping, f"{checked.name} {ws.title}")
+                             + ", ".join(names) + ")")
+        part = parts.sheet_parts().get(title)
+        if part is not None:
+            parts.extent(part, title)  # refuses a sheet too large to hold as a grid
+        rows = [[None if v == "" else v for v in row]
+                for row in wb.get_sheet_by_name(title).to_python(skip_empty_area=False)]
+    except python_calamine.CalamineError as exc:
+        raise InputError(f"{checked.name}: not a readable .xlsx workbook ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})") from None
+    return _map_rows(rows, mapping, f"{checked.name} {title}")
 
 
 def _map_rows(rows: list[tuple], mapping: BudgetMapping, where: str) -> BudgetImport:

@@ -47,6 +47,7 @@ class CheckedWorkbook:
     data: bytes
     name: str
     has_formulas: bool = False
+    sheets: dict[str, bytes] = field(default_factory=dict)  # worksheet parts, inflated
     external_links: list[str] = field(default_factory=list)
 
 
@@ -141,6 +142,7 @@ def check_bytes(data: bytes, name: str = "workbook") -> CheckedWorkbook:
                                  f"{rows:,} rows; the limit is {MAX_ROWS:,} per sheet")
             if _FORMULA_TAG.search(part):
                 checked.has_formulas = True
+            checked.sheets[info.filename] = part
         if info.filename.startswith("xl/externalLinks/") and info.filename.endswith(".xml"):
             checked.external_links.append(info.filename)
     return checked

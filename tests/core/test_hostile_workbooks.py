@@ -109,6 +109,11 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
                                               b'<c r="D3" s="6"><v>1e300</v>')), "10^15"),
         "very hidden sheet": (_zip(_replace(good, "xl/workbook.xml", b'name="Targets"',
                                             b'name="Targets" state="veryHidden"')), "veryHidden"),
+        "cells far apart (a sparse grid bomb)": (_zip(_replace(good, sheet, b'<c r="A3" t="s">',
+                                                              b'<c r="A1048576" t="s">')),
+                                                 "cells"),
+        "a column past the limit": (_zip(_replace(good, sheet, b'<c r="C3" t="s">',
+                                                  b'<c r="ALM3" t="s">')), "column 1,001"),
         "text longer than the limit": (_zip(_replace(good, sheet, b'<c r="C3" t="s"><v>118</v></c>',
                                                      b'<c r="C3" t="inlineStr"><is><t>' + b"a" * 10_001
                                                      + b"</t></is></c>")), "limit is 10,000"),
@@ -120,7 +125,8 @@ CASES = ["text renamed to .xlsx", "empty file", "truncated zip", "encrypted work
          "encrypted zip entry", "entity expansion", "too many rows", "too many parts",
          "larger than the file cap", "a zip that is not a workbook", "broken sheet XML",
          "shared string out of range", "external link with no saved value",
-         "number out of range", "very hidden sheet", "text longer than the limit"]
+         "number out of range", "very hidden sheet", "text longer than the limit",
+         "cells far apart (a sparse grid bomb)", "a column past the limit"]
 
 
 @pytest.fixture(scope="module")

@@ -189,7 +189,7 @@ def test_cell_rules_for_percentages_text_numbers_and_dates(tmp_path: Path) -> No
     assert first.baseline_spend == 1_000_000.0
     assert first.max_efficiency_percent == pytest.approx(20.0)
     assert first.statutory_floor == 0.25
-    assert back.scenarios[0].created == "2026-04-01T00:00:00"
+    assert back.scenarios[0].created == "2026-04-01"
 
 
 def test_formulas_are_read_from_their_saved_result_and_refused_without_one(tmp_path: Path) -> None:
