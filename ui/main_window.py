@@ -25,6 +25,7 @@ from ui.editor.widget import ModelEditor
 from ui.files import FileController, dropped_paths
 from ui.problems import ProblemsDock
 from ui.publish_action import PublishController
+from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
 from ui.settings import Settings, data_dir
 
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.editor)
         self.files = FileController(self, self.document, self.settings)
         self.publisher = PublishController(self, self.document)
+        self.workbooks = WorkbookActions(self)
         self.autosaver = Autosaver(self.document, recovery_dir or data_dir() / "recovery",
                                    self.settings.autosave_seconds(), self)
         self.actions = MainActions(self)
