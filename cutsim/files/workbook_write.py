@@ -118,12 +118,24 @@ class _Styles:
                                        "text_wrap": True, "valign": "top"})
         self.units = book.add_format({"italic": True, "font_color": "#595959",
                                       "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top"})
-        self.money = book.add_format({"num_format": "£#,##0.00"})
+        # Cells to fill: a pale yellow, the usual mark of an input cell in a finance model.
+        self.input = book.add_format({"bg_color": "#FFF8DC", "border": 1, "border_color": "#D9D9D9"})
+        self.money = book.add_format({"num_format": "£#,##0.00", "bg_color": "#FFF8DC",
+                                      "border": 1, "border_color": "#D9D9D9"})
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.bold = book.add_format({"bold": True})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.note = book.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
                                      "valign": "top"})
+
+
+def _printable(ws, header_rows: int) -> None:
+    """A4 landscape, one page wide, header rows on every page: a sheet prints as it reads."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
 
 
 def _write(sheet, row: int, col: int, value: Any, fmt=None) -> None:
@@ -167,15 +179,16 @@ def _table_sheet(book: SafeWorkbook, styles: _Styles, sheet: Sheet, rows: list[d
         unit = column.unit + (" (required)" if column.required else "")
         ws.write_string(1, col, unit, styles.units)
         ws.set_column(col, col, max(column.width, len(column.field) + 2),
-                      styles.money if column.field in MONEY else None)
+                      styles.money if column.field in MONEY else styles.input)
         _validation(ws, col, column, sheet, FIRST_DATA_ROW - 1 + len(rows) + VALIDATION_ROWS)
-    ws.set_row(1, 45)
+    ws.set_row(1, 60)
     ws.freeze_panes(FIRST_DATA_ROW - 1, 1 if sheet is not LEVERS else 2)
+    _printable(ws, FIRST_DATA_ROW - 1)
     for r, values in enumerate(rows, start=FIRST_DATA_ROW - 1):
         for col, column in enumerate(columns):
             field = column.field
             _write(ws, r, col, write_value(values.get(field), column),
-                   styles.money if field in MONEY else None)
+                   styles.money if field in MONEY else styles.input)
 
 
 def _place_sheet(book: SafeWorkbook, styles: _Styles, place: Place | None) -> None:
@@ -183,9 +196,10 @@ def _place_sheet(book: SafeWorkbook, styles: _Styles, place: Place | None) -> No
     for col, text in enumerate(("field", "value", "unit and meaning")):
         ws.write_string(0, col, text, styles.header)
     ws.set_column(0, 0, 20)
-    ws.set_column(1, 1, 34)
+    ws.set_column(1, 1, 34, styles.input)
     ws.set_column(2, 2, 70, styles.note)
     ws.freeze_panes(1, 0)
+    _printable(ws, 1)
     values: dict[str, Any] = {}
     if place is not None:
         values = _values(place)
@@ -195,7 +209,7 @@ def _place_sheet(book: SafeWorkbook, styles: _Styles, place: Place | None) -> No
         values = {"horizon_years": 10, "steps_per_year": 12, "discount_rate": 0.035}
     for r, column in enumerate(columns_of(PLACE), start=1):
         ws.write_string(r, 0, column.field, styles.bold)
-        _write(ws, r, 1, write_value(values.get(column.field), column))
+        _write(ws, r, 1, write_value(values.get(column.field), column), styles.input)
         ws.write_string(r, 2, column.unit + (" (required)" if column.required else ""), styles.note)
 
 
@@ -223,6 +237,7 @@ HOW_TO_TEXT = [
 
 def _how_to_sheet(book: SafeWorkbook, styles: _Styles, cutsim_file: CutsimFile | None) -> None:
     ws = book.add_worksheet(HOW_TO)
+    _printable(ws, 0)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 100, styles.wrap)
     ws.write_string(0, 0, "How to fill this workbook", styles.title)
