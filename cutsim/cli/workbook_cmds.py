@@ -59,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--index", type=float, metavar="N",
                         help="the GDP deflator index of --price-year on the ONS YBGB base "
                              "(2024 = 100), for a year without a bundled point")
+    search.add_argument("--model", metavar="FILE",
+                        help="uprate to the price year of this model (.cutsim, workbook or workspace)")
     search.add_argument("--limit", type=int, default=20, metavar="N", help="rows to show (default 20)")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(func=cmd_unit_costs_search)
@@ -193,6 +195,10 @@ def _into_workspace(args: argparse.Namespace, imp: BudgetImport) -> int:
 def cmd_unit_costs_search(args: argparse.Namespace) -> int:
     from cutsim.tools import unit_costs
 
+    if args.model and args.price_year is None:
+        from cutsim.workspace.sources import read_any
+
+        args.price_year = read_any(args.model).model.place.effective_price_year
     if args.index is not None and args.price_year is None:
         raise InputError("--index needs --price-year (the year the index is for)")
     if args.price_year is not None and args.index is None \

@@ -176,6 +176,9 @@ def test_search_and_uprating_use_only_the_documented_index_points(capsys) -> Non
     assert f"£{116.64 * 100 / 75.15:,.2f}" in out and "CC BY 4.0" in out
     assert main(["unit-costs", "search", "care", "--price-year", "2021"]) == 1
     assert "--index" in capsys.readouterr().err
+    assert main(["unit-costs", "search", "HE4.0", "--limit", "1", "--model",
+                 str(ROOT / "models" / "example-place.cutsim")]) == 0
+    assert "at 2024 prices" in capsys.readouterr().out
 
 
 def test_the_evidence_table_keeps_its_null_results() -> None:
