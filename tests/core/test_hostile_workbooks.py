@@ -7,6 +7,7 @@ naming the file, no traceback, and nothing written (``init --from`` creates no w
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -57,6 +58,20 @@ def _with(parts: dict[str, bytes], **changes: bytes) -> dict[str, bytes]:
     return out
 
 
+def _cell(parts, name: str, ref: str) -> bytes:
+    """The XML of one cell (``<c r="D3" …>…</c>``) of a part, whatever its style."""
+    match = re.search(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', parts[name], re.DOTALL)
+    assert match, (name, ref)
+    return match.group()
+
+
+def _set_cell(parts, name: str, ref: str, new: bytes) -> dict[str, bytes]:
+    """``parts`` with one cell replaced by ``new`` (``{s}`` in it: the cell's style)."""
+    old = _cell(parts, name, ref)
+    style = re.search(rb' s="\d+"', old)
+    return _replace(parts, name, old, new.replace(b"{s}", style.group() if style else b""))
+
+
 def _replace(parts, name, old: bytes, new: bytes) -> dict[str, bytes]:
     assert old in parts[name], (name, old)
     out = dict(parts)
@@ -79,8 +94,7 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     body = good[sheet].split(b"?>", 1)[1]
     external = _with(good, **{"xl__externalLinks__externalLink1_DOT_xml":
                               b'<?xml version="1.0"?><externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'})
-    external = _replace(external, sheet, b'<c r="D3" s="6"><v>3000000</v></c>',
-                        b'<c r="D3" s="6"><f>[1]Budget!A1</f></c>')
+    external = _set_cell(external, sheet, "D3", b'<c r="D3"{s}><f>[1]Budget!A1</f></c>')
     types = good["[Content_Types].xml"]
     return {
         "text renamed to .xlsx": (b"service,spend\nyouth,1000\n", "not an .xlsx workbook"),
@@ -102,21 +116,23 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
         "a zip that is not a workbook": (_zip({"readme.txt": b"hello"}), "not an .xlsx workbook"),
         "broken sheet XML": (_zip(_with(good, **{sheet.replace("/", "__").replace(".", "_DOT_"):
                                                  good[sheet][:-40]})), "damaged part"),
-        "shared string out of range": (_zip(_replace(good, sheet, b'<c r="A3" t="s"><v>',
-                                                     b'<c r="A3" t="s"><v>99999')), "damaged part"),
+        "shared string out of range": (_zip(_set_cell(good, sheet, "A3",
+                                                      b'<c r="A3"{s} t="s"><v>99999</v></c>')),
+                                       "damaged part"),
         "external link with no saved value": (_zip(external), "no saved result"),
-        "number out of range": (_zip(_replace(good, sheet, b'<c r="D3" s="6"><v>3000000</v>',
-                                              b'<c r="D3" s="6"><v>1e300</v>')), "10^15"),
+        "number out of range": (_zip(_set_cell(good, sheet, "D3", b'<c r="D3"{s}><v>1e300</v></c>')),
+                                "10^15"),
         "very hidden sheet": (_zip(_replace(good, "xl/workbook.xml", b'name="Targets"',
                                             b'name="Targets" state="veryHidden"')), "veryHidden"),
-        "cells far apart (a sparse grid bomb)": (_zip(_replace(good, sheet, b'<c r="A3" t="s">',
-                                                              b'<c r="A1048576" t="s">')),
-                                                 "cells"),
-        "a column past the limit": (_zip(_replace(good, sheet, b'<c r="C3" t="s">',
-                                                  b'<c r="ALM3" t="s">')), "column 1,001"),
-        "text longer than the limit": (_zip(_replace(good, sheet, b'<c r="C3" t="s"><v>118</v></c>',
-                                                     b'<c r="C3" t="inlineStr"><is><t>' + b"a" * 10_001
-                                                     + b"</t></is></c>")), "limit is 10,000"),
+        "cells far apart (a sparse grid bomb)": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A1048576"'))), "cells"),
+        "a column past the limit": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "C3"),
+            _cell(good, sheet, "C3").replace(b'r="C3"', b'r="ALM3"'))), "column 1,001"),
+        "text longer than the limit": (_zip(_set_cell(good, sheet, "C3",
+                                                      b'<c r="C3"{s} t="inlineStr"><is><t>' + b"a" * 10_001
+                                                      + b"</t></is></c>")), "limit is 10,000"),
     }
 
 
