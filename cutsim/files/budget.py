@@ -231,7 +231,7 @@ def _map_rows(rows: list[tuple], mapping: BudgetMapping, where: str) -> BudgetIm
         if r == total_row or all(v is None or v == "" for v in row):
             continue
 
-        def cell(key: str) -> Any:
+        def cell(key: str, row: tuple = row) -> Any:
             i = index.get(key)
             return row[i] if i is not None and i < len(row) else None
 
