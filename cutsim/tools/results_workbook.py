@@ -128,9 +128,18 @@ class _Builder:
             ("optimism bias", appraisal["optimism_bias"]["fraction"],
              f"for confidence grade {appraisal['optimism_bias']['grade']}, the weakest on the path"),
         ]
+        # The two place net figures point at the Annual money sheet's own totals.
+        H = len(r.years)
+        net_row = 3 + 4 * len(cm.agency_ids) + 1 + list(SERIES).index("net_saving")
+        linked = {2: (hy, float(r.place_annual["net_saving"][hy])),
+                  3: (H, float(r.place_annual["net_saving"].sum()))}
         for i, (label, value, unit) in enumerate(rows, start=2):
             self.text(ws, i, 0, label, self.f_bold)
-            if isinstance(value, str):
+            if i - 2 in linked:
+                col, expected = linked[i - 2]
+                self.total(ws, i, 1, f"='Annual money'!{_ref(net_row, 2 + col)}", expected,
+                           f"summary: {label}", self.f_money)
+            elif isinstance(value, str):
                 self.text(ws, i, 1, value)
             elif label in ("discount rate", "optimism bias"):
                 ws.write_number(i, 1, float(value), self.f_percent)
