@@ -51,7 +51,7 @@ class Project:
 
 
 def load(path: str | os.PathLike[str]) -> Project:
-    """Read a ``.cutsim`` file (validated in full) into a :class:`Project`."""
-    from cutsim.files.exchange import read_file
+    """Read a ``.cutsim`` file or a model workbook (validated in full) into a :class:`Project`."""
+    from cutsim.files.workbook import read_model_file
 
-    return Project(read_file(path))
+    return Project(read_model_file(path))

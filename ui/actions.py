@@ -46,7 +46,8 @@ class MainActions:
 
         file_menu = bar.addMenu("&File")
         self._add(file_menu, "new", "&New", files.new, Key.New, "Start a new, empty place model")
-        self._add(file_menu, "open", "&Open…", files.open, Key.Open, "Open a .cutsim file or a workspace")
+        self._add(file_menu, "open", "&Open…", files.open, Key.Open,
+                  "Open a .cutsim file, a workspace or a model workbook (.xlsx)")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._add(file_menu, "open_example", "Open &Example", self._open_example, None,
@@ -60,6 +61,12 @@ class MainActions:
                   "Merge a received .cutsim file into the open model (clashes are shown; undoable)")
         self._add(file_menu, "export", "&Export .cutsim…", files.export, "Ctrl+E",
                   "Write the model and scenarios as a .cutsim file to send to partners")
+        self._add(file_menu, "import_budget", "Import &Budget Book…", window.workbooks.import_budget,
+                  None, "Map an existing budget workbook onto services (rows not mapped and the "
+                  "reconciliation are shown before anything changes)")
+        self._add(file_menu, "export_results_xlsx", "Export Results to E&xcel…",
+                  window.workbooks.export_results, "Ctrl+Shift+X",
+                  "Write the current scenario's results as an Excel workbook (totals are formulas)")
         self._add(file_menu, "publish", "&Publish…", window.publisher.publish, "Ctrl+Shift+P",
                   "Publish the current scenario for residents, cabinet and open data "
                   "(web page, A4 report, JSON and CSV) into a folder")

@@ -2,7 +2,8 @@
 
 Reading always goes through the core (``sources.read_any``), which validates the whole
 file; a bad file gets a dialog with the core's message and the current document stays as
-it was. A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
+it was (a model workbook, .xlsx, is read and written the same way, through
+``cutsim.files.workbook``). A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
 ``Workspace.save`` (one transaction). A workspace only stores valid models, so saving an
 invalid model there is refused with the validator's messages (nothing is half-written).
 """
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from cutsim.files import exchange, signing
 from cutsim.files.keyring import Keyring
+from cutsim.files.workbook import is_workbook_path, write_workbook
 from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
@@ -31,16 +33,19 @@ log = logging.getLogger(__name__)
 
 CUTSIM_FILTER = "cutsim exchange files (*.cutsim)"
 WORKSPACE_FILTER = "cutsim workspaces (*.cutsimdb *.sqlite *.db)"
-OPEN_FILTER = f"cutsim files (*.cutsim *.cutsimdb *.sqlite *.db);;{CUTSIM_FILTER};;{WORKSPACE_FILTER}"
-SAVE_FILTER = f"{CUTSIM_FILTER};;{WORKSPACE_FILTER}"
+WORKBOOK_FILTER = "model workbooks (*.xlsx)"
+OPEN_FILTER = (f"cutsim files (*.cutsim *.cutsimdb *.sqlite *.db *.xlsx);;{CUTSIM_FILTER};;"
+               f"{WORKSPACE_FILTER};;{WORKBOOK_FILTER}")
+SAVE_FILTER = f"{CUTSIM_FILTER};;{WORKSPACE_FILTER};;{WORKBOOK_FILTER}"
+IMPORT_FILTER = f"cutsim files and model workbooks (*.cutsim *.xlsx);;{CUTSIM_FILTER};;{WORKBOOK_FILTER}"
 
 
 def dropped_paths(mime: QMimeData) -> list[Path]:
-    """Local files in a drag that cutsim can open (.cutsim files and workspaces)."""
+    """Local files in a drag that cutsim can open (.cutsim files, workspaces, workbooks)."""
     if not mime.hasUrls():
         return []
     paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [p for p in paths if p.suffix.lower() in {".cutsim", ".cutsimdb", ".sqlite", ".db"}]
+    return [p for p in paths if p.suffix.lower() in {".cutsim", ".cutsimdb", ".sqlite", ".db", ".xlsx"}]
 
 
 class FileController(QObject):
@@ -213,7 +218,8 @@ class FileController(QObject):
             return False
         path = Path(name)
         if not path.suffix:
-            path = path.with_suffix(".cutsimdb" if chosen == WORKSPACE_FILTER else ".cutsim")
+            path = path.with_suffix({WORKSPACE_FILTER: ".cutsimdb", WORKBOOK_FILTER: ".xlsx"}
+                                    .get(chosen, ".cutsim"))
         return self.save_to(path)
 
     def _suggested_name(self) -> str:
@@ -227,6 +233,8 @@ class FileController(QObject):
         try:
             if path.suffix.lower() == ".cutsim":
                 exchange.write_file(path, self.document.file)
+            elif is_workbook_path(path):
+                write_workbook(path, self.document.file)
             else:
                 self._save_workspace(path, self.document.file)
         except CutsimError as exc:
@@ -264,8 +272,8 @@ class FileController(QObject):
         New items are added; an id that clashes (same id, different content) is resolved
         by the user's explicit choice (keep, replace, rename), never silently overwritten.
         """
-        name, _ = QFileDialog.getOpenFileName(self.window, "Import .cutsim file", self._start_folder(),
-                                              CUTSIM_FILTER)
+        name, _ = QFileDialog.getOpenFileName(self.window, "Import .cutsim file or workbook",
+                                              self._start_folder(), IMPORT_FILTER)
         if not name:
             return False
         return self.import_path(Path(name))

@@ -26,6 +26,7 @@ from ui.files import FileController, dropped_paths
 from ui.problems import ProblemsDock
 from ui.consult_action import ConsultController
 from ui.publish_action import PublishController
+from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
 from ui.settings import Settings, data_dir
 
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.files = FileController(self, self.document, self.settings)
         self.publisher = PublishController(self, self.document)
         self.consultation = ConsultController(self, self.document)
+        self.workbooks = WorkbookActions(self)
         self.autosaver = Autosaver(self.document, recovery_dir or data_dir() / "recovery",
                                    self.settings.autosave_seconds(), self)
         self.actions = MainActions(self)

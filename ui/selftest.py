@@ -290,6 +290,29 @@ def check_signing(folder: Path) -> str:
     return "signing ok"
 
 
+def check_workbooks(project: Any, result: Any, folder: Path) -> str:
+    """Write the example as a model workbook and read it back; write a results workbook
+    and find its sheets and total formulas; search the bundled unit costs."""
+    import zipfile
+
+    from cutsim.files.workbook import read_workbook, write_workbook
+    from cutsim.tools.results_workbook import write_results_workbook
+    from cutsim.tools.unit_costs import load_unit_costs
+
+    book = folder / "selftest-model.xlsx"
+    write_workbook(book, project.file)
+    back = read_workbook(book)
+    check(back.model == project.file.model, "the model workbook did not read back the same model")
+    results = folder / "selftest-results.xlsx"
+    totals = write_results_workbook(results, result)
+    with zipfile.ZipFile(results) as archive:
+        check("xl/worksheets/sheet2.xml" in archive.namelist() and
+              b"<f>" in archive.read("xl/worksheets/sheet2.xml"),
+              "the results workbook has no total formulas")
+    check(len(load_unit_costs()) == 684, "the unit cost database is not bundled whole")
+    return f"workbooks ok ({len(totals)} totals)"
+
+
 # --------------------------------------------------------------------- running
 def _report(line: str, report_dir: Path | None) -> None:
     """Print the line; also write it where ``CUTSIM_SELFTEST_REPORT`` says, and to
@@ -340,6 +363,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(note)
             step = "drawing a chart"
             parts.append(check_chart(result))
+            step = "writing and reading workbooks"
+            parts.append(check_workbooks(project, result, Path(tmp)))
             step = "rendering the publication"
             parts.append(check_publication(project))
             step = "building the medium-term financial plan"

@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "content is a clash: the import stops and lists them until each has a choice. "
                     "ID may be written KIND:ID (e.g. service:youth) when several kinds share an id.")
     imp.add_argument("workspace", metavar="WORKSPACE", help="workspace file")
-    imp.add_argument("file", metavar="FILE", help=".cutsim file to import")
+    imp.add_argument("file", metavar="FILE", help=".cutsim file or model workbook (.xlsx) to import")
     imp.add_argument("--keep", action="append", default=[], metavar="ID",
                      help="keep the workspace's version of ID (the file's is not imported)")
     imp.add_argument("--replace", action="append", default=[], metavar="ID",

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from cutsim.files import exchange
 from cutsim.files.redact import redact
+from cutsim.files.workbook import is_workbook_path, read_model_file, write_workbook
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money
 from cutsim.model.schema import CutsimFile
-from cutsim.workspace import Workspace, is_workspace
+from cutsim.workspace import Workspace
 from cutsim.workspace.sources import read_any
 
 
@@ -19,12 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init = subparsers.add_parser("init", help="create a workspace, optionally from a .cutsim file",
                                  description="Create a new SQLite workspace.")
     init.add_argument("workspace", help="path of the new workspace file (e.g. place.sqlite)")
-    init.add_argument("--from", dest="source", metavar="FILE", help=".cutsim file to start from")
+    init.add_argument("--from", dest="source", metavar="FILE",
+                      help=".cutsim file or model workbook (.xlsx) to start from")
     init.set_defaults(func=cmd_init)
 
     validate = subparsers.add_parser("validate", help="check a .cutsim file or workspace",
                                      description="Check every rule; list every problem found.")
-    validate.add_argument("path", help=".cutsim file or workspace")
+    validate.add_argument("path", help=".cutsim file, model workbook (.xlsx) or workspace")
     validate.set_defaults(func=cmd_validate)
 
     show = subparsers.add_parser("show", help="a readable summary of a model",
@@ -32,10 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("path", help=".cutsim file or workspace")
     show.set_defaults(func=cmd_show)
 
-    export = subparsers.add_parser("export", help="write a workspace's model as a .cutsim file",
-                                   description="Export the model and scenarios to a .cutsim file.")
-    export.add_argument("workspace", help="workspace file")
-    export.add_argument("-o", "--out", required=True, metavar="FILE", help=".cutsim file to write")
+    export = subparsers.add_parser(
+        "export", help="write a model as a .cutsim file or a workbook (.xlsx)",
+        description="Export the model and scenarios of SOURCE (a workspace, .cutsim file or "
+                    "workbook) to OUT; the format follows OUT's extension: .xlsx writes a model "
+                    "workbook (docs/workbook-format.md), anything else a .cutsim file.")
+    export.add_argument("workspace", metavar="SOURCE", help="workspace, .cutsim file or workbook")
+    export.add_argument("-o", "--out", required=True, metavar="FILE",
+                        help=".cutsim file or .xlsx workbook to write")
     export.add_argument("--redact", action="store_true",
                         help="leave out confidential services and links (to send outside); "
                              "each agency's confidential spend is kept as one total")
@@ -49,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    source = exchange.read_file(args.source) if args.source else None
+    source = read_model_file(args.source) if args.source else None
     with Workspace.create(args.workspace, source):
         pass
     what = f" from {Path(args.source).name}" if args.source else ""
@@ -114,14 +120,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    if not is_workspace(args.workspace):
-        raise InputError(f"{args.workspace}: not a workspace (export reads an SQLite workspace)")
-    with Workspace.open(args.workspace) as workspace:
-        cutsim_file = workspace.load()
+    cutsim_file = read_any(args.workspace)  # a workspace, .cutsim file or workbook
     if args.drop_totals and not args.redact:
         raise InputError("--drop-totals only applies with --redact")
     if args.redact:
         cutsim_file = redact(cutsim_file, keep_totals=not args.drop_totals)
-    exchange.write_file(args.out, cutsim_file, format_version=args.format_version)
+    if is_workbook_path(args.out):
+        if args.format_version is not None:
+            raise InputError("--format-version applies to .cutsim files, not workbooks")
+        write_workbook(args.out, cutsim_file)
+    else:
+        exchange.write_file(args.out, cutsim_file, format_version=args.format_version)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from cutsim.cli import options
 from cutsim.cli.output import emit
@@ -14,7 +15,7 @@ from cutsim.model.schema import PLACE_ID
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="run a scenario and report its money and outcomes",
                               description="Run a scenario from a .cutsim file or a workspace.")
-    p.add_argument("file", metavar="FILE", help="a .cutsim file or a workspace")
+    p.add_argument("file", metavar="FILE", help="a .cutsim file, a model workbook (.xlsx) or a workspace")
     p.add_argument("--scenario", required=True, metavar="ID", help="scenario id in the file")
     options.add_model(p)
     p.add_argument("--draws", type=int, metavar="N", help="Monte Carlo draws (P10/P50/P90)")
@@ -26,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--annual", action="store_true",
                    help="with --csv: financial-year figures, year,entity,id,series,value")
     p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
+    p.add_argument("--xlsx", metavar="PATH",
+                   help="also write a results workbook (.xlsx): summary, annual money, cost "
+                        "shift, outcomes, uncertainty, sources; totals are live formulas")
     p.set_defaults(func=run)
 
 
@@ -41,6 +45,13 @@ def run(args) -> int:
     scenario = project.scenario(args.scenario)
     year = options.year_of(args, project.model, scenario)
     result = project.run(scenario, draws=args.draws, seed=args.seed)
+    if args.xlsx:
+        from cutsim.tools.results_workbook import write_results_workbook
+
+        write_results_workbook(args.xlsx, result)
+        if not (args.json or args.csv or args.out):
+            print(f"wrote {args.xlsx}", file=sys.stderr)
+            return 0
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:

@@ -243,11 +243,20 @@ def read_verified(path: str | os.PathLike[str], keyring: Keyring | None = None,
 
     InputError for a file that cannot be read or whose ``sha256`` does not match.
     """
+    from cutsim.files.workbook import looks_like_workbook, read_workbook
+
     path = Path(path)
+    if looks_like_workbook(path):  # a workbook carries no signature: it reads as unsigned
+        cutsim_file = read_workbook(path)
+        return cutsim_file, verify_document(exchange.to_document(cutsim_file, stamp=False),
+                                            keyring or Keyring(), path.name)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # at most one byte past the cap, as exchange reads
+            data = handle.read(exchange.MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > exchange.MAX_BYTES:
+        raise InputError(f"{path.name}: more than {exchange.MAX_BYTES:,} bytes (20 MiB)")
     document = exchange.parse_json(data, path.name)
     original: Any = copy.deepcopy(document)  # load_document may drop unknown fields in place
     cutsim_file = exchange.load_document(document, path.name, ignored)

@@ -25,7 +25,10 @@ def ramp(t: np.ndarray, start: float, phase_years: float) -> np.ndarray:
     elapsed = t - start
     if phase_years <= 0:
         return (elapsed >= -TOL).astype(float)
-    return np.clip(elapsed / phase_years, 0.0, 1.0) * (elapsed >= -TOL)
+    # A phase of a denormal length overflows elapsed/phase to inf, which the clip takes
+    # to a full effect: the right answer, so the overflow is not a problem to report.
+    with np.errstate(over="ignore"):
+        return np.clip(elapsed / phase_years, 0.0, 1.0) * (elapsed >= -TOL)
 
 
 class LeverBuild:

@@ -1,11 +1,11 @@
-"""Read a model from whatever a user points at: a ``.cutsim`` file or a workspace."""
+"""Read a model from whatever a user points at: a ``.cutsim`` file, a workbook or a workspace."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cutsim.files import exchange
+from cutsim.files.workbook import read_model_file
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.detect import is_workspace
@@ -13,7 +13,8 @@ from cutsim.workspace.detect import is_workspace
 
 def read_any(path: str | os.PathLike[str], model_id: str | None = None, *,
              choose: bool = False) -> CutsimFile:
-    """The validated model and scenarios in a ``.cutsim`` file or a workspace.
+    """The validated model and scenarios in a ``.cutsim`` file, a model workbook (.xlsx) or
+    a workspace.
 
     In a workspace, ``model_id`` picks a model by its key or its place name; without it
     the first model is read, or, with ``choose``, a workspace holding several models is
@@ -30,7 +31,7 @@ def read_any(path: str | os.PathLike[str], model_id: str | None = None, *,
             return workspace.load(_model_key(path, workspace.model_keys(), model_id, choose))
     if model_id is not None:
         raise InputError(f"{path}: --model is for a workspace; a .cutsim file holds one model")
-    return exchange.read_file(path)
+    return read_model_file(path)
 
 
 def _model_key(path: Path, keys: list[tuple[int, str]], model_id: str | None,

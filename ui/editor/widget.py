@@ -100,6 +100,20 @@ class ItemTable(QWidget):
         self.remove_button = self._button("Remove", "Remove the selected rows (Delete)", self.remove_selected)
         toolbar.addWidget(self.add_button)
         toolbar.addWidget(self.remove_button)
+        self.pick_button: QToolButton | None = None
+        if kind in ("services", "effects"):
+            from ui.editor.pickers import pick_evidence, pick_unit_cost
+
+            text, tip, slot = (("Pick from the Unit Cost Database…", "Fill the selected service's "
+                                "unit cost, activity unit and source from the GMCA Unit Cost "
+                                "Database (Ctrl+U)", lambda: pick_unit_cost(self))
+                               if kind == "services" else
+                               ("Pick evidence…", "Set the selected link's source and confidence "
+                                "from the bundled evidence table (Ctrl+U)", lambda: pick_evidence(self)))
+            self.pick_button = self._button(text, tip, slot)
+            self.pick_button.setObjectName(f"pick_{kind}")
+            self.pick_button.setShortcut("Ctrl+U")
+            toolbar.addWidget(self.pick_button)
         self.count_label = QLabel()
         toolbar.addWidget(self.count_label)
         layout = QVBoxLayout(self)

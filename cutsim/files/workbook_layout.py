@@ -1,0 +1,216 @@
+"""The model workbook's layout: its sheets, their columns, units and cell rules.
+
+One definition serves the writer, the reader and the documentation
+(docs/workbook-format.md follows it sheet by sheet). Every sheet but Place is a table:
+row 1 holds the field names (what the reader matches), row 2 the unit and meaning of
+each column (a note for people, never read), and data starts at row 3. Place is a
+list of fields: column A the field, column B its value, column C the unit.
+
+Cell kinds (how a cell is read):
+
+- ``text``: any text; a whole number is read as its digits. ``id``/``choice``: text with
+  spaces around it removed (a choice must be one of its list).
+- ``number``: a number; text that reads as a number (``1,000``, ``£1,000``) is accepted.
+- ``int``: a whole number. ``bool``: TRUE/FALSE (or yes/no, 1/0).
+- ``percent``: 0-100. A cell formatted as a percentage (shown 20%, stored 0.2) and text
+  ``20%`` both mean 20.
+- ``fraction``: 0-1. A percentage cell (shown 20%) or text ``20%`` means 0.2.
+- ``list``: comma-separated text (``older, disabled``). ``numbers``: one number, or
+  several separated by ``;`` (one a year).
+- ``date``: ISO 8601 text; a date cell is written as its ISO date.
+- ``pairs``: ``id: number`` pairs separated by ``;`` (reinvest shares, fixed gain shares).
+- ``json``: a field this layout does not name gets a column of JSON text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cutsim.model.schema import AGENCY_KINDS, SERVICE_MODES
+
+LEVER_KINDS = ("cut", "invest", "pool", "procure")
+GAIN_SHARES = ("contribution", "benefit")
+HEADER_ROW = 1  # field names
+UNITS_ROW = 2  # units and meaning, for people
+FIRST_DATA_ROW = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the field it fills, how its cells are read, its unit and meaning."""
+
+    field: str
+    kind: str
+    unit: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    width: int = 14
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the workbook: its name, the list in the file it fills, its columns."""
+
+    name: str
+    path: str  # "agencies", "services", ... or "place"; "levers" etc. belong to scenarios
+    columns: tuple[Column, ...]
+    what: str
+
+    def column(self, field: str) -> Column | None:
+        for col in self.columns:
+            if col.field == field:
+                return col
+        return None
+
+
+def _c(field, kind, unit, required=False, choices=(), width=14) -> Column:
+    return Column(field, kind, unit, required, tuple(choices), width)
+
+
+PLACE = Sheet("Place", "place", (
+    _c("name", "text", "the place's name", True, width=30),
+    _c("base_year", "int", "year of the first financial year's 1 April (2026 = 2026-27)", True),
+    _c("horizon_years", "int", "years modelled, 1-100 (default 10)"),
+    _c("steps_per_year", "int", "time steps a year, 1-365 (default 12)"),
+    _c("discount_rate", "fraction", "a rate, 0-1 (default 0.035, the Green Book's 3.5%)"),
+    _c("price_year", "int", "the year whose prices all money is in (default base_year)"),
+    _c("population", "int", "residents (optional)"),
+    _c("local_multiplier", "number", "£ retained locally per £ spent locally (optional)"),
+    _c("optimism_bias_1", "fraction", "optimism bias for confidence grade 1 (default 0.6)"),
+    _c("optimism_bias_2", "fraction", "optimism bias for confidence grade 2 (default 0.4)"),
+    _c("optimism_bias_3", "fraction", "optimism bias for confidence grade 3 (default 0.25)"),
+    _c("optimism_bias_4", "fraction", "optimism bias for confidence grade 4 (default 0.1)"),
+    _c("optimism_bias_5", "fraction", "optimism bias for confidence grade 5 (default 0)"),
+    _c("notes", "text", "free text"),
+), "the place: one field a row")
+
+AGENCIES = Sheet("Agencies", "agencies", (
+    _c("id", "id", "short id: a-z, 0-9, _ or -", True),
+    _c("name", "text", "the agency's name", True, width=30),
+    _c("kind", "choice", "council, nhs, police, dwp, probation, education, vcs, other", True,
+       AGENCY_KINDS),
+    _c("savings_target", "numbers", "£/yr to save: one number, or one per year separated by ;"),
+    _c("notes", "text", "free text", width=30),
+), "the agencies of the place, one a row")
+
+SERVICES = Sheet("Services", "services", (
+    _c("id", "id", "short id: a-z, 0-9, _ or -", True),
+    _c("agency", "choice", "id of the agency that runs it (Agencies sheet)", True),
+    _c("name", "text", "the service's name", True, width=30),
+    _c("baseline_spend", "number", "£/yr, > 0", True),
+    _c("unit_cost", "number", "£ per unit of activity, > 0", True),
+    _c("activity_unit", "text", "what one unit of activity is (e.g. placement-year)", True,
+       width=20),
+    _c("mode", "choice", "discretionary (spend sets activity) or demand_led (demand sets it)",
+       True, SERVICE_MODES),
+    _c("statutory_floor", "fraction", "fraction of baseline activity that must stay, 0-1 "
+       "(default 0)"),
+    _c("max_efficiency_percent", "percent", "largest efficiency on a demand-led service, "
+       "0-100 (default 10)"),
+    _c("external_share", "fraction", "fraction of spend bought from suppliers, 0-1"),
+    _c("groups", "list", "population groups it mainly serves, comma-separated"),
+    _c("confidential", "bool", "TRUE: never published, redacted from sent files"),
+    _c("illustrative", "bool", "TRUE: a stand-in for unknown local data"),
+    _c("source", "text", "where the figures come from", width=30),
+    _c("notes", "text", "free text", width=30),
+), "the services, one a row; baseline activity = baseline_spend / unit_cost")
+
+OUTCOMES = Sheet("Outcomes", "outcomes", (
+    _c("id", "id", "short id", True),
+    _c("name", "text", "the outcome's name", True, width=30),
+    _c("unit", "text", "unit of the level (e.g. offences a year)", True, width=20),
+    _c("baseline", "number", "level at the start, in its unit", True),
+    _c("higher_is_better", "bool", "TRUE if more is better", True),
+    _c("value_per_unit", "number", "£ of economic and social value per unit (not fiscal)"),
+    _c("indicator", "text", "code in a public indicator set (e.g. PHOF)"),
+    _c("illustrative", "bool", "TRUE: a stand-in for unknown local data"),
+    _c("source", "text", "where the figures come from", width=30),
+    _c("notes", "text", "free text", width=30),
+), "the outcomes, one a row")
+
+_LINK_RANGE = "outcome units per unit of activity"
+EFFECTS = Sheet("Effects", "effects", (
+    _c("id", "id", "short id", True),
+    _c("service", "choice", "service id (Services sheet)", True),
+    _c("outcome", "choice", "outcome id (Outcomes sheet)", True),
+    _c("per_unit", "number", f"central value, {_LINK_RANGE}", True),
+    _c("low", "number", f"low end, {_LINK_RANGE}", True),
+    _c("high", "number", f"high end, {_LINK_RANGE}", True),
+    _c("delay_years", "number", "mean delay, years, >= 0", True),
+    _c("delay_order", "int", "stages of the delay, 1-50 (default 1)"),
+    _c("confidence", "int", "1-5, 5 the strongest evidence", True),
+    _c("source", "text", "citation, or assumption", True, width=30),
+    _c("confidential", "bool", "TRUE: never published"),
+    _c("illustrative", "bool", "TRUE: a stand-in"),
+    _c("notes", "text", "free text", width=30),
+), "service → outcome links, one a row")
+
+DEMANDS = Sheet("Demands", "demands", (
+    _c("id", "id", "short id", True),
+    _c("outcome", "choice", "outcome id (Outcomes sheet)", True),
+    _c("service", "choice", "demand-led service id (Services sheet)", True),
+    _c("per_unit", "number", "units of activity per unit of outcome change (central)", True),
+    _c("low", "number", "low end, same unit", True),
+    _c("high", "number", "high end, same unit", True),
+    _c("confidence", "int", "1-5, 5 the strongest evidence", True),
+    _c("source", "text", "citation, or assumption", True, width=30),
+    _c("confidential", "bool", "TRUE: never published"),
+    _c("illustrative", "bool", "TRUE: a stand-in"),
+    _c("notes", "text", "free text", width=30),
+), "outcome → demand-led service links, one a row")
+
+SCENARIOS = Sheet("Scenarios", "scenarios", (
+    _c("id", "id", "short id", True),
+    _c("name", "text", "the scenario's name", True, width=30),
+    _c("description", "text", "what it does", width=30),
+    _c("author", "text", "who wrote it"),
+    _c("organisation", "text", "their organisation"),
+    _c("created", "date", "ISO 8601 date or time"),
+    _c("parent", "text", "id of the scenario it was derived from"),
+    _c("headline_year", "int", "0-based financial year its summaries show (default min(4, H-1))"),
+), "the scenarios, one a row; their levers, red lines and targets are on the next sheets")
+
+LEVERS = Sheet("Levers", "levers", (
+    _c("scenario", "choice", "scenario id (Scenarios sheet)", True),
+    _c("id", "id", "short id, unique within its scenario", True),
+    _c("kind", "choice", "cut, invest, pool or procure", True, LEVER_KINDS),
+    _c("service", "choice", "cut, invest, procure: the service id"),
+    _c("services", "list", "pool: service ids of two or more agencies, comma-separated"),
+    _c("percent", "percent", "cut, invest: percent of baseline spend, 0-100"),
+    _c("amount", "number", "cut, invest: £/yr (instead of percent)"),
+    _c("notice_months", "number", "cut, invest: months before the saving starts (default 0)"),
+    _c("one_off_cost", "number", "£ lump at start_year (redundancy, exit; default 0)"),
+    _c("efficiency_percent", "percent", "pool: duplication removed, 0-100"),
+    _c("reinvest", "pairs", "pool: service: percent of saving; … (e.g. youth: 50)"),
+    _c("gain_share", "text", "pool: contribution, benefit, or fixed agency: share; …"),
+    _c("local_share_from", "fraction", "procure: local share of external spend now, 0-1"),
+    _c("local_share_to", "fraction", "procure: local share after, 0-1"),
+    _c("premium_percent", "percent", "procure: price premium paid, percent (default 0)"),
+    _c("outcome", "choice", "procure: the local-economy outcome it changes (optional)"),
+    _c("start_year", "number", "years from the base year when it starts (default 0)"),
+    _c("phase_years", "number", "years of linear ramp (default 0)"),
+    _c("note", "text", "free text", width=30),
+), "every scenario's levers, in order, one a row")
+
+RED_LINES = Sheet("Red lines", "red_lines", (
+    _c("scenario", "choice", "scenario id", True),
+    _c("outcome", "choice", "outcome id", True),
+    _c("max_change", "number", "largest adverse change allowed", True),
+    _c("as", "choice", "level (outcome units) or percent (of baseline)", True,
+       ("level", "percent")),
+    _c("by_year", "number", "up to this year (default: the whole horizon)"),
+), "limits on adverse outcome changes, one a row")
+
+TARGETS = Sheet("Targets", "targets", (
+    _c("scenario", "choice", "scenario id", True),
+    _c("agency", "choice", "agency id, or place", True),
+    _c("amount", "number", "£/yr to be saved", True),
+    _c("from_year", "int", "from this year (default 0)"),
+), "savings targets of scenarios, one a row")
+
+#: The sheets in workbook order (after the "How to fill this" sheet).
+SHEETS: tuple[Sheet, ...] = (PLACE, AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS,
+                             SCENARIOS, LEVERS, RED_LINES, TARGETS)
+MODEL_SHEETS = (AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS)
+SCENARIO_PARTS = (LEVERS, RED_LINES, TARGETS)  # rows carry a scenario column
+HOW_TO = "How to fill this"

@@ -1,0 +1,171 @@
+"""A corpus of hostile and broken workbooks, each refused cleanly.
+
+Each file is built here. Reading it through the CLI must give exit code 1, a message
+naming the file, no traceback, and nothing written (``init --from`` creates no workspace).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cutsim.cli import main
+from cutsim.files import exchange
+from cutsim.files.workbook import write_workbook
+from cutsim.files.xlsx_safety import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> dict[str, bytes]:
+    """The parts of a valid model workbook (the example), to damage one at a time."""
+    path = tmp_path_factory.mktemp("good") / "good.xlsx"
+    write_workbook(path, exchange.read_file(ROOT / "models" / "example-place.cutsim"))
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zip(parts: dict[str, bytes], encrypted: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    data = buffer.getvalue()
+    if encrypted:  # set the "encrypted" flag bit of every central directory record
+        out = bytearray(data)
+        at = out.find(b"PK\x01\x02")
+        while at != -1:
+            out[at + 8] |= 0x1
+            at = out.find(b"PK\x01\x02", at + 4)
+        data = bytes(out)
+    return data
+
+
+def _services_part(parts: dict[str, bytes]) -> str:
+    # Sheet order: How to fill this (1), Place (2), Agencies (3), Services (4)...
+    return "xl/worksheets/sheet4.xml"
+
+
+def _with(parts: dict[str, bytes], **changes: bytes) -> dict[str, bytes]:
+    out = dict(parts)
+    for key, value in changes.items():
+        out[key.replace("__", "/").replace("_DOT_", ".")] = value
+    return out
+
+
+def _cell(parts, name: str, ref: str) -> bytes:
+    """The XML of one cell (``<c r="D3" …>…</c>``) of a part, whatever its style."""
+    match = re.search(rb'<c r="' + ref.encode() + rb'"[^>]*?(?:/>|>.*?</c>)', parts[name], re.DOTALL)
+    assert match, (name, ref)
+    return match.group()
+
+
+def _set_cell(parts, name: str, ref: str, new: bytes) -> dict[str, bytes]:
+    """``parts`` with one cell replaced by ``new`` (``{s}`` in it: the cell's style)."""
+    old = _cell(parts, name, ref)
+    style = re.search(rb' s="\d+"', old)
+    return _replace(parts, name, old, new.replace(b"{s}", style.group() if style else b""))
+
+
+def _replace(parts, name, old: bytes, new: bytes) -> dict[str, bytes]:
+    assert old in parts[name], (name, old)
+    out = dict(parts)
+    out[name] = parts[name].replace(old, new, 1)
+    return out
+
+
+def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
+    """name -> (file bytes, words the message must contain)."""
+    sheet = _services_part(good)
+    valid = _zip(good)
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1, MAX_ROWS + 2))
+    huge_rows = good[sheet].split(b"<sheetData>")[0] + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    bomb = dict(good)
+    bomb["xl/media/padding.bin"] = bytes(MAX_UNPACKED_BYTES + 1)
+    many = dict(good)
+    many.update({f"xl/extra/part{i}.txt": b"x" for i in range(1001)})
+    entity = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+              b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    body = good[sheet].split(b"?>", 1)[1]
+    external = _with(good, **{"xl__externalLinks__externalLink1_DOT_xml":
+                              b'<?xml version="1.0"?><externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'})
+    external = _set_cell(external, sheet, "D3", b'<c r="D3"{s}><f>[1]Budget!A1</f></c>')
+    types = good["[Content_Types].xml"]
+    return {
+        "text renamed to .xlsx": (b"service,spend\nyouth,1000\n", "not an .xlsx workbook"),
+        "empty file": (b"", "empty"),
+        "truncated zip": (valid[: len(valid) // 2], "damaged zip"),
+        "encrypted workbook (OLE)": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096), "encrypted"),
+        "zip bomb": (_zip(bomb), "zip bomb"),
+        "macro workbook (vbaProject.bin)": (_zip(_with(good, xl__vbaProject_DOT_bin=b"\x00" * 64)),
+                                            "macro workbook"),
+        "macro content type (.xlsm)": (_zip(_with(good, **{"[Content_Types]_DOT_xml": types.replace(
+            b"sheet.main+xml", b"sheet.macroEnabled.main+xml")})), "macro-enabled"),
+        "encrypted zip entry": (_zip(good, encrypted=True), "encrypted parts"),
+        "entity expansion": (_zip(_with(good, **{sheet.replace("/", "__").replace(".", "_DOT_"):
+                                                 entity + body})), "document type"),
+        "too many rows": (_zip(_with(good, **{sheet.replace("/", "__").replace(".", "_DOT_"): huge_rows})),
+                          "rows; the limit"),
+        "too many parts": (_zip(many), "parts in the archive"),
+        "larger than the file cap": (b"PK\x03\x04" + bytes(MAX_FILE_BYTES + 10), "the limit is"),
+        "a zip that is not a workbook": (_zip({"readme.txt": b"hello"}), "not an .xlsx workbook"),
+        "broken sheet XML": (_zip(_with(good, **{sheet.replace("/", "__").replace(".", "_DOT_"):
+                                                 good[sheet][:-40]})), "damaged part"),
+        "shared string out of range": (_zip(_set_cell(good, sheet, "A3",
+                                                      b'<c r="A3"{s} t="s"><v>99999</v></c>')),
+                                       "damaged part"),
+        "external link with no saved value": (_zip(external), "no saved result"),
+        "number out of range": (_zip(_set_cell(good, sheet, "D3", b'<c r="D3"{s}><v>1e300</v></c>')),
+                                "10^15"),
+        "very hidden sheet": (_zip(_replace(good, "xl/workbook.xml", b'name="Targets"',
+                                            b'name="Targets" state="veryHidden"')), "veryHidden"),
+        "cells far apart (a sparse grid bomb)": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A1048576"'))), "cells"),
+        "a column past the limit": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "C3"),
+            _cell(good, sheet, "C3").replace(b'r="C3"', b'r="ALM3"'))), "column 1,001"),
+        "text longer than the limit": (_zip(_set_cell(good, sheet, "C3",
+                                                      b'<c r="C3"{s} t="inlineStr"><is><t>' + b"a" * 10_001
+                                                      + b"</t></is></c>")), "limit is 10,000"),
+    }
+
+
+CASES = ["text renamed to .xlsx", "empty file", "truncated zip", "encrypted workbook (OLE)",
+         "zip bomb", "macro workbook (vbaProject.bin)", "macro content type (.xlsm)",
+         "encrypted zip entry", "entity expansion", "too many rows", "too many parts",
+         "larger than the file cap", "a zip that is not a workbook", "broken sheet XML",
+         "shared string out of range", "external link with no saved value",
+         "number out of range", "very hidden sheet", "text longer than the limit",
+         "cells far apart (a sparse grid bomb)", "a column past the limit"]
+
+
+@pytest.fixture(scope="module")
+def corpus(good) -> dict[str, tuple[bytes, str]]:
+    return _corpus(good)
+
+
+def test_the_corpus_is_large_enough(corpus) -> None:
+    assert sorted(corpus) == sorted(CASES)
+    assert len(CASES) >= 15
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_hostile_workbook_is_refused_cleanly(corpus, case: str, tmp_path: Path, capsys) -> None:
+    data, words = corpus[case]
+    path = tmp_path / "received.xlsx"
+    path.write_bytes(data)
+    workspace = tmp_path / "ws.sqlite"
+    assert main(["init", str(workspace), "--from", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert not workspace.exists()
+    assert err.startswith("cutsim: received.xlsx") or err.startswith(f"cutsim: {path}")
+    assert words in err
+    assert main(["validate", str(path)]) == 1
+    assert words in capsys.readouterr().err
