@@ -220,7 +220,7 @@ def test_hidden_sheets_extra_sheets_and_extra_columns_are_reported(tmp_path: Pat
         book.create_sheet("My notes")
         book["Services"]["Q1"] = "cost centre"
         book["Services"]["Q3"] = "CC-101"
-        book["Agencies"]["G5"] = "stray"
+        book["Agencies"]["Z5"] = "stray"  # past every column of the layout
     path = _edit(_example_book(tmp_path), edits)
     with pytest.raises(InputError) as caught:
         read_workbook(path)
@@ -228,7 +228,7 @@ def test_hidden_sheets_extra_sheets_and_extra_columns_are_reported(tmp_path: Pat
     assert any(p.startswith("Targets: the sheet is hidden") for p in problems)
     assert any(p.startswith("'My notes': not a sheet of the cutsim workbook layout") for p in problems)
     assert any(p.startswith('Services!Q1: unknown column "cost centre"') for p in problems)
-    assert any(p.startswith("Agencies!G5: a value in a column with no field name") for p in problems)
+    assert any(p.startswith("Agencies!Z5: a value in a column with no field name") for p in problems)
     assert len(problems) == 4
 
 
