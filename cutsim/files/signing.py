@@ -256,7 +256,8 @@ def read_verified(path: str | os.PathLike[str], keyring: Keyring | None = None,
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > exchange.MAX_BYTES:
-        raise InputError(f"{path.name}: more than {exchange.MAX_BYTES:,} bytes (20 MiB)")
+        raise InputError(f"{path.name}: file is over {exchange.MAX_BYTES:,} bytes; the limit is "
+                         f"{exchange.MAX_BYTES:,} (20 MiB)")
     document = exchange.parse_json(data, path.name)
     original: Any = copy.deepcopy(document)  # load_document may drop unknown fields in place
     cutsim_file = exchange.load_document(document, path.name, ignored)
