@@ -22,6 +22,7 @@ from cutsim.model.schema import PLACE_ID, Scenario
 if TYPE_CHECKING:  # pandas is imported lazily: keep `import cutsim` light
     import pandas as pd
 
+    from cutsim.appraise.areas import AreaResult
     from cutsim.engine.compiled import CompiledModel
 
 
@@ -53,6 +54,7 @@ class Result:
     uncertainty: dict[str, Any] | None = None
     settlement: dict[str, Any] = field(default_factory=dict)
     procurement: dict[str, Any] = field(default_factory=dict)
+    areas: AreaResult | None = None  # per-area figures when the model has areas
 
     # -------------------------------------------------------------- plain arrays
     @property
@@ -189,6 +191,10 @@ class Result:
                            for i, a in enumerate(cm.agency_ids)},
             "appraisal": self.appraisal,
         }
+        if self.areas is not None:
+            from cutsim.appraise.areas import areas_json
+
+            result["areas"], result["annual"]["areas"] = areas_json(cm, self.areas)
         if self.settlement:
             result["settlement"] = self.settlement
         if self.procurement:
