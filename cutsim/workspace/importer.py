@@ -296,6 +296,9 @@ def import_file(workspace: "Workspace", incoming: CutsimFile,
                 source: str = "file") -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the
     workspace holds none). Raises ClashError/InputError before writing anything."""
+    from cutsim.workspace.store import refuse_areas  # the store imports this module
+
+    refuse_areas(incoming)
     if not workspace.model_keys():
         if resolve:
             raise InputError("the workspace holds no model yet: there is nothing to clash with")

@@ -314,3 +314,21 @@ def test_the_example_with_areas_adds_up_and_keeps_the_example_place_figures() ->
     _assert_sums(same)
     for scenario in with_areas.scenarios:
         _assert_sums(run_scenario(cm, scenario))
+
+
+def test_a_workspace_refuses_a_model_with_areas_and_changes_nothing(tmp_path) -> None:
+    from cutsim.workspace import Workspace
+
+    model = _two_area_model()
+    with_areas = CutsimFile(format="cutsim", format_version=2, model=model)
+    with pytest.raises(InputError, match="areas .* a workspace cannot store yet"):
+        Workspace.create(tmp_path / "w.cutsimdb", with_areas)
+    plain = CutsimFile(format="cutsim", format_version=1,
+                       model=model.model_copy(update={"areas": None}))
+    with Workspace.create(tmp_path / "v.cutsimdb", plain) as workspace:
+        before = workspace.load()
+        with pytest.raises(InputError, match="cannot store yet"):
+            workspace.import_file(with_areas)
+        with pytest.raises(InputError, match="cannot store yet"):
+            workspace.save(with_areas)
+        assert workspace.load() == before
