@@ -27,7 +27,8 @@ from cutsim.tools.synthetic import (
     synthetic_place,
 )
 
-TIMED = ("example_deterministic", "monte_carlo", "synthetic_deterministic", "workspace_open")
+TIMED = ("example_deterministic", "monte_carlo", "synthetic_deterministic", "workspace_open",
+         "areas_deterministic")
 
 
 @pytest.fixture(scope="module")
