@@ -214,3 +214,62 @@ def check_sums(place_outcome_delta: np.ndarray, place_rates: dict[str, np.ndarra
             if np.max(np.abs(mine.sum(axis=0) - theirs), initial=0) > SUM_TOLERANCE * scale:
                 bad.append(f"{name} {s}")
     return bad
+
+
+# ---------------------------------------------------------------- one figure per area
+
+MEASURES = ("net_saving", "knock_on_cost", "planned_saving")  # besides "outcome:<id>"
+
+
+@dataclass(frozen=True)
+class AreaFigure:
+    """One area's figure for a measure in one financial year.
+
+    ``value``: for ``outcome:<id>`` the change in the outcome's mean level over the year
+    (outcome units); for a money measure the £ in that year summed over agencies (+ =
+    saving for ``net_saving``/``planned_saving``, + = a cost for ``knock_on_cost``).
+    ``effect``: +1 when the change is good for the area (or its budgets), −1 when it is
+    harm, 0 when it is nothing (below the place's materiality floor).
+    """
+
+    area_id: str
+    name: str
+    population: int
+    deprivation_decile: int | None
+    value: float
+    effect: int
+
+
+def measure_label(cm: CompiledModel, measure: str) -> str:
+    """A measure in words with its unit, e.g. ``Youth offending (offences)``."""
+    if measure.startswith("outcome:"):
+        outcome = cm.model.outcome(measure.split(":", 1)[1])
+        return f"{outcome.name} ({outcome.unit})"
+    return {"net_saving": "Net saving (£, all agencies)",
+            "knock_on_cost": "Knock-on cost (£, all agencies)",
+            "planned_saving": "Planned saving (£, all agencies)"}[measure]
+
+
+def area_figures(cm: CompiledModel, areas: AreaResult, measure: str,
+                 year: int) -> list[AreaFigure]:
+    """Every area's figure for ``measure`` (``outcome:<id>`` or one of MEASURES) in the
+    0-based financial ``year``, in the model's order of areas."""
+    from cutsim.model.materiality import is_nothing, materiality_floor
+
+    floor = materiality_floor(cm.model)
+    if measure.startswith("outcome:"):
+        i = cm.outcome_index[measure.split(":", 1)[1]]
+        values = areas.outcome_annual[:, i, year]  # ∫ΔY over a one-year span = mean change
+        good = -1.0 if not cm.model.outcomes[i].higher_is_better else 1.0
+        # outcome units are not £: round-off relative to the outcome's own level is nothing
+        floor = 1e-9 * max(abs(float(cm.outcome_baseline[i])), 1.0)
+    else:
+        values = areas.annual[measure][:, :, year].sum(axis=1)
+        good = -1.0 if measure == "knock_on_cost" else 1.0
+    out = []
+    for r, area in enumerate(cm.model.areas or []):
+        value = float(values[r])
+        effect = 0 if is_nothing(value, floor) else (1 if value * good > 0 else -1)
+        out.append(AreaFigure(area.id, area.name, area.population, area.deprivation_decile,
+                              0.0 if effect == 0 else value, effect))
+    return out
