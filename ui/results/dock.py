@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.results.areas import AreasPage
 from ui.results.charts import (
     AgencyMoneyChart,
     CompareChart,
@@ -117,12 +118,14 @@ class ResultsDock(QWidget):
             "first financial year by which discounted net saving turns positive.",
             self.appraisal_model, "appraisal-table")
         self.compare = _ComparePage()
+        self.areas = AreasPage()
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
         for page, title in ((self.outcomes, "Outcomes"), (self.money, "Agency money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
-                            (self.appraisal, "Appraisal"), (self.compare, "Compare")):
+                            (self.appraisal, "Appraisal"), (self.compare, "Compare"),
+                            (self.areas, "Areas")):
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         for chart in (self.outcomes, self.money, self.waterfall):
@@ -232,6 +235,8 @@ class ResultsDock(QWidget):
         elif page is self.compare:
             self.compare.chart.update_result(result, comparison)
             self.compare.model.set_results(result, comparison)
+        elif page is self.areas:
+            self.areas.show_result(result)
         self._drawn.add(index)
         self.redrawn.emit()
 
