@@ -21,7 +21,6 @@ from cutsim.engine.simulate import Trajectory, simulate
 from cutsim.levers.areas import area_inputs
 from cutsim.levers.build import build_inputs
 from cutsim.levers.settlement import settle
-from cutsim.model.errors import InputError
 from cutsim.model.schema import PLACE_ID, Scenario
 
 
@@ -56,9 +55,6 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         area_run = simulate_areas(cm, params, inputs, by_area, origins, by_origin, total)
         if area_run.place is not None:  # effect multipliers: the place is the areas' sum
             origins, by_origin, total = area_run.place
-            if draws:
-                raise InputError("uncertainty bands (--draws) are not available for a model "
-                                 "whose areas have effect_multipliers")
     money = service_money(cm, inputs, total)
     rates = {s: by_agency(cm, money.rates[s])[0] for s in SERIES}
     annual = {s: by_agency(cm, money.annual[s])[0] for s in SERIES}

@@ -244,7 +244,7 @@ def test_an_effect_multiplier_strengthens_the_effect_in_its_area_by_hand() -> No
     # knock-on: 8 court cases × £2,000 = £16k/yr, all borne by courts, caused by the council
     assert result.agency_rates["knock_on_cost"][1, -1] == pytest.approx(16_000.0)
     assert result.cost_shift_matrix[0, 1] == pytest.approx(16_000.0 * 2)  # two years
-    with pytest.raises(InputError, match="effect_multipliers"):
+    with pytest.raises(InputError, match="Monte Carlo.*effect_multipliers"):
         run_scenario(compile_model(model), Scenario(id="s", name="s", levers=[cut]), draws=10)
 
 

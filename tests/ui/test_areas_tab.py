@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from cutsim.api import Project
@@ -84,3 +85,30 @@ def test_a_model_without_areas_says_so(qtbot) -> None:
     assert results.areas.caption.text() == NO_AREAS
     assert results.areas.model.rowCount() == 0
     controller.shutdown()
+
+
+def test_ticking_an_area_in_the_lever_editor_targets_the_lever_and_undo_restores(
+        qtbot, areas_app) -> None:
+    document, controller, scenario_dock, results = areas_app
+    document.set_current_scenario("youth-cut")
+    qtbot.waitUntil(lambda: controller.result.scenario.id == "youth-cut", timeout=10000)
+    panel = scenario_dock.levers
+    panel.select("youth")
+    targets = panel.area_targets
+    assert targets.isVisibleTo(panel) and targets.count() == 8 and targets.ticked() is None
+    lever_id = panel.rows["youth"].state.lever.id
+    old_town = next(i for i in range(targets.count())
+                    if targets.item(i).data(Qt.ItemDataRole.UserRole) == "old-town")
+    with qtbot.waitSignal(controller.resultReady, timeout=10000):
+        targets.item(old_town).setCheckState(Qt.CheckState.Checked)
+    lever = next(lv for lv in document.file.scenario("youth-cut").levers if lv.id == lever_id)
+    assert lever.areas == ["old-town"] and lever.percent == 20
+    areas = controller.result.areas
+    i = controller.result.compiled.outcome_index["youth_offending"]
+    changed = [a for r, a in enumerate(areas.area_ids) if areas.outcome_delta[r, i].any()]
+    assert changed == ["old-town"]
+    with qtbot.waitSignal(controller.resultReady, timeout=10000):
+        document.undo_stack.undo()
+    lever = next(lv for lv in document.file.scenario("youth-cut").levers if lv.id == lever_id)
+    assert lever.areas is None
+    assert targets.ticked() is None
