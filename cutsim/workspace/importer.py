@@ -291,13 +291,19 @@ def plan_import(current: CutsimFile, incoming: CutsimFile,
     return combined, report
 
 
+def refuse_areas(cutsim_file: CutsimFile) -> None:
+    """A workspace does not store a model's ``areas`` yet (docs/areas.md): refuse such a
+    model with one clear message rather than drop its areas silently."""
+    if cutsim_file.model.areas:
+        raise InputError("the model has areas (neighbourhoods), which a workspace cannot store "
+                         "yet: keep this model in a .cutsim file")
+
+
 def import_file(workspace: "Workspace", incoming: CutsimFile,
                 resolve: dict[Key, str] | None = None, model_pk: int | None = None,
                 source: str = "file") -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the
     workspace holds none). Raises ClashError/InputError before writing anything."""
-    from cutsim.workspace.store import refuse_areas  # the store imports this module
-
     refuse_areas(incoming)
     if not workspace.model_keys():
         if resolve:

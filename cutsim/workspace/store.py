@@ -305,16 +305,8 @@ class Workspace:
             return list(session.exec(query).all())
 
 
-def refuse_areas(cutsim_file: CutsimFile) -> None:
-    """A workspace does not store a model's ``areas`` yet (docs/areas.md): refuse such a
-    model with one clear message rather than drop its areas silently."""
-    if cutsim_file.model.areas:
-        raise InputError("the model has areas (neighbourhoods), which a workspace cannot store "
-                         "yet: keep this model in a .cutsim file")
-
-
 def _require_valid(cutsim_file: CutsimFile) -> None:
-    refuse_areas(cutsim_file)
+    importer.refuse_areas(cutsim_file)
     problems = [str(p) for p in validate_file(cutsim_file)]
     if problems:
         raise InputError(f"{len(problems)} problem(s) in the model:\n  " + "\n  ".join(problems[:20]),
