@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cutsim.model.schema import PLACE_ID, Model, Scenario
+from cutsim.publish.areas import build_areas
 from cutsim.publish.fmt import confidence_words, financial_year
 from cutsim.version import __version__
 
@@ -167,6 +168,9 @@ def build_open_data(model: Model, scenario: Scenario, result: dict[str, Any],
                     "their money is counted only in agency and place totals.",
         },
     }
+    area_block = build_areas(model, result, ctx.y)  # only for a model with areas
+    if area_block is not None:
+        doc["areas"] = area_block
     doc["place"]["illustrative"] = _any_illustrative(doc)
     return doc
 
