@@ -332,3 +332,25 @@ def test_a_workspace_refuses_a_model_with_areas_and_changes_nothing(tmp_path) ->
         with pytest.raises(InputError, match="cannot store yet"):
             workspace.save(with_areas)
         assert workspace.load() == before
+
+
+def test_diff_and_merge_see_areas() -> None:
+    from cutsim.files.diff import diff_files
+    from cutsim.files.merge import merge_files
+
+    model = _two_area_model()
+    base = CutsimFile(format="cutsim", format_version=2, model=model)
+    renamed = model.model_copy(update={"areas": [
+        model.areas[0].model_copy(update={"name": "North Ward"}), model.areas[1]]})
+    ours = base.model_copy(update={"model": renamed})
+    changes = [str(c) for c in diff_files(base, ours)]
+    assert len(changes) == 1 and "north" in changes[0] and "North Ward" in changes[0]
+    merged = merge_files(base, ours, base)
+    assert merged.merged is not None and merged.merged.model.areas[0].name == "North Ward"
+    other = base.model_copy(update={"model": model.model_copy(update={"areas": [
+        model.areas[0].model_copy(update={"name": "Northfield"}), model.areas[1]]})})
+    clash = merge_files(base, ours, other)
+    assert clash.merged is None and any('area "north"' in str(c) for c in clash.conflicts)
+    plain = CutsimFile(format="cutsim", format_version=1,
+                       model=model.model_copy(update={"areas": None}))
+    assert merge_files(plain, plain, plain).merged.model.areas is None
