@@ -32,7 +32,7 @@ from cutsim.engine.money import SERIES, by_agency
 from cutsim.engine.simulate import Trajectory, simulate
 from cutsim.levers.areas import AreaInputs
 
-SUM_TOLERANCE = 1e-9  # relative: Σ over areas equals the place's series to round-off
+SUM_TOLERANCE = 1e-9  # relative: Σ over areas equals the place's series to round-off (tests)
 
 
 @dataclass(eq=False)
@@ -64,7 +64,7 @@ class AreaRun:
     place: tuple[np.ndarray, Trajectory | None, Trajectory] | None = None
 
 
-def _scalable(cm: CompiledModel, ai: AreaInputs, inputs: LeverInputs) -> np.ndarray:
+def _scalable(ai: AreaInputs, inputs: LeverInputs) -> np.ndarray:
     """(R,) share c_a when area a's inputs are exactly c_a × the place's, else NaN."""
     shares = ai.shares
     out = np.full(shares.n_areas, np.nan)
@@ -92,7 +92,7 @@ def simulate_areas(cm: CompiledModel, params: Params, inputs: LeverInputs, ai: A
     fields = ("dY", "dA", "dY_int", "dA_int")
     out = {f: np.zeros((n_r,) + getattr(total, f).shape[1:]) for f in fields}
     if not shares.has_multipliers:
-        scale = _scalable(cm, ai, inputs)
+        scale = _scalable(ai, inputs)
         fixed = np.flatnonzero(~np.isnan(scale))
         for f in fields:
             out[f][fixed] = scale[fixed, None, None] * getattr(total, f)[0]
@@ -197,23 +197,6 @@ def areas_json(cm: CompiledModel, areas: AreaResult) -> tuple[dict[str, Any], di
 
 def _floats(values) -> list[float]:
     return [float(v) for v in np.asarray(values, dtype=float)]
-
-
-def check_sums(place_outcome_delta: np.ndarray, place_rates: dict[str, np.ndarray],
-               place_annual: dict[str, np.ndarray], areas: AreaResult,
-               scale: float) -> list[str]:
-    """Series whose sum over areas differs from the place's by more than SUM_TOLERANCE × scale
-    (``scale`` a magnitude of the place's money or outcomes); empty when all add up."""
-    bad = []
-    if np.max(np.abs(areas.outcome_delta.sum(axis=0) - place_outcome_delta), initial=0) \
-            > SUM_TOLERANCE * scale:
-        bad.append("outcomes")
-    for s in SERIES:
-        for name, mine, theirs in (("rates", areas.rates[s], place_rates[s]),
-                                   ("annual", areas.annual[s], place_annual[s])):
-            if np.max(np.abs(mine.sum(axis=0) - theirs), initial=0) > SUM_TOLERANCE * scale:
-                bad.append(f"{name} {s}")
-    return bad
 
 
 # ---------------------------------------------------------------- one figure per area

@@ -89,7 +89,7 @@ def test_a_model_without_areas_says_so(qtbot) -> None:
 
 def test_ticking_an_area_in_the_lever_editor_targets_the_lever_and_undo_restores(
         qtbot, areas_app) -> None:
-    document, controller, scenario_dock, results = areas_app
+    document, controller, scenario_dock, _results = areas_app
     document.set_current_scenario("youth-cut")
     qtbot.waitUntil(lambda: controller.result.scenario.id == "youth-cut", timeout=10000)
     panel = scenario_dock.levers

@@ -118,7 +118,7 @@ class ChoroplethMap(QWidget):
             paths[area_id] = path
         return paths
 
-    def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, _event: Any) -> None:  # a Qt override: Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#FFFFFF"))
