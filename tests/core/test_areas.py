@@ -354,3 +354,22 @@ def test_diff_and_merge_see_areas() -> None:
     plain = CutsimFile(format="cutsim", format_version=1,
                        model=model.model_copy(update={"areas": None}))
     assert merge_files(plain, plain, plain).merged.model.areas is None
+
+
+def test_a_redacted_copy_names_no_confidential_service_in_its_areas() -> None:
+    from cutsim.files.redact import redact
+
+    model = _two_area_model(multiplier=2.0)
+    model.services[1].confidential = True  # the court service, and so its links
+    model.effects[0].confidential = True
+    areas = [a.model_copy(update={"service_shares": {"court": share, "youth": share}})
+             for a, share in zip(model.areas, (0.7, 0.3))]
+    cutsim_file = CutsimFile(format="cutsim", format_version=2,
+                             model=model.model_copy(update={"areas": areas}))
+    assert validate_file(cutsim_file) == []
+    copy = redact(cutsim_file)
+    assert validate_file(copy) == []
+    for area in copy.model.areas:
+        assert "court" not in (area.service_shares or {})
+        assert area.effect_multipliers is None
+    assert [a.service_shares for a in copy.model.areas] == [{"youth": 0.7}, {"youth": 0.3}]
