@@ -195,6 +195,21 @@ def areas_json(cm: CompiledModel, areas: AreaResult) -> tuple[dict[str, Any], di
     return over_t, annual
 
 
+def area_series(cm: CompiledModel, areas: AreaResult):
+    """(entity, id, series, array over t) rows of the long-form CSV for every area: series
+    ``outcome.<id>.baseline``, ``outcome.<id>.scenario`` (levels) and ``<agency>.<series>``
+    (£/yr)."""
+    n_t = cm.n_steps + 1
+    for r, area_id in enumerate(areas.area_ids):
+        for i, oid in enumerate(cm.outcome_ids):
+            b = float(areas.outcome_baseline[r, i])
+            yield "area", area_id, f"outcome.{oid}.baseline", np.full(n_t, b)
+            yield "area", area_id, f"outcome.{oid}.scenario", b + areas.outcome_delta[r, i]
+        for j, agency in enumerate(cm.agency_ids):
+            for s in SERIES:
+                yield "area", area_id, f"{agency}.{s}", areas.rates[s][r, j]
+
+
 def _floats(values) -> list[float]:
     return [float(v) for v in np.asarray(values, dtype=float)]
 

@@ -150,7 +150,14 @@ class Result:
 
     def _long_rows(self):
         t = self.t
-        for entity, ident, series, values in self._series():
+        series_rows = self._series()
+        if self.areas is not None:  # rows of entity "area" after the place's (docs/areas.md)
+            from itertools import chain
+
+            from cutsim.appraise.areas import area_series
+
+            series_rows = chain(series_rows, area_series(self.compiled, self.areas))
+        for entity, ident, series, values in series_rows:
             for tk, v in zip(t, values):
                 yield float(tk), entity, ident, series, float(v)
 

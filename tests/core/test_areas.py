@@ -373,3 +373,24 @@ def test_a_redacted_copy_names_no_confidential_service_in_its_areas() -> None:
         assert "court" not in (area.service_shares or {})
         assert area.effect_multipliers is None
     assert [a.service_shares for a in copy.model.areas] == [{"youth": 0.7}, {"youth": 0.3}]
+
+
+def test_the_long_csv_carries_the_areas_after_the_place() -> None:
+    import csv
+    import io
+
+    model = _two_area_model()
+    cut = CutLever(kind="cut", id="close", service="youth", percent=50, areas=["north"])
+    result = run_scenario(compile_model(model), Scenario(id="s", name="s", levers=[cut]))
+    rows = list(csv.DictReader(io.StringIO(result.to_csv())))
+    area_rows = [r for r in rows if r["entity"] == "area"]
+    plain_rows = run_scenario(compile_model(model.model_copy(update={"areas": None})),
+                              Scenario(id="s", name="s", levers=[
+                                  cut.model_copy(update={"percent": 30, "areas": None})]))
+    assert len(rows) - len(area_rows) == len(list(csv.DictReader(io.StringIO(
+        plain_rows.to_csv()))))
+    last = {(r["id"], r["series"]): float(r["value"]) for r in area_rows if float(r["t"]) == 2.0}
+    assert last[("north", "outcome.offending.scenario")] == pytest.approx(1200 + 150)
+    assert last[("south", "outcome.offending.scenario")] == 800
+    assert last[("north", "courts.knock_on_cost")] == pytest.approx(30_000)
+    assert last[("south", "council.net_saving")] == 0
