@@ -118,6 +118,16 @@ def _floating(object_name: str, width: int, height: int) -> Shot:
     return shot
 
 
+def _areas(window: MainWindow) -> QWidget:
+    """The Areas tab on the example with neighbourhoods: a youth centre closed in one area."""
+    window.document.set_current_scenario("harbourside-centre")
+    settle(600)
+    dock = _results_tab("Areas")(window)
+    page = dock.widget().areas
+    page.measure.setCurrentIndex(page.measure.findData("outcome:youth_offending"))
+    return dock
+
+
 SHOTS: dict[str, Shot] = {
     "main-window": _main,
     "editor-place": _place,
@@ -139,12 +149,17 @@ SHOTS: dict[str, Shot] = {
     "results-appraisal-long-run": _long_run,
     "results-compare": _results_tab("Compare"),
     "scenario-panel": _floating("scenarioDock", 560, 950),
+    "results-areas": _areas,
+}
+# Shots of another example file than the example place.
+SHOT_FILES: dict[str, Path] = {
+    "results-areas": Path(__file__).resolve().parent.parent / "models" / "example-place-areas.cutsim",
 }
 
 
 def render(name: str, shot: Shot, out: Path) -> Path | None:
     """One screenshot on a fresh window (so shots do not leak edits into each other)."""
-    window = MainWindow(read_file(EXAMPLE), None, settings=Settings(), recovery_dir=Path(tempfile.mkdtemp()))
+    window = MainWindow(read_file(SHOT_FILES.get(name, EXAMPLE)), None, settings=Settings(), recovery_dir=Path(tempfile.mkdtemp()))
     window.resize(*SIZE)
     window.show()
     settle()

@@ -35,6 +35,7 @@ from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import Trajectory, simulate
+from cutsim.model.errors import InputError
 
 PERT_LAMBDA = 4.0
 PERCENTILES = (10, 50, 90)
@@ -131,7 +132,14 @@ def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
 def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
                 progress: Callable[[int, int], None] | None = None,
                 cancelled: Callable[[], bool] | None = None) -> Iterator[DrawBlock]:
-    """Yield each block of a run in order; stops early (yielding fewer) when cancelled."""
+    """Yield each block of a run in order; stops early (yielding fewer) when cancelled.
+
+    Refused (InputError) for a model whose areas have effect multipliers: its place is the
+    sum of differently parameterised areas, which these draws do not replicate.
+    """
+    if any(a.effect_multipliers for a in cm.model.areas or []):
+        raise InputError("uncertainty bands (Monte Carlo) are not available yet for a model "
+                         "whose areas have effect_multipliers")
     sizes = block_sizes(draws)
     entropy = run_entropy(seed)
     done = 0

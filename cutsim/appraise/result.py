@@ -22,6 +22,7 @@ from cutsim.model.schema import PLACE_ID, Scenario
 if TYPE_CHECKING:  # pandas is imported lazily: keep `import cutsim` light
     import pandas as pd
 
+    from cutsim.appraise.areas import AreaResult
     from cutsim.engine.compiled import CompiledModel
 
 
@@ -57,6 +58,7 @@ class Result:
     # (S, N+1) £/yr; the medium-term plan and the cashable split are built from them.
     service_annual: dict[str, np.ndarray] | None = None
     service_knock_on_rates: np.ndarray | None = None
+    areas: AreaResult | None = None  # per-area figures when the model has areas
 
     # -------------------------------------------------------------- plain arrays
     @property
@@ -181,7 +183,14 @@ class Result:
 
     def _long_rows(self):
         t = self.t
-        for entity, ident, series, values in self._series():
+        series_rows = self._series()
+        if self.areas is not None:  # rows of entity "area" after the place's (docs/areas.md)
+            from itertools import chain
+
+            from cutsim.appraise.areas import area_series
+
+            series_rows = chain(series_rows, area_series(self.compiled, self.areas))
+        for entity, ident, series, values in series_rows:
             for tk, v in zip(t, values):
                 yield float(tk), entity, ident, series, float(v)
 
@@ -239,6 +248,10 @@ class Result:
         }
         if self.uses_cashable_shares and self.service_annual is not None:
             self._add_cashable(result)
+        if self.areas is not None:
+            from cutsim.appraise.areas import areas_json
+
+            result["areas"], result["annual"]["areas"] = areas_json(cm, self.areas)
         if self.settlement:
             result["settlement"] = self.settlement
         if self.procurement:

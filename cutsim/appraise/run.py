@@ -13,11 +13,13 @@ import numpy as np
 
 from cutsim.appraise import appraisal
 from cutsim.appraise.longrun import LongRunLevels, long_run_levels
+from cutsim.appraise.areas import area_result, simulate_areas
 from cutsim.appraise.result import Result
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import SERIES, by_agency, cost_shift, service_money
 from cutsim.engine.simulate import Trajectory, simulate
+from cutsim.levers.areas import area_inputs
 from cutsim.levers.build import build_inputs
 from cutsim.levers.settlement import settle
 from cutsim.model.schema import PLACE_ID, Scenario
@@ -48,6 +50,12 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
     params = params or cm.central_params()
     inputs = build_inputs(cm, scenario)
     origins, by_origin, total = simulate_by_origin(cm, params, inputs)
+    by_area = area_inputs(cm, scenario, inputs)  # None without areas: today's run unchanged
+    area_run = None
+    if by_area is not None:
+        area_run = simulate_areas(cm, params, inputs, by_area, origins, by_origin, total)
+        if area_run.place is not None:  # effect multipliers: the place is the areas' sum
+            origins, by_origin, total = area_run.place
     money = service_money(cm, inputs, total)
     rates = {s: by_agency(cm, money.rates[s])[0] for s in SERIES}
     annual = {s: by_agency(cm, money.annual[s])[0] for s in SERIES}
@@ -66,6 +74,8 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         service_annual={s: money.annual[s][0] for s in SERIES},
         service_knock_on_rates=money.rates["knock_on_cost"][0])
     result.appraisal["value_split"] = appraisal.value_split(result)
+    if area_run is not None:
+        result.areas = area_result(cm, inputs, by_area, area_run)
     if draws:
         from cutsim.appraise.montecarlo import uncertainty
 

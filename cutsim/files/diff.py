@@ -160,6 +160,9 @@ def diff_files(a: CutsimFile, b: CutsimFile) -> list[Change]:
     for attribute, kind in MODEL_KINDS:
         changes.extend(_diff_keyed(kind, _keyed(getattr(a.model, attribute)),
                                    _keyed(getattr(b.model, attribute)), skip=("id",)))
+    # areas (format version 2) are optional: none is an empty list here
+    changes.extend(_diff_keyed("area", _keyed(a.model.areas or []), _keyed(b.model.areas or []),
+                               skip=("id",)))
     old_scenarios = {s.id: s for s in a.scenarios}
     new_scenarios = {s.id: s for s in b.scenarios}
     for ident, scenario in old_scenarios.items():

@@ -172,6 +172,9 @@ def merge_files(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile) -> Merge
     for attribute, kind in MODEL_KINDS:
         model[attribute] = _merge_keyed(lambda i, _item, kind=kind: f'{kind} "{i}"',
                                         b[attribute], o[attribute], t[attribute], conflicts)
+    areas = _merge_keyed(lambda i, _item: f'area "{i}"', b.get("areas") or [],
+                         o.get("areas") or [], t.get("areas") or [], conflicts)
+    model["areas"] = areas or None  # areas (format version 2): none stays none
     scenarios = _merge_keyed(lambda i, _item: f'scenario "{i}"',
                              [plain(s) for s in base.scenarios], [plain(s) for s in ours.scenarios],
                              [plain(s) for s in theirs.scenarios], conflicts, _scenario_merger(conflicts))

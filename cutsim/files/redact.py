@@ -90,6 +90,20 @@ def _redact_scenario(scenario: Scenario, hidden_ids: set[str]) -> Scenario:
     return scenario.model_copy(update={"levers": kept, "description": description})
 
 
+def _redact_areas(model: Model, hidden_ids: set[str], kept_effects: set[str]):
+    """The areas without shares of left-out services or multipliers of left-out links
+    (a placeholder total splits by population)."""
+    if not model.areas:
+        return model.areas
+    out = []
+    for area in model.areas:
+        shares = {k: v for k, v in (area.service_shares or {}).items() if k not in hidden_ids}
+        mults = {k: v for k, v in (area.effect_multipliers or {}).items() if k in kept_effects}
+        out.append(area.model_copy(update={"service_shares": shares or None,
+                                           "effect_multipliers": mults or None}))
+    return out
+
+
 def redact(cutsim_file: CutsimFile, *, keep_totals: bool = True) -> CutsimFile:
     """A copy without confidential services and links (see the module docstring)."""
     model = cutsim_file.model
@@ -111,6 +125,7 @@ def redact(cutsim_file: CutsimFile, *, keep_totals: bool = True) -> CutsimFile:
     place = place.model_copy(update={"notes": f"{place.notes}\n\n{what}" if place.notes else what})
     redacted_model = model.model_copy(update={
         "place": place, "services": services + placeholders, "effects": effects, "demands": demands,
+        "areas": _redact_areas(model, hidden_ids, {e.id for e in effects}),
     })
     result = cutsim_file.model_copy(update={
         "model": redacted_model,

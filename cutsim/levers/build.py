@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
+from cutsim.levers.areas import place_equivalent
 from cutsim.levers.common import LeverBuild, LeverError
 from cutsim.levers.pool import apply_pool, apply_reinvestments
 from cutsim.levers.procurement import apply_procure
@@ -45,6 +46,7 @@ __all__ = ["LeverError", "build_inputs"]
 def build_inputs(cm: CompiledModel, scenario: Scenario) -> LeverInputs:
     """The lever inputs for ``scenario`` on ``cm``'s grid. Raises :class:`LeverError`."""
     build = LeverBuild(cm)
+    scenario = place_equivalent(cm, scenario)  # area-targeted levers as their place total
     for lever in scenario.levers:
         if isinstance(lever, (CutLever, InvestLever)):
             apply_spend_lever(build, lever)

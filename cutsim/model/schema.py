@@ -202,6 +202,9 @@ class SpendLever(LeverBase):
     amount: float | None = None
     notice_months: float = 0.0
     one_off_cost: float = 0.0
+    # Area ids: the change falls in these areas only (percent of their share of the spend).
+    areas: list[str] | None = Field(default=None,
+                                    json_schema_extra=added_in(2, changes_figures=True))
 
 
 class CutLever(SpendLever):
@@ -325,6 +328,35 @@ def headline_year(scenario: Scenario | None, horizon_years: int) -> int:
 GENERAL_FUND = "general_fund"  # a service's default funding source
 
 
+class Geometry(Strict):
+    """A GeoJSON Polygon or MultiPolygon ([longitude, latitude] positions, WGS 84)."""
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[list[list[float]]] | list[list[list[list[float]]]]
+
+
+class Area(Strict):
+    """A neighbourhood of the place (DESIGN §7 areas; docs/areas.md).
+
+    Shares are fractions 0-1 of a service's baseline spend and activity, or of an outcome's
+    baseline level, found in this area; a service or outcome not named takes the area's
+    population share. ``effect_multipliers`` scale an effect's per_unit in this area (1 =
+    as the place; 1.5 = half as strong again, e.g. in a deprived area).
+    """
+
+    id: str
+    name: str
+    population: int
+    deprivation_decile: int | None = None  # 1 = most deprived tenth of areas in England
+    geometry: Geometry | None = None
+    service_shares: dict[str, float] | None = None
+    outcome_shares: dict[str, float] | None = None
+    effect_multipliers: dict[str, float] | None = None
+    illustrative: bool = False
+    source: str | None = None
+    notes: str | None = None
+
+
 class Model(Strict):
     place: Place
     agencies: list[Agency]
@@ -332,6 +364,8 @@ class Model(Strict):
     outcomes: list[Outcome]
     effects: list[Effect] = Field(default_factory=list)
     demands: list[Demand] = Field(default_factory=list)
+    areas: list[Area] | None = Field(default=None,
+                                     json_schema_extra=added_in(2, changes_figures=True))
 
     def agency(self, agency_id: str) -> Agency:
         return _by_id(self.agencies, agency_id, "agency")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from cutsim.model.area_rules import area_problems, lever_area_problems
 from cutsim.model.schema import (
     AGENCY_KINDS,
     DISCOUNT_SCHEDULES,
@@ -266,6 +267,7 @@ def validate_model(model: Model) -> list[Problem]:
     _check_services(problems, model)
     _check_outcomes(problems, model)
     _check_links(problems, model)
+    problems.extend(Problem(loc, msg) for loc, msg in area_problems(model, SLUG, fmt))
     return problems
 
 
@@ -351,6 +353,8 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         c.between("delivery_confidence_percent", 0, 100)
         if isinstance(lever, (CutLever, InvestLever)):
             _check_spend_lever(c, lever, services)
+            for message in lever_area_problems(model, lever, services):
+                c.add(message)
         elif isinstance(lever, PoolLever):
             _check_pool_lever(c, lever, services)
         elif isinstance(lever, ProcureLever):

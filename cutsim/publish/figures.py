@@ -27,6 +27,7 @@ from cutsim.model.fmt import confidence_words, financial_year
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, Model, Scenario, headline_year
 from cutsim.model.wording import lever_kinds
+from cutsim.publish.areas import build_areas
 from cutsim.version import __version__
 
 SCHEMA_NAME = "cutsim-open-data"
@@ -180,6 +181,9 @@ def build_open_data(model: Model, scenario: Scenario, result: dict[str, Any],
                     "their money is counted only in agency and place totals.",
         },
     }
+    area_block = build_areas(model, result, ctx.y)  # only for a model with areas
+    if area_block is not None:
+        doc["areas"] = area_block
     doc["place"]["illustrative"] = _any_illustrative(doc)
     return doc
 

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from cutsim.model import fmt, wording
 from cutsim.publish import charts
+from cutsim.publish.areas import map_svg
 
 # The page loads nothing: styles inline, charts inline SVG, no scripts.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -142,6 +143,7 @@ def view(doc: dict[str, Any], t: list[float]) -> dict[str, Any]:
         "charts": _charts({**doc, "_t": t}), "csp": CSP,
         "sources_by_id": {s["id"]: s for s in doc["sources"]},
         "names": _names(doc),
+        "area_map": map_svg(doc["areas"]["areas"]) if doc.get("areas") else None,
     }
 
 

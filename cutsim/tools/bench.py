@@ -14,6 +14,8 @@ Each timing is the median of several repeats (machines are shared and noisy); en
 - ``monte_carlo``: the same scenario with 1,000 PERT draws (the central run included);
 - ``synthetic_deterministic``: a seeded synthetic place (:mod:`cutsim.tools.synthetic`) of
   5,000 services and 20,000 links, warm; its compile and first (cold) run are reported too;
+- ``areas_deterministic``: the example split into 20 areas (:mod:`cutsim.tools.area_split`),
+  its area-targeted scenario, warm; target 20 × the example's own deterministic time;
 - ``workspace_open``: ``Workspace.open`` + ``load`` of a workspace holding the example;
 - ``pysd``: the example scenario exported as XMILE and run by PySD (Euler, dt = 1/1536
   year) against the engine's run of the same scenario: the speed ratio and the largest
@@ -52,6 +54,8 @@ TARGETS = {  # seconds (DESIGN §8)
     "workspace_open": 0.1,
     "workbook_read": 3.0,
 }
+AREAS = 20
+AREAS_TIME_FACTOR = 20.0  # 20 areas within 20 × the place's deterministic time
 PYSD_MIN_RATIO = 50.0
 PYSD_MAX_REL_DIFF = 1e-3
 PYSD_DT_DENOMINATOR = 1536
@@ -126,6 +130,19 @@ def bench_synthetic(quick: bool) -> dict:
                  levers=len(place.scenarios[0].levers), chain_blocks=len(cm.groups),
                  loop_blocks=sum(1 for g in cm.groups if g.loops),
                  closed_form_chains=len(cm.singletons), seed=0)
+
+
+def bench_areas(project, example_seconds: float, quick: bool) -> dict:
+    """The example in AREAS areas, an area-targeted scenario, warm."""
+    from cutsim.api import Project
+    from cutsim.tools.area_split import TARGETED_SCENARIO, split_into_areas
+
+    split = Project(split_into_areas(project.file, AREAS))
+    split.run(TARGETED_SCENARIO)
+    timing = median_time(lambda: split.run(TARGETED_SCENARIO), 5 if quick else 30,
+                         0.0 if quick else 1.0)
+    return entry(timing, AREAS_TIME_FACTOR * example_seconds, areas=AREAS,
+                 over_example=timing["seconds"] / example_seconds)
 
 
 def bench_workspace(cutsim_file, quick: bool) -> dict:
@@ -244,6 +261,8 @@ def measure(quick: bool = False) -> dict:
     out: dict[str, Any] = {"quick": quick, "environment": environment()}
     out["example_deterministic"] = bench_example(project, quick)
     out["monte_carlo"] = bench_monte_carlo(project, quick)
+    out["areas_deterministic"] = bench_areas(
+        project, out["example_deterministic"]["seconds"], quick)
     out["synthetic_deterministic"] = bench_synthetic(quick)
     out["workspace_open"] = bench_workspace(project.file, quick)
     out["workbook_read"] = bench_workbook(quick)

@@ -62,6 +62,15 @@ def lever_size(lever: Lever) -> tuple[float, str] | None:
     return None
 
 
+def _where(lever: CutLever | InvestLever, model: Model | None) -> str:
+    """`` in Harbourside and Old Town`` for a lever that names areas; "" for the whole place."""
+    if not lever.areas:
+        return ""
+    names = {a.id: a.name for a in (model.areas or [])} if model is not None else {}
+    shown = [names.get(a, a) for a in lever.areas]
+    return " in " + (shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1])
+
+
 def describe_lever(lever: Lever, model: Model | None = None) -> str:
     """A lever in a councillor's words: ``cut Youth work by 20 %``."""
     def name(service_id: str) -> str:
@@ -75,7 +84,7 @@ def describe_lever(lever: Lever, model: Model | None = None) -> str:
     if isinstance(lever, (CutLever, InvestLever)):
         value, unit = lever_size(lever)  # type: ignore[misc]
         size = f"{value:g} %" if unit == "%" else f"{money(value)}/yr"
-        return f"{lever.kind} {name(lever.service)} by {size}"
+        return f"{lever.kind} {name(lever.service)} by {size}{_where(lever, model)}"
     if isinstance(lever, PoolLever):
         return (f"pool {', '.join(name(s) for s in lever.services)} "
                 f"({lever.efficiency_percent:g} % efficiency)")

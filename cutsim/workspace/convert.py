@@ -69,10 +69,21 @@ def _join(row, domain_class) -> dict[str, Any]:
     return data
 
 
+_MODEL_EXTRA = "__model__"  # model-level fields (e.g. areas) beside the place's, in model.extra
+_MODEL_OWN = {"place", *(attribute for attribute, _, _ in ITEM_KINDS)}
+
+
 def model_row(cutsim_file: CutsimFile) -> ModelRow:
     provenance = cutsim_file.provenance or Provenance()
+    kwargs = _split(cutsim_file.model.place, ModelRow)
+    model_level = {k: v for k, v in cutsim_file.model.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude=_MODEL_OWN).items()}
+    if model_level:
+        extra = json.loads(kwargs["extra"]) if kwargs["extra"] else {}
+        extra[_MODEL_EXTRA] = model_level
+        kwargs["extra"] = json.dumps(extra, ensure_ascii=False, allow_nan=False)
     return ModelRow(
-        **_split(cutsim_file.model.place, ModelRow),
+        **kwargs,
         author=provenance.author,
         organisation=provenance.organisation,
         created=provenance.created,
@@ -108,12 +119,15 @@ def _fields(row, domain_class) -> dict:
 def to_file(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
             levers: list[LeverRow]) -> CutsimFile:
     """Rebuild the exchange-file objects from rows (each list already in position order)."""
-    place = Place.model_validate(_join(model_row_, Place))
-    model = Model(
-        place=place,
+    place_data = _join(model_row_, Place)
+    model_level = place_data.pop(_MODEL_EXTRA, {})
+    place = Place.model_validate(place_data)
+    model = Model.model_validate({
+        **model_level,
+        "place": place,
         **{attr: [cls.model_validate(_join(r, cls)) for r in items[attr]]
            for attr, cls, _ in ITEM_KINDS},
-    )
+    })
     by_scenario: dict[str, list] = {}
     for lever in levers:
         by_scenario.setdefault(lever.scenario, []).append(_LEVER.validate_python(lever.params))

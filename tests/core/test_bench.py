@@ -28,7 +28,7 @@ from cutsim.tools.synthetic import (
 )
 
 TIMED = ("example_deterministic", "monte_carlo", "synthetic_deterministic", "workspace_open",
-         "workbook_read")
+         "workbook_read", "areas_deterministic")
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cutsim.appraise.longrun import describe_long_run
 from cutsim.model.fmt import money, year_label
 from cutsim.model.schema import headline_year
+from ui.results.areas import AreasPage
 from ui.results.charts import (
     AgencyMoneyChart,
     CompareChart,
@@ -148,6 +149,7 @@ class ResultsDock(QWidget):
         self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
 
         self.mtfs = MtfsPage(_table_view)
+        self.areas = AreasPage()
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
@@ -155,7 +157,7 @@ class ResultsDock(QWidget):
                             (self.annual, "Annual money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
                             (self.appraisal, "Appraisal"), (self.mtfs, "MTFS"),
-                            (self.compare, "Compare")):
+                            (self.compare, "Compare"), (self.areas, "Areas")):
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         self.tabs.currentChanged.connect(lambda _i: self._update_exports())
@@ -295,6 +297,8 @@ class ResultsDock(QWidget):
         elif page is self.compare:
             self.compare.chart.update_result(result, comparison)
             self.compare.model.set_results(result, comparison)
+        elif page is self.areas:
+            self.areas.show_result(result)
         self._drawn.add(index)
         self._update_exports()
         self.redrawn.emit()

@@ -35,6 +35,7 @@ from cutsim.model.commands import RemoveLever, SetLever
 from cutsim.model.schema import CutLever, InvestLever, Scenario, Service
 from cutsim.workshop import describe_lever
 from ui.palette import agency_colours
+from ui.scenario.area_targets import AreaTargets
 from ui.results.fmt import MINUS, money, year_label
 
 SLIDER_MIN, SLIDER_MAX = -50, 50
@@ -67,7 +68,8 @@ def lever_for(value: int, service_id: str, lever_id: str,
     fields: dict[str, Any] = {"start_year": start_year, "phase_years": phase_years}
     if template is not None:
         fields = {name: getattr(template, name) for name in
-                  ("start_year", "phase_years", "note", "notice_months", "one_off_cost")}
+                  ("start_year", "phase_years", "note", "notice_months", "one_off_cost",
+                   "areas")}
     return kind(id=lever_id, kind="cut" if value < 0 else "invest", service=service_id,
                 percent=float(abs(value)), **fields)
 
@@ -226,6 +228,10 @@ class LeverPanel(QWidget):
         form.addRow(self.timing_label)
         form.addRow("Starts in", self.start_year)
         form.addRow("Phased in over", self.phase_years)
+        self.area_targets = AreaTargets(box)
+        self._areas_label = QLabel("Only in areas", box)
+        form.addRow(self._areas_label, self.area_targets)
+        self.area_targets.targetsChanged.connect(self._areas_changed)
         self.start_year.valueChanged.connect(self._timing_changed)
         self.phase_years.valueChanged.connect(self._timing_changed)
         return box
@@ -243,6 +249,9 @@ class LeverPanel(QWidget):
         self.phase_years.setRange(0.0, float(horizon))
         for spin in (self.start_year, self.phase_years):
             spin.blockSignals(False)
+        self.area_targets.set_areas(list(model.areas or []))
+        for widget in (self.area_targets, self._areas_label):
+            widget.setVisible(bool(model.areas))
         content = QWidget()
         outer = QVBoxLayout(content)
         colours = agency_colours([a.id for a in model.agencies])
@@ -336,12 +345,23 @@ class LeverPanel(QWidget):
         lever = row.state.lever
         self.timing_label.setText(f"{row.service.name}"
                                   + ("" if lever else " (no lever yet: timing for a new one)"))
+        self.area_targets.show_lever(lever)
+        self.area_targets.setEnabled(lever is not None)
         if lever is not None:
             for spin, value in ((self.start_year, int(lever.start_year)),
                                 (self.phase_years, lever.phase_years)):
                 spin.blockSignals(True)
                 spin.setValue(value)
                 spin.blockSignals(False)
+
+    def _areas_changed(self, areas: list[str] | None) -> None:
+        """Make the selected lever fall in ``areas`` only (None: the whole place)."""
+        row = self.rows.get(self.selected_service or "")
+        scenario = self.scenario()
+        if row is None or scenario is None or row.state.lever is None:
+            return
+        self.document.apply(SetLever(scenario.id, row.state.lever.model_copy(
+            update={"areas": areas})))
 
     def _timing_changed(self, *_: object) -> None:
         row = self.rows.get(self.selected_service or "")
