@@ -16,8 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, delete, select
 
+from cutsim.files.safewrite import (
+    check_target,
+    clean_leftovers,
+    make_temp_file,
+    new_file_mode,
+    publish_new_file,
+)
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
@@ -52,6 +60,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def _reason(exc: BaseException) -> str:
+    """The database's own words for an error (SQLAlchemy wraps them)."""
+    return str(getattr(exc, "orig", None) or exc)
 
 
 @contextmanager
@@ -123,27 +136,38 @@ class Workspace:
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], cutsim_file: CutsimFile | None = None) -> "Workspace":
-        """A new workspace at ``path`` (refused if the file exists), optionally holding a file."""
-        path = Path(path)
-        if path.exists():
+        """A new workspace at ``path`` (refused if the file exists), optionally holding a file.
+
+        Built whole in a temporary file beside ``path`` and moved into place at the end, so
+        a crash or a full disk leaves no workspace at all, never half of one.
+        """
+        path = check_target(Path(path))
+        if os.path.lexists(path):
             raise InputError(f"{path}: already exists; choose a new workspace file name")
-        conn = _connect(path)
+        clean_leftovers(path)
+        fd, name = make_temp_file(path)
+        os.close(fd)
+        tmp = Path(name)
         try:
-            _initialise(conn)
-        except BaseException:
-            conn.close()
-            path.unlink(missing_ok=True)
-            raise
-        conn.close()
-        workspace = cls(path)
-        if cutsim_file is not None:
+            os.chmod(tmp, new_file_mode(path))
+            conn = _connect(tmp)
             try:
-                workspace.add_model(cutsim_file)
-            except BaseException:
-                workspace.close()
-                path.unlink(missing_ok=True)
-                raise
-        return workspace
+                _initialise(conn)
+            finally:
+                conn.close()
+            if cutsim_file is not None:
+                staging = cls(tmp)
+                try:
+                    staging.add_model(cutsim_file)
+                finally:
+                    staging.close()
+            publish_new_file(tmp, path)
+        except (sqlite3.Error, DBAPIError) as exc:
+            raise InputError(f"{path}: cannot create the workspace ({_reason(exc)})") from None
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        return cls(path)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> "Workspace":

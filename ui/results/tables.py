@@ -7,6 +7,7 @@ show formatted text, ``Qt.UserRole`` gives the raw number (for tests and CSV exp
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from cutsim.files.safewrite import atomic_write_bytes
+from cutsim.model.safetext import formula_safe
 from cutsim.model.schema import PLACE_ID
 from ui.palette import diverging, text_colour_on
 from ui.results.fmt import money, number, year_label
@@ -80,12 +83,14 @@ class _Table(QAbstractTableModel):
         self.set_rows([], [])
 
     def to_csv(self, path: str | Path) -> None:
-        """Write the raw numbers (not the formatted text) with both headers."""
-        with open(path, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(["", *self.columns])
-            for name, values in zip(self._rows, self._values):
-                writer.writerow([name, *("" if v is None else v for v in values)])
+        """Write the raw numbers (not the formatted text) with both headers, atomically;
+        names from the file are guarded against running as spreadsheet formulas."""
+        stream = io.StringIO(newline="")
+        writer = csv.writer(stream)
+        writer.writerow(["", *self.columns])
+        for name, values in zip(self._rows, self._values):
+            writer.writerow([formula_safe(name), *("" if v is None else v for v in values)])
+        atomic_write_bytes(path, stream.getvalue().encode("utf-8"))
 
 
 def _agency_names(result: Any) -> dict[str, str]:
