@@ -180,7 +180,7 @@ class FileController(QObject):
         )
 
         if path.exists():
-            with Workspace.open(path) as workspace:
+            with Workspace.open(path) as workspace, workspace.write_transaction():
                 if workspace.model_keys():
                     workspace.save(file)
                 else:

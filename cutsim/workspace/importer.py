@@ -296,17 +296,20 @@ def import_file(workspace: "Workspace", incoming: CutsimFile,
                 source: str = "file") -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the
     workspace holds none). Raises ClashError/InputError before writing anything."""
-    if not workspace.model_keys():
-        if resolve:
-            raise InputError("the workspace holds no model yet: there is nothing to clash with")
-        workspace.add_model(copy.deepcopy(incoming))
-        report = ImportReport(added=list(items_of(incoming)))
-        return report
-    current = workspace.load(model_pk)
-    combined, report = plan_import(current, incoming, resolve)
-    if combined == current:
-        log.info("import of %s: nothing new", source)
-        return report
-    workspace.save(combined, model_pk, action=f"import {source}"[:200])
+    # Read, plan and write under one write lock: a concurrent import waits for this one
+    # and then plans against what it wrote, so neither import's items are lost.
+    with workspace.write_transaction():
+        if not workspace.model_keys():
+            if resolve:
+                raise InputError("the workspace holds no model yet: there is nothing to clash with")
+            workspace.add_model(copy.deepcopy(incoming))
+            report = ImportReport(added=list(items_of(incoming)))
+            return report
+        current = workspace.load(model_pk)
+        combined, report = plan_import(current, incoming, resolve)
+        if combined == current:
+            log.info("import of %s: nothing new", source)
+            return report
+        workspace.save(combined, model_pk, action=f"import {source}"[:200])
     log.info("imported %s: %s", source, report.summary())
     return report

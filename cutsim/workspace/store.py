@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, delete, select
 
@@ -26,7 +26,7 @@ from cutsim.files.safewrite import (
     new_file_mode,
     publish_new_file,
 )
-from cutsim.model.errors import InputError
+from cutsim.model.errors import InputError, WorkspaceBusy
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
 from cutsim.workspace import convert, importer
@@ -49,6 +49,10 @@ from cutsim.workspace.tables import (
 
 log = logging.getLogger(__name__)
 
+# How long a writer waits for another to finish before giving up with "workspace busy"
+# (exit 3 in the CLI). Documented in docs/workspace-safety.md.
+BUSY_TIMEOUT_S = 10.0
+
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -56,10 +60,16 @@ def _now() -> str:
 
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def _is_busy(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig))
 
 
 def _reason(exc: BaseException) -> str:
@@ -124,8 +134,15 @@ class Workspace:
     def __init__(self, path: Path, backup: Path | None = None) -> None:
         self.path = path
         self.backup = backup  # the copy made before a migration on open, if one was
-        self._engine = create_engine(f"sqlite:///{path}")
+        # The driver's own transaction handling is off (isolation_level=None): _on_begin
+        # issues BEGIN itself, IMMEDIATE for writes, so a read-plan-write holds the write
+        # lock from its first read (DESIGN §6: one writer).
+        self._engine = create_engine(f"sqlite:///{path}",
+                                     connect_args={"timeout": BUSY_TIMEOUT_S,
+                                                   "isolation_level": None})
         event.listen(self._engine, "connect", self._on_connect)
+        event.listen(self._engine, "begin", self._on_begin)
+        self._writing: Connection | None = None  # the connection of the open write transaction
 
     @staticmethod
     def _on_connect(dbapi_connection, _record) -> None:
@@ -133,6 +150,41 @@ class Workspace:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
+
+    @staticmethod
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """Hold the workspace's write lock for a whole read-plan-write: every read and write
+        made by this object inside the block is one ``BEGIN IMMEDIATE`` transaction,
+        committed whole or rolled back whole. Another writer waits up to
+        :data:`BUSY_TIMEOUT_S`, then gets :class:`WorkspaceBusy`. Blocks may nest."""
+        if self._writing is not None:
+            yield
+            return
+        try:
+            with self._engine.connect() as conn:
+                conn.info["immediate"] = True
+                try:
+                    with conn.begin():
+                        self._writing = conn
+                        try:
+                            yield
+                        finally:
+                            self._writing = None
+                finally:
+                    conn.info.pop("immediate", None)
+        except DBAPIError as exc:
+            if _is_busy(exc):
+                raise WorkspaceBusy(
+                    f"{self.path}: workspace busy: another program (or cutsim) kept it locked for "
+                    f"more than {BUSY_TIMEOUT_S:g} s; nothing was changed, try again") from None
+            raise InputError(f"{self.path}: {_reason(exc)}") from None
+
+    def _bind(self) -> Engine | Connection:
+        return self._writing if self._writing is not None else self._engine
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], cutsim_file: CutsimFile | None = None) -> "Workspace":
@@ -201,20 +253,23 @@ class Workspace:
         """A PRAGMA's value (journal_mode, application_id, user_version, …)."""
         if not name.isidentifier():
             raise ValueError(f"not a pragma name: {name!r}")
+        if self._writing is not None:
+            return self._writing.exec_driver_sql(f"PRAGMA {name}").scalar()
         with self._engine.connect() as conn:
             return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """One write transaction: committed whole, or rolled back whole."""
-        with Session(self._engine) as session, session.begin():
+        """One write transaction (or a part of the open :meth:`write_transaction`):
+        committed whole, or rolled back whole."""
+        with self.write_transaction(), Session(self._bind()) as session, session.begin():
             yield session
 
     # --- models --------------------------------------------------------------
 
     def model_keys(self) -> list[tuple[int, str]]:
         """(model key, place name) of every model in the workspace, oldest first."""
-        with Session(self._engine) as session:
+        with Session(self._bind()) as session:
             rows = session.exec(select(ModelRow).order_by(ModelRow.pk)).all()
             return [(row.pk, row.name) for row in rows]
 
@@ -269,7 +324,7 @@ class Workspace:
     def load(self, model_pk: int | None = None) -> CutsimFile:
         """The model (first one by default) and its scenarios as an exchange file."""
         key = self._default_key(model_pk)
-        with Session(self._engine) as session:
+        with Session(self._bind()) as session:
             model_row = session.get(ModelRow, key)
             if model_row is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
@@ -295,7 +350,7 @@ class Workspace:
 
     def edits(self, model_pk: int | None = None) -> list[EditRow]:
         key = self._default_key(model_pk)
-        with Session(self._engine) as session:
+        with Session(self._bind()) as session:
             return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
 
     def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
@@ -324,7 +379,7 @@ class Workspace:
     def decisions(self, model_pk: int | None = None) -> list[DecisionRow]:
         """The workshop decision log of one model, oldest first."""
         key = self._default_key(model_pk)
-        with Session(self._engine) as session:
+        with Session(self._bind()) as session:
             query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(DecisionRow.seq)
             return list(session.exec(query).all())
 
