@@ -169,6 +169,14 @@ def parse_json(data: bytes, source: str = "file") -> Any:
     return document
 
 
+def check_limits(document: Any, source: str = "file") -> None:
+    """Refuse data over the structural limits of a file (text and list lengths, broken
+    text), for data that did not come through :func:`parse_json` (a workspace's rows)."""
+    problems = list(_walk_limits(document, ""))
+    if problems:
+        raise _many(source, problems)
+
+
 def _walk_limits(node: Any, path: str) -> Iterator[str]:
     if isinstance(node, dict):
         for key in getattr(node, "duplicates", []):

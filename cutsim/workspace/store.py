@@ -11,14 +11,18 @@ import datetime as _dt
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pydantic
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, delete, select
 
+from cutsim.files import exchange
+from cutsim.files.exchange import parse_json
 from cutsim.files.safewrite import (
     check_target,
     clean_leftovers,
@@ -29,7 +33,7 @@ from cutsim.files.safewrite import (
 from cutsim.model.errors import InputError, WorkspaceBusy
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
-from cutsim.workspace import convert, importer
+from cutsim.workspace import convert, guard, importer
 from cutsim.workspace.detect import is_workspace
 from cutsim.workspace.migrations import (
     APPLICATION_ID,
@@ -52,15 +56,21 @@ log = logging.getLogger(__name__)
 # How long a writer waits for another to finish before giving up with "workspace busy"
 # (exit 3 in the CLI). Documented in docs/workspace-safety.md.
 BUSY_TIMEOUT_S = 10.0
+# The longest any one operation (open, load, save, import) may query before it is
+# stopped: a hostile recursive view or a huge table cannot hang cutsim.
+QUERY_TIME_LIMIT_S = 60.0
+OPEN_CHECK_LIMIT_S = 10.0  # the checks made on open (schema, quick_check, migration)
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, limit_s: float | None = None) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    deadline = time.monotonic() + (QUERY_TIME_LIMIT_S if limit_s is None else limit_s)
+    guard.harden(conn, lambda: deadline)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
@@ -90,10 +100,19 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    with sqlite3.connect(target) as copy:
-        conn.backup(copy)
-    copy.close()
+    target = check_target(path.with_name(f"{path.name}.v{version}-{stamp}.bak"))
+    fd, name = make_temp_file(target)
+    os.close(fd)
+    try:
+        copy = sqlite3.connect(name)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+        os.replace(name, target)  # the backup appears whole or not at all
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     log.info("backed up workspace schema version %d to %s before migrating", version, target.name)
     return target
 
@@ -107,6 +126,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> Path | None:
     if version > SCHEMA_VERSION:
         raise InputError(f"{path.name}: workspace schema version {version} was written by a newer "
                          f"cutsim; this one reads up to version {SCHEMA_VERSION}")
+    if version < 1:
+        raise InputError(f"{path.name}: workspace schema version {version} is not one cutsim wrote")
+    guard.check_objects(conn, path)  # no trigger or view of anyone else's may run here
     if version == SCHEMA_VERSION:
         return None
     backup = _backup(conn, path, version)
@@ -139,13 +161,21 @@ class Workspace:
         # lock from its first read (DESIGN §6: one writer).
         self._engine = create_engine(f"sqlite:///{path}",
                                      connect_args={"timeout": BUSY_TIMEOUT_S,
-                                                   "isolation_level": None})
+                                                   "isolation_level": None},
+                                     json_deserializer=self._read_json)
         event.listen(self._engine, "connect", self._on_connect)
         event.listen(self._engine, "begin", self._on_begin)
         self._writing: Connection | None = None  # the connection of the open write transaction
+        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
 
-    @staticmethod
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _read_json(self, text: object) -> object:
+        # A JSON column is read like a received file: bounded depth, size and numbers.
+        if not isinstance(text, str):
+            raise InputError(f"{self.path}: a JSON column holds {type(text).__name__}, not text")
+        return parse_json(text.encode("utf-8"), f"{self.path.name} (a JSON column)")
+
+    def _on_connect(self, dbapi_connection, _record) -> None:
+        guard.harden(dbapi_connection, lambda: self._deadline)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
@@ -164,6 +194,7 @@ class Workspace:
         if self._writing is not None:
             yield
             return
+        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
         try:
             with self._engine.connect() as conn:
                 conn.info["immediate"] = True
@@ -182,9 +213,16 @@ class Workspace:
                     f"{self.path}: workspace busy: another program (or cutsim) kept it locked for "
                     f"more than {BUSY_TIMEOUT_S:g} s; nothing was changed, try again") from None
             raise InputError(f"{self.path}: {_reason(exc)}") from None
+        except sqlite3.Error as exc:
+            raise InputError(f"{self.path}: {_reason(exc)}") from None
 
     def _bind(self) -> Engine | Connection:
-        return self._writing if self._writing is not None else self._engine
+        """What the next operation runs on; each operation (or write transaction) gets
+        QUERY_TIME_LIMIT_S before its query is stopped."""
+        if self._writing is not None:
+            return self._writing
+        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
+        return self._engine
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], cutsim_file: CutsimFile | None = None) -> "Workspace":
@@ -223,19 +261,35 @@ class Workspace:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> "Workspace":
-        """Open an existing workspace, migrating an older schema after backing it up."""
+        """Open an existing workspace, migrating an older schema after backing it up.
+
+        Refused with :class:`InputError` (nothing in the file runs, nothing is written)
+        unless its schema is exactly the expected one and it passes SQLite's quick_check;
+        see :mod:`cutsim.workspace.guard`.
+        """
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such workspace file")
         if not is_workspace(path):
             raise InputError(f"{path.name}: not a cutsim workspace (not an SQLite file)")
-        conn = _connect(path)
+        try:
+            guard.check_file(path, OPEN_CHECK_LIMIT_S)  # read only: a refused file is untouched
+            conn = _connect(path, OPEN_CHECK_LIMIT_S)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: cannot be read as a workspace ({exc})") from None
         try:
             backup = _migrate(conn, path)
+            guard.check_schema(conn, path)
+            guard.quick_check(conn, path)
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise WorkspaceBusy(f"{path}: workspace busy: another program kept it locked "
+                                    f"for more than {BUSY_TIMEOUT_S:g} s; try again") from None
+            raise InputError(f"{path}: cannot be read as a workspace ({_reason(exc)})") from None
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path.name}: cannot be read as a workspace ({exc})") from None
+            raise InputError(f"{path}: cannot be read as a workspace ({exc})") from None
         finally:
             conn.close()
         return cls(path, backup)
@@ -269,7 +323,7 @@ class Workspace:
 
     def model_keys(self) -> list[tuple[int, str]]:
         """(model key, place name) of every model in the workspace, oldest first."""
-        with Session(self._bind()) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             rows = session.exec(select(ModelRow).order_by(ModelRow.pk)).all()
             return [(row.pk, row.name) for row in rows]
 
@@ -322,9 +376,10 @@ class Workspace:
             session.add(EditRow(model_pk=key, at=_now(), action=action, detail={}))
 
     def load(self, model_pk: int | None = None) -> CutsimFile:
-        """The model (first one by default) and its scenarios as an exchange file."""
+        """The model (first one by default) and its scenarios as an exchange file,
+        validated exactly as a received ``.cutsim`` file is (InputError if not valid)."""
         key = self._default_key(model_pk)
-        with Session(self._bind()) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             model_row = session.get(ModelRow, key)
             if model_row is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
@@ -338,7 +393,21 @@ class Workspace:
             levers = session.exec(
                 select(LeverRow).where(LeverRow.model_pk == key).order_by(LeverRow.position)
             ).all()
-            return convert.to_file(model_row, items, scenarios, levers)
+            try:
+                built = convert.to_file(model_row, items, scenarios, levers)
+            except (pydantic.ValidationError, ValueError, TypeError) as exc:
+                raise InputError(f"{self.path}: the workspace's rows do not make a valid model "
+                                 f"({_first_line(exc)}); it was not read") from None
+        # The layers a received file goes through after parsing (JSON columns were parsed
+        # by the file parser, types checked building the objects): text and list limits,
+        # then every rule. A workspace is no more trusted than a file.
+        source = f"{self.path.name} (workspace)"
+        exchange.check_limits(built.model_dump(mode="json"), source)
+        problems = [str(p) for p in validate_file(built)]
+        if problems:
+            raise InputError(f"{source}: {len(problems)} problem(s); it was not read:\n  "
+                             + "\n  ".join(problems[:20]), problems)
+        return built
 
     def import_file(self, cutsim_file: CutsimFile, resolve: dict[tuple[str, str], str] | None = None,
                     model_pk: int | None = None, source: str = "file") -> importer.ImportReport:
@@ -350,7 +419,7 @@ class Workspace:
 
     def edits(self, model_pk: int | None = None) -> list[EditRow]:
         key = self._default_key(model_pk)
-        with Session(self._bind()) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
 
     def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
@@ -379,9 +448,28 @@ class Workspace:
     def decisions(self, model_pk: int | None = None) -> list[DecisionRow]:
         """The workshop decision log of one model, oldest first."""
         key = self._default_key(model_pk)
-        with Session(self._bind()) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(DecisionRow.seq)
             return list(session.exec(query).all())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return " ".join(text[:3])[:300] if text else type(exc).__name__
+
+
+@contextmanager
+def _database_errors(path: Path) -> Iterator[None]:
+    """A database error while reading becomes a message naming the workspace."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if _is_busy(exc):
+            raise WorkspaceBusy(f"{path}: workspace busy; try again") from None
+        if "interrupt" in _reason(exc):
+            raise InputError(f"{path}: a query ran longer than {QUERY_TIME_LIMIT_S:g} s and was "
+                             "stopped; the workspace may be damaged") from None
+        raise InputError(f"{path}: cannot be read as a workspace ({_reason(exc)})") from None
 
 
 def _require_valid(cutsim_file: CutsimFile) -> None:
