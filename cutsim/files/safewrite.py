@@ -138,10 +138,20 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, private: bool 
             os.fsync(handle.fileno())
         check_target(path)  # nothing planted at the target while we wrote
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error with the user's target as its file name (not a temporary name)."""
+    if exc.filename is not None and temp_prefix(path) not in str(exc.filename):
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def make_temp_file(path: Path) -> tuple[int, str]:
@@ -248,6 +258,9 @@ def atomic_folder(out: str | os.PathLike[str], owned_names: Iterable[str]) -> It
             os.rename(tmp, out)
             shutil.rmtree(old)
         fsync_dir(parent)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _naming(exc, out) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
