@@ -20,6 +20,8 @@ from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.importer import ClashError, plan_import
+from cutsim.workspace.detect import is_workspace
+from cutsim.workspace.lock import WorkspaceInUse, WorkspaceLock
 from cutsim.workspace.sources import read_any
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
@@ -50,6 +52,58 @@ class FileController(QObject):
     def __init__(self, window: QMainWindow, document: DocumentController, settings: Settings) -> None:
         super().__init__(window)
         self.window, self.document, self.settings = window, document, settings
+        self.lock: WorkspaceLock | None = None  # the workspace this window holds, if any
+        document.fileReplaced.connect(self._drop_lock_if_elsewhere)
+
+    # --- the workspace lock (one app per workspace) ------------------------------------
+
+    def _take(self, path: Path) -> WorkspaceLock | None:
+        """A held lock on the workspace at ``path`` (this window's own if it holds it);
+        None after telling the user who else holds it."""
+        if self.lock is not None and self.lock.workspace == path:
+            return self.lock
+        lock = WorkspaceLock(path)
+        try:
+            lock.acquire()
+        except WorkspaceInUse as exc:
+            log.info("workspace %s in use: %s", path, exc.holder)
+            self._error("Workspace in use", exc)
+            return None
+        except OSError as exc:  # a read-only folder: no lock file can be made
+            log.warning("cannot lock %s: %s", path, exc)
+        return lock
+
+    def _keep(self, lock: WorkspaceLock | None) -> None:
+        """Make ``lock`` the one this window holds, giving up any other."""
+        if lock is not self.lock:
+            self.release_lock()
+            self.lock = lock
+
+    def _hold(self, path: Path) -> bool:
+        lock = self._take(path)
+        if lock is None:
+            return False
+        self._keep(lock)
+        return True
+
+    def release_lock(self) -> None:
+        """Give up the workspace this window holds (on close, or another document)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def _drop_lock_if_elsewhere(self) -> None:
+        if self.lock is not None and self.document.path != self.lock.workspace:
+            self.release_lock()
+
+    def claim_current(self) -> bool:
+        """At start-up: hold the workspace the window opened with; if another instance
+        holds it, say who and start with an empty model instead."""
+        path = self.document.path
+        if path is None or not is_workspace(path) or self._hold(path):
+            return True
+        self.document.replace_file(blank_file(), None)
+        return False
 
     # --- helpers -------------------------------------------------------------------
 
@@ -106,9 +160,15 @@ class FileController(QObject):
         """Open a ``.cutsim`` file or a workspace; on a bad file, a dialog and no change."""
         if not confirmed and not self.confirm_discard():
             return False
+        lock = self._take(path) if is_workspace(path) else None
+        if is_workspace(path) and lock is None:
+            return False
         file = self.read(path)
         if file is None:
+            if lock is not None and lock is not self.lock:  # not opened after all
+                lock.release()
             return False
+        self._keep(lock)
         self.document.replace_file(file, path)
         self._remember(path)
         self._status(f"Opened {path.name}")
@@ -161,6 +221,8 @@ class FileController(QObject):
             if path.suffix.lower() == ".cutsim":
                 exchange.write_file(path, self.document.file)
             else:
+                if not self._hold(path):
+                    return False
                 self._save_workspace(path, self.document.file)
         except CutsimError as exc:
             self._error(f"Cannot save {path.name}", exc)
