@@ -19,8 +19,8 @@ from cutsim.files import exchange
 from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
-from cutsim.workspace.importer import ClashError, plan_import
 from cutsim.workspace.detect import is_workspace
+from cutsim.workspace.importer import ClashError, plan_import
 from cutsim.workspace.lock import WorkspaceInUse, WorkspaceLock
 from cutsim.workspace.sources import read_any
 from ui import dialogs, import_dialog

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import TypeAdapter
 
 from cutsim.model.schema import (
@@ -53,24 +55,31 @@ def model_row(cutsim_file: CutsimFile) -> ModelRow:
     )
 
 
-def item_rows(model_pk: int, model: Model) -> list:
-    rows: list = []
+def insert_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, list[dict]]]:
+    """(table, rows as column dicts) for every item, scenario and lever of a file, parents
+    before children: inserted one batch per table (executemany), not row by row."""
+    batches: list[tuple[Any, list[dict]]] = []
     for attribute, _, row_class in ITEM_KINDS:
-        for position, item in enumerate(getattr(model, attribute)):
-            rows.append(row_class(model_pk=model_pk, position=position, **item.model_dump()))
-    return rows
-
-
-def scenario_rows(model_pk: int, scenarios: list[Scenario]) -> list:
-    rows: list = []
-    for position, scenario in enumerate(scenarios):
+        table = row_class.__table__
+        columns = set(table.columns.keys())
+        rows = []
+        for position, item in enumerate(getattr(cutsim_file.model, attribute)):
+            data = {k: v for k, v in item.model_dump().items() if k in columns}
+            rows.append({**data, "model_pk": model_pk, "position": position})
+        batches.append((table, rows))
+    scenario_table, lever_table = ScenarioRow.__table__, LeverRow.__table__
+    scenario_columns = set(scenario_table.columns.keys())
+    scenarios, levers = [], []
+    for position, scenario in enumerate(cutsim_file.scenarios):
         data = scenario.model_dump(mode="json", by_alias=True, exclude={"levers"})
-        rows.append(ScenarioRow(model_pk=model_pk, position=position, **data))
+        scenarios.append({**{k: v for k, v in data.items() if k in scenario_columns},
+                          "model_pk": model_pk, "position": position})
         for lever_position, lever in enumerate(scenario.levers):
-            params = lever.model_dump(mode="json", exclude_none=True)
-            rows.append(LeverRow(model_pk=model_pk, scenario=scenario.id, id=lever.id,
-                                 position=lever_position, kind=lever.kind, params=params))
-    return rows
+            levers.append({"model_pk": model_pk, "scenario": scenario.id, "id": lever.id,
+                           "position": lever_position, "kind": lever.kind,
+                           "params": lever.model_dump(mode="json", exclude_none=True)})
+    batches += [(scenario_table, scenarios), (lever_table, levers)]
+    return batches
 
 
 def _fields(row, domain_class) -> dict:

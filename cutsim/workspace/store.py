@@ -19,7 +19,7 @@ from pathlib import Path
 import pydantic
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, create_engine, delete, select
+from sqlmodel import Session, create_engine, delete, insert, select
 
 from cutsim.files import exchange
 from cutsim.files.exchange import parse_json
@@ -349,13 +349,11 @@ class Workspace:
 
     @staticmethod
     def _add_contents(session: Session, model_pk: int, cutsim_file: CutsimFile) -> None:
-        # Parents before children so that foreign keys hold at every insert.
-        for row in convert.item_rows(model_pk, cutsim_file.model):
-            session.add(row)
-            session.flush()
-        for row in convert.scenario_rows(model_pk, cutsim_file.scenarios):
-            session.add(row)
-            session.flush()
+        # Parents before children so that foreign keys hold at every insert; one batch per
+        # table (row-by-row flushes made a 50,000-service save take minutes).
+        for table, rows in convert.insert_batches(model_pk, cutsim_file):
+            if rows:
+                session.execute(insert(table), rows)
 
     def save(self, cutsim_file: CutsimFile, model_pk: int | None = None,
              action: str = "save") -> None:

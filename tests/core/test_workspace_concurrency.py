@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
-import multiprocessing
 import sys
 import threading
 from pathlib import Path

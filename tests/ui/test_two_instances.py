@@ -9,7 +9,7 @@ from cutsim.files import exchange
 from cutsim.model.commands import SetItemField
 from cutsim.workspace import Workspace
 from ui.app import offer_recovery
-from ui.recovery import RECOVERY_FILE, find_recovery
+from ui.recovery import find_recovery
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "models" / "example-place.cutsim"
