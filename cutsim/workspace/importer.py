@@ -319,6 +319,7 @@ def import_file(workspace: "Workspace", incoming: CutsimFile,
         if combined == current:
             log.info("import of %s: nothing new", source)
             return report
-        workspace.save(combined, model_pk, action=f"import {source}"[:200])
+        workspace.save(combined, model_pk, action=f"import {source}"[:200],
+                       validated=True)  # plan_import validated the combined model
     log.info("imported %s: %s", source, report.summary())
     return report

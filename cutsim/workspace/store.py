@@ -356,9 +356,11 @@ class Workspace:
                 session.execute(insert(table), rows)
 
     def save(self, cutsim_file: CutsimFile, model_pk: int | None = None,
-             action: str = "save") -> None:
-        """Replace one model and its scenarios with ``cutsim_file``, in one transaction."""
-        _require_valid(cutsim_file)
+             action: str = "save", *, validated: bool = False) -> None:
+        """Replace one model and its scenarios with ``cutsim_file``, in one transaction
+        (``validated``: the caller has just checked every rule, as import does)."""
+        if not validated:
+            _require_valid(cutsim_file)
         key = self._default_key(model_pk)
         with self._write() as session:
             existing = session.get(ModelRow, key)
@@ -381,16 +383,16 @@ class Workspace:
             model_row = session.get(ModelRow, key)
             if model_row is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
-            items = {
-                attr: session.exec(select(cls).where(cls.model_pk == key).order_by(cls.position)).all()
-                for attr, _, cls in convert.ITEM_KINDS
-            }
-            scenarios = session.exec(
-                select(ScenarioRow).where(ScenarioRow.model_pk == key).order_by(ScenarioRow.position)
-            ).all()
-            levers = session.exec(
-                select(LeverRow).where(LeverRow.model_pk == key).order_by(LeverRow.position)
-            ).all()
+            # Plain rows (SQLAlchemy Core), not ORM objects: building tens of thousands of
+            # mapped objects took most of the time of opening a large workspace.
+            def rows(cls):
+                table = cls.__table__
+                query = select(table).where(table.c.model_pk == key).order_by(table.c.position)
+                return session.execute(query).all()
+
+            items = {attr: rows(cls) for attr, _, cls in convert.ITEM_KINDS}
+            scenarios = rows(ScenarioRow)
+            levers = rows(LeverRow)
             try:
                 built = convert.to_file(model_row, items, scenarios, levers)
             except (pydantic.ValidationError, ValueError, TypeError) as exc:
