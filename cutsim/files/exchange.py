@@ -28,6 +28,7 @@ import pydantic
 import rfc8785
 
 from cutsim.files import versions
+from cutsim.files.canonical import canonical_bytes
 from cutsim.files.safewrite import atomic_write_bytes  # noqa: F401 (the writer of every file)
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile, Model, Provenance
@@ -281,7 +282,7 @@ def _type_problems(document: Any, error: pydantic.ValidationError) -> list[str]:
 
 def canonical_sha256(document: Any) -> str:
     """SHA-256 (hex) of the RFC 8785 canonical JSON of ``document``."""
-    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
 def _check_version(document: dict, source: str) -> bool:
