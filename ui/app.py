@@ -36,7 +36,7 @@ def configure_logging(folder: Path) -> Path:
 
 def offer_recovery(window: MainWindow, folder: Path) -> bool:
     """After a crash: offer to restore the unsaved work found in the recovery folder."""
-    found = find_recovery(folder)
+    found = find_recovery(folder, exclude=window.autosaver.folder)
     if found is None:
         return False
     where = found.original_path.name if found.original_path else "an untitled model"
@@ -44,9 +44,12 @@ def offer_recovery(window: MainWindow, folder: Path) -> bool:
                           f"cutsim did not close normally last time. Unsaved changes to {where} "
                           "were kept.\nRestore them?"):
         window.document.replace_file(found.file, found.original_path, dirty=True)
+        # Now this instance's unsaved work: kept in its own recovery folder from here on.
+        if window.autosaver.save_now() is not None:
+            discard_recovery(found.folder)
         window.show_status(f"Restored unsaved changes to {where}: save to keep them")
         return True
-    discard_recovery(folder)
+    discard_recovery(found.folder)
     return False
 
 
@@ -100,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if error:
         dialogs.show_error(window, "Cannot open file", error)
+    window.files.claim_current()  # a workspace another instance holds: say who
     offer_recovery(window, recovery_folder)
     code = app.exec()
     log.info("cutsim exiting (%d)", code)

@@ -22,7 +22,9 @@ from cutsim.files.workbook import is_workbook_path, write_workbook
 from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
+from cutsim.workspace.detect import is_workspace
 from cutsim.workspace.importer import ClashError, plan_import
+from cutsim.workspace.lock import WorkspaceInUse, WorkspaceLock
 from cutsim.workspace.sources import read_any
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
@@ -65,6 +67,8 @@ class FileController(QObject):
         self.verification: signing.Verification | None = None
         self._last_read: signing.Verification | None = None
         self._reverify()
+        self.lock: WorkspaceLock | None = None  # the workspace this window holds, if any
+        document.fileReplaced.connect(self._drop_lock_if_elsewhere)
 
     def _set_verification(self, verification: signing.Verification | None) -> None:
         self.verification = verification
@@ -90,6 +94,56 @@ class FileController(QObject):
         if self.verification.trusted:
             return self.verification.summary()
         return "unsigned" if not self.verification.signed else "not verified"
+
+    # --- the workspace lock (one app per workspace) ------------------------------------
+
+    def _take(self, path: Path) -> WorkspaceLock | None:
+        """A held lock on the workspace at ``path`` (this window's own if it holds it);
+        None after telling the user who else holds it."""
+        if self.lock is not None and self.lock.workspace == path:
+            return self.lock
+        lock = WorkspaceLock(path)
+        try:
+            lock.acquire()
+        except WorkspaceInUse as exc:
+            log.info("workspace %s in use: %s", path, exc.holder)
+            self._error("Workspace in use", exc)
+            return None
+        except OSError as exc:  # a read-only folder: no lock file can be made
+            log.warning("cannot lock %s: %s", path, exc)
+        return lock
+
+    def _keep(self, lock: WorkspaceLock | None) -> None:
+        """Make ``lock`` the one this window holds, giving up any other."""
+        if lock is not self.lock:
+            self.release_lock()
+            self.lock = lock
+
+    def _hold(self, path: Path) -> bool:
+        lock = self._take(path)
+        if lock is None:
+            return False
+        self._keep(lock)
+        return True
+
+    def release_lock(self) -> None:
+        """Give up the workspace this window holds (on close, or another document)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def _drop_lock_if_elsewhere(self) -> None:
+        if self.lock is not None and self.document.path != self.lock.workspace:
+            self.release_lock()
+
+    def claim_current(self) -> bool:
+        """At start-up: hold the workspace the window opened with; if another instance
+        holds it, say who and start with an empty model instead."""
+        path = self.document.path
+        if path is None or not is_workspace(path) or self._hold(path):
+            return True
+        self.document.replace_file(blank_file(), None)
+        return False
 
     # --- helpers -------------------------------------------------------------------
 
@@ -146,9 +200,15 @@ class FileController(QObject):
         """Open a ``.cutsim`` file or a workspace; on a bad file, a dialog and no change."""
         if not confirmed and not self.confirm_discard():
             return False
+        lock = self._take(path) if is_workspace(path) else None
+        if is_workspace(path) and lock is None:
+            return False
         file = self.read(path)
         if file is None:
+            if lock is not None and lock is not self.lock:  # not opened after all
+                lock.release()
             return False
+        self._keep(lock)
         self.document.replace_file(file, path)
         self._set_verification(self._last_read if path.suffix.lower() == ".cutsim" else None)
         self._remember(path)
@@ -236,6 +296,8 @@ class FileController(QObject):
             elif is_workbook_path(path):
                 write_workbook(path, self.document.file)
             else:
+                if not self._hold(path):
+                    return False
                 self._save_workspace(path, self.document.file)
         except CutsimError as exc:
             self._error(f"Cannot save {path.name}", exc)
@@ -256,7 +318,7 @@ class FileController(QObject):
         )
 
         if path.exists():
-            with Workspace.open(path) as workspace:
+            with Workspace.open(path) as workspace, workspace.write_transaction():
                 if workspace.model_keys():
                     workspace.save(file)
                 else:

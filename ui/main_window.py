@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.autosaver.close_cleanly()
+        self.files.release_lock()
         self.publisher.shutdown()
         shutdown = getattr(self.run_controller, "shutdown", None)
         if callable(shutdown):

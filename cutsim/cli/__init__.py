@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
-from cutsim.model.errors import InputError, NoCleanAnswer
+from cutsim.cli.output import is_database_error, safe_streams, system_error_message
+from cutsim.model.errors import InputError, NoCleanAnswer, WorkspaceBusy
 from cutsim.version import __version__
 
 # Each module has register(subparsers) and sets `func` on its parsers; func(args) -> int.
@@ -64,8 +66,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with safe_streams():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run one command; every error meant for a user becomes a message and an exit code."""
     try:
         return int(args.func(args) or EXIT_OK)
+    except WorkspaceBusy as exc:
+        print(f"cutsim: {exc}", file=sys.stderr)
+        return EXIT_NO_CLEAN_ANSWER
     except InputError as exc:
         print(f"cutsim: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -74,6 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_CLEAN_ANSWER
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         return EXIT_OK
+    except (OSError, sqlite3.Error) as exc:
+        # A target that cannot be read or written (missing, a folder, read-only, full
+        # disk, a damaged database): one message naming the path and the reason.
+        print(f"cutsim: {system_error_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise  # a bug: let its traceback show
+        print(f"cutsim: {system_error_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from cutsim.files.redact import redact
 from cutsim.files.workbook import is_workbook_path, read_model_file, write_workbook
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money
+from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import Workspace
 from cutsim.workspace.sources import read_any
@@ -76,7 +77,7 @@ def summary(cutsim_file: CutsimFile) -> str:
     model, place = cutsim_file.model, cutsim_file.model.place
     total = sum(s.baseline_spend for s in model.services)
     lines = [
-        f"{place.name}",
+        f"{terminal_safe(place.name)}",
         f"  base year {place.base_year}-{(place.base_year + 1) % 100:02d}, prices of "
         f"{place.effective_price_year}-{(place.effective_price_year + 1) % 100:02d}, "
         f"horizon {place.horizon_years} years, {place.steps_per_year} steps a year, "
@@ -89,16 +90,16 @@ def summary(cutsim_file: CutsimFile) -> str:
         own = [s for s in model.services if s.agency == agency.id]
         spend = sum(s.baseline_spend for s in own)
         lines.append(f"  {agency.id:<14} {agency.kind:<10} {money(spend):>10}  "
-                     f"{len(own):>2} services  {agency.name}")
+                     f"{len(own):>2} services  {terminal_safe(agency.name)}")
     lines += ["", "Services"]
     for s in model.services:
         flags = "".join([" [illustrative]" if s.illustrative else "", " [confidential]" if s.confidential else ""])
         lines.append(f"  {s.id:<22} {s.agency:<12} {s.mode:<13} {money(s.baseline_spend):>10}  "
-                     f"£{s.unit_cost:,.0f} per {s.activity_unit}{flags}")
+                     f"£{s.unit_cost:,.0f} per {terminal_safe(s.activity_unit)}{flags}")
     lines += ["", "Outcomes"]
     for o in model.outcomes:
         better = "higher is better" if o.higher_is_better else "lower is better"
-        lines.append(f"  {o.id:<22} {o.baseline:>12,.6g} {o.unit}  ({better})")
+        lines.append(f"  {o.id:<22} {o.baseline:>12,.6g} {terminal_safe(o.unit)}  ({better})")
     lines += ["", f"Links: {len(model.effects)} effect (service → outcome), "
                   f"{len(model.demands)} demand (outcome → service)"]
     for e in model.effects:
@@ -108,7 +109,7 @@ def summary(cutsim_file: CutsimFile) -> str:
         lines.append(f"  {d.outcome} → {d.service}: {d.per_unit:+.4g} per unit, confidence {d.confidence}")
     lines += ["", "Scenarios"]
     for sc in cutsim_file.scenarios:
-        lines.append(f"  {sc.id:<22} {len(sc.levers)} levers  {sc.name}")
+        lines.append(f"  {sc.id:<22} {len(sc.levers)} levers  {terminal_safe(sc.name)}")
     if not cutsim_file.scenarios:
         lines.append("  (none)")
     return "\n".join(lines)

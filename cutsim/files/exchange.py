@@ -20,7 +20,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,8 @@ import pydantic
 import rfc8785
 
 from cutsim.files import versions
+from cutsim.files.canonical import canonical_bytes
+from cutsim.files.safewrite import atomic_write_bytes  # noqa: F401 (the writer of every file)
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile, Model, Provenance
 from cutsim.model.validation import validate_file
@@ -169,6 +170,14 @@ def parse_json(data: bytes, source: str = "file") -> Any:
     return document
 
 
+def check_limits(document: Any, source: str = "file") -> None:
+    """Refuse data over the structural limits of a file (text and list lengths, broken
+    text), for data that did not come through :func:`parse_json` (a workspace's rows)."""
+    problems = list(_walk_limits(document, ""))
+    if problems:
+        raise _many(source, problems)
+
+
 def _walk_limits(node: Any, path: str) -> Iterator[str]:
     if isinstance(node, dict):
         for key in getattr(node, "duplicates", []):
@@ -273,7 +282,7 @@ def _type_problems(document: Any, error: pydantic.ValidationError) -> list[str]:
 
 def canonical_sha256(document: Any) -> str:
     """SHA-256 (hex) of the RFC 8785 canonical JSON of ``document``."""
-    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
 def _check_version(document: dict, source: str) -> bool:
@@ -443,48 +452,9 @@ def dumps(cutsim_file: CutsimFile, *, stamp: bool = True, format_version: int | 
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` so that ``path`` holds either the old or the new content, never half."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain write would.
-        os.chmod(tmp, _file_mode(path))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _file_mode(path: Path) -> int:
-    """The existing file's permissions, or those a new file gets under the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder or ".", os.O_RDONLY)
-    except OSError:  # Windows cannot open folders; its rename is already durable enough
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        log.debug("fsync of folder %s not supported", folder)
-    finally:
-        os.close(fd)
-
-
 def write_file(path: str | os.PathLike[str], cutsim_file: CutsimFile, *,
-               format_version: int | None = None) -> None:
-    """Save a ``.cutsim`` file atomically, with provenance and integrity hash."""
-    atomic_write_bytes(path, dumps(cutsim_file, format_version=format_version).encode("utf-8"))
+               format_version: int | None = None, private: bool = False) -> None:
+    """Save a ``.cutsim`` file atomically, with provenance and integrity hash (``private``:
+    readable by its owner only, for recovery copies that may hold confidential items)."""
+    atomic_write_bytes(path, dumps(cutsim_file, format_version=format_version).encode("utf-8"),
+                       private=private)

@@ -12,6 +12,7 @@ version it declares.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -49,17 +50,26 @@ def _label(base: str, item: Any, index: int) -> str:
     return f'{base}[{index}] "{ident}"' if isinstance(ident, str) else f"{base}[{index}]"
 
 
+@lru_cache(maxsize=None)
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """Every field's default, worked out once per class (a large file has tens of
+    thousands of objects of a few classes; only compared, never handed out)."""
+    return {name: info.get_default(call_default_factory=True)
+            for name, info in model.model_fields.items()}
+
+
 def used_fields(obj: BaseModel, where: str = "") -> list[UsedField]:
     """Every field newer than version 1 that ``obj`` (and what it holds) uses."""
     found: list[UsedField] = []
     model = type(obj)
+    defaults = _defaults(model)
     for name in model.model_fields:
         value = getattr(obj, name)
         meta = _meta(model, name)
-        here = f"{where}: {name}" if where else name
-        if meta is not None and not _is_default(model, name, value):
-            found.append(UsedField(here, *meta))
-        found.extend(_inside(value, name if where in ("", "model") else f"{where} {name}"))
+        if meta is not None and value != defaults[name]:
+            found.append(UsedField(f"{where}: {name}" if where else name, *meta))
+        if isinstance(value, (BaseModel, list, dict)) and value:
+            found.extend(_inside(value, name if where in ("", "model") else f"{where} {name}"))
     return found
 
 
@@ -68,6 +78,8 @@ def _inside(value: Any, where: str) -> list[UsedField]:
         return used_fields(value, where if where != "model" else "")
     if isinstance(value, list):
         out: list[UsedField] = []
+        if not isinstance(value[0], BaseModel):  # a list of numbers or names holds no field
+            return out
         for i, item in enumerate(value):
             if isinstance(item, BaseModel):
                 out.extend(used_fields(item, _label(where, item, i)))

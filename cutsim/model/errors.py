@@ -25,3 +25,7 @@ class InputError(CutsimError):
 
 class NoCleanAnswer(CutsimError):
     """A valid request with no clean answer (merge conflicts, infeasible target): exit 3."""
+
+
+class WorkspaceBusy(InputError):
+    """Another process held the workspace for longer than the busy timeout: exit 3."""

@@ -18,7 +18,7 @@ from cutsim.publish import disclosure, figures, html, opendata
 log = logging.getLogger(__name__)
 DEFAULT_DRAWS = 500
 DEFAULT_SEED = 20260401
-PUBLISHED_MODE = 0o644  # for the public: readable by all (atomic writes create 0600 files)
+PUBLISHED_MODE = 0o644  # for the public: readable by all
 
 
 @dataclass
@@ -84,26 +84,42 @@ def publish_file(cutsim_file: Any, scenario_id: str, out_dir: str | os.PathLike[
                  year: int | None = None) -> Publication:
     """Publish scenario ``scenario_id`` of an already validated, in-memory file (the app's)."""
     from cutsim.api import Project
-    from cutsim.files.exchange import atomic_write_bytes
+    from cutsim.files.safewrite import atomic_folder
 
     project = Project(cutsim_file)
     doc, result, files = render_all(project, scenario_id, draws, seed, report_years, year)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in files.items():
-        if name == "report.html":
-            continue  # the PDF's source: not a published file of its own
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        atomic_write_bytes(out / name, data)
-        written.append(out / name)
-    for path in written:
-        path.chmod(PUBLISHED_MODE)
+    names = [name for name in files if name != "report.html"]  # report.html: the PDF's source
     if pdf:
-        from cutsim.publish.pdf import write_pdf
+        names.append("report.pdf")
+    # The set is written into a folder beside ``out`` and swapped in whole: a crash or a
+    # full disk leaves the old publication or the new one, never a page without its data.
+    with atomic_folder(out, [*names, "report.pdf"]) as folder:  # an earlier set may have a PDF
+        for name in names:
+            if name == "report.pdf":
+                from cutsim.publish.pdf import write_pdf
 
-        write_pdf(files["report.html"], out / "report.pdf")
-        (out / "report.pdf").chmod(PUBLISHED_MODE)
-        written.append(out / "report.pdf")
+                write_pdf(files["report.html"], folder / name)
+            else:
+                content = files[name]
+                data = content.encode("utf-8") if isinstance(content, str) else content
+                _write_new(folder / name, data)
+            (folder / name).chmod(PUBLISHED_MODE)
+            _fsync(folder / name)
+    written = [out / name for name in names]
     log.info("published %s to %s (%d files)", scenario_id, out, len(written))
     return Publication(doc, result, written)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    # Inside a fresh private folder: no one else can have planted anything here.
+    with open(path, "xb") as handle:
+        handle.write(data)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from cutsim.model import fmt
+from cutsim.model.safetext import terminal_safe
 
 
 def _per_resident(value: float | None, doc: dict[str, Any]) -> float | None:
@@ -118,10 +119,11 @@ def format_table(comparison: dict[str, Any]) -> str:
         label = f"  {o['name_a']} [{o['key']}]"
         rows.append((label, f"{_cell(o['a'], False)} {o['direction_a']}",
                      f"{_cell(o['b'], False)} {o['direction_b']}"))
+    rows = [tuple(terminal_safe(cell) for cell in row) for row in rows]  # names from files
     w0 = min(64, max(len(r[0]) for r in rows))
     w1 = max(len(r[1]) for r in rows[1:])
     lines = [f"{_fit(r[0], w0):<{w0}}  {r[1]:>{w1}}  {r[2]}" for r in rows]
     if comparison["unmatched_outcomes"]:
         lines.append(f"{comparison['unmatched_outcomes']} outcome(s) had no match in the other place.")
-    lines += [f"warning: {w}" for w in comparison["warnings"]]
+    lines += [f"warning: {terminal_safe(w)}" for w in comparison["warnings"]]
     return "\n".join(lines) + "\n"

@@ -2,8 +2,9 @@
 versioned by ``schema_version``; docs/open-data-schema.md) and one CSV per table.
 
 Values are exact (the engine's floats, written with ``repr``); text cells that a
-spreadsheet would run as a formula (starting ``= + - @``, tab or carriage return) are
-prefixed with an apostrophe, the OWASP defence against CSV injection.
+spreadsheet would run as a formula (starting ``= + - @``, also after blanks or in fullwidth
+form, or with a tab, carriage return or newline) are prefixed with an apostrophe, the OWASP
+defence against CSV injection (:func:`cutsim.model.safetext.formula_safe`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from cutsim.model.safetext import formula_safe
+
 
 CSV_FILES = ("agencies.csv", "outcomes.csv", "services.csv", "cost_shift.csv",
              "commitments.csv", "equality.csv", "sources.csv")
@@ -28,9 +30,7 @@ def safe_cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return formula_safe(value)
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:

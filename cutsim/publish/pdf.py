@@ -30,4 +30,6 @@ def write_pdf(html: str, path: str | os.PathLike[str]) -> None:
 
     _quiet_weasyprint()
     document = HTML(string=html, url_fetcher=_no_fetch, base_url=None)
-    document.write_pdf(str(path))
+    from cutsim.files.safewrite import atomic_write_bytes
+
+    atomic_write_bytes(path, document.write_pdf())  # whole or not at all, never via a link

@@ -17,6 +17,12 @@ Each timing is the median of several repeats (machines are shared and noisy); en
 - ``areas_deterministic``: the example split into 20 areas (:mod:`cutsim.tools.area_split`),
   its area-targeted scenario, warm; target 20 × the example's own deterministic time;
 - ``workspace_open``: ``Workspace.open`` + ``load`` of a workspace holding the example;
+- ``large_file_import`` / ``_diff`` / ``_merge``: the largest synthetic place within the
+  20 MiB file limit (:data:`LARGE_FILE_SPEC`), with its item count: ``import`` reads and
+  validates a changed copy (1 % of services changed, replace chosen for each; 1 % added)
+  and imports it into a workspace holding the original (one transaction); ``diff`` compares the two read
+  files; ``merge`` merges two such copies changed in different services against the
+  original. Reading and validating one file is reported as ``read_seconds``;
 - ``pysd``: the example scenario exported as XMILE and run by PySD (Euler, dt = 1/1536
   year) against the engine's run of the same scenario: the speed ratio and the largest
   difference of any outcome or knock-on series relative to that series' largest magnitude.
@@ -53,9 +59,16 @@ TARGETS = {  # seconds (DESIGN §8)
     "synthetic_deterministic": 0.5,
     "workspace_open": 0.1,
     "workbook_read": 3.0,
+    "large_file_import": 5.0,
+    "large_file_diff": 2.0,
+    "large_file_merge": 5.0,
 }
 AREAS = 20
 AREAS_TIME_FACTOR = 20.0  # 20 areas within 20 × the place's deterministic time
+# The largest synthetic place whose .cutsim file stays within the 20 MiB limit (about
+# 19 MiB): 10,000 services and 40,000 links (DESIGN §8's 100,000-service targets, scaled
+# to what a legal file can hold).
+LARGE_FILE_SPEC = {"n_services": 10_000, "n_links": 40_000}
 PYSD_MIN_RATIO = 50.0
 PYSD_MAX_REL_DIFF = 1e-3
 PYSD_DT_DENOMINATOR = 1536
@@ -189,6 +202,75 @@ def bench_workbook(quick: bool) -> dict:
                  write_seconds=write_seconds)
 
 
+def _changed_copies(place: Any) -> tuple[Any, Any]:
+    """(ours, theirs): ours changes 1 % of the services' unit costs and adds 1 % new
+    services; theirs changes the baseline spend of another 1 %."""
+    services = place.model.services
+    step = 100
+    ours_services = [s.model_copy(update={"unit_cost": s.unit_cost * 1.1}) if i % step == 0
+                     else s for i, s in enumerate(services)]
+    ours_services += [s.model_copy(update={"id": f"{s.id}-added"}) for s in services[1::step]]
+    theirs_services = [s.model_copy(update={"baseline_spend": s.baseline_spend * 0.9})
+                       if i % step == step // 2 else s for i, s in enumerate(services)]
+
+    def with_services(items: list) -> Any:
+        return place.model_copy(update={"model": place.model.model_copy(update={"services": items})})
+
+    return with_services(ours_services), with_services(theirs_services)
+
+
+def bench_large_file(quick: bool) -> dict:
+    """Import, diff and merge of the largest file within the 20 MiB limit."""
+    import shutil
+
+    from cutsim.files import exchange
+    from cutsim.files.diff import diff_files
+    from cutsim.files.merge import merge_files
+    from cutsim.tools.synthetic import SyntheticSpec, synthetic_place
+    from cutsim.workspace.store import Workspace
+
+    spec = SyntheticSpec(n_services=500, n_links=2000) if quick else SyntheticSpec(**LARGE_FILE_SPEC)
+    repeats = 1 if quick else 3
+    place = synthetic_place(spec, seed=0)
+    ours, theirs = _changed_copies(place)
+    model = place.model
+    items = {"services": len(model.services), "links": len(model.effects) + len(model.demands),
+             "outcomes": len(model.outcomes), "agencies": len(model.agencies)}
+    items["total"] = sum(items.values())
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        base_path, ours_path = folder / "base.cutsim", folder / "ours.cutsim"
+        exchange.write_file(base_path, place)
+        exchange.write_file(ours_path, ours)
+        size = base_path.stat().st_size
+        read = median_time(lambda: exchange.read_file(base_path), repeats)
+        base, ours_read = exchange.read_file(base_path), exchange.read_file(ours_path)
+        # The changed services clash with the workspace's: the user chose "replace".
+        replace = {("service", s.id): "replace"
+                   for s, t in zip(base.model.services, ours_read.model.services) if s != t}
+        pristine = folder / "pristine.sqlite"
+        Workspace.create(pristine, base).close()
+
+        def import_once() -> None:
+            target = folder / "w.sqlite"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(pristine, target)
+            incoming = exchange.read_file(ours_path)
+            with Workspace.open(target) as workspace:
+                workspace.import_file(incoming, replace)
+
+        imported = median_time(import_once, repeats)
+        diffed = median_time(lambda: diff_files(base, ours_read), repeats)
+        merged = median_time(lambda: merge_files(base, ours, theirs), repeats)
+    shared = {"items": items, "file_bytes": size, "read_seconds": read["seconds"]}
+    return {
+        "large_file_import": entry(imported, TARGETS["large_file_import"], **shared),
+        "large_file_diff": entry(diffed, TARGETS["large_file_diff"], **shared),
+        "large_file_merge": entry(merged, TARGETS["large_file_merge"], **shared),
+    }
+
+
 def bench_pysd(project, engine_seconds: float, quick: bool) -> dict | str:
     """PySD on the exported example vs the engine: speed ratio and agreement."""
     try:
@@ -266,6 +348,7 @@ def measure(quick: bool = False) -> dict:
     out["synthetic_deterministic"] = bench_synthetic(quick)
     out["workspace_open"] = bench_workspace(project.file, quick)
     out["workbook_read"] = bench_workbook(quick)
+    out.update(bench_large_file(quick))
     out["pysd"] = bench_pysd(project, out["example_deterministic"]["seconds"], quick)
     out["ratios"] = {
         "monte_carlo_per_draw_over_deterministic":

@@ -91,25 +91,27 @@ def model_row(cutsim_file: CutsimFile) -> ModelRow:
     )
 
 
-def item_rows(model_pk: int, model: Model) -> list:
-    rows: list = []
+
+def insert_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, list[dict]]]:
+    """(table, rows as column dicts) for every item, scenario and lever of a file, parents
+    before children: inserted one batch per table (executemany), not row by row. Fields
+    without a column of their own go into each row's ``extra`` JSON (:func:`_split`)."""
+    batches: list[tuple[Any, list[dict]]] = []
     for attribute, _, row_class in ITEM_KINDS:
-        for position, item in enumerate(getattr(model, attribute)):
-            rows.append(row_class(model_pk=model_pk, position=position, **_split(item, row_class)))
-    return rows
-
-
-def scenario_rows(model_pk: int, scenarios: list[Scenario]) -> list:
-    rows: list = []
-    for position, scenario in enumerate(scenarios):
+        rows = [{**_split(item, row_class), "model_pk": model_pk, "position": position}
+                for position, item in enumerate(getattr(cutsim_file.model, attribute))]
+        batches.append((row_class.__table__, rows))
+    scenarios, levers = [], []
+    for position, scenario in enumerate(cutsim_file.scenarios):
         data = scenario.model_dump(mode="json", by_alias=True, exclude={"levers"})
-        rows.append(ScenarioRow(model_pk=model_pk, position=position,
-                                **_split(scenario, ScenarioRow, data)))
+        scenarios.append({**_split(scenario, ScenarioRow, data), "model_pk": model_pk,
+                          "position": position})
         for lever_position, lever in enumerate(scenario.levers):
-            params = lever.model_dump(mode="json", exclude_none=True)
-            rows.append(LeverRow(model_pk=model_pk, scenario=scenario.id, id=lever.id,
-                                 position=lever_position, kind=lever.kind, params=params))
-    return rows
+            levers.append({"model_pk": model_pk, "scenario": scenario.id, "id": lever.id,
+                           "position": lever_position, "kind": lever.kind,
+                           "params": lever.model_dump(mode="json", exclude_none=True)})
+    batches += [(ScenarioRow.__table__, scenarios), (LeverRow.__table__, levers)]
+    return batches
 
 
 def _fields(row, domain_class) -> dict:

@@ -158,13 +158,16 @@ def _new_id(ident: str, taken: set[str]) -> str:
         n += 1
 
 
-# Where each kind of id is referred to, in a file's plain data.
-def _rename_refs(document: dict, kind: str, old: str, new: str) -> None:
+# Where each kind of id is referred to, in a file's plain data. Renames of one kind are
+# applied together, one pass over the file per kind (not one pass per renamed item,
+# which made renaming thousands of items quadratic).
+def _rename_refs(document: dict, kind: str, renames: dict[str, str]) -> None:
     model, scenarios = document["model"], document["scenarios"]
 
     def swap(obj: dict, key: str) -> None:
-        if obj.get(key) == old:
-            obj[key] = new
+        value = obj.get(key)
+        if isinstance(value, str) and value in renames:
+            obj[key] = renames[value]
 
     if kind == "agency":
         for service in model["services"]:
@@ -174,8 +177,8 @@ def _rename_refs(document: dict, kind: str, old: str, new: str) -> None:
                 swap(target, "agency")
             for lever in scenario["levers"]:
                 fixed = lever.get("gain_share") if isinstance(lever.get("gain_share"), dict) else None
-                if fixed and old in fixed.get("fixed", {}):
-                    fixed["fixed"][new] = fixed["fixed"].pop(old)
+                if fixed and isinstance(fixed.get("fixed"), dict):
+                    fixed["fixed"] = {renames.get(k, k): v for k, v in fixed["fixed"].items()}
     elif kind == "service":
         for link in (*model["effects"], *model["demands"]):
             swap(link, "service")
@@ -183,7 +186,7 @@ def _rename_refs(document: dict, kind: str, old: str, new: str) -> None:
             for lever in scenario["levers"]:
                 swap(lever, "service")
                 if "services" in lever:
-                    lever["services"] = [new if s == old else s for s in lever["services"]]
+                    lever["services"] = [renames.get(s, s) for s in lever["services"]]
                 for share in lever.get("reinvest", []):
                     swap(share, "service")
     elif kind == "outcome":
@@ -199,17 +202,20 @@ def _rename_refs(document: dict, kind: str, old: str, new: str) -> None:
             swap(scenario, "parent")
 
 
-def _rename(document: dict, taken: dict[str, set[str]], kind: str, old: str,
+def _rename(document: dict, taken: dict[str, set[str]], kind: str, olds: list[str],
             report: ImportReport) -> None:
-    """Give the file's item (kind, old) a fresh id; the file's references to it follow."""
-    new = _new_id(old, taken.setdefault(kind, set()))
-    report.renamed[(kind, old)] = new
+    """Give the file's items of one kind with ids ``olds`` fresh ids; the file's
+    references to them follow."""
+    renames = {}
+    for old in olds:
+        renames[old] = _new_id(old, taken.setdefault(kind, set()))
+        report.renamed[(kind, old)] = renames[old]
     collection = document["scenarios"] if kind == "scenario" else \
         document["model"][dict((k, a) for a, k in MODEL_KINDS)[kind]]
     for item in collection:
-        if item["id"] == old:
-            item["id"] = new
-    _rename_refs(document, kind, old, new)
+        if item["id"] in renames:
+            item["id"] = renames[item["id"]]
+    _rename_refs(document, kind, renames)
 
 
 def _as_file(document: dict) -> CutsimFile:
@@ -235,8 +241,11 @@ def _resolve_renames(current: CutsimFile, incoming: CutsimFile, resolve: dict[Ke
                      and c.key not in report.renamed and c.kind != "place"]
         if not to_rename:
             break
+        by_kind: dict[str, list[str]] = {}
         for kind, old in to_rename:
-            _rename(document, taken, kind, old, report)
+            by_kind.setdefault(kind, []).append(old)
+        for kind, olds in by_kind.items():
+            _rename(document, taken, kind, olds, report)
         clashes = find_clashes(current, _as_file(document))
     return document, list(seen.values()), clashes
 
@@ -296,17 +305,21 @@ def import_file(workspace: "Workspace", incoming: CutsimFile,
                 source: str = "file") -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the
     workspace holds none). Raises ClashError/InputError before writing anything."""
-    if not workspace.model_keys():
-        if resolve:
-            raise InputError("the workspace holds no model yet: there is nothing to clash with")
-        workspace.add_model(copy.deepcopy(incoming))
-        report = ImportReport(added=list(items_of(incoming)))
-        return report
-    current = workspace.load(model_pk)
-    combined, report = plan_import(current, incoming, resolve)
-    if combined == current:
-        log.info("import of %s: nothing new", source)
-        return report
-    workspace.save(combined, model_pk, action=f"import {source}"[:200])
+    # Read, plan and write under one write lock: a concurrent import waits for this one
+    # and then plans against what it wrote, so neither import's items are lost.
+    with workspace.write_transaction():
+        if not workspace.model_keys():
+            if resolve:
+                raise InputError("the workspace holds no model yet: there is nothing to clash with")
+            workspace.add_model(copy.deepcopy(incoming))
+            report = ImportReport(added=list(items_of(incoming)))
+            return report
+        current = workspace.load(model_pk)
+        combined, report = plan_import(current, incoming, resolve)
+        if combined == current:
+            log.info("import of %s: nothing new", source)
+            return report
+        workspace.save(combined, model_pk, action=f"import {source}"[:200],
+                       validated=True)  # plan_import validated the combined model
     log.info("imported %s: %s", source, report.summary())
     return report

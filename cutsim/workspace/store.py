@@ -11,17 +11,29 @@ import datetime as _dt
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlmodel import Session, create_engine, delete, select
+import pydantic
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, create_engine, delete, insert, select
 
-from cutsim.model.errors import InputError
+from cutsim.files import exchange
+from cutsim.files.exchange import parse_json
+from cutsim.files.safewrite import (
+    check_target,
+    clean_leftovers,
+    make_temp_file,
+    new_file_mode,
+    publish_new_file,
+)
+from cutsim.model.errors import InputError, WorkspaceBusy
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
-from cutsim.workspace import convert, importer
+from cutsim.workspace import convert, guard, importer
 from cutsim.workspace.detect import is_workspace
 from cutsim.workspace.migrations import (
     APPLICATION_ID,
@@ -41,17 +53,38 @@ from cutsim.workspace.tables import (
 
 log = logging.getLogger(__name__)
 
+# How long a writer waits for another to finish before giving up with "workspace busy"
+# (exit 3 in the CLI). Documented in docs/workspace-safety.md.
+BUSY_TIMEOUT_S = 10.0
+# The longest any one operation (open, load, save, import) may query before it is
+# stopped: a hostile recursive view or a huge table cannot hang cutsim.
+QUERY_TIME_LIMIT_S = 60.0
+OPEN_CHECK_LIMIT_S = 10.0  # the checks made on open (schema, quick_check, migration)
+
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, limit_s: float | None = None) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    deadline = time.monotonic() + (QUERY_TIME_LIMIT_S if limit_s is None else limit_s)
+    guard.harden(conn, lambda: deadline)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def _is_busy(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "locked" in str(orig) or "busy" in str(orig))
+
+
+def _reason(exc: BaseException) -> str:
+    """The database's own words for an error (SQLAlchemy wraps them)."""
+    return str(getattr(exc, "orig", None) or exc)
 
 
 @contextmanager
@@ -67,10 +100,19 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    with sqlite3.connect(target) as copy:
-        conn.backup(copy)
-    copy.close()
+    target = check_target(path.with_name(f"{path.name}.v{version}-{stamp}.bak"))
+    fd, name = make_temp_file(target)
+    os.close(fd)
+    try:
+        copy = sqlite3.connect(name)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+        os.replace(name, target)  # the backup appears whole or not at all
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     log.info("backed up workspace schema version %d to %s before migrating", version, target.name)
     return target
 
@@ -84,6 +126,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> Path | None:
     if version > SCHEMA_VERSION:
         raise InputError(f"{path.name}: workspace schema version {version} was written by a newer "
                          f"cutsim; this one reads up to version {SCHEMA_VERSION}")
+    if version < 1:
+        raise InputError(f"{path.name}: workspace schema version {version} is not one cutsim wrote")
+    guard.check_objects(conn, path)  # no trigger or view of anyone else's may run here
     if version == SCHEMA_VERSION:
         return None
     backup = _backup(conn, path, version)
@@ -111,55 +156,140 @@ class Workspace:
     def __init__(self, path: Path, backup: Path | None = None) -> None:
         self.path = path
         self.backup = backup  # the copy made before a migration on open, if one was
-        self._engine = create_engine(f"sqlite:///{path}")
+        # The driver's own transaction handling is off (isolation_level=None): _on_begin
+        # issues BEGIN itself, IMMEDIATE for writes, so a read-plan-write holds the write
+        # lock from its first read (DESIGN §6: one writer).
+        self._engine = create_engine(f"sqlite:///{path}",
+                                     connect_args={"timeout": BUSY_TIMEOUT_S,
+                                                   "isolation_level": None},
+                                     json_deserializer=self._read_json)
         event.listen(self._engine, "connect", self._on_connect)
+        event.listen(self._engine, "begin", self._on_begin)
+        self._writing: Connection | None = None  # the connection of the open write transaction
+        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
 
-    @staticmethod
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _read_json(self, text: object) -> object:
+        # A JSON column is read like a received file: bounded depth, size and numbers.
+        if not isinstance(text, str):
+            raise InputError(f"{self.path}: a JSON column holds {type(text).__name__}, not text")
+        return parse_json(text.encode("utf-8"), f"{self.path.name} (a JSON column)")
+
+    def _on_connect(self, dbapi_connection, _record) -> None:
+        guard.harden(dbapi_connection, lambda: self._deadline)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
+    @staticmethod
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """Hold the workspace's write lock for a whole read-plan-write: every read and write
+        made by this object inside the block is one ``BEGIN IMMEDIATE`` transaction,
+        committed whole or rolled back whole. Another writer waits up to
+        :data:`BUSY_TIMEOUT_S`, then gets :class:`WorkspaceBusy`. Blocks may nest."""
+        if self._writing is not None:
+            yield
+            return
+        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
+        try:
+            with self._engine.connect() as conn:
+                conn.info["immediate"] = True
+                try:
+                    with conn.begin():
+                        self._writing = conn
+                        try:
+                            yield
+                        finally:
+                            self._writing = None
+                finally:
+                    conn.info.pop("immediate", None)
+        except DBAPIError as exc:
+            if _is_busy(exc):
+                raise WorkspaceBusy(
+                    f"{self.path}: workspace busy: another program (or cutsim) kept it locked for "
+                    f"more than {BUSY_TIMEOUT_S:g} s; nothing was changed, try again") from None
+            raise InputError(f"{self.path}: {_reason(exc)}") from None
+        except sqlite3.Error as exc:
+            raise InputError(f"{self.path}: {_reason(exc)}") from None
+
+    def _bind(self) -> Engine | Connection:
+        """What the next operation runs on; each operation (or write transaction) gets
+        QUERY_TIME_LIMIT_S before its query is stopped."""
+        if self._writing is not None:
+            return self._writing
+        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
+        return self._engine
+
     @classmethod
     def create(cls, path: str | os.PathLike[str], cutsim_file: CutsimFile | None = None) -> "Workspace":
-        """A new workspace at ``path`` (refused if the file exists), optionally holding a file."""
-        path = Path(path)
-        if path.exists():
+        """A new workspace at ``path`` (refused if the file exists), optionally holding a file.
+
+        Built whole in a temporary file beside ``path`` and moved into place at the end, so
+        a crash or a full disk leaves no workspace at all, never half of one.
+        """
+        path = check_target(Path(path))
+        if os.path.lexists(path):
             raise InputError(f"{path}: already exists; choose a new workspace file name")
-        conn = _connect(path)
+        clean_leftovers(path)
+        fd, name = make_temp_file(path)
+        os.close(fd)
+        tmp = Path(name)
         try:
-            _initialise(conn)
-        except BaseException:
-            conn.close()
-            path.unlink(missing_ok=True)
-            raise
-        conn.close()
-        workspace = cls(path)
-        if cutsim_file is not None:
+            os.chmod(tmp, new_file_mode(path))
+            conn = _connect(tmp)
             try:
-                workspace.add_model(cutsim_file)
-            except BaseException:
-                workspace.close()
-                path.unlink(missing_ok=True)
-                raise
-        return workspace
+                _initialise(conn)
+            finally:
+                conn.close()
+            if cutsim_file is not None:
+                staging = cls(tmp)
+                try:
+                    staging.add_model(cutsim_file)
+                finally:
+                    staging.close()
+            publish_new_file(tmp, path)
+        except (sqlite3.Error, DBAPIError) as exc:
+            raise InputError(f"{path}: cannot create the workspace ({_reason(exc)})") from None
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        return cls(path)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> "Workspace":
-        """Open an existing workspace, migrating an older schema after backing it up."""
+        """Open an existing workspace, migrating an older schema after backing it up.
+
+        Refused with :class:`InputError` (nothing in the file runs, nothing is written)
+        unless its schema is exactly the expected one and it passes SQLite's quick_check;
+        see :mod:`cutsim.workspace.guard`.
+        """
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: no such workspace file")
         if not is_workspace(path):
             raise InputError(f"{path.name}: not a cutsim workspace (not an SQLite file)")
-        conn = _connect(path)
+        try:
+            guard.check_file(path, OPEN_CHECK_LIMIT_S)  # read only: a refused file is untouched
+            conn = _connect(path, OPEN_CHECK_LIMIT_S)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: cannot be read as a workspace ({exc})") from None
         try:
             backup = _migrate(conn, path)
+            guard.check_schema(conn, path)
+            guard.quick_check(conn, path)
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise WorkspaceBusy(f"{path}: workspace busy: another program kept it locked "
+                                    f"for more than {BUSY_TIMEOUT_S:g} s; try again") from None
+            raise InputError(f"{path}: cannot be read as a workspace ({_reason(exc)})") from None
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path.name}: cannot be read as a workspace ({exc})") from None
+            raise InputError(f"{path}: cannot be read as a workspace ({exc})") from None
         finally:
             conn.close()
         return cls(path, backup)
@@ -177,20 +307,23 @@ class Workspace:
         """A PRAGMA's value (journal_mode, application_id, user_version, …)."""
         if not name.isidentifier():
             raise ValueError(f"not a pragma name: {name!r}")
+        if self._writing is not None:
+            return self._writing.exec_driver_sql(f"PRAGMA {name}").scalar()
         with self._engine.connect() as conn:
             return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """One write transaction: committed whole, or rolled back whole."""
-        with Session(self._engine) as session, session.begin():
+        """One write transaction (or a part of the open :meth:`write_transaction`):
+        committed whole, or rolled back whole."""
+        with self.write_transaction(), Session(self._bind()) as session, session.begin():
             yield session
 
     # --- models --------------------------------------------------------------
 
     def model_keys(self) -> list[tuple[int, str]]:
         """(model key, place name) of every model in the workspace, oldest first."""
-        with Session(self._engine) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             rows = session.exec(select(ModelRow).order_by(ModelRow.pk)).all()
             return [(row.pk, row.name) for row in rows]
 
@@ -216,18 +349,18 @@ class Workspace:
 
     @staticmethod
     def _add_contents(session: Session, model_pk: int, cutsim_file: CutsimFile) -> None:
-        # Parents before children so that foreign keys hold at every insert.
-        for row in convert.item_rows(model_pk, cutsim_file.model):
-            session.add(row)
-            session.flush()
-        for row in convert.scenario_rows(model_pk, cutsim_file.scenarios):
-            session.add(row)
-            session.flush()
+        # Parents before children so that foreign keys hold at every insert; one batch per
+        # table (row-by-row flushes made a 50,000-service save take minutes).
+        for table, rows in convert.insert_batches(model_pk, cutsim_file):
+            if rows:
+                session.execute(insert(table), rows)
 
     def save(self, cutsim_file: CutsimFile, model_pk: int | None = None,
-             action: str = "save") -> None:
-        """Replace one model and its scenarios with ``cutsim_file``, in one transaction."""
-        _require_valid(cutsim_file)
+             action: str = "save", *, validated: bool = False) -> None:
+        """Replace one model and its scenarios with ``cutsim_file``, in one transaction
+        (``validated``: the caller has just checked every rule, as import does)."""
+        if not validated:
+            _require_valid(cutsim_file)
         key = self._default_key(model_pk)
         with self._write() as session:
             existing = session.get(ModelRow, key)
@@ -243,23 +376,38 @@ class Workspace:
             session.add(EditRow(model_pk=key, at=_now(), action=action, detail={}))
 
     def load(self, model_pk: int | None = None) -> CutsimFile:
-        """The model (first one by default) and its scenarios as an exchange file."""
+        """The model (first one by default) and its scenarios as an exchange file,
+        validated exactly as a received ``.cutsim`` file is (InputError if not valid)."""
         key = self._default_key(model_pk)
-        with Session(self._engine) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             model_row = session.get(ModelRow, key)
             if model_row is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
-            items = {
-                attr: session.exec(select(cls).where(cls.model_pk == key).order_by(cls.position)).all()
-                for attr, _, cls in convert.ITEM_KINDS
-            }
-            scenarios = session.exec(
-                select(ScenarioRow).where(ScenarioRow.model_pk == key).order_by(ScenarioRow.position)
-            ).all()
-            levers = session.exec(
-                select(LeverRow).where(LeverRow.model_pk == key).order_by(LeverRow.position)
-            ).all()
-            return convert.to_file(model_row, items, scenarios, levers)
+            # Plain rows (SQLAlchemy Core), not ORM objects: building tens of thousands of
+            # mapped objects took most of the time of opening a large workspace.
+            def rows(cls):
+                table = cls.__table__
+                query = select(table).where(table.c.model_pk == key).order_by(table.c.position)
+                return session.execute(query).all()
+
+            items = {attr: rows(cls) for attr, _, cls in convert.ITEM_KINDS}
+            scenarios = rows(ScenarioRow)
+            levers = rows(LeverRow)
+            try:
+                built = convert.to_file(model_row, items, scenarios, levers)
+            except (pydantic.ValidationError, ValueError, TypeError) as exc:
+                raise InputError(f"{self.path}: the workspace's rows do not make a valid model "
+                                 f"({_first_line(exc)}); it was not read") from None
+        # The layers a received file goes through after parsing (JSON columns were parsed
+        # by the file parser, types checked building the objects): text and list limits,
+        # then every rule. A workspace is no more trusted than a file.
+        source = f"{self.path.name} (workspace)"
+        exchange.check_limits(built.model_dump(mode="json"), source)
+        problems = [str(p) for p in validate_file(built)]
+        if problems:
+            raise InputError(f"{source}: {len(problems)} problem(s); it was not read:\n  "
+                             + "\n  ".join(problems[:20]), problems)
+        return built
 
     def import_file(self, cutsim_file: CutsimFile, resolve: dict[tuple[str, str], str] | None = None,
                     model_pk: int | None = None, source: str = "file") -> importer.ImportReport:
@@ -271,7 +419,7 @@ class Workspace:
 
     def edits(self, model_pk: int | None = None) -> list[EditRow]:
         key = self._default_key(model_pk)
-        with Session(self._engine) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
 
     def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
@@ -300,9 +448,28 @@ class Workspace:
     def decisions(self, model_pk: int | None = None) -> list[DecisionRow]:
         """The workshop decision log of one model, oldest first."""
         key = self._default_key(model_pk)
-        with Session(self._engine) as session:
+        with _database_errors(self.path), Session(self._bind()) as session:
             query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(DecisionRow.seq)
             return list(session.exec(query).all())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return " ".join(text[:3])[:300] if text else type(exc).__name__
+
+
+@contextmanager
+def _database_errors(path: Path) -> Iterator[None]:
+    """A database error while reading becomes a message naming the workspace."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if _is_busy(exc):
+            raise WorkspaceBusy(f"{path}: workspace busy; try again") from None
+        if "interrupt" in _reason(exc):
+            raise InputError(f"{path}: a query ran longer than {QUERY_TIME_LIMIT_S:g} s and was "
+                             "stopped; the workspace may be damaged") from None
+        raise InputError(f"{path}: cannot be read as a workspace ({_reason(exc)})") from None
 
 
 def _require_valid(cutsim_file: CutsimFile) -> None:

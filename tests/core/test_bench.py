@@ -28,7 +28,8 @@ from cutsim.tools.synthetic import (
 )
 
 TIMED = ("example_deterministic", "monte_carlo", "synthetic_deterministic", "workspace_open",
-         "workbook_read", "areas_deterministic")
+         "workbook_read", "areas_deterministic",
+         "large_file_import", "large_file_diff", "large_file_merge")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,9 @@ def test_every_timed_entry_has_seconds_target_and_verdict(report):
     syn = report["synthetic_deterministic"]
     assert _positive_finite(syn["cold_seconds"]) and _positive_finite(syn["compile_seconds"])
     assert report["monte_carlo"]["draws"] > 0
+    large = report["large_file_import"]
+    assert large["items"]["services"] == 500 and large["items"]["total"] > 2500  # quick size
+    assert _positive_finite(large["read_seconds"]) and large["file_bytes"] > 0
 
 
 def test_pysd_entry_and_ratios(report):

@@ -242,21 +242,26 @@ def test_autosave_writes_a_recovery_file_and_recovery_restores_it(window, tmp_pa
     folder = tmp_path / "recovery"
     window.autosaver.set_interval(1)
     _edit(window)
-    qtbot.waitUntil(lambda: (folder / RECOVERY_FILE).exists(), timeout=5000)
+    own = window.autosaver.folder
+    qtbot.waitUntil(lambda: (own / RECOVERY_FILE).exists(), timeout=5000)
     edited = window.document.file
+    assert find_recovery(folder) is None  # its instance is running: not for anyone else
 
+    # The old session "crashes": its window never closes cleanly, its process lock goes.
+    window.autosaver.release()
     found = find_recovery(folder)
-    assert found is not None and _same_content(found.file, edited)
+    assert found is not None and _same_content(found.file, edited) and found.folder == own
 
-    # A new session (the old one "crashed": its window never closed cleanly).
     fresh = window.__class__(exchange.read_file(EXAMPLE), None, settings=window.settings,
                              recovery_dir=folder, load_optional_views=False)
     qtbot.addWidget(fresh)
     assert offer_recovery(fresh, folder)
     assert _same_content(fresh.document.file, edited)
     assert fresh.document.is_dirty  # restored work is unsaved until saved
+    assert not own.exists()  # moved into the new instance's own recovery folder
+    assert (fresh.autosaver.folder / RECOVERY_FILE).exists()
     assert fresh.files.save_to(tmp_path / "kept.cutsim")
-    assert not (folder / RECOVERY_FILE).exists()  # saved: nothing left to recover
+    assert not (fresh.autosaver.folder / RECOVERY_FILE).exists()  # saved: nothing to recover
 
 
 def test_declining_recovery_removes_the_file(window, tmp_path, dialog_log) -> None:
@@ -264,24 +269,28 @@ def test_declining_recovery_removes_the_file(window, tmp_path, dialog_log) -> No
 
     folder = tmp_path / "recovery"
     _edit(window)
-    assert window.autosaver.save_now() == folder / RECOVERY_FILE
+    assert window.autosaver.save_now() == window.autosaver.folder / RECOVERY_FILE
+    assert window.autosaver.folder.parent == folder
+    window.autosaver.release()  # as if it had crashed
+    other = window.__class__(exchange.read_file(EXAMPLE), None, settings=window.settings,
+                             recovery_dir=folder, load_optional_views=False)
     dialog_log.yes = False
-    assert not offer_recovery(window, folder)
+    assert not offer_recovery(other, folder)
     assert find_recovery(folder) is None
 
 
 def test_a_clean_close_leaves_no_recovery_file(window, tmp_path, dialog_log) -> None:
-    folder = tmp_path / "recovery"
     _edit(window)
     window.autosaver.save_now()
+    folder = window.autosaver.folder
     assert (folder / RECOVERY_FILE).exists()
     assert window.close()  # the fixture discards unsaved changes
-    assert not (folder / RECOVERY_FILE).exists()
+    assert not folder.exists()
 
 
 def test_undoing_back_to_the_saved_state_removes_the_recovery_file(window, tmp_path) -> None:
-    folder = tmp_path / "recovery"
     _edit(window)
     window.autosaver.save_now()
+    assert (window.autosaver.folder / RECOVERY_FILE).exists()
     window.document.undo_stack.undo()
-    assert not (folder / RECOVERY_FILE).exists()
+    assert not (window.autosaver.folder / RECOVERY_FILE).exists()

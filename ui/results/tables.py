@@ -11,6 +11,7 @@ exact zeros.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import textwrap
 from collections.abc import Sequence
@@ -34,6 +35,8 @@ from cutsim.model.fmt import (
 )
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
+from cutsim.files.safewrite import atomic_write_bytes
+from cutsim.model.safetext import formula_safe
 from ui.palette import diverging, text_colour_on
 
 RAW_ROLE = Qt.ItemDataRole.UserRole
@@ -135,12 +138,14 @@ class _Table(QAbstractTableModel):
         return bool(self._rows)
 
     def to_csv(self, path: str | Path) -> None:
-        """Write the raw numbers (not the formatted text) with both headers."""
-        with open(path, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(["", *self.columns])
-            for name, values in zip(self._rows, self._values):
-                writer.writerow([name, *("" if v is None else v for v in values)])
+        """Write the raw numbers (not the formatted text) with both headers, atomically;
+        names from the file are guarded against running as spreadsheet formulas."""
+        stream = io.StringIO(newline="")
+        writer = csv.writer(stream)
+        writer.writerow(["", *self.columns])
+        for name, values in zip(self._rows, self._values):
+            writer.writerow([formula_safe(name), *("" if v is None else v for v in values)])
+        atomic_write_bytes(path, stream.getvalue().encode("utf-8"))
 
 
 def _agency_names(result: Any) -> dict[str, str]:
