@@ -19,21 +19,34 @@ an n-draw run. Percentiles are taken over all draws once every block is in.
 
 Money is priced per draw with the appraisal's own discount factors
 (:func:`cutsim.appraise.appraisal.discount_factors`): there is one NPV.
+
+**Wider uncertainty.** Given an :class:`~cutsim.appraise.uncertain.UncertaintySpace`
+(``space``), a block draws with :meth:`UncertaintySpace.draw` from the same generator:
+the effect and demand draws come first and are the same numbers, and only a model with
+other uncertain inputs (unit costs, spends, delays, pool efficiency, premium) draws more
+after them. Such a block is simulated draw by draw on the model and scenario realised
+with that draw's values (:meth:`UncertaintySpace.realise`), still a pure function of its
+arguments. A space without such inputs and without correlation draws and simulates
+exactly as no space at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cutsim.appraise.appraisal import discount_factors
-from cutsim.engine.compiled import CompiledModel, Params
+from cutsim.engine.compiled import CompiledModel, Params, compile_model
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import Trajectory, simulate
+from cutsim.levers.build import build_inputs
+
+if TYPE_CHECKING:  # the space module builds on this one
+    from cutsim.appraise.uncertain import UncertaintySpace
 
 PERT_LAMBDA = 4.0
 PERCENTILES = (10, 50, 90)
@@ -81,6 +94,16 @@ def block_params(cm: CompiledModel, entropy: int, block: int, n: int = DRAW_BLOC
     return Params(k[:n], d[:n])
 
 
+def block_values(space: UncertaintySpace, entropy: int, block: int,
+                 n: int = DRAW_BLOCK) -> np.ndarray:
+    """Every input's values for draws ``DRAW_BLOCK·block`` … ``+ n − 1``: (n, P) in the
+    order of ``space.inputs`` (the per_unit columns equal :func:`block_params`)."""
+    if not 0 < n <= DRAW_BLOCK:
+        raise ValueError(f"a block holds 1 to {DRAW_BLOCK} draws (got {n})")
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(int(block),)))
+    return space.draw(rng, DRAW_BLOCK)[:n]
+
+
 def draw_params(cm: CompiledModel, draws: int, seed: int | None) -> Params:
     """Every draw's parameters of a ``draws``-draw run, in draw order (Params with a draws
     axis), exactly as the blocks of :func:`monte_carlo` make them."""
@@ -101,17 +124,51 @@ class DrawBlock:
 
 
 def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
-                   n: int = DRAW_BLOCK) -> DrawBlock:
-    """Draw, simulate and price one block (a pure function: same arguments, same bits)."""
-    traj = simulate(cm, block_params(cm, entropy, block, n), inputs.activity_delta,
-                    inputs.outcome_input)
+                   n: int = DRAW_BLOCK, space: UncertaintySpace | None = None) -> DrawBlock:
+    """Draw, simulate and price one block (a pure function: same arguments, same bits).
+
+    ``space`` (of the model of ``cm`` and the one scenario of ``inputs``) adds the wider
+    inputs and correlation; without it only the per_unit values vary.
+    """
+    if space is None or (not space.extras and space.correlation == 0):
+        params = block_params(cm, entropy, block, n)
+    else:
+        values = block_values(space, entropy, block, n)
+        if space.extras:
+            return _simulate_realised(cm, space, values)
+        params = _params_of(space, values)
+    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
     agency_net, npv = _net_and_npv(cm, inputs, traj)
     return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv)
 
 
+def _params_of(space: UncertaintySpace, values: np.ndarray) -> Params:
+    """The engine parameters (effect and demand per_unit columns) of rows of values."""
+    k, d = space.n_k, space.n_d
+    return Params(np.ascontiguousarray(values[..., :k]),
+                  np.ascontiguousarray(values[..., k:k + d]))
+
+
+def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
+                       values: np.ndarray) -> DrawBlock:
+    """Draw by draw: each row's model and scenario realised, compiled and priced."""
+    parts = []
+    for row in values:
+        model, scenarios = space.realise(row)
+        cm_row = compile_model(model)
+        inputs = build_inputs(cm_row, scenarios[0])
+        traj = simulate(cm_row, _params_of(space, row[None]), inputs.activity_delta,
+                        inputs.outcome_input)
+        agency_net, npv = _net_and_npv(cm_row, inputs, traj)
+        parts.append(DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv))
+    return DrawBlock(*(np.concatenate([getattr(p, f) for p in parts])
+                       for f in ("levels", "agency_net", "npv")))
+
+
 def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
                 progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> dict[str, Any] | None:
+                cancelled: Callable[[], bool] | None = None,
+                space: UncertaintySpace | None = None) -> dict[str, Any] | None:
     """The result's ``uncertainty`` block from ``draws`` draws, block by block.
 
     ``progress(done, draws)`` is called after each block (and with 0 first);
@@ -119,7 +176,8 @@ def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
     returns None. Blocks are computed in order on this thread; the result does not
     depend on how they are grouped (see the module's seeding contract).
     """
-    blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress, cancelled=cancelled))
+    blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress, cancelled=cancelled,
+                              space=space))
     if len(blocks) < len(block_sizes(draws)):
         return None
     return combine_blocks(cm, blocks, seed)
@@ -127,7 +185,8 @@ def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
 
 def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
                 progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> Iterator[DrawBlock]:
+                cancelled: Callable[[], bool] | None = None,
+                space: UncertaintySpace | None = None) -> Iterator[DrawBlock]:
     """Yield each block of a run in order; stops early (yielding fewer) when cancelled."""
     sizes = block_sizes(draws)
     entropy = run_entropy(seed)
@@ -137,7 +196,7 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
     for b, n in enumerate(sizes):
         if cancelled is not None and cancelled():
             return
-        yield simulate_block(cm, inputs, entropy, b, n)
+        yield simulate_block(cm, inputs, entropy, b, n, space)
         done += n
         if progress is not None:
             progress(done, int(draws))
@@ -165,9 +224,39 @@ def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None)
     }
 
 
-def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None) -> dict:
-    """The result's ``uncertainty`` block (DESIGN §7) from ``draws`` Monte Carlo runs."""
-    return combine_blocks(cm, list(iter_blocks(cm, inputs, draws, seed)), seed)
+def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None,
+                space: UncertaintySpace | None = None, executor=None) -> dict:
+    """The result's ``uncertainty`` block (DESIGN §7) from ``draws`` Monte Carlo runs.
+
+    ``executor`` (:mod:`cutsim.appraise.executor`) runs the blocks, in this process by
+    default; any executor gives the same bits (the seeding contract).
+    """
+    if executor is None:
+        return combine_blocks(cm, list(iter_blocks(cm, inputs, draws, seed, space=space)), seed)
+    entropy = run_entropy(seed)
+    tasks = [(entropy, b, n) for b, n in enumerate(block_sizes(draws))]
+    task = _BlockTask(cm.model, inputs, space)
+    task._cm = cm  # this process's copy; a pickled task compiles its own
+    blocks = executor.map(task, tasks)
+    return combine_blocks(cm, blocks, seed)
+
+
+class _BlockTask:
+    """One Monte Carlo block as a picklable task: the model (compiled once per process
+    that runs it), the scenario's lever inputs and the space."""
+
+    def __init__(self, model, inputs: LeverInputs, space) -> None:
+        self.model, self.inputs, self.space = model, inputs, space
+        self._cm: CompiledModel | None = None
+
+    def __getstate__(self) -> dict:
+        return {"model": self.model, "inputs": self.inputs, "space": self.space, "_cm": None}
+
+    def __call__(self, task: tuple[int, int, int]) -> DrawBlock:
+        if self._cm is None:
+            self._cm = compile_model(self.model)
+        entropy, block, n = task
+        return simulate_block(self._cm, self.inputs, entropy, block, n, self.space)
 
 
 def _bands(x: np.ndarray) -> dict[str, Any]:
