@@ -137,7 +137,8 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
         if space.extras:
             return _simulate_realised(cm, space, values)
         params = _params_of(space, values)
-    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
+    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input,
+                    services=np.flatnonzero(cm.demand_led), outcome_integrals=False)
     agency_net, npv = _net_and_npv(cm, inputs, traj)
     return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv)
 
@@ -158,7 +159,8 @@ def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
         cm_row = compile_model(model)
         inputs = build_inputs(cm_row, scenarios[0])
         traj = simulate(cm_row, _params_of(space, row[None]), inputs.activity_delta,
-                        inputs.outcome_input)
+                        inputs.outcome_input, services=np.flatnonzero(cm_row.demand_led),
+                        outcome_integrals=False)
         agency_net, npv = _net_and_npv(cm_row, inputs, traj)
         parts.append(DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv))
     return DrawBlock(*(np.concatenate([getattr(p, f) for p in parts])
@@ -272,7 +274,8 @@ def _band_rows(bands: np.ndarray, row: int) -> dict[str, list[float]]:
 
 
 def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarray, np.ndarray]:
-    """Agency net saving (D, A, N+1) and place NPV (D,) for every draw.
+    """Agency net saving (D, A, N+1) and place NPV (D,) for every draw; ``traj`` holds
+    the demand-led services' rows only (``simulate(..., services=demand-led)``).
 
     Money is affine in the trajectory, so the part that no draw changes (planned saving,
     one-off costs) is priced once by :func:`service_money` with no knock-on (ΔA equal to
@@ -290,12 +293,12 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarr
     fixed_npv = fixed.annual["net_saving"].sum(axis=-2)[0] @ factors
     dl = np.flatnonzero(cm.demand_led)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
-    knock = price * (traj.dA[:, dl] - lever[dl])  # (D, S_dl, N+1)
+    knock = price * (traj.dA - lever[dl])  # (D, S_dl, N+1)
     onehot = np.zeros((len(cm.agency_ids), len(dl)))
     onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
     agency_net = fixed_net - np.matmul(onehot, knock)
     step_factor = np.repeat(factors, cm.steps_per_year)  # each step's year's factor
     weight = price[:, :n] * step_factor  # £ per unit of ∫ΔA, discounted
-    knock_npv = np.einsum("dsk,sk->d", traj.dA_int[:, dl], weight) \
+    knock_npv = np.einsum("dsk,sk->d", traj.dA_int, weight) \
         - np.sum(weight * lever[dl, :n] * h)
     return agency_net, fixed_npv - knock_npv
