@@ -131,3 +131,17 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
             "expected_npv": {s: float(m) for s, m in zip(scenario_ids, means)},
             "choice": scenario_ids[int(np.argmax(means))],
             "evpi": value, "evpi_se": se, "evppi": rows}
+
+
+def table(report: dict[str, Any], top: int | None = None) -> str:
+    """The EVPPI report as text, largest first (money per cutsim.model.fmt)."""
+    from cutsim.model.fmt import money
+
+    lines = [f"Choosing between {', '.join(report['scenarios'])} by expected place NPV "
+             f"({report['draws']:,} draws): {report['choice']}.",
+             f"Knowing every input before deciding is worth {money(report['evpi'])} "
+             f"(EVPI, ± {money(report['evpi_se'])}).",
+             "The most it is worth paying to know each input before deciding (EVPPI):"]
+    for r in report["evppi"][:top] if top else report["evppi"]:
+        lines.append(f"  {r['input']:<50} {money(r['evppi']):>10}")
+    return "\n".join(lines) + "\n"

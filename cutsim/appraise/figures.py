@@ -46,8 +46,8 @@ class Figure:
     def label(self, years: list[str]) -> str:
         who = "the place" if self.agency == PLACE_ID else self.agency
         if self.kind == "npv":
-            return f"NPV for {who} (£)"
-        return f"net saving for {who} in {years[self.year or 0]} (£)"
+            return f"the NPV for {who}"
+        return f"the net saving for {who} in {years[self.year or 0]}"
 
     def spec(self) -> str:
         """The text :func:`parse_figure` reads back."""

@@ -125,7 +125,10 @@ def sobol(space: UncertaintySpace, scenario_id: str, figure: Figure, agencies: l
     unit = np.clip(unit, 1e-12, 1.0 - 1e-12)
     lo, mid, hi = space.low[varying], space.central[varying], space.high[varying]
     rows = np.tile(space.central, (len(unit), 1))
-    rows[:, varying] = pert_ppf(unit, lo, mid, hi)
+    for c, j in enumerate(varying):
+        # A Saltelli column repeats its 2N base values: invert each distinct value once.
+        uq, inv = np.unique(unit[:, c], return_inverse=True)
+        rows[:, j] = pert_ppf(uq, lo[c], mid[c], hi[c])[inv.ravel()]
     y = evaluate(space, scenario_id, rows, executor).pick(figure, agencies)
     variance = float(np.var(y))
     if not variance > 0:
@@ -156,3 +159,65 @@ def _analyze(sobol_analyze, problem: dict, y: np.ndarray, seed: int) -> dict[str
                                     num_resamples=BOOTSTRAP_RESAMPLES, conf_level=CONF_LEVEL,
                                     print_to_console=False, seed=seed)
     return {k: np.asarray(res[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+
+
+def analyse(model, scenario, method: str = "tornado", figure: str | None = None,
+            top: int | None = None, n: int = DEFAULT_SOBOL_N, seed: int = 0,
+            wide: bool | None = None, correlation: float | None = None,
+            executor: Executor | None = None) -> dict[str, Any]:
+    """The sensitivity report of one scenario as a plain dict (the CLI's ``--json``).
+
+    ``{"scenario", "method", "figure", "figure_label", "central", "inputs", "wide",
+    "tornado": [...]}`` for the tornado (``central`` the figure in £ with every input
+    central), or the Sobol block of :func:`sobol` under ``"sobol"`` and its keys.
+    """
+    from cutsim.appraise.figures import parse_figure
+    from cutsim.appraise.uncertain import uncertainty_space
+    from cutsim.model.fmt import year_label
+    from cutsim.model.schema import headline_year
+
+    if method not in ("tornado", "sobol"):
+        raise ValueError(f'method must be tornado or sobol (got "{method}")')
+    horizon = model.place.horizon_years
+    years = [year_label(model.place.base_year, y) for y in range(horizon)]
+    agencies = [a.id for a in model.agencies]
+    fig = parse_figure(figure, agencies, years, headline_year(scenario, horizon))
+    space = uncertainty_space(model, [scenario], wide=wide, correlation=correlation)
+    report: dict[str, Any] = {
+        "scenario": scenario.id, "method": method, "figure": fig.spec(),
+        "figure_label": fig.label(years), "inputs": int(len(space.varying())),
+        "wide": bool(model.place.wide_uncertainty) if wide is None else bool(wide)}
+    if method == "tornado":
+        central, rows = tornado(space, scenario.id, fig, agencies, top, executor)
+        report["central"] = central
+        report["tornado"] = [r.as_dict() for r in rows]
+    else:
+        block = sobol(space, scenario.id, fig, agencies, n=n, seed=seed, executor=executor)
+        if top:
+            block["sobol"] = block["sobol"][:top]
+        report.update(block)
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report as text: one row per input, largest first (money per cutsim.model.fmt)."""
+    from cutsim.model.fmt import money
+
+    lines = [f"Scenario {report['scenario']}: what {report['figure_label']} depends on"]
+    if report["method"] == "tornado":
+        lines.append(f"With every input at its central value: {money(report['central'])}.")
+        lines.append(f"{'input':<44} {'at low':>10} {'at high':>10} {'swing':>10}")
+        for r in report["tornado"]:
+            lines.append(f"{r['input']:<44} {money(r['figure_low']):>10} "
+                         f"{money(r['figure_high']):>10} {money(r['swing']):>10}")
+    else:
+        lines.append(f"Sobol indices from {report['runs']:,} runs (N = {report['n']}); "
+                     + ("converged" if report["converged"] else "NOT converged: raise --n")
+                     + f" (largest change from half the samples {report['max_change_from_half']:.3f})")
+        lines.append(f"{'input':<44} {'first order':>16} {'total order':>16}")
+        for r in report["sobol"]:
+            lines.append(f"{r['input']:<44} {r['S1']:>8.3f} ± {r['S1_conf']:<5.3f} "
+                         f"{r['ST']:>8.3f} ± {r['ST_conf']:<5.3f}")
+    if not report.get("tornado") and not report.get("sobol"):
+        lines.append("No input of this scenario has a range, so nothing here is uncertain.")
+    return "\n".join(lines) + "\n"

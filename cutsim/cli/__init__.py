@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "cutsim.cli.publish_cmd",
     "cutsim.cli.compare_cmd",
     "cutsim.cli.optimise_cmd",
+    "cutsim.cli.sensitivity_cmd",
 ]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_NO_CLEAN_ANSWER = 0, 1, 2, 3

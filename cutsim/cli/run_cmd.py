@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from cutsim.cli.output import emit
+from cutsim.cli.sensitivity_cmd import add_sweep_options, sweep_settings
 from cutsim.model.errors import InputError
 
 
@@ -15,6 +16,7 @@ def register(subparsers) -> None:
     p.add_argument("--scenario", required=True, metavar="ID", help="scenario id in the file")
     p.add_argument("--draws", type=int, metavar="N", help="Monte Carlo draws (P10/P50/P90)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed for the draws")
+    add_sweep_options(p)
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
     fmt.add_argument("--csv", action="store_true", help="long form: t,entity,id,series,value")
@@ -27,7 +29,12 @@ def run(args) -> int:
 
     if args.draws is not None and args.draws < 1:
         raise InputError("--draws must be at least 1")
-    result = load(args.file).run(args.scenario, draws=args.draws, seed=args.seed)
+    from cutsim.appraise.executor import InProcess, executor_for
+
+    settings = sweep_settings(args)
+    with (executor_for(args.dask) if args.draws else InProcess()) as executor:
+        result = load(args.file).run(args.scenario, draws=args.draws, seed=args.seed,
+                                     executor=executor, **settings)
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:
