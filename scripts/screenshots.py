@@ -118,6 +118,7 @@ SHOTS: dict[str, Shot] = {
     "results-cost-shift": _results_tab("Cost shift"),
     "results-appraisal": _results_tab("Appraisal"),
     "results-compare": _results_tab("Compare"),
+    "results-sensitivity": _results_tab("Sensitivity"),
     "scenario-panel": _floating("scenarioDock", 560, 950),
 }
 
