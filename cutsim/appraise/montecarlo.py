@@ -32,6 +32,7 @@ exactly as no space at all.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -283,22 +284,52 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarr
     per draw, on the demand-led services (a discretionary service's ΔA is its lever input,
     so its knock-on is exactly zero) with the NPV weights folded into one contraction.
     """
+    fixed = _fixed_money(cm, inputs)
+    knock = fixed.price * (traj.dA - fixed.lever_dl)  # (D, S_dl, N+1)
+    agency_net = fixed.net - np.matmul(fixed.onehot, knock)
+    knock_npv = np.einsum("dsk,sk->d", traj.dA_int, fixed.weight) - fixed.lever_npv
+    return agency_net, fixed.npv - knock_npv
+
+
+@dataclass(frozen=True, eq=False)
+class _FixedMoney:
+    """The parts of a scenario's money that no draw changes (see :func:`_net_and_npv`)."""
+
+    net: np.ndarray  # (1, A, N+1) £/yr: planned saving − one-off, no knock-on
+    npv: float  # £
+    price: np.ndarray  # (S_dl, N+1) £ per unit after efficiency
+    lever_dl: np.ndarray  # (S_dl, N+1) the levers' own ΔA on demand-led services
+    onehot: np.ndarray  # (A, S_dl)
+    weight: np.ndarray  # (S_dl, N) £ per unit of ∫ΔA, discounted
+    lever_npv: float  # £: the weight applied to the levers' own ∫ΔA
+
+
+# Per (compiled model, lever inputs): every block of a run shares these, so they are
+# computed once (the same arithmetic as per block, so the same bits).
+_FIXED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
+    per_model = _FIXED.get(inputs)
+    if per_model is not None and per_model[0]() is cm:
+        return per_model[1]
     n, h = cm.n_steps, cm.h
     lever = inputs.activity_delta
-    fixed = service_money(cm, inputs, Trajectory(dY=traj.dY[:1] * 0.0, dA=lever[None],
-                                                 dY_int=traj.dY_int[:1] * 0.0,
+    zero_y = np.zeros((1, cm.n_outcomes, n + 1))
+    fixed = service_money(cm, inputs, Trajectory(dY=zero_y, dA=lever[None],
+                                                 dY_int=zero_y[..., :n],
                                                  dA_int=lever[None, :, :n] * h))
-    fixed_net = by_agency(cm, fixed.rates["net_saving"])  # (1, A, N+1)
     factors = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
-    fixed_npv = fixed.annual["net_saving"].sum(axis=-2)[0] @ factors
     dl = np.flatnonzero(cm.demand_led)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
-    knock = price * (traj.dA - lever[dl])  # (D, S_dl, N+1)
     onehot = np.zeros((len(cm.agency_ids), len(dl)))
     onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
-    agency_net = fixed_net - np.matmul(onehot, knock)
     step_factor = np.repeat(factors, cm.steps_per_year)  # each step's year's factor
     weight = price[:, :n] * step_factor  # £ per unit of ∫ΔA, discounted
-    knock_npv = np.einsum("dsk,sk->d", traj.dA_int, weight) \
-        - np.sum(weight * lever[dl, :n] * h)
-    return agency_net, fixed_npv - knock_npv
+    out = _FixedMoney(
+        net=by_agency(cm, fixed.rates["net_saving"]),
+        npv=fixed.annual["net_saving"].sum(axis=-2)[0] @ factors,
+        price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
+        lever_npv=np.sum(weight * lever[dl, :n] * h))
+    _FIXED[inputs] = (weakref.ref(cm), out)
+    return out

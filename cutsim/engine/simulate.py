@@ -38,6 +38,7 @@ from scipy.special import gammainc, gammaln
 
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.errors import EngineError
+from cutsim.engine.heap import keep_large_arrays_in_heap
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
             (cm.n_outcomes, 0), (cm.n_services, 0), (cm.n_outcomes, 1), (cm.n_services, 1))))
     if n_draws > 1 and n_in not in (1, n_draws):
         raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
+    if n_draws > 1:
+        keep_large_arrays_in_heap()  # draws make many large temporaries: reuse their memory
     if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):
         # One parameter set at a time: a large model's M is sparse per draw, and per-draw
         # inputs with per-draw parameters share nothing worth batching.
