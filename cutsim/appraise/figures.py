@@ -23,7 +23,7 @@ import numpy as np
 from cutsim.appraise.appraisal import discount_factors
 from cutsim.appraise.montecarlo import DRAW_BLOCK
 from cutsim.appraise.uncertain import UncertaintySpace
-from cutsim.engine.compiled import CompiledModel, Params, compile_model
+from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import Trajectory, simulate
@@ -114,7 +114,14 @@ class ScenarioFigures:
         self._cache: dict[bytes, tuple[CompiledModel, LeverInputs]] = {}
 
     def __getstate__(self) -> dict:
-        return {"space": self.space, "scenario_id": self.scenario_id, "_cache": {}}
+        return {"space": self.space, "scenario_id": self.scenario_id, "_cache": {},
+                "_compiled": None}
+
+    def _base(self) -> CompiledModel:
+        """The central model compiled once (realised rows reuse its structure)."""
+        if getattr(self, "_compiled", None) is None:
+            self._compiled = compile_model(self.space.model)
+        return self._compiled
 
     def __call__(self, rows: np.ndarray) -> FigureRows:
         rows = np.atleast_2d(np.asarray(rows, dtype=float))
@@ -145,7 +152,7 @@ class ScenarioFigures:
         if hit is None:
             model, scenarios = self.space.realise(row)
             scenario = _scenario(scenarios, self.scenario_id)
-            cm = compile_model(model)
+            cm = with_values(self._base(), model)
             hit = (cm, build_inputs(cm, scenario))
             if len(self._cache) >= CACHE_MODELS:
                 self._cache.pop(next(iter(self._cache)))

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cutsim.appraise.appraisal import discount_factors
-from cutsim.engine.compiled import CompiledModel, Params, compile_model
+from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import Trajectory, simulate
@@ -157,7 +157,7 @@ def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
     parts = []
     for row in values:
         model, scenarios = space.realise(row)
-        cm_row = compile_model(model)
+        cm_row = with_values(cm, model)
         inputs = build_inputs(cm_row, scenarios[0])
         traj = simulate(cm_row, _params_of(space, row[None]), inputs.activity_delta,
                         inputs.outcome_input, services=np.flatnonzero(cm_row.demand_led),

@@ -142,3 +142,58 @@ def test_two_worker_local_cluster_gives_identical_results():
             local = project.run(sid, draws=700, seed=21).uncertainty
             remote = project.run(sid, draws=700, seed=21, executor=ex).uncertainty
             assert remote == local
+
+
+def test_importing_cutsim_loads_neither_dask_nor_salib():
+    import subprocess
+    import sys
+
+    code = ("import sys, cutsim, cutsim.api, cutsim.cli, cutsim.appraise.sensitivity, "
+            "cutsim.appraise.evppi, cutsim.appraise.executor; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('dask', 'distributed', 'SALib')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
+def test_run_wide_widens_the_cli_band(tmp_path, capsys):
+    from cutsim.cli import main
+
+    example = str(REPO / "models" / "example-place.cutsim")
+    args = ["run", example, "--scenario", "youth-cut", "--draws", "256", "--seed", "3", "--json"]
+    assert main(args) == 0
+    narrow = json.loads(capsys.readouterr().out)["uncertainty"]["place"]["npv"]
+    assert main(args + ["--wide"]) == 0
+    wide = json.loads(capsys.readouterr().out)["uncertainty"]["place"]["npv"]
+    assert wide["p90"] - wide["p10"] > narrow["p90"] - narrow["p10"]
+    assert main(args + ["--correlate", "1.5"]) == 1
+    assert "--correlate must be between 0 and 1" in capsys.readouterr().err
+
+
+def test_heap_tuning_is_done_once():
+    from cutsim.engine.heap import keep_large_arrays_in_heap
+
+    keep_large_arrays_in_heap()
+    assert keep_large_arrays_in_heap() is False  # already done in this process
+
+
+@pytest.mark.parametrize("tau_low", [0.4, 0.0])
+def test_compiled_with_values_equals_a_fresh_compile(tau_low):
+    from cutsim.appraise.run import run_scenario
+    from cutsim.engine.compiled import compile_model, with_values
+
+    p = _ranged_project()
+    space = uncertainty_space(p.model, [p.scenario("s")])
+    m = p.model.model_copy(update={
+        "services": [p.model.services[0], p.model.services[1].model_copy(update={"unit_cost": 77.0})],
+        "effects": [p.model.effects[0].model_copy(update={"delay_years": tau_low})]})
+    p.run("s")  # the central model's simulator cache is filled
+    fast, fresh = with_values(p.compiled, m), compile_model(m)
+    assert "layout" not in fast.cache  # new delays: no step matrices shared
+    same = with_values(p.compiled, p.model)
+    assert same.cache["layout"] is p.compiled.cache["layout"]
+    a = run_scenario(fast, p.scenario("s")).to_json_dict()
+    b = run_scenario(fresh, p.scenario("s")).to_json_dict()
+    assert a["appraisal"] == b["appraisal"] and a["annual"] == b["annual"]
+    assert space.extras  # the fixture varies a unit cost
