@@ -73,8 +73,12 @@ class DaskExecutor(Executor):
         if address:
             self.client = Client(address)
         else:
+            # No dashboard; the scheduler still serves a few HTTP routes (health,
+            # metrics), on port 8787 unless told otherwise: a free port on this machine
+            # only, so two clusters never clash.
             self.cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                        processes=True, dashboard_address=None)
+                                        processes=True, dashboard_address=None,
+                                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             self.client = Client(self.cluster)
         log.info("dask: %s", self.client)
 

@@ -157,7 +157,8 @@ def _analyze(sobol_analyze, problem: dict, y: np.ndarray, seed: int) -> dict[str
         warnings.simplefilter("ignore", UserWarning)
         res = sobol_analyze.analyze(problem, y, calc_second_order=False,
                                     num_resamples=BOOTSTRAP_RESAMPLES, conf_level=CONF_LEVEL,
-                                    print_to_console=False, seed=seed)
+                                    print_to_console=False,
+                                    seed=seed + 1)  # SALib leaves a seed of 0 unseeded
     return {k: np.asarray(res[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
 
 

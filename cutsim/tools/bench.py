@@ -159,7 +159,7 @@ def bench_dask(project, quick: bool) -> dict | str:
         from cutsim.appraise.executor import DaskExecutor
     except ImportError:  # pragma: no cover - dask is a dependency
         return "not installed"
-    draws = 1024 if quick else 20_480
+    draws = 512 if quick else 4096
     local: dict[str, Any] = {}
     timing = median_time(lambda: local.update(
         project.run(EXAMPLE_SCENARIO, draws=draws, seed=3).uncertainty), 1 if quick else 3)

@@ -130,7 +130,7 @@ def test_executor_in_process_equals_plain_run():
 
 
 @pytest.mark.dask
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(300)
 def test_two_worker_local_cluster_gives_identical_results():
     from cutsim.appraise.executor import DaskExecutor
 
@@ -142,6 +142,24 @@ def test_two_worker_local_cluster_gives_identical_results():
             local = project.run(sid, draws=700, seed=21).uncertainty
             remote = project.run(sid, draws=700, seed=21, executor=ex).uncertainty
             assert remote == local
+        # Sobol and EVPPI rows go through the same executor, with the same bits
+        from cutsim.appraise.evppi import evppi_table
+        from cutsim.appraise.figures import Figure
+        from cutsim.appraise.sensitivity import sobol
+
+        space = uncertainty_space(example.model, [example.scenario("youth-cut")])
+        agencies = list(example.compiled.agency_ids)
+        assert sobol(space, "youth-cut", Figure(), agencies, n=16, executor=ex) == \
+            sobol(space, "youth-cut", Figure(), agencies, n=16)
+        both = uncertainty_space(example.model, example.file.scenarios)
+        ids = [s.id for s in example.file.scenarios]
+        assert evppi_table(both, ids, agencies, draws=600, seed=2, executor=ex) == \
+            evppi_table(both, ids, agencies, draws=600, seed=2)
+        # an existing scheduler, by address (here the same local cluster's)
+        with DaskExecutor(ex.cluster.scheduler_address) as by_address:
+            assert by_address.cluster is None
+            assert ranged.run("s", draws=300, seed=4, executor=by_address).uncertainty == \
+                ranged.run("s", draws=300, seed=4).uncertainty
 
 
 def test_importing_cutsim_loads_neither_dask_nor_salib():
