@@ -112,6 +112,7 @@ class ScenarioFigures:
         self.space = space
         self.scenario_id = scenario_id
         self._cache: dict[bytes, tuple[CompiledModel, LeverInputs]] = {}
+        self._compiled: CompiledModel | None = None
 
     def __getstate__(self) -> dict:
         return {"space": self.space, "scenario_id": self.scenario_id, "_cache": {},
@@ -119,7 +120,7 @@ class ScenarioFigures:
 
     def _base(self) -> CompiledModel:
         """The central model compiled once (realised rows reuse its structure)."""
-        if getattr(self, "_compiled", None) is None:
+        if self._compiled is None:
             self._compiled = compile_model(self.space.model)
         return self._compiled
 
