@@ -190,3 +190,36 @@ def test_evppi_command(tmp_path, capsys):
     assert main(["evppi", str(path), "--scenario", "a", "--scenario", "b",
                  "--group", "x=effects[e9].per_unit"]) == 1
     assert 'no uncertain input "effects[e9].per_unit"' in capsys.readouterr().err
+
+
+def test_lever_ranges_pool_efficiency_and_procurement_premium():
+    from cutsim.files.exchange import read_file
+    from small_model import REPO
+
+    pooled = read_file(REPO / "scenarios" / "pooled-health-care.cutsim")
+    doc = pooled.model_dump(mode="json", by_alias=True, exclude_none=True)
+    doc["scenarios"][0]["levers"][0].update(efficiency_percent_low=2, efficiency_percent_high=6)
+    p = Project(type(pooled).model_validate(doc))
+    sid = p.file.scenarios[0].id
+    space = uncertainty_space(p.model, [p.scenario(sid)])
+    name = f"scenarios[{sid}].levers[bcf].efficiency_percent"
+    assert [i.name for i in space.extras] == [name]
+    _, rows = tornado(space, sid, Figure(), list(p.compiled.agency_ids))
+    row = next(r for r in rows if r.input == name)
+    assert (row.low, row.high) == (2.0, 6.0)
+    assert row.figure_high > row.figure_low  # a more efficient pool saves more
+    # each end equals a plain run of the scenario with that efficiency
+    for end, value in (("figure_low", 2), ("figure_high", 6)):
+        lever = p.scenario(sid).levers[0].model_copy(update={"efficiency_percent": value})
+        plain = p.run(p.scenario(sid).model_copy(update={"levers": [lever]}))
+        assert getattr(row, end) == pytest.approx(plain.appraisal["npv"]["place"], rel=1e-12)
+
+    proc = read_file(REPO / "scenarios" / "social-value-procurement.cutsim")
+    doc = proc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    doc["scenarios"][0]["levers"][0].update(premium_percent_low=1, premium_percent_high=8)
+    p = Project(type(proc).model_validate(doc))
+    sid = p.file.scenarios[0].id
+    space = uncertainty_space(p.model, [p.scenario(sid)])
+    _, rows = tornado(space, sid, Figure(), list(p.compiled.agency_ids))
+    row = next(r for r in rows if r.input.endswith("premium_percent"))
+    assert row.figure_high < row.figure_low  # a higher premium costs more
