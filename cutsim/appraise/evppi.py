@@ -133,15 +133,21 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
             "evpi": value, "evpi_se": se, "evppi": rows}
 
 
-def table(report: dict[str, Any], top: int | None = None) -> str:
-    """The EVPPI report as text, largest first (money per cutsim.model.fmt)."""
+def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) -> str:
+    """The EVPPI report as text, largest first (money per cutsim.model.fmt); when the
+    EVPI is nothing (at most ``floor`` £, the place's materiality floor) no draw changes
+    the choice, and that is said instead of a list of zeros."""
     from cutsim.model.fmt import money
 
     lines = [f"Choosing between {', '.join(report['scenarios'])} by expected place NPV "
-             f"({report['draws']:,} draws): {report['choice']}.",
-             f"Knowing every input before deciding is worth {money(report['evpi'])} "
-             f"(EVPI, ± {money(report['evpi_se'])}).",
-             "The most it is worth paying to know each input before deciding (EVPPI):"]
+             f"({report['draws']:,} draws): {report['choice']}."]
+    if report["evpi"] <= floor:
+        lines.append("No draw changes the choice, so no information is worth paying for "
+                     "before deciding (EVPI £0).")
+        return "\n".join(lines) + "\n"
+    lines += [f"Knowing every input before deciding is worth {money(report['evpi'])} "
+              f"(EVPI, ± {money(report['evpi_se'])}).",
+              "The most it is worth paying to know each input before deciding (EVPPI):"]
     for r in report["evppi"][:top] if top else report["evppi"]:
         lines.append(f"  {r['input']:<50} {money(r['evppi']):>10}")
     return "\n".join(lines) + "\n"

@@ -97,6 +97,7 @@ def run_evppi(args) -> int:
     from cutsim.appraise.evppi import evppi_table, table
     from cutsim.appraise.executor import executor_for
     from cutsim.appraise.uncertain import uncertainty_space
+    from cutsim.model.materiality import materiality_floor
 
     if len(args.scenario) < 2:
         args.parser.error("give at least two --scenario options to choose between")
@@ -124,6 +125,7 @@ def run_evppi(args) -> int:
                              groups=groups, executor=executor)
     if args.top:
         report["evppi"] = report["evppi"][:args.top]
-    text = json.dumps(report, allow_nan=False) + "\n" if args.json else table(report)
+    floor = materiality_floor(project.model)  # an EVPI below it is nothing
+    text = json.dumps(report, allow_nan=False) + "\n" if args.json else table(report, floor=floor)
     emit(text, args.out)
     return 0
