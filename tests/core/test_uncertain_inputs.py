@@ -215,3 +215,19 @@ def test_compiled_with_values_equals_a_fresh_compile(tau_low):
     b = run_scenario(fresh, p.scenario("s")).to_json_dict()
     assert a["appraisal"] == b["appraisal"] and a["annual"] == b["annual"]
     assert space.extras  # the fixture varies a unit cost
+
+
+def test_a_file_with_ranges_needs_a_version_2_reader_and_one_without_stays_version_1():
+    from cutsim.files.exchange import dumps, read_bytes
+
+    plain = _ranged_project().file.model_copy(deep=True)
+    m = plain.model
+    stripped = m.model_copy(update={"services": [s.model_copy(update={
+        "unit_cost_low": None, "unit_cost_high": None}) for s in m.services]})
+    version_1 = json.loads(dumps(plain.model_copy(update={"model": stripped}), stamp=False))
+    assert version_1["format_version"] == 1 and "min_reader_version" not in version_1
+    text = dumps(plain, stamp=False)
+    doc = json.loads(text)
+    assert (doc["format_version"], doc["min_reader_version"]) == (2, 2)
+    back = read_bytes(text.encode("utf-8"))
+    assert back.model.services[1].unit_cost_low == 60.0
