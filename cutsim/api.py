@@ -43,11 +43,16 @@ class Project:
         raise InputError(f'no scenario "{scenario_id}" in the file (scenarios: {known})')
 
     def run(self, scenario: str | Scenario, draws: int | None = None,
-            seed: int | None = None, params: Params | None = None) -> Result:
-        """Run a scenario (by id or object); ``draws`` adds the Monte Carlo block."""
+            seed: int | None = None, params: Params | None = None, *,
+            wide: bool | None = None, correlation: float | None = None,
+            executor=None) -> Result:
+        """Run a scenario (by id or object); ``draws`` adds the Monte Carlo block (over
+        every uncertain input; ``wide``/``correlation`` None follow the place's settings,
+        ``executor`` runs the blocks, in this process by default)."""
         if isinstance(scenario, str):
             scenario = self.scenario(scenario)
-        return run_scenario(self.compiled, scenario, draws=draws, seed=seed, params=params)
+        return run_scenario(self.compiled, scenario, draws=draws, seed=seed, params=params,
+                            wide=wide, correlation=correlation, executor=executor)
 
 
 def load(path: str | os.PathLike[str]) -> Project:

@@ -148,6 +148,7 @@ SHOTS: dict[str, Shot] = {
     "results-mtfs": _results_tab("MTFS"),
     "results-appraisal-long-run": _long_run,
     "results-compare": _results_tab("Compare"),
+    "results-sensitivity": _results_tab("Sensitivity"),
     "scenario-panel": _floating("scenarioDock", 560, 950),
     "results-areas": _areas,
 }

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from cutsim.api import Project
 from cutsim.appraise.montecarlo import monte_carlo
 from cutsim.appraise.result import Result
+from cutsim.appraise.uncertain import uncertainty_space
 from cutsim.engine.compiled import CompiledModel
 from cutsim.levers.build import build_inputs
 from cutsim.model.errors import CutsimError
@@ -93,9 +94,10 @@ class MonteCarloWorker(QObject):
 
     def _run_chunks(self) -> dict | None:
         inputs = build_inputs(self._cm, self._scenario)
+        space = uncertainty_space(self._cm.model, [self._scenario])
         return monte_carlo(self._cm, inputs, self._draws, self._seed,
                            progress=lambda done, total: self.progress.emit(round(100 * done / total)),
-                           cancelled=self._cancel.is_set)
+                           cancelled=self._cancel.is_set, space=space)
 
 
 # ---------------------------------------------------------------- the controller

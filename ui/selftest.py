@@ -220,6 +220,25 @@ def check_chart(result: Any) -> str:
     return f"chart {len(colours)} colours, {curve} curve px"
 
 
+def check_sensitivity(project: Any) -> str:
+    """Tornado and a small Sobol run (SALib) on the example; Dask at least imports."""
+    from cutsim.appraise.sensitivity import analyse
+
+    scenario = project.scenario(SCENARIO)
+    tornado = analyse(project.model, scenario, "tornado", "npv", 3)["tornado"]
+    check(len(tornado) == 3, "the tornado has no inputs")
+    swings = [r["swing"] for r in tornado]
+    check(swings == sorted(swings, reverse=True) and swings[0] > 0,
+          f"tornado swings not sorted or all zero: {swings}")
+    sobol = analyse(project.model, scenario, "sobol", "npv", n=16)
+    check(bool(sobol["sobol"]) and all(0 <= r["ST"] <= 2 for r in sobol["sobol"]),
+          "Sobol indices missing or out of range")
+    import dask.distributed  # noqa: F401 - the frozen app must carry it for --dask sweeps
+
+    return f"sensitivity: top swing {tornado[0]['input']} £{swings[0] / 1e6:,.2f}m, " \
+           f"Sobol {sobol['runs']} runs, dask imports"
+
+
 def check_publication(project: Any) -> str:
     """When the publication is bundled: its residents' page renders from the example."""
     try:
@@ -365,6 +384,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(check_chart(result))
             step = "writing and reading workbooks"
             parts.append(check_workbooks(project, result, Path(tmp)))
+            step = "running sensitivity"
+            parts.append(check_sensitivity(project))
             step = "rendering the publication"
             parts.append(check_publication(project))
             step = "building the medium-term financial plan"

@@ -20,22 +20,36 @@ an n-draw run. Percentiles are taken over all draws once every block is in.
 Money is priced per draw with the appraisal's own discount factors
 (:func:`cutsim.appraise.appraisal.place_discount_factors`: the place's rate and
 schedule): there is one NPV.
+
+**Wider uncertainty.** Given an :class:`~cutsim.appraise.uncertain.UncertaintySpace`
+(``space``), a block draws with :meth:`UncertaintySpace.draw` from the same generator:
+the effect and demand draws come first and are the same numbers, and only a model with
+other uncertain inputs (unit costs, spends, delays, pool efficiency, premium) draws more
+after them. Such a block is simulated draw by draw on the model and scenario realised
+with that draw's values (:meth:`UncertaintySpace.realise`), still a pure function of its
+arguments. A space without such inputs and without correlation draws and simulates
+exactly as no space at all.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cutsim.appraise.appraisal import place_discount_factors
-from cutsim.engine.compiled import CompiledModel, Params
+from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import Trajectory, simulate
+from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
+
+if TYPE_CHECKING:  # the space module builds on this one
+    from cutsim.appraise.uncertain import UncertaintySpace
 
 PERT_LAMBDA = 4.0
 PERCENTILES = (10, 50, 90)
@@ -83,6 +97,16 @@ def block_params(cm: CompiledModel, entropy: int, block: int, n: int = DRAW_BLOC
     return Params(k[:n], d[:n])
 
 
+def block_values(space: UncertaintySpace, entropy: int, block: int,
+                 n: int = DRAW_BLOCK) -> np.ndarray:
+    """Every input's values for draws ``DRAW_BLOCK·block`` … ``+ n − 1``: (n, P) in the
+    order of ``space.inputs`` (the per_unit columns equal :func:`block_params`)."""
+    if not 0 < n <= DRAW_BLOCK:
+        raise ValueError(f"a block holds 1 to {DRAW_BLOCK} draws (got {n})")
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(int(block),)))
+    return space.draw(rng, DRAW_BLOCK)[:n]
+
+
 def draw_params(cm: CompiledModel, draws: int, seed: int | None) -> Params:
     """Every draw's parameters of a ``draws``-draw run, in draw order (Params with a draws
     axis), exactly as the blocks of :func:`monte_carlo` make them."""
@@ -96,7 +120,7 @@ class DrawBlock:
     """One block's per-draw series: outcome ``levels (n, O, N+1)`` in outcome units,
     ``agency_net (n, A, N+1)`` net saving in £/yr (positive good for the budget), the
     place's ``npv (n,)`` in £ and ``agency_net_annual (n, A, H)``, each agency's exact net
-    saving in £ per financial year."""
+    saving per financial year in £."""
 
     levels: np.ndarray
     agency_net: np.ndarray
@@ -105,17 +129,54 @@ class DrawBlock:
 
 
 def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
-                   n: int = DRAW_BLOCK) -> DrawBlock:
-    """Draw, simulate and price one block (a pure function: same arguments, same bits)."""
-    traj = simulate(cm, block_params(cm, entropy, block, n), inputs.activity_delta,
-                    inputs.outcome_input)
+                   n: int = DRAW_BLOCK, space: UncertaintySpace | None = None) -> DrawBlock:
+    """Draw, simulate and price one block (a pure function: same arguments, same bits).
+
+    ``space`` (of the model of ``cm`` and the one scenario of ``inputs``) adds the wider
+    inputs and correlation; without it only the per_unit values vary.
+    """
+    if space is None or (not space.extras and space.correlation == 0):
+        params = block_params(cm, entropy, block, n)
+    else:
+        values = block_values(space, entropy, block, n)
+        if space.extras:
+            return _simulate_realised(cm, space, values)
+        params = _params_of(space, values)
+    traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input,
+                    services=np.flatnonzero(cm.demand_led), outcome_integrals=False)
     agency_net, npv, annual = _net_and_npv(cm, inputs, traj)
     return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv, annual)
 
 
+def _params_of(space: UncertaintySpace, values: np.ndarray) -> Params:
+    """The engine parameters (effect and demand per_unit columns) of rows of values."""
+    k, d = space.n_k, space.n_d
+    return Params(np.ascontiguousarray(values[..., :k]),
+                  np.ascontiguousarray(values[..., k:k + d]))
+
+
+def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
+                       values: np.ndarray) -> DrawBlock:
+    """Draw by draw: each row's model and scenario realised, compiled and priced."""
+    parts = []
+    for row in values:
+        model, scenarios = space.realise(row)
+        cm_row = with_values(cm, model)
+        inputs = build_inputs(cm_row, scenarios[0])
+        traj = simulate(cm_row, _params_of(space, row[None]), inputs.activity_delta,
+                        inputs.outcome_input, services=np.flatnonzero(cm_row.demand_led),
+                        outcome_integrals=False)
+        agency_net, npv, annual = _net_and_npv(cm_row, inputs, traj)
+        parts.append(DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv,
+                               annual))
+    return DrawBlock(*(np.concatenate([getattr(p, f) for p in parts])
+                       for f in ("levels", "agency_net", "npv", "agency_net_annual")))
+
+
 def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
                 progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> dict[str, Any] | None:
+                cancelled: Callable[[], bool] | None = None,
+                space: UncertaintySpace | None = None) -> dict[str, Any] | None:
     """The result's ``uncertainty`` block from ``draws`` draws, block by block.
 
     ``progress(done, draws)`` is called after each block (and with 0 first);
@@ -123,7 +184,8 @@ def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
     returns None. Blocks are computed in order on this thread; the result does not
     depend on how they are grouped (see the module's seeding contract).
     """
-    blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress, cancelled=cancelled))
+    blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress, cancelled=cancelled,
+                              space=space))
     if len(blocks) < len(block_sizes(draws)):
         return None
     return combine_blocks(cm, blocks, seed)
@@ -131,7 +193,8 @@ def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
 
 def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
                 progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> Iterator[DrawBlock]:
+                cancelled: Callable[[], bool] | None = None,
+                space: UncertaintySpace | None = None) -> Iterator[DrawBlock]:
     """Yield each block of a run in order; stops early (yielding fewer) when cancelled.
 
     Refused (InputError) for a model whose areas have effect multipliers: its place is the
@@ -148,7 +211,7 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
     for b, n in enumerate(sizes):
         if cancelled is not None and cancelled():
             return
-        yield simulate_block(cm, inputs, entropy, b, n)
+        yield simulate_block(cm, inputs, entropy, b, n, space)
         done += n
         if progress is not None:
             progress(done, int(draws))
@@ -185,9 +248,39 @@ def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None)
     return out
 
 
-def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None) -> dict:
-    """The result's ``uncertainty`` block (DESIGN §7) from ``draws`` Monte Carlo runs."""
-    return combine_blocks(cm, list(iter_blocks(cm, inputs, draws, seed)), seed)
+def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None,
+                space: UncertaintySpace | None = None, executor=None) -> dict:
+    """The result's ``uncertainty`` block (DESIGN §7) from ``draws`` Monte Carlo runs.
+
+    ``executor`` (:mod:`cutsim.appraise.executor`) runs the blocks, in this process by
+    default; any executor gives the same bits (the seeding contract).
+    """
+    if executor is None:
+        return combine_blocks(cm, list(iter_blocks(cm, inputs, draws, seed, space=space)), seed)
+    entropy = run_entropy(seed)
+    tasks = [(entropy, b, n) for b, n in enumerate(block_sizes(draws))]
+    task = _BlockTask(cm.model, inputs, space)
+    task._cm = cm  # this process's copy; a pickled task compiles its own
+    blocks = executor.map(task, tasks)
+    return combine_blocks(cm, blocks, seed)
+
+
+class _BlockTask:
+    """One Monte Carlo block as a picklable task: the model (compiled once per process
+    that runs it), the scenario's lever inputs and the space."""
+
+    def __init__(self, model, inputs: LeverInputs, space) -> None:
+        self.model, self.inputs, self.space = model, inputs, space
+        self._cm: CompiledModel | None = None
+
+    def __getstate__(self) -> dict:
+        return {"model": self.model, "inputs": self.inputs, "space": self.space, "_cm": None}
+
+    def __call__(self, task: tuple[int, int, int]) -> DrawBlock:
+        if self._cm is None:
+            self._cm = compile_model(self.model)
+        entropy, block, n = task
+        return simulate_block(self._cm, self.inputs, entropy, block, n, self.space)
 
 
 def _bands(x: np.ndarray) -> dict[str, Any]:
@@ -202,9 +295,11 @@ def _band_rows(bands: np.ndarray, row: int) -> dict[str, list[float]]:
     return {f"p{q}": bands[i, row].tolist() for i, q in enumerate(PERCENTILES)}
 
 
-def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _net_and_npv(cm: CompiledModel, inputs: LeverInputs,
+                 traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Agency net saving (D, A, N+1) in £/yr, place NPV (D,) in £ and agency net saving
-    per financial year (D, A, H) in £, for every draw.
+    per financial year (D, A, H) in £, for every draw; ``traj`` holds the demand-led
+    services' rows only (``simulate(..., services=demand-led)``).
 
     Money is affine in the trajectory, so the part that no draw changes (planned saving,
     one-off costs) is priced once by :func:`service_money` with no knock-on (ΔA equal to
@@ -212,26 +307,60 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj) -> tuple[np.ndarr
     per draw, on the demand-led services (a discretionary service's ΔA is its lever input,
     so its knock-on is exactly zero) with the NPV weights folded into one contraction.
     """
+    fixed = _fixed_money(cm, inputs)
+    knock = fixed.price * (traj.dA - fixed.lever_dl)  # (D, S_dl, N+1)
+    agency_net = fixed.net - np.matmul(fixed.onehot, knock)
+    knock_npv = np.einsum("dsk,sk->d", traj.dA_int, fixed.weight) - fixed.lever_npv
+    # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
+    n = cm.n_steps
+    knock_steps = fixed.price[:, :n] * (traj.dA_int - fixed.lever_dl[:, :n] * cm.h)  # (D, S_dl, N)
+    knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years,
+                                                                cm.steps_per_year)).sum(-1)
+    annual = fixed.net_annual[None] - np.matmul(fixed.onehot, knock_annual)
+    return agency_net, fixed.npv - knock_npv, annual
+
+
+@dataclass(frozen=True, eq=False)
+class _FixedMoney:
+    """The parts of a scenario's money that no draw changes (see :func:`_net_and_npv`)."""
+
+    net: np.ndarray  # (1, A, N+1) £/yr: planned saving − one-off, no knock-on
+    net_annual: np.ndarray  # (A, H) £ a year: the same, by financial year
+    npv: float  # £
+    price: np.ndarray  # (S_dl, N+1) £ per unit after efficiency
+    lever_dl: np.ndarray  # (S_dl, N+1) the levers' own ΔA on demand-led services
+    onehot: np.ndarray  # (A, S_dl)
+    weight: np.ndarray  # (S_dl, N) £ per unit of ∫ΔA, discounted
+    lever_npv: float  # £: the weight applied to the levers' own ∫ΔA
+
+
+# Per (compiled model, lever inputs): every block of a run shares these, so they are
+# computed once (the same arithmetic as per block, so the same bits).
+_FIXED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
+    per_model = _FIXED.get(inputs)
+    if per_model is not None and per_model[0]() is cm:
+        return per_model[1]
     n, h = cm.n_steps, cm.h
     lever = inputs.activity_delta
-    fixed = service_money(cm, inputs, Trajectory(dY=traj.dY[:1] * 0.0, dA=lever[None],
-                                                 dY_int=traj.dY_int[:1] * 0.0,
+    zero_y = np.zeros((1, cm.n_outcomes, n + 1))
+    fixed = service_money(cm, inputs, Trajectory(dY=zero_y, dA=lever[None],
+                                                 dY_int=zero_y[..., :n],
                                                  dA_int=lever[None, :, :n] * h))
-    fixed_net = by_agency(cm, fixed.rates["net_saving"])  # (1, A, N+1)
     factors = place_discount_factors(cm.model.place, cm.horizon_years)
-    fixed_npv = fixed.annual["net_saving"].sum(axis=-2)[0] @ factors
     dl = np.flatnonzero(cm.demand_led)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
-    knock = price * (traj.dA[:, dl] - lever[dl])  # (D, S_dl, N+1)
     onehot = np.zeros((len(cm.agency_ids), len(dl)))
     onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
-    agency_net = fixed_net - np.matmul(onehot, knock)
     step_factor = np.repeat(factors, cm.steps_per_year)  # each step's year's factor
     weight = price[:, :n] * step_factor  # £ per unit of ∫ΔA, discounted
-    knock_npv = np.einsum("dsk,sk->d", traj.dA_int[:, dl], weight) \
-        - np.sum(weight * lever[dl, :n] * h)
-    # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
-    knock_steps = price[:, :n] * (traj.dA_int[:, dl] - lever[dl, :n] * h)  # (D, S_dl, N)
-    knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years, cm.steps_per_year)).sum(-1)
-    annual = by_agency(cm, fixed.annual["net_saving"])[0][None] - np.matmul(onehot, knock_annual)
-    return agency_net, fixed_npv - knock_npv, annual
+    out = _FixedMoney(
+        net=by_agency(cm, fixed.rates["net_saving"]),
+        net_annual=by_agency(cm, fixed.annual["net_saving"])[0],
+        npv=fixed.annual["net_saving"].sum(axis=-2)[0] @ factors,
+        price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
+        lever_npv=np.sum(weight * lever[dl, :n] * h))
+    _FIXED[inputs] = (weakref.ref(cm), out)
+    return out

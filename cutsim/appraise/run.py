@@ -43,10 +43,14 @@ def simulate_by_origin(cm: CompiledModel, params: Params, inputs: LeverInputs):
 
 
 def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None,
-                 seed: int | None = None, params: Params | None = None) -> Result:
+                 seed: int | None = None, params: Params | None = None, *,
+                 wide: bool | None = None, correlation: float | None = None,
+                 executor=None) -> Result:
     """Simulate ``scenario`` on the compiled model and price it (central parameters unless
     ``params`` is given); with ``draws``, add P10/P50/P90 bands from Monte Carlo
-    (:mod:`cutsim.appraise.montecarlo`, seeded as documented there)."""
+    (:mod:`cutsim.appraise.montecarlo`, seeded as documented there) over every uncertain
+    input (:mod:`cutsim.appraise.uncertain`; ``wide`` and ``correlation`` None follow the
+    place's settings), its blocks run by ``executor`` (in this process by default)."""
     params = params or cm.central_params()
     inputs = build_inputs(cm, scenario)
     origins, by_origin, total = simulate_by_origin(cm, params, inputs)
@@ -78,8 +82,10 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         result.areas = area_result(cm, inputs, by_area, area_run)
     if draws:
         from cutsim.appraise.montecarlo import uncertainty
+        from cutsim.appraise.uncertain import uncertainty_space
 
-        result.uncertainty = uncertainty(cm, inputs, int(draws), seed)
+        space = uncertainty_space(cm.model, [scenario], wide=wide, correlation=correlation)
+        result.uncertainty = uncertainty(cm, inputs, int(draws), seed, space, executor)
     return result
 
 

@@ -7,6 +7,7 @@ import sys
 
 from cutsim.cli import options
 from cutsim.cli.output import emit
+from cutsim.cli.sensitivity_cmd import add_sweep_options, sweep_settings
 from cutsim.model import fmt, wording
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID
@@ -20,6 +21,7 @@ def register(subparsers) -> None:
     options.add_model(p)
     p.add_argument("--draws", type=int, metavar="N", help="Monte Carlo draws (P10/P50/P90)")
     p.add_argument("--seed", type=int, metavar="S", help="random seed for the draws (0 or more)")
+    add_sweep_options(p)
     options.add_year(p)
     fmt_group = p.add_mutually_exclusive_group()
     fmt_group.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
@@ -44,7 +46,12 @@ def run(args) -> int:
     project = Project(read_any(args.file, args.model, choose=True))
     scenario = project.scenario(args.scenario)
     year = options.year_of(args, project.model, scenario)
-    result = project.run(scenario, draws=args.draws, seed=args.seed)
+    from cutsim.appraise.executor import InProcess, executor_for
+
+    settings = sweep_settings(args)
+    with (executor_for(args.dask) if args.draws else InProcess()) as executor:
+        result = project.run(scenario, draws=args.draws, seed=args.seed, executor=executor,
+                             **settings)
     if args.xlsx:
         from cutsim.tools.results_workbook import write_results_workbook
 

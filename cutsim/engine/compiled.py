@@ -19,7 +19,7 @@ depend on ``k`` unless a loop closes through it).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -300,3 +300,21 @@ def _chain_groups(n_out, src, dst, order, m_pattern):
                 loops.append(np.array([local[int(m)] for m in members], dtype=np.int64))
         groups.append(ChainGroup(chains, inputs, offsets, tuple(loops)))
     return singletons, tuple(groups)
+
+
+def with_values(cm: CompiledModel, model: Model) -> CompiledModel:
+    """The compiled form of ``model``, which has ``cm``'s structure and may differ only in
+    values (unit costs, baseline spends, delays, per_unit ranges): a Monte Carlo draw of
+    those inputs. The structure is reused when every delay stays zero or non-zero (else
+    the model is compiled afresh); the simulator's cache is shared only when the delays
+    are unchanged (its step matrices depend on them)."""
+    tau = np.array([e.delay_years for e in model.effects], dtype=float)
+    if len(model.effects) != len(cm.eff_tau) or np.any((tau > 0) != (cm.eff_tau > 0)):
+        return compile_model(model)
+    unit_cost = np.array([s.unit_cost for s in model.services], dtype=float)
+    baseline_spend = np.array([s.baseline_spend for s in model.services], dtype=float)
+    same_delays = np.array_equal(tau, cm.eff_tau)
+    cache = {"layout": cm.cache["layout"]} if same_delays and "layout" in cm.cache else {}
+    return replace(cm, model=model, unit_cost=unit_cost, baseline_spend=baseline_spend,
+                   baseline_activity=baseline_spend / unit_cost,
+                   eff_tau=cm.eff_tau if same_delays else tau, cache=cache)

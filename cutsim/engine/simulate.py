@@ -39,6 +39,7 @@ from scipy.special import gammainc, gammaln
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.errors import EngineError
 from cutsim.engine.reach import reach
+from cutsim.engine.heap import keep_large_arrays_in_heap
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class Trajectory:
 
 
 def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
-             outcome_input: np.ndarray | None = None) -> Trajectory:
+             outcome_input: np.ndarray | None = None, *, services: np.ndarray | None = None,
+             outcome_integrals: bool = True) -> Trajectory:
     """Simulate deviations from baseline for lever inputs on the grid.
 
     ``activity_delta``: ΔA from levers, activity units/yr, shape (S, N+1) or (Bi, S, N+1)
@@ -78,6 +80,11 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
     ``outcome_input``: direct outcome change, (O, N+1) or (Bi, O, N+1), default zero.
     ``params`` may carry a draws axis D; the output batch is max(D, Bi) (one must be 1,
     or both equal).
+
+    ``services`` (indices) asks for those services' rows of ``dA`` and ``dA_int`` only,
+    in that order, and ``outcome_integrals=False`` leaves ``dY_int`` with no rows: a Monte
+    Carlo draw needs only the outcome levels and the demand-led services' activity, and
+    the rows it asks for are the same numbers as in a full run.
 
     Raises :class:`EngineError` for a singular algebraic loop or an unstable loop.
     """
@@ -90,29 +97,35 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
             (cm.n_outcomes, 0), (cm.n_services, 0), (cm.n_outcomes, 1), (cm.n_services, 1))))
     if n_draws > 1 and n_in not in (1, n_draws):
         raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
-    return _exact_zeros(cm, u, _simulate(cm, u, kb, db))
+    if n_draws > 1:
+        keep_large_arrays_in_heap()  # draws make many large temporaries: reuse their memory
+    traj = _simulate(cm, u, kb, db, services, outcome_integrals)
+    return _exact_zeros(cm, u, traj, services)
 
 
-def _simulate(cm: CompiledModel, u: _Inputs, kb: np.ndarray, db: np.ndarray) -> Trajectory:
+def _simulate(cm: CompiledModel, u: _Inputs, kb: np.ndarray, db: np.ndarray,
+              services: np.ndarray | None, outcome_integrals: bool) -> Trajectory:
     n_draws, n_in = kb.shape[0], u.batch
     if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):
         # One parameter set at a time: a large model's M is sparse per draw, and per-draw
         # inputs with per-draw parameters share nothing worth batching.
-        runs = [_run(cm, _single_operator(cm, kb[i], db[i]), kb[i:i + 1], u.select(i))
-                for i in range(n_draws)]
+        runs = [_run(cm, _single_operator(cm, kb[i], db[i]), kb[i:i + 1], u.select(i),
+                     services, outcome_integrals) for i in range(n_draws)]
         return Trajectory(*(np.concatenate([getattr(r, f) for r in runs])
                             for f in ("dY", "dA", "dY_int", "dA_int")))
     if n_draws == 1:
-        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u)
+        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u, services, outcome_integrals)
     needed = np.union1d(u.rows, cm.eff_dst[cm.dyn]).astype(np.int64)
-    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u)
+    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u, services, outcome_integrals)
 
 
-def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory) -> Trajectory:
+def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
+                 services: np.ndarray | None = None) -> Trajectory:
     """``traj`` with every node no lever input reaches set to exactly 0 (DESIGN §3).
 
     The reach is taken per input batch entry (one origin agency's levers, say), so that
-    attribution by superposition carries no round-off either.
+    attribution by superposition carries no round-off either. ``services`` are the rows
+    ``traj`` holds of ``dA`` (all when None); a ``dY_int`` without rows is left as it is.
     """
     if u.rows.size == 0:
         return Trajectory(*(np.zeros_like(getattr(traj, f)) for f in ("dY", "dA", "dY_int", "dA_int")))
@@ -127,8 +140,11 @@ def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory) -> Trajectory:
         return traj
     o = cm.n_outcomes
     out_mask, srv_mask = mask[:, :o, None], mask[:, o:, None]
+    if services is not None:
+        srv_mask = srv_mask[:, np.asarray(services, dtype=np.int64)]
+    dY_int = traj.dY_int if traj.dY_int.shape[1] == 0 else np.where(out_mask, traj.dY_int, 0.0)
     return Trajectory(np.where(out_mask, traj.dY, 0.0), np.where(srv_mask, traj.dA, 0.0),
-                      np.where(out_mask, traj.dY_int, 0.0), np.where(srv_mask, traj.dA_int, 0.0))
+                      dY_int, np.where(srv_mask, traj.dA_int, 0.0))
 
 
 @dataclass(eq=False)
@@ -239,10 +255,12 @@ class _SingleM:
             return _no_items(u.vals.shape[-1])
         return np.concatenate(pos), np.concatenate(bat), np.concatenate(vals)
 
-    def assemble(self, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """M[:, cols] x for x (C, B, T) → (B, V, T) (a view of node-major memory)."""
+    def assemble(self, cols: np.ndarray, x: np.ndarray,
+                 rows: np.ndarray | None = None) -> np.ndarray:
+        """M[rows, cols] x for x (C, B, T) → (B, R, T) (a view of node-major memory);
+        all V rows when ``rows`` is None."""
         c, b, t = x.shape
-        sub = self.m[:, cols]  # row-major: each output row is written once
+        sub = self.m[:, cols] if rows is None else self.m[rows][:, cols]  # row-major
         v = np.asarray(sub @ x.reshape(c, b * t)).reshape(-1, b, t)
         return np.moveaxis(v, 1, 0)
 
@@ -285,9 +303,12 @@ class _DrawsM:
         vals = np.ascontiguousarray(w[:, live].transpose(1, 0, 2)).reshape(-1, w.shape[-1])
         return np.repeat(live, d), np.tile(np.arange(d), len(live)), vals
 
-    def assemble(self, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """M[:, :, cols] x for x (D, C, T) → (D, V, T)."""
-        return np.matmul(self.m[:, :, self.pos[cols]], x)
+    def assemble(self, cols: np.ndarray, x: np.ndarray,
+                 rows: np.ndarray | None = None) -> np.ndarray:
+        """M[:, rows, cols] x for x (D, C, T) → (D, R, T) (all V rows when None)."""
+        m = self.m if rows is None else self.m[:, rows]
+        # Contiguous operands let matmul use BLAS (a fancy-indexed view is strided).
+        return np.matmul(np.ascontiguousarray(m[:, :, self.pos[cols]]), x)
 
     def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
         return batch * n_cols + rows
@@ -417,8 +438,10 @@ def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
 # ------------------------------------------------------------------------ the run
 
 
-def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs) -> Trajectory:
-    """Advance live chains exactly, then solve the algebraic part once for all outputs."""
+def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray | None = None,
+         outcome_integrals: bool = True) -> Trajectory:
+    """Advance live chains exactly, then solve the algebraic part once for all outputs
+    (the rows of them asked for: see :func:`simulate`)."""
     n_steps, h = cm.n_steps, cm.h
     batch = max(kb.shape[0], u.batch)
     layout = _layout(cm)
@@ -436,12 +459,18 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs) -> Trajectory:
     dst = cm.eff_dst[links]  # outcome index = node index
     cols = np.union1d(dst, u.rows).astype(np.int64)
     where, where_u = np.searchsorted(cols, dst), np.searchsorted(cols, u.rows)
-    v = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z, where_u, u.vals, batch))
-    v_int = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z_int, where_u,
-                                            u.vals[..., :n_steps] * h, batch))
     n_out = cm.n_outcomes
-    return Trajectory(dY=v[:, :n_out], dA=v[:, n_out:], dY_int=v_int[:, :n_out],
-                      dA_int=v_int[:, n_out:])
+    srv = None if services is None else n_out + np.asarray(services, dtype=np.int64)
+    rows = None if srv is None else np.concatenate([np.arange(n_out), srv])
+    rows_int = rows if outcome_integrals else \
+        (np.arange(n_out, cm.n_nodes) if srv is None else srv)
+    n_y_int = n_out if outcome_integrals else 0
+    v = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z, where_u, u.vals, batch),
+                    rows)
+    v_int = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z_int, where_u,
+                                            u.vals[..., :n_steps] * h, batch), rows_int)
+    return Trajectory(dY=v[:, :n_out], dA=v[:, n_out:], dY_int=v_int[:, :n_y_int],
+                      dA_int=v_int[:, n_y_int:])
 
 
 def _no_chain_output(n_steps: int):

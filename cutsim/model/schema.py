@@ -60,6 +60,11 @@ class Place(Strict):
     optimism_bias: dict[str, float] | None = None
     local_multiplier: float | None = None
     notes: str | None = None
+    # Wider uncertainty (DESIGN §3): apply the documented default ranges by confidence
+    # grade to every input without its own _low/_high; and the rank correlation of
+    # inputs citing the same source (0 = independent draws, the default).
+    wide_uncertainty: bool | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    source_correlation: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     # "green_book" (None means it: a file that leaves it out stays version 1) or "flat".
     discount_schedule: str | None = Field(default=None,
                                           json_schema_extra=added_in(2, changes_figures=True))
@@ -131,6 +136,12 @@ class Service(Strict):
     illustrative: bool = False
     source: str | None = None
     notes: str | None = None
+    # Ranges of the uncertain figures (low ≤ value ≤ high) and how sure the figures are (1–5).
+    baseline_spend_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    baseline_spend_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    unit_cost_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    unit_cost_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    confidence: int | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
 
     @property
     def baseline_activity(self) -> float:
@@ -161,6 +172,8 @@ class Effect(Strict):
     low: float
     high: float
     delay_years: float
+    delay_years_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    delay_years_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     delay_order: int = 1
     confidence: int
     source: str
@@ -228,6 +241,8 @@ class PoolLever(LeverBase):
     kind: Literal["pool"]
     services: list[str]
     efficiency_percent: float
+    efficiency_percent_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    efficiency_percent_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     reinvest: list[Reinvest] = Field(default_factory=list)
     gain_share: Literal["contribution", "benefit"] | FixedShares = "contribution"
     one_off_cost: float = 0.0
@@ -239,6 +254,8 @@ class ProcureLever(LeverBase):
     local_share_from: float
     local_share_to: float
     premium_percent: float = 0.0
+    premium_percent_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    premium_percent_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     outcome: str | None = None
 
 

@@ -133,6 +133,7 @@ def _check_place(problems: list[Problem], model: Model) -> None:
     c.rule("local_multiplier", lambda v: 0 <= v <= 10, "between 0 and 10")
     c.rule("discount_schedule", lambda v: v in DISCOUNT_SCHEDULES, '"green_book" or "flat"')
     c.between("terminal_years", 1, MAX_TERMINAL_YEARS)
+    c.rule("source_correlation", lambda v: 0 <= v < 1, "between 0 and 1 (below 1)")
     for grade, fraction in (place.optimism_bias or {}).items():
         if grade not in {"1", "2", "3", "4", "5"}:
             c.add(f'optimism_bias key must be a confidence grade "1"-"5" (got {fmt(grade)})')
@@ -201,6 +202,11 @@ def _check_services(problems: list[Problem], model: Model) -> None:
         c.between("statutory_floor", 0, 1)
         c.between("max_efficiency_percent", 0, 100)
         c.between("external_share", 0, 1)
+        c.rule("baseline_spend_low", lambda v: v > 0, "> 0")
+        c.rule("unit_cost_low", lambda v: v > 0, "> 0")
+        _check_field_range(c, "baseline_spend", 0, math.inf)
+        _check_field_range(c, "unit_cost", 0, math.inf)
+        c.between("confidence", 1, 5)
         for group in service.groups:
             if not SLUG.fullmatch(group):
                 c.add(f"groups entries must be slugs like older or children (got {fmt(group)})")
@@ -222,6 +228,21 @@ def _check_outcomes(problems: list[Problem], model: Model) -> None:
         c.non_negative("value_per_unit")
 
 
+def _check_field_range(c: _Checker, field: str, lo: float, hi: float) -> None:
+    """``<field>_low`` ≤ field ≤ ``<field>_high`` (either may be left out), within [lo, hi]."""
+    central = c.value(field)
+    what = f">= {fmt(float(lo))}" if math.isinf(hi) else \
+        f"between {fmt(float(lo))} and {fmt(float(hi))}"
+    for side in ("low", "high"):
+        c.rule(f"{field}_{side}", lambda v: lo <= v <= hi, what)
+    low, high = c.value(f"{field}_low"), c.value(f"{field}_high")
+    if central is None:
+        return
+    if (low is not None and low > central) or (high is not None and high < central):
+        c.add(f"{field}_low <= {field} <= {field}_high must hold (got "
+              f"{fmt(low)}, {fmt(central)}, {fmt(high)})")
+
+
 def _check_range(c: _Checker, item: object) -> None:
     low, central, high = item.low, item.per_unit, item.high  # type: ignore[attr-defined]
     if not low <= central <= high:
@@ -240,6 +261,7 @@ def _check_links(problems: list[Problem], model: Model) -> None:
             c.rule(field, lambda v: True, "a number")
         _check_range(c, effect)
         c.non_negative("delay_years")
+        _check_field_range(c, "delay_years", 0, math.inf)
         c.between("delay_order", 1, MAX_DELAY_ORDER)
         c.between("confidence", 1, 5)
         c.text("source")
@@ -289,6 +311,7 @@ def _check_pool_lever(c: _Checker, lever: PoolLever, services: dict) -> None:
     if len(owners) < 2:
         c.add("a pool needs services of two or more agencies")
     c.between("efficiency_percent", 0, 100)
+    _check_field_range(c, "efficiency_percent", 0, 100)
     c.non_negative("one_off_cost")
     for j, share in enumerate(lever.reinvest):
         if share.service not in services:
@@ -313,6 +336,7 @@ def _check_procure_lever(c: _Checker, lever: ProcureLever, services: dict, outco
     c.between("local_share_from", 0, 1)
     c.between("local_share_to", 0, 1)
     c.non_negative("premium_percent")
+    _check_field_range(c, "premium_percent", 0, math.inf)
     c.reference("outcome", outcomes, "outcome")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cutsim.publish import disclosure, figures, html, opendata
+from cutsim.publish import depends, disclosure, figures, html, opendata
 
 log = logging.getLogger(__name__)
 DEFAULT_DRAWS = 500
@@ -56,9 +56,11 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
     # Disclosure control, once for every file rendered below (docs/signing.md).
     doc = disclosure.protect_document(doc, project.compiled, scenario)
     hidden = hidden_changes(project.model, result)
+    rests_on = depends.depends_on(project.model, scenario)
     files: dict[str, bytes | str] = {
-        "index.html": html.render(doc, result["t"], hidden),
-        "report.html": html.render(doc, result["t"], hidden, print_version=True),
+        "index.html": html.render(doc, result["t"], hidden, depends_on=rests_on),
+        "report.html": html.render(doc, result["t"], hidden, print_version=True,
+                                   depends_on=rests_on),
         "open-data.json": opendata.to_json(doc),
     }
     files.update(opendata.tables(doc))

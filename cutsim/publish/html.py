@@ -155,9 +155,11 @@ def _names(doc: dict[str, Any]) -> dict[str, str]:
 
 
 def render(doc: dict[str, Any], t: list[float], hidden_changed: dict[str, int] | None = None,
-           print_version: bool = False) -> str:
-    """The page (``print_version`` False) or the cabinet report's HTML (True)."""
+           print_version: bool = False, depends_on: dict[str, Any] | None = None) -> str:
+    """The page (``print_version`` False) or the cabinet report's HTML (True);
+    ``depends_on`` is :func:`cutsim.publish.depends.depends_on` ("What this depends on")."""
     context = view(doc, t)
+    context["depends_on"] = depends_on
     context["hidden_changed"] = hidden_changed or {}
     context["print_version"] = print_version
     return _environment().get_template("publication.html.j2").render(**context)

@@ -16,6 +16,13 @@ Each timing is the median of several repeats (machines are shared and noisy); en
   5,000 services and 20,000 links, warm; its compile and first (cold) run are reported too;
 - ``areas_deterministic``: the example split into 20 areas (:mod:`cutsim.tools.area_split`),
   its area-targeted scenario, warm; target 20 × the example's own deterministic time;
+- ``draws_per_second``: Monte Carlo throughput on the example (blocks of 256 draws drawn,
+  simulated and priced, the central run excluded), against DESIGN §8's 20,000 draws/s;
+- ``sobol_example``: Sobol indices of the example scenario's place NPV (SALib, N base
+  samples, N·(D + 2) runs);
+- ``dask``: the same Monte Carlo in this process and on a two-worker Dask
+  ``LocalCluster`` (the one exception to "one process": its workers are two more), the
+  cluster's start-up, and the overhead ratio; the bands are checked to be identical;
 - ``workspace_open``: ``Workspace.open`` + ``load`` of a workspace holding the example;
 - ``large_file_import`` / ``_diff`` / ``_merge``: the largest synthetic place within the
   20 MiB file limit (:data:`LARGE_FILE_SPEC`), with its item count: ``import`` reads and
@@ -69,6 +76,7 @@ AREAS_TIME_FACTOR = 20.0  # 20 areas within 20 × the place's deterministic time
 # 19 MiB): 10,000 services and 40,000 links (DESIGN §8's 100,000-service targets, scaled
 # to what a legal file can hold).
 LARGE_FILE_SPEC = {"n_services": 10_000, "n_links": 40_000}
+DRAWS_PER_SECOND_TARGET = 20_000.0
 PYSD_MIN_RATIO = 50.0
 PYSD_MAX_REL_DIFF = 1e-3
 PYSD_DT_DENOMINATOR = 1536
@@ -120,6 +128,75 @@ def bench_monte_carlo(project, quick: bool) -> dict:
     timing = median_time(lambda: project.run(EXAMPLE_SCENARIO, draws=draws, seed=1),
                          2 if quick else 7)
     return entry(timing, TARGETS["monte_carlo"], draws=draws)
+
+
+def bench_draws_per_second(project, quick: bool) -> dict:
+    """Draws a second: whole blocks drawn, simulated and priced (no central run)."""
+    from cutsim.appraise.montecarlo import DRAW_BLOCK, simulate_block
+    from cutsim.levers.build import build_inputs
+
+    cm = project.compiled
+    inputs = build_inputs(cm, project.scenario(EXAMPLE_SCENARIO))
+    blocks = 2 if quick else 16
+    simulate_block(cm, inputs, 1, 0)
+
+    def run() -> None:
+        for b in range(blocks):
+            simulate_block(cm, inputs, 1, b)
+
+    timing = median_time(run, 2 if quick else 5)
+    draws = blocks * DRAW_BLOCK
+    rate = draws / timing["seconds"]
+    return {**entry(timing, draws / DRAWS_PER_SECOND_TARGET), "draws": draws,
+            "draws_per_second": rate, "target_draws_per_second": DRAWS_PER_SECOND_TARGET,
+            "best_draws_per_second": draws / timing["min_seconds"]}
+
+
+def bench_sobol(project, quick: bool) -> dict:
+    """Sobol indices of the example scenario's place NPV."""
+    from cutsim.appraise.figures import Figure
+    from cutsim.appraise.sensitivity import sobol
+    from cutsim.appraise.uncertain import uncertainty_space
+
+    n = 32 if quick else 512
+    space = uncertainty_space(project.model, [project.scenario(EXAMPLE_SCENARIO)])
+    agencies = [a.id for a in project.model.agencies]
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        out.update(sobol(space, EXAMPLE_SCENARIO, Figure(), agencies, n=n, seed=0))
+
+    timing = median_time(run, 1 if quick else 3)
+    return {**timing, "n": n, "inputs": len(space.varying()), "runs": out["runs"],
+            "runs_per_second": out["runs"] / timing["seconds"], "converged": out["converged"]}
+
+
+def bench_dask(project, quick: bool) -> dict | str:
+    """Monte Carlo in this process and on a two-worker LocalCluster: overhead, same bits."""
+    try:
+        from cutsim.appraise.executor import DaskExecutor
+    except ImportError:  # pragma: no cover - dask is a dependency
+        return "not installed"
+    draws = 512 if quick else 4096
+    local: dict[str, Any] = {}
+    timing = median_time(lambda: local.update(
+        project.run(EXAMPLE_SCENARIO, draws=draws, seed=3).uncertainty), 1 if quick else 3)
+    t0 = time.perf_counter()
+    with DaskExecutor() as executor:
+        start = time.perf_counter() - t0
+        remote: dict[str, Any] = {}
+        first = time.perf_counter()
+        remote.update(project.run(EXAMPLE_SCENARIO, draws=draws, seed=3,
+                                  executor=executor).uncertainty)
+        first = time.perf_counter() - first
+        on_dask = median_time(lambda: remote.update(project.run(
+            EXAMPLE_SCENARIO, draws=draws, seed=3, executor=executor).uncertainty),
+            1 if quick else 3)
+    return {"draws": draws, "in_process_seconds": timing["seconds"],
+            "dask_seconds": on_dask["seconds"], "dask_first_run_seconds": first,
+            "cluster_start_seconds": start, "workers": 2,
+            "overhead_ratio": on_dask["seconds"] / timing["seconds"],
+            "identical": remote == local}
 
 
 def bench_synthetic(quick: bool) -> dict:
@@ -345,11 +422,14 @@ def measure(quick: bool = False) -> dict:
     out["monte_carlo"] = bench_monte_carlo(project, quick)
     out["areas_deterministic"] = bench_areas(
         project, out["example_deterministic"]["seconds"], quick)
+    out["draws_per_second"] = bench_draws_per_second(project, quick)
+    out["sobol_example"] = bench_sobol(project, quick)
     out["synthetic_deterministic"] = bench_synthetic(quick)
     out["workspace_open"] = bench_workspace(project.file, quick)
     out["workbook_read"] = bench_workbook(quick)
     out.update(bench_large_file(quick))
     out["pysd"] = bench_pysd(project, out["example_deterministic"]["seconds"], quick)
+    out["dask"] = bench_dask(project, quick)
     out["ratios"] = {
         "monte_carlo_per_draw_over_deterministic":
             out["monte_carlo"]["seconds"] / out["monte_carlo"]["draws"]

@@ -124,8 +124,35 @@ class Engine:
         s = self.r["services"][sid]
         return s["spend"][self.k] - s["baseline_spend"][self.k]
 
+    def _depends_on(self, key: str) -> float:
+        """A "what this depends on" figure: the place NPV with one per_unit input at the
+        end of its range, run through the engine with that parameter changed."""
+        from cutsim.api import Project
+        from cutsim.engine.compiled import Params
+        from cutsim.model.schema import CutsimFile
+
+        if key == "depends_on.central":
+            return self.r["appraisal"]["npv"]["place"]
+        name, _, end = key.removeprefix("depends_on.").rpartition(".")
+        kind, _, item = name.partition("[")
+        item = item.split("]")[0]
+        project = Project(CutsimFile(format="cutsim", format_version=1, model=self.model,
+                                     scenarios=[self.scenario]))
+        cm = project.compiled
+        k, d = cm.k_central.copy(), cm.d_central.copy()
+        side = "low" if end == "figure_low" else "high"
+        if kind == "effects":
+            i = [e.id for e in self.model.effects].index(item)
+            k[i] = getattr(self.model.effects[i], side)
+        else:
+            i = [m.id for m in self.model.demands].index(item)
+            d[i] = getattr(self.model.demands[i], side)
+        return project.run(self.scenario, params=Params(k, d)).appraisal["npv"]["place"]
+
     def values(self, key: str) -> set[float]:
         """The engine value(s) a figure with ``key`` may carry."""
+        if key.startswith("depends_on."):
+            return {self._depends_on(key)}
         parts = key.split(".")
         if parts[-1] == "table":
             parts = parts[:-1]

@@ -64,6 +64,17 @@ def test_every_timed_entry_has_seconds_target_and_verdict(report):
     assert _positive_finite(large["read_seconds"]) and large["file_bytes"] > 0
 
 
+def test_draws_sobol_and_dask_entries(report):
+    draws = report["draws_per_second"]
+    assert _positive_finite(draws["draws_per_second"]) and draws["target_draws_per_second"] == 20000
+    assert isinstance(draws["meets_target"], bool)
+    sob = report["sobol_example"]
+    assert _positive_finite(sob["seconds"]) and sob["runs"] == sob["n"] * (sob["inputs"] + 2)
+    dask = report["dask"]
+    assert dask["identical"] is True  # the cluster's bands equal the in-process bands
+    assert _positive_finite(dask["overhead_ratio"]) and dask["workers"] == 2
+
+
 def test_pysd_entry_and_ratios(report):
     pysd = report["pysd"]
     if pysd == "not installed":

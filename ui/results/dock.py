@@ -39,6 +39,7 @@ from ui.results.charts import (
 )
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
 from ui.results.mtfs import MtfsPage
+from ui.results.sensitivity import SensitivityPage, ValueOfInformation
 from ui.results.tables import (
     AnnualMoneyTableModel,
     AppraisalTableModel,
@@ -97,13 +98,15 @@ class _ComparePage(QWidget):
         layout.addWidget(self.chart, 3)
         layout.addWidget(QLabel("NPV per agency over the horizon (£, discounted, + = saving)", self))
         layout.addWidget(self.view, 2)
+        self.value_of_information = ValueOfInformation(_table_view, self)
+        layout.addWidget(self.value_of_information, 2)
         self.plots = self.chart.plots
-        self.tables = [self.model]
+        self.tables = [self.model, self.value_of_information.model]
 
 
 class ResultsDock(QWidget):
     """Tabs: outcomes, agency money, annual money, waterfall, cost shift, appraisal, the
-    medium-term financial plan, comparison."""
+    medium-term financial plan, comparison, areas, sensitivity."""
 
     redrawn = Signal()
 
@@ -150,6 +153,7 @@ class ResultsDock(QWidget):
 
         self.mtfs = MtfsPage(_table_view)
         self.areas = AreasPage()
+        self.sensitivity = SensitivityPage(_table_view)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
@@ -157,12 +161,16 @@ class ResultsDock(QWidget):
                             (self.annual, "Annual money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
                             (self.appraisal, "Appraisal"), (self.mtfs, "MTFS"),
-                            (self.compare, "Compare"), (self.areas, "Areas")):
+                            (self.compare, "Compare"), (self.areas, "Areas"),
+                            (self.sensitivity, "Sensitivity")):
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         self.tabs.currentChanged.connect(lambda _i: self._update_exports())
-        for chart in (self.outcomes, self.money, self.waterfall):
+        for chart in (self.outcomes, self.money, self.waterfall, self.sensitivity):
             chart.selectionChanged.connect(self._selection_changed)
+        self.compare.value_of_information.button.clicked.connect(
+            lambda: self.compare.value_of_information.compute(self.run.result,
+                                                              self.run.comparison))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -195,8 +203,8 @@ class ResultsDock(QWidget):
         self.draws.setSuffix(" draws")
         self.mc_button = QPushButton("Run Monte Carlo", self)
         self.mc_button.setObjectName("mc-run")
-        self.mc_button.setToolTip("Draw every effect and demand size from its evidence range "
-                                  "and show P10–P90 bands")
+        self.mc_button.setToolTip("Draw every uncertain input (effect and demand sizes, and "
+                                  "costs, spends and delays with ranges) and show P10–P90 bands")
         self.mc_button.clicked.connect(lambda: self.run.run_monte_carlo(self.draws.value(), 1))
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("mc-cancel")
@@ -297,6 +305,9 @@ class ResultsDock(QWidget):
         elif page is self.compare:
             self.compare.chart.update_result(result, comparison)
             self.compare.model.set_results(result, comparison)
+            self.compare.value_of_information.clear()  # for the previous pair of scenarios
+        elif page is self.sensitivity:
+            self.sensitivity.update_result(result)
         elif page is self.areas:
             self.areas.show_result(result)
         self._drawn.add(index)
