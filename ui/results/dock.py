@@ -36,6 +36,7 @@ from ui.results.charts import (
     WaterfallChart,
 )
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
+from ui.results.pools import PoolsPage, has_pools_or_procurement
 from ui.results.tables import (
     AnnualMoneyTableModel,
     AppraisalTableModel,
@@ -137,14 +138,17 @@ class ResultsDock(QWidget):
             "one-off. Costs are shown as costs. Hover a cell for the exact figure; Export table "
             "writes it in pounds and pence.", self.annual_model, "annual-table")
         self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
+        self.pools = PoolsPage()
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
         for page, title in ((self.outcomes, "Outcomes"), (self.money, "Agency money"),
                             (self.annual, "Annual money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
-                            (self.appraisal, "Appraisal"), (self.compare, "Compare")):
+                            (self.appraisal, "Appraisal"), (self.compare, "Compare"),
+                            (self.pools, "Pools and procurement")):
             self.tabs.addTab(page, title)
+        self._enable_pools(None)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         self.tabs.currentChanged.connect(lambda _i: self._update_exports())
         for chart in (self.outcomes, self.money, self.waterfall):
@@ -219,6 +223,7 @@ class ResultsDock(QWidget):
         illustrative = self._illustrative_note()
         self.status.setStyleSheet("")
         result = self.run.result
+        self._enable_pools(result)
         self.status.setText(f"Scenario: <b>{result.scenario.name}</b>. {self.headline(result)} "
                             f"Money in £ at {year_label(result.compiled.model.place.effective_price_year, 0)} "
                             f"prices; + = saving for the budget. {illustrative}")
@@ -233,6 +238,14 @@ class ResultsDock(QWidget):
         net = float(result.place_annual["net_saving"][year])
         return (f"In {year_label(cm.model.place.base_year, year)} (the headline year) the whole "
                 f"place's net saving is {money(net)}.")
+
+    def _enable_pools(self, result: Any) -> None:
+        """The pools tab only when the scenario has a pool or a procurement lever."""
+        index = self.tabs.indexOf(self.pools)
+        has = result is not None and has_pools_or_procurement(result)
+        self.tabs.setTabEnabled(index, has)
+        self.tabs.setTabToolTip(index, "" if has else
+                                "This scenario has no pooled budget and no procurement lever")
 
     def _illustrative_note(self) -> str:
         model = self.document.file.model
@@ -277,6 +290,8 @@ class ResultsDock(QWidget):
             self.cost_shift_model.set_result(result)
         elif page is self.appraisal:
             self.appraisal_model.set_result(result)
+        elif page is self.pools:
+            self.pools.set_result(result)
         elif page is self.compare:
             self.compare.chart.update_result(result, comparison)
             self.compare.model.set_results(result, comparison)
