@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cutsim.publish import figures, html, opendata
+from cutsim.publish import figures, html, notes, opendata
 
 log = logging.getLogger(__name__)
 DEFAULT_DRAWS = 500
@@ -53,9 +53,11 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
     result = project.run(scenario, draws=draws, seed=seed if draws else None).to_json_dict()
     doc = figures.build_open_data(project.model, scenario, result, report_years)
     hidden = hidden_changes(project.model, result)
+    lever_notes = notes.public_notes(project.model, scenario)  # only on non-confidential services
     files: dict[str, bytes | str] = {
-        "index.html": html.render(doc, result["t"], hidden),
-        "report.html": html.render(doc, result["t"], hidden, print_version=True),
+        "index.html": notes.with_notes(html.render(doc, result["t"], hidden), lever_notes),
+        "report.html": notes.with_notes(html.render(doc, result["t"], hidden, print_version=True),
+                                        lever_notes),
         "open-data.json": opendata.to_json(doc),
     }
     files.update(opendata.tables(doc))

@@ -253,3 +253,31 @@ def test_panel_lists_every_lever_and_removes_one(qtbot, document):
         assert editor.windowTitle() == "Add a lever"
     finally:
         controller.shutdown()
+
+
+def test_description_and_lever_note_edited_in_the_app_are_undoable(qtbot, document):
+    from ui.run_controller import RunController
+    from ui.scenario import ScenarioDock
+
+    controller = RunController(document)
+    dock = ScenarioDock(document, controller)
+    qtbot.addWidget(dock)
+    try:
+        dock.description.setPlainText("Officers' first option")
+        dock.description.editingFinished.emit()
+        assert document.file.scenario("youth-cut").description == "Officers' first option"
+        lever = document.file.scenario("youth-cut").levers[0]
+        editor = LeverEditor(document, "youth-cut", lever)
+        qtbot.addWidget(editor)
+        editor.note.setPlainText("Agreed with the youth service")
+        assert editor.apply()
+        assert document.file.scenario("youth-cut").levers[0].note == "Agreed with the youth service"
+        assert "note: Agreed with the youth service" in dock.levers.others.item(0).text()
+        document.undo_stack.undo()
+        assert document.file.scenario("youth-cut").levers[0].note is None
+        document.undo_stack.undo()
+        assert document.file.scenario("youth-cut").description != "Officers' first option"
+        qtbot.waitUntil(lambda: dock.description.toPlainText()
+                        == (document.file.scenario("youth-cut").description or ""))
+    finally:
+        controller.shutdown()
