@@ -293,8 +293,10 @@ class ResultsDock(QWidget):
         elif page is self.pools:
             self.pools.set_result(result)
         elif page is self.compare:
-            self.compare.chart.update_result(result, comparison)
-            self.compare.model.set_results(result, comparison)
+            others = list(getattr(self.run, "comparisons", []) or
+                          ([comparison] if comparison is not None else []))
+            self.compare.chart.update_result(result, others)
+            self.compare.model.set_results(result, others)
         self._drawn.add(index)
         self._update_exports()
         self.redrawn.emit()

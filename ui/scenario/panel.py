@@ -77,7 +77,7 @@ class ScenarioDock(QWidget):
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(QLabel("Scenarios (tick one to compare)", top))
+        top_layout.addWidget(QLabel("Scenarios (tick up to three to compare)", top))
         top_layout.addWidget(self.list, 1)
         top_layout.addLayout(self._buttons())
         self.description = DescriptionEdit(top)
@@ -154,9 +154,9 @@ class ScenarioDock(QWidget):
         return self.document.apply(ReplaceScenario(
             current.model_copy(update={"description": text or None})))
 
-    def _comparison_chosen(self, scenario_id: str | None) -> None:
+    def _comparison_chosen(self, scenario_ids: list[str]) -> None:
         if self.run_controller is not None:
-            self.run_controller.set_comparison(scenario_id)
+            self.run_controller.set_comparisons(scenario_ids)
 
     # ------------------------------------------------------------ commands
     def _taken(self) -> set[str]:
