@@ -67,6 +67,11 @@ class MainActions:
                   "Ctrl+Shift+K", "Write a page on which residents try the current scenario's "
                   "choices and see the knock-on effects, and send back their response")
         file_menu.addSeparator()
+        self._add(file_menu, "print", "&Print…", self._print, Key.Print,
+                  "Print the current scenario's results and annual money (A4 or Letter)")
+        self._add(file_menu, "print_preview", "Print Pre&view…", self._print_preview,
+                  "Ctrl+Alt+P", "See the printed pages before printing")
+        file_menu.addSeparator()
         self._add(file_menu, "quit", "&Quit", window.close, Key.Quit, "Close cutsim")
 
         edit_menu = bar.addMenu("&Edit")
@@ -189,6 +194,20 @@ class MainActions:
         from ui.workshop.mode import enter_workshop  # only loaded when a meeting starts
 
         enter_workshop(self.window)
+
+    def printer(self):  # noqa: ANN201 - ui.printing loads on first use (QtPrintSupport)
+        """The window's print controller, made on first use."""
+        from ui.printing import PrintController
+
+        if getattr(self, "_printer", None) is None:
+            self._printer = PrintController(self.window, self.window.run_controller)
+        return self._printer
+
+    def _print(self) -> None:
+        self.printer().print_dialog()
+
+    def _print_preview(self) -> None:
+        self.printer().preview()
 
     def _user_guide(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(USER_GUIDE)))
