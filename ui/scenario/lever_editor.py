@@ -10,6 +10,7 @@ lever the engine would refuse shows why before it is applied. OK applies one und
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -75,9 +76,13 @@ class LeverEditor(QDialog):
     """Add a lever to, or edit one lever of, the document's current scenario."""
 
     def __init__(self, document: Any, scenario_id: str, lever: Any = None,
-                 compiled: Any = None, parent: QWidget | None = None) -> None:
+                 compiled: Any = None, parent: QWidget | None = None,
+                 apply: Callable[[Any], bool] | None = None) -> None:
+        """``apply(lever) -> bool`` applies the finished lever; by default one ``SetLever``
+        on the document (workshop mode passes its own, which logs the decision)."""
         super().__init__(parent)
         self.document, self.scenario_id, self.compiled = document, scenario_id, compiled
+        self._apply_lever = apply
         self.original = lever
         model = document.file.model
         self.setWindowTitle("Edit lever" if lever is not None else "Add a lever")
@@ -202,6 +207,8 @@ class LeverEditor(QDialog):
         lever = self.lever()
         if self.original is not None and lever == self.original:
             return True
+        if self._apply_lever is not None:
+            return bool(self._apply_lever(lever))
         return bool(self.document.apply(SetLever(self.scenario_id, lever)))
 
     def accept(self) -> None:
