@@ -144,9 +144,12 @@ class MainActions:
         self.recent_menu.clear()
         recent = self.window.settings.recent_files()
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
+            model = self.window.settings.workspace_model(path)
+            action = self.recent_menu.addAction(
+                path.name if model is None else f"{path.name} (model {model})")
             action.setToolTip(str(path))
-            action.triggered.connect(lambda _checked=False, p=path: self.window.files.open_path(p))
+            action.triggered.connect(
+                lambda _checked=False, p=path: self.window.files.open_path(p, recent=True))
         if not recent:
             self.recent_menu.addAction("(none)").setEnabled(False)
             return
