@@ -227,6 +227,7 @@ class PrintController:
         printer = make_printer(self.page_size)
         self._preview_printer = printer  # the dialog keeps a pointer to it: keep it alive
         dialog = QPrintPreviewDialog(printer, self.window)
+        dialog.printer_ref = printer  # and so does the dialog, whoever holds it
         dialog.setWindowTitle(f"Print Preview: {result.scenario.name}")
         comparisons = self._comparisons()
         dialog.paintRequested.connect(lambda p: paint_report(p, result, comparisons))
