@@ -99,15 +99,19 @@ class MainActions:
                   "Compare option packages live on a projector, with a decision log")
         self.view_menu.addSeparator()
 
-        run = window.run_controller
-        if run is not None:
+        if window.run_controller is not None or getattr(window, "views_deferred", False):
+            # the run controller may be built after the first paint: look it up when used
+            def on_run(name: str) -> Callable[[], object]:
+                return lambda: (getattr(window.run_controller, name)()
+                                if window.run_controller is not None else None)
+
             run_menu = bar.addMenu("&Run")
-            self._add(run_menu, "run", "&Run Scenario", run.run_now, "Ctrl+R",
+            self._add(run_menu, "run", "&Run Scenario", on_run("run_now"), "Ctrl+R",
                       "Run the current scenario now")
-            self._add(run_menu, "monte_carlo", "Run with &Uncertainty", run.run_monte_carlo, "Ctrl+Shift+R",
-                      "Monte Carlo: 1,000 draws of every link's range")
-            self._add(run_menu, "cancel_run", "&Cancel Uncertainty Run", run.cancel_monte_carlo, "Ctrl+.",
-                      "Stop the Monte Carlo run")
+            self._add(run_menu, "monte_carlo", "Run with &Uncertainty", on_run("run_monte_carlo"),
+                      "Ctrl+Shift+R", "Monte Carlo: 1,000 draws of every link's range")
+            self._add(run_menu, "cancel_run", "&Cancel Uncertainty Run", on_run("cancel_monte_carlo"),
+                      "Ctrl+.", "Stop the Monte Carlo run")
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "user_guide", "&User Guide", self._user_guide, Key.HelpContents,
