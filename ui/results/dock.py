@@ -138,7 +138,7 @@ class ResultsDock(QWidget):
             "one-off. Costs are shown as costs. Hover a cell for the exact figure; Export table "
             "writes it in pounds and pence.", self.annual_model, "annual-table")
         self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
-        self.pools = PoolsPage()
+        self.pools = PoolsPage(_table_view)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")

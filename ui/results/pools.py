@@ -10,9 +10,10 @@ to local suppliers, its premium and the change in the local economy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from cutsim.model.fmt import DASH, money
 from cutsim.model.materiality import materiality_floor
@@ -78,9 +79,9 @@ def has_pools_or_procurement(result: Any) -> bool:
 class PoolsPage(QWidget):
     """The "Pools and procurement" tab: the settlement table above the procurement table."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        from ui.results.dock import _table_view
-
+    def __init__(self, table_view: Callable[[Any, QWidget, str], QTableView],
+                 parent: QWidget | None = None) -> None:
+        """``table_view(model, parent, name)`` makes the results dock's kind of table view."""
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -96,8 +97,8 @@ class PoolsPage(QWidget):
             "the change in the local economy (moved spend × the place's local multiplier).", self)
         for caption in (self.settlement_caption, self.procurement_caption):
             caption.setWordWrap(True)
-        self.settlement_view = _table_view(self.settlement, self, "settlement-table")
-        self.procurement_view = _table_view(self.procurement, self, "procurement-table")
+        self.settlement_view = table_view(self.settlement, self, "settlement-table")
+        self.procurement_view = table_view(self.procurement, self, "procurement-table")
         layout.addWidget(self.settlement_caption)
         layout.addWidget(self.settlement_view, 1)
         layout.addWidget(self.procurement_caption)
