@@ -102,16 +102,6 @@ def row_states(scenario: Scenario | None, services: list[Service]) -> dict[str, 
     return states
 
 
-def other_levers(scenario: Scenario | None, slider_levers: set[str]) -> list[str]:
-    """One line per lever the sliders do not show (pool, procure, £ amounts, several)."""
-    lines = []
-    for lever in (scenario.levers if scenario else []):
-        if lever.id in slider_levers:
-            continue
-        lines.append(describe(lever))
-    return lines
-
-
 def describe(lever: Any) -> str:
     """A lever in words with its id and timing, e.g. ``l1: cut youth by 20 %, from year 0``."""
     timing = f"from year {lever.start_year:g}" + (
