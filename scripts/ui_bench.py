@@ -35,10 +35,11 @@ def process_start_epoch() -> float:
     """When this process started (seconds since the epoch); import time if unknown."""
     try:
         ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
+        # Boot time from the uptime (10 ms resolution), not /proc/stat's btime, which is
+        # whole seconds and so put the start up to a second too early.
+        boot = time.time() - float(Path("/proc/uptime").read_text().split()[0])
         return boot + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
+    except (OSError, ValueError, IndexError):
         return _T_IMPORT
 
 
