@@ -92,7 +92,7 @@ def editors(out: Path) -> None:
     bad.forms["pool"].efficiency.setValue(5)
     shots["lever-editor-messages.png"] = bad
     for name, dialog in shots.items():
-        dialog.resize(600, 700)
+        dialog.resize(760, 700)
         dialog.show()
         settle(200)
         dialog.grab().save(str(out / name))

@@ -220,6 +220,16 @@ def check_chart(result: Any) -> str:
     return f"chart {len(colours)} colours, {curve} curve px"
 
 
+def check_print(result: Any, folder: Path) -> str:
+    """File > Print's report printed to a PDF file (Qt's print support is bundled)."""
+    from ui.printing import print_to_pdf
+
+    path = folder / "print.pdf"
+    pages = print_to_pdf(path, result, [], "A4")
+    check(pages >= 1 and path.read_bytes()[:5] == b"%PDF-", "printing to PDF wrote no PDF")
+    return f"printed {pages} A4 page(s)"
+
+
 def check_publication(project: Any) -> str:
     """When the publication is bundled: its residents' page renders from the example."""
     try:
@@ -299,6 +309,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(note)
             step = "drawing a chart"
             parts.append(check_chart(result))
+            step = "printing to PDF"
+            parts.append(check_print(result, Path(tmp)))
             step = "rendering the publication"
             parts.append(check_publication(project))
             step = "building a consultation page"

@@ -127,7 +127,7 @@ class LeverEditor(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(self.problems)
         layout.addWidget(self.buttons)
-        self.resize(560, 640)
+        self.resize(760, 680)
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._id_typed = False  # a new lever's id follows its service until one is typed

@@ -173,6 +173,7 @@ class SpendForm(LeverForm):
         self.limit = QLabel(self)
         self.limit.setObjectName(f"{kind}-limit")
         self.limit.setWordWrap(True)
+        self.limit.setMinimumWidth(360)  # a readable line, not a narrow column
         size_row = QHBoxLayout()
         size_row.addWidget(self.size)
         size_row.addWidget(self.slider, 1)
@@ -292,6 +293,8 @@ class PoolForm(LeverForm):
         self.reinvest.setObjectName("pool-reinvest")
         self.reinvest.setHorizontalHeaderLabels(["Reinvested in", "% of the saving"])
         self.reinvest.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.reinvest.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
         self.reinvest.setMaximumHeight(110)
         add, remove = QToolButton(self), QToolButton(self)
         add.setText("Add reinvestment")
@@ -357,6 +360,9 @@ class PoolForm(LeverForm):
         row = self.reinvest.rowCount()
         self.reinvest.insertRow(row)
         combo = _service_combo(self.reinvest, f"pool-reinvest-service-{row}", self.model)
+        # long service names must not push the percent column out of sight
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(24)
         if service_id is not None:
             _select(combo, service_id)
         spin = _percent_spin(self.reinvest, f"pool-reinvest-percent-{row}")
@@ -457,6 +463,7 @@ class ProcureForm(LeverForm):
              else "No local multiplier set") + ": the place's, edited with the place.", self)
         self.multiplier.setObjectName("procure-multiplier")
         self.multiplier.setWordWrap(True)
+        self.multiplier.setMinimumWidth(360)
         self.form.addRow("Service", self.service)
         self.form.addRow("Bought locally now", self.share_from)
         self.form.addRow("Bought locally after", self.share_to)
