@@ -182,6 +182,10 @@ class MainActions:
         table = self._editor_table()
         if table is not None:
             table.remove_selected()
+            return
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.objectName() == "lever-list":
+            focus.parentWidget().remove_selected()  # the scenario panel's list of levers
 
     def _find(self) -> None:
         table = self.window.editor.current_table() or self.window.editor.show_kind("services")

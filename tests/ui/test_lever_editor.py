@@ -281,3 +281,22 @@ def test_description_and_lever_note_edited_in_the_app_are_undoable(qtbot, docume
                         == (document.file.scenario("youth-cut").description or ""))
     finally:
         controller.shutdown()
+
+
+def test_delete_key_in_the_lever_list_removes_the_lever_after_asking(make_window, example_file,
+                                                                      qtbot, dialog_log):
+    window = make_window(example_file, optional_views=True)
+    window.show()
+    panel = window.views["scenarioDock"].widget().levers
+    panel.others.setCurrentRow(0)
+    panel.others.setFocus()
+    qtbot.waitUntil(lambda: panel.others.hasFocus())
+    lever_id = panel.others.currentItem().data(Qt.ItemDataRole.UserRole)
+    dialog_log.yes = True
+    window.actions.all["remove_rows"].trigger()
+    assert dialog_log.questions and lever_id in dialog_log.questions[-1]
+    scenario = window.document.file.scenario(window.document.current_scenario_id)
+    assert all(lv.id != lever_id for lv in scenario.levers)
+    window.document.undo_stack.undo()
+    window.document.undo_stack.setClean()
+    window.run_controller.shutdown()

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QToolButton,
     QScrollArea,
     QSlider,
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 from cutsim.model.commands import RemoveLever, SetLever
 from cutsim.model.schema import CutLever, InvestLever, Scenario, Service
 from cutsim.workshop import describe_lever
+from ui import dialogs
 from ui.palette import agency_colours
 from ui.results.fmt import MINUS, money, year_label
 
@@ -197,13 +197,14 @@ class LeverPanel(QWidget):
         layout.addWidget(self._scroll, 1)
         layout.addWidget(self._build_timing())
         self.run_controller = run_controller
-        self._levers_label = QLabel("Levers of this scenario (double-click to edit)", self)
+        self._levers_label = QLabel("Levers (Enter: edit, Delete: remove)", self)
         self.others = QListWidget(self)
         self.others.setObjectName("lever-list")
         self.others.setToolTip("Every lever of the scenario: add, edit or remove any kind "
                                "(cut, invest, pool, procurement)")
         self.others.setMaximumHeight(120)
-        self.others.itemDoubleClicked.connect(lambda _item: self.edit_selected())
+        # Enter or a double-click edits the lever; Delete (Edit > Remove Rows) removes it
+        self.others.itemActivated.connect(lambda _item: self.edit_selected())
         layout.addWidget(self._levers_label)
         layout.addWidget(self.others)
         layout.addLayout(self._lever_buttons())
@@ -363,9 +364,8 @@ class LeverPanel(QWidget):
         lever, scenario = self.selected_lever(), self.scenario()
         if lever is None or scenario is None:
             return False
-        if confirm and QMessageBox.question(
-                self, "Remove lever", f'Remove lever "{lever.id}"? (Edit → Undo brings it back.)'
-        ) != QMessageBox.StandardButton.Yes:
+        if confirm and not dialogs.ask_yes_no(
+                self, "Remove lever", f'Remove lever "{lever.id}"? (Edit → Undo brings it back.)'):
             return False
         return self.document.apply(RemoveLever(scenario.id, lever.id))
 
