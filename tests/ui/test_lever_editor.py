@@ -88,6 +88,15 @@ def build_closure(editor):
             "percent": 100.0}
 
 
+def build_demand_led_efficiency(editor):
+    form = editor.forms["cut"]
+    pick(form.service, "care_home")  # demand-led: a cut is an efficiency, capped
+    form.slider.setValue(form.slider.maximum())  # the whole way: its maximum efficiency
+    form.timing.phase_years.setValue(3.0)
+    return {"id": "cut-care_home", "kind": "cut", "service": "care_home", "percent": 10.0,
+            "phase_years": 3.0}
+
+
 def build_invest(editor):
     form = editor.forms["invest"]
     pick(form.service, "asc_prevention")
@@ -131,6 +140,7 @@ def build_procure(editor):
 BUILDERS = {"cut by percent": ("cut", build_cut_percent),
             "cut by £ with notice and one-off cost": ("cut", build_cut_amount),
             "closure": ("cut", build_closure),
+            "demand-led efficiency at its cap": ("cut", build_demand_led_efficiency),
             "invest": ("invest", build_invest),
             "pool with fixed shares": ("pool", build_pool),
             "procure": ("procure", build_procure)}
