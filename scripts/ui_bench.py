@@ -4,7 +4,7 @@
 
 Runs the real app offscreen on the example place, in its own process (the core never
 imports Qt, so ``cutsim bench`` runs this script in a subprocess). Targets (DESIGN §8):
-window shown < 2 s from process start; slider move → redrawn chart < 50 ms (median).
+window shown < 1.2 s from process start (DESIGN §8 asks < 2 s); slider move → redrawn chart < 50 ms (median).
 
 - ``window_shown_s``: from process start (the OS's record of it, when available) to the
   main window's first paint.
@@ -35,10 +35,11 @@ def process_start_epoch() -> float:
     """When this process started (seconds since the epoch); import time if unknown."""
     try:
         ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
+        # Boot time from the uptime (10 ms resolution), not /proc/stat's btime, which is
+        # whole seconds and so put the start up to a second too early.
+        boot = time.time() - float(Path("/proc/uptime").read_text().split()[0])
         return boot + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
+    except (OSError, ValueError, IndexError):
         return _T_IMPORT
 
 
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     start = process_start_epoch()
     app = make_application([sys.argv[0]])
     window = MainWindow(read_file(EXAMPLE), None, settings=Settings(),
-                        recovery_dir=Path(tempfile.mkdtemp()))
+                        recovery_dir=Path(tempfile.mkdtemp()), defer_views=True)  # as the app
     window.resize(1600, 1000)
 
     shown: list[float] = []
@@ -88,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     wait_until(lambda: bool(shown), 5000, QEventLoop, QTimer)
     window_shown = (shown[0] if shown else time.time()) - start
+    # the docks (engine, charts) load just after the first paint, as in the app
+    wait_until(lambda: "resultsDock" in window.views, 10000, QEventLoop, QTimer)
+    views_ready = time.time() - start
 
     scenario = window.views["scenarioDock"].widget()
     results = window.views["resultsDock"].widget()
@@ -98,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             results.tabs.setCurrentIndex(i)
     run = window.run_controller
     wait_until(lambda: run.result is not None, 5000, QEventLoop, QTimer)
+    first_result = time.time()
     slider = scenario.levers.rows[args.service].slider
     plots = results.current_plots()
 
@@ -120,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {
         "window_shown_s": round(window_shown, 3),
-        "window_shown_target_s": 2.0,
+        "views_ready_s": round(views_ready, 3),
+        "first_result_s": round(first_result - start, 3),
+        "window_shown_target_s": 1.2,
         "slider_to_redraw_ms": {
             "median": round(statistics.median(painted), 2) if painted else None,
             "p90": round(sorted(painted)[int(0.9 * (len(painted) - 1))], 2) if painted else None,

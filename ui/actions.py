@@ -74,6 +74,11 @@ class MainActions:
                   "Ctrl+Shift+K", "Write a page on which residents try the current scenario's "
                   "choices and see the knock-on effects, and send back their response")
         file_menu.addSeparator()
+        self._add(file_menu, "print", "&Print…", self._print, Key.Print,
+                  "Print the current scenario's results and annual money (A4 or Letter)")
+        self._add(file_menu, "print_preview", "Print Pre&view…", self._print_preview,
+                  "Ctrl+Alt+P", "See the printed pages before printing")
+        file_menu.addSeparator()
         self._add(file_menu, "quit", "&Quit", window.close, Key.Quit, "Close cutsim")
 
         edit_menu = bar.addMenu("&Edit")
@@ -101,15 +106,19 @@ class MainActions:
                   "Compare option packages live on a projector, with a decision log")
         self.view_menu.addSeparator()
 
-        run = window.run_controller
-        if run is not None:
+        if window.run_controller is not None or getattr(window, "views_deferred", False):
+            # the run controller may be built after the first paint: look it up when used
+            def on_run(name: str) -> Callable[[], object]:
+                return lambda: (getattr(window.run_controller, name)()
+                                if window.run_controller is not None else None)
+
             run_menu = bar.addMenu("&Run")
-            self._add(run_menu, "run", "&Run Scenario", run.run_now, "Ctrl+R",
+            self._add(run_menu, "run", "&Run Scenario", on_run("run_now"), "Ctrl+R",
                       "Run the current scenario now")
-            self._add(run_menu, "monte_carlo", "Run with &Uncertainty", run.run_monte_carlo, "Ctrl+Shift+R",
-                      "Monte Carlo: 1,000 draws of every link's range")
-            self._add(run_menu, "cancel_run", "&Cancel Uncertainty Run", run.cancel_monte_carlo, "Ctrl+.",
-                      "Stop the Monte Carlo run")
+            self._add(run_menu, "monte_carlo", "Run with &Uncertainty", on_run("run_monte_carlo"),
+                      "Ctrl+Shift+R", "Monte Carlo: 1,000 draws of every link's range")
+            self._add(run_menu, "cancel_run", "&Cancel Uncertainty Run", on_run("cancel_monte_carlo"),
+                      "Ctrl+.", "Stop the Monte Carlo run")
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "user_guide", "&User Guide", self._user_guide, Key.HelpContents,
@@ -146,9 +155,12 @@ class MainActions:
         self.recent_menu.clear()
         recent = self.window.settings.recent_files()
         for path in recent:
-            action = self.recent_menu.addAction(path.name)
+            model = self.window.settings.workspace_model(path)
+            action = self.recent_menu.addAction(
+                path.name if model is None else f"{path.name} (model {model})")
             action.setToolTip(str(path))
-            action.triggered.connect(lambda _checked=False, p=path: self.window.files.open_path(p))
+            action.triggered.connect(
+                lambda _checked=False, p=path: self.window.files.open_path(p, recent=True))
         if not recent:
             self.recent_menu.addAction("(none)").setEnabled(False)
             return
@@ -177,6 +189,10 @@ class MainActions:
         table = self._editor_table()
         if table is not None:
             table.remove_selected()
+            return
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.objectName() == "lever-list":
+            focus.parentWidget().remove_selected()  # the scenario panel's list of levers
 
     def _find(self) -> None:
         table = self.window.editor.current_table() or self.window.editor.show_kind("services")
@@ -196,6 +212,20 @@ class MainActions:
         from ui.workshop.mode import enter_workshop  # only loaded when a meeting starts
 
         enter_workshop(self.window)
+
+    def printer(self):  # noqa: ANN201 - ui.printing loads on first use (QtPrintSupport)
+        """The window's print controller, made on first use."""
+        from ui.printing import PrintController
+
+        if getattr(self, "_printer", None) is None:
+            self._printer = PrintController(self.window, self.window.run_controller)
+        return self._printer
+
+    def _print(self) -> None:
+        self.printer().print_dialog()
+
+    def _print_preview(self) -> None:
+        self.printer().preview()
 
     def _user_guide(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(USER_GUIDE)))

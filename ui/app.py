@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     log.info("cutsim %s starting", __version__)
     file, path, error = initial_document(args.file)
     recovery_folder = folder / "recovery"
-    window = MainWindow(file, path, settings=Settings(), recovery_dir=recovery_folder)
+    window = MainWindow(file, path, settings=Settings(), recovery_dir=recovery_folder,
+                        defer_views=True)
     opener = FileOpenHandler(window)
     app.installEventFilter(opener)
     window.show()

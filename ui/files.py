@@ -69,6 +69,7 @@ class FileController(QObject):
         self._reverify()
         self.lock: WorkspaceLock | None = None  # the workspace this window holds, if any
         document.fileReplaced.connect(self._drop_lock_if_elsewhere)
+        self.model_key: int | None = None  # which model of a workspace the document is
 
     def _set_verification(self, verification: signing.Verification | None) -> None:
         self.verification = verification
@@ -186,6 +187,7 @@ class FileController(QObject):
         if not self.confirm_discard():
             return False
         self.document.replace_file(blank_file(), None)
+        self.model_key = None
         self._status("New place model")
         return True
 
@@ -196,26 +198,67 @@ class FileController(QObject):
         name, _ = QFileDialog.getOpenFileName(self.window, "Open", self._start_folder(), OPEN_FILTER)
         return self.open_path(Path(name), confirmed=True) if name else False
 
-    def open_path(self, path: Path, *, confirmed: bool = False) -> bool:
-        """Open a ``.cutsim`` file or a workspace; on a bad file, a dialog and no change."""
+    def open_path(self, path: Path, *, confirmed: bool = False, recent: bool = False) -> bool:
+        """Open a ``.cutsim`` file or a workspace; on a bad file, a dialog and no change.
+
+        A workspace holding several models asks which one (``choose_model``), unless
+        ``recent`` (Open Recent), which reopens the model last opened from it.
+        """
         if not confirmed and not self.confirm_discard():
             return False
         lock = self._take(path) if is_workspace(path) else None
         if is_workspace(path) and lock is None:
             return False
-        file = self.read(path)
+        key = self.pick_model(path, recent)
+        file = None if key is False else self.read(path, model_key=key)
         if file is None:
             if lock is not None and lock is not self.lock:  # not opened after all
                 lock.release()
             return False
         self._keep(lock)
         self.document.replace_file(file, path)
+        self.model_key = key if isinstance(key, int) else None
+        if self.model_key is not None:
+            self.settings.set_workspace_model(path, self.model_key)
         self._set_verification(self._last_read if path.suffix.lower() == ".cutsim" else None)
         self._remember(path)
         self._status(f"Opened {path.name}")
         return True
 
-    def read(self, path: Path, importing: bool = False) -> CutsimFile | None:
+    def pick_model(self, path: Path, recent: bool = False) -> int | None | bool:
+        """The model key to open from ``path``: None for a file or a one-model workspace,
+        False if the person cancelled the picker."""
+        if path.suffix.lower() == ".cutsim" or not path.exists() or not is_workspace(path):
+            return None
+        from cutsim.workspace import Workspace  # database code only when a workspace is used
+
+        try:
+            with Workspace.open(path) as workspace:
+                keys = workspace.model_keys()
+        except CutsimError:
+            return None  # read() says what is wrong with it
+        if len(keys) <= 1:
+            return keys[0][0] if keys else None
+        remembered = self.settings.workspace_model(path)
+        if recent and remembered in {k for k, _ in keys}:
+            return remembered
+        chosen = self.choose_model(path, keys, remembered)
+        return False if chosen is None else chosen
+
+    def choose_model(self, path: Path, keys: list[tuple[int, str]],
+                     remembered: int | None = None) -> int | None:
+        """Ask which model of a several-model workspace to open; None if cancelled."""
+        from PySide6.QtWidgets import QInputDialog
+
+        labels = [f"{name} (model {key})" for key, name in keys]
+        current = next((i for i, (k, _n) in enumerate(keys) if k == remembered), 0)
+        label, ok = QInputDialog.getItem(self.window, f"Open {path.name}",
+                                         "This workspace holds several models. Open:",
+                                         labels, current, False)
+        return keys[labels.index(label)][0] if ok and label in labels else None
+
+    def read(self, path: Path, importing: bool = False,
+             model_key: int | None = None) -> CutsimFile | None:
         """The validated document in ``path``, or None after telling the user why not.
 
         A ``.cutsim`` file's signatures are checked against the policy first
@@ -228,6 +271,11 @@ class FileController(QObject):
                 if not self._accept_signatures(path, verification, importing):
                     return None
                 self._last_read = verification
+            elif model_key is not None:
+                from cutsim.workspace import Workspace
+
+                with Workspace.open(path) as workspace:
+                    file = workspace.load(model_key)
             else:
                 file = read_any(path)
         except CutsimError as exc:
@@ -298,7 +346,8 @@ class FileController(QObject):
             else:
                 if not self._hold(path):
                     return False
-                self._save_workspace(path, self.document.file)
+                same = self.document.path is not None and path.resolve() == self.document.path.resolve()
+                self._save_workspace(path, self.document.file, self.model_key if same else None)
         except CutsimError as exc:
             self._error(f"Cannot save {path.name}", exc)
             return False
@@ -311,8 +360,8 @@ class FileController(QObject):
         self._status(f"Saved {path.name}")
         return True
 
-    @staticmethod
-    def _save_workspace(path: Path, file: CutsimFile) -> None:
+    def _save_workspace(self, path: Path, file: CutsimFile, model_key: int | None = None) -> None:
+        """Save into the model opened from ``path`` (the first one for another workspace)."""
         from cutsim.workspace import (
             Workspace,  # database code only when a workspace is used
         )
@@ -320,9 +369,9 @@ class FileController(QObject):
         if path.exists():
             with Workspace.open(path) as workspace, workspace.write_transaction():
                 if workspace.model_keys():
-                    workspace.save(file)
+                    workspace.save(file, model_key)
                 else:
-                    workspace.add_model(file)
+                    self.model_key = workspace.add_model(file)
         else:
             Workspace.create(path, file).close()
 

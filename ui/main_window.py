@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
@@ -62,16 +62,23 @@ class MainWindow(QMainWindow):
     to the app's QSettings and its local data folder (tests pass temporary ones).
     """
 
+    viewsReady = Signal()  # the scenario, results and diagram docks are built
+
     def __init__(self, file: CutsimFile, path: Path | None = None, *,
                  settings: Settings | None = None, recovery_dir: Path | None = None,
-                 load_optional_views: bool = True) -> None:
+                 load_optional_views: bool = True, defer_views: bool = False) -> None:
+        """``defer_views``: build the engine, the charts and the other docks just after the
+        window is first shown (the app's start-up: the window appears before NumPy, SciPy
+        and pyqtgraph have loaded); otherwise at once, before this returns."""
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
         self.document = DocumentController(file, path, self)
         self.views: dict[str, QDockWidget] = {}
-        self.run_controller = self._make_run_controller() if load_optional_views else None
+        self.views_deferred = load_optional_views and defer_views
+        self.run_controller = (self._make_run_controller()
+                               if load_optional_views and not defer_views else None)
 
         self.editor = ModelEditor(self.document, self)
         self.setCentralWidget(self.editor)
@@ -85,7 +92,7 @@ class MainWindow(QMainWindow):
         self.problems_dock = ProblemsDock(self.document, self)
         self.problems_dock.activated.connect(self.editor.go_to_location)
         self.add_dock(self.problems_dock, DockArea.BottomDockWidgetArea, "Problems", "problemsDock")
-        if load_optional_views:
+        if load_optional_views and not defer_views:
             self._add_optional_views()
         self._initial_state = self.saveState()  # for View → Reset Layout
 
@@ -144,6 +151,23 @@ class MainWindow(QMainWindow):
         if len(right) == 2:
             self.tabifyDockWidget(right[0], right[1])
             right[0].raise_()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.views_deferred:
+            self.views_deferred = False
+            # after this first paint: the heavy views load while the window is on screen
+            QTimer.singleShot(0, self._build_deferred_views)
+
+    def _build_deferred_views(self) -> None:
+        """The run controller and the optional docks, then the saved layout again."""
+        self.run_controller = self._make_run_controller()
+        self._add_optional_views()
+        self._initial_state = self.saveState()
+        state = self.settings.window_state()
+        if state is None or not self.restoreState(state):
+            self._default_dock_sizes()
+        self.viewsReady.emit()
 
     # --- status and title ----------------------------------------------------------
 

@@ -138,9 +138,10 @@ class RunController(QObject):
         self.result: Result | None = None
         self.baseline: Result | None = None
         self.comparison: Result | None = None
+        self.comparisons: list[Result] = []  # up to three, beside the current scenario
         self.mc_result: Result | None = None
         self.error: str | None = None
-        self.comparison_scenario_id: str | None = None
+        self.comparison_ids: list[str] = []
         self._last_run = 0.0
         self._jobs: dict[QThread, MonteCarloWorker] = {}
         self._worker: MonteCarloWorker | None = None  # the current job; None when idle
@@ -173,10 +174,20 @@ class RunController(QObject):
     def _on_scenarios_changed(self, *_: object) -> None:
         self.schedule()
 
+    @property
+    def comparison_scenario_id(self) -> str | None:
+        """The first scenario shown beside the current one (None for none)."""
+        return self.comparison_ids[0] if self.comparison_ids else None
+
     def set_comparison(self, scenario_id: str | None) -> None:
-        """Choose the scenario shown beside the current one (None for none)."""
-        if scenario_id != self.comparison_scenario_id:
-            self.comparison_scenario_id = scenario_id
+        """Choose the one scenario shown beside the current one (None for none)."""
+        self.set_comparisons([scenario_id] if scenario_id else [])
+
+    def set_comparisons(self, scenario_ids: list[str]) -> None:
+        """Choose up to three scenarios shown beside the current one (four side by side)."""
+        ids = list(dict.fromkeys(scenario_ids))[:3]
+        if ids != self.comparison_ids:
+            self.comparison_ids = ids
             self.schedule()
 
     # ------------------------------------------------------------ deterministic runs
@@ -247,15 +258,17 @@ class RunController(QObject):
         except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
             self._fail(user_message(error))
             return
-        self.comparison = self._run_comparison(scenario)
+        self.comparisons = [r for r in (self._run_comparison(scenario, sid)
+                                         for sid in self.comparison_ids) if r is not None]
+        self.comparison = self.comparisons[0] if self.comparisons else None
         self.comparisonReady.emit(self.comparison)
         self.error = None
         self.result = result
         self.mc_result = None
         self.resultReady.emit(result)
 
-    def _run_comparison(self, current: Scenario) -> Result | None:
-        other = self._scenario(self.comparison_scenario_id)
+    def _run_comparison(self, current: Scenario, scenario_id: str | None) -> Result | None:
+        other = self._scenario(scenario_id)
         if other is None or other.id == current.id:
             return None
         try:

@@ -237,6 +237,14 @@ def check_sensitivity(project: Any) -> str:
 
     return f"sensitivity: top swing {tornado[0]['input']} £{swings[0] / 1e6:,.2f}m, " \
            f"Sobol {sobol['runs']} runs, dask imports"
+def check_print(result: Any, folder: Path) -> str:
+    """File > Print's report printed to a PDF file (Qt's print support is bundled)."""
+    from ui.printing import print_to_pdf
+
+    path = folder / "print.pdf"
+    pages = print_to_pdf(path, result, [], "A4")
+    check(pages >= 1 and path.read_bytes()[:5] == b"%PDF-", "printing to PDF wrote no PDF")
+    return f"printed {pages} A4 page(s)"
 
 
 def check_publication(project: Any) -> str:
@@ -386,6 +394,8 @@ def run(argv: list[str] | None = None) -> int:
             parts.append(check_workbooks(project, result, Path(tmp)))
             step = "running sensitivity"
             parts.append(check_sensitivity(project))
+            step = "printing to PDF"
+            parts.append(check_print(result, Path(tmp)))
             step = "rendering the publication"
             parts.append(check_publication(project))
             step = "building the medium-term financial plan"

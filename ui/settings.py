@@ -41,6 +41,18 @@ class Settings:
         names = [str(p) for p in self.recent_files() if p.resolve() != path.resolve()]
         self._s.setValue("files/recent", [str(path.resolve()), *names][:MAX_RECENT])
 
+    def workspace_model(self, path: Path) -> int | None:
+        """The model last opened from the workspace at ``path`` (its key), if remembered."""
+        value = self._s.value(_model_key(path))
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    def set_workspace_model(self, path: Path, model_key: int) -> None:
+        """Remember which model of a several-model workspace was opened (for recent files)."""
+        self._s.setValue(_model_key(path), int(model_key))
+
     def clear_recent_files(self) -> None:
         self._s.setValue("files/recent", [])
 
@@ -78,3 +90,11 @@ class Settings:
 
     def sync(self) -> None:
         self._s.sync()
+
+
+def _model_key(path: Path) -> str:
+    """The settings key for a workspace's chosen model (paths hashed: no slashes in keys)."""
+    import hashlib
+
+    digest = hashlib.sha1(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:16]
+    return f"files/workspace_model/{digest}"

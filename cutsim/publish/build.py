@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cutsim.publish import depends, disclosure, figures, html, opendata
+from cutsim.publish import depends, disclosure, figures, html, notes, opendata
 
 log = logging.getLogger(__name__)
 DEFAULT_DRAWS = 500
@@ -57,10 +57,12 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
     doc = disclosure.protect_document(doc, project.compiled, scenario)
     hidden = hidden_changes(project.model, result)
     rests_on = depends.depends_on(project.model, scenario)
+    lever_notes = notes.public_notes(project.model, scenario)  # only on non-confidential services
     files: dict[str, bytes | str] = {
-        "index.html": html.render(doc, result["t"], hidden, depends_on=rests_on),
-        "report.html": html.render(doc, result["t"], hidden, print_version=True,
-                                   depends_on=rests_on),
+        "index.html": notes.with_notes(html.render(doc, result["t"], hidden, depends_on=rests_on),
+                                       lever_notes),
+        "report.html": notes.with_notes(html.render(doc, result["t"], hidden, print_version=True,
+                                                    depends_on=rests_on), lever_notes),
         "open-data.json": opendata.to_json(doc),
     }
     files.update(opendata.tables(doc))

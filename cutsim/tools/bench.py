@@ -474,8 +474,27 @@ def run_core(quick: bool) -> dict:
     return json.loads(proc.stdout)
 
 
+UI_RUNS = 5  # start-up varies from launch to launch: the median of five fresh processes
+
+
 def run_ui(quick: bool) -> dict:
-    """scripts/ui_bench.py in a child process (offscreen Qt); its JSON or why there is none."""
+    """scripts/ui_bench.py in fresh child processes (offscreen Qt): the report of the run with
+    the median window-shown time (of :data:`UI_RUNS`; one when ``quick``), with every run's
+    time in ``window_shown_runs_s``; or why there is none."""
+    reports = []
+    for _ in range(1 if quick else UI_RUNS):
+        report = _run_ui_once(quick)
+        if "window_shown_s" not in report:
+            return report
+        reports.append(report)
+    reports.sort(key=lambda r: r["window_shown_s"])
+    median = dict(reports[len(reports) // 2])
+    median["window_shown_runs_s"] = [r["window_shown_s"] for r in reports]
+    return median
+
+
+def _run_ui_once(quick: bool) -> dict:
+    """One run of scripts/ui_bench.py in a child process; its JSON or why there is none."""
     if not UI_BENCH.is_file():
         return {"status": "missing", "detail": "scripts/ui_bench.py not found"}
     env = single_thread_env()

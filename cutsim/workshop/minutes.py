@@ -85,6 +85,9 @@ def build_minutes(session: WorkshopSession, file: CutsimFile,
     sections.append(Section(f"Packages compared ({year})", table=Table(
         ["Package", "Name", lead, "Whole place", "Partners", "Red lines breached"], rows)))
     sections.append(_agreed(session, file, summaries))
+    notes = _package_notes(session, file)
+    if notes.bullets:
+        sections.append(notes)
     log_rows = [[d.at[11:16] if len(d.at) >= 16 else d.at, d.package, d.change, d.note or ""]
                 for d in session.log.entries()]
     sections.append(Section("Decision log", [] if log_rows else ["Nothing was changed."],
@@ -117,9 +120,24 @@ def _agreed(session: WorkshopSession, file: CutsimFile, summaries: dict[str, Pac
         paragraphs.append(f"In {g.year_label}: {g.agency_name}, {wording.net(g.agency_net)}; "
                           f"whole place, {wording.net(g.place_net)}; {target}.")
         paragraphs.append("Red lines breached: " + _status(s) + ".")
+    if scenario.description:
+        paragraphs.insert(1, scenario.description)
     levers = [describe_lever(lever, file.model).capitalize() + f" (from year {lever.start_year:g})"
+              + (f". Note: {lever.note}" if lever.note else "")
               for lever in scenario.levers]
     return Section("Agreed package", paragraphs, bullets=levers or ["No levers."])
+
+
+def _package_notes(session: WorkshopSession, file: CutsimFile) -> Section:
+    """Each package's description and its levers' notes, as written in the scenario."""
+    bullets = []
+    for package in session.packages:
+        scenario = session.working_scenario(file, package.label)
+        if scenario.description:
+            bullets.append(f"Package {package.label} ({scenario.name}): {scenario.description}")
+        bullets += [f"Package {package.label}, {describe_lever(lever, file.model)}: {lever.note}"
+                    for lever in scenario.levers if lever.note]
+    return Section("Notes on the packages", bullets=bullets)
 
 
 # ------------------------------------------------------------------ renderers

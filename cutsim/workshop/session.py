@@ -216,6 +216,16 @@ class WorkshopSession:
         return (SetLever(scenario.id, new),
                 f"Changed: {describe_lever(lever, file.model)} to {describe_lever(new, file.model).split(' by ')[-1]}")
 
+    def add_lever(self, file: CutsimFile, lever: Lever,
+                  key: int | str | None = None) -> tuple[Command, str]:
+        """The command that adds a new lever to a package during the meeting, and the log's
+        words (``Added: cut Youth work by 20 %``); a lever id already in the package is refused."""
+        package = self.package(key)
+        scenario = self._scenario(file, package)
+        if any(lv.id == lever.id for lv in scenario.levers):
+            raise InputError(f'package {package.label} already has a lever "{lever.id}"')
+        return SetLever(scenario.id, lever), f"Added: {describe_lever(lever, file.model)}"
+
     def reset(self, file: CutsimFile, key: int | str | None = None) -> tuple[Command, str]:
         """The command that puts a package back as prepared (levers only; the meeting's
         red lines and targets stay)."""

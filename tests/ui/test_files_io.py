@@ -294,3 +294,42 @@ def test_undoing_back_to_the_saved_state_removes_the_recovery_file(window, tmp_p
     assert (window.autosaver.folder / RECOVERY_FILE).exists()
     window.document.undo_stack.undo()
     assert not (window.autosaver.folder / RECOVERY_FILE).exists()
+
+
+
+def test_a_workspace_with_several_models_asks_which_and_recent_files_remember(
+        window, tmp_path: Path, monkeypatch) -> None:
+    pooled = exchange.read_file(Path(__file__).resolve().parents[2] / "scenarios"
+                                / "pooled-health-care.cutsim")
+    pooled = pooled.model_copy(update={"model": pooled.model.model_copy(update={
+        "place": pooled.model.place.model_copy(update={"name": "Second place"})})})
+    target = tmp_path / "two.cutsimdb"
+    with Workspace.create(target, exchange.read_file(EXAMPLE)) as workspace:
+        second = workspace.add_model(pooled)
+    asked: list[list[tuple[int, str]]] = []
+
+    def choose(_path, keys, _remembered=None):
+        asked.append(keys)
+        return second
+
+    monkeypatch.setattr(window.files, "choose_model", choose)
+    assert window.files.open_path(target)
+    assert len(asked) == 1 and [name for _k, name in asked[0]][1] == "Second place"
+    assert window.document.file.model.place.name == "Second place"
+    assert window.settings.workspace_model(target) == second
+
+    # Saving goes back into the model that was opened, not the first one.
+    window.document.apply(SetPlaceField("name", "Second place, edited"))
+    assert window.files.save()
+    with Workspace.open(target) as workspace:
+        names = dict(workspace.model_keys())
+    assert names[second] == "Second place, edited" and len(names) == 2
+    assert "edited" not in names[min(names)]
+
+    # Open Recent reopens that model without asking; Open asks again (and cancel changes nothing).
+    window.files.new()
+    assert window.files.open_path(target, recent=True)
+    assert len(asked) == 1 and window.document.file.model.place.name == "Second place, edited"
+    monkeypatch.setattr(window.files, "choose_model", lambda *_a: None)
+    assert not window.files.open_path(target)
+    assert window.document.file.model.place.name == "Second place, edited"

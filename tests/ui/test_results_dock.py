@@ -286,3 +286,33 @@ def test_the_appraisal_says_beside_the_npv_when_harm_is_still_growing(qtbot):
     assert text.startswith("Harm is still growing at the horizon")
     assert text == " ".join(describe_long_run(engine(document)))
     controller.shutdown()
+
+
+def test_four_scenarios_side_by_side(qtbot, qtmodeltester, app):
+    document, controller, scenario, results = app
+    # Two more scenarios: copies of the current one with a different youth cut.
+    for name, size in (("Deeper", -40), ("Closure", -100)):
+        scenario.duplicate_current(name)
+        scenario.levers.rows["youth"].slider.setValue(size)
+    document.set_current_scenario("youth-cut")
+    others = [s.id for s in document.file.scenarios if s.id != "youth-cut"]
+    assert len(others) == 3
+    results.tabs.setCurrentWidget(results.compare)
+    with qtbot.waitSignal(results.redrawn, timeout=10000):
+        scenario.model.set_comparisons(others)
+    qtbot.waitUntil(lambda: len(controller.comparisons) == 3, timeout=10000)
+    qtbot.waitUntil(lambda: results.compare.model.columnCount() == 7, timeout=10000)
+    qtmodeltester.check(results.compare.model)
+    project = Project(document.file)
+    d = divisor(results.compare.chart.widget)
+    place = results.compare.model.rowCount() - 1
+    current = project.run("youth-cut").appraisal["npv"]["place"]
+    for k, (sid, key) in enumerate(zip(others, results.compare.chart.KEYS)):
+        expected = project.run(sid)
+        np.testing.assert_allclose(results.compare.chart.curves[key].getData()[1] * d,
+                                   expected.place_annual["net_saving"], atol=1e-6)
+        assert results.compare.model.raw(place, 1 + k) == pytest.approx(
+            expected.appraisal["npv"]["place"])
+        assert results.compare.model.raw(place, 4 + k) == pytest.approx(
+            current - expected.appraisal["npv"]["place"])
+    assert len({results.compare.model.raw(place, c) for c in range(4)}) == 4

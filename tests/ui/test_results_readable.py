@@ -325,13 +325,18 @@ def test_every_tab_reads_honestly(qtbot, shown):
              results.waterfall: lambda: check_waterfall(results, expected),
              results.compare: lambda: check_compare(results, expected, other)}
     for index in range(results.tabs.count()):
-        results.tabs.setCurrentIndex(index)
         page = results.tabs.widget(index)
+        if not results.tabs.isTabEnabled(index):
+            # only the pools tab is ever disabled: when there is no pool and no procurement
+            assert page is results.pools
+            assert not expected.settlement and not expected.procurement
+            continue
+        results.tabs.setCurrentIndex(index)
         qtbot.waitUntil(lambda i=index: i in results._drawn, timeout=5000)
         check = pages.get(page)
         if check is not None:
             check()
-        views = page.findChildren(QTableView)
+        views = [v for v in page.findChildren(QTableView) if not v.isHidden()]
         for view in views:
             qtbot.waitUntil(lambda v=view: v.model().rowCount() > 0 and v.columnWidth(0) > 0
                             and (v.verticalHeader().width() > 0 or v.verticalHeader().isHidden()),

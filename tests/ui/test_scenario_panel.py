@@ -134,14 +134,21 @@ def test_selecting_a_scenario_makes_it_current(panel):
     assert dock.levers.rows["youth"].slider.value() == 0
 
 
-def test_compare_check_is_exclusive_and_reaches_the_controller(panel):
+def test_compare_checks_up_to_three_and_reach_the_controller(panel):
     _document, controller, dock = panel
-    a, b = dock.model.index(0), dock.model.index(1)
-    dock.model.setData(a, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
-    dock.model.setData(b, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
-    assert dock.model.data(a, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
-    assert dock.model.data(b, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    for name in ("Option C", "Option D"):
+        dock.new_scenario(name)
+    a, b, c, d = (dock.model.index(i) for i in range(4))
+    checked = Qt.CheckState.Checked.value
+    for index in (b, a, c):
+        assert dock.model.setData(index, checked, Qt.ItemDataRole.CheckStateRole)
+    assert not dock.model.setData(d, checked, Qt.ItemDataRole.CheckStateRole)  # four at most
+    assert dock.model.data(d, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+    ids = [dock.model.scenario_id(i) for i in (1, 0, 2)]
+    assert controller.comparison_ids == ids
     assert controller.comparison_scenario_id == dock.model.scenario_id(1)
+    dock.model.setData(a, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert controller.comparison_ids == [ids[0], ids[2]]
 
 
 def test_pure_helpers():

@@ -250,3 +250,31 @@ def test_undo_and_edits_outside_the_workshop_controls_are_logged_too(workshop, q
     mode.presenter.undo.click()  # the presenter's own button: logged once, in its own words
     assert c.entries()[-1].change.startswith("Undo: ")
     assert len(c.entries()) == logged + 3
+
+
+def test_add_a_lever_in_the_meeting_is_logged_and_undoable(workshop, qtbot) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    mode = workshop
+    c = mode.controller
+    dialog = mode.presenter.add_lever_dialog()
+    qtbot.addWidget(dialog)
+    form = dialog.forms["cut"]
+    form.service.setCurrentIndex(form.service.findData("vcs_advice"))
+    form.size.setValue(10.0)
+    before = len(c.entries())
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    scenario = c.file.scenario(c.session.package().scenario_id)
+    added = next(lv for lv in scenario.levers if lv.id == "cut-vcs_advice")
+    assert added.percent == 10.0
+    entries = c.entries()
+    assert len(entries) == before + 1
+    assert entries[-1].change.startswith("Added: cut") and "by 10 %" in entries[-1].change
+    assert any(s.lever.id == "cut-vcs_advice" and s.on for s in c.levers())
+    # The same id again is refused with a message, nothing changes.
+    messages = []
+    c.message.connect(messages.append)
+    assert not c.add_lever(added)
+    assert messages and "already has a lever" in messages[-1]
+    c.undo()
+    assert all(lv.id != "cut-vcs_advice" for lv in c.file.scenario(scenario.id).levers)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cutsim.appraise.appraisal import place_discount_factors
@@ -487,44 +487,57 @@ def _short(label: str, width: int = 18) -> str:
 
 
 class CompareChart(_Chart):
-    """The place's net saving per financial year: current scenario beside the comparison."""
+    """The place's net saving per financial year: the current scenario and up to three others."""
+
+    KEYS = ("comparison", "comparison-2", "comparison-3")
+    # Colour-blind safe and told apart by dash pattern too (vermillion, green, purple).
+    STYLES = ((COMPARISON_COLOUR, Qt.PenStyle.DashLine), ("#009E73", Qt.PenStyle.DotLine),
+              ("#CC79A7", Qt.PenStyle.DashDotLine))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.note = QLabel("Tick a scenario in the scenario list to compare it.", self)
+        self.note = QLabel("Tick up to three scenarios in the scenario list to compare them.", self)
         self.controls.addWidget(self.note)
         self.controls.addStretch(1)
         self.widget = plot_widget("Whole place: net saving per financial year")
         self.plots = [self.widget]
         self.layout_.addWidget(self.widget, 1)
         item = self.widget.getPlotItem()
-        self.curves = {
-            "current": item.plot(pen=pen(SCENARIO_COLOUR), stepMode="center"),
-            "comparison": item.plot(pen=pen(COMPARISON_COLOUR, dash=True), stepMode="center"),
-        }
+        self.curves = {"current": item.plot(pen=pen(SCENARIO_COLOUR), stepMode="center")}
+        for key, (colour, style) in zip(self.KEYS, self.STYLES):
+            self.curves[key] = item.plot(pen=pg.mkPen(colour, width=2.5, style=style),
+                                         stepMode="center")
         item.addItem(pg.InfiniteLine(0, angle=0, pen=ZERO_PEN))
         self.hover = HoverReadout(self.widget)
         self.headline = HeadlineMark(self.widget)
 
-    def update_result(self, result: Any, comparison: Any | None) -> None:
+    def update_result(self, result: Any, comparisons: Any | None) -> None:
+        """Draw ``result`` and ``comparisons`` (a result, a list of up to three, or None)."""
+        others = [] if comparisons is None else (
+            list(comparisons) if isinstance(comparisons, (list, tuple)) else [comparisons])
+        others = others[:len(self.KEYS)]
         set_years(self.widget, result)
         self.headline.show_year(result)
         edges = year_edges(result.compiled.horizon_years)
         current = result.place_annual["net_saving"]
-        other = None if comparison is None else comparison.place_annual["net_saving"]
-        magnitude = max(float(np.abs(current).max()),
-                        0.0 if other is None else float(np.abs(other).max()))
+        series = [o.place_annual["net_saving"] for o in others]
+        magnitude = max([float(np.abs(current).max())] + [float(np.abs(v).max()) for v in series])
         divisor = money_axis(self.widget).choose(magnitude)
         self.curves["current"].setData(edges, current / divisor)
         entries = [(self.curves["current"], f"Current: {result.scenario.name}")]
         hover = [HoverSeries("Current", edges, current, in_the_year, annual=True)]
-        if other is None:
-            empty(self.curves["comparison"])
-            self.note.setText("Tick a scenario in the scenario list to compare it.")
+        for i, key in enumerate(self.KEYS):
+            if i >= len(others):
+                empty(self.curves[key])
+                continue
+            self.curves[key].setData(edges, series[i] / divisor)
+            entries.append((self.curves[key], others[i].scenario.name))
+            hover.append(HoverSeries(others[i].scenario.name, edges, series[i], in_the_year,
+                                     annual=True))
+        if others:
+            names = ", ".join(f"“{o.scenario.name}”" for o in others)
+            self.note.setText(f"Comparing with {names}")
         else:
-            self.curves["comparison"].setData(edges, other / divisor)
-            entries.append((self.curves["comparison"], f"Comparison: {comparison.scenario.name}"))
-            hover.append(HoverSeries("Comparison", edges, other, in_the_year, annual=True))
-            self.note.setText(f"Comparing with “{comparison.scenario.name}”")
+            self.note.setText("Tick up to three scenarios in the scenario list to compare them.")
         self.widget.getPlotItem().legend.show_only(entries)
         self.hover.set_series(result.compiled.model.place.base_year, hover, self.headline.year)

@@ -40,6 +40,7 @@ from ui.results.charts import (
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
 from ui.results.mtfs import MtfsPage
 from ui.results.sensitivity import SensitivityPage, ValueOfInformation
+from ui.results.pools import PoolsPage, has_pools_or_procurement
 from ui.results.tables import (
     AnnualMoneyTableModel,
     AppraisalTableModel,
@@ -150,6 +151,7 @@ class ResultsDock(QWidget):
             "one-off. Costs are shown as costs. Hover a cell for the exact figure; Export table "
             "writes it in pounds and pence.", self.annual_model, "annual-table")
         self.annual.view.verticalHeader().hide()  # the agency and money columns name each row
+        self.pools = PoolsPage(_table_view)
 
         self.mtfs = MtfsPage(_table_view)
         self.areas = AreasPage()
@@ -161,9 +163,10 @@ class ResultsDock(QWidget):
                             (self.annual, "Annual money"),
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
                             (self.appraisal, "Appraisal"), (self.mtfs, "MTFS"),
-                            (self.compare, "Compare"), (self.areas, "Areas"),
-                            (self.sensitivity, "Sensitivity")):
+                            (self.compare, "Compare"), (self.pools, "Pools and procurement"),
+                            (self.areas, "Areas"), (self.sensitivity, "Sensitivity")):
             self.tabs.addTab(page, title)
+        self._enable_pools(None)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         self.tabs.currentChanged.connect(lambda _i: self._update_exports())
         for chart in (self.outcomes, self.money, self.waterfall, self.sensitivity):
@@ -241,6 +244,7 @@ class ResultsDock(QWidget):
         illustrative = self._illustrative_note()
         self.status.setStyleSheet("")
         result = self.run.result
+        self._enable_pools(result)
         self.status.setText(f"Scenario: <b>{result.scenario.name}</b>. {self.headline(result)} "
                             f"Money in £ at {year_label(result.compiled.model.place.effective_price_year, 0)} "
                             f"prices; + = saving for the budget. {illustrative}")
@@ -255,6 +259,14 @@ class ResultsDock(QWidget):
         net = float(result.place_annual["net_saving"][year])
         return (f"In {year_label(cm.model.place.base_year, year)} (the headline year) the whole "
                 f"place's net saving is {money(net)}.")
+
+    def _enable_pools(self, result: Any) -> None:
+        """The pools tab only when the scenario has a pool or a procurement lever."""
+        index = self.tabs.indexOf(self.pools)
+        has = result is not None and has_pools_or_procurement(result)
+        self.tabs.setTabEnabled(index, has)
+        self.tabs.setTabToolTip(index, "" if has else
+                                "This scenario has no pooled budget and no procurement lever")
 
     def _illustrative_note(self) -> str:
         model = self.document.file.model
@@ -302,9 +314,13 @@ class ResultsDock(QWidget):
             self.long_run_note.setText(" ".join(describe_long_run(result)))
         elif page is self.mtfs:
             self.mtfs.update_result(result)
+        elif page is self.pools:
+            self.pools.set_result(result)
         elif page is self.compare:
-            self.compare.chart.update_result(result, comparison)
-            self.compare.model.set_results(result, comparison)
+            others = list(getattr(self.run, "comparisons", []) or
+                          ([comparison] if comparison is not None else []))
+            self.compare.chart.update_result(result, others)
+            self.compare.model.set_results(result, others)
             self.compare.value_of_information.clear()  # for the previous pair of scenarios
         elif page is self.sensitivity:
             self.sensitivity.update_result(result)

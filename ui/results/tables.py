@@ -341,26 +341,40 @@ class AnnualMoneyTableModel(_Table):
 
 
 class CompareTableModel(_Table):
-    """NPV per agency and place: current scenario, comparison scenario, difference."""
+    """NPV per agency and place: the current scenario, up to three others, and differences."""
 
     columns = ("Current (£ NPV)", "Comparison (£ NPV)", "Difference (£)")
 
-    def set_results(self, current: Any, other: Any | None) -> None:
+    def set_results(self, current: Any, others: Any | None) -> None:
+        """``others``: a result, a list of up to three, or None."""
+        others = [] if others is None else (
+            list(others) if isinstance(others, (list, tuple)) else [others])
         horizon = current.compiled.horizon_years
         self.floor = materiality_floor(current.compiled.model)
-        self.columns = (f"Current: NPV over {horizon} years (£)",
-                        f"Comparison: NPV over {horizon} years (£)", "Difference (£)")
-        if other is not None:
+        if not others:
+            self.columns = (f"Current: NPV over {horizon} years (£)",
+                            f"Comparison: NPV over {horizon} years (£)", "Difference (£)")
+        elif len(others) == 1:
             self.columns = (f"Current: {current.scenario.name}",
-                            f"Comparison: {other.scenario.name}", "Difference (£)")
+                            f"Comparison: {others[0].scenario.name}", "Difference (£)")
+        else:
+            self.columns = (f"Current: {current.scenario.name}",
+                            *(o.scenario.name for o in others),
+                            *(f"Current − {o.scenario.name} (£)" for o in others))
+        self.n_scenarios = 1 + max(1, len(others))
         names = _agency_names(current)
         rows, values = [], []
         for aid in [*current.compiled.agency_ids, PLACE_ID]:
             a = current.appraisal["npv"].get(aid)
-            b = None if other is None else other.appraisal["npv"].get(aid)
+            bs = [o.appraisal["npv"].get(aid) for o in others] or [None]
+            if len(others) <= 1:
+                b = bs[0]
+                diffs = [None if a is None or b is None else a - b]
+            else:
+                diffs = [None if a is None or b is None else a - b for b in bs]
             rows.append(names[aid])
-            values.append([a, b, None if a is None or b is None else a - b])
+            values.append([a, *bs, *diffs])
         self.set_rows(rows, values)
 
     def format(self, row: int, column: int, value: Any) -> str:
-        return money(self.shown(value), signed=column == 2)
+        return money(self.shown(value), signed=column >= getattr(self, "n_scenarios", 2))

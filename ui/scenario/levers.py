@@ -1,14 +1,16 @@
 """One slider per discretionary service, grouped by agency, and the other levers read-only.
 
-A slider runs from −50 % to +50 % of the service's baseline spend: negative is a ``cut``
-lever, positive an ``invest`` lever (both with ``percent``), 0 removes the slider's lever.
+A slider runs from the service's statutory floor (−100 %, a closure, where it has none) to
++50 % of its baseline spend: negative is a ``cut`` lever, positive an ``invest`` lever (both
+with ``percent``), 0 removes the slider's lever.
 Each move applies ``SetLever``; the document merges the moves of one drag into one undo
 step. Beside each slider: the service's baseline spend and the change in its spend at
 full effect, read from the engine's result (so it is the engine's number, not the panel's).
 
 A service whose spend levers cannot be shown by one slider (an amount in £, several
 levers, a lever on a demand-led service) keeps its levers as they are: its slider is
-disabled and the levers are listed read-only below with the pool and procurement levers.
+disabled. Below the sliders every lever of the scenario is listed; Add, Edit and Remove
+open the lever editor (:mod:`ui.scenario.lever_editor`) for any kind of lever.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QHBoxLayout,
     QListWidget,
+    QListWidgetItem,
+    QToolButton,
     QScrollArea,
     QSlider,
     QSpinBox,
@@ -34,11 +39,12 @@ from PySide6.QtWidgets import (
 from cutsim.model.commands import RemoveLever, SetLever
 from cutsim.model.schema import CutLever, InvestLever, Scenario, Service
 from cutsim.workshop import describe_lever
+from ui import dialogs
 from ui.palette import agency_colours
 from ui.scenario.area_targets import AreaTargets
 from ui.results.fmt import MINUS, money, year_label
 
-SLIDER_MIN, SLIDER_MAX = -50, 50
+SLIDER_MIN, SLIDER_MAX = -100, 50  # a closure at most; invest up to +50 % by slider
 
 
 @dataclass
@@ -50,12 +56,17 @@ class RowState:
     note: str = ""
 
 
-def slider_value(lever: CutLever | InvestLever | None) -> int:
+def slider_value(lever: CutLever | InvestLever | None, low: int = SLIDER_MIN) -> int:
     """The slider position for a percent lever (clamped to the slider's range)."""
     if lever is None or lever.percent is None:
         return 0
     signed = -lever.percent if lever.kind == "cut" else lever.percent
-    return int(max(SLIDER_MIN, min(SLIDER_MAX, round(signed))))
+    return int(max(low, min(SLIDER_MAX, round(signed))))
+
+
+def deepest_cut(service: Service) -> int:
+    """The slider's lowest position: down to the statutory floor (−100 %, a closure, if none)."""
+    return -int((1.0 - service.statutory_floor) * 100.0 + 1e-9)
 
 
 def lever_for(value: int, service_id: str, lever_id: str,
@@ -93,16 +104,6 @@ def row_states(scenario: Scenario | None, services: list[Service]) -> dict[str, 
     return states
 
 
-def other_levers(scenario: Scenario | None, slider_levers: set[str]) -> list[str]:
-    """One line per lever the sliders do not show (pool, procure, £ amounts, several)."""
-    lines = []
-    for lever in (scenario.levers if scenario else []):
-        if lever.id in slider_levers:
-            continue
-        lines.append(describe(lever))
-    return lines
-
-
 def describe(lever: Any) -> str:
     """A lever in words with its id and timing, e.g. ``l1: cut youth by 20 %, from year 0``."""
     timing = f"from year {lever.start_year:g}" + (
@@ -120,7 +121,7 @@ class ServiceRow:
                              f"{service.activity_unit}")
         self.name.setWordWrap(True)
         self.slider = QSlider(Qt.Orientation.Horizontal, parent)
-        self.slider.setRange(SLIDER_MIN, SLIDER_MAX)
+        self.slider.setRange(deepest_cut(service), SLIDER_MAX)
         self.slider.setSingleStep(1)
         self.slider.setPageStep(5)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -149,7 +150,7 @@ class ServiceRow:
         """Show ``state`` without emitting a slider move."""
         self.state = state
         self.slider.blockSignals(True)
-        self.slider.setValue(slider_value(state.lever))
+        self.slider.setValue(slider_value(state.lever, self.slider.minimum()))
         self.slider.blockSignals(False)
         self.slider.setEnabled(state.editable)
         self.slider.setToolTip(state.note or "drag left to cut, right to invest (% of spend)")
@@ -197,14 +198,18 @@ class LeverPanel(QWidget):
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self._scroll, 1)
         layout.addWidget(self._build_timing())
+        self.run_controller = run_controller
+        self._levers_label = QLabel("Levers (Enter: edit, Delete: remove)", self)
         self.others = QListWidget(self)
-        self.others.setObjectName("other-levers")
-        self.others.setToolTip("Levers the sliders do not show (pooled budgets, procurement, "
-                               "£ amounts): read-only here")
-        self.others.setMaximumHeight(90)
-        self._others_label = QLabel("Other levers (read-only)", self)
-        layout.addWidget(self._others_label)
+        self.others.setObjectName("lever-list")
+        self.others.setToolTip("Every lever of the scenario: add, edit or remove any kind "
+                               "(cut, invest, pool, procurement)")
+        self.others.setMaximumHeight(120)
+        # Enter or a double-click edits the lever; Delete (Edit > Remove Rows) removes it
+        self.others.itemActivated.connect(lambda _item: self.edit_selected())
+        layout.addWidget(self._levers_label)
         layout.addWidget(self.others)
+        layout.addLayout(self._lever_buttons())
         self.rebuild()
         document.modelChanged.connect(self.rebuild)
         document.fileReplaced.connect(self.rebuild)
@@ -292,10 +297,13 @@ class LeverPanel(QWidget):
         for sid, row in self.rows.items():
             row.show_state(states[sid])
             row.slider.setEnabled(states[sid].editable and scenario is not None)
-        shown = {st.lever.id for st in states.values() if st.lever is not None}
-        lines = other_levers(scenario, shown)
         self.others.clear()
-        self.others.addItems(lines or ["(none)"])
+        for lever in (scenario.levers if scenario else []):
+            item = QListWidgetItem(describe(lever) + (f"\n    note: {lever.note}" if lever.note else ""))
+            item.setData(Qt.ItemDataRole.UserRole, lever.id)
+            self.others.addItem(item)
+        for button in self.lever_buttons.values():
+            button.setEnabled(scenario is not None)
         self._show_timing()
 
     def show_result(self, result: Any) -> None:
@@ -305,6 +313,70 @@ class LeverPanel(QWidget):
             i = cm.service_index.get(sid)
             row.show_change(None if i is None else
                             float(result.spend[i, -1] - cm.baseline_spend[i]))
+
+    # ------------------------------------------------------------ the lever list
+    def _lever_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.lever_buttons: dict[str, QToolButton] = {}
+        for text, tip, slot, name in (
+            ("Add lever…", "Add a cut, invest, pool or procurement lever", self.add_lever, "add"),
+            ("Edit…", "Edit the selected lever", self.edit_selected, "edit"),
+            ("Remove", "Remove the selected lever (Edit → Undo brings it back)",
+             self.remove_selected, "remove"),
+        ):
+            button = QToolButton(self)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setObjectName(f"lever-{name}")
+            button.clicked.connect(lambda _c=False, run=slot: run())
+            row.addWidget(button)
+            self.lever_buttons[name] = button
+        row.addStretch(1)
+        return row
+
+    def selected_lever(self) -> Any:
+        item = self.others.currentItem()
+        scenario = self.scenario()
+        if item is None or scenario is None:
+            return None
+        lever_id = item.data(Qt.ItemDataRole.UserRole)
+        return next((lv for lv in scenario.levers if lv.id == lever_id), None)
+
+    def editor(self, lever: Any = None) -> Any:
+        """A lever editor on the current scenario (``lever`` None: a new lever)."""
+        from ui.scenario.lever_editor import LeverEditor
+
+        scenario = self.scenario()
+        if scenario is None:
+            return None
+        return LeverEditor(self.document, scenario.id, lever, self._compiled(), self)
+
+    def _compiled(self) -> Any:
+        project = getattr(self.run_controller, "project", None)
+        try:
+            return project.compiled if project is not None else None
+        except Exception:  # noqa: BLE001 - an invalid model: the validator's messages suffice
+            return None
+
+    def add_lever(self) -> bool:
+        dialog = self.editor()
+        return dialog is not None and bool(dialog.exec())
+
+    def edit_selected(self) -> bool:
+        lever = self.selected_lever()
+        if lever is None:
+            return False
+        dialog = self.editor(lever)
+        return dialog is not None and bool(dialog.exec())
+
+    def remove_selected(self, confirm: bool = True) -> bool:
+        lever, scenario = self.selected_lever(), self.scenario()
+        if lever is None or scenario is None:
+            return False
+        if confirm and not dialogs.ask_yes_no(
+                self, "Remove lever", f'Remove lever "{lever.id}"? (Edit → Undo brings it back.)'):
+            return False
+        return self.document.apply(RemoveLever(scenario.id, lever.id))
 
     # ------------------------------------------------------------ edits
     def _lever_id(self, service_id: str, scenario: Scenario) -> str:

@@ -1,7 +1,7 @@
 """The scenarios of the open document as a list model (a thin adapter over ``file.scenarios``).
 
-Display: the scenario's name; editing the name applies ``RenameScenario``. The check box
-marks the one scenario shown beside the current one for comparison.
+Display: the scenario's name; editing the name applies ``RenameScenario``. The check boxes
+mark up to three scenarios shown beside the current one (four side by side).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from cutsim.model.commands import RenameScenario
 from cutsim.model.schema import Scenario
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+MAX_COMPARED = 3  # beside the current scenario: four side by side
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -27,7 +28,8 @@ _Index = QModelIndex | QPersistentModelIndex
 class ScenarioListModel(QAbstractListModel):
     """One row per scenario in ``document.file.scenarios``.
 
-    ``comparisonChanged(object)`` fires with the checked scenario id (or None).
+    ``comparisonChanged(object)`` fires with the list of checked scenario ids, in the
+    order they were ticked (at most :data:`MAX_COMPARED`).
     """
 
     comparisonChanged = Signal(object)
@@ -36,7 +38,7 @@ class ScenarioListModel(QAbstractListModel):
         super().__init__(parent)
         self.document = document
         self._scenarios: list[Scenario] = list(document.file.scenarios)
-        self.comparison_id: str | None = None
+        self.comparison_ids: list[str] = []
         document.scenariosChanged.connect(self.refresh)
         document.fileReplaced.connect(self.refresh)
 
@@ -55,7 +57,7 @@ class ScenarioListModel(QAbstractListModel):
             text = f"{scenario.name} (id {scenario.id}, {levers} lever{'s' if levers != 1 else ''})"
             return f"{text}\n{scenario.description}" if scenario.description else text
         if role == Qt.ItemDataRole.CheckStateRole:
-            checked = scenario.id == self.comparison_id
+            checked = scenario.id in self.comparison_ids
             return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         if role == ID_ROLE:
             return scenario.id
@@ -87,19 +89,34 @@ class ScenarioListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.CheckStateRole:
             checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(
                 value, bool) else value
-            self.set_comparison(scenario.id if checked else None)
+            ids = [i for i in self.comparison_ids if i != scenario.id]
+            if checked:
+                if len(ids) >= MAX_COMPARED:
+                    return False  # four side by side at most: untick one first
+                ids.append(scenario.id)
+            self.set_comparisons(ids)
             return True
         return False
 
+    @property
+    def comparison_id(self) -> str | None:
+        """The first ticked scenario (None when none is ticked)."""
+        return self.comparison_ids[0] if self.comparison_ids else None
+
     def set_comparison(self, scenario_id: str | None) -> None:
-        """Mark ``scenario_id`` (or nothing) as the comparison; one at most."""
-        if scenario_id == self.comparison_id:
+        """Compare with ``scenario_id`` alone (or with nothing)."""
+        self.set_comparisons([scenario_id] if scenario_id else [])
+
+    def set_comparisons(self, scenario_ids: list[str]) -> None:
+        """Tick ``scenario_ids`` (at most :data:`MAX_COMPARED`) for comparison."""
+        ids = list(dict.fromkeys(scenario_ids))[:MAX_COMPARED]
+        if ids == self.comparison_ids:
             return
-        self.comparison_id = scenario_id
+        self.comparison_ids = ids
         if self._scenarios:
             self.dataChanged.emit(self.index(0), self.index(len(self._scenarios) - 1),
                                   [Qt.ItemDataRole.CheckStateRole])
-        self.comparisonChanged.emit(scenario_id)
+        self.comparisonChanged.emit(list(ids))
 
     # ------------------------------------------------------------ helpers
     def scenario_id(self, row: int) -> str | None:
@@ -122,5 +139,6 @@ class ScenarioListModel(QAbstractListModel):
             self.beginResetModel()
             self._scenarios = new
             self.endResetModel()
-        if self.comparison_id is not None and self.row_of(self.comparison_id) < 0:
-            self.set_comparison(None)
+        kept = [i for i in self.comparison_ids if self.row_of(i) >= 0]
+        if kept != self.comparison_ids:
+            self.set_comparisons(kept)

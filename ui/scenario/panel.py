@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QListView,
     QMessageBox,
+    QPlainTextEdit,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from cutsim.model.commands import (
     DuplicateScenario,
     RemoveScenario,
     RenameScenario,
+    ReplaceScenario,
 )
 from cutsim.model.schema import Scenario
 from ui.scenario.levers import LeverPanel
@@ -38,6 +40,16 @@ def new_scenario_id(name: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+class DescriptionEdit(QPlainTextEdit):
+    """A text box that says when its editing is finished (focus leaves it)."""
+
+    editingFinished = Signal()
+
+    def focusOutEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.editingFinished.emit()
 
 
 class ScenarioDock(QWidget):
@@ -65,9 +77,17 @@ class ScenarioDock(QWidget):
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(QLabel("Scenarios (tick one to compare)", top))
+        top_layout.addWidget(QLabel("Scenarios (tick up to three to compare)", top))
         top_layout.addWidget(self.list, 1)
         top_layout.addLayout(self._buttons())
+        self.description = DescriptionEdit(top)
+        self.description.setObjectName("scenario-description")
+        self.description.setPlaceholderText("Description of this scenario: what it is for, "
+                                            "what it assumes (shown in minutes, prints and "
+                                            "the publication)")
+        self.description.setMaximumHeight(64)
+        self.description.editingFinished.connect(self.set_description)
+        top_layout.addWidget(self.description)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(top)
         splitter.addWidget(self.levers)
@@ -81,6 +101,7 @@ class ScenarioDock(QWidget):
         self.model.modelReset.connect(self._show_current)
         self.model.comparisonChanged.connect(self._comparison_chosen)
         document.currentScenarioChanged.connect(self._show_current)
+        document.scenariosChanged.connect(self._show_description)
         self._show_current()
 
     def _buttons(self) -> QHBoxLayout:
@@ -111,10 +132,31 @@ class ScenarioDock(QWidget):
         if row >= 0 and self.list.currentIndex().row() != row:
             self.list.selectionModel().setCurrentIndex(
                 self.model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self._show_description()
 
-    def _comparison_chosen(self, scenario_id: str | None) -> None:
+    def _show_description(self) -> None:
+        current = self._current()
+        text = (current.description or "") if current is not None else ""
+        self.description.setEnabled(current is not None)
+        if self.description.toPlainText() != text:
+            self.description.blockSignals(True)
+            self.description.setPlainText(text)
+            self.description.blockSignals(False)
+
+    def set_description(self, text: str | None = None) -> bool:
+        """Set the current scenario's description (one undoable edit); "" clears it."""
+        current = self._current()
+        if current is None:
+            return False
+        text = (self.description.toPlainText() if text is None else text).strip()
+        if text == (current.description or ""):
+            return False
+        return self.document.apply(ReplaceScenario(
+            current.model_copy(update={"description": text or None})))
+
+    def _comparison_chosen(self, scenario_ids: list[str]) -> None:
         if self.run_controller is not None:
-            self.run_controller.set_comparison(scenario_id)
+            self.run_controller.set_comparisons(scenario_ids)
 
     # ------------------------------------------------------------ commands
     def _taken(self) -> set[str]:

@@ -284,6 +284,19 @@ class WorkshopController(QObject):
         self._resize_timer.start()
         return True
 
+    def add_lever(self, lever: Any) -> bool:
+        """Add a new lever (made in the lever editor) to the current package; logged."""
+        self.flush()
+        try:
+            command, words = self.session.add_lever(self.file, lever)
+        except InputError as exc:
+            self.message.emit(str(exc))
+            return False
+        if self._apply(command):
+            self._write(words, None, None)
+            return True
+        return False
+
     def reset(self) -> bool:
         self.flush()
         command, words = self.session.reset(self.file)

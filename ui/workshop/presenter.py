@@ -9,6 +9,7 @@ them, a small copy of what the projector shows.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -177,6 +178,10 @@ class PresenterView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.lever_rows)
+        self.add_lever = _button("Add lever…", "addLever",
+                                 "Add a cut, invest, pool or procurement lever to this package "
+                                 "(logged like any other decision)")
+        self.add_lever.clicked.connect(lambda: self.add_lever_dialog().exec())
         self.reset = _button("Reset to prepared", "resetPackage", "Put this package back as prepared")
         self.reset.clicked.connect(controller.reset)
         self.undo = _button("Undo", "workshopUndo", "Undo the last change (Ctrl+Z)")
@@ -189,7 +194,7 @@ class PresenterView(QWidget):
         self.propose.clicked.connect(controller.propose)
         self.propose.setVisible(optimiser_available())
         buttons = QHBoxLayout()
-        for b in (self.reset, self.undo, self.redo, self.propose):
+        for b in (self.add_lever, self.reset, self.undo, self.redo, self.propose):
             buttons.addWidget(b)
         buttons.addStretch(1)
         levers_box = QGroupBox("Levers of this package")
@@ -350,6 +355,20 @@ class PresenterView(QWidget):
                                "Kept in memory: save the model, or Save log…, to keep it.")
         if c.error:
             self.message.setText(c.error)
+
+    def add_lever_dialog(self) -> Any:
+        """The lever editor on the current package; OK adds the lever through the workshop."""
+        from ui.scenario.lever_editor import LeverEditor
+
+        controller = self.controller
+        run = getattr(controller, "run_controller", None)
+        project = getattr(run, "project", None)
+        try:
+            compiled = project.compiled if project is not None else None
+        except Exception:  # noqa: BLE001 - an invalid model: the validator's messages suffice
+            compiled = None
+        return LeverEditor(controller.document, controller.session.package().scenario_id, None,
+                           compiled, self, apply=controller.add_lever)
 
     def _fill_log(self) -> None:
         self.log_list.clear()
