@@ -15,9 +15,7 @@ from cutsim.model.schema import RedLine, Target
 from cutsim.workshop import (
     MemoryLog,
     WorkshopSession,
-    WorkspaceLog,
     agency_target,
-    Decision,
     SidecarLog,
     open_log,
     propose,

@@ -267,6 +267,11 @@ class ResultsDock(QWidget):
         self.tabs.setTabEnabled(index, has)
         self.tabs.setTabToolTip(index, "" if has else
                                 "This scenario has no pooled budget and no procurement lever")
+        index = self.tabs.indexOf(self.areas)
+        has_areas = result is not None and bool(result.compiled.model.areas)
+        self.tabs.setTabEnabled(index, has_areas)
+        self.tabs.setTabToolTip(index, "" if has_areas else
+                                "This model has no areas (neighbourhoods): see docs/areas.md")
 
     def _illustrative_note(self) -> str:
         model = self.document.file.model

@@ -165,6 +165,7 @@ class ValueOfInformation(QWidget):
         layout.addLayout(bar)
         self.model = EvppiTableModel(self)
         self.view = table_view(self.model, self, "evppi-table")
+        self.view.hide()  # shown once there is a report: no empty table
         layout.addWidget(self.view, 1)
         self.report: dict[str, Any] | None = None
 
@@ -193,10 +194,12 @@ class ValueOfInformation(QWidget):
             f"everything first is worth {money(self.report['evpi'])}; below, each input alone "
             "(the most worth paying to know it before deciding).")
         self.model.set_report(self.report)
+        self.view.show()
         return self.report
 
     def clear(self) -> None:
         self.report = None
         self.model.clear()
+        self.view.hide()
         self.status.setText("")
 
