@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from cutsim.files import exchange, signing
-from cutsim.files.keyring import Keyring
-from cutsim.files.workbook import is_workbook_path, write_workbook
+from cutsim.files import exchange
 from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
@@ -30,6 +29,9 @@ from ui import dialogs, import_dialog
 from ui.document import DocumentController
 from ui.examples import blank_file
 from ui.settings import Settings
+
+if TYPE_CHECKING:  # signing and workbooks load on first use: start-up stays light
+    from cutsim.files import signing
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class FileController(QObject):
             self._set_verification(None)
             return
         try:
+            from cutsim.files import signing
+
             self._set_verification(signing.verify_path(path))
         except CutsimError as exc:
             log.info("cannot check the signatures of %s: %s", path, exc)
@@ -230,7 +234,9 @@ class FileController(QObject):
         False if the person cancelled the picker."""
         if path.suffix.lower() == ".cutsim" or not path.exists() or not is_workspace(path):
             return None
-        from cutsim.workspace import Workspace  # database code only when a workspace is used
+        from cutsim.workspace import (
+            Workspace,  # database code only when a workspace is used
+        )
 
         try:
             with Workspace.open(path) as workspace:
@@ -267,6 +273,9 @@ class FileController(QObject):
         self._last_read = None
         try:
             if path.suffix.lower() == ".cutsim":
+                from cutsim.files import signing
+                from cutsim.files.keyring import Keyring
+
                 file, verification = signing.read_verified(path, Keyring(), ignored)
                 if not self._accept_signatures(path, verification, importing):
                     return None
@@ -298,6 +307,8 @@ class FileController(QObject):
         whose signatures or integrity hash do not hold, is."""
         workspace = self.document.path if self.document.path and \
             self.document.path.suffix.lower() != ".cutsim" else None
+        from cutsim.files.keyring import Keyring
+
         refusal = verification.refusal(Keyring().policy(workspace))
         if refusal:
             raise InputError(refusal)
@@ -341,7 +352,9 @@ class FileController(QObject):
         try:
             if path.suffix.lower() == ".cutsim":
                 exchange.write_file(path, self.document.file)
-            elif is_workbook_path(path):
+            elif path.suffix.lower() == ".xlsx":  # a model workbook
+                from cutsim.files.workbook import write_workbook
+
                 write_workbook(path, self.document.file)
             else:
                 if not self._hold(path):

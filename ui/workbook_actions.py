@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.files.budget import BudgetImport, read_budget, read_mapping
 from cutsim.model.commands import AddItem, Batch
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.fmt import money
 from ui import dialogs
+
+if TYPE_CHECKING:  # the workbook readers load when a budget book is imported
+    from cutsim.files.budget import BudgetImport
 
 log = logging.getLogger(__name__)
 RESULTS_FILTER = "Excel workbook (*.xlsx)"
@@ -101,6 +103,8 @@ class BudgetDialog(QDialog):
         """Read the book with the mapping and show what it gives (nothing changes yet)."""
         self.imported = None
         try:
+            from cutsim.files.budget import read_budget, read_mapping
+
             self.imported = read_budget(Path(self.book.text()), read_mapping(Path(self.mapping.text())))
         except CutsimError as exc:
             self.report.setPlainText(str(exc))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cutsim.files.workbook import read_model_file
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.detect import is_workspace
@@ -31,6 +30,8 @@ def read_any(path: str | os.PathLike[str], model_id: str | None = None, *,
             return workspace.load(_model_key(path, workspace.model_keys(), model_id, choose))
     if model_id is not None:
         raise InputError(f"{path}: --model is for a workspace; a .cutsim file holds one model")
+    from cutsim.files.workbook import read_model_file  # workbook readers load on use
+
     return read_model_file(path)
 
 
