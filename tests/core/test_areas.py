@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from strategies import models, scenarios
 
 from cutsim.appraise.areas import SUM_TOLERANCE
 from cutsim.appraise.run import run_scenario
@@ -36,7 +37,6 @@ from cutsim.model.schema import (
     Service,
 )
 from cutsim.model.validation import validate_file, validate_model
-from tests.core.strategies import models, scenarios
 
 PROPERTY = settings(max_examples=int(__import__("os").environ.get("AREA_EXAMPLES", "40")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
