@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cutsim.model.fmt import confidence_words, financial_year
+from cutsim.model.fmt import confidence_words, financial_year, round_sig
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, Model, Scenario, headline_year
 from cutsim.model.wording import lever_kinds
@@ -273,7 +273,21 @@ def _place_money(ctx: _Context, agencies: list[dict[str, Any]]) -> dict[str, Any
         "net_saving_rate_range": ({q: list(u["net_saving"][q]) for q in ("p10", "p50", "p90")}
                                   if u.get("net_saving") else None),
         "illustrative": any(a["illustrative"] for a in agencies),
+        "knock_on_cashable_percent": _cashable_percent(annual),
     }
+
+
+def _cashable_percent(annual: dict[str, Any]) -> float | None:
+    """The share (%, two significant figures) of the place's extra demand costs over the
+    horizon that is cashable, when the model says which is (``cashable_share``); None
+    otherwise. A rounded share, not £: the cashable and non-cashable pounds beside a total
+    the disclosure rule may round would let a reader work that rounding back out."""
+    if "knock_on_cashable" not in annual:
+        return None
+    total = float(sum(annual["knock_on_cost"]))
+    if total <= 0:
+        return None
+    return round_sig(100.0 * float(sum(annual["knock_on_cashable"])) / total, 2)
 
 
 def _services(ctx: _Context) -> list[dict[str, Any]]:

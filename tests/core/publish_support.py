@@ -106,7 +106,7 @@ class Engine:
         if parts[0] == "agency" and parts[1] in self.rounded:
             node: Any = next(a for a in self.shown["agencies"] if a["id"] == parts[1])
             rest = parts[2:]
-        elif parts[0] == "place" and parts[1] not in ("social_value_npv",):
+        elif parts[0] == "place" and parts[1] not in ("social_value_npv", "knock_on_cashable_percent"):
             node, rest = self.shown["place_money"], parts[1:]
         elif parts[0] == "shift" and parts[2] in self.rounded:
             entry = next(c for c in self.shown["cost_shift"]
@@ -168,6 +168,11 @@ class Engine:
                 return {r["uncertainty"]["place"]["npv"][parts[2]]}
             if parts[1] == "social_value_npv":
                 return {r["appraisal"]["social_value_npv"]["place"]}
+            if parts[1] == "knock_on_cashable_percent":
+                from cutsim.model.fmt import round_sig
+
+                annual = r["annual"]["place"]
+                return {round_sig(100 * sum(annual["knock_on_cashable"]) / sum(annual["knock_on_cost"]), 2)}
             return {self._agency("place", parts[1:])}
         if head == "agency":
             return {self._agency(parts[1], parts[2:])}

@@ -202,3 +202,22 @@ def test_the_workshop_target_closes_the_gap_when_the_agency_states_its_funding()
     fixed = model.model_copy(update={"agencies": [model.agencies[0].model_copy(
         update={"savings_target": 123.0})]})
     assert resolve_target(fixed, None, "council", 3).amount == 123.0  # a fixed target wins
+
+
+def test_the_publication_says_what_share_of_the_extra_costs_is_cashable():
+    from cutsim.model.fmt import round_sig
+    from cutsim.publish.build import render_all
+
+    project = cutsim.load(EXAMPLE)
+    doc, result, files = render_all(project, "youth-cut", draws=None)
+    place = result["annual"]["place"]
+    share = round_sig(100 * sum(place["knock_on_cashable"]) / sum(place["knock_on_cost"]), 2)
+    assert 0 < share < 100 and doc["place_money"]["knock_on_cashable_percent"] == share
+    assert f'data-key="place.knock_on_cashable_percent" data-value="{share!r}"' in files["index.html"]
+    assert "are cashable" in files["index.html"]
+    # a model without cashable shares says nothing about it
+    plain = cutsim.load(REPO / "tests" / "core" / "golden" / "v1" / "full.cutsim")
+    scenario = plain.file.scenarios[0].id
+    doc, _result, files = render_all(plain, scenario, draws=None)
+    assert doc["place_money"]["knock_on_cashable_percent"] is None
+    assert "are cashable" not in files["index.html"]
