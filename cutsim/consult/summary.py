@@ -11,8 +11,6 @@ apart from any equality answer.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import statistics
 from dataclasses import dataclass
@@ -25,10 +23,10 @@ from cutsim.api import Project
 from cutsim.consult.offer import with_choices
 from cutsim.consult.responses import Response
 from cutsim.files.exchange import atomic_write_bytes, dumps
+from cutsim.model import fmt
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import CutsimFile, Provenance, Scenario, headline_year
-from cutsim.model import fmt
-from cutsim.publish.opendata import safe_cell
+from cutsim.publish.opendata import csv_table
 from cutsim.version import __version__
 
 SMALL_GROUP = 5  # fewer responses than this in a group are never shown
@@ -127,15 +125,6 @@ def package_figures(project: Project, package: Scenario) -> dict[str, Any]:
     }
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue()
-
-
 def render_files(project: Project, scenario: Scenario, responses: list[Response],
                  problems: list[str], duplicates: list[str]) -> dict[str, str]:
     """Every output file's content (nothing written)."""
@@ -155,18 +144,18 @@ def render_files(project: Project, scenario: Scenario, responses: list[Response]
                       provenance=Provenance(author="cutsim consult summarise"))
     return {
         "summary.html": html,
-        "levers.csv": _csv(["lever", "description", "unit", "proposal", "responses", "lowest",
+        "levers.csv": csv_table(["lever", "description", "unit", "proposal", "responses", "lowest",
                             "p25", "median", "p75", "highest"],
                            [[s.lever_id, s.name, s.unit, s.proposal, s.n, s.low, s.p25, s.median,
                              s.p75, s.high] for s in summaries]),
-        "choices.csv": _csv(["lever", "value", "responses"],
+        "choices.csv": csv_table(["lever", "value", "responses"],
                             [[s.lever_id, v, c] for s in summaries for v, c in sorted(s.counts.items())]),
-        "equality.csv": _csv(["question", "answer", "responses"] + [o.lever for o in scenario.consultation.levers],
+        "equality.csv": csv_table(["question", "answer", "responses"] + [o.lever for o in scenario.consultation.levers],
                              [[b["id"], r["answer"], "fewer than 5" if r["n"] is None else r["n"]]
                               + ([r["medians"][o.lever] for o in scenario.consultation.levers]
                                  if r["medians"] else [""] * len(scenario.consultation.levers))
                               for b in breakdown for r in b["rows"]]),
-        "comments.csv": _csv(["comment"], [[c] for c in comments]),
+        "comments.csv": csv_table(["comment"], [[c] for c in comments]),
         "median-package.cutsim": dumps(file),
         "summary.json": json.dumps({"responses": len(responses), "median": {s.lever_id: s.median for s in summaries},
                                     "refused": problems, "duplicates": duplicates}, indent=1) + "\n",

@@ -33,7 +33,8 @@ def safe_cell(value: Any) -> Any:
     return formula_safe(value)
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def csv_table(header: list[str], rows: list[list[Any]]) -> str:
+    """CSV text: a header row, then rows of cells made safe by :func:`safe_cell`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -62,9 +63,9 @@ def tables(doc: dict[str, Any]) -> dict[str, str]:
                                values[-1] / pop if pop else None, a["illustrative"]])
     range_of = lambda o, q: (o["change_range"] or {}).get(q)  # noqa: E731
     return {
-        "agencies.csv": _csv(["agency_id", "agency_name", "agency_kind", "year", *series,
+        "agencies.csv": csv_table(["agency_id", "agency_name", "agency_kind", "year", *series,
                               "net_saving_per_resident", "illustrative"], money_rows),
-        "outcomes.csv": _csv(
+        "outcomes.csv": csv_table(
             ["outcome_id", "name", "unit", "indicator_code", "indicator_set", "higher_is_better",
              "baseline", "change", "change_p10", "change_p50", "change_p90", "level",
              "change_percent", "change_per_1000_residents", "direction", "confidence",
@@ -73,7 +74,7 @@ def tables(doc: dict[str, Any]) -> dict[str, str]:
               o["change"], range_of(o, "p10"), range_of(o, "p50"), range_of(o, "p90"), o["level"],
               o["change_percent"], o["change_per_1000_residents"], o["direction"],
               o["confidence"], o["illustrative"]] for o in doc["outcomes"]]),
-        "services.csv": _csv(
+        "services.csv": csv_table(
             ["service_id", "agency_id", "name", "mode", "groups", "baseline_spend",
              "spend_change", "spend_change_percent", "activity_change", "activity_unit",
              "planned", "illustrative"],
@@ -81,12 +82,12 @@ def tables(doc: dict[str, Any]) -> dict[str, str]:
               s["baseline_spend"], s["spend_change"], s["spend_change_percent"],
               s["activity_change"], s["activity_unit"], s["planned"], s["illustrative"]]
              for s in doc["services"]]),
-        "cost_shift.csv": _csv(
+        "cost_shift.csv": csv_table(
             ["from_agency", "to_agency", "amount", "per_resident", "between_agencies",
              "illustrative"],
             [[c["from"], c["to"], c["amount"], c["per_resident"], c["between_agencies"],
               c["illustrative"]] for c in doc["cost_shift"]]),
-        "commitments.csv": _csv(
+        "commitments.csv": csv_table(
             ["outcome_id", "outcome_name", "indicator_code", "kind", "max_change", "as",
              "by_year", "limit_level", "expected_level", "expected_to_hold",
              "first_breach_year", "illustrative"],
@@ -94,7 +95,7 @@ def tables(doc: dict[str, Any]) -> dict[str, str]:
               c["max_change"], c["as"], c["by_year"], c["limit_level"], c["expected_level"],
               c["expected_to_hold"], c["first_breach_year"], c["illustrative"]]
              for c in doc["commitments"]]),
-        "equality.csv": _csv(
+        "equality.csv": csv_table(
             ["group", "services", "baseline_spend", "spend_change", "spend_change_percent",
              "outcomes_worse", "outcomes_better", "illustrative"],
             [[g["group"], ";".join(g["services"]), g["baseline_spend"], g["spend_change"],
@@ -102,7 +103,7 @@ def tables(doc: dict[str, Any]) -> dict[str, str]:
               ";".join(o["id"] for o in g["outcomes"] if o["direction"] == "worse"),
               ";".join(o["id"] for o in g["outcomes"] if o["direction"] == "better"),
               g["illustrative"]] for g in doc["equality"]["groups"]]),
-        "sources.csv": _csv(
+        "sources.csv": csv_table(
             ["link_id", "kind", "from", "to", "citation", "confidence", "confidence_words",
              "delay_years", "illustrative"],
             [[s["id"], s["kind"], s["from"], s["to"], s["citation"], s["confidence"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -249,18 +249,23 @@ class WorkshopController(QObject):
         except KeyError:
             pass
 
-    def toggle(self, lever_id: str) -> bool:
-        """Take a lever out of the current package, or put it back."""
+    def _apply_logged(self, make: Callable[[], tuple[Any, str]]) -> bool:
+        """Flush a pending resize, make a command (and its words) with the session, apply
+        it and log it; a refusal is a message, not an exception."""
         self.flush()
         try:
-            command, words = self.session.toggle(self.file, lever_id)
+            command, words = make()
         except InputError as exc:
             self.message.emit(str(exc))
             return False
-        if self._apply(command):
-            self._write(words, None, None)
-            return True
-        return False
+        if not self._apply(command):
+            return False
+        self._write(words, None, None)
+        return True
+
+    def toggle(self, lever_id: str) -> bool:
+        """Take a lever out of the current package, or put it back."""
+        return self._apply_logged(lambda: self.session.toggle(self.file, lever_id))
 
     def resize(self, lever_id: str, value: float) -> bool:
         """Change a cut or invest lever's size; steps in quick succession are logged once."""
@@ -286,24 +291,10 @@ class WorkshopController(QObject):
 
     def add_lever(self, lever: Any) -> bool:
         """Add a new lever (made in the lever editor) to the current package; logged."""
-        self.flush()
-        try:
-            command, words = self.session.add_lever(self.file, lever)
-        except InputError as exc:
-            self.message.emit(str(exc))
-            return False
-        if self._apply(command):
-            self._write(words, None, None)
-            return True
-        return False
+        return self._apply_logged(lambda: self.session.add_lever(self.file, lever))
 
     def reset(self) -> bool:
-        self.flush()
-        command, words = self.session.reset(self.file)
-        if self._apply(command):
-            self._write(words, None, None)
-            return True
-        return False
+        return self._apply_logged(lambda: self.session.reset(self.file))
 
     def undo(self) -> None:
         self.flush()
