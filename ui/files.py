@@ -18,6 +18,7 @@ from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from cutsim.files import exchange
+from cutsim.files.xlsx_safety import is_workbook_path
 from cutsim.model.commands import ReplaceContents
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.schema import CutsimFile
@@ -352,8 +353,8 @@ class FileController(QObject):
         try:
             if path.suffix.lower() == ".cutsim":
                 exchange.write_file(path, self.document.file)
-            elif path.suffix.lower() == ".xlsx":  # a model workbook
-                from cutsim.files.workbook import write_workbook
+            elif is_workbook_path(path):
+                from cutsim.files.workbook import write_workbook  # loads XlsxWriter
 
                 write_workbook(path, self.document.file)
             else:

@@ -10,20 +10,14 @@ sheet by sheet and column by column in docs/workbook-format.md.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from cutsim.files.workbook_read import read_workbook, read_workbook_bytes
 from cutsim.files.workbook_write import write_workbook
-from cutsim.files.xlsx_safety import looks_like_workbook
+from cutsim.files.xlsx_safety import is_workbook_path, looks_like_workbook
 from cutsim.model.schema import CutsimFile
 
 __all__ = ["read_workbook", "read_workbook_bytes", "write_workbook", "looks_like_workbook",
            "read_model_file", "is_workbook_path"]
-
-
-def is_workbook_path(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` names a workbook by its extension (.xlsx, .xlsm, .xls)."""
-    return Path(path).suffix.lower() in {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm"}
 
 
 def read_model_file(path: str | os.PathLike[str], ignored: list[str] | None = None) -> CutsimFile:

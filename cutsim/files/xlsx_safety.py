@@ -29,6 +29,13 @@ from pathlib import Path
 
 from cutsim.model.errors import InputError
 
+
+def is_workbook_path(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` names a workbook by its extension (.xlsx, .xlsm, .xls): a test of
+    the name alone, light enough for the app to ask before any workbook code loads."""
+    return Path(path).suffix.lower() in {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm"}
+
+
 MAX_FILE_BYTES = 20 * 1024 * 1024  # as for a .cutsim file
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a 5,000-service model is about 2 MB unpacked
 MAX_PARTS = 1_000
