@@ -181,7 +181,6 @@ def build_plan(result: Result, *, cash: bool = False, slippage_percent: float = 
     for a, aid in enumerate(cm.agency_ids):
         mine = cm.service_agency == a
         lines = _general_fund_lines(cm, a, per_service, at_risk, slipped, mine & gf,
-                                    funding_path(model, aid, float(cm.baseline_spend[mine & gf].sum())),
                                     model.agency(aid).reserves or 0.0)
         grants = {}
         for grant in sorted({src for src, m in zip(sources, mine) if m and src != GENERAL_FUND}):
@@ -198,10 +197,11 @@ def build_plan(result: Result, *, cash: bool = False, slippage_percent: float = 
 
 
 def _general_fund_lines(cm, a: int, per_service, at_risk, slipped, on: np.ndarray,
-                        funding: np.ndarray, reserves: float) -> dict[str, np.ndarray]:
+                        reserves: float) -> dict[str, np.ndarray]:
     """One agency's general-fund lines; summed with the engine's own agency sum so that,
     with every service on the general fund, they are the result's annual figures bit
-    for bit."""
+    for bit. Default funding is the base-year baseline line itself (the same sum), so
+    a place with no pressures has a gap of exactly 0, not round-off."""
     mask = on.astype(float)[:, None]
 
     def total(values: np.ndarray) -> np.ndarray:
@@ -209,6 +209,7 @@ def _general_fund_lines(cm, a: int, per_service, at_risk, slipped, on: np.ndarra
         return by_agency(cm, values * mask)[a]
 
     lines = {k: total(v) for k, v in per_service.items()}
+    funding = funding_path(cm.model, cm.agency_ids[a], float(lines["baseline_spend"][0]))
     lines["funding"] = funding
     lines["gap_before_savings"] = lines["baseline_spend"] - funding
     lines["net_position"] = (lines["gap_before_savings"] - lines["planned_savings"]
