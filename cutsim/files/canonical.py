@@ -22,10 +22,17 @@ from typing import Any
 
 import rfc8785
 
-# A string (skipped as a whole, "unrolled" for speed) or a number outside strings.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?')
+# Python's repr of a double: its digits before and after the point, and its exponent.
 _REPR = re.compile(r"(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$")
 _MAX_SAFE_DIGITS = 15  # integers this short are exact doubles
+# Python writes a number as ECMAScript does (the same shortest digits, a fixed point)
+# except when it is a whole double ("5.0"), written with an exponent ("1e-05", "1e+16")
+# or an integer too long to vouch for. Only tokens matching these need rewriting; each
+# pattern starts with a fixed character, so that finding them is fast.
+_CANDIDATES = (re.compile(r"e[+-]"), re.compile(r"\.0(?=[,\]}]|$)"),
+               re.compile(r"(?:^|[:,\[])-?\d{16}"))
+_NUMBER_AT = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
+_NUMBER_CHARS = frozenset("0123456789.-+e")
 
 
 def es_number(value: float) -> str:
@@ -75,8 +82,42 @@ def canonical_bytes(document: Any) -> bytes:
     try:
         text = json.dumps(document, sort_keys=True, ensure_ascii=False, allow_nan=False,
                           separators=(",", ":"))
-        if text and max(text) > "\uffff":
+        if not text.isascii() and max(text) > "\uffff":
             raise _Unsure
-        return _TOKEN.sub(_number, text).encode("utf-8")
+        return _numbers_as_ecmascript(text).encode("utf-8")
     except (_Unsure, ValueError, TypeError, UnicodeEncodeError):
         return rfc8785.dumps(document)
+
+
+def _numbers_as_ecmascript(text: str) -> str:
+    """``json.dumps`` text with every number token written as ECMAScript writes it.
+
+    Passing over every token in Python took most of the time of checking a large file's
+    hash, so only the few tokens that can differ are visited (:data:`_CANDIDATES`). A
+    match inside a string is left alone: it is inside one when an odd number of string
+    quotes precede it, counted in a copy of the text with its escapes (``\\\\`` and
+    ``\\"``) blanked out, so that every quote left in it opens or closes a string.
+    """
+    quotes = text if "\\" not in text else text.replace("\\\\", "  ").replace('\\"', "  ")
+    hits = sorted({m.start() for pattern in _CANDIDATES for m in pattern.finditer(text)})
+    pieces: list[str] = []
+    written = counted = 0
+    inside = False
+    for hit in hits:
+        inside ^= bool(quotes.count('"', counted, hit) & 1)
+        counted = hit
+        if inside or hit < written:  # in a string, or a token already rewritten
+            continue
+        start = hit
+        if text[start] in ":,[":  # the delimiter before a long integer
+            start += 1
+        else:  # inside a number: back to its first character
+            while start > 0 and text[start - 1] in _NUMBER_CHARS:
+                start -= 1
+        token = _NUMBER_AT.match(text, start)
+        if token is None:  # not a number token (cannot happen in json.dumps text)
+            raise _Unsure
+        pieces += (text[written:start], _number(token))
+        written = token.end()
+    pieces.append(text[written:])
+    return "".join(pieces)

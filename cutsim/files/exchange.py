@@ -64,17 +64,18 @@ class _Pairs(dict):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict:
-    result: dict = {}
+    result = dict(pairs)
+    if len(result) == len(pairs):  # the usual case, decided in C
+        return result
+    seen: set[str] = set()
     duplicates = []
-    for key, value in pairs:
-        if key in result:
+    for key, _ in pairs:
+        if key in seen:
             duplicates.append(key)
-        result[key] = value
-    if duplicates:
-        flagged = _Pairs(result)
-        flagged.duplicates = duplicates
-        return flagged
-    return result
+        seen.add(key)
+    flagged = _Pairs(result)
+    flagged.duplicates = duplicates
+    return flagged
 
 
 class _BadNumber(ValueError):
@@ -149,7 +150,9 @@ def parse_json(data: bytes, source: str = "file") -> Any:
     text = _decode(data, source)
     if not text.strip():
         raise InputError(f"{source}: the file is empty")
-    _check_depth(text, source)
+    # Parsed first, the depth checked after: scanning the text for brackets took longer
+    # than parsing it. Whenever anything is wrong, the depth is checked before any other
+    # problem is reported, so the first message is the same as checking it first.
     try:
         document = json.loads(
             text,
@@ -159,23 +162,69 @@ def parse_json(data: bytes, source: str = "file") -> Any:
             parse_float=_parse_float,
         )
     except json.JSONDecodeError as exc:
+        _check_depth(text, source)
         raise InputError(f"{source}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
     except _BadNumber as exc:  # from our hooks; json gives no position, so find the token
+        _check_depth(text, source)
         raise InputError(f"{source}: {_position(text, exc.token)}: {exc}") from None
-    except RecursionError:  # depth is checked above; this is a last line of defence
+    except RecursionError:  # nesting deeper than the parser's stack: name the line
+        _check_depth(text, source)
         raise InputError(f"{source}: nesting too deep") from None
-    problems = list(_walk_limits(document, ""))
-    if problems:
-        raise _many(source, problems)
+    # Lone surrogates can only come from \u escapes: UTF-8 decoding refuses them in text.
+    depth = _depth_within_limits(document, surrogates_possible="\\u" in text)
+    if depth is None or depth > MAX_DEPTH:
+        _check_depth(text, source)
+        problems = list(_walk_limits(document, ""))
+        if problems:
+            raise _many(source, problems)
     return document
 
 
 def check_limits(document: Any, source: str = "file") -> None:
     """Refuse data over the structural limits of a file (text and list lengths, broken
     text), for data that did not come through :func:`parse_json` (a workspace's rows)."""
+    if _depth_within_limits(document, surrogates_possible=True) is not None:
+        return
     problems = list(_walk_limits(document, ""))
     if problems:
         raise _many(source, problems)
+
+
+def _depth_within_limits(document: Any, surrogates_possible: bool) -> int | None:
+    """The nesting depth of ``document`` (brackets, as in its text) if every structural
+    limit holds, else None. A quick pass with no paths: :func:`_walk_limits` names the
+    problems when there are any (it is several times slower, building a path per value)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)] if isinstance(document, (dict, list)) else []
+    if isinstance(document, str):
+        return 0 if _text_within_limits(document, surrogates_possible) else None
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            if isinstance(node, _Pairs):
+                return None
+            for key in node:
+                if not _text_within_limits(key, surrogates_possible):
+                    return None
+            values: Any = node.values()
+        else:
+            if len(node) > MAX_LIST_ITEMS:
+                return None
+            values = node
+        for value in values:
+            if isinstance(value, str):
+                if not _text_within_limits(value, surrogates_possible):
+                    return None
+            elif isinstance(value, (dict, list)):
+                stack.append((value, depth + 1))
+    return deepest
+
+
+def _text_within_limits(text: str, surrogates_possible: bool) -> bool:
+    if len(text) > MAX_STRING:
+        return False
+    return not surrogates_possible or text.isascii() or _is_unicode(text)
 
 
 def _walk_limits(node: Any, path: str) -> Iterator[str]:

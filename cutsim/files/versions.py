@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -58,37 +58,74 @@ def _defaults(model: type[BaseModel]) -> dict[str, Any]:
             for name, info in model.model_fields.items()}
 
 
+_Shape = tuple[tuple[tuple[str, int, bool, Any], ...], tuple[str, ...]]
+
+
+def _shape(model: type[BaseModel]) -> _Shape:
+    """The fields newer than version 1 with their (since, changes figures, default), and
+    the fields whose type can hold objects. Worked out once per class in each walk (a
+    large file holds tens of thousands of objects of a few classes, most of whose fields
+    are plain numbers), not once for all time, so that the schema's metadata is read
+    as it is when asked."""
+    defaults = _defaults(model)
+    newer = tuple((name, *meta, defaults[name]) for name in model.model_fields
+                  if (meta := _meta(model, name)) is not None)
+    nested = tuple(name for name, info in model.model_fields.items()
+                   if _may_hold_objects(info.annotation))
+    return newer, nested
+
+
+def _may_hold_objects(annotation: Any) -> bool:
+    """Whether a value of this type can contain a model object (unknown forms: yes)."""
+    if annotation in (int, float, str, bool, type(None)):
+        return False
+    if isinstance(annotation, type) and not get_args(annotation):
+        return issubclass(annotation, BaseModel) or annotation in (list, dict, object)
+    if get_origin(annotation) is Literal:
+        return False
+    args = [a for a in get_args(annotation) if isinstance(a, type) or get_origin(a) is not None]
+    return not args or any(_may_hold_objects(a) for a in args)
+
+
 def used_fields(obj: BaseModel, where: str = "") -> list[UsedField]:
     """Every field newer than version 1 that ``obj`` (and what it holds) uses."""
+    return _used(obj, where, {})
+
+
+def _used(obj: BaseModel, where: str, shapes: dict[type, _Shape]) -> list[UsedField]:
     found: list[UsedField] = []
     model = type(obj)
-    defaults = _defaults(model)
-    for name in model.model_fields:
-        value = getattr(obj, name)
-        meta = _meta(model, name)
-        if meta is not None and value != defaults[name]:
-            found.append(UsedField(f"{where}: {name}" if where else name, *meta))
+    shape = shapes.get(model)
+    if shape is None:
+        shape = shapes[model] = _shape(model)
+    newer, nested = shape
+    values = obj.__dict__  # pydantic keeps every field's value here
+    for name, since, changes_figures, default in newer:
+        if values[name] != default:
+            found.append(UsedField(f"{where}: {name}" if where else name, since, changes_figures))
+    for name in nested:
+        value = values[name]
         if isinstance(value, (BaseModel, list, dict)) and value:
-            found.extend(_inside(value, name if where in ("", "model") else f"{where} {name}"))
+            found.extend(_inside(value, name if where in ("", "model") else f"{where} {name}", shapes))
     return found
 
 
-def _inside(value: Any, where: str) -> list[UsedField]:
+def _inside(value: Any, where: str, shapes: dict[type, _Shape]) -> list[UsedField]:
     if isinstance(value, BaseModel):
-        return used_fields(value, where if where != "model" else "")
+        return _used(value, where if where != "model" else "", shapes)
     if isinstance(value, list):
         out: list[UsedField] = []
         if not isinstance(value[0], BaseModel):  # a list of numbers or names holds no field
             return out
         for i, item in enumerate(value):
             if isinstance(item, BaseModel):
-                out.extend(used_fields(item, _label(where, item, i)))
+                out.extend(_used(item, _label(where, item, i), shapes))
         return out
     if isinstance(value, dict):
         out = []
         for key, item in value.items():
             if isinstance(item, BaseModel):
-                out.extend(used_fields(item, f"{where}[{key}]"))
+                out.extend(_used(item, f"{where}[{key}]", shapes))
         return out
     return []
 

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
-from pydantic import TypeAdapter
-
+from cutsim.files.exchange import parse_json
+from cutsim.model.errors import InputError
 from cutsim.model.schema import (
     Agency,
     CutsimFile,
     Demand,
     Effect,
-    Lever,
-    Model,
     Outcome,
     Place,
     Provenance,
-    RedLine,
     Scenario,
     Service,
-    Target,
 )
 from cutsim.workspace.tables import (
     AgencyRow,
@@ -41,7 +38,6 @@ ITEM_KINDS = (
     ("effects", Effect, EffectRow),
     ("demands", Demand, DemandRow),
 )
-_LEVER = TypeAdapter(Lever)
 _ROW_KEYS = {"model_pk", "position"}
 
 
@@ -60,12 +56,23 @@ def _split(item, row_class, data: dict[str, Any] | None = None) -> dict[str, Any
 _NOT_EXTRA = {"levers"}  # stored in rows of their own
 
 
+def item_row(item, row_class, model_pk: int, position: int) -> dict[str, Any]:
+    """Every column of one item's row (a model's agency, service, outcome or link)."""
+    return {**_split(item, row_class), "model_pk": model_pk, "position": position}
+
+
 def _join(row, domain_class) -> dict[str, Any]:
     """The domain fields of a row: its columns, then what its ``extra`` JSON holds."""
     data = _fields(row, domain_class)
     data.pop("extra", None)
     if getattr(row, "extra", None):
-        data.update(json.loads(row.extra))
+        # Read like a received file (bounded depth, size and numbers): a workspace is no
+        # more trusted than a file.
+        where = f"the extra column of {domain_class.__name__.lower()} {data.get('id', '')!r}"
+        extra = parse_json(row.extra.encode("utf-8"), where)
+        if not isinstance(extra, dict):
+            raise InputError(f"{where} holds {type(extra).__name__}, not a JSON object")
+        data.update(extra)
     return data
 
 
@@ -98,9 +105,14 @@ def insert_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, li
     without a column of their own go into each row's ``extra`` JSON (:func:`_split`)."""
     batches: list[tuple[Any, list[dict]]] = []
     for attribute, _, row_class in ITEM_KINDS:
-        rows = [{**_split(item, row_class), "model_pk": model_pk, "position": position}
+        rows = [item_row(item, row_class, model_pk, position)
                 for position, item in enumerate(getattr(cutsim_file.model, attribute))]
         batches.append((row_class.__table__, rows))
+    return batches + scenario_batches(model_pk, cutsim_file)
+
+
+def scenario_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, list[dict]]]:
+    """(table, rows) for a file's scenarios, then for their levers."""
     scenarios, levers = [], []
     for position, scenario in enumerate(cutsim_file.scenarios):
         data = scenario.model_dump(mode="json", by_alias=True, exclude={"levers"})
@@ -110,38 +122,50 @@ def insert_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, li
             levers.append({"model_pk": model_pk, "scenario": scenario.id, "id": lever.id,
                            "position": lever_position, "kind": lever.kind,
                            "params": lever.model_dump(mode="json", exclude_none=True)})
-    batches += [(ScenarioRow.__table__, scenarios), (LeverRow.__table__, levers)]
-    return batches
+    return [(ScenarioRow.__table__, scenarios), (LeverRow.__table__, levers)]
 
 
 def _fields(row, domain_class) -> dict:
+    mapping = getattr(row, "_mapping", None)
+    if mapping is not None:  # a plain result row: its column names, known without asking
+        return {name: mapping[name] for name in _shared_names(row._fields, domain_class)}
     return {name: getattr(row, name) for name in domain_class.model_fields if hasattr(row, name)}
+
+
+@lru_cache(maxsize=64)
+def _shared_names(columns: tuple[str, ...], domain_class: type) -> tuple[str, ...]:
+    """The domain fields that are columns of a result (asking a row for a missing one
+    raises inside the database library: that was a third of opening a large workspace)."""
+    return tuple(name for name in domain_class.model_fields if name in columns)
+
+
+def file_data(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
+              levers: list[LeverRow]) -> dict[str, Any]:
+    """The exchange file's plain data from rows (each list already in position order),
+    shaped as a received file's parsed JSON, so that it is checked the same way."""
+    place_data = _join(model_row_, Place)
+    model_level = place_data.pop(_MODEL_EXTRA, {})
+    by_scenario: dict[str, list] = {}
+    for lever in levers:
+        by_scenario.setdefault(lever.scenario, []).append(lever.params)
+    built = []
+    for row in scenarios:
+        data = _join(row, Scenario)
+        data["red_lines"] = list(row.red_lines or [])
+        data["targets"] = list(row.targets or [])
+        data["levers"] = by_scenario.get(row.id, [])
+        built.append(data)
+    provenance = None
+    if model_row_.author or model_row_.organisation or model_row_.created:
+        provenance = {"author": model_row_.author, "organisation": model_row_.organisation,
+                      "created": model_row_.created}
+    model = {**model_level, "place": place_data,
+             **{attr: [_join(r, cls) for r in items[attr]] for attr, cls, _ in ITEM_KINDS}}
+    return {"format": "cutsim", "format_version": 1, "model": model, "scenarios": built,
+            "provenance": provenance, "redacted": model_row_.redacted}
 
 
 def to_file(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
             levers: list[LeverRow]) -> CutsimFile:
     """Rebuild the exchange-file objects from rows (each list already in position order)."""
-    place_data = _join(model_row_, Place)
-    model_level = place_data.pop(_MODEL_EXTRA, {})
-    place = Place.model_validate(place_data)
-    model = Model.model_validate({
-        **model_level,
-        "place": place,
-        **{attr: [cls.model_validate(_join(r, cls)) for r in items[attr]]
-           for attr, cls, _ in ITEM_KINDS},
-    })
-    by_scenario: dict[str, list] = {}
-    for lever in levers:
-        by_scenario.setdefault(lever.scenario, []).append(_LEVER.validate_python(lever.params))
-    built = []
-    for row in scenarios:
-        data = _join(row, Scenario)
-        data["red_lines"] = [RedLine.model_validate(r) for r in row.red_lines or []]
-        data["targets"] = [Target.model_validate(t) for t in row.targets or []]
-        built.append(Scenario.model_validate({**data, "levers": by_scenario.get(row.id, [])}))
-    provenance = None
-    if model_row_.author or model_row_.organisation or model_row_.created:
-        provenance = Provenance(author=model_row_.author, organisation=model_row_.organisation,
-                                created=model_row_.created)
-    return CutsimFile(format="cutsim", format_version=1, model=model, scenarios=built,
-                      provenance=provenance, redacted=model_row_.redacted)
+    return CutsimFile.model_validate(file_data(model_row_, items, scenarios, levers))

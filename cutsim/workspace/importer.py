@@ -120,11 +120,14 @@ def _differences(kind: str, ident: str, have: dict, data: dict, current: CutsimF
     return tuple(f"{name} {show(a)} → {show(b)}" for name, a, b in field_changes(have, data, skip=("id",)))
 
 
-def find_clashes(current: CutsimFile, incoming: CutsimFile) -> list[Clash]:
-    """Ids in both with different content, in file order."""
-    have = items_of(current)
+def find_clashes(current: CutsimFile, incoming: CutsimFile, have: dict[Key, dict] | None = None,
+                 theirs: dict[Key, dict] | None = None) -> list[Clash]:
+    """Ids in both with different content, in file order (``have`` and ``theirs``: the
+    two files' :func:`items_of`, when the caller has them already)."""
+    have = items_of(current) if have is None else have
+    theirs = items_of(incoming) if theirs is None else theirs
     clashes = []
-    for key, data in items_of(incoming).items():
+    for key, data in theirs.items():
         if key in have and have[key] != data:
             clashes.append(Clash(key[0], key[1],
                                  _differences(key[0], key[1], have[key], data, current, incoming)))
@@ -222,63 +225,81 @@ def _as_file(document: dict) -> CutsimFile:
     return CutsimFile.model_validate({"format": "cutsim", "format_version": 1, **document})
 
 
-def _resolve_renames(current: CutsimFile, incoming: CutsimFile, resolve: dict[Key, str],
-                     report: ImportReport) -> tuple[dict, list[Clash], list[Clash]]:
-    """The file's data with the items to rename renamed, and the clashes seen and remaining.
+def _resolve_renames(current: CutsimFile, incoming: CutsimFile, have: dict[Key, dict],
+                     resolve: dict[Key, str], report: ImportReport
+                     ) -> tuple[CutsimFile, dict[Key, dict], list[Clash], list[Clash]]:
+    """The file with the items to rename renamed (and its :func:`items_of`), and the
+    clashes seen and remaining.
 
     Renaming can make new clashes: the file's links to a renamed service now differ from
     the workspace's links with the same ids. They are clashes too, each needing a choice.
     """
-    document = {"model": plain(incoming.model), "scenarios": [plain(s) for s in incoming.scenarios]}
+    theirs = items_of(incoming)
+    document: dict | None = None  # the file as plain data, made only if something is renamed
     taken: dict[str, set[str]] = {}
-    for kind, ident in (*items_of(current), *items_of(incoming)):
+    for kind, ident in (*have, *theirs):
         taken.setdefault(kind, set()).add(ident)
     seen: dict[Key, Clash] = {}
-    clashes = find_clashes(current, incoming)
+    clashes = find_clashes(current, incoming, have, theirs)
     for _ in range(len(KINDS) + 1):  # each pass can only add clashes of a kind that refers
         seen.update((c.key, c) for c in clashes)
         to_rename = [c.key for c in clashes if resolve.get(c.key) == "rename"
                      and c.key not in report.renamed and c.kind != "place"]
         if not to_rename:
             break
+        if document is None:
+            document = {"model": plain(incoming.model), "scenarios": [plain(s) for s in incoming.scenarios],
+                        "redacted": incoming.redacted}
         by_kind: dict[str, list[str]] = {}
         for kind, old in to_rename:
             by_kind.setdefault(kind, []).append(old)
         for kind, olds in by_kind.items():
             _rename(document, taken, kind, olds, report)
-        clashes = find_clashes(current, _as_file(document))
-    return document, list(seen.values()), clashes
+        incoming = _as_file(document)
+        theirs = items_of(incoming)
+        clashes = find_clashes(current, incoming, have, theirs)
+    return incoming, theirs, list(seen.values()), clashes
 
 
-def _combine(current: CutsimFile, incoming: dict, resolve: dict[Key, str],
-             report: ImportReport) -> CutsimFile:
-    """The workspace model with the file's items added or replaced, in the workspace's order."""
-    have = {"model": plain(current.model), "scenarios": [plain(s) for s in current.scenarios]}
+def _combine(current: CutsimFile, incoming: CutsimFile, have: dict[Key, dict],
+             theirs: dict[Key, dict], resolve: dict[Key, str], report: ImportReport) -> CutsimFile:
+    """The workspace model with the file's items added or replaced, in the workspace's order.
+
+    Built from the two files' objects, which are already valid and are not copied; items
+    are compared as plain data (``have`` and ``theirs``, from :func:`items_of`).
+    """
+    place = current.model.place
     if resolve.get(("place", "place")) == "replace":
-        have["model"]["place"] = incoming["model"]["place"]
+        place = incoming.model.place
         report.replaced.append(("place", "place"))
     elif resolve.get(("place", "place")) == "keep":
         report.kept.append(("place", "place"))
-    lists = [(have["model"][a], incoming["model"][a], k) for a, k in MODEL_KINDS]
-    lists.append((have["scenarios"], incoming["scenarios"], "scenario"))
-    for target, source, kind in lists:
-        index = {item["id"]: n for n, item in enumerate(target)}
+    lists = {attribute: (getattr(current.model, attribute), getattr(incoming.model, attribute), kind)
+             for attribute, kind in MODEL_KINDS}
+    lists["scenarios"] = (current.scenarios, incoming.scenarios, "scenario")
+    combined: dict[str, list] = {}
+    for attribute, (ours, source, kind) in lists.items():
+        target = list(ours)
+        index = {item.id: n for n, item in enumerate(target)}
         for item in source:
-            key = (kind, item["id"])
-            if item["id"] not in index:
+            key = (kind, item.id)
+            if item.id not in index:
                 target.append(item)
                 report.added.append(key)
-            elif target[index[item["id"]]] == item:
+            elif have[key] == theirs[key]:
                 report.unchanged.append(key)
             elif resolve[key] == "replace":
-                target[index[item["id"]]] = item
+                target[index[item.id]] = item
                 report.replaced.append(key)
             else:
                 report.kept.append(key)
-    document = {"format": "cutsim", "format_version": 1, **have,
-                "provenance": current.provenance.model_dump() if current.provenance else None,
-                "redacted": (current.redacted or incoming.get("redacted")) or None}
-    return CutsimFile.model_validate(document)
+        combined[attribute] = target
+    scenarios = combined.pop("scenarios")
+    model = type(current.model).model_validate({**dict(current.model), "place": place, **combined})
+    return CutsimFile.model_validate({
+        "format": "cutsim", "format_version": 1, "model": model, "scenarios": scenarios,
+        "provenance": current.provenance,
+        "redacted": (current.redacted or incoming.redacted) or None})
 
 
 def plan_import(current: CutsimFile, incoming: CutsimFile,
@@ -286,11 +307,11 @@ def plan_import(current: CutsimFile, incoming: CutsimFile,
     """The combined file and what import would do; raises ClashError or InputError, writes nothing."""
     resolve = dict(resolve or {})
     report = ImportReport()
-    document, seen, remaining = _resolve_renames(current, incoming, resolve, report)
+    have = items_of(current)
+    incoming, theirs, seen, remaining = _resolve_renames(current, incoming, have, resolve, report)
     _check_choices(seen, remaining, resolve)
     report.clashes = seen
-    document["redacted"] = incoming.redacted
-    combined = _combine(current, document, resolve, report)
+    combined = _combine(current, incoming, have, theirs, resolve, report)
     problems = validate_file(combined)
     if problems:
         raise InputError(
@@ -320,6 +341,7 @@ def import_file(workspace: "Workspace", incoming: CutsimFile,
             log.info("import of %s: nothing new", source)
             return report
         workspace.save(combined, model_pk, action=f"import {source}"[:200],
-                       validated=True)  # plan_import validated the combined model
+                       validated=True,  # plan_import validated the combined model
+                       previous=current)  # read in this transaction: write only changes
     log.info("imported %s: %s", source, report.summary())
     return report

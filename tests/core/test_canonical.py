@@ -45,3 +45,28 @@ def test_known_spellings() -> None:
     assert canonical_bytes({"b": [1.0, "x\u2028\x7f\x1f"], "a": None}) == rfc8785.dumps(
         {"b": [1.0, "x\u2028\x7f\x1f"], "a": None})
     assert json.loads(canonical_bytes({"é": "\U0001f600"})) == {"é": "\U0001f600"}
+
+
+def test_number_like_text_inside_strings_is_left_alone() -> None:
+    # Only the few tokens that can differ are rewritten; text that looks like them inside
+    # a string (escaped quotes and backslashes around it) must come through unchanged.
+    documents = [
+        {"a": "x:1e-05,", "b": 1e-05, "c": [5.0, "5.0]", -0.0, 1e16, "\\", 2.5e-7]},
+        {"note": 'say \\"1.0,\\" then', "v": 1.0, "w": ['\\"', 1e+16, '\\\\"1e-05"']},
+        {"q": '"', "n": [1e-05, "\\\\", 100.0], "m": {"k": "e+1", "z": 0.0}},
+        [1.0, "e-5", 3e-5, '\\" 2.0]', 4.0],
+        1e-05,
+        5.0,
+        {"s": ":1234567890123456789", "t": [0.0, 1000000000000000.0, 12345678901234.0]},
+        {"x": ",1234567890123456", "y": [-1234567890123456]},
+    ]
+    for document in documents:
+        assert canonical_bytes(document) == rfc8785.dumps(document), document
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(finite, st.sampled_from(['"', "\\", '\\"', "1e-05,", ".0]", "x\\"]),
+                          st.text(alphabet='\\"0.e+-1,:[]', max_size=8)), max_size=12))
+def test_strings_of_json_punctuation_and_numbers_agree(items) -> None:
+    document = {str(i): item for i, item in enumerate(items)} | {"list": items}
+    assert canonical_bytes(document) == rfc8785.dumps(document)

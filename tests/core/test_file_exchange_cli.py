@@ -172,19 +172,19 @@ def test_an_import_that_would_leave_the_model_invalid_changes_nothing(workspace:
 def test_a_failure_part_way_through_the_write_leaves_the_workspace_as_it_was(
         workspace: Path, base: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     from cutsim.workspace import convert
-    real = convert.insert_batches
+    real = convert.scenario_batches  # import writes the changed items' rows, then these
 
     def failing(model_pk, cutsim_file):
         batches = real(model_pk, cutsim_file)
-        yield from batches[:-2]  # the model's rows are written in the transaction, then:
+        yield batches[0]  # the item rows and the scenarios are written, then:
         raise OSError("disk failed half-way")
     before = _sha(workspace)
     with Workspace.open(workspace) as ws:
         original = ws.load()
-        monkeypatch.setattr(convert, "insert_batches", failing)
+        monkeypatch.setattr(convert, "scenario_batches", failing)
         with pytest.raises(OSError):
             ws.import_file(exchange.load_document(_received(base)), {("service", "youth"): "replace"})
-        monkeypatch.setattr(convert, "insert_batches", real)
+        monkeypatch.setattr(convert, "scenario_batches", real)
         assert ws.load() == original
     assert _sha(workspace) == before
 

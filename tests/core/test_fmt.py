@@ -116,3 +116,9 @@ def test_percent_never_negative_zero():
     assert fmt.percent(-0.4) == "less than 1 %"
     assert fmt.percent(0) == "0 %"
     assert fmt.percent(-20) == "\u221220 %"
+
+
+def test_pence_are_rounded_once_from_the_figure() -> None:
+    # 0.7152 to three figures is 0.715, which rounded again to pence gave £0.71.
+    assert fmt.money(0.7152, digits=fmt.SCREEN, words=True) == "£0.72"
+    _within(fmt.money(0.7152, digits=fmt.SCREEN, words=True), 0.7152, fmt.SCREEN)

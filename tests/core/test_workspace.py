@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from cutsim.files import exchange
 from cutsim.model.errors import InputError
+from cutsim.model.validation import validate_file
 from cutsim.workspace import (
     Workspace,
     tables,  # noqa: F401  (registers the tables in SQLModel.metadata)
@@ -147,3 +148,45 @@ def test_fields_of_format_2_round_trip_through_a_workspace(tmp_path):
     assert back.model == source.model
     council = back.model.agency("council")
     assert council.reserves == 15_000_000 and back.model.service("lac").demand_growth_percent == 4.0
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    """Every item, scenario and lever row of a workspace, keyed rows sorted."""
+    conn = sqlite3.connect(path)
+    try:
+        return {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+                for table in ("agency", "service", "outcome", "effect", "demand", "scenario", "lever")}
+    finally:
+        conn.close()
+
+
+def test_saving_only_the_changes_leaves_what_a_full_save_leaves(tmp_path: Path) -> None:
+    """Import writes only the rows that differ (``save(previous=…)``); the workspace must
+    end exactly as rewriting every row leaves it: items changed, added, moved and
+    removed, a service moved to a new agency whose old agency goes, links following."""
+    before = exchange.read_file(Path(__file__).parents[2] / "models" / "example-place.cutsim")
+    model = before.model
+    services = list(model.services)
+    lone = [n for n, s in enumerate(services)
+            if sum(t.agency == s.agency for t in services) == 1][0]  # its agency's only service
+    old_agency = services[lone].agency
+    new_agency = model.agencies[0].model_copy(update={"id": "new-agency", "name": "New agency"})
+    services[lone] = services[lone].model_copy(update={"agency": "new-agency"})
+    changed = 1 if lone != 1 else 2
+    services[changed] = services[changed].model_copy(update={"unit_cost": services[changed].unit_cost * 1.5})
+    services.append(services[5].model_copy(update={"id": "added-service", "name": "Added"}))
+    services[3], services[4] = services[4], services[3]  # moved: positions change
+    gone_effect = model.effects[-1].id
+    effects = [e for e in model.effects if e.id != gone_effect]
+    agencies = [new_agency, *(a for a in model.agencies if a.id != old_agency)]
+    after = before.model_copy(update={"model": model.model_copy(update={
+        "services": services, "effects": effects, "agencies": agencies})})
+    assert not validate_file(after), "the test's edited model must be valid"
+
+    for name, previous in (("full", None), ("changes", before)):
+        path = tmp_path / f"{name}.sqlite"
+        with Workspace.create(path, before) as ws:
+            ws.save(after, previous=previous)
+            back = ws.load()
+            assert (back.model, back.scenarios) == (after.model, after.scenarios)
+    assert _rows(tmp_path / "full.sqlite") == _rows(tmp_path / "changes.sqlite")
