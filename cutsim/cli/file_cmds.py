@@ -167,17 +167,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
     print(verdict(args.file, verification), file=sys.stderr)
-    with Workspace.open(args.workspace) as workspace:
+    with Workspace.open(args.workspace) as workspace, workspace.write_transaction():
+        # One write transaction from the first read: the clashes listed and the choices
+        # made are against the model the import then writes to (read once).
         has_model = bool(workspace.model_keys())
-        clashes = find_clashes(workspace.load(), incoming) if has_model else []
-        resolve = _choices(args, clashes, set(items_of(incoming)))
+        current = workspace.load() if has_model else None
+        theirs = items_of(incoming)
+        clashes = find_clashes(current, incoming, theirs=theirs) if current is not None else []
+        resolve = _choices(args, clashes, set(theirs))
         try:
             if args.dry_run:
-                what = plan_import(workspace.load(), incoming, resolve)[1].summary() if has_model \
+                what = plan_import(current, incoming, resolve)[1].summary() if current is not None \
                     else "as the workspace's first model"
                 print(f"would import {Path(args.file).name}: {what} (dry run: nothing changed)")
                 return 0
-            report = workspace.import_file(incoming, resolve, source=Path(args.file).name)
+            report = workspace.import_file(incoming, resolve, source=Path(args.file).name,
+                                           current=current)
         except ClashError as exc:
             hint = ("\nRun again with --keep ID, --replace ID or --rename ID for each "
                     "(or --all keep|replace|rename).")

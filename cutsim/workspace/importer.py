@@ -323,9 +323,16 @@ def plan_import(current: CutsimFile, incoming: CutsimFile,
 
 def import_file(workspace: "Workspace", incoming: CutsimFile,
                 resolve: dict[Key, str] | None = None, model_pk: int | None = None,
-                source: str = "file") -> ImportReport:
+                source: str = "file", current: CutsimFile | None = None) -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the
-    workspace holds none). Raises ClashError/InputError before writing anything."""
+    workspace holds none). Raises ClashError/InputError before writing anything.
+
+    ``current``: the model as the caller read it inside its own
+    ``workspace.write_transaction()`` (to list the clashes first), so that it is not read
+    twice; refused outside one, where it could be out of date.
+    """
+    if current is not None and not workspace.in_write_transaction:
+        raise ValueError("current must be read inside the caller's write transaction")
     # Read, plan and write under one write lock: a concurrent import waits for this one
     # and then plans against what it wrote, so neither import's items are lost.
     with workspace.write_transaction():
@@ -335,7 +342,7 @@ def import_file(workspace: "Workspace", incoming: CutsimFile,
             workspace.add_model(copy.deepcopy(incoming))
             report = ImportReport(added=list(items_of(incoming)))
             return report
-        current = workspace.load(model_pk)
+        current = workspace.load(model_pk) if current is None else current
         combined, report = plan_import(current, incoming, resolve)
         if combined == current:
             log.info("import of %s: nothing new", source)

@@ -463,10 +463,17 @@ class Workspace:
         return built
 
     def import_file(self, cutsim_file: CutsimFile, resolve: dict[tuple[str, str], str] | None = None,
-                    model_pk: int | None = None, source: str = "file") -> importer.ImportReport:
+                    model_pk: int | None = None, source: str = "file",
+                    current: CutsimFile | None = None) -> importer.ImportReport:
         """Merge a validated file into a model, clashes resolved by ``resolve``
-        {(kind, id): "keep" | "replace" | "rename"}; see :mod:`cutsim.workspace.importer`."""
-        return importer.import_file(self, cutsim_file, resolve, model_pk, source)
+        {(kind, id): "keep" | "replace" | "rename"}; see :mod:`cutsim.workspace.importer`
+        (``current``: the model as read inside the caller's write transaction)."""
+        return importer.import_file(self, cutsim_file, resolve, model_pk, source, current)
+
+    @property
+    def in_write_transaction(self) -> bool:
+        """Whether a :meth:`write_transaction` block is open on this object."""
+        return self._writing is not None
 
     # --- history -------------------------------------------------------------
 
