@@ -44,6 +44,7 @@ from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
+from cutsim.engine.reach import reach
 from cutsim.engine.simulate import Trajectory, simulate
 from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
@@ -143,7 +144,7 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
             return _simulate_realised(cm, space, values)
         params = _params_of(space, values)
     traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input,
-                    services=np.flatnonzero(cm.demand_led), outcome_integrals=False)
+                    services=_fixed_money(cm, inputs).services, outcome_integrals=False)
     agency_net, npv, annual = _net_and_npv(cm, inputs, traj)
     return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv, annual)
 
@@ -164,7 +165,7 @@ def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
         cm_row = with_values(cm, model)
         inputs = build_inputs(cm_row, scenarios[0])
         traj = simulate(cm_row, _params_of(space, row[None]), inputs.activity_delta,
-                        inputs.outcome_input, services=np.flatnonzero(cm_row.demand_led),
+                        inputs.outcome_input, services=_fixed_money(cm_row, inputs).services,
                         outcome_integrals=False)
         agency_net, npv, annual = _net_and_npv(cm_row, inputs, traj)
         parts.append(DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv,
@@ -304,16 +305,16 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs,
     Money is affine in the trajectory, so the part that no draw changes (planned saving,
     one-off costs) is priced once by :func:`service_money` with no knock-on (ΔA equal to
     the levers' own change), and only knock_on_cost = u(1 − e)(ΔA − ΔA_lever) is evaluated
-    per draw, on the demand-led services (a discretionary service's ΔA is its lever input,
-    so its knock-on is exactly zero) with the NPV weights folded into one contraction.
+    per draw, on the demand-led services the levers reach (a discretionary service's ΔA is
+    its lever input, and an unreached service's ΔA and lever input are both exactly zero,
+    so their knock-on is exactly zero) with the NPV weights folded into one contraction.
     """
     fixed = _fixed_money(cm, inputs)
     knock = fixed.price * (traj.dA - fixed.lever_dl)  # (D, S_dl, N+1)
     agency_net = fixed.net - np.matmul(fixed.onehot, knock)
     knock_npv = np.einsum("dsk,sk->d", traj.dA_int, fixed.weight) - fixed.lever_npv
     # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
-    n = cm.n_steps
-    knock_steps = fixed.price[:, :n] * (traj.dA_int - fixed.lever_dl[:, :n] * cm.h)  # (D, S_dl, N)
+    knock_steps = fixed.price_steps * (traj.dA_int - fixed.lever_dl_steps)  # (D, S_dl, N)
     knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years,
                                                                 cm.steps_per_year)).sum(-1)
     annual = fixed.net_annual[None] - np.matmul(fixed.onehot, knock_annual)
@@ -327,11 +328,14 @@ class _FixedMoney:
     net: np.ndarray  # (1, A, N+1) £/yr: planned saving − one-off, no knock-on
     net_annual: np.ndarray  # (A, H) £ a year: the same, by financial year
     npv: float  # £
+    services: np.ndarray  # (S_dl,) the demand-led services the levers reach (indices)
     price: np.ndarray  # (S_dl, N+1) £ per unit after efficiency
-    lever_dl: np.ndarray  # (S_dl, N+1) the levers' own ΔA on demand-led services
+    lever_dl: np.ndarray  # (S_dl, N+1) the levers' own ΔA on those services
     onehot: np.ndarray  # (A, S_dl)
     weight: np.ndarray  # (S_dl, N) £ per unit of ∫ΔA, discounted
     lever_npv: float  # £: the weight applied to the levers' own ∫ΔA
+    price_steps: np.ndarray  # (S_dl, N) price over each step
+    lever_dl_steps: np.ndarray  # (S_dl, N) the levers' own ∫ΔA over each step (ΔA·h)
 
 
 # Per (compiled model, lever inputs): every block of a run shares these, so they are
@@ -350,7 +354,15 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
                                                  dY_int=zero_y[..., :n],
                                                  dA_int=lever[None, :, :n] * h))
     factors = place_discount_factors(cm.model.place, cm.horizon_years)
-    dl = np.flatnonzero(cm.demand_led)
+    changed = np.flatnonzero(np.any(lever != 0, axis=1))
+    if inputs.outcome_input is not None:
+        changed_out = np.any(np.asarray(inputs.outcome_input) != 0, axis=1)
+    else:
+        changed_out = np.zeros(cm.n_outcomes, dtype=bool)
+    changed_srv = np.zeros(cm.n_services, dtype=bool)
+    changed_srv[changed] = True
+    reached = reach(cm, changed_srv, changed_out)[1]
+    dl = np.flatnonzero(cm.demand_led & reached)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
     onehot = np.zeros((len(cm.agency_ids), len(dl)))
     onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
@@ -360,7 +372,8 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
         net=by_agency(cm, fixed.rates["net_saving"]),
         net_annual=by_agency(cm, fixed.annual["net_saving"])[0],
         npv=fixed.annual["net_saving"].sum(axis=-2)[0] @ factors,
-        price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
-        lever_npv=np.sum(weight * lever[dl, :n] * h))
+        services=dl, price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
+        lever_npv=np.sum(weight * lever[dl, :n] * h),
+        price_steps=np.ascontiguousarray(price[:, :n]), lever_dl_steps=lever[dl, :n] * h)
     _FIXED[inputs] = (weakref.ref(cm), out)
     return out

@@ -99,44 +99,76 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
         raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
     if n_draws > 1:
         keep_large_arrays_in_heap()  # draws make many large temporaries: reuse their memory
-    traj = _simulate(cm, u, kb, db, services, outcome_integrals)
-    return _exact_zeros(cm, u, traj, services)
+    reached = _reached(cm, u)
+    traj = _simulate(cm, u, kb, db, services, outcome_integrals, reached)
+    return _exact_zeros(cm, u, traj, services, reached)
 
 
 def _simulate(cm: CompiledModel, u: _Inputs, kb: np.ndarray, db: np.ndarray,
-              services: np.ndarray | None, outcome_integrals: bool) -> Trajectory:
+              services: np.ndarray | None, outcome_integrals: bool, reached: _Reach) -> Trajectory:
     n_draws, n_in = kb.shape[0], u.batch
     if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):
         # One parameter set at a time: a large model's M is sparse per draw, and per-draw
         # inputs with per-draw parameters share nothing worth batching.
         runs = [_run(cm, _single_operator(cm, kb[i], db[i]), kb[i:i + 1], u.select(i),
-                     services, outcome_integrals) for i in range(n_draws)]
+                     services, outcome_integrals, reached) for i in range(n_draws)]
         return Trajectory(*(np.concatenate([getattr(r, f) for r in runs])
                             for f in ("dY", "dA", "dY_int", "dA_int")))
     if n_draws == 1:
-        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u, services, outcome_integrals)
+        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u, services, outcome_integrals,
+                    reached)
     needed = np.union1d(u.rows, cm.eff_dst[cm.dyn]).astype(np.int64)
-    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u, services, outcome_integrals)
+    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u, services, outcome_integrals,
+                reached)
 
 
-def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
-                 services: np.ndarray | None = None) -> Trajectory:
-    """``traj`` with every node no lever input reaches set to exactly 0 (DESIGN §3).
+@dataclass(frozen=True, eq=False)
+class _Reach:
+    """What the lever inputs reach (:func:`cutsim.engine.reach.reach`): ``nodes`` (V,)
+    for the inputs together, and ``entries`` (Bi, V) for each input batch entry."""
 
-    The reach is taken per input batch entry (one origin agency's levers, say), so that
-    attribution by superposition carries no round-off either. ``services`` are the rows
-    ``traj`` holds of ``dA`` (all when None); a ``dY_int`` without rows is left as it is.
-    """
-    if u.rows.size == 0:
-        return Trajectory(*(np.zeros_like(getattr(traj, f)) for f in ("dY", "dA", "dY_int", "dA_int")))
+    nodes: np.ndarray
+    entries: np.ndarray
+
+
+def _reached(cm: CompiledModel, u: _Inputs) -> _Reach:
+    """The reach of the inputs, cached per pattern of nonzero rows (structural, so the
+    same for every draw and every slider position that moves the same levers)."""
     live = np.any(u.vals != 0, axis=2)  # (Bi, R)
+    key = (u.rows.tobytes(), np.packbits(live).tobytes(), live.shape)
+    with _LOCK:
+        store = cm.cache.setdefault("reach", {})
+        found = store.get(key)
+    if found is not None:
+        return found
     masks = []
     for entry in live:
         nodes = np.zeros(cm.n_nodes, dtype=bool)
         nodes[u.rows[entry]] = True
         masks.append(np.concatenate(reach(cm, nodes[cm.n_outcomes:], nodes[:cm.n_outcomes])))
-    mask = np.array(masks)  # (Bi, V): outcomes then services
-    if mask.all():
+    entries = np.array(masks).reshape(len(live), cm.n_nodes)  # outcomes then services
+    found = _Reach(entries.any(axis=0), entries)
+    with _LOCK:
+        store[key] = found
+        while len(store) > 64:  # lever patterns seen (a session moves a few levers)
+            store.pop(next(iter(store)))
+    return found
+
+
+def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
+                 services: np.ndarray | None, reached: _Reach) -> Trajectory:
+    """``traj`` with every node no lever input reaches set to exactly 0 (DESIGN §3).
+
+    The reach is taken per input batch entry (one origin agency's levers, say), so that
+    attribution by superposition carries no round-off either. ``services`` are the rows
+    ``traj`` holds of ``dA`` (all when None); a ``dY_int`` without rows is left as it is.
+    Rows that no entry reaches are never computed (:func:`_run` leaves them 0); with one
+    entry there is nothing more to do.
+    """
+    if u.rows.size == 0:
+        return Trajectory(*(np.zeros_like(getattr(traj, f)) for f in ("dY", "dA", "dY_int", "dA_int")))
+    mask = reached.entries  # (Bi, V): outcomes then services
+    if len(mask) == 1 or mask.all():
         return traj
     o = cm.n_outcomes
     out_mask, srv_mask = mask[:, :o, None], mask[:, o:, None]
@@ -267,8 +299,8 @@ class _SingleM:
     def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
         return rows * n_batch + batch
 
-    def empty_x(self, n_cols: int, n_batch: int, t: int) -> np.ndarray:
-        return np.zeros((n_cols, n_batch, t))
+    def x_shape(self, n_cols: int, n_batch: int, t: int) -> tuple[int, int, int]:
+        return (n_cols, n_batch, t)
 
     def add_inputs(self, x: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
         x[where] += np.moveaxis(vals, 0, 1)
@@ -313,8 +345,8 @@ class _DrawsM:
     def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
         return batch * n_cols + rows
 
-    def empty_x(self, n_cols: int, n_batch: int, t: int) -> np.ndarray:
-        return np.zeros((n_batch, n_cols, t))
+    def x_shape(self, n_cols: int, n_batch: int, t: int) -> tuple[int, int, int]:
+        return (n_batch, n_cols, t)
 
     def add_inputs(self, x: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
         x[:, where] += vals
@@ -371,10 +403,8 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
     n_out, n_srv, d = cm.n_outcomes, cm.n_services, kb.shape[0]
     for loop in cm.algebraic_loops:
         _check_algebraic_block(cm, _loop_block(cm, kb, db, loop.nodes), loop.nodes)
-    k0 = np.zeros((d, n_out, n_srv))
-    np.add.at(k0, (slice(None), cm.eff_dst[cm.alg], cm.eff_src[cm.alg]), kb[:, cm.alg])
-    dm = np.zeros((d, n_srv, n_out))
-    np.add.at(dm, (slice(None), cm.dem_dst, cm.dem_src), db)
+    k0 = _scattered((d, n_out, n_srv), cm.eff_dst[cm.alg], cm.eff_src[cm.alg], kb[:, cm.alg])
+    dm = _scattered((d, n_srv, n_out), cm.dem_dst, cm.dem_src, db)
     g = np.linalg.inv(np.eye(n_out) - np.matmul(k0, dm))
     is_out = cols < n_out
     y = np.empty((d, n_out, len(cols)))
@@ -384,6 +414,20 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
     srv = np.flatnonzero(~is_out)
     a[:, cols[srv] - n_out, srv] += 1.0
     return _DrawsM(np.concatenate([y, a], axis=1), cols, cm.n_nodes)
+
+
+def _scattered(shape: tuple[int, int, int], rows: np.ndarray, cols: np.ndarray,
+               values: np.ndarray) -> np.ndarray:
+    """(D, R, C) zeros with ``values`` (D, L) added at (rows, cols): links joining the same
+    pair add up. Assigned directly when no pair repeats (the same numbers: 0 + v is v;
+    ``ufunc.at`` is many times slower)."""
+    out = np.zeros(shape)
+    flat = rows * shape[2] + cols
+    if len(np.unique(flat)) == len(flat):
+        out.reshape(shape[0], -1)[:, flat] = values
+    else:
+        np.add.at(out, (slice(None), rows, cols), values)
+    return out
 
 
 def _loop_block(cm: CompiledModel, kb: np.ndarray, db: np.ndarray, nodes: np.ndarray):
@@ -438,17 +482,22 @@ def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
 # ------------------------------------------------------------------------ the run
 
 
-def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray | None = None,
-         outcome_integrals: bool = True) -> Trajectory:
+def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray | None,
+         outcome_integrals: bool, reached: _Reach) -> Trajectory:
     """Advance live chains exactly, then solve the algebraic part once for all outputs
-    (the rows of them asked for: see :func:`simulate`)."""
+    (the rows of them asked for, see :func:`simulate`, and of those only the rows the
+    inputs reach: the others are exactly 0)."""
     n_steps, h = cm.n_steps, cm.h
     batch = max(kb.shape[0], u.batch)
     layout = _layout(cm)
     chains, bat, z, z_int = _no_chain_output(n_steps)
     if len(cm.dyn):
         _check_groups_stable(cm, layout, op, kb)
-        pos, pb, w = op.source_inputs(layout.src_nodes, u)
+        # Only chains whose source service the inputs reach can be fed (the others' feed
+        # is exactly 0): their positions in the chain list, fed by M u.
+        fed = np.flatnonzero(reached.nodes[layout.src_nodes])
+        pos, pb, w = op.source_inputs(layout.src_nodes[fed], u)
+        pos = fed[pos]
         alone = layout.chain_group[pos] < 0
         singles = _run_singletons(cm, layout, pos[alone], pb[alone], w[alone]) \
             if kb.shape[0] == 1 else _run_singletons_draws(cm, layout, op, pos[alone], u)
@@ -460,17 +509,35 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
     cols = np.union1d(dst, u.rows).astype(np.int64)
     where, where_u = np.searchsorted(cols, dst), np.searchsorted(cols, u.rows)
     n_out = cm.n_outcomes
-    srv = None if services is None else n_out + np.asarray(services, dtype=np.int64)
-    rows = None if srv is None else np.concatenate([np.arange(n_out), srv])
-    rows_int = rows if outcome_integrals else \
-        (np.arange(n_out, cm.n_nodes) if srv is None else srv)
-    n_y_int = n_out if outcome_integrals else 0
+    srv = np.arange(cm.n_services) if services is None else np.asarray(services, dtype=np.int64)
+    out_live = np.flatnonzero(reached.nodes[:n_out])
+    srv_live = np.flatnonzero(reached.nodes[n_out + srv])  # positions in srv
+    rows = np.concatenate([out_live, n_out + srv[srv_live]])
+    rows_int = rows if outcome_integrals else n_out + srv[srv_live]
+    if services is None and len(rows) == cm.n_nodes:  # every row in node order: M as it is
+        rows = None
+        rows_int = None if outcome_integrals else rows_int
     v = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z, where_u, u.vals, batch),
                     rows)
     v_int = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z_int, where_u,
                                             u.vals[..., :n_steps] * h, batch), rows_int)
-    return Trajectory(dY=v[:, :n_out], dA=v[:, n_out:], dY_int=v_int[:, :n_y_int],
-                      dA_int=v_int[:, n_y_int:])
+    n_live = len(out_live)
+    n_y_int = n_live if outcome_integrals else 0
+    return Trajectory(
+        dY=_rows_into(v[:, :n_live], out_live, n_out),
+        dA=_rows_into(v[:, n_live:], srv_live, len(srv)),
+        dY_int=_rows_into(v_int[:, :n_y_int], out_live, n_out) if outcome_integrals
+        else v_int[:, :0],
+        dA_int=_rows_into(v_int[:, n_y_int:], srv_live, len(srv)))
+
+
+def _rows_into(values: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """(B, n_rows, T) holding ``values`` (B, len(rows), T) at ``rows`` and 0 elsewhere."""
+    if len(rows) == n_rows:
+        return values
+    out = np.zeros((values.shape[0], n_rows, values.shape[2]))
+    out[:, rows] = values
+    return out
 
 
 def _no_chain_output(n_steps: int):
@@ -482,12 +549,15 @@ def _outputs_onto(op, cols: np.ndarray, where: np.ndarray, bat: np.ndarray, coef
                   z: np.ndarray, where_u: np.ndarray, u_vals: np.ndarray,
                   batch: int) -> np.ndarray:
     """Q z + u on the columns ``cols``: each chain's k_l z_l added onto its outcome."""
-    x = op.empty_x(len(cols), batch, z.shape[-1])
     if len(z):
         index = op.scatter_index(where, bat, len(cols), batch)
-        scatter = sp.csr_matrix((coef, (index, np.arange(len(z)))), shape=(x.size // x.shape[-1],
-                                                                         len(z)))
-        x.reshape(-1, x.shape[-1])[...] += scatter @ z
+        scatter = sp.csr_matrix((coef, (index, np.arange(len(z)))),
+                                shape=(len(cols) * batch, len(z)))
+        # The product is a fresh dense array of x's rows (sparse products start from 0):
+        # used as x itself, not added to an array of zeros (a second pass over it).
+        x = np.asarray(scatter @ z).reshape(op.x_shape(len(cols), batch, z.shape[-1]))
+    else:
+        x = np.zeros(op.x_shape(len(cols), batch, z.shape[-1]))
     op.add_inputs(x, where_u, np.broadcast_to(u_vals, (batch,) + u_vals.shape[1:]))
     return x
 
@@ -690,14 +760,36 @@ def _run_singletons_draws(cm: CompiledModel, layout: _Layout, op: _DrawsM, pos: 
     if len(chains) == 0:
         return _no_chain_output(n_steps)
     n_rows = len(u.rows)
-    pair_chain = np.repeat(chains, n_rows)
-    _, _, r, r_int = _run_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
-                                     np.tile(u.vals[0], (len(chains), 1)))
+    r, r_int = _singleton_responses(cm, layout, chains, u)
     weight = op.m[:, layout.src_nodes[chains]][:, :, op.pos[u.rows]]  # (D, L, R)
     z = np.einsum("dlr,lrt->ldt", weight, r.reshape(len(chains), n_rows, -1))
     z_int = np.einsum("dlr,lrt->ldt", weight, r_int.reshape(len(chains), n_rows, -1))
     return pos, np.tile(np.arange(n_draws), len(chains)), z.reshape(len(pos), -1), \
         z_int.reshape(len(pos), -1)
+
+
+def _singleton_responses(cm: CompiledModel, layout: _Layout, chains: np.ndarray, u: _Inputs):
+    """Each chain's response (and step integrals) to each input row alone: (L·R, N+1) and
+    (L·R, N). They depend on no parameter, so every block of a Monte Carlo run shares
+    them: cached per chains and inputs (the last few)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (chains, u.rows, u.vals[0]):
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
+    key = digest.digest()
+    with _LOCK:
+        store = cm.cache.setdefault("singletons", {})
+        found = store.get(key)
+    if found is None:
+        pair_chain = np.repeat(chains, len(u.rows))
+        _, _, r, r_int = _run_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
+                                         np.tile(u.vals[0], (len(chains), 1)))
+        found = (r, r_int)
+        with _LOCK:
+            store[key] = found
+            while len(store) > CACHE_SIZE:
+                store.pop(next(iter(store)))
+    return found
 
 
 # ------------------------------------------------------------------- chain groups

@@ -21,7 +21,7 @@ from engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
 from cutsim.api import Project
-from cutsim.appraise.montecarlo import _net_and_npv, draw_params
+from cutsim.appraise.montecarlo import _fixed_money, _net_and_npv, draw_params
 from cutsim.engine import EngineError, Params, compile_model, simulate
 from cutsim.engine.money import by_agency, cost_shift, service_money
 from cutsim.levers.build import build_inputs
@@ -213,7 +213,11 @@ def test_monte_carlo_money_equals_full_money():
     inputs = _inputs(cm, f)
     params = draw_params(cm, 5, seed=2)
     traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
-    dl = np.flatnonzero(cm.demand_led)
+    # A draw asks for the demand-led services the levers reach; the others have no
+    # knock-on at all (their ΔA and their lever input are exactly 0).
+    dl = _fixed_money(cm, inputs).services
+    unreached = np.setdiff1d(np.flatnonzero(cm.demand_led), dl)
+    assert not np.any(traj.dA[:, unreached]) and not np.any(inputs.activity_delta[unreached])
     part = simulate(cm, params, inputs.activity_delta, inputs.outcome_input, services=dl,
                     outcome_integrals=False)
     # the rows a draw asks for are the rows of the full run
