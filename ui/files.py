@@ -73,6 +73,10 @@ class FileController(QObject):
         self.lock: WorkspaceLock | None = None  # the workspace this window holds, if any
         document.fileReplaced.connect(self._drop_lock_if_elsewhere)
         self.model_key: int | None = None  # which model of a workspace the document is
+        # The workspace model's version when it was read or last saved here: a save checks
+        # it, so that a change made meanwhile (a command-line import) is never overwritten.
+        self.workspace_version: int | None = None
+        self._read_version: int | None = None
 
     def _set_verification(self, verification: signing.Verification | None) -> None:
         self.verification = verification
@@ -192,7 +196,7 @@ class FileController(QObject):
         if not self.confirm_discard():
             return False
         self.document.replace_file(blank_file(), None)
-        self.model_key = None
+        self.model_key = self.workspace_version = None
         self._status("New place model")
         return True
 
@@ -223,6 +227,7 @@ class FileController(QObject):
         self._keep(lock)
         self.document.replace_file(file, path)
         self.model_key = key if isinstance(key, int) else None
+        self.workspace_version = self._read_version
         if self.model_key is not None:
             self.settings.set_workspace_model(path, self.model_key)
         self._set_verification(self._last_read if path.suffix.lower() == ".cutsim" else None)
@@ -272,6 +277,7 @@ class FileController(QObject):
         (:meth:`_accept_signatures`)."""
         ignored: list[str] = []
         self._last_read = None
+        self._read_version = None
         try:
             if path.suffix.lower() == ".cutsim":
                 from cutsim.files import signing
@@ -285,7 +291,7 @@ class FileController(QObject):
                 from cutsim.workspace import Workspace
 
                 with Workspace.open(path) as workspace:
-                    file = workspace.load(model_key)
+                    file, self._read_version = workspace.load_versioned(model_key)
             else:
                 file = read_any(path)
         except CutsimError as exc:
@@ -361,7 +367,9 @@ class FileController(QObject):
                 if not self._hold(path):
                     return False
                 same = self.document.path is not None and path.resolve() == self.document.path.resolve()
-                self._save_workspace(path, self.document.file, self.model_key if same else None)
+                self.workspace_version = self._save_workspace(
+                    path, self.document.file, self.model_key if same else None,
+                    self.workspace_version if same else None)
         except CutsimError as exc:
             self._error(f"Cannot save {path.name}", exc)
             return False
@@ -374,8 +382,11 @@ class FileController(QObject):
         self._status(f"Saved {path.name}")
         return True
 
-    def _save_workspace(self, path: Path, file: CutsimFile, model_key: int | None = None) -> None:
-        """Save into the model opened from ``path`` (the first one for another workspace)."""
+    def _save_workspace(self, path: Path, file: CutsimFile, model_key: int | None = None,
+                        expected_version: int | None = None) -> int:
+        """Save into the model opened from ``path`` (the first one for another workspace);
+        the model's new version. ``expected_version``: the version it was read at, so that
+        a change made by someone else since is refused (WorkspaceChanged), not overwritten."""
         from cutsim.workspace import (
             Workspace,  # database code only when a workspace is used
         )
@@ -383,11 +394,11 @@ class FileController(QObject):
         if path.exists():
             with Workspace.open(path) as workspace, workspace.write_transaction():
                 if workspace.model_keys():
-                    workspace.save(file, model_key)
-                else:
-                    self.model_key = workspace.add_model(file)
-        else:
-            Workspace.create(path, file).close()
+                    return workspace.save(file, model_key, expected_version=expected_version)
+                self.model_key = workspace.add_model(file)
+                return workspace.model_version(self.model_key)
+        with Workspace.create(path, file) as workspace:
+            return workspace.model_version()
 
     # --- import and export ---------------------------------------------------------
 

@@ -29,3 +29,8 @@ class NoCleanAnswer(CutsimError):
 
 class WorkspaceBusy(InputError):
     """Another process held the workspace for longer than the busy timeout: exit 3."""
+
+
+class WorkspaceChanged(InputError):
+    """The workspace model was changed by someone else since it was read: saving over it
+    would lose their change, so nothing was written."""

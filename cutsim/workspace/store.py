@@ -20,7 +20,7 @@ from typing import Any
 import pydantic
 from sqlalchemy import Connection, Engine, bindparam, event, update
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, create_engine, delete, insert, select
+from sqlmodel import Session, create_engine, delete, func, insert, select
 
 from cutsim.files import exchange
 from cutsim.files.exchange import parse_json
@@ -31,7 +31,7 @@ from cutsim.files.safewrite import (
     new_file_mode,
     publish_new_file,
 )
-from cutsim.model.errors import InputError, WorkspaceBusy
+from cutsim.model.errors import InputError, WorkspaceBusy, WorkspaceChanged
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
 from cutsim.workspace import convert, guard, importer
@@ -356,9 +356,30 @@ class Workspace:
             if rows:
                 session.execute(insert(table), rows)
 
+    def model_version(self, model_pk: int | None = None) -> int:
+        """A number that changes whenever the model is written (its newest edit's number;
+        every write of a model records an edit): 0 for a model with no edit recorded."""
+        key = self._default_key(model_pk)
+        with _database_errors(self.path), Session(self._bind()) as session:
+            newest = session.exec(select(func.max(EditRow.seq)).where(EditRow.model_pk == key)).one()
+        return int(newest or 0)
+
+    def load_versioned(self, model_pk: int | None = None) -> tuple[CutsimFile, int]:
+        """The model (as :meth:`load`) and the :meth:`model_version` it was read at, to
+        pass back to :meth:`save` as ``expected_version``. Read without taking the write
+        lock (a read-only workspace opens too): a write landing during the read is seen
+        by the version changing, and the read is made again."""
+        for _ in range(5):
+            before = self.model_version(model_pk)
+            loaded = self.load(model_pk)
+            if self.model_version(model_pk) == before:
+                return loaded, before
+        raise WorkspaceBusy(f"{self.path.name}: the workspace kept changing while it was read; "
+                            "try again when the other writer has finished")
+
     def save(self, cutsim_file: CutsimFile, model_pk: int | None = None,
              action: str = "save", *, validated: bool = False,
-             previous: CutsimFile | None = None) -> None:
+             previous: CutsimFile | None = None, expected_version: int | None = None) -> int:
         """Replace one model and its scenarios with ``cutsim_file``, in one transaction
         (``validated``: the caller has just checked every rule, as import does).
 
@@ -366,6 +387,11 @@ class Workspace:
         (as import does). Then only the rows of items added, changed, moved or removed
         are written, which leaves the workspace exactly as rewriting every row would:
         importing a few changed services into a place of 10,000 rewrote 55,000 rows.
+
+        ``expected_version``: the :meth:`model_version` the caller read the model at (the
+        app, from :meth:`load_versioned`). If the model has been written since (an import
+        from the command line, say), nothing is written and :class:`WorkspaceChanged`
+        names the change: saving would silently undo it. Returns the new version.
         """
         if not validated:
             _require_valid(cutsim_file)
@@ -374,6 +400,8 @@ class Workspace:
             existing = session.get(ModelRow, key)
             if existing is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
+            if expected_version is not None:
+                self._check_unchanged(session, key, expected_version)
             item_classes = [] if previous is not None else [c for _, _, c in convert.ITEM_KINDS]
             for row_class in (LeverRow, ScenarioRow, *reversed(item_classes)):
                 session.exec(delete(row_class).where(row_class.model_pk == key))
@@ -388,7 +416,20 @@ class Workspace:
                 for table, rows in convert.scenario_batches(key, cutsim_file):
                     if rows:  # scenarios and their levers: few, rewritten whole
                         session.execute(insert(table), rows)
-            session.add(EditRow(model_pk=key, at=_now(), action=action, detail={}))
+            edit = EditRow(model_pk=key, at=_now(), action=action, detail={})
+            session.add(edit)
+            session.flush()
+            return int(edit.seq)
+
+    def _check_unchanged(self, session: Session, key: int, expected: int) -> None:
+        newest = session.exec(select(EditRow).where(EditRow.model_pk == key)
+                              .order_by(EditRow.seq.desc()).limit(1)).first()
+        if (newest.seq if newest is not None else 0) != expected:
+            what = f"{newest.action} at {newest.at}" if newest is not None else "a change"
+            raise WorkspaceChanged(
+                f"{self.path.name}: the model was changed since you opened it ({what}); "
+                "nothing was saved, so that change is kept. Save your version under another "
+                "name, or reopen the workspace to see the change")
 
     @staticmethod
     def _write_item_changes(session: Session, key: int, previous: CutsimFile,

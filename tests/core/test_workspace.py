@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from cutsim.files import exchange
-from cutsim.model.errors import InputError
+from cutsim.model.errors import InputError, WorkspaceChanged
 from cutsim.model.validation import validate_file
 from cutsim.workspace import (
     Workspace,
@@ -190,3 +190,20 @@ def test_saving_only_the_changes_leaves_what_a_full_save_leaves(tmp_path: Path) 
             back = ws.load()
             assert (back.model, back.scenarios) == (after.model, after.scenarios)
     assert _rows(tmp_path / "full.sqlite") == _rows(tmp_path / "changes.sqlite")
+
+
+def test_a_save_expecting_an_older_version_writes_nothing(tmp_path: Path) -> None:
+    source = exchange.read_file(Path(__file__).parents[2] / "models" / "example-place.cutsim")
+    path = tmp_path / "w.sqlite"
+    with Workspace.create(path, source) as ws:
+        loaded, version = ws.load_versioned()
+        assert version == ws.model_version() > 0
+        changed = loaded.model_copy(update={"scenarios": loaded.scenarios[:1]})
+        newer = ws.save(changed, expected_version=version)  # nobody wrote between: saved
+        assert newer > version and ws.model_version() == newer
+        before = _rows(path)
+        with pytest.raises(WorkspaceChanged, match="changed since you opened it"):
+            ws.save(loaded, expected_version=version)  # read before the save above
+        assert _rows(path) == before
+        ws.save(loaded, expected_version=newer)
+        assert len(ws.load().scenarios) == len(source.scenarios)

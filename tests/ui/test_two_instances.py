@@ -97,3 +97,36 @@ def test_recovery_of_one_instance_is_untouched_by_the_other(make_window, example
     found = find_recovery(first_file.parent.parent)
     assert found is not None and found.folder == first_file.parent
     assert found.file.model.services[0].unit_cost == 111.0
+
+
+def test_a_save_never_overwrites_a_change_made_since_the_workspace_was_opened(
+        make_window, example_file, tmp_path, dialog_log) -> None:
+    """The command line takes no app lock: an import made while the app has the workspace
+    open must survive the app's next save, which is refused and says why."""
+    path = _workspace(tmp_path)
+    window = make_window(example_file)
+    assert window.files.open_path(path)
+    _edit(window, 333.0)
+    incoming = exchange.read_file(EXAMPLE)
+    added = incoming.model.services[0].model_copy(update={"id": "imported-meanwhile",
+                                                          "name": "Imported meanwhile"})
+    incoming = incoming.model_copy(update={"model": incoming.model.model_copy(
+        update={"services": [*incoming.model.services, added]})})
+    with Workspace.open(path) as other:  # as `cutsim import` would, beside the app
+        other.import_file(incoming, source="meanwhile.cutsim")
+    assert not window.files.save_to(path)
+    title, message = dialog_log.errors[-1]
+    assert title == "Cannot save shared.sqlite"
+    assert "changed since you opened it" in message and "import meanwhile.cutsim" in message
+    assert window.document.is_dirty  # the edit is still there to save elsewhere
+    with Workspace.open(path) as ws:
+        kept = ws.load()
+    assert "imported-meanwhile" in {s.id for s in kept.model.services}
+    assert kept.model.services[0].unit_cost != 333.0
+    # after reopening (the import now in the document), saving works again
+    assert window.files.open_path(path, confirmed=True)
+    _edit(window, 444.0)
+    assert window.files.save_to(path)
+    assert window.files.save_to(path)  # its own saves move the version it expects
+    with Workspace.open(path) as ws:
+        assert ws.load().model.services[0].unit_cost == 444.0
