@@ -1,14 +1,29 @@
 """The value of knowing an input before deciding: EVPI and EVPPI between scenarios (£).
 
 The decision: choose one of the compared scenarios; the rule picks the one with the
-highest expected place NPV (£, before optimism bias, positive = good for the budget).
-Net benefit ``NB_s(θ)`` is scenario s's place NPV when the uncertain inputs are θ.
+highest expected place NPV (£, before optimism bias, positive = good for the budget)
+among those **their red lines allow**. Net benefit ``NB_s(θ)`` is scenario s's place NPV
+when the uncertain inputs are θ; ``X_s(θ)`` is how far it goes past its red lines (the
+largest adverse change beyond any line's ``max_change``, at any time up to its
+``by_year``; :func:`cutsim.appraise.redlines.worst_excess`). With what is known (nothing,
+φ, or every input θ), a scenario is allowed when its expected excess given that knowledge
+is not positive, ``E[X_s | ·] ≤ 0``, and the choice is the allowed scenario with the
+highest ``E[NB_s | ·]``. A scenario without red lines is always allowed; when no scenario
+is allowed the rule falls back to the highest expected NPV of all (and the report says
+so). Without red lines this is the usual rule, and the numbers are exactly those of
+maximising expected NPV.
+
+Knowing more can now cost money: it may show that the best scenario breaks a red line in
+some states of the world, where a poorer one must be chosen. Such a loss is not a value
+of information in £; the EVPI and EVPPI are reported as at least 0, and the report counts
+the scenarios allowed without information.
 
 - **EVPI**, the expected value of perfect information, is what knowing *every* input
-  before deciding is worth: ``E_θ[max_s NB_s(θ)] − max_s E_θ[NB_s(θ)]``.
+  before deciding is worth: ``E_θ[max_s NB_s(θ)] − max_s E_θ[NB_s(θ)]`` (the maxima
+  over the allowed scenarios).
 - **EVPPI** of an input φ (or a group of inputs) is what knowing φ alone is worth:
   ``E_φ[max_s E[NB_s | φ]] − max_s E[NB_s]``, the most it is worth paying to know φ
-  before deciding.
+  before deciding (the expected excesses given φ are fitted by the same regression).
 
 Estimator (Strong, Oakley & Brennan 2014, "Estimating multiparameter partial expected
 value of perfect information from a probabilistic sensitivity analysis sample: a
@@ -35,6 +50,7 @@ import numpy as np
 from cutsim.appraise.executor import Executor, InProcess
 from cutsim.appraise.figures import Figure, FigureRows, ScenarioFigures
 from cutsim.appraise.montecarlo import block_sizes, block_values, run_entropy
+from cutsim.appraise.redlines import TOLERANCE
 from cutsim.appraise.uncertain import UncertaintySpace
 
 log = logging.getLogger(__name__)
@@ -68,43 +84,86 @@ def conditional_means(phi: np.ndarray, nb: np.ndarray) -> np.ndarray:
     An additive natural cubic spline per column of phi, fitted by least squares to each
     option's net benefit relative to option 0 (option 0's fit is its mean).
     """
+    inc = nb - nb[:, :1]
+    return fitted(phi, inc) + nb[:, :1].mean()
+
+
+def fitted(phi: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least-squares fit of each column of y (n, S) on an additive natural cubic spline
+    of the columns of phi (n,) or (n, p): the fitted values (n, S)."""
     phi = np.asarray(phi, dtype=float)
     phi = phi[:, None] if phi.ndim == 1 else phi
     basis = np.column_stack([np.ones(len(phi))] +
                             [natural_spline_basis(phi[:, j]) for j in range(phi.shape[1])])
-    inc = nb - nb[:, :1]
-    coef, *_ = np.linalg.lstsq(basis, inc, rcond=None)
-    return basis @ coef + nb[:, :1].mean()
+    coef, *_ = np.linalg.lstsq(basis, y, rcond=None)
+    return basis @ coef
 
 
-def evpi(nb: np.ndarray) -> tuple[float, float]:
-    """EVPI (£) from net benefits per draw (n, S), and its Monte Carlo standard error."""
-    gain = nb.max(axis=1) - nb[:, int(np.argmax(nb.mean(axis=0)))]
-    return float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(len(gain)))
+def choices(expected: np.ndarray, excess: np.ndarray | None = None) -> np.ndarray:
+    """The scenario chosen in each state of knowledge: ``expected`` (n, S) the expected
+    net benefit given that knowledge, ``excess`` (n, S) the expected red-line excess (NaN
+    for a scenario without red lines). The highest expected net benefit among the
+    allowed (excess ≤ 0); all scenarios when none is allowed. (n,) indices."""
+    if excess is None:
+        return np.argmax(expected, axis=1)
+    allowed = np.isnan(excess) | (excess <= TOLERANCE)
+    allowed[~allowed.any(axis=1)] = True  # none allowed: the rule without red lines
+    return np.argmax(np.where(allowed, expected, -np.inf), axis=1)
 
 
-def evppi(phi: np.ndarray, nb: np.ndarray) -> float:
-    """EVPPI (£) of the input(s) φ from a sample: phi (n,) or (n, p), nb (n, S)."""
+def _choice_without_information(nb: np.ndarray, excess: np.ndarray | None) -> int:
+    means = nb.mean(axis=0)[None]
+    return int(choices(means, None if excess is None else excess.mean(axis=0)[None])[0])
+
+
+def evpi(nb: np.ndarray, excess: np.ndarray | None = None) -> tuple[float, float]:
+    """EVPI (£) from net benefits per draw (n, S) (and red-line excesses, n × S, NaN for
+    none), and its Monte Carlo standard error."""
+    rows = np.arange(len(nb))
+    chosen = nb[rows, choices(nb, excess)]
+    gain = chosen - nb[:, _choice_without_information(nb, excess)]
+    return float(max(0.0, gain.mean())), float(gain.std(ddof=1) / np.sqrt(len(gain)))
+
+
+def evppi(phi: np.ndarray, nb: np.ndarray, excess: np.ndarray | None = None) -> float:
+    """EVPPI (£) of the input(s) φ from a sample: phi (n,) or (n, p), nb (n, S), and the
+    red-line excesses (n, S; NaN for a scenario without red lines)."""
     g = conditional_means(phi, nb)
-    return float(max(0.0, g.max(axis=1).mean() - g.mean(axis=0).max()))
+    if excess is None:
+        return float(max(0.0, g.max(axis=1).mean() - g.mean(axis=0).max()))
+    lined = ~np.isnan(excess).all(axis=0)
+    expected_excess = np.full_like(excess, np.nan)
+    if lined.any():
+        expected_excess[:, lined] = fitted(phi, excess[:, lined])
+    rows = np.arange(len(g))
+    informed = g[rows, choices(g, expected_excess)].mean()
+    uninformed = g[:, int(choices(g.mean(axis=0)[None],
+                                  expected_excess.mean(axis=0)[None])[0])].mean()
+    return float(max(0.0, informed - uninformed))
 
 
 def net_benefits(space: UncertaintySpace, scenario_ids: list[str], agencies: list[str],
                  draws: int, seed: int | None, executor: Executor | None = None,
-                 figure: Figure | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Input values (n, P) and each scenario's figure (place NPV by default) per draw
-    (n, S), the draws made block by block under the Monte Carlo seeding contract."""
+                 figure: Figure | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Input values (n, P), each scenario's figure (place NPV by default) per draw (n, S)
+    and its red-line excess per draw (n, S; NaN for a scenario without red lines; None
+    when no scenario has any), the draws made block by block under the Monte Carlo
+    seeding contract."""
     executor = executor or InProcess()
     figure = figure or Figure()
     entropy = run_entropy(seed)
     values = np.concatenate([block_values(space, entropy, b, n)
                              for b, n in enumerate(block_sizes(draws))])
     chunks = [values[i:i + 256] for i in range(0, len(values), 256)]
-    nb = []
+    nb, excess = [], []
     for sid in scenario_ids:
         rows = FigureRows.concat(executor.map(ScenarioFigures(space, sid), chunks))
         nb.append(rows.pick(figure, agencies))
-    return values, np.column_stack(nb)
+        excess.append(np.full(len(values), np.nan) if rows.red_line_excess is None
+                      else rows.red_line_excess)
+    lines = np.column_stack(excess)
+    return values, np.column_stack(nb), None if np.isnan(lines).all() else lines
 
 
 def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list[str],
@@ -116,21 +175,31 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
     Returns ``{"draws", "seed", "scenarios", "expected_npv": {id: £}, "choice",
     "evpi", "evpi_se", "evppi": [{input, evppi}]}`` in £.
     """
-    values, nb = net_benefits(space, scenario_ids, agencies, draws, seed, executor)
+    values, nb, excess = net_benefits(space, scenario_ids, agencies, draws, seed, executor)
     means = nb.mean(axis=0)
-    value, se = evpi(nb)
+    value, se = evpi(nb, excess)
     rows = []
     for j in space.varying():
-        rows.append({"input": space.inputs[j].name, "evppi": evppi(values[:, j], nb)})
+        rows.append({"input": space.inputs[j].name, "evppi": evppi(values[:, j], nb, excess)})
     for name, members in (groups or {}).items():
         cols = [space.index(m) for m in members]
         rows.append({"input": name, "inputs": list(members),
-                     "evppi": evppi(values[:, cols], nb)})
+                     "evppi": evppi(values[:, cols], nb, excess)})
     rows.sort(key=lambda r: (-r["evppi"], r["input"]))
-    return {"draws": int(draws), "seed": seed, "scenarios": list(scenario_ids),
-            "expected_npv": {s: float(m) for s, m in zip(scenario_ids, means)},
-            "choice": scenario_ids[int(np.argmax(means))],
-            "evpi": value, "evpi_se": se, "evppi": rows}
+    report = {"draws": int(draws), "seed": seed, "scenarios": list(scenario_ids),
+              "expected_npv": {s: float(m) for s, m in zip(scenario_ids, means)},
+              "choice": scenario_ids[_choice_without_information(nb, excess)],
+              "evpi": value, "evpi_se": se, "evppi": rows}
+    if excess is not None:  # which scenarios their red lines allow, on what is known now
+        mean_excess = excess.mean(axis=0)
+        report["red_lines"] = {
+            s: {"has_red_lines": bool(not np.isnan(x)),
+                "allowed": bool(np.isnan(x) or x <= TOLERANCE),
+                "expected_excess": None if np.isnan(x) else float(x),
+                "breach_share": None if np.isnan(excess[:, i]).all()
+                else float(np.mean(excess[:, i] > TOLERANCE))}
+            for i, (s, x) in enumerate(zip(scenario_ids, mean_excess))}
+    return report
 
 
 def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) -> str:
@@ -139,8 +208,19 @@ def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) ->
     the choice, and that is said instead of a list of zeros."""
     from cutsim.model.fmt import money
 
-    lines = [f"Choosing between {', '.join(report['scenarios'])} by expected place NPV "
+    rule = "by expected place NPV"
+    if report.get("red_lines"):
+        rule += " among the scenarios their red lines allow"
+    lines = [f"Choosing between {', '.join(report['scenarios'])} {rule} "
              f"({report['draws']:,} draws): {report['choice']}."]
+    for sid, status in (report.get("red_lines") or {}).items():
+        if status["has_red_lines"]:
+            verdict = "allowed" if status["allowed"] else "not allowed (expected to break a red line)"
+            lines.append(f"  {sid}: {verdict}; breaks a red line in "
+                         f"{status['breach_share']:.0%} of draws.")
+    if report.get("red_lines") and not any(s["allowed"] for s in report["red_lines"].values()):
+        lines.append("  No scenario is allowed by its red lines: the choice is by expected "
+                     "place NPV alone.")
     if report["evpi"] <= floor:
         lines.append("No draw changes the choice, so no information is worth paying for "
                      "before deciding (EVPI £0).")

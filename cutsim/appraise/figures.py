@@ -16,12 +16,14 @@ runs), so :mod:`cutsim.appraise.executor` can send chunks of rows to a cluster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from cutsim.appraise.appraisal import discount_factors
 from cutsim.appraise.montecarlo import DRAW_BLOCK
+from cutsim.appraise.redlines import worst_excess
 from cutsim.appraise.uncertain import UncertaintySpace
 from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
@@ -29,7 +31,7 @@ from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import Trajectory, simulate
 from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
-from cutsim.model.schema import PLACE_ID, Scenario
+from cutsim.model.schema import PLACE_ID, RedLine, Scenario
 
 CACHE_MODELS = 8  # realised models kept per task (a tornado row group reuses its model)
 
@@ -87,10 +89,13 @@ def parse_figure(text: str | None, agencies: list[str], years: list[str],
 @dataclass(frozen=True)
 class FigureRows:
     """Per row: ``annual`` (n, A + 1, H) net saving in £ per year and ``npv`` (n, A + 1)
-    in £, agencies in model order and the place last."""
+    in £, agencies in model order and the place last; ``red_line_excess`` (n,) the
+    largest excess over the scenario's red lines (> 0: breached; see
+    :func:`cutsim.appraise.redlines.worst_excess`), None when it has none."""
 
     annual: np.ndarray
     npv: np.ndarray
+    red_line_excess: np.ndarray | None = None
 
     def pick(self, figure: Figure, agencies: list[str]) -> np.ndarray:
         """The chosen figure per row, (n,) in £."""
@@ -101,8 +106,15 @@ class FigureRows:
 
     @staticmethod
     def concat(parts: list[FigureRows]) -> FigureRows:
+        excess = None if any(p.red_line_excess is None for p in parts) \
+            else np.concatenate([p.red_line_excess for p in parts])
         return FigureRows(np.concatenate([p.annual for p in parts]),
-                          np.concatenate([p.npv for p in parts]))
+                          np.concatenate([p.npv for p in parts]), excess)
+
+    def reordered(self, order: np.ndarray) -> FigureRows:
+        """The rows in the order ``order`` (indices)."""
+        return FigureRows(self.annual[order], self.npv[order],
+                          None if self.red_line_excess is None else self.red_line_excess[order])
 
 
 class ScenarioFigures:
@@ -111,7 +123,7 @@ class ScenarioFigures:
     def __init__(self, space: UncertaintySpace, scenario_id: str) -> None:
         self.space = space
         self.scenario_id = scenario_id
-        self._cache: dict[bytes, tuple[CompiledModel, LeverInputs]] = {}
+        self._cache: dict[bytes, tuple[CompiledModel, LeverInputs, Scenario]] = {}
         self._compiled: CompiledModel | None = None
 
     def __getstate__(self) -> dict:
@@ -135,26 +147,27 @@ class ScenarioFigures:
         parts: list[tuple[np.ndarray, FigureRows]] = []
         for g, key in enumerate(keys):
             members = np.flatnonzero(group == g)
-            cm, inputs = self._realised(rows[members[0]], key)
+            cm, inputs, scenario = self._realised(rows[members[0]], key)
             for lo in range(0, len(members), DRAW_BLOCK):
                 chunk = members[lo:lo + DRAW_BLOCK]
                 params = Params(np.ascontiguousarray(rows[chunk, :space.n_k]),
                                 np.ascontiguousarray(rows[chunk, space.n_k:start]))
-                parts.append((chunk, price_rows(cm, inputs, params)))
+                parts.append((chunk, price_rows(cm, inputs, params, scenario.red_lines)))
         order = np.concatenate([c for c, _ in parts])
         out = FigureRows.concat([p for _, p in parts])
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
-        return FigureRows(out.annual[back], out.npv[back])
+        return out.reordered(back)
 
-    def _realised(self, row: np.ndarray, key: np.ndarray) -> tuple[CompiledModel, LeverInputs]:
+    def _realised(self, row: np.ndarray,
+                  key: np.ndarray) -> tuple[CompiledModel, LeverInputs, Scenario]:
         digest = np.ascontiguousarray(key).tobytes()
         hit = self._cache.get(digest)
         if hit is None:
             model, scenarios = self.space.realise(row)
             scenario = _scenario(scenarios, self.scenario_id)
             cm = with_values(self._base(), model)
-            hit = (cm, build_inputs(cm, scenario))
+            hit = (cm, build_inputs(cm, scenario), scenario)
             if len(self._cache) >= CACHE_MODELS:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[digest] = hit
@@ -168,10 +181,12 @@ def _scenario(scenarios: list[Scenario], scenario_id: str) -> Scenario:
     raise InputError(f'no scenario "{scenario_id}" in the sweep')
 
 
-def price_rows(cm: CompiledModel, inputs: LeverInputs, params: Params) -> FigureRows:
+def price_rows(cm: CompiledModel, inputs: LeverInputs, params: Params,
+               red_lines: Sequence[RedLine] = ()) -> FigureRows:
     """Annual net saving (£/year) and NPV (£) per agency and the place, per draw of
     ``params``: the part no draw changes is priced once, the knock-on cost per draw
-    (as :func:`cutsim.appraise.montecarlo._net_and_npv`)."""
+    (as :func:`cutsim.appraise.montecarlo._net_and_npv`); and how far each draw goes
+    past ``red_lines`` (the scenario's)."""
     n, h = cm.n_steps, cm.h
     lever = inputs.activity_delta
     traj = simulate(cm, params, lever, inputs.outcome_input)
@@ -188,5 +203,5 @@ def price_rows(cm: CompiledModel, inputs: LeverInputs, params: Params) -> Figure
     annual = fixed_annual - np.matmul(onehot, knock_year)  # (D, A, H)
     annual = np.concatenate([annual, annual.sum(axis=1, keepdims=True)], axis=1)
     factors = discount_factors(cm.horizon_years, cm.model.place.discount_rate)
-    return FigureRows(annual, annual @ factors)
+    return FigureRows(annual, annual @ factors, worst_excess(cm, red_lines, traj.dY))
 

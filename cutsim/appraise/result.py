@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cutsim.appraise.redlines import TOLERANCE, adverse_excess
 from cutsim.engine.money import SERIES
 from cutsim.model.schema import PLACE_ID, Scenario
 
@@ -288,16 +289,8 @@ class Result:
         for line in self.scenario.red_lines:
             if line.outcome not in cm.outcome_index:
                 continue
-            i = cm.outcome_index[line.outcome]
-            delta = self.outcome_delta[i]
-            adverse = -delta if cm.model.outcomes[i].higher_is_better else delta
-            if line.as_ == "percent":
-                base = abs(cm.outcome_baseline[i]) or 1.0
-                adverse = adverse / base * 100.0
-            mask = np.ones_like(self.t, dtype=bool)
-            if line.by_year is not None:
-                mask = self.t <= line.by_year + 1e-9
-            hits = np.flatnonzero(mask & (adverse > line.max_change + 1e-9))
+            excess = adverse_excess(cm, line, self.outcome_delta[cm.outcome_index[line.outcome]])
+            hits = np.flatnonzero(excess > TOLERANCE)
             first = None if len(hits) == 0 else int(min(np.floor(self.t[hits[0]] + 1e-9),
                                                         cm.horizon_years - 1))
             out.append({"outcome": line.outcome, "breached": first is not None,

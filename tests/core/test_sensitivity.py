@@ -223,3 +223,46 @@ def test_lever_ranges_pool_efficiency_and_procurement_premium():
     _, rows = tornado(space, sid, Figure(), list(p.compiled.agency_ids))
     row = next(r for r in rows if r.input.endswith("premium_percent"))
     assert row.figure_high < row.figure_low  # a higher premium costs more
+
+
+def test_evppi_decision_rule_keeps_to_the_red_lines():
+    """Option A is worth 10 but breaks its red line when φ > 0.5 (excess φ − 0.5); B is
+    worth 5 and has none. φ ~ U(0, 1.2): A's expected excess is +0.1, so without
+    information B is chosen; knowing φ allows A whenever φ ≤ 0.5 (5/12 of the time), worth
+    (5/12)·(10 − 5). Knowing ψ, which nothing depends on, is worth nothing."""
+    rng = np.random.default_rng(3)
+    n = 40_000
+    phi, psi = rng.uniform(0.0, 1.2, n), rng.normal(size=n)
+    nb = np.column_stack([np.full(n, 10.0), np.full(n, 5.0)])
+    excess = np.column_stack([phi - 0.5, np.full(n, np.nan)])
+    assert list(ev.choices(nb.mean(axis=0)[None], excess.mean(axis=0)[None])) == [1]
+    want = 5 / 12 * 5.0
+    value, se = ev.evpi(nb, excess)
+    assert value == pytest.approx(want, abs=4 * se + 0.01)
+    assert ev.evppi(phi, nb, excess) == pytest.approx(want, abs=0.05)
+    assert ev.evppi(psi, nb, excess) < 0.01
+    # without the red line A is always chosen, and nothing is worth knowing
+    assert ev.evpi(nb)[0] == 0.0 and ev.evppi(phi, nb) == 0.0
+    # when no option is allowed the rule is the one without red lines
+    both = np.column_stack([phi + 1.0, phi + 1.0])
+    assert list(ev.choices(nb, both)) == [0] * n
+
+
+def test_evppi_table_reports_which_scenarios_the_red_lines_allow():
+    cut = {"kind": "cut", "percent": 20}
+    strict = [{"outcome": "o1", "max_change": 0.0, "as": "level"}]  # any rise breaks it
+    p = additive_project([
+        {"id": "a", "name": "a", "red_lines": strict,
+         "levers": [{"id": "l1", "service": "s1", **cut}]},
+        {"id": "b", "name": "b", "levers": [{"id": "l2", "service": "s2", **cut}]}])
+    space = uncertainty_space(p.model, [p.scenario("a"), p.scenario("b")])
+    report = ev.evppi_table(space, ["a", "b"], list(p.compiled.agency_ids), draws=1024, seed=4)
+    breached = p.run("a").red_lines()[0]["breached"]
+    status = report["red_lines"]
+    assert status["b"] == {"has_red_lines": False, "allowed": True, "expected_excess": None,
+                           "breach_share": None}
+    assert status["a"]["has_red_lines"] and status["a"]["allowed"] is (not breached)
+    if breached:  # a's cut raises o1 in every draw: only b is allowed, whatever the NPVs
+        assert status["a"]["breach_share"] == 1.0 and report["choice"] == "b"
+        assert report["evpi"] == 0.0
+    assert "red lines allow" in ev.table(report)

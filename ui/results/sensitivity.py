@@ -189,10 +189,7 @@ class ValueOfInformation(QWidget):
         finally:
             QApplication.restoreOverrideCursor()
         names = {current.scenario.id: current.scenario.name, other.scenario.id: other.scenario.name}
-        self.status.setText(
-            f"Choosing by expected place NPV picks {names[self.report['choice']]}. Knowing "
-            f"everything first is worth {money(self.report['evpi'])}; below, each input alone "
-            "(the most worth paying to know it before deciding).")
+        self.status.setText(_choice_text(self.report, names))
         self.model.set_report(self.report)
         self.view.show()
         return self.report
@@ -203,3 +200,18 @@ class ValueOfInformation(QWidget):
         self.view.hide()
         self.status.setText("")
 
+
+
+def _choice_text(report: dict[str, Any], names: dict[str, str]) -> str:
+    """The EVPPI table's caption: the rule, what it picks, and which red lines bind."""
+    lines = report.get("red_lines") or {}
+    rule = "by expected place NPV" + (" among the scenarios their red lines allow" if lines else "")
+    text = f"Choosing {rule} picks {names[report['choice']]}."
+    for sid, status in lines.items():
+        if status["has_red_lines"] and not status["allowed"]:
+            text += (f" {names[sid]} is expected to break a red line (in "
+                     f"{status['breach_share']:.0%} of draws).")
+    if lines and not any(s["allowed"] for s in lines.values()):
+        text += " No scenario keeps to its red lines, so the choice is by NPV alone."
+    return (text + f" Knowing everything first is worth {money(report['evpi'])}; below, each "
+            "input alone (the most worth paying to know it before deciding).")
