@@ -186,9 +186,11 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
         rows.append({"input": name, "inputs": list(members),
                      "evppi": evppi(values[:, cols], nb, excess)})
     rows.sort(key=lambda r: (-r["evppi"], r["input"]))
+    choice = _choice_without_information(nb, excess)
     report = {"draws": int(draws), "seed": seed, "scenarios": list(scenario_ids),
               "expected_npv": {s: float(m) for s, m in zip(scenario_ids, means)},
-              "choice": scenario_ids[_choice_without_information(nb, excess)],
+              "choice": scenario_ids[choice],
+              "choice_changes_share": float(np.mean(choices(nb, excess) != choice)),
               "evpi": value, "evpi_se": se, "evppi": rows}
     if excess is not None:  # which scenarios their red lines allow, on what is known now
         mean_excess = excess.mean(axis=0)
@@ -222,8 +224,14 @@ def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) ->
         lines.append("  No scenario is allowed by its red lines: the choice is by expected "
                      "place NPV alone.")
     if report["evpi"] <= floor:
-        lines.append("No draw changes the choice, so no information is worth paying for "
-                     "before deciding (EVPI £0).")
+        share = report.get("choice_changes_share", 0.0)
+        if share > 0:  # only red lines do this: changes that cost NPV on average
+            lines.append(f"Knowing everything first would change the choice in {share:.0%} of "
+                         "draws, to keep to a red line, but not to a higher place NPV on average: no "
+                         "information is worth paying for in £ before deciding (EVPI £0).")
+        else:
+            lines.append("No draw changes the choice, so no information is worth paying for "
+                         "before deciding (EVPI £0).")
         return "\n".join(lines) + "\n"
     lines += [f"Knowing every input before deciding is worth {money(report['evpi'])} "
               f"(EVPI, ± {money(report['evpi_se'])}).",
