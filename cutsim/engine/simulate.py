@@ -405,7 +405,7 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
         _check_algebraic_block(cm, _loop_block(cm, kb, db, loop.nodes), loop.nodes)
     k0 = _scattered((d, n_out, n_srv), cm.eff_dst[cm.alg], cm.eff_src[cm.alg], kb[:, cm.alg])
     dm = _scattered((d, n_srv, n_out), cm.dem_dst, cm.dem_src, db)
-    g = np.linalg.inv(np.eye(n_out) - np.matmul(k0, dm))
+    g = _outcome_inverse(k0, dm, np.unique(cm.eff_dst[cm.alg]))
     is_out = cols < n_out
     y = np.empty((d, n_out, len(cols)))
     y[:, :, is_out] = g[:, :, cols[is_out]]
@@ -414,6 +414,23 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
     srv = np.flatnonzero(~is_out)
     a[:, cols[srv] - n_out, srv] += 1.0
     return _DrawsM(np.concatenate([y, a], axis=1), cols, cm.n_nodes)
+
+
+def _outcome_inverse(k0: np.ndarray, dm: np.ndarray, fed: np.ndarray) -> np.ndarray:
+    """G = (I − K0·Dm)⁻¹ per draw, (D, O, O), inverting only the block of the outcomes a
+    zero-delay effect feeds (``fed``): every other row of K0·Dm is zero, so with B = K0·Dm
+    and a = fed, b = the rest, (I − B) is block triangular and
+    G[a, a] = (I − B_aa)⁻¹, G[a, b] = (I − B_aa)⁻¹ B_ab, G[b, :] = I[b, :]."""
+    d, n_out = k0.shape[0], k0.shape[1]
+    if len(fed) == n_out:
+        return np.linalg.inv(np.eye(n_out) - np.matmul(k0, dm))
+    b_a = np.matmul(k0[:, fed, :], dm)  # (D, a, O): the nonzero rows of B
+    h = np.linalg.inv(np.eye(len(fed)) - b_a[:, :, fed])
+    c = b_a
+    c[:, :, fed] = np.eye(len(fed))  # [I_aa | B_ab]
+    g = np.broadcast_to(np.eye(n_out), (d, n_out, n_out)).copy()
+    g[:, fed, :] = np.matmul(h, c)
+    return g
 
 
 def _scattered(shape: tuple[int, int, int], rows: np.ndarray, cols: np.ndarray,

@@ -260,3 +260,20 @@ def test_synthetic_run_through_the_api_agrees_with_per_origin_money():
     knock = result.agency_annual["knock_on_cost"].sum(axis=-1)
     shifted = result.cost_shift_matrix.sum(axis=0)
     assert np.allclose(shifted, knock, rtol=1e-10, atol=1e-6 * max(1.0, np.max(np.abs(knock))))
+
+
+def test_the_outcome_inverse_by_blocks_equals_the_whole_inverse():
+    """Draws invert only the outcomes a zero-delay effect feeds (the other rows of K0·Dm
+    are zero): the same G as inverting the whole O×O system, to round-off."""
+    import importlib
+
+    sim = importlib.import_module("cutsim.engine.simulate")
+    rng = np.random.default_rng(5)
+    for fed in ([], [1], [0, 3, 4], [0, 1, 2, 3, 4, 5]):
+        k0 = np.zeros((7, 6, 9))
+        for o in fed:
+            k0[:, o, rng.choice(9, 2, replace=False)] = rng.normal(scale=0.3, size=(7, 2))
+        dm = rng.normal(scale=0.3, size=(7, 9, 6))
+        want = np.linalg.inv(np.eye(6) - k0 @ dm)
+        got = sim._outcome_inverse(k0, dm, np.array(fed, dtype=np.int64))
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-14), fed
