@@ -245,8 +245,10 @@ def _solve(c, responses: Responses, rows, target: float | None, target_rows: np.
 
 
 def optimise(cm: CompiledModel, request: Request, params: Params | None = None,
-             scenario_id: str = "optimised") -> Package:
-    """The package meeting ``request`` with the least weighted whole-place cost."""
+             scenario_id: str = "optimised", responses: Responses | None = None) -> Package:
+    """The package meeting ``request`` with the least weighted whole-place cost
+    (``responses``: :func:`unit_responses` for this request, when already computed; they
+    do not depend on the target)."""
     if not request.target > 0:
         raise InputError("--target must be a positive £/yr amount")
     if not 0 <= request.by < cm.horizon_years:
@@ -259,7 +261,8 @@ def optimise(cm: CompiledModel, request: Request, params: Params | None = None,
         raise InputError("--max-percent must be above 0 and at most 100")
     if request.outcome_weight < 0:
         raise InputError("--outcome-weight must be >= 0")
-    responses = unit_responses(cm, request, params)
+    if responses is None:
+        responses = unit_responses(cm, request, params)
     rows = [red_line_rows(cm, responses, line) for line in request.red_lines]
     c = responses.knock_npv + request.outcome_weight * responses.loss_npv
     res, x = _solve(c, responses, rows, request.target, responses.target_rows(request))
@@ -276,7 +279,8 @@ def _why_infeasible(cm, request: Request, responses: Responses, rows) -> str:
     """Which constraint binds: the floors and protections, or a red line."""
     who = "the place's" if request.agency in (None, PLACE_ID) else f'{request.agency}\'s'
     t_rows = responses.target_rows(request)
-    kind = "planned saving" if request.gross else "net saving in every year from then on"
+    year = fmt.year_label(cm.model.place.base_year, request.by)
+    kind = f"planned saving in {year}" if request.gross else f"net saving in {year} and every later year"
 
     def most(x: np.ndarray | None) -> float | None:
         return None if x is None else float(np.min(t_rows @ x))
@@ -288,7 +292,7 @@ def _why_infeasible(cm, request: Request, responses: Responses, rows) -> str:
         if request.max_percent < 100:
             limits.append(f"no service cut by more than {request.max_percent:g} %")
         extra = f" ({'; '.join(limits)})" if limits else ""
-        return (f"the target {_money(request.target)} of {kind} in year {request.by} exceeds "
+        return (f"the target {_money(request.target)} of {kind} exceeds "
                 f"the {_money(capacity)} that all of {who} discretionary services above their "
                 f"statutory floors can give{extra}")
     _, best_x = _solve(None, responses, rows, None, t_rows)
@@ -307,7 +311,7 @@ def _why_infeasible(cm, request: Request, responses: Responses, rows) -> str:
             enough = ", enough for the target" if more >= request.target * (1 - _FEAS_TOL) else ""
             binding.append(f"{describe(line)} (without it {_money(more)} could be saved{enough})")
     names = "; ".join(binding) if binding else "the red lines together"
-    return (f"the target {_money(request.target)} of {kind} in year {request.by} cannot be met: "
+    return (f"the target {_money(request.target)} of {kind} cannot be met: "
             f"with the red lines the most that can be saved is {_money(best)}; binding: {names}")
 
 
@@ -476,3 +480,54 @@ def _late_harm(cm: CompiledModel, package: Package, params: Params, floor: float
                     "knock_on_long_run": float(long_run[b]),
                     "share_felt": float(in_horizon[b] / long_run[b])})
     return out
+
+
+# ----------------------------------------------------------------------- scans
+
+
+class TargetScan:
+    """One target of a scan as a picklable task (:mod:`cutsim.appraise.executor`): the
+    package for ``target`` £/yr under the scan's request, summarised. The model is
+    compiled, and the engine's responses (which do not depend on the target) computed,
+    once per process that runs tasks."""
+
+    def __init__(self, model: Any, request: Request) -> None:
+        self.model, self.request = model, request
+        self._cm: CompiledModel | None = None
+        self._responses: Responses | None = None
+
+    def __getstate__(self) -> dict:
+        return {"model": self.model, "request": self.request, "_cm": None, "_responses": None}
+
+    def __call__(self, target: float) -> dict[str, Any]:
+        from cutsim.engine.compiled import compile_model
+
+        if self._cm is None:
+            self._cm = compile_model(self.model)
+            self._responses = unit_responses(self._cm, self.request)
+        request = Request(**{**self.request.__dict__, "target": float(target)})
+        try:
+            package = optimise(self._cm, request, responses=self._responses)
+        except NoCleanAnswer as exc:
+            return {"target": float(target), "feasible": False, "why": str(exc)}
+        return {"target": float(target), "feasible": True,
+                "planned_saving": package.planned_saving,
+                "knock_on_npv": package.knock_on_npv,
+                "outcome_loss_npv": package.outcome_loss_npv,
+                "objective": package.objective, "cuts": package.cuts}
+
+
+def scan_targets(model: Any, request: Request, targets: list[float],
+                 executor: Any = None) -> list[dict[str, Any]]:
+    """The least-cost package for each of ``targets`` (£/yr), in order: what each level of
+    saving costs the whole place (knock-on NPV, valued outcome loss NPV, £), or why it
+    cannot be met. ``executor`` (:mod:`cutsim.appraise.executor`) runs the targets, in
+    this process by default; any executor gives the same packages."""
+    from cutsim.appraise.executor import InProcess
+
+    if not targets:
+        raise InputError("a scan needs at least one target")
+    for t in targets:
+        if not t > 0:
+            raise InputError(f"--target must be positive £/yr amounts (got {t:g})")
+    return (executor or InProcess()).map(TargetScan(model, request), list(targets))

@@ -29,8 +29,10 @@ def register(subparsers) -> None:
                     "floors and red lines. A linear programme on the engine's exact "
                     "responses. Exit 3 when no package can meet the target.")
     p.add_argument("file", metavar="FILE", help="a .cutsim file")
-    p.add_argument("--target", required=True, metavar="£/YR",
-                   help="recurrent net saving a year, e.g. 8000000, 8m or £750k")
+    p.add_argument("--target", required=True, metavar="£/YR[,£/YR…]",
+                   help="recurrent net saving a year, e.g. 8000000, 8m or £750k; several, "
+                        "comma-separated (2m,4m,8m), scan them: what each level of saving "
+                        "costs the place")
     p.add_argument("--gross", action="store_true",
                    help="the target is planned saving in year --by, before knock-on costs")
     p.add_argument("--by", default="0", metavar="YEAR",
@@ -56,6 +58,10 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--out", metavar="FILE",
                    help="write a .cutsim file: the model, its scenarios and the package")
     p.add_argument("--json", action="store_true", help="print the package as JSON")
+    p.add_argument("--dask", nargs="?", const=True, default=None, metavar="ADDRESS",
+                   help="run a scan's targets on a Dask cluster: a local two-worker cluster, "
+                        "or the scheduler at ADDRESS (tcp://host:8786); same packages as "
+                        "in-process")
     p.set_defaults(func=run, parser=p)
 
 
@@ -118,12 +124,18 @@ def run(args) -> int:
     if any(s.id == args.id for s in project.file.scenarios) and args.out:
         raise InputError(f'the file already has a scenario "{args.id}"; choose another --id')
     weight = DEFAULT_OUTCOME_WEIGHT if args.outcome_weight is None else args.outcome_weight
-    request = Request(target=parse_amount(args.target), by=by, agency=args.agency,
+    targets = [parse_amount(t) for t in args.target.split(",")]
+    request = Request(target=targets[0], by=by, agency=args.agency,
                       protect=list(args.protect),
                       red_lines=[parse_red_line(r) for r in args.red_line]
                       + stored_red_lines(project.file, args.red_lines_from),
                       outcome_weight=weight, start=args.start, max_percent=args.max_percent,
                       gross=args.gross)
+    if len(targets) > 1:
+        return _scan(args, cm, request, targets)
+    if args.dask:
+        raise InputError("--dask runs a scan of several targets (--target 2m,4m,8m); one "
+                         "target is a single linear programme, solved here")
     package = optimise(cm, request, scenario_id=args.id)
     found = evaluate(cm, package.scenario, weight)
     try:
@@ -143,6 +155,51 @@ def run(args) -> int:
     else:
         sys.stdout.write(_text(report))
     return 0
+
+
+def _scan(args, cm, request, targets: list[float]) -> int:
+    """A scan: one least-cost package per target, as a table (or ``--json``)."""
+    from cutsim.appraise.executor import executor_for
+    from cutsim.appraise.optimise import scan_targets
+    from cutsim.model.fmt import year_label
+
+    if args.out:
+        raise InputError("-o writes one package: give one --target (a scan gives several)")
+    with executor_for(args.dask) as executor:
+        rows = scan_targets(cm.model, request, targets, executor)
+    report = {"agency": request.agency or "place",
+              "basis": "planned" if request.gross else "net",
+              "from_year": request.by,
+              "from_year_label": year_label(cm.model.place.base_year, request.by),
+              "scan": rows}
+    if args.json:
+        sys.stdout.write(json.dumps(report, allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(_scan_text(report))
+    return 0
+
+
+def _scan_text(report: dict) -> str:
+    from cutsim.model import fmt
+
+    basis = "planned saving" if report["basis"] == "planned" else \
+        f"net saving after {report['agency']}'s own knock-on costs"
+    lines = [f"What each target costs the whole place ({basis}, from "
+             f"{report['from_year_label']}; net present value)", ""]
+    feasible = [r for r in report["scan"] if r["feasible"]]
+    cells = {k: iter(fmt.money_column([r[k] for r in feasible]))
+             for k in ("planned_saving", "knock_on_npv", "outcome_loss_npv")}
+    lines.append(f"  {'target £/yr':>12}{'cuts £/yr':>12}{'knock-on':>12}{'outcome loss':>14}"
+                 f"{'services cut':>14}")
+    for r in report["scan"]:
+        target = fmt.money(r["target"])
+        if not r["feasible"]:
+            lines.append(f"  {target:>12}  cannot be met: {r['why']}")
+            continue
+        lines.append(f"  {target:>12}{next(cells['planned_saving']):>12}"
+                     f"{next(cells['knock_on_npv']):>12}{next(cells['outcome_loss_npv']):>14}"
+                     f"{len(r['cuts']):>14}")
+    return "\n".join(lines) + "\n"
 
 
 def _report(cm, request, package, found: dict, pro_rata: dict, effects: dict) -> dict:

@@ -20,7 +20,8 @@ from cutsim.appraise.optimise import (
     unit_responses,
 )
 from cutsim.files.exchange import read_file
-from cutsim.model.errors import NoCleanAnswer
+from cutsim.cli import main
+from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.model.schema import RedLine
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
@@ -216,3 +217,36 @@ def test_a_package_starting_at_the_horizon_is_refused(cm):
 
     with pytest.raises(InputError, match="--start must be a year from 0 to before the horizon"):
         optimise(cm, Request(target=1e6, agency="council", start=float(cm.horizon_years)))
+
+
+def test_a_scan_gives_each_target_its_own_least_cost_package():
+    from cutsim.appraise.optimise import Request, optimise, scan_targets
+
+    p = load(EXAMPLE)
+    targets = [1e6, 4e6, 8e6, 5e9]
+    rows = scan_targets(p.model, Request(target=1.0), targets)
+    assert [r["target"] for r in rows] == targets
+    for row in rows[:3]:
+        alone = optimise(p.compiled, Request(target=row["target"]))
+        assert row["feasible"] and row["cuts"] == alone.cuts
+        assert row["knock_on_npv"] == alone.knock_on_npv and row["objective"] == alone.objective
+    # dearer targets cost at least as much
+    assert rows[0]["objective"] <= rows[1]["objective"] <= rows[2]["objective"]
+    assert not rows[3]["feasible"] and "exceeds" in rows[3]["why"]
+    with pytest.raises(InputError, match="positive"):
+        scan_targets(p.model, Request(target=1.0), [1e6, -2.0])
+
+
+def test_optimise_command_scans_several_targets(capsys):
+    assert main(["optimise", str(EXAMPLE),
+                 "--target", "1m,4m,200m", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["target"] for r in report["scan"]] == [1e6, 4e6, 200e6]
+    assert [r["feasible"] for r in report["scan"]] == [True, True, False]
+    assert main(["optimise", str(EXAMPLE),
+                 "--target", "1m,4m"]) == 0
+    text = capsys.readouterr().out
+    assert "What each target costs the whole place" in text and "£4.00m" in text
+    assert main(["optimise", str(EXAMPLE),
+                 "--target", "1m,4m", "-o", "x.cutsim"]) == 1
+    assert "give one --target" in capsys.readouterr().err

@@ -155,6 +155,12 @@ def test_two_worker_local_cluster_gives_identical_results():
         ids = [s.id for s in example.file.scenarios]
         assert evppi_table(both, ids, agencies, draws=600, seed=2, executor=ex) == \
             evppi_table(both, ids, agencies, draws=600, seed=2)
+        # and so do optimiser scans: the same package for every target
+        from cutsim.appraise.optimise import Request, scan_targets
+
+        targets = [1e6, 2.5e6, 4e6, 8e6, 5e9]
+        assert scan_targets(example.model, Request(target=1.0), targets, executor=ex) == \
+            scan_targets(example.model, Request(target=1.0), targets)
         # an existing scheduler, by address (here the same local cluster's)
         with DaskExecutor(ex.cluster.scheduler_address) as by_address:
             assert by_address.cluster is None
