@@ -103,9 +103,10 @@ def money(value: float | None, *, signed: bool = False, digits: int = SCREEN,
             return _signed(f"£{body}{suffix}", value, signed, False)
     pence = words and rounded < 10  # residents see pence only below £10
     decimals = min(_sig_decimals(rounded, digits), 2) if pence else 0
-    # Rounded once, from the figure itself: rounding the already rounded 0.715 (0.7152 to
-    # three figures) to pence gave £0.71, further from 0.7152 than the rounding shown.
-    body = _grouped(round(magnitude, decimals), decimals)
+    # Pence are rounded once, from the figure itself: rounding the already rounded 0.715
+    # (0.7152 to three figures) to pence gave £0.71, further from 0.7152 than the rounding
+    # shown. Whole pounds keep the significant-figure rounding (£150 for 145.8).
+    body = _grouped(round(magnitude if pence else rounded, decimals), decimals)
     if float(body.replace(",", "")) == 0:
         return "less than £" + ("0.01" if pence else "1")
     if pence:  # "£6", "£0.27", "£1.50": pence as two digits or none
