@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from cutsim.cli.sign_cmds import check_signed, verdict
@@ -167,9 +168,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
     print(verdict(args.file, verification), file=sys.stderr)
-    with Workspace.open(args.workspace) as workspace, workspace.write_transaction():
+    with Workspace.open(args.workspace) as workspace, \
+            (nullcontext() if args.dry_run else workspace.write_transaction()):
         # One write transaction from the first read: the clashes listed and the choices
-        # made are against the model the import then writes to (read once).
+        # made are against the model the import then writes to (read once). A dry run
+        # only reads, and takes no write lock (a read-only workspace can be checked).
         has_model = bool(workspace.model_keys())
         current = workspace.load() if has_model else None
         theirs = items_of(incoming)
