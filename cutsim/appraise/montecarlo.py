@@ -310,11 +310,13 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs,
     so their knock-on is exactly zero) with the NPV weights folded into one contraction.
     """
     fixed = _fixed_money(cm, inputs)
-    knock = fixed.price * (traj.dA - fixed.lever_dl)  # (D, S_dl, N+1)
+    knock = traj.dA - fixed.lever_dl  # (D, S_dl, N+1); priced in place (one array, not two)
+    knock *= fixed.price
     agency_net = fixed.net - np.matmul(fixed.onehot, knock)
     knock_npv = np.einsum("dsk,sk->d", traj.dA_int, fixed.weight) - fixed.lever_npv
     # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
-    knock_steps = fixed.price_steps * (traj.dA_int - fixed.lever_dl_steps)  # (D, S_dl, N)
+    knock_steps = traj.dA_int - fixed.lever_dl_steps  # (D, S_dl, N), priced in place
+    knock_steps *= fixed.price_steps
     knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years,
                                                                 cm.steps_per_year)).sum(-1)
     annual = fixed.net_annual[None] - np.matmul(fixed.onehot, knock_annual)
