@@ -44,8 +44,7 @@ from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
-from cutsim.engine.reach import reach
-from cutsim.engine.simulate import Trajectory, simulate
+from cutsim.engine.simulate import Trajectory, lever_reach, simulate
 from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
 
@@ -356,15 +355,7 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
                                                  dY_int=zero_y[..., :n],
                                                  dA_int=lever[None, :, :n] * h))
     factors = place_discount_factors(cm.model.place, cm.horizon_years)
-    changed = np.flatnonzero(np.any(lever != 0, axis=1))
-    if inputs.outcome_input is not None:
-        changed_out = np.any(np.asarray(inputs.outcome_input) != 0, axis=1)
-    else:
-        changed_out = np.zeros(cm.n_outcomes, dtype=bool)
-    changed_srv = np.zeros(cm.n_services, dtype=bool)
-    changed_srv[changed] = True
-    reached = reach(cm, changed_srv, changed_out)[1]
-    dl = np.flatnonzero(cm.demand_led & reached)
+    dl = np.flatnonzero(cm.demand_led & lever_reach(cm, lever, inputs.outcome_input)[1])
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
     onehot = np.zeros((len(cm.agency_ids), len(dl)))
     onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0

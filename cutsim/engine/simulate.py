@@ -135,24 +135,27 @@ def _reached(cm: CompiledModel, u: _Inputs) -> _Reach:
     """The reach of the inputs, cached per pattern of nonzero rows (structural, so the
     same for every draw and every slider position that moves the same levers)."""
     live = np.any(u.vals != 0, axis=2)  # (Bi, R)
-    key = (u.rows.tobytes(), np.packbits(live).tobytes(), live.shape)
-    with _LOCK:
-        store = cm.cache.setdefault("reach", {})
-        found = store.get(key)
-    if found is not None:
-        return found
-    masks = []
-    for entry in live:
-        nodes = np.zeros(cm.n_nodes, dtype=bool)
-        nodes[u.rows[entry]] = True
-        masks.append(np.concatenate(reach(cm, nodes[cm.n_outcomes:], nodes[:cm.n_outcomes])))
-    entries = np.array(masks).reshape(len(live), cm.n_nodes)  # outcomes then services
-    found = _Reach(entries.any(axis=0), entries)
-    with _LOCK:
-        store[key] = found
-        while len(store) > 64:  # lever patterns seen (a session moves a few levers)
-            store.pop(next(iter(store)))
-    return found
+
+    def compute() -> _Reach:
+        masks = []
+        for entry in live:
+            nodes = np.zeros(cm.n_nodes, dtype=bool)
+            nodes[u.rows[entry]] = True
+            masks.append(np.concatenate(reach(cm, nodes[cm.n_outcomes:], nodes[:cm.n_outcomes])))
+        entries = np.array(masks).reshape(len(live), cm.n_nodes)  # outcomes then services
+        return _Reach(entries.any(axis=0), entries)
+
+    # 64 lever patterns: a sitting moves a few levers, a sweep one pattern
+    return _cached(cm, "reach", (u.rows.tobytes(), np.packbits(live).tobytes(), live.shape),
+                   64, compute)
+
+
+def lever_reach(cm: CompiledModel, activity_delta: np.ndarray,
+            outcome_input: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(outcome mask (O,), service mask (S,))`` of what these lever inputs reach, as the
+    simulation takes it (cached): everything else stays exactly 0."""
+    nodes = _reached(cm, _compact_inputs(cm, activity_delta, outcome_input)).nodes
+    return nodes[:cm.n_outcomes], nodes[cm.n_outcomes:]
 
 
 def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
@@ -356,26 +359,35 @@ def _no_items(t: int):
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, t))
 
 
-def _param_key(k: np.ndarray, d: np.ndarray) -> bytes:
-    """A digest of one parameter set (the cache key of its step matrices)."""
+def _digest(*parts: np.ndarray) -> bytes:
+    """A digest of arrays' bytes, in order (a cache key)."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(np.ascontiguousarray(k, dtype=float).tobytes())
-    digest.update(b"|")
-    digest.update(np.ascontiguousarray(d, dtype=float).tobytes())
+    for part in parts:
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
     return digest.digest()
+
+
+def _cached(cm: CompiledModel, name: str, key: object, limit: int, compute):
+    """``compute()``, kept in the compiled model's cache ``name`` under ``key``; the
+    oldest entries go beyond ``limit``. Computed outside the lock (computing may take it,
+    as the chains' step matrices do); two threads may compute the same entry, once each."""
+    with _LOCK:
+        store = cm.cache.setdefault(name, {})
+        found = store.get(key)
+    if found is None:
+        found = compute()
+        with _LOCK:
+            store[key] = found
+            while len(store) > limit:
+                store.pop(next(iter(store)))
+    return found
 
 
 def _single_operator(cm: CompiledModel, k: np.ndarray, d: np.ndarray) -> _SingleM:
     """M for one parameter set, cached on the compiled model with its step matrices."""
-    key = _param_key(k, d)
-    with _LOCK:
-        store = cm.cache.setdefault("params", {})
-        op = store.get(key)
-        if op is None:
-            op = store[key] = _single_operator_uncached(cm, k, d)
-            while len(store) > CACHE_SIZE:
-                store.pop(next(iter(store)))  # the oldest parameter set
-    return op
+    key = _digest(np.asarray(k, dtype=float), np.asarray(d, dtype=float))
+    return _cached(cm, "params", key, CACHE_SIZE, lambda: _single_operator_uncached(cm, k, d))
 
 
 def _single_operator_uncached(cm: CompiledModel, k: np.ndarray, d: np.ndarray) -> _SingleM:
@@ -533,7 +545,8 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
     rows_int = rows if outcome_integrals else n_out + srv[srv_live]
     if services is None and len(rows) == cm.n_nodes:  # every row in node order: M as it is
         rows = None
-        rows_int = None if outcome_integrals else rows_int
+        if outcome_integrals:
+            rows_int = None
     v = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z, where_u, u.vals, batch),
                     rows)
     v_int = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z_int, where_u,
@@ -789,24 +802,13 @@ def _singleton_responses(cm: CompiledModel, layout: _Layout, chains: np.ndarray,
     """Each chain's response (and step integrals) to each input row alone: (L·R, N+1) and
     (L·R, N). They depend on no parameter, so every block of a Monte Carlo run shares
     them: cached per chains and inputs (the last few)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (chains, u.rows, u.vals[0]):
-        digest.update(np.ascontiguousarray(part).tobytes())
-        digest.update(b"|")
-    key = digest.digest()
-    with _LOCK:
-        store = cm.cache.setdefault("singletons", {})
-        found = store.get(key)
-    if found is None:
+    def compute():
         pair_chain = np.repeat(chains, len(u.rows))
         _, _, r, r_int = _run_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
                                          np.tile(u.vals[0], (len(chains), 1)))
-        found = (r, r_int)
-        with _LOCK:
-            store[key] = found
-            while len(store) > CACHE_SIZE:
-                store.pop(next(iter(store)))
-    return found
+        return r, r_int
+
+    return _cached(cm, "singletons", _digest(chains, u.rows, u.vals[0]), CACHE_SIZE, compute)
 
 
 # ------------------------------------------------------------------- chain groups
