@@ -137,8 +137,7 @@ def evppi(phi: np.ndarray, nb: np.ndarray, excess: np.ndarray | None = None) -> 
         expected_excess[:, lined] = fitted(phi, excess[:, lined])
     rows = np.arange(len(g))
     informed = g[rows, choices(g, expected_excess)].mean()
-    uninformed = g[:, int(choices(g.mean(axis=0)[None],
-                                  expected_excess.mean(axis=0)[None])[0])].mean()
+    uninformed = g[:, _choice_without_information(g, expected_excess)].mean()
     return float(max(0.0, informed - uninformed))
 
 
@@ -198,10 +197,21 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
             s: {"has_red_lines": bool(not np.isnan(x)),
                 "allowed": bool(np.isnan(x) or x <= TOLERANCE),
                 "expected_excess": None if np.isnan(x) else float(x),
-                "breach_share": None if np.isnan(excess[:, i]).all()
-                else float(np.mean(excess[:, i] > TOLERANCE))}
+                "breach_share": None if np.isnan(x) else float(np.mean(excess[:, i] > TOLERANCE))}
             for i, (s, x) in enumerate(zip(scenario_ids, mean_excess))}
     return report
+
+
+def decision_rule(report: dict[str, Any]) -> str:
+    """How the report chose, as words: "by expected place NPV[ among … allow]"."""
+    rule = "by expected place NPV"
+    return rule + " among the scenarios their red lines allow" if report.get("red_lines") else rule
+
+
+def none_allowed(report: dict[str, Any]) -> bool:
+    """Whether no compared scenario keeps to its red lines (the rule is then NPV alone)."""
+    lines = report.get("red_lines")
+    return bool(lines) and not any(s["allowed"] for s in lines.values())
 
 
 def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) -> str:
@@ -210,17 +220,14 @@ def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) ->
     the choice, and that is said instead of a list of zeros."""
     from cutsim.model.fmt import money
 
-    rule = "by expected place NPV"
-    if report.get("red_lines"):
-        rule += " among the scenarios their red lines allow"
-    lines = [f"Choosing between {', '.join(report['scenarios'])} {rule} "
+    lines = [f"Choosing between {', '.join(report['scenarios'])} {decision_rule(report)} "
              f"({report['draws']:,} draws): {report['choice']}."]
     for sid, status in (report.get("red_lines") or {}).items():
         if status["has_red_lines"]:
             verdict = "allowed" if status["allowed"] else "not allowed (expected to break a red line)"
             lines.append(f"  {sid}: {verdict}; breaks a red line in "
                          f"{status['breach_share']:.0%} of draws.")
-    if report.get("red_lines") and not any(s["allowed"] for s in report["red_lines"].values()):
+    if none_allowed(report):
         lines.append("  No scenario is allowed by its red lines: the choice is by expected "
                      "place NPV alone.")
     if report["evpi"] <= floor:

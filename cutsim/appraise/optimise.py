@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -505,7 +505,7 @@ class TargetScan:
         if self._cm is None:
             self._cm = compile_model(self.model)
             self._responses = unit_responses(self._cm, self.request)
-        request = Request(**{**self.request.__dict__, "target": float(target)})
+        request = replace(self.request, target=float(target))
         try:
             package = optimise(self._cm, request, responses=self._responses)
         except NoCleanAnswer as exc:

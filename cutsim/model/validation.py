@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cutsim.model.area_rules import area_problems, lever_area_problems
 from cutsim.model.schema import (
@@ -67,42 +68,39 @@ class _Checker:
     def value(self, field: str) -> object:
         return getattr(self.item, field)
 
-    def _not_finite(self, field: str, v: object) -> bool:
-        """Note a NaN or infinite number (True), which no comparison would catch."""
+    def _judged(self, field: str) -> Any:
+        """The field's value to judge, or None: when it is not given (which passes), or
+        when it is a NaN or infinite number, which no comparison would catch (noted)."""
+        v = getattr(self.item, field)
         if isinstance(v, float) and not math.isfinite(v):
             self.add(f"{field} must be a finite number (got {v})")
-            return True
-        return False
+            return None
+        return v
 
-    def rule(self, field: str, ok: Callable[[float], bool], what: str | Callable[[], str]) -> None:
-        """``field must be <what> (got v)`` unless ok(v); None means 'not given' and passes.
-        ``what`` may be a function giving the text, so that it is only written when needed."""
-        v = getattr(self.item, field)
-        if v is None or self._not_finite(field, v):
-            return
-        if not ok(v):
-            self.add(f"{field} must be {what if isinstance(what, str) else what()} (got {fmt(v)})")
+    def rule(self, field: str, ok: Callable[[float], bool], what: str) -> None:
+        """``field must be <what> (got v)`` unless ok(v); None means 'not given' and passes."""
+        v = self._judged(field)
+        if v is not None and not ok(v):
+            self.add(f"{field} must be {what} (got {fmt(v)})")
 
     # The common rules below are written out rather than passed to rule() as functions:
     # validating a place of 10,000 services runs them half a million times.
     def finite(self, field: str) -> None:
-        v = getattr(self.item, field)
-        if v is not None:
-            self._not_finite(field, v)
+        self._judged(field)
 
     def positive(self, field: str) -> None:
-        v = getattr(self.item, field)
-        if v is not None and not self._not_finite(field, v) and not v > 0:
+        v = self._judged(field)
+        if v is not None and not v > 0:
             self.add(f"{field} must be > 0 (got {fmt(v)})")
 
     def non_negative(self, field: str) -> None:
-        v = getattr(self.item, field)
-        if v is not None and not self._not_finite(field, v) and not v >= 0:
+        v = self._judged(field)
+        if v is not None and not v >= 0:
             self.add(f"{field} must be >= 0 (got {fmt(v)})")
 
     def between(self, field: str, lo: float, hi: float) -> None:
-        v = getattr(self.item, field)
-        if v is not None and not self._not_finite(field, v) and not lo <= v <= hi:
+        v = self._judged(field)
+        if v is not None and not lo <= v <= hi:
             self.add(f"{field} must be between {fmt(float(lo))} and {fmt(float(hi))} (got {fmt(v)})")
 
     def text(self, field: str) -> None:
@@ -221,8 +219,8 @@ def _check_services(problems: list[Problem], model: Model) -> None:
         c.between("statutory_floor", 0, 1)
         c.between("max_efficiency_percent", 0, 100)
         c.between("external_share", 0, 1)
-        c.rule("baseline_spend_low", lambda v: v > 0, "> 0")
-        c.rule("unit_cost_low", lambda v: v > 0, "> 0")
+        c.positive("baseline_spend_low")
+        c.positive("unit_cost_low")
         _check_field_range(c, "baseline_spend", 0, math.inf)
         _check_field_range(c, "unit_cost", 0, math.inf)
         c.between("confidence", 1, 5)
@@ -253,10 +251,8 @@ def _check_field_range(c: _Checker, field: str, lo: float, hi: float) -> None:
     low, high = c.value(f"{field}_low"), c.value(f"{field}_high")
     if low is None and high is None:  # the usual case: no range given, nothing to check
         return
-
-    def what() -> str:
-        return f">= {fmt(float(lo))}" if math.isinf(hi) else \
-            f"between {fmt(float(lo))} and {fmt(float(hi))}"
+    what = f">= {fmt(float(lo))}" if math.isinf(hi) else \
+        f"between {fmt(float(lo))} and {fmt(float(hi))}"
     for side in ("low", "high"):
         c.rule(f"{field}_{side}", lambda v: lo <= v <= hi, what)
     if central is None:

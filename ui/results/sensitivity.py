@@ -204,14 +204,14 @@ class ValueOfInformation(QWidget):
 
 def _choice_text(report: dict[str, Any], names: dict[str, str]) -> str:
     """The EVPPI table's caption: the rule, what it picks, and which red lines bind."""
-    lines = report.get("red_lines") or {}
-    rule = "by expected place NPV" + (" among the scenarios their red lines allow" if lines else "")
-    text = f"Choosing {rule} picks {names[report['choice']]}."
-    for sid, status in lines.items():
+    from cutsim.appraise.evppi import decision_rule, none_allowed
+
+    text = f"Choosing {decision_rule(report)} picks {names[report['choice']]}."
+    for sid, status in (report.get("red_lines") or {}).items():
         if status["has_red_lines"] and not status["allowed"]:
             text += (f" {names[sid]} is expected to break a red line (in "
                      f"{status['breach_share']:.0%} of draws).")
-    if lines and not any(s["allowed"] for s in lines.values()):
+    if none_allowed(report):
         text += " No scenario keeps to its red lines, so the choice is by NPV alone."
     return (text + f" Knowing everything first is worth {money(report['evpi'])}; below, each "
             "input alone (the most worth paying to know it before deciding).")
