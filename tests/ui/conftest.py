@@ -110,3 +110,33 @@ def make_window(qtbot, tmp_path: Path, dialog_log: DialogLog):
 def window(make_window, example_file: CutsimFile):
     """A main window on the example place (the editor and problems list only)."""
     return make_window(example_file)
+
+
+@pytest.fixture
+def make_results_docks(qtbot):
+    """Open a file in a scenario dock and a results dock (no main window), shown at
+    ``size`` once the first result is in: (document, controller, scenario, results).
+    The run controllers are shut down after the test."""
+    from ui.document import DocumentController
+    from ui.results import ResultsDock
+    from ui.run_controller import RunController
+    from ui.scenario import ScenarioDock
+
+    controllers = []
+
+    def build(path: Path, size: tuple[int, int] = (1000, 800)):
+        document = DocumentController(read_file(path))
+        controller = RunController(document)
+        controllers.append(controller)
+        scenario = ScenarioDock(document, controller)
+        results = ResultsDock(document, controller)
+        for widget in (scenario, results):
+            qtbot.addWidget(widget)
+        results.resize(*size)
+        results.show()
+        qtbot.waitUntil(lambda: controller.result is not None, timeout=10000)
+        return document, controller, scenario, results
+
+    yield build
+    for controller in controllers:
+        controller.shutdown()

@@ -20,24 +20,13 @@ from ui.results import ResultsDock
 from ui.results.areas import NO_AREAS
 from ui.results.tables import RAW_ROLE
 from ui.run_controller import RunController
-from ui.scenario import ScenarioDock
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 @pytest.fixture
-def areas_app(qtbot):
-    document = DocumentController(read_file(MODELS / "example-place-areas.cutsim"))
-    controller = RunController(document)
-    scenario = ScenarioDock(document, controller)
-    results = ResultsDock(document, controller)
-    for widget in (scenario, results):
-        qtbot.addWidget(widget)
-    results.resize(1000, 800)
-    results.show()
-    qtbot.waitUntil(lambda: controller.result is not None, timeout=10000)
-    yield document, controller, scenario, results
-    controller.shutdown()
+def areas_app(make_results_docks):
+    return make_results_docks(MODELS / "example-place-areas.cutsim", (1000, 800))
 
 
 def _show_targeted(qtbot, document, controller, results) -> None:

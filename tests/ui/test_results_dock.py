@@ -20,24 +20,13 @@ from ui.results import ResultsDock
 from ui.results.charts import waterfall_steps
 from ui.results.export import export_chart, export_table
 from ui.run_controller import RunController
-from ui.scenario import ScenarioDock
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
 
 
 @pytest.fixture
-def app(qtbot):
-    document = DocumentController(read_file(EXAMPLE))
-    controller = RunController(document)
-    scenario = ScenarioDock(document, controller)
-    results = ResultsDock(document, controller)
-    for widget in (scenario, results):
-        qtbot.addWidget(widget)
-    results.resize(900, 700)
-    results.show()
-    qtbot.waitUntil(lambda: controller.result is not None, timeout=10000)
-    yield document, controller, scenario, results
-    controller.shutdown()
+def app(make_results_docks):
+    return make_results_docks(EXAMPLE, (900, 700))
 
 
 def engine(document):

@@ -15,29 +15,14 @@ from PySide6.QtCore import Qt
 from cutsim.appraise.evppi import evppi_table
 from cutsim.appraise.sensitivity import analyse
 from cutsim.appraise.uncertain import uncertainty_space
-from cutsim.files.exchange import read_file
-from ui.document import DocumentController
-from ui.results import ResultsDock
 from ui.results.sensitivity import EVPPI_DRAWS
-from ui.run_controller import RunController
-from ui.scenario import ScenarioDock
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
 
 
 @pytest.fixture
-def app(qtbot):
-    document = DocumentController(read_file(EXAMPLE))
-    controller = RunController(document)
-    scenario = ScenarioDock(document, controller)
-    results = ResultsDock(document, controller)
-    for widget in (scenario, results):
-        qtbot.addWidget(widget)
-    results.resize(1000, 800)
-    results.show()
-    qtbot.waitUntil(lambda: controller.result is not None, timeout=10000)
-    yield document, controller, scenario, results
-    controller.shutdown()
+def app(make_results_docks):
+    return make_results_docks(EXAMPLE, (1000, 800))
 
 
 def test_sensitivity_tab_shows_the_core_tornado(qtbot, qtmodeltester, app):
