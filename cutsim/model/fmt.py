@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 
 MINUS = "\u2212"
@@ -378,3 +379,10 @@ def parse_money(text: str, digits: int | None = None) -> tuple[float, float]:
     if digits and magnitude:
         half = max(half, 0.5 * 10.0 ** (math.floor(math.log10(magnitude)) - digits + 1))
     return value, half
+
+
+def wrap_words(text: str, width: int) -> str:
+    """A label on lines of at most ``width`` characters, words kept whole (a longer word
+    has a line of its own) and runs of spaces read as one (chart axes, bar labels)."""
+    return "\n".join(textwrap.wrap(" ".join(text.split()), width, break_long_words=False,
+                                   break_on_hyphens=False))

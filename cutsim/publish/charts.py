@@ -45,15 +45,7 @@ _RC = {
 
 def _label(text: str, width: int = 24) -> str:
     """A name safe for matplotlib (no mathtext) and wrapped to ``width`` characters."""
-    words, lines, line = text.replace("$", r"\$").split(), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
-    return "\n".join(lines)
+    return fmt.wrap_words(text.replace("$", r"\$"), width)
 
 
 def _to_svg(fig, chart_id: str, alt: str) -> str:

@@ -122,3 +122,10 @@ def test_pence_are_rounded_once_from_the_figure() -> None:
     # 0.7152 to three figures is 0.715, which rounded again to pence gave £0.71.
     assert fmt.money(0.7152, digits=fmt.SCREEN, words=True) == "£0.72"
     _within(fmt.money(0.7152, digits=fmt.SCREEN, words=True), 0.7152, fmt.SCREEN)
+
+
+def test_labels_wrap_at_word_boundaries() -> None:
+    assert fmt.wrap_words("Youth  service\tcut", 8) == "Youth\nservice\ncut"
+    assert fmt.wrap_words("A&E attendances and admissions", 14) == "A&E\nattendances\nand admissions"
+    assert fmt.wrap_words("Supercalifragilistic", 5) == "Supercalifragilistic"  # never cut
+    assert fmt.wrap_words("", 5) == ""

@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cutsim.appraise.appraisal import place_discount_factors
-from cutsim.model.fmt import money, money_exact, number
+from cutsim.model.fmt import money, money_exact, number, wrap_words
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID
 from ui.palette import (
@@ -447,7 +447,7 @@ class WaterfallChart(_Chart):
                           pens=[pg.mkPen("k", width=1)] * len(x))
         self._label_bars(x, bottoms, heights)
         axis = self.widget.getPlotItem().getAxis("bottom")
-        axis.setTicks([[(float(i), _short(label, 14)) for i, (label, _v) in enumerate(self.steps)]])
+        axis.setTicks([[(float(i), wrap_words(label, 14)) for i, (label, _v) in enumerate(self.steps)]])
         axis.setStyle(autoExpandTextSpace=True, hideOverlappingLabels=False)
         axis.setHeight(44)
         what = "total over the horizon, undiscounted" if self.mode.currentData() == "total" \
@@ -469,18 +469,6 @@ class WaterfallChart(_Chart):
             item.addItem(text)
             self.labels.append(text)
 
-
-def _short(label: str, width: int = 18) -> str:
-    """Wrap a bar label onto lines of at most ``width`` characters (never cut a word)."""
-    words, lines, line = label.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------- compare
