@@ -20,7 +20,7 @@ from typing import Any
 import pydantic
 from sqlalchemy import Connection, Engine, bindparam, event, update
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, create_engine, delete, func, insert, select
+from sqlmodel import Session, create_engine, delete, insert, select
 
 from cutsim.files import exchange
 from cutsim.files.exchange import parse_json
@@ -149,6 +149,12 @@ def _initialise(conn: sqlite3.Connection) -> None:
         for migration in MIGRATIONS:
             migration(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _newest_edit(session: Session, model_pk: int) -> EditRow | None:
+    """A model's newest edit: its number is the model's version (every write records one)."""
+    return session.exec(select(EditRow).where(EditRow.model_pk == model_pk)
+                        .order_by(EditRow.seq.desc()).limit(1)).first()
 
 
 class Workspace:
@@ -361,8 +367,8 @@ class Workspace:
         every write of a model records an edit): 0 for a model with no edit recorded."""
         key = self._default_key(model_pk)
         with _database_errors(self.path), Session(self._bind()) as session:
-            newest = session.exec(select(func.max(EditRow.seq)).where(EditRow.model_pk == key)).one()
-        return int(newest or 0)
+            newest = _newest_edit(session, key)
+        return newest.seq if newest is not None else 0
 
     def load_versioned(self, model_pk: int | None = None) -> tuple[CutsimFile, int]:
         """The model (as :meth:`load`) and the :meth:`model_version` it was read at, to
@@ -422,8 +428,7 @@ class Workspace:
             return int(edit.seq)
 
     def _check_unchanged(self, session: Session, key: int, expected: int) -> None:
-        newest = session.exec(select(EditRow).where(EditRow.model_pk == key)
-                              .order_by(EditRow.seq.desc()).limit(1)).first()
+        newest = _newest_edit(session, key)
         if (newest.seq if newest is not None else 0) != expected:
             what = f"{newest.action} at {newest.at}" if newest is not None else "a change"
             raise WorkspaceChanged(
