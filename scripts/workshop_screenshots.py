@@ -26,7 +26,8 @@ OUT = REPO / "docs" / "screenshots"
 def prepared_file():
     """The example place with three option packages prepared before the meeting."""
     from cutsim.files.exchange import read_file
-    from cutsim.model.schema import CutLever, Scenario
+    from cutsim.levers.kinds import CutLever
+    from cutsim.model.schema import Scenario
 
     file = read_file(REPO / "models" / "example-place.cutsim")
 

@@ -50,7 +50,8 @@ import numpy as np
 from cutsim.appraise.result import Result
 from cutsim.engine.money import by_agency
 from cutsim.model.errors import InputError
-from cutsim.model.schema import GENERAL_FUND, PLACE_ID, CutLever, InvestLever, Model
+from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.model.schema import GENERAL_FUND, PLACE_ID, Model
 
 LINES = ("funding", "baseline_spend", "gap_before_savings", "planned_savings",
          "knock_on_cashable", "knock_on_non_cashable", "one_off_costs", "net_position",

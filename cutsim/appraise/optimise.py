@@ -51,7 +51,8 @@ from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import simulate
 from cutsim.model import fmt
 from cutsim.model.errors import InputError, NoCleanAnswer
-from cutsim.model.schema import PLACE_ID, CutLever, RedLine, Scenario, Target
+from cutsim.levers.kinds import CutLever
+from cutsim.model.schema import PLACE_ID, RedLine, Scenario, Target
 
 log = logging.getLogger(__name__)
 

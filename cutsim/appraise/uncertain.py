@@ -43,7 +43,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from cutsim.appraise.montecarlo import pert
-from cutsim.model.schema import Model, PoolLever, ProcureLever, Scenario
+from cutsim.model import lever_kinds
+from cutsim.model.schema import Model, Scenario
 
 # Half-width of the default range, as a fraction of the value, by confidence grade
 # (5 = audited or published figure … 1 = a guess). Applied only under wide uncertainty.
@@ -197,14 +198,10 @@ def uncertainty_space(model: Model, scenarios: list[Scenario] | None = None, *,
     for sc in scenarios:
         for lever in sc.levers:
             base = f"scenarios[{sc.id}].levers[{lever.id}]"
-            if isinstance(lever, PoolLever):
-                extras.append(_ranged(f"{base}.efficiency_percent", "lever", lever.id,
-                                      "efficiency_percent", lever, DEFAULT_GRADE, wide, None,
-                                      0.0, 100.0, sc.id))
-            elif isinstance(lever, ProcureLever):
-                extras.append(_ranged(f"{base}.premium_percent", "lever", lever.id,
-                                      "premium_percent", lever, DEFAULT_GRADE, wide, None,
-                                      0.0, np.inf, sc.id))
+            for ranged in lever_kinds.of(lever).uncertain_fields:
+                extras.append(_ranged(f"{base}.{ranged.field}", "lever", lever.id,
+                                      ranged.field, lever, DEFAULT_GRADE, wide, None,
+                                      ranged.lower, ranged.upper, sc.id))
     inputs += [x for x in extras if x.varies]
     return UncertaintySpace(model, scenarios, inputs, n_k, n_d, rho)
 

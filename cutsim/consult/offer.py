@@ -34,7 +34,8 @@ from cutsim.api import Project
 from cutsim.appraise.result import Result
 from cutsim.engine.money import SERIES
 from cutsim.model.errors import InputError
-from cutsim.model.schema import Consultation, CutLever, InvestLever, Scenario
+from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.model.schema import Consultation, Scenario
 
 UNIT_PERCENT, UNIT_POUNDS = "percent", "amount"
 

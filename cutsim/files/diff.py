@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cutsim.model import lever_kinds
 from cutsim.model.schema import CutsimFile, Scenario
 
 # (attribute of Model, singular used in messages)
@@ -100,10 +101,8 @@ def plain(item: Any) -> dict:
 
 
 def lever_label(lever: dict) -> str:
-    """How a lever reads in a sentence: 'cut youth', 'pool youth, ae'."""
-    if lever.get("kind") == "pool":
-        return f"pool {', '.join(lever.get('services', []))}"
-    return f"{lever.get('kind')} {lever.get('service', '')}".strip()
+    """How a lever reads in a sentence: 'cut youth', 'pool youth, ae' (its kind says how)."""
+    return lever_kinds.of(lever).label(lever)
 
 
 def field_changes(old: dict, new: dict, skip: Iterable[str] = ()) -> Iterator[tuple[str, Any, Any]]:

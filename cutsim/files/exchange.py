@@ -30,6 +30,7 @@ import rfc8785
 from cutsim.files import versions
 from cutsim.files.canonical import canonical_bytes
 from cutsim.files.safewrite import atomic_write_bytes  # noqa: F401 (the writer of every file)
+from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile, Model, Provenance
 from cutsim.model.validation import validate_file
@@ -49,8 +50,9 @@ MAX_PROBLEMS_SHOWN = 20  # a message listing more than this is unreadable
 MAX_MAGNITUDE = 1e15
 
 # pydantic names a union branch in an error's path; it is not a place in the file.
-_UNION_TAGS = frozenset({"cut", "invest", "pool", "procure", "FixedShares", "float", "list[float]",
-                         "str", "literal['contribution','benefit']"})
+# Besides these, the lever kinds' names (the branches of a scenario's levers).
+_UNION_TAGS = frozenset({"FixedShares", "float", "list[float]", "str",
+                         "literal['contribution','benefit']"})
 # A JSON string (unrolled and possessive, so that scanning is linear even for hostile
 # input such as an unterminated string full of escaped quotes), a stray quote, a bracket.
 _STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
@@ -268,6 +270,12 @@ def _many(source: str, problems: list[str]) -> InputError:
     return InputError(f"{source}: {len(problems)} {noun}:\n  {lines}", problems)
 
 
+def is_union_tag(step: object) -> bool:
+    """True for a step of pydantic's error path that names a union branch (a lever kind,
+    a type), not a place in the file."""
+    return isinstance(step, str) and (step in _UNION_TAGS or step in lever_kinds.kind_names())
+
+
 def _file_path(document: Any, loc: tuple) -> list:
     """pydantic's error path with its union-branch names taken out: keys and indexes only.
 
@@ -281,7 +289,7 @@ def _file_path(document: Any, loc: tuple) -> list:
             node = node[step]
         elif isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
             node = node[step]
-        elif isinstance(step, str) and step in _UNION_TAGS:
+        elif is_union_tag(step):
             continue  # pydantic's name for a union branch, not a place in the file
         else:
             node = None

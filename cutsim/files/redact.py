@@ -24,10 +24,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
+from cutsim.model import lever_kinds
 from cutsim.model.disclosure import Cell, describe_base, protect
 from cutsim.model.errors import InputError
 from cutsim.model.materiality import materiality_floor
-from cutsim.model.schema import CutsimFile, Model, PoolLever, Scenario, Service
+from cutsim.model.schema import CutsimFile, Model, Scenario, Service
 from cutsim.model.validation import validate_file
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,9 @@ PLACEHOLDER_PREFIX = "redacted-"
 MAX_ID = 64
 
 
-def _lever_services(lever) -> set[str]:
-    """Every service a lever acts on or pays into."""
-    if isinstance(lever, PoolLever):
-        return set(lever.services) | {r.service for r in lever.reinvest}
-    return {lever.service}
+def _hidden(lever, hidden_ids: set[str]) -> bool:
+    """True if the lever acts on or pays into a hidden service (its kind says which)."""
+    return lever_kinds.of(lever).hidden_by(lever, hidden_ids)
 
 
 def _placeholder_id(agency: str, taken: set[str]) -> str:
@@ -80,7 +79,7 @@ def _placeholders(model: Model, hidden: list[Service]) -> list[Service]:
 
 
 def _redact_scenario(scenario: Scenario, hidden_ids: set[str]) -> Scenario:
-    kept = [lever for lever in scenario.levers if not (_lever_services(lever) & hidden_ids)]
+    kept = [lever for lever in scenario.levers if not _hidden(lever, hidden_ids)]
     dropped = [lever.id for lever in scenario.levers if lever not in kept]
     if not dropped:
         return scenario

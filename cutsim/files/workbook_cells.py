@@ -166,6 +166,9 @@ def _pairs(value: Any) -> list[tuple[str, float]]:
     return pairs
 
 
+pairs = _pairs  # the name lever kinds use (cutsim.model.lever_kinds.WorkbookCells)
+
+
 def write_value(value: Any, column: Column) -> Any:
     """What the writer puts in a cell for a field value (None: leave the cell empty)."""
     if value is None:

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cutsim.model import lever_kinds
 from cutsim.model.schema import AGENCY_KINDS, SERVICE_MODES
 
-LEVER_KINDS = ("cut", "invest", "pool", "procure")
-GAIN_SHARES = ("contribution", "benefit")
 HEADER_ROW = 1  # field names
 UNITS_ROW = 2  # units and meaning, for people
 FIRST_DATA_ROW = 3
@@ -170,27 +169,57 @@ SCENARIOS = Sheet("Scenarios", "scenarios", (
     _c("headline_year", "int", "0-based financial year its summaries show (default min(4, H-1))"),
 ), "the scenarios, one a row; their levers, red lines and targets are on the next sheets")
 
-LEVERS = Sheet("Levers", "levers", (
-    _c("scenario", "choice", "scenario id (Scenarios sheet)", True),
-    _c("id", "id", "short id, unique within its scenario", True),
-    _c("kind", "choice", "cut, invest, pool or procure", True, LEVER_KINDS),
-    _c("service", "choice", "cut, invest, procure: the service id"),
-    _c("services", "list", "pool: service ids of two or more agencies, comma-separated"),
-    _c("percent", "percent", "cut, invest: percent of baseline spend, 0-100"),
-    _c("amount", "number", "cut, invest: £/yr (instead of percent)"),
-    _c("notice_months", "number", "cut, invest: months before the saving starts (default 0)"),
-    _c("one_off_cost", "number", "£ lump at start_year (redundancy, exit; default 0)"),
-    _c("efficiency_percent", "percent", "pool: duplication removed, 0-100"),
-    _c("reinvest", "pairs", "pool: service: percent of saving; … (e.g. youth: 50)"),
-    _c("gain_share", "text", "pool: contribution, benefit, or fixed agency: share; …"),
-    _c("local_share_from", "fraction", "procure: local share of external spend now, 0-1"),
-    _c("local_share_to", "fraction", "procure: local share after, 0-1"),
-    _c("premium_percent", "percent", "procure: price premium paid, percent (default 0)"),
-    _c("outcome", "choice", "procure: the local-economy outcome it changes (optional)"),
-    _c("start_year", "number", "years from the base year when it starts (default 0)"),
-    _c("phase_years", "number", "years of linear ramp (default 0)"),
-    _c("note", "text", "free text", width=30),
-), "every scenario's levers, in order, one a row")
+class LeverSheet:
+    """The Levers sheet: the columns every lever has, then each registered kind's own
+    (:mod:`cutsim.model.lever_kinds`), read from the registry whenever asked, so that a
+    new kind's columns appear with no change here. A column several kinds use is one
+    column; its meaning names the kinds that use it, unless every kind does."""
+
+    name = "Levers"
+    path = "levers"
+    what = "every scenario's levers, in order, one a row"
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        kinds = lever_kinds.all_kinds()
+        names = [k.name for k in kinds]
+        head = (
+            _c("scenario", "choice", "scenario id (Scenarios sheet)", True),
+            _c("id", "id", "short id, unique within its scenario", True),
+            _c("kind", "choice", _either(names), True, names),
+        )
+        users: dict[str, list[str]] = {}
+        declared: dict[str, lever_kinds.WorkbookColumn] = {}
+        for kind in kinds:
+            for col in kind.workbook_columns:
+                declared.setdefault(col.field, col)
+                users.setdefault(col.field, []).append(kind.name)
+        # What a lever acts on comes first, as people fill a row from the left.
+        order = sorted(declared, key=lambda f: f not in ("service", "services"))
+        own = tuple(
+            _c(f, declared[f].cell, declared[f].meaning if len(users[f]) == len(kinds)
+               else f"{', '.join(users[f])}: {declared[f].meaning}", width=declared[f].width)
+            for f in order)
+        tail = (
+            _c("start_year", "number", "years from the base year when it starts (default 0)"),
+            _c("phase_years", "number", "years of linear ramp (default 0)"),
+            _c("note", "text", "free text", width=30),
+        )
+        return head + own + tail
+
+    def column(self, field: str) -> Column | None:
+        for col in self.columns:
+            if col.field == field:
+                return col
+        return None
+
+
+def _either(names: list[str]) -> str:
+    """'cut, invest, pool or procure'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+LEVERS = LeverSheet()
 
 RED_LINES = Sheet("Red lines", "red_lines", (
     _c("scenario", "choice", "scenario id", True),
@@ -209,8 +238,8 @@ TARGETS = Sheet("Targets", "targets", (
 ), "savings targets of scenarios, one a row")
 
 #: The sheets in workbook order (after the "How to fill this" sheet).
-SHEETS: tuple[Sheet, ...] = (PLACE, AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS,
+SHEETS: tuple[Sheet | LeverSheet, ...] = (PLACE, AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS,
                              SCENARIOS, LEVERS, RED_LINES, TARGETS)
 MODEL_SHEETS = (AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS)
-SCENARIO_PARTS = (LEVERS, RED_LINES, TARGETS)  # rows carry a scenario column
+SCENARIO_PARTS: tuple[Sheet | LeverSheet, ...] = (LEVERS, RED_LINES, TARGETS)  # rows carry a scenario column
 HOW_TO = "How to fill this"

@@ -25,7 +25,8 @@ from typing import Any
 
 import pydantic
 
-from cutsim.files.exchange import FORMAT_VERSION, MAX_PROBLEMS_SHOWN
+from cutsim.files import workbook_cells
+from cutsim.files.exchange import FORMAT_VERSION, MAX_PROBLEMS_SHOWN, is_union_tag
 from cutsim.files.workbook_cells import CellError, read_cell, shown
 from cutsim.files.workbook_layout import (
     FIRST_DATA_ROW,
@@ -39,9 +40,10 @@ from cutsim.files.workbook_layout import (
     Column,
     Sheet,
 )
-from cutsim.files.workbook_write import SHEET_CLASSES, columns_of
+from cutsim.files.workbook_write import columns_of
 from cutsim.files.xlsx_parts import Parts
 from cutsim.files.xlsx_safety import CheckedWorkbook, check_bytes, read_checked
+from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
@@ -51,11 +53,6 @@ log = logging.getLogger(__name__)
 REQUIRED_SHEETS = ("Place", "Agencies", "Services", "Outcomes")
 _PLACEHOLDER = {"number": 1.0, "int": 1, "percent": 0.0, "fraction": 0.0, "bool": False,
                 "list": [], "numbers": 0.0, "pairs": [], "json": None}
-_LEVER_FIELDS = {kind: set(cls.model_fields) for kind, cls in
-                 (("cut", SHEET_CLASSES["levers"][0]), ("invest", SHEET_CLASSES["levers"][0]),
-                  ("pool", SHEET_CLASSES["levers"][1]), ("procure", SHEET_CLASSES["levers"][2]))}
-_UNION_TAGS = {"cut", "invest", "pool", "procure", "FixedShares", "float", "list[float]", "str",
-               "literal['contribution','benefit']"}
 
 
 def column_letter(index: int) -> str:
@@ -336,32 +333,18 @@ class _Reader:
                 self.where[key] = where
 
     def _lever(self, values: dict[str, Any], where: _Where, key: tuple) -> dict[str, Any]:
-        kind = values.get("kind")
-        allowed = _LEVER_FIELDS.get(kind, set())
+        try:
+            kind = lever_kinds.get(values.get("kind"))  # type: ignore[arg-type]
+        except lever_kinds.UnknownLeverKind:
+            return values  # the kind column's own check names it
+        allowed = set(kind.schema.model_fields)
         for name in list(values):
-            if name not in allowed and kind in _LEVER_FIELDS:
-                self.add(f"{where.cell(name)} ({name})", f"not used by a {kind} lever; leave it empty",
+            if name not in allowed:
+                self.add(f"{where.cell(name)} ({name})", f"not used by a {kind.name} lever; leave it empty",
                          key + (name,))
                 values.pop(name)
-        if "reinvest" in values:
-            values["reinvest"] = [{"service": s, "percent_of_saving": p} for s, p in values["reinvest"]]
-        share = values.get("gain_share")
-        if isinstance(share, str):
-            words = share.strip()
-            if words.lower().startswith("fixed"):
-                from cutsim.files.workbook_cells import _pairs
-
-                try:
-                    values["gain_share"] = {"fixed": dict(_pairs(words[5:]))}
-                except CellError as exc:
-                    self.add(f"{where.cell('gain_share')} (gain_share)", str(exc), key + ("gain_share",))
-                    values["gain_share"] = "contribution"
-            elif words not in ("contribution", "benefit"):
-                self.add(f"{where.cell('gain_share')} (gain_share)", "must be contribution, benefit "
-                         f"or fixed agency: share; …, got {shown(share)}", key + ("gain_share",))
-                values["gain_share"] = "contribution"
-            else:
-                values["gain_share"] = words
+        for name, problem in kind.from_workbook_text(values, workbook_cells):
+            self.add(f"{where.cell(name)} ({name})", problem, key + (name,))
         return values
 
     # --- typed objects and rules --------------------------------------------------------
@@ -370,7 +353,7 @@ class _Reader:
             cutsim_file = CutsimFile.model_validate(document)
         except pydantic.ValidationError as exc:
             for error in exc.errors():
-                path = tuple(s for s in error["loc"] if s != "model" and s not in _UNION_TAGS)
+                path = tuple(s for s in error["loc"] if s != "model" and not is_union_tag(s))
                 if path in self.reported or path[:-1] in self.reported:
                     continue
                 self.problems.append(self._locate(path, error["msg"].lower()))

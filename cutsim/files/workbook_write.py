@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from cutsim.files import workbook_cells
 from cutsim.files.workbook_cells import write_value
 from cutsim.files.workbook_layout import (
     AGENCIES,
@@ -29,19 +30,18 @@ from cutsim.files.workbook_layout import (
     SHEETS,
     TARGETS,
     Column,
+    LeverSheet,
     Sheet,
 )
 from cutsim.files.xlsx_write import SafeWorkbook, new_workbook
+from cutsim.model import lever_kinds
 from cutsim.model.schema import (
     Agency,
-    CutLever,
     CutsimFile,
     Demand,
     Effect,
     Outcome,
     Place,
-    PoolLever,
-    ProcureLever,
     RedLine,
     Scenario,
     Service,
@@ -52,8 +52,7 @@ from cutsim.model.schema import (
 SHEET_CLASSES: dict[str, tuple[type[BaseModel], ...]] = {
     "agencies": (Agency,), "services": (Service,), "outcomes": (Outcome,),
     "effects": (Effect,), "demands": (Demand,), "scenarios": (Scenario,),
-    "levers": (CutLever, PoolLever, ProcureLever), "red_lines": (RedLine,),
-    "targets": (Target,), "place": (Place,),
+    "red_lines": (RedLine,), "targets": (Target,), "place": (Place,),
 }
 # Fields a sheet holds in another way (optimism_bias as five rows; a scenario's lists on
 # their own sheets; gain_share and reinvest as text).
@@ -62,16 +61,24 @@ VALIDATION_ROWS = 1_000  # drop-down lists reach this far below the data
 MONEY = {"baseline_spend", "amount", "one_off_cost", "savings_target", "value_per_unit"}
 
 
-def columns_of(sheet: Sheet) -> tuple[Column, ...]:
+def sheet_classes(path: str) -> tuple[type[BaseModel], ...]:
+    """The typed objects a table sheet holds; the Levers sheet holds every registered kind."""
+    if path == "levers":
+        return tuple(kind.schema for kind in lever_kinds.all_kinds())
+    return SHEET_CLASSES[path]
+
+
+def columns_of(sheet: Sheet | LeverSheet) -> tuple[Column, ...]:
     """The sheet's columns, then a JSON column for each field the layout does not name."""
-    named = {c.field for c in sheet.columns} | _HANDLED.get(sheet.path, set())
+    columns = sheet.columns
+    named = {c.field for c in columns} | _HANDLED.get(sheet.path, set())
     named |= {"as_"}  # RedLine's "as", spelled as_ in Python
     extra: list[Column] = []
-    for cls in SHEET_CLASSES[sheet.path]:
+    for cls in sheet_classes(sheet.path):
         for name in cls.model_fields:
             if name not in named and name != "kind" and all(c.field != name for c in extra):
                 extra.append(Column(name, "json", "a newer field, as JSON text"))
-    return sheet.columns + tuple(extra)
+    return columns + tuple(extra)
 
 
 def _rows(cutsim_file: CutsimFile, sheet: Sheet) -> list[dict[str, Any]]:
@@ -99,17 +106,8 @@ def _values(item: BaseModel) -> dict[str, Any]:
 
 
 def _lever_text(lever: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if isinstance(lever, PoolLever):
-        out["reinvest"] = [(r.service, r.percent_of_saving) for r in lever.reinvest]
-        if isinstance(lever.gain_share, str):
-            out["gain_share"] = lever.gain_share
-        else:
-            from cutsim.files.workbook_cells import number_text
-
-            out["gain_share"] = "fixed " + "; ".join(
-                f"{k}: {number_text(v)}" for k, v in lever.gain_share.fixed.items())
-    return out
+    """The fields a lever's kind writes as text of its own (a pool's reinvest, gain share)."""
+    return lever_kinds.of(lever).workbook_text(lever, workbook_cells)
 
 
 class _Styles:

@@ -18,6 +18,8 @@ place's unit prices.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +28,10 @@ from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
 from cutsim.levers.common import TOL, LeverBuild, LeverError, service_index
 from cutsim.levers.spend import apply_spend_lever
-from cutsim.model.schema import CutLever, InvestLever, Scenario
+from cutsim.model.schema import Scenario
+
+if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
+    from cutsim.levers.kinds import CutLever, InvestLever
 
 
 @dataclass(eq=False)
@@ -106,7 +111,7 @@ def place_equivalent(cm: CompiledModel, scenario: Scenario) -> Scenario:
     area_index = {a: r for r, a in enumerate(shares.area_ids)}
     levers = []
     for lever in scenario.levers:
-        if isinstance(lever, (CutLever, InvestLever)) and lever.areas:
+        if lever.kind in ("cut", "invest") and lever.areas:
             s = service_index(cm, lever, lever.service)
             weight = _named_weight(lever, shares.service[s], area_index)
             levers.append(lever.model_copy(update={
@@ -145,7 +150,7 @@ def area_inputs(cm: CompiledModel, scenario: Scenario, inputs: LeverInputs) -> A
     targeted_lumps = np.zeros((n_r, n_s, t))
     targeted = False
     for lever in scenario.levers:
-        if not (isinstance(lever, (CutLever, InvestLever)) and lever.areas):
+        if not (lever.kind in ("cut", "invest") and lever.areas):
             continue
         targeted = True
         s = service_index(cm, lever, lever.service)

@@ -35,10 +35,10 @@ from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
 from cutsim.levers.areas import place_equivalent
 from cutsim.levers.common import LeverBuild, LeverError
-from cutsim.levers.pool import apply_pool, apply_reinvestments
-from cutsim.levers.procurement import apply_procure
-from cutsim.levers.spend import apply_spend_lever, check_floors, check_total_efficiency
-from cutsim.model.schema import CutLever, InvestLever, PoolLever, ProcureLever, Scenario
+from cutsim.levers.pool import apply_reinvestments
+from cutsim.levers.spend import check_floors, check_total_efficiency
+from cutsim.model import lever_kinds
+from cutsim.model.schema import Scenario
 
 __all__ = ["LeverError", "build_inputs"]
 
@@ -48,14 +48,11 @@ def build_inputs(cm: CompiledModel, scenario: Scenario) -> LeverInputs:
     build = LeverBuild(cm)
     scenario = place_equivalent(cm, scenario)  # area-targeted levers as their place total
     for lever in scenario.levers:
-        if isinstance(lever, (CutLever, InvestLever)):
-            apply_spend_lever(build, lever)
-        elif isinstance(lever, PoolLever):
-            apply_pool(build, lever)
-        elif isinstance(lever, ProcureLever):
-            apply_procure(cm, build.inputs, lever)
-        else:  # pragma: no cover - the schema admits no other kind
-            raise LeverError(f'lever "{lever.id}": unknown lever kind {lever.kind!r}')
+        try:
+            kind = lever_kinds.of(lever)
+        except lever_kinds.UnknownLeverKind as exc:
+            raise LeverError(f'lever "{lever.id}": {exc}') from None
+        kind.apply(build, lever)
     check_total_efficiency(cm, build.inputs, scenario)
     apply_reinvestments(build)
     check_floors(cm, build.inputs, scenario)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
 from cutsim.model.errors import InputError
-from cutsim.model.schema import PoolLever
+
+if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
+    from cutsim.levers.kinds import PoolLever
 
 TOL = 1e-9  # slack on floors, caps and ramp starts (fractions and years)
 

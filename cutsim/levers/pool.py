@@ -5,13 +5,17 @@ Who pays whom afterwards is :mod:`cutsim.levers.settlement`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import Lump
 from cutsim.levers.common import TOL, LeverBuild, LeverError, ramp, service_index
 from cutsim.levers.spend import check_efficiency
-from cutsim.model.schema import PoolLever
+
+if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
+    from cutsim.levers.kinds import PoolLever
 
 
 def apply_pool(build: LeverBuild, lever: PoolLever) -> None:

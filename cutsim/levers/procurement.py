@@ -33,13 +33,17 @@ reported as such.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
 from cutsim.levers.common import LeverError, ramp, service_index
 from cutsim.model.errors import InputError
-from cutsim.model.schema import ProcureLever
+
+if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
+    from cutsim.levers.kinds import ProcureLever
 
 log = logging.getLogger(__name__)
 

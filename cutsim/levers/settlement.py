@@ -33,6 +33,8 @@ reported beside agency money, never folded into ``net_saving``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import logging
 from typing import Any
 
@@ -43,7 +45,10 @@ from cutsim.engine.money import ServiceMoney, service_money
 from cutsim.engine.simulate import simulate
 from cutsim.levers.pool import reinvestments
 from cutsim.model.materiality import materiality_floor
-from cutsim.model.schema import FixedShares, PoolLever, Scenario
+from cutsim.model.schema import Scenario
+
+if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
+    from cutsim.levers.kinds import FixedShares, PoolLever
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ def settle(cm: CompiledModel, scenario: Scenario, params: Params | None = None,
 
     ``money_with`` is the full scenario's per-service money if already computed.
     """
-    pools = [lv for lv in scenario.levers if isinstance(lv, PoolLever)]
+    pools = [lv for lv in scenario.levers if lv.kind == "pool"]
     if not pools:
         return {}
     params = params or cm.central_params()
@@ -122,7 +127,7 @@ def gain_shares(pool: PoolLever, names: list[str], contribution: dict[str, float
     ``floor`` (£, the materiality floor): a benefit below it is nothing and counts as 0.
     """
     rule = pool.gain_share
-    if isinstance(rule, FixedShares):
+    if not isinstance(rule, str):  # fixed shares
         return {a: float(rule.fixed.get(a, 0.0)) for a in names}
     weights = contribution
     if rule == "benefit":

@@ -5,12 +5,17 @@ The rules are in :mod:`cutsim.levers.build`. Signs: a cut lowers spend, an inves
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs, Lump
 from cutsim.levers.common import TOL, LeverBuild, LeverError, ramp, service_index
-from cutsim.model.schema import CutLever, InvestLever, PoolLever, Scenario
+from cutsim.model.schema import Scenario
+
+if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
+    from cutsim.levers.kinds import CutLever, InvestLever, PoolLever
 
 
 def _full_amount(lever: CutLever | InvestLever, baseline_spend: float) -> float:
@@ -66,7 +71,7 @@ def check_total_efficiency(cm: CompiledModel, inputs: LeverInputs, scenario: Sce
 
 
 def _services_touched(lever) -> list[str]:
-    if isinstance(lever, PoolLever):
+    if lever.kind == "pool":
         return list(lever.services) + [r.service for r in lever.reinvest]
     return [lever.service]
 
@@ -92,7 +97,7 @@ def _first_breaching_lever(cm: CompiledModel, scenario: Scenario, s: int, floor:
     running = np.zeros(cm.n_steps + 1)
     last = None
     for lever in scenario.levers:
-        if not isinstance(lever, (CutLever, InvestLever)) or lever.service != cm.service_ids[s]:
+        if lever.kind not in ("cut", "invest") or lever.service != cm.service_ids[s]:
             continue
         last = lever
         sign = -1.0 if lever.kind == "cut" else 1.0

@@ -26,20 +26,16 @@ from typing import Any, Literal
 
 import pydantic
 
+from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.schema import (
     Agency,
-    CutLever,
     CutsimFile,
     Demand,
     Effect,
-    FixedShares,
-    InvestLever,
-    Lever,
+    LeverBase,
     Outcome,
     Place,
-    PoolLever,
-    ProcureLever,
     Scenario,
     Service,
     Strict,
@@ -191,17 +187,8 @@ def references(doc: CutsimFile, kind: str, item_id: str) -> list[str]:
 
 
 def _lever_refs(lever: Any, kind: str) -> set[str]:
-    """Ids of ``kind`` that one lever refers to."""
-    if kind == "services":
-        if isinstance(lever, (CutLever, InvestLever, ProcureLever)):
-            return {lever.service}
-        if isinstance(lever, PoolLever):
-            return set(lever.services) | {r.service for r in lever.reinvest}
-    if kind == "outcomes" and isinstance(lever, ProcureLever) and lever.outcome:
-        return {lever.outcome}
-    if kind == "agencies" and isinstance(lever, PoolLever) and isinstance(lever.gain_share, FixedShares):
-        return set(lever.gain_share.fixed)
-    return set()
+    """Ids of ``kind`` that one lever refers to (its kind says which)."""
+    return lever_kinds.of(lever).references(lever).get(kind, set())
 
 
 def _rename(doc: CutsimFile, kind: str, old: str, new: str) -> CutsimFile:
@@ -231,16 +218,7 @@ def _rename(doc: CutsimFile, kind: str, old: str, new: str) -> CutsimFile:
     def lever_change(lever: Any) -> Any:
         if old not in _lever_refs(lever, kind):
             return lever
-        if kind == "services" and isinstance(lever, PoolLever):
-            reinvest = [r.model_copy(update={"service": swap(r.service)}) for r in lever.reinvest]
-            return lever.model_copy(update={"services": [swap(s) for s in lever.services],
-                                            "reinvest": reinvest})
-        if kind == "services":
-            return lever.model_copy(update={"service": new})
-        if kind == "outcomes":
-            return lever.model_copy(update={"outcome": new})
-        fixed = {swap(k): v for k, v in lever.gain_share.fixed.items()}
-        return lever.model_copy(update={"gain_share": FixedShares(fixed=fixed)})
+        return lever_kinds.of(lever).rename(lever, kind, old, new)
 
     scenarios = _map_levers(doc.scenarios, lever_change)
     for i, scenario in enumerate(scenarios):
@@ -372,7 +350,7 @@ def _scenario_list_with(doc: CutsimFile, scenario_id: str,
 class SetLever(Command):
     """Add a lever to a scenario, or replace the lever with the same id in place."""
 
-    def __init__(self, scenario_id: str, lever: Lever) -> None:
+    def __init__(self, scenario_id: str, lever: LeverBase) -> None:
         super().__init__()
         self.scenario_id, self.lever = scenario_id, lever
         self.description = f"Set lever {lever.id} in {scenario_id}"

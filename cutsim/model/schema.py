@@ -13,9 +13,11 @@ and fractions are 0-1.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from cutsim.model import lever_kinds
 
 AGENCY_KINDS = ("council", "nhs", "police", "dwp", "probation", "education", "vcs", "other")
 SERVICE_MODES = ("discretionary", "demand_led")
@@ -47,6 +49,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, allow_inf_nan=False, validate_assignment=False
     )
+
+    @classmethod
+    def model_rebuild(cls, *, force: bool = False, raise_errors: bool = True,
+                      _parent_namespace_depth: int = 2, _types_namespace: Any = None) -> bool | None:
+        """pydantic's rebuild, after the lever kinds are loaded: ``Scenario.levers`` is a
+        union of the registered kinds (:mod:`cutsim.model.lever_kinds`), completed on the
+        first use of any model that holds levers."""
+        lever_kinds.ensure_loaded()
+        return super().model_rebuild(force=force, raise_errors=raise_errors,
+                                     _parent_namespace_depth=_parent_namespace_depth + 1,
+                                     _types_namespace=_types_namespace)
 
 
 class Place(Strict):
@@ -199,69 +212,15 @@ class Demand(Strict):
 
 
 class LeverBase(Strict):
+    """What every lever has. Each kind's own fields are declared in its module of
+    :mod:`cutsim.levers.kinds` (a subclass with ``kind: Literal["<name>"]``)."""
+
     id: str
     start_year: float = 0.0
     phase_years: float = 0.0
     note: str | None = None
     # How sure the agency is of delivering the saving (0-100 %), for the plan's risk view.
     delivery_confidence_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
-
-
-class SpendLever(LeverBase):
-    """Change one service's spend: exactly one of ``percent`` (of baseline) or ``amount`` (£/yr)."""
-
-    service: str
-    percent: float | None = None
-    amount: float | None = None
-    notice_months: float = 0.0
-    one_off_cost: float = 0.0
-    # Area ids: the change falls in these areas only (percent of their share of the spend).
-    areas: list[str] | None = Field(default=None,
-                                    json_schema_extra=added_in(2, changes_figures=True))
-
-
-class CutLever(SpendLever):
-    kind: Literal["cut"]
-
-
-class InvestLever(SpendLever):
-    kind: Literal["invest"]
-
-
-class Reinvest(Strict):
-    service: str
-    percent_of_saving: float
-
-
-class FixedShares(Strict):
-    fixed: dict[str, float]
-
-
-class PoolLever(LeverBase):
-    kind: Literal["pool"]
-    services: list[str]
-    efficiency_percent: float
-    efficiency_percent_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
-    efficiency_percent_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
-    reinvest: list[Reinvest] = Field(default_factory=list)
-    gain_share: Literal["contribution", "benefit"] | FixedShares = "contribution"
-    one_off_cost: float = 0.0
-
-
-class ProcureLever(LeverBase):
-    kind: Literal["procure"]
-    service: str
-    local_share_from: float
-    local_share_to: float
-    premium_percent: float = 0.0
-    premium_percent_low: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
-    premium_percent_high: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
-    outcome: str | None = None
-
-
-Lever = Annotated[
-    Union[CutLever, InvestLever, PoolLever, ProcureLever], Field(discriminator="kind")
-]
 
 
 class RedLine(Strict):
@@ -320,6 +279,7 @@ class Scenario(Strict):
     parent: str | None = None
     red_lines: list[RedLine] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
+    # The registered lever kinds, told apart by "kind" (installed by _install_lever_union).
     levers: list[Lever] = Field(default_factory=list)
     # The financial year (0-based) every summary of this scenario shows; see headline_year().
     headline_year: int | None = Field(default=None,
@@ -444,3 +404,19 @@ def _by_id(items, item_id: str, kind: str):
         if item.id == item_id:
             return item
     raise KeyError(f'no {kind} with id "{item_id}"')
+
+
+def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
+    """Make ``Lever`` the union of the registered kinds' schemas, told apart by ``kind``,
+    and rebuild the models that hold levers (pydantic then names the kinds in its errors
+    and the JSON Schema)."""
+    members = tuple(kind.schema for kind in kinds)
+    if not members:
+        return
+    union: Any = Union[members] if len(members) > 1 else members[0]  # noqa: UP007 - a runtime tuple
+    globals()["Lever"] = Annotated[union, Field(discriminator="kind")] if len(members) > 1 else union
+    for holder in (Scenario, CutsimFile):
+        holder.model_rebuild(force=True)
+
+
+lever_kinds.on_change(_install_lever_union)

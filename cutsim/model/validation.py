@@ -14,20 +14,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cutsim.model.area_rules import area_problems, lever_area_problems
+from cutsim.model import lever_kinds
+from cutsim.model.area_rules import area_problems
 from cutsim.model.schema import (
     AGENCY_KINDS,
     DISCOUNT_SCHEDULES,
     MAX_TERMINAL_YEARS,
     PLACE_ID,
     SERVICE_MODES,
-    CutLever,
     CutsimFile,
-    FixedShares,
-    InvestLever,
     Model,
-    PoolLever,
-    ProcureLever,
     Scenario,
 )
 
@@ -117,6 +113,10 @@ class _Checker:
         v = self.value(field)
         if v is not None and v not in known:
             self.add(f'{field} refers to {kind} "{v}", which does not exist')
+
+    def field_range(self, field: str, lo: float, hi: float) -> None:
+        """``<field>_low`` ≤ field ≤ ``<field>_high`` (either may be left out), within [lo, hi]."""
+        _check_field_range(self, field, lo, hi)
 
 
 def _located(kind: str, items: Sequence[object]) -> Iterable[tuple[str, object]]:
@@ -312,53 +312,6 @@ def validate_model(model: Model) -> list[Problem]:
     return problems
 
 
-def _check_spend_lever(c: _Checker, lever: CutLever | InvestLever, services: dict) -> None:
-    c.reference("service", services, "service")
-    if (lever.percent is None) == (lever.amount is None):
-        c.add("give exactly one of percent (of baseline spend) or amount (£/yr)")
-    c.between("percent", 0, 100)
-    c.non_negative("amount")
-    c.non_negative("notice_months")
-    c.non_negative("one_off_cost")
-
-
-def _check_pool_lever(c: _Checker, lever: PoolLever, services: dict) -> None:
-    for sid in lever.services:
-        if sid not in services:
-            c.add(f'services refers to service "{sid}", which does not exist')
-    owners = {services[s].agency for s in lever.services if s in services}
-    if len(owners) < 2:
-        c.add("a pool needs services of two or more agencies")
-    c.between("efficiency_percent", 0, 100)
-    _check_field_range(c, "efficiency_percent", 0, 100)
-    c.non_negative("one_off_cost")
-    for j, share in enumerate(lever.reinvest):
-        if share.service not in services:
-            c.add(f'reinvest[{j}] refers to service "{share.service}", which does not exist')
-        if not 0 <= share.percent_of_saving <= 100:
-            c.add(f"reinvest[{j}].percent_of_saving must be between 0 and 100 "
-                  f"(got {fmt(share.percent_of_saving)})")
-    if sum(share.percent_of_saving for share in lever.reinvest) > 100:
-        c.add("reinvest shares add up to more than 100 % of the saving")
-    if isinstance(lever.gain_share, FixedShares):
-        fixed = lever.gain_share.fixed
-        for agency in fixed:
-            if agency not in owners:
-                c.add(f'gain_share.fixed names agency "{agency}", which has no service in the pool')
-        if any(not 0 <= v <= 1 for v in fixed.values()) or abs(sum(fixed.values()) - 1) > 1e-9:
-            c.add(f"gain_share.fixed shares must be fractions adding up to 1 "
-                  f"(got {fmt(sum(fixed.values()))})")
-
-
-def _check_procure_lever(c: _Checker, lever: ProcureLever, services: dict, outcomes: set) -> None:
-    c.reference("service", services, "service")
-    c.between("local_share_from", 0, 1)
-    c.between("local_share_to", 0, 1)
-    c.non_negative("premium_percent")
-    _check_field_range(c, "premium_percent", 0, math.inf)
-    c.reference("outcome", outcomes, "outcome")
-
-
 def _index(model: Model) -> tuple[dict, set, set]:
     """Services by id, outcome ids, agency ids (with "place"): built once per file, so that
     checking many scenarios or levers stays linear in the size of the file."""
@@ -387,6 +340,7 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
     _Checker(problems, location, scenario).text("name")
     _Checker(problems, location, scenario).between("headline_year", 0, horizon - 1)
     _unique_ids(problems, f"{location} levers", scenario.levers)
+    context = lever_kinds.LeverContext(model, services, outcomes, agencies)
     for loc, lever in _located(f"{location} levers", scenario.levers):
         c = _Checker(problems, loc, lever)
         c.slug()
@@ -394,14 +348,12 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         _check_starts_inside(c, lever, horizon)
         c.non_negative("phase_years")
         c.between("delivery_confidence_percent", 0, 100)
-        if isinstance(lever, (CutLever, InvestLever)):
-            _check_spend_lever(c, lever, services)
-            for message in lever_area_problems(model, lever, services):
-                c.add(message)
-        elif isinstance(lever, PoolLever):
-            _check_pool_lever(c, lever, services)
-        elif isinstance(lever, ProcureLever):
-            _check_procure_lever(c, lever, services, outcomes)
+        try:
+            kind = lever_kinds.of(lever)
+        except lever_kinds.UnknownLeverKind as exc:
+            c.add(str(exc))
+            continue
+        kind.check(c, lever, context)
     for i, red_line in enumerate(scenario.red_lines):
         c = _Checker(problems, f"{location} red_lines[{i}]", red_line)
         c.reference("outcome", outcomes, "outcome")
@@ -442,7 +394,7 @@ def _check_consultation(problems: list[Problem], location: str, model: Model,
             oc.add(f'lever "{offered.lever}" is offered twice')
         seen.add(offered.lever)
         lever = levers.get(offered.lever)
-        if not isinstance(lever, (CutLever, InvestLever)):
+        if lever is None or not lever_kinds.of(lever).sized:
             oc.add(f'lever must name a cut or invest lever of this scenario (got {fmt(offered.lever)})')
             continue
         if offered.max < offered.min:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from cutsim.model import lever_kinds as registry
 from cutsim.model import fmt
 
 Formatter = Callable[[float], str]
@@ -108,35 +109,27 @@ def signed_range(low: float, high: float, noun_up: str, noun_down: str,
     return f"between {noun_down} of {a} and {noun_up} of {b}"
 
 
-LEVER_KIND_WORDS = {
-    "cut": "a cut in spending on a service",
-    "invest": "more spending on a service",
-    "pool": "a pooled budget between agencies",
-    "procure": "a change in how services are bought",
-}
+def lever_kind_words(kind: str) -> str:
+    """What a lever of ``kind`` is, in a phrase: "a cut in spending on a service"."""
+    return registry.get(kind).words
 
 
-WHO_PAYS_WORDS = {
-    "cut": "A cut in one agency's service can change outcomes whose costs fall on other agencies.",
-    "invest": "More spending in one agency's service can change outcomes that lower other "
-              "agencies' costs.",
-    "pool": "A pooled budget changes what each agency that shares it pays, and the outcomes it "
-            "improves can lower other agencies' costs.",
-    "procure": "Buying services differently changes prices and the local economy; it moves "
-               "costs between agencies only through the outcomes it changes.",
-}
+def who_pays_words(kind: str) -> str:
+    """How a lever of ``kind`` moves costs between agencies, in a sentence."""
+    return registry.get(kind).who_pays
 
 
 def lever_kinds(kinds: Iterable[str]) -> list[str]:
-    """The distinct lever kinds of a scenario, in the order of :data:`LEVER_KIND_WORDS`."""
+    """The distinct lever kinds of a scenario, in the registry's order (cut, invest, pool,
+    procure, then any other)."""
     present = set(kinds)
-    return [k for k in LEVER_KIND_WORDS if k in present]
+    return [k for k in registry.kind_names() if k in present]
 
 
 def lever_summary(kinds: Iterable[str]) -> str:
     """What a scenario does, by its lever kinds: "a cut in spending on a service and a
     pooled budget between agencies"; "no change" for none."""
-    words = [LEVER_KIND_WORDS[k] for k in lever_kinds(kinds)]
+    words = [lever_kind_words(k) for k in lever_kinds(kinds)]
     if not words:
         return "no change"
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

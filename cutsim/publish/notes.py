@@ -12,14 +12,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from cutsim.model.schema import Model, PoolLever, Scenario
+from cutsim.model import lever_kinds
+from cutsim.model.schema import Model, Scenario
 
 
 def lever_services(lever: Any) -> list[str]:
     """Every service id a lever touches (its service; a pool's services and reinvestment)."""
-    if isinstance(lever, PoolLever):
-        return [*lever.services, *(r.service for r in lever.reinvest)]
-    return [lever.service]
+    return lever_kinds.of(lever).services(lever)
 
 
 def public_notes(model: Model, scenario: Scenario) -> list[dict[str, str]]:

@@ -36,11 +36,10 @@ from cutsim.appraise.result import Result, year_labels
 from cutsim.model.commands import Command, RemoveLever, ReplaceScenario, SetLever
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money  # one formatter for the CLI, the app and the minutes
+from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model.schema import (
-    CutLever,
     CutsimFile,
-    InvestLever,
-    Lever,
+    LeverBase,
     Model,
     Provenance,
     RedLine,
@@ -93,7 +92,7 @@ class WorkshopSession:
         if not scenario_ids:
             raise InputError("a workshop needs at least one scenario to use as an option package")
         self.packages: list[Package] = []
-        self._known: dict[str, dict[str, Lever]] = {}
+        self._known: dict[str, dict[str, LeverBase]] = {}
         for sid in scenario_ids:
             self.add_package(file.scenario(sid))
         self.red_lines: list[RedLine] = merge_red_lines(p.prepared for p in self.packages)
@@ -216,7 +215,7 @@ class WorkshopSession:
         return (SetLever(scenario.id, new),
                 f"Changed: {describe_lever(lever, file.model)} to {describe_lever(new, file.model).split(' by ')[-1]}")
 
-    def add_lever(self, file: CutsimFile, lever: Lever,
+    def add_lever(self, file: CutsimFile, lever: LeverBase,
                   key: int | str | None = None) -> tuple[Command, str]:
         """The command that adds a new lever to a package during the meeting, and the log's
         words (``Added: cut Youth work by 20 %``); a lever id already in the package is refused."""

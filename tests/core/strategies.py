@@ -8,23 +8,18 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from cutsim.levers.kinds import CutLever, FixedShares, InvestLever, PoolLever, ProcureLever, Reinvest
 from cutsim.model.schema import (
     AGENCY_KINDS,
     Agency,
-    CutLever,
     CutsimFile,
     Demand,
     Effect,
-    FixedShares,
-    InvestLever,
     Model,
     Outcome,
     Place,
-    PoolLever,
-    ProcureLever,
     Provenance,
     RedLine,
-    Reinvest,
     Scenario,
     Service,
     Target,

@@ -23,10 +23,10 @@ from cutsim.files.exchange import read_file
 from cutsim.files.versions import needed_versions
 from cutsim.levers.common import LeverError
 from cutsim.model.errors import InputError
+from cutsim.levers.kinds import CutLever
 from cutsim.model.schema import (
     Agency,
     Area,
-    CutLever,
     CutsimFile,
     Effect,
     Geometry,

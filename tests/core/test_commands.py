@@ -26,14 +26,8 @@ from cutsim.model.commands import (
     references,
 )
 from cutsim.model.errors import InputError
-from cutsim.model.schema import (
-    CutLever,
-    CutsimFile,
-    Outcome,
-    PoolLever,
-    Scenario,
-    Service,
-)
+from cutsim.levers.kinds import CutLever, PoolLever
+from cutsim.model.schema import CutsimFile, Outcome, Scenario, Service
 from cutsim.model.validation import validate_file
 
 

@@ -11,7 +11,8 @@ from strategies import files
 from cutsim.files import exchange
 from cutsim.files.diff import diff_files
 from cutsim.files.merge import merge_files
-from cutsim.files.redact import _lever_services, redact
+from cutsim.files.redact import redact
+from cutsim.model import lever_kinds
 from cutsim.model.disclosure import disclosed
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.validation import validate_file
@@ -83,7 +84,7 @@ def test_a_redacted_file_is_valid_and_holds_nothing_confidential(cutsim_file, ke
             assert abs(placeholder.baseline_spend - sum(items)) <= max(sum(items), 1.0) * 2
     refs = {s.id for s in result.model.services}
     refs |= {link.service for link in (*result.model.effects, *result.model.demands)}
-    refs |= {sid for sc in result.scenarios for lever in sc.levers for sid in _lever_services(lever)}
+    refs |= {sid for sc in result.scenarios for lever in sc.levers for sid in lever_kinds.of(lever).services(lever)}
     assert not hidden & refs
 
 

@@ -102,7 +102,7 @@ def test_a_partner_whose_benefit_is_round_off_gets_no_share():
     # A reinvestment-only partner (the police's diversion scheme) whose benefit is nothing:
     # its share is exactly 0 under the benefit rule, not a sliver of noise.
     from cutsim.levers.settlement import gain_shares
-    from cutsim.model.schema import PoolLever
+    from cutsim.levers.kinds import PoolLever
 
     pool = PoolLever.model_validate({**POOL, "gain_share": "benefit"})
     shares = gain_shares(pool, ["council", "nhs", "police"],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cutsim.api import Project
 from cutsim.files.exchange import read_file
-from cutsim.model.schema import CutLever
+from cutsim.levers.kinds import CutLever
 from cutsim.publish.build import render_all
 from cutsim.publish.notes import notes_html, public_notes, with_notes
 from cutsim.workshop import WorkshopSession, run_packages, summarise_all

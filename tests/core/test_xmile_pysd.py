@@ -22,9 +22,9 @@ from cutsim.engine.compiled import compile_model
 from cutsim.files import exchange
 from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
+from cutsim.levers.kinds import CutLever
 from cutsim.model.schema import (
     Agency,
-    CutLever,
     CutsimFile,
     Demand,
     Effect,

@@ -9,7 +9,7 @@ from cutsim.model.commands import (
     SetItemField,
     SetLever,
 )
-from cutsim.model.schema import CutLever
+from cutsim.levers.kinds import CutLever
 from ui.document import DocumentController
 
 

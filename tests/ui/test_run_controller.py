@@ -14,7 +14,7 @@ import pytest
 from cutsim.api import Project
 from cutsim.files.exchange import read_file
 from cutsim.model.commands import SetItemField, SetLever
-from cutsim.model.schema import CutLever
+from cutsim.levers.kinds import CutLever
 from ui.document import DocumentController
 from ui.run_controller import RunController
 

@@ -28,13 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cutsim.model import lever_kinds
 from cutsim.model.commands import SetLever
 from cutsim.model.schema import Model, Scenario
 from cutsim.model.validation import validate_scenario
-from ui.scenario.lever_forms import LeverForm, PoolForm, ProcureForm, SpendForm
-
-KINDS = (("cut", "Cut spend"), ("invest", "Invest"), ("pool", "Pool budgets"),
-         ("procure", "Buy locally (procurement)"))
+from ui.scenario.lever_forms import LeverForm, form_for
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
 LOCATION = "this lever"
 
@@ -89,8 +87,9 @@ class LeverEditor(QDialog):
         self.setObjectName("lever-editor")
         self.kind = QComboBox(self)
         self.kind.setObjectName("lever-kind")
-        for key, label in KINDS:
-            self.kind.addItem(label, key)
+        kinds = lever_kinds.all_kinds()  # every registered kind, each with its form
+        for kind in kinds:
+            self.kind.addItem(kind.title or kind.name, kind.name)
         self.lever_id = QLineEdit(self)
         self.lever_id.setObjectName("lever-id")
         self.lever_id.setToolTip("a short id: lower-case letters, digits, - and _")
@@ -98,13 +97,11 @@ class LeverEditor(QDialog):
         self.note.setObjectName("lever-note")
         self.note.setPlaceholderText("Why this lever, what it assumes, who agreed it…")
         self.note.setMaximumHeight(70)
-        self.forms: dict[str, LeverForm] = {
-            "cut": SpendForm(model, "cut"), "invest": SpendForm(model, "invest"),
-            "pool": PoolForm(model), "procure": ProcureForm(model)}
+        self.forms: dict[str, LeverForm] = {kind.name: form_for(kind.name, model) for kind in kinds}
         self.stack = QStackedWidget(self)
-        for key, _label in KINDS:
-            self.stack.addWidget(self.forms[key])
-            self.forms[key].changed.connect(self._form_changed)
+        for form in self.forms.values():
+            self.stack.addWidget(form)
+            form.changed.connect(self._form_changed)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.stack)
@@ -187,6 +184,8 @@ class LeverEditor(QDialog):
             lever = self.lever()
         except ValidationError as error:
             return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
+        except ValueError as error:  # a form's own reading of its fields (JSON text)
+            return [str(error)]
         scenario = self.scenario()
         if self.original is None and any(lv.id == lever.id for lv in scenario.levers):
             return [f'a lever with id "{lever.id}" is already in this scenario']

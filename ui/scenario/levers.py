@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
 )
 
 from cutsim.model.commands import RemoveLever, SetLever
-from cutsim.model.schema import CutLever, InvestLever, Scenario, Service
+from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.model.schema import Scenario, Service
 from cutsim.workshop import describe_lever
 from ui import dialogs
 from ui.palette import agency_colours
