@@ -118,6 +118,8 @@ class LeverKind:
     schema: ClassVar[type[LeverBase]]
     title: ClassVar[str] = ""
     words: ClassVar[str] = ""
+    #: The kind's own fields as docs/file-format.md lists them (Markdown, one line).
+    fields_doc: ClassVar[str] = ""
     who_pays: ClassVar[str] = ""
     #: True for a lever with a size (percent of baseline or £ a year) that the workshop,
     #: the scenario panel and a consultation page may change.

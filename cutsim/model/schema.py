@@ -414,7 +414,10 @@ def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
     if not members:
         return
     union: Any = Union[members] if len(members) > 1 else members[0]  # noqa: UP007 - a runtime tuple
-    globals()["Lever"] = Annotated[union, Field(discriminator="kind")] if len(members) > 1 else union
+    lever = Annotated[union, Field(discriminator="kind")] if len(members) > 1 else union
+    globals()["Lever"] = lever
+    # pydantic keeps a field's resolved type once it is complete: give it the new union.
+    Scenario.model_fields["levers"].annotation = list[lever]  # type: ignore[valid-type]
     for holder in (Scenario, CutsimFile):
         holder.model_rebuild(force=True)
 

@@ -110,3 +110,29 @@ def test_a_planted_circle_is_caught(copy_of_tree: Path):
     assert ["cutsim.model.schema", "cutsim.model.validation"] in cycles(_graph(copy_of_tree))
     _plant(copy_of_tree, "ui/settings.py", "from ui import main_window", True)
     assert any("ui.settings" in c and "ui.main_window" in c for c in cycles(_graph(copy_of_tree)))
+
+
+#: Imports by name, which the import graph cannot see: each is a documented registry or
+#: lazy loader (docs/architecture.md), and a new one must be added here knowingly.
+IMPORTS_BY_NAME = {
+    "cutsim/model/lever_kinds.py": "the lever kinds, found in cutsim/levers/kinds/ on first use",
+    "cutsim/cli/__init__.py": "each command's module, loaded when the command runs",
+    "ui/main_window.py": "the optional docks, loaded after the first paint",
+    "ui/scenario/lever_forms/__init__.py": "the lever editor's forms, one module per kind",
+}
+
+
+def test_imports_by_name_are_only_the_documented_registries():
+    found = sorted(str(p.relative_to(ROOT)) for top in ("cutsim", "ui")
+                   for p in (ROOT / top).rglob("*.py")
+                   if "import_module(" in p.read_text(encoding="utf-8"))
+    assert found == sorted(IMPORTS_BY_NAME)
+
+
+def test_the_lever_kinds_are_loaded_from_the_levers_part_only():
+    """The model layer's one reach upward is the registry's load of the kinds' package."""
+    from cutsim.model import lever_kinds
+
+    assert lever_kinds.KINDS_PACKAGE == "cutsim.levers.kinds"
+    for kind in lever_kinds.all_kinds():
+        assert type(kind).__module__.startswith("cutsim.levers.kinds.")

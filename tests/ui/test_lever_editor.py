@@ -310,3 +310,39 @@ def test_delete_key_in_the_lever_list_removes_the_lever_after_asking(make_window
     window.document.undo_stack.undo()
     window.document.undo_stack.setClean()
     window.run_controller.shutdown()
+
+
+def test_a_kind_without_a_form_of_its_own_is_added_as_json(qtbot, document):
+    """A newly registered kind (the toy ``trim`` of the core tests) appears in the kind
+    list and is edited through the JSON form: bad JSON and the kind's own rules are
+    shown, and OK adds exactly the lever its fields state, undoably."""
+    import importlib.util
+    import sys
+
+    from cutsim.model import lever_kinds
+
+    toy = Path(__file__).resolve().parents[1] / "core" / "fixtures" / "toy_lever_kind" / "trim.py"
+    spec = importlib.util.spec_from_file_location("toy_trim_kind", toy)
+    module = sys.modules.get(spec.name)
+    if module is None:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    with lever_kinds.registered(module.KIND):
+        editor = open_editor(qtbot, document, "trim")
+        assert editor.kind.currentText() == "Trim unit cost"
+        form = editor.forms["trim"]
+        form.fields.setPlainText("{not json")
+        assert any("not JSON" in p for p in editor.check())
+        form.fields.setPlainText('{"service": "family_hubs", "percent": 80}')
+        assert any("percent must be between 0 and 50" in p for p in editor.check())
+        form.fields.setPlainText('{"service": "family_hubs", "percent": 12.5}')
+        assert editor.check() == []
+        editor.lever_id.setText("trim-hubs")
+        before = len(document.file.scenario("youth-cut").levers)
+        assert editor.apply()
+        added = document.file.scenario("youth-cut").levers[-1]
+        assert (added.kind, added.service, added.percent) == ("trim", "family_hubs", 12.5)
+        assert len(document.file.scenario("youth-cut").levers) == before + 1
+        document.undo_stack.undo()
+        assert len(document.file.scenario("youth-cut").levers) == before

@@ -63,6 +63,11 @@ class PoolKind(LeverKind):
     )
     uncertain_fields = (UncertainField("efficiency_percent", 0.0, 100.0),)
     workbook_text_fields = ("reinvest", "gain_share")
+    fields_doc = ("`services` (of two or more agencies); `efficiency_percent` (0–100); `reinvest` "
+                  "(default `[]`: `{service, percent_of_saving}`, shares 0–100 adding to at most 100); "
+                  "`gain_share`: `\"contribution\"` (default), `\"benefit\"` or `{\"fixed\": {agency: "
+                  "share}}` with shares 0–1 adding to 1, each agency owning a pooled service; "
+                  "`one_off_cost` (default 0)")
 
     def services(self, lever: Any) -> list[str]:
         return [*lever.services, *(r.service for r in lever.reinvest)]

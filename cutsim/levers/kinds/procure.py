@@ -49,6 +49,9 @@ class ProcureKind(LeverKind):
         WorkbookColumn("outcome", "choice", "the local-economy outcome it changes (optional)"),
     )
     uncertain_fields = (UncertainField("premium_percent", 0.0, math.inf),)
+    fields_doc = ("`service`; `local_share_from`, `local_share_to` (fractions of external spend bought "
+                  "locally, 0–1); `premium_percent` (≥ 0, default 0); optional `outcome` (the "
+                  "local-economy outcome it changes)")
 
     def references(self, lever: Any) -> dict[str, set[str]]:
         refs = {"services": {lever.service}}

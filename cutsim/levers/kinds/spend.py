@@ -61,6 +61,9 @@ class SpendKind(LeverKind):
 
     sized = True
     sign: ClassVar[float] = -1.0  # a cut lowers spend, an invest raises it
+    fields_doc = ("`service`; exactly one of `percent` (of baseline spend, 0–100) or `amount` (£/yr ≥ 0); "
+                  "`notice_months` (default 0: the saving starts that much later; the lump does not "
+                  "move); `one_off_cost` (£ ≥ 0, default 0, falls at `start_year`)")
     workbook_columns = (WorkbookColumn("service", "choice", "the service id"), *SPEND_COLUMNS)
 
     def check(self, c: LeverChecks, lever: Any, ctx: LeverContext) -> None:
