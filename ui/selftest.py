@@ -75,7 +75,13 @@ def check_example() -> tuple[Any, str]:
     check(len(files) > 0, "no bundled scenario files in scenarios/")
     for f in files:
         read_any(f)  # validates in full; raises naming the file and the problem
-    return project, f"example {len(project.model.services)} services, {len(files)} scenario files"
+    from cutsim.model import lever_kinds
+
+    kinds = lever_kinds.kind_names()  # found by package in a bundle, as in a checkout
+    check(set(kinds) >= {"cut", "invest", "pool", "procure"},
+          f"the lever kinds are not all in this copy (found {', '.join(kinds) or 'none'})")
+    return project, (f"example {len(project.model.services)} services, {len(files)} scenario files, "
+                     f"{len(kinds)} lever kinds")
 
 
 def check_money(project: Any) -> tuple[Any, str]:
