@@ -49,8 +49,9 @@ import numpy as np
 
 from cutsim.appraise.result import Result
 from cutsim.engine.money import by_agency
-from cutsim.model.errors import InputError
 from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.model import lever_kinds
+from cutsim.model.errors import InputError
 from cutsim.model.schema import GENERAL_FUND, PLACE_ID, Model
 
 LINES = ("funding", "baseline_spend", "gap_before_savings", "planned_savings",
@@ -147,8 +148,7 @@ def delivery_confidence(result: Result) -> np.ndarray:
     for lever in result.scenario.levers:
         if lever.delivery_confidence_percent is None:
             continue
-        services = getattr(lever, "services", None) or [getattr(lever, "service", None)]
-        for sid in services:
+        for sid in lever_kinds.of(lever).services(lever):
             if sid in cm.service_index:
                 i = cm.service_index[sid]
                 conf[i] = min(conf[i], lever.delivery_confidence_percent / 100.0)
