@@ -47,31 +47,85 @@ from typing import Any
 
 import numpy as np
 
+from cutsim.appraise.funding import (
+    PRINCIPLES_SOURCE,
+    compound,
+    council_tax_path,
+    deflator,
+    funding_lines,
+    has_budget,
+    legacy_funding,
+    price_factor,
+    referendum_breaches,
+    yearly,
+)
+from cutsim.appraise.programme import programme_of
 from cutsim.appraise.result import Result
 from cutsim.engine.money import by_agency
 from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
+from cutsim.model.fmt import money
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import GENERAL_FUND, PLACE_ID, Model
 
-LINES = ("funding", "baseline_spend", "gap_before_savings", "planned_savings",
-         "knock_on_cashable", "knock_on_non_cashable", "one_off_costs", "net_position",
-         "cumulative_gap", "reserves_used", "reserves_left", "planned_savings_at_risk",
-         "net_position_if_slipped")
+FUNDING_LINES = ("funding_council_tax", "funding_business_rates", "funding_settlement_grant",
+                 "funding_specific_grant", "funding_fees_and_charges", "funding_other",
+                 "collection_fund")
+PRESSURE_LINES = ("base_budget", "pressure_demand", "pressure_pay", "pressure_prices", "levies",
+                  "named_pressures")
+INCOME_LINES = ("income_council_tax", "income_fees_and_charges")
+LINES = ("funding", *FUNDING_LINES, "baseline_spend", *PRESSURE_LINES, "gap_before_savings",
+         "planned_savings", "knock_on_cashable", "knock_on_non_cashable", "one_off_costs",
+         *INCOME_LINES, "net_position", "cumulative_gap", "reserves_used", "surplus_to_reserves",
+         "reserves_left", "unfunded_gap", "minimum_balance", "below_minimum_balance",
+         "planned_savings_at_risk", "net_position_if_slipped")
+#: Lines shown only when they are not all zero (a plan without them reads as before).
+OPTIONAL_LINES = frozenset({*FUNDING_LINES, *PRESSURE_LINES, *INCOME_LINES, "surplus_to_reserves",
+                            "unfunded_gap", "minimum_balance", "below_minimum_balance"})
 GRANT_LINES = ("baseline_spend", "planned_savings", "knock_on_cashable",
                "knock_on_non_cashable", "one_off_costs")
 LABELS = {
-    "funding": "Funding", "baseline_spend": "Baseline spend with pressures",
+    "funding": "Funding", "funding_council_tax": "  Council tax",
+    "funding_business_rates": "  Retained business rates",
+    "funding_settlement_grant": "  Settlement grants",
+    "funding_specific_grant": "  Specific grants", "funding_fees_and_charges": "  Fees and charges",
+    "funding_other": "  Other funding", "collection_fund": "  Collection fund surplus (deficit)",
+    "baseline_spend": "Baseline spend with pressures", "base_budget": "  Base budget",
+    "pressure_demand": "  Demand growth", "pressure_pay": "  Pay awards",
+    "pressure_prices": "  Prices (contract inflation; inflation without pay)", "levies": "  Levies",
+    "named_pressures": "  Named pressures",
     "gap_before_savings": "Gap before savings", "planned_savings": "Planned savings",
     "knock_on_cashable": "Knock-on costs (cashable)",
     "knock_on_non_cashable": "Knock-on costs (non-cashable, not counted)",
-    "one_off_costs": "One-off costs", "net_position": "Gap after savings",
+    "one_off_costs": "One-off costs",
+    "income_council_tax": "Extra council tax (paid by residents)",
+    "income_fees_and_charges": "Extra fees and charges (paid by residents)",
+    "net_position": "Gap after savings",
     "cumulative_gap": "Cumulative gap", "reserves_used": "Reserves used",
-    "reserves_left": "Reserves left", "planned_savings_at_risk": "Planned savings at risk",
+    "surplus_to_reserves": "Surplus added to reserves", "reserves_left": "Reserves left",
+    "unfunded_gap": "Unfunded gap after reserves", "minimum_balance": "Minimum balance",
+    "below_minimum_balance": "Reserves below the minimum balance",
+    "planned_savings_at_risk": "Planned savings at risk",
     "net_position_if_slipped": "Gap if savings slip",
 }
 CONSULTATION_WINDOW_YEARS = 90 / 365.25
 THRESHOLDS = ((100, 45), (20, 30))  # redundancies at one establishment → days' consultation
+WARNING_KINDS = ("referendum_limit", "below_minimum_balance", "unfunded_gap")
+DEFAULT_YEARS = 5  # an MTFS looks four or five years ahead
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Something a section 151 officer must act on, in words (``kind`` in WARNING_KINDS)."""
+
+    agency: str
+    year: str
+    kind: str
+    message: str
+
+    def to_json_dict(self) -> dict[str, str]:
+        return {"agency": self.agency, "year": self.year, "kind": self.kind, "message": self.message}
 
 
 @dataclass
@@ -82,6 +136,7 @@ class AgencyPlan:
     name: str
     lines: dict[str, np.ndarray]
     grants: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    programme: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +148,20 @@ class Plan:
     place: dict[str, np.ndarray]
     slippage_percent: float
     workforce: dict[str, Any]
+    warnings: list[Warning] = field(default_factory=list)
+
+    def span(self, years: int) -> Plan:
+        """The plan's first ``years`` financial years (warnings of those years only)."""
+        n = max(1, min(years, len(self.years)))
+        cut = lambda lines: {k: v[:n] for k, v in lines.items()}  # noqa: E731
+        agencies = [AgencyPlan(a.agency, a.name, cut(a.lines),
+                               {g: cut(v) for g, v in a.grants.items()},
+                               [{**row, "saving": row["saving"][:n]} for row in a.programme])
+                    for a in self.agencies]
+        shown = set(self.years[:n])
+        return Plan(self.years[:n], self.terms, self.price_year, agencies, cut(self.place),
+                    self.slippage_percent, self.workforce,
+                    [w for w in self.warnings if w.year in shown])
 
     def to_json_dict(self) -> dict[str, Any]:
         def plain(lines: dict[str, np.ndarray]) -> dict[str, list[float]]:
@@ -102,22 +171,25 @@ class Plan:
             "years": self.years, "terms": self.terms, "price_year": self.price_year,
             "slippage_percent": self.slippage_percent,
             "agencies": {a.agency: {"name": a.name, "general_fund": plain(a.lines),
-                                    "ring_fenced": {g: plain(v) for g, v in a.grants.items()}}
+                                    "ring_fenced": {g: plain(v) for g, v in a.grants.items()},
+                                    "programme": [{**row, "saving": [float(v) + 0.0 for v in row["saving"]]}
+                                                  for row in a.programme]}
                          for a in self.agencies},
             PLACE_ID: {"general_fund": plain(self.place)},
             "workforce": self.workforce,
+            "warnings": [w.to_json_dict() for w in self.warnings],
         }
 
 
 def funding_path(model: Model, agency_id: str, general_fund_base: float) -> np.ndarray:
-    """£ a year of general-fund funding for each financial year (H,)."""
+    """£ a year of general-fund funding for each financial year (H,), real terms: the
+    legacy single figure, or the funding lines and council tax deflated."""
     agency = model.agency(agency_id)
     h = model.place.horizon_years
-    if isinstance(agency.funding, list):
-        return np.array(agency.funding, dtype=float)
-    base = general_fund_base if agency.funding is None else float(agency.funding)
-    growth = (agency.funding_growth_percent or 0.0) / 100.0
-    return base * (1.0 + growth) ** np.arange(h, dtype=float)
+    if not has_budget(agency):
+        return legacy_funding(model, agency, general_fund_base)
+    cash = _cash_funding(agency, h, None)
+    return sum(cash.values(), np.zeros(h)) / deflator(agency, h)
 
 
 def growth_factors(model: Model) -> np.ndarray:
@@ -128,14 +200,17 @@ def growth_factors(model: Model) -> np.ndarray:
 
 
 def gap_before_savings(model: Model, agency_id: str) -> np.ndarray:
-    """An agency's general-fund gap before any savings, £ a year (H,), from the model
-    alone (no run): baseline spend with pressures less funding; positive = shortfall."""
+    """An agency's general-fund gap before any savings, £ a year (H,), real terms, from
+    the model alone (no run): baseline spend with pressures less funding; positive =
+    shortfall."""
+    agency = model.agency(agency_id)
+    h = model.place.horizon_years
     mine = [s for s in model.services
             if s.agency == agency_id and (s.funding_source or GENERAL_FUND) == GENERAL_FUND]
     growth = growth_factors(model)
     index = {s.id: i for i, s in enumerate(model.services)}
-    baseline = sum((s.baseline_spend * growth[index[s.id]] for s in mine),
-                   np.zeros(model.place.horizon_years))
+    baseline = sum((s.baseline_spend * growth[index[s.id]] for s in mine), np.zeros(h))
+    baseline = baseline + _cash_pressures(agency, h) / deflator(agency, h)
     base = float(sum(s.baseline_spend for s in mine))
     return baseline - funding_path(model, agency_id, base)
 
@@ -156,7 +231,8 @@ def delivery_confidence(result: Result) -> np.ndarray:
 
 
 def build_plan(result: Result, *, cash: bool = False, slippage_percent: float = 0.0) -> Plan:
-    """The plan of every agency and the place for a run's result."""
+    """The plan of every agency and the place for a run's result, over the horizon
+    (:meth:`Plan.span` shows the first years)."""
     if result.service_annual is None:
         raise InputError("this result carries no per-service money (run it with cutsim.run)")
     if not 0.0 <= slippage_percent <= 100.0:
@@ -178,57 +254,224 @@ def build_plan(result: Result, *, cash: bool = False, slippage_percent: float = 
     }
     at_risk = annual["planned_saving"] * (1.0 - delivery_confidence(result))[:, None]
     slipped = np.maximum(annual["planned_saving"] * slippage_percent / 100.0, at_risk)
-    agencies = []
+    agencies, warnings = [], []
+    staff = workforce(result)
+    posts = {entry["lever"]: entry["posts"] for entry in staff["levers"]}
     for a, aid in enumerate(cm.agency_ids):
+        agency = model.agency(aid)
         mine = cm.service_agency == a
-        lines = _general_fund_lines(cm, a, per_service, at_risk, slipped, mine & gf,
-                                    model.agency(aid).reserves or 0.0)
+        lines = _general_fund_lines(cm, a, per_service, at_risk, slipped, mine & gf, result, cash)
         grants = {}
         for grant in sorted({src for src, m in zip(sources, mine) if m and src != GENERAL_FUND}):
             on = mine & np.array([src == grant for src in sources])
             grants[grant] = {k: per_service[k][on].sum(axis=0) for k in GRANT_LINES}
         if cash:
-            factor = (1.0 + (model.agency(aid).inflation_percent or 0.0) / 100.0) ** np.arange(h)
-            lines = {k: v * factor for k, v in lines.items()}
+            factor = price_factor(agency, h)
             grants = {g: {k: v * factor for k, v in lines_g.items()} for g, lines_g in grants.items()}
-        agencies.append(AgencyPlan(aid, model.agency(aid).name, lines, grants))
+        agencies.append(AgencyPlan(aid, agency.name, lines, grants,
+                                   programme_of(result, aid, posts, cash)))
+        warnings += _warnings(agency, lines, result, cash)
     place = {k: np.sum([p.lines[k] for p in agencies], axis=0) for k in LINES}
+    place["cumulative_gap"] = np.cumsum(place["net_position"])  # the running total of its own gap
     return Plan(result.years, "cash" if cash else "real", model.place.effective_price_year,
-                agencies, place, slippage_percent, workforce(result))
+                agencies, place, slippage_percent, staff, warnings)
+
+
+def _cash_funding(agency, h: int, extra_council_tax: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The agency's general-fund funding by line of the plan, cash (funding lines by kind,
+    council tax, the collection fund)."""
+    out = {k: np.zeros(h) for k in FUNDING_LINES}
+    lines = funding_lines(agency, h)
+    for ident, values in lines.general.items():
+        out[f"funding_{lines.kinds[ident]}"] = out[f"funding_{lines.kinds[ident]}"] + values
+    if agency.council_tax is not None:
+        path = council_tax_path(agency.council_tax, h, extra_council_tax)
+        out["funding_council_tax"] = out["funding_council_tax"] + path.income
+        out["collection_fund"] = path.collection_fund
+    return out
+
+
+def _cash_pressures(agency, h: int) -> np.ndarray:
+    """Levies and named pressures, cash £ a year (pay and prices are factors on spend)."""
+    pressures = agency.pressures
+    if pressures is None:
+        return np.zeros(h)
+    named = sum((yearly(p.amount, h) for p in pressures.named), np.zeros(h))
+    return yearly(pressures.levies, h) + named
 
 
 def _general_fund_lines(cm, a: int, per_service, at_risk, slipped, on: np.ndarray,
-                        reserves: float) -> dict[str, np.ndarray]:
-    """One agency's general-fund lines; summed with the engine's own agency sum so that,
-    with every service on the general fund, they are the result's annual figures bit
-    for bit. Default funding is the base-year baseline line itself (the same sum), so
-    a place with no pressures has a gap of exactly 0, not round-off."""
+                        result: Result, cash: bool) -> dict[str, np.ndarray]:
+    """One agency's general-fund lines in the view's terms; summed with the engine's own
+    agency sum so that, with every service on the general fund, the real lines are the
+    result's annual figures bit for bit. Default funding is the base-year baseline line
+    itself (the same sum), so a place with no pressures has a gap of exactly 0."""
     mask = on.astype(float)[:, None]
+    h = cm.horizon_years
+    agency = cm.model.agency(cm.agency_ids[a])
+    deflate = deflator(agency, h)
+    spend_factor = price_factor(agency, h) if cash else np.ones(h)
 
     def total(values: np.ndarray) -> np.ndarray:
-        # by_agency's own sum, over this agency's general-fund services only
-        return by_agency(cm, values * mask)[a]
+        # by_agency's own sum, over this agency's general-fund services only, in view terms
+        return by_agency(cm, values * mask)[a] * spend_factor
 
     lines = {k: total(v) for k, v in per_service.items()}
-    funding = funding_path(cm.model, cm.agency_ids[a], float(lines["baseline_spend"][0]))
-    lines["funding"] = funding
-    lines["gap_before_savings"] = lines["baseline_spend"] - funding
+    real_baseline = by_agency(cm, per_service["baseline_spend"] * mask)[a]
+    base_budget = np.full(h, real_baseline[0])
+    # Cash-native money (funding lines, council tax, levies, named pressures): cash as given,
+    # real divided by the deflator. Legacy funding and the engine's money are real.
+    view = (lambda values: values) if cash else (lambda values: values / deflate)
+    funding_by_kind = {k: np.zeros(h) for k in FUNDING_LINES}
+    if has_budget(agency):
+        extra = _council_tax_levers(result, agency.id, h)
+        funding_by_kind = {k: view(v) for k, v in _cash_funding(agency, h, None).items()}
+        with_levers = _cash_funding(agency, h, extra)["funding_council_tax"]
+        lines["income_council_tax"] = view(with_levers) - funding_by_kind["funding_council_tax"]
+    else:
+        # One line of funding, in real terms (docs/mtfs.md): no lines by kind.
+        lines["funding"] = legacy_funding(cm.model, agency, float(real_baseline[0])) * (
+            deflate if cash else 1.0)
+        lines["income_council_tax"] = np.zeros(h)
+    lines.update(funding_by_kind)
+    if has_budget(agency):
+        lines["funding"] = sum((funding_by_kind[k] for k in FUNDING_LINES), np.zeros(h))
+    lines["income_fees_and_charges"] = view(_cash_fees(result, agency, h))
+    extra_costs = view(_cash_pressures(agency, h))
+    named = agency.pressures.named if agency.pressures is not None else []
+    lines["levies"] = view(yearly(agency.pressures.levies, h)) if agency.pressures else np.zeros(h)
+    lines["named_pressures"] = view(sum((yearly(p.amount, h) for p in named), np.zeros(h)))
+    lines["baseline_spend"] = lines["baseline_spend"] + extra_costs
+    lines["base_budget"] = base_budget
+    lines["pressure_demand"] = (real_baseline - base_budget) * spend_factor
+    pay, prices = _pay_and_prices(agency, h, cash)
+    lines["pressure_pay"] = base_budget * pay
+    lines["pressure_prices"] = base_budget * prices
+    lines["gap_before_savings"] = lines["baseline_spend"] - lines["funding"]
     lines["net_position"] = (lines["gap_before_savings"] - lines["planned_savings"]
-                             + lines["knock_on_cashable"] + lines["one_off_costs"])
+                             + lines["knock_on_cashable"] + lines["one_off_costs"]
+                             - lines["income_council_tax"] - lines["income_fees_and_charges"])
     lines["cumulative_gap"] = np.cumsum(lines["net_position"])
-    used, left = np.zeros(cm.horizon_years), np.zeros(cm.horizon_years)
-    pot = float(reserves)
-    for y, gap in enumerate(lines["net_position"]):
-        if gap > 0:
-            used[y] = min(gap, pot)
-            pot -= used[y]
-        else:
-            pot -= gap  # a surplus goes to reserves
-        left[y] = pot
-    lines["reserves_used"], lines["reserves_left"] = used, left
+    lines.update(_reserves(agency, lines["net_position"], float(real_baseline[0])))
     lines["planned_savings_at_risk"] = total(at_risk)
     lines["net_position_if_slipped"] = lines["net_position"] + total(slipped)
     return {k: lines[k] for k in LINES}
+
+
+def _pay_and_prices(agency, h: int, cash: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The pay and price pressures as fractions of the base budget (0 in the real view:
+    they are inflation). Without ``pressures``, inflation is all prices."""
+    if not cash:
+        return np.zeros(h), np.zeros(h)
+    pressures = agency.pressures
+    if pressures is None:
+        return np.zeros(h), deflator(agency, h) - 1.0
+    pay = compound(yearly(pressures.pay_award_percent, h)) - 1.0
+    prices = compound(yearly(pressures.contract_inflation_percent, h)) - 1.0
+    return pressures.pay_share * pay, (1.0 - pressures.pay_share) * prices
+
+
+def _reserves(agency, net_position: np.ndarray, net_budget: float) -> dict[str, np.ndarray]:
+    """The general reserve, year by year in the view's terms: a shortfall is met from it
+    while it lasts (what it cannot meet is the unfunded gap), a surplus is added to it, so
+    that reserves_left[y] = reserves_left[y−1] − reserves_used[y] + surplus_to_reserves[y]
+    exactly (reserves_left[−1] being the opening ``reserves``)."""
+    h = len(net_position)
+    used, added, left, unfunded = (np.zeros(h) for _ in range(4))
+    pot = float(agency.reserves or 0.0)
+    for y, gap in enumerate(net_position):
+        if gap > 0:
+            used[y] = min(gap, max(pot, 0.0))
+            unfunded[y] = gap - used[y]
+        else:
+            added[y] = -gap
+        pot = pot - used[y] + added[y]
+        left[y] = pot
+    minimum = (agency.minimum_balance if agency.minimum_balance is not None
+               else (agency.minimum_balance_percent or 0.0) / 100.0 * net_budget)
+    floor = np.full(h, float(minimum))
+    return {"reserves_used": used, "surplus_to_reserves": added, "reserves_left": left,
+            "unfunded_gap": unfunded, "minimum_balance": floor,
+            "below_minimum_balance": np.maximum(floor - left, 0.0)}
+
+
+def _year_fraction(cm, start_year: float, phase_years: float) -> np.ndarray:
+    """(H,): each financial year's average share of a lever's full effect (its ramp
+    sampled at each step's start, as the engine samples it)."""
+    from cutsim.levers.common import ramp
+
+    return ramp(cm.t[:-1], start_year, phase_years).reshape(cm.horizon_years, -1).mean(axis=1)
+
+
+def _council_tax_levers(result: Result, agency_id: str, h: int) -> np.ndarray:
+    """(H,): the extra core increase (%) the scenario's council tax levers add each year."""
+    extra = np.zeros(h)
+    for lever in result.scenario.levers:
+        if lever.kind == "council_tax" and lever.agency == agency_id:
+            years = np.arange(h, dtype=float)
+            extra = extra + np.where(years >= lever.start_year - 1e-9, lever.percent, 0.0)
+    return extra
+
+
+def _cash_fees(result: Result, agency, h: int) -> np.ndarray:
+    """(H,): extra fees and charges from the scenario's income levers, cash £ a year
+    (an ``amount`` is at the price year, inflated by the deflator; a ``percent`` is of
+    the named cash funding line)."""
+    cm = result.compiled
+    total = np.zeros(h)
+    lines = funding_lines(agency, h).general
+    for lever in result.scenario.levers:
+        if lever.kind != "income" or lever.agency != agency.id:
+            continue
+        fraction = _year_fraction(cm, lever.start_year, lever.phase_years)
+        if lever.amount is not None:
+            total = total + lever.amount * fraction * deflator(agency, h)
+        else:
+            total = total + lever.percent / 100.0 * lines.get(lever.line, np.zeros(h)) * fraction
+    return total
+
+
+def _warnings(agency, lines: dict[str, np.ndarray], result: Result, cash: bool) -> list[Warning]:
+    """The referendum limit, reserves below their minimum and an unfunded gap, in words."""
+    years = result.years
+    found: list[Warning] = []
+    h = len(years)
+    if agency.council_tax is not None:
+        path = council_tax_path(agency.council_tax, h, _council_tax_levers(result, agency.id, h))
+        for y, what in referendum_breaches(agency.council_tax, path):
+            found.append(Warning(agency.id, years[y], "referendum_limit",
+                                 f"{agency.name}: council tax in {years[y]} rises by {what} of the "
+                                 f"referendum principles ({PRINCIPLES_SOURCE}): the increase would "
+                                 "need a local referendum"))
+    terms = "cash" if cash else "real terms"
+    if not _states_a_plan(agency):
+        return found  # its plan is the default balanced start: no reserves to speak of
+    floor = materiality_floor(result.compiled.model)
+    below = np.flatnonzero(lines["below_minimum_balance"] > 0)
+    if below.size and lines["minimum_balance"][0] > 0:
+        y = int(below[0])
+        found.append(Warning(agency.id, years[y], "below_minimum_balance",
+                             f"{agency.name}: reserves fall below the minimum balance of "
+                             f"{money(lines['minimum_balance'][y])} in {years[y]} "
+                             f"({money(lines['reserves_left'][y])} left, {terms}); the chief "
+                             "finance officer must report on the adequacy of reserves (Local "
+                             "Government Act 2003, s.25)"))
+    unfunded = np.flatnonzero(lines["unfunded_gap"] > floor)
+    for y in (int(i) for i in unfunded):
+        duty = (" A council must set a balanced budget; without one the chief finance officer "
+                "must report under section 114 of the Local Government Finance Act 1988."
+                if agency.kind == "council" else "")
+        found.append(Warning(agency.id, years[y], "unfunded_gap",
+                             f"{agency.name}: the plan does not balance in {years[y]}: "
+                             f"{money(lines['unfunded_gap'][y])} unfunded after reserves "
+                             f"({terms}).{duty}"))
+    return found
+
+
+def _states_a_plan(agency) -> bool:
+    """True when the agency gives its own funding or reserves (not the default start)."""
+    return (agency.funding is not None or has_budget(agency) or agency.reserves is not None
+            or agency.minimum_balance is not None or agency.minimum_balance_percent is not None)
 
 
 def workforce(result: Result) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from pathlib import Path
 from cutsim.cli.output import emit
 from cutsim.model.errors import InputError
 
+DEFAULT_YEARS = 5  # an MTFS looks four or five years ahead (cutsim.appraise.mtfs.DEFAULT_YEARS)
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -25,8 +27,14 @@ def register(subparsers) -> None:
     out.add_argument("--json", action="store_true", help="print the plan as JSON")
     out.add_argument("--csv", action="store_true", help="long form: entity,budget,line,year,value")
     p.add_argument("--xlsx", metavar="PATH", help="also write the plan as a workbook")
-    p.add_argument("--cash", action="store_true",
-                   help="cash terms, by each agency's inflation_percent (default: real terms)")
+    terms = p.add_mutually_exclusive_group()
+    terms.add_argument("--cash", action="store_true",
+                       help="cash terms, by each agency's pay, prices and inflation (the default)")
+    terms.add_argument("--real", action="store_true",
+                       help="real terms at the place's price year (the engine's terms)")
+    p.add_argument("--years", type=int, metavar="N",
+                   help=f"financial years shown, from the first (default {DEFAULT_YEARS}; up to "
+                        "the horizon)")
     p.add_argument("--slippage", type=float, default=0.0, metavar="PERCENT",
                    help="show the gap if this share of planned savings slips (0-100)")
     p.add_argument("--agency", action="append", metavar="ID",
@@ -47,7 +55,12 @@ def run(args) -> int:
     for agency in args.agency or []:
         project.model.agency(agency) if agency in {a.id for a in project.model.agencies} else \
             _unknown(agency, project)
-    plan = build_plan(project.run(args.scenario), cash=args.cash, slippage_percent=args.slippage)
+    horizon = project.model.place.horizon_years
+    years = DEFAULT_YEARS if args.years is None else args.years
+    if not 1 <= years <= horizon:
+        raise InputError(f"--years must be from 1 to the horizon ({horizon}) (got {years})")
+    plan = build_plan(project.run(args.scenario), cash=not args.real,
+                      slippage_percent=args.slippage).span(years)
     if args.xlsx:
         _write_workbook(plan, Path(args.xlsx), write_xlsx)
     if args.json:

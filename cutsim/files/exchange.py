@@ -38,7 +38,7 @@ from cutsim.version import __version__
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # the newest format this reader and writer know
+FORMAT_VERSION = 3  # the newest format this reader and writer know
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_STRING = 10_000

@@ -163,6 +163,12 @@ class LeverKind:
         """How the lever (as plain JSON) reads in a list of changes: ``cut youth``."""
         return f"{lever.get('kind')} {lever.get('service', '')}".strip()
 
+    def saving_weight(self, lever: Any, service_id: str, baseline_spend: float) -> tuple[float, float]:
+        """(£ a year at full effect, when it starts in years): what the lever saves on one
+        of its services, for sharing a service's planned saving among the levers on it in
+        the savings programme (a cost is negative; 0 when the kind cannot say)."""
+        return 0.0, float(getattr(lever, "start_year", 0.0))
+
     # --- the engine -------------------------------------------------------------------
     def apply(self, build: Any, lever: Any) -> None:
         """Add the lever's changes to ``build`` (a :class:`cutsim.levers.common.LeverBuild`).
@@ -256,7 +262,7 @@ class _Registry:
                                    f"{', '.join(self._kinds)}") from None
 
 
-_BUILTIN_ORDER = ("cut", "invest", "pool", "procure")
+_BUILTIN_ORDER = ("cut", "invest", "pool", "procure", "council_tax", "income")
 
 
 def _builtin_first(info: pkgutil.ModuleInfo) -> tuple[int, str]:

@@ -101,6 +101,83 @@ class Place(Strict):
         return table
 
 
+FUNDING_KINDS = ("council_tax", "business_rates", "settlement_grant", "specific_grant",
+                 "fees_and_charges", "other")
+LEVER_STATUSES = ("green", "amber", "red", "delivered")  # a savings programme's RAG rating
+AUTHORITY_CLASSES = ("social_care", "district", "police", "fire", "none")  # referendum principles
+
+
+class FundingLine(Strict):
+    """One line of an agency's funding (docs/mtfs.md), £ a year in cash.
+
+    ``amount``: the base-year figure, grown by ``growth_percent`` a year (cash growth), or
+    one figure per financial year. A ring-fenced grant names the ``grant`` id its services'
+    ``funding_source`` carries: it funds those services and never the general fund.
+    """
+
+    id: str
+    name: str
+    kind: str
+    amount: float | list[float]
+    growth_percent: float | None = None
+    grant: str | None = None
+    source: str | None = None
+
+
+class CouncilTax(Strict):
+    """A council's council tax (docs/mtfs.md): tax base × Band D, in cash.
+
+    ``tax_base`` is Band D equivalents in the base year, growing ``tax_base_growth_percent``
+    a year; ``band_d`` is the base year's Band D charge (£), raised from the next year on by
+    ``increase_percent`` (core) plus ``asc_precept_percent`` (adult social care precept),
+    each one figure or one per financial year (year 0's entry is not used: its charge is
+    set). The referendum principles of ``authority_class`` give the default limits
+    (:data:`cutsim.appraise.budget.REFERENDUM_PRINCIPLES`); ``limit_percent`` (core),
+    ``total_limit_percent`` (core plus precept) and ``limit_pounds`` (on Band D) override
+    them. ``collection_fund``: the collection fund's surplus (+) or deficit (−), £.
+    """
+
+    tax_base: float
+    band_d: float
+    tax_base_growth_percent: float = 0.0
+    increase_percent: float | list[float] = 0.0
+    asc_precept_percent: float | list[float] = 0.0
+    authority_class: str = "social_care"
+    limit_percent: float | None = None
+    total_limit_percent: float | None = None
+    limit_pounds: float | None = None
+    collection_fund: float | list[float] | None = None
+    source: str | None = None
+
+
+class NamedPressure(Strict):
+    """A pressure by name (the national living wage, a new contract), £ by year in cash."""
+
+    name: str
+    amount: float | list[float]
+
+
+class Pressures(Strict):
+    """An agency's cost pressures by kind, beside demand growth on its services (cash).
+
+    ``pay_share`` (0-1) of the general-fund spend is pay, rising by ``pay_award_percent``
+    a year; the rest by ``contract_inflation_percent``; each one figure or one per
+    financial year (year 0's entry is not used). ``levies`` and ``named`` are £ a year.
+    """
+
+    pay_share: float = 0.0
+    pay_award_percent: float | list[float] = 0.0
+    contract_inflation_percent: float | list[float] = 0.0
+    levies: float | list[float] = 0.0
+    named: list[NamedPressure] = Field(default_factory=list)
+
+
+class EarmarkedReserve(Strict):
+    name: str
+    amount: float
+    purpose: str
+
+
 class Agency(Strict):
     id: str
     name: str
@@ -116,7 +193,19 @@ class Agency(Strict):
     inflation_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     funding: float | list[float] | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     funding_growth_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    # Format version 3 (docs/mtfs.md): funding by line, council tax, pressures by kind, the
+    # general reserve's (``reserves``) minimum prudent balance (£, or % of the base-year
+    # net budget) and earmarked reserves held for their purposes (shown, not drawn on).
     reserves: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    minimum_balance: float | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=True))
+    minimum_balance_percent: float | None = Field(default=None,
+                                                  json_schema_extra=added_in(3, changes_figures=True))
+    earmarked_reserves: list[EarmarkedReserve] | None = Field(
+        default=None, json_schema_extra=added_in(3, changes_figures=False))
+    funding_lines: list[FundingLine] | None = Field(default=None,
+                                                    json_schema_extra=added_in(3, changes_figures=True))
+    council_tax: CouncilTax | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=True))
+    pressures: Pressures | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=True))
 
     @property
     def label(self) -> str:
@@ -221,6 +310,10 @@ class LeverBase(Strict):
     note: str | None = None
     # How sure the agency is of delivering the saving (0-100 %), for the plan's risk view.
     delivery_confidence_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
+    # The savings programme (docs/mtfs.md): who delivers it and how it is going.
+    directorate: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    owner: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    status: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
 
 
 class RedLine(Strict):

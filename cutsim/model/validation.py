@@ -18,6 +18,10 @@ from cutsim.model import lever_kinds
 from cutsim.model.area_rules import area_problems
 from cutsim.model.schema import (
     AGENCY_KINDS,
+    AUTHORITY_CLASSES,
+    FUNDING_KINDS,
+    GENERAL_FUND,
+    LEVER_STATUSES,
     DISCOUNT_SCHEDULES,
     MAX_TERMINAL_YEARS,
     PLACE_ID,
@@ -202,6 +206,87 @@ def _check_plan_of_agency(c: _Checker, agency, horizon: int) -> None:
                   "list year by year")
     else:
         c.non_negative("funding")
+    c.non_negative("minimum_balance")
+    c.between("minimum_balance_percent", 0, 100)
+    if agency.minimum_balance is not None and agency.minimum_balance_percent is not None:
+        c.add("give minimum_balance (£) or minimum_balance_percent (of the net budget), not both")
+    for i, reserve in enumerate(agency.earmarked_reserves or []):
+        rc = _Checker(c.problems, f"{c.location} earmarked_reserves[{i}]", reserve)
+        rc.text("name")
+        rc.text("purpose")
+        rc.non_negative("amount")
+    _check_funding_lines(c, agency, horizon)
+    if agency.council_tax is not None:
+        _check_council_tax(_Checker(c.problems, f"{c.location} council_tax", agency.council_tax),
+                           agency.council_tax, horizon)
+    if agency.pressures is not None:
+        _check_pressures(_Checker(c.problems, f"{c.location} pressures", agency.pressures),
+                         agency.pressures, horizon)
+
+
+def _yearly(c: _Checker, field: str, value: float | list[float] | None, horizon: int,
+            lo: float, hi: float) -> None:
+    """One figure, or one per financial year of the horizon, each within [lo, hi]."""
+    if value is None:
+        return
+    values = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and len(value) != horizon:
+        c.add(f"{field} must give one value per year of the horizon ({horizon}), got {len(value)}")
+    bad = [v for v in values if not lo <= v <= hi]
+    if bad:
+        c.add(f"{field} must be between {fmt(float(lo))} and {fmt(float(hi))} (got {fmt(bad[0])})")
+
+
+def _check_funding_lines(c: _Checker, agency, horizon: int) -> None:
+    seen: set[str] = set()
+    for i, line in enumerate(agency.funding_lines or []):
+        lc = _Checker(c.problems, f'{c.location} funding_lines[{i}] "{line.id}"', line)
+        lc.slug()
+        lc.text("name")
+        if line.id in seen:
+            lc.add("id duplicates another funding line of this agency")
+        seen.add(line.id)
+        if line.kind not in FUNDING_KINDS:
+            lc.add(f"kind must be one of {', '.join(FUNDING_KINDS)} (got {fmt(line.kind)})")
+        _yearly(lc, "amount", line.amount, horizon, 0, MAX_MONEY)
+        lc.between("growth_percent", -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+        if isinstance(line.amount, list) and line.growth_percent is not None:
+            lc.add("growth_percent applies to one base-year amount, not to a list year by year")
+        if line.grant is not None and not SLUG.fullmatch(line.grant):
+            lc.add(f"grant must be a grant id like public_health_grant (got {fmt(line.grant)})")
+        if line.grant == GENERAL_FUND:
+            lc.add("grant names a ring-fenced grant; leave it out for general-fund funding")
+
+
+def _check_council_tax(c: _Checker, tax, horizon: int) -> None:
+    c.positive("tax_base")
+    c.positive("band_d")
+    c.between("tax_base_growth_percent", -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+    _yearly(c, "increase_percent", tax.increase_percent, horizon, -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+    _yearly(c, "asc_precept_percent", tax.asc_precept_percent, horizon, 0, MAX_GROWTH_PERCENT)
+    if tax.authority_class not in AUTHORITY_CLASSES:
+        c.add(f"authority_class must be one of {', '.join(AUTHORITY_CLASSES)} "
+              f"(got {fmt(tax.authority_class)})")
+    c.between("limit_percent", 0, MAX_GROWTH_PERCENT)
+    c.between("total_limit_percent", 0, MAX_GROWTH_PERCENT)
+    c.non_negative("limit_pounds")
+    _yearly(c, "collection_fund", tax.collection_fund, horizon, -MAX_MONEY, MAX_MONEY)
+
+
+def _check_pressures(c: _Checker, pressures, horizon: int) -> None:
+    c.between("pay_share", 0, 1)
+    _yearly(c, "pay_award_percent", pressures.pay_award_percent, horizon,
+            -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+    _yearly(c, "contract_inflation_percent", pressures.contract_inflation_percent, horizon,
+            -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
+    _yearly(c, "levies", pressures.levies, horizon, 0, MAX_MONEY)
+    for i, named in enumerate(pressures.named):
+        nc = _Checker(c.problems, f"{c.location} named[{i}]", named)
+        nc.text("name")
+        _yearly(nc, "amount", named.amount, horizon, -MAX_MONEY, MAX_MONEY)
+
+
+MAX_MONEY = 1e13  # £: above any public body's budget; a bigger figure is a slip
 
 
 def _check_services(problems: list[Problem], model: Model) -> None:
@@ -348,6 +433,10 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         _check_starts_inside(c, lever, horizon)
         c.non_negative("phase_years")
         c.between("delivery_confidence_percent", 0, 100)
+        c.text("directorate")
+        c.text("owner")
+        if lever.status is not None and lever.status not in LEVER_STATUSES:
+            c.add(f"status must be one of {', '.join(LEVER_STATUSES)} (got {fmt(lever.status)})")
         try:
             kind = lever_kinds.of(lever)
         except lever_kinds.UnknownLeverKind as exc:

@@ -35,15 +35,15 @@ def test_files_cutsim_wrote_are_written_again_byte_for_byte(path: Path) -> None:
 
 def test_a_newer_file_an_older_reader_may_read_is_read_naming_what_was_ignored() -> None:
     ignored: list[str] = []
-    cutsim_file = exchange.read_file(GOLDEN / "v3" / "format3-min-reader1.cutsim", ignored)
+    cutsim_file = exchange.read_file(GOLDEN / "v4" / "format4-min-reader1.cutsim", ignored)
     assert cutsim_file.model.service("youth").baseline_spend == 1_000_000
     assert ignored == ['services[0] "youth": carbon_tonnes', 'scenarios[0] "youth-cut" levers[0] "l1": evidence_url',
                        "attestations"]
 
 
 def test_a_newer_file_needing_a_newer_reader_is_refused_naming_the_version() -> None:
-    with pytest.raises(InputError, match="needs a reader of version 3 or later; .* reads up to version 2"):
-        exchange.read_file(GOLDEN / "v3" / "format3-min-reader3.cutsim")
+    with pytest.raises(InputError, match="needs a reader of version 4 or later; .* reads up to version 3"):
+        exchange.read_file(GOLDEN / "v4" / "format4-min-reader4.cutsim")
 
 
 def test_written_files_carry_provenance_and_a_verified_hash(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ CASES: dict[str, tuple[Builder | bytes, str]] = {
     "dangling-effect": (_doc(_set("model.effects.0.outcome", "ghost")), 'effects[0] "e1": outcome refers to outcome "ghost"'),
     "duplicate-ids": (_doc(lambda d: d["model"]["services"].append(copy.deepcopy(d["model"]["services"][0]))),
                       'services[2] "youth": id duplicates services[0]'),
-    "newer-version": (_doc(_set("format_version", 3)), "needs a reader of version 3 or later"),
+    "newer-version": (_doc(_set("format_version", 4)), "needs a reader of version 4 or later"),
     "newer-needs-4": (_doc(lambda d: d.update(format_version=5, min_reader_version=4)),
                       "needs a reader of version 4 or later"),
     "version-as-text": (_doc(_set("format_version", "1")), 'format_version must be a whole number >= 1 (got "1")'),

@@ -127,6 +127,10 @@ class PoolKind(LeverKind):
     def label(self, lever: dict[str, Any]) -> str:
         return f"pool {', '.join(lever.get('services', []))}"
 
+    def saving_weight(self, lever: Any, service_id: str, baseline_spend: float) -> tuple[float, float]:
+        saves = service_id in lever.services
+        return (lever.efficiency_percent / 100.0 * baseline_spend if saves else 0.0), lever.start_year
+
     def apply(self, build: Any, lever: Any) -> None:
         from cutsim.levers.pool import apply_pool  # the engine loads on first run
 

@@ -83,6 +83,10 @@ class SpendKind(LeverKind):
         size = f"{value:g} %" if unit == "%" else f"{money(value)}/yr"
         return f"{self.name} {name(lever.service)} by {size}{_where(lever, area_name)}"
 
+    def saving_weight(self, lever: Any, service_id: str, baseline_spend: float) -> tuple[float, float]:
+        size = lever.amount if lever.amount is not None else (lever.percent or 0.0) / 100.0 * baseline_spend
+        return -self.sign * size, lever.start_year + lever.notice_months / 12.0
+
     def apply(self, build: Any, lever: Any) -> None:
         from cutsim.levers.spend import apply_spend_lever  # the engine loads on first run
 

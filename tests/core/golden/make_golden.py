@@ -62,9 +62,12 @@ def write(path: Path, doc: dict) -> None:
     exchange.write_file(path, exchange.load_document(copy.deepcopy(doc), path.name))
 
 
+NEWER = exchange.FORMAT_VERSION + 1  # a format newer than this reader knows
+
+
 def newer(doc: dict, min_reader: int) -> dict:
     doc = copy.deepcopy(doc)
-    doc.update({"format_version": 3, "min_reader_version": min_reader,
+    doc.update({"format_version": NEWER, "min_reader_version": min_reader,
                 "attestations": [{"by": "council", "note": "…"}]})
     doc["model"]["services"][0]["carbon_tonnes"] = 12.5
     doc["scenarios"][0]["levers"][0]["evidence_url"] = "https://example.org/evidence"
@@ -81,6 +84,7 @@ if __name__ == "__main__":
     (v1 / "minimal-handwritten.cutsim").write_text(json.dumps(minimal, indent=2) + "\n", encoding="utf-8")
     write(v1 / "small.cutsim", SMALL_DOC)
     write(v1 / "full.cutsim", full_doc())
-    for n in (1, 3):
-        path = HERE / "v3" / f"format3-min-reader{n}.cutsim"
+    (HERE / f"v{NEWER}").mkdir(exist_ok=True)
+    for n in (1, NEWER):
+        path = HERE / f"v{NEWER}" / f"format{NEWER}-min-reader{n}.cutsim"
         path.write_text(json.dumps(newer(SMALL_DOC, n), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
