@@ -268,6 +268,10 @@ def build_plan(result: Result, *, cash: bool = False, slippage_percent: float = 
         if cash:
             factor = price_factor(agency, h)
             grants = {g: {k: v * factor for k, v in lines_g.items()} for g, lines_g in grants.items()}
+        # A ring-fenced grant's own funding line (cash as given; real, deflated), beside it.
+        for grant, values in funding_lines(agency, h).grants.items():
+            grants.setdefault(grant, {k: np.zeros(h) for k in GRANT_LINES})
+            grants[grant]["funding"] = values if cash else values / deflator(agency, h)
         agencies.append(AgencyPlan(aid, agency.name, lines, grants,
                                    programme_of(result, aid, posts, cash)))
         warnings += _warnings(agency, lines, result, cash)

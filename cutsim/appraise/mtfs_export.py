@@ -47,15 +47,15 @@ def programme_text(plan: Plan, agencies: list[str] | None = None, width: int = 1
         if not agency.programme or (agencies and agency.agency not in agencies):
             continue
         out += ["", f"{agency.name}: savings programme (planned saving, £ a year)",
-                f"{'proposal':<44}{'directorate':<18}{'owner':<14}{'status':<10}{'FTE':>7}"
+                f"{'proposal':<44}{'directorate':<18}{'owner':<28}{'status':<10}{'FTE':>7}"
                 + "".join(f"{y:>{width}}" for y in plan.years)]
         for row in agency.programme:
-            out.append(f"{row['name'][:43]:<44}{row['directorate'][:17]:<18}{row['owner'][:13]:<14}"
+            out.append(f"{row['name'][:43]:<44}{row['directorate'][:17]:<18}{row['owner'][:27]:<28}"
                        f"{row['status']:<10}{row['fte']:>7.1f}"
                        + "".join(f"{money(v):>{width}}" for v in row["saving"]))
         for key in ("directorate", "status"):
             for name, values in totals_by(agency.programme, key).items():
-                out.append(f"{'  total, ' + key + ' ' + name:<93}"
+                out.append(f"{'  total, ' + key + ' ' + name:<107}"
                            + "".join(f"{money(v):>{width}}" for v in values))
     return out
 

@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from cutsim.model.schema import Model
 
 log = logging.getLogger(__name__)
+TAU_INSTANT = 1e-9  # years (about 0.03 s): a shorter delay is treated as none
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,7 +116,7 @@ class CompiledModel:
     d_low: np.ndarray
     d_high: np.ndarray
     # derived structure
-    dyn: np.ndarray  # (Ld,) effect indices with τ > 0 (the delay chains)
+    dyn: np.ndarray  # (Ld,) effect indices with τ > TAU_INSTANT (the delay chains)
     alg: np.ndarray  # effect indices with τ = 0
     singletons: np.ndarray  # positions into dyn: chains integrated alone in closed form
     groups: tuple[ChainGroup, ...]  # chains integrated together by matrix exponential
@@ -189,8 +190,11 @@ def compile_model(model: Model) -> CompiledModel:
     dem_dst = np.array([service_index[m.service] for m in demands], dtype=np.int64)
 
     n_out, n_srv = len(outcome_ids), len(service_ids)
-    dyn = np.flatnonzero(eff_tau > 0)
-    alg = np.flatnonzero(eff_tau <= 0)
+    # A delay below TAU_INSTANT years acts at once: its chain's rate order/τ would overflow
+    # (a denormal delay is valid input), and the exact response is the immediate one to
+    # far below any £ shown.
+    dyn = np.flatnonzero(eff_tau > TAU_INSTANT)
+    alg = np.flatnonzero(eff_tau <= TAU_INSTANT)
     p_pattern = _p_pattern(n_out, n_srv, eff_src[alg], eff_dst[alg], dem_src, dem_dst)
     m_pattern = _closure(p_pattern)
     algebraic_loops = tuple(AlgebraicLoop(c) for c in _nontrivial_sccs(p_pattern))
@@ -309,7 +313,7 @@ def with_values(cm: CompiledModel, model: Model) -> CompiledModel:
     the model is compiled afresh); the simulator's cache is shared only when the delays
     are unchanged (its step matrices depend on them)."""
     tau = np.array([e.delay_years for e in model.effects], dtype=float)
-    if len(model.effects) != len(cm.eff_tau) or np.any((tau > 0) != (cm.eff_tau > 0)):
+    if len(model.effects) != len(cm.eff_tau) or np.any((tau > TAU_INSTANT) != (cm.eff_tau > TAU_INSTANT)):
         return compile_model(model)
     unit_cost = np.array([s.unit_cost for s in model.services], dtype=float)
     baseline_spend = np.array([s.baseline_spend for s in model.services], dtype=float)
