@@ -25,15 +25,14 @@ if TYPE_CHECKING:
 __all__ = ["Location", "Workspace", "WorkspaceRepository", "create_workspace", "is_workspace",
            "open_workspace", "parse_location"]
 
-_LAZY = {"Workspace": "cutsim.workspace.store",
-         "WorkspaceRepository": "cutsim.workspace.repository",
-         "open_workspace": "cutsim.workspace.repository",
-         "create_workspace": "cutsim.workspace.repository"}
-
-
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    # Plain import statements (not importlib), so that the packaged app's analysis sees them.
+    if name == "Workspace":
+        from cutsim.workspace.store import Workspace
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return Workspace
+    if name in ("WorkspaceRepository", "open_workspace", "create_workspace"):
+        from cutsim.workspace import repository
+
+        return getattr(repository, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

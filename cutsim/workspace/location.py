@@ -68,7 +68,10 @@ def parse_location(where: str | os.PathLike[str] | Location) -> Location:
         if parts.netloc not in ("", "localhost"):
             raise InputError(f"{text}: a file URL on another computer is not a workspace "
                              "cutsim can open; copy the file here")
-        return Location(Path(unquote(parts.path)))
+        path = unquote(parts.path)
+        if re.match(r"^/[A-Za-z]:", path):  # file:///C:/… names C:/… on Windows
+            path = path[1:]
+        return Location(Path(path))
     # SQLAlchemy's form: sqlite:///relative/path or sqlite:////absolute/path.
     rest = text[len(parts.scheme) + 3:]
     if not rest.startswith("/") or rest == "/":

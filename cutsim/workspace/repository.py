@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from cutsim.model.schema import CutsimFile
-from cutsim.workspace.location import Location, parse_location
+from cutsim.workspace.location import Location
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -125,5 +125,4 @@ def create_workspace(where: str | os.PathLike[str] | Location,
     return Workspace.create(where, cutsim_file)
 
 
-__all__ = ["Location", "StorageAdapter", "WorkspaceRepository", "create_workspace",
-           "open_workspace", "parse_location"]
+__all__ = ["StorageAdapter", "WorkspaceRepository", "create_workspace", "open_workspace"]

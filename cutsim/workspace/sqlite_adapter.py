@@ -27,7 +27,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +294,7 @@ class SqliteAdapter:
         finally:
             conn.info.pop("immediate", None)
 
-    def errors(self, doing: str) -> Any:
+    def errors(self, doing: str) -> AbstractContextManager[None]:
         """A block in which database errors become the project's (:func:`storage_errors`)."""
         return storage_errors(self.path, doing)
 

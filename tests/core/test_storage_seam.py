@@ -122,8 +122,11 @@ def test_a_server_url_is_refused_clearly_without_its_password() -> None:
         read_any(SERVER_URL)
 
 
-def test_the_command_line_refuses_a_server_workspace_with_exit_1(capsys) -> None:
-    assert main(["run", SERVER_URL, "--scenario", "x"]) == 1
+@pytest.mark.parametrize("command", [["run", SERVER_URL, "--scenario", "x"],
+                                     ["init", SERVER_URL, "--from", str(EXAMPLE)],
+                                     ["import", SERVER_URL, str(EXAMPLE)]])
+def test_the_command_line_refuses_a_server_workspace_with_exit_1(command, capsys) -> None:
+    assert main(command) == 1
     err = capsys.readouterr().err
     assert "not supported yet" in err and "s3cret" not in err and "Traceback" not in err
 
