@@ -19,6 +19,7 @@ from cutsim.model.commands import Command, SetLever, SetPlaceField
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import Problem, validate_file
+from cutsim.workspace.detect import is_workspace
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ class DocumentController(QObject):
 
     @property
     def is_workspace(self) -> bool:
-        return self._path is not None and self._path.suffix.lower() != ".cutsim"
+        """Whether the document is kept in a workspace (told by the workspace package's
+        one test, not by the name: an opened workbook is not a workspace)."""
+        return self._path is not None and is_workspace(self._path)
 
     @property
     def is_dirty(self) -> bool:

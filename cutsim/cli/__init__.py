@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 
-from cutsim.cli.output import is_database_error, safe_streams, system_error_message
+from cutsim.cli.output import safe_streams, system_error_message
 from cutsim.model.errors import InputError, NoCleanAnswer, WorkspaceBusy
 from cutsim.version import __version__
 
@@ -86,14 +85,10 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_NO_CLEAN_ANSWER
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         return EXIT_OK
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
         # A target that cannot be read or written (missing, a folder, read-only, full
-        # disk, a damaged database): one message naming the path and the reason.
-        print(f"cutsim: {system_error_message(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:
-        if not is_database_error(exc):
-            raise  # a bug: let its traceback show
+        # disk): one message naming the path and the reason. A workspace's database
+        # errors arrive as StorageError (an InputError), translated by cutsim.workspace.
         print(f"cutsim: {system_error_message(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -13,7 +13,7 @@ from cutsim.files import exchange
 from cutsim.files.diff import changes_json, diff_files, format_changes
 from cutsim.files.merge import change_sides, merge_files
 from cutsim.model.errors import InputError, NoCleanAnswer
-from cutsim.workspace import Workspace, is_workspace
+from cutsim.workspace import is_workspace, open_workspace
 from cutsim.workspace.importer import (
     KINDS,
     ClashError,
@@ -168,7 +168,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
     print(verdict(args.file, verification), file=sys.stderr)
-    with Workspace.open(args.workspace) as workspace, \
+    with open_workspace(args.workspace) as workspace, \
             (nullcontext() if args.dry_run else workspace.write_transaction()):
         # One write transaction from the first read: the clashes listed and the choices
         # made are against the model the import then writes to (read once). A dry run

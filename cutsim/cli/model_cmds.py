@@ -13,7 +13,7 @@ from cutsim.model.errors import InputError
 from cutsim.model.fmt import money
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
-from cutsim.workspace import Workspace
+from cutsim.workspace import create_workspace
 from cutsim.workspace.sources import read_any
 
 
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     source = read_model_file(args.source) if args.source else None
-    with Workspace.create(args.workspace, source):
+    with create_workspace(args.workspace, source):
         pass
     what = f" from {Path(args.source).name}" if args.source else ""
     print(f"created workspace {args.workspace}{what}")

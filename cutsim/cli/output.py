@@ -56,20 +56,10 @@ def safe_streams() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
-def is_database_error(exc: BaseException) -> bool:
-    """True for an SQLAlchemy error wrapping the database driver's (without importing
-    SQLAlchemy, which most commands never load)."""
-    return type(exc).__module__.startswith("sqlalchemy") and hasattr(exc, "orig")
-
-
-def system_error_message(exc: BaseException) -> str:
+def system_error_message(exc: OSError) -> str:
     """One line naming the path and the reason for an error from the system."""
-    if is_database_error(exc):
-        exc = getattr(exc, "orig", None) or exc
-    if isinstance(exc, OSError):
-        where = exc.filename if exc.filename is not None else None
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        if exc.filename2 is not None:
-            return f"{where} → {exc.filename2}: {reason}"
-        return f"{where}: {reason}" if where is not None else f"cannot complete: {reason}"
-    return f"workspace error: {exc}"
+    where = exc.filename
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename2 is not None:
+        return f"{where} → {exc.filename2}: {reason}"
+    return f"{where}: {reason}" if where is not None else f"cannot complete: {reason}"

@@ -167,12 +167,12 @@ def _place(mapping, need: bool) -> Place:
 
 
 def _into_workspace(args: argparse.Namespace, imp: BudgetImport) -> int:
-    from cutsim.workspace import Workspace, is_workspace
+    from cutsim.workspace import is_workspace, open_workspace
     from cutsim.workspace.importer import ClashError
 
     if not is_workspace(args.workspace):
         raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
-    with Workspace.open(args.workspace) as workspace:
+    with open_workspace(args.workspace) as workspace:
         current = workspace.load()
         have = {a.id for a in current.model.agencies}
         incoming = CutsimFile(format="cutsim", format_version=exchange.FORMAT_VERSION, model=Model(

@@ -34,3 +34,15 @@ class WorkspaceBusy(InputError):
 class WorkspaceChanged(InputError):
     """The workspace model was changed by someone else since it was read: saving over it
     would lose their change, so nothing was written."""
+
+
+class StorageError(InputError):
+    """The database behind a workspace failed or refused (a damaged file, a read-only
+    disk, a query stopped at its time limit). Raised only by ``cutsim.workspace``, which
+    translates the database library's own errors into this one, so that no other part
+    knows which database a workspace is kept in."""
+
+
+class WorkspaceUnsupported(InputError):
+    """A workspace location that names a kind of storage this cutsim cannot open yet
+    (a database server's URL)."""

@@ -68,16 +68,16 @@ class WorkspaceLog:
         return self.path
 
     def add(self, decision: Decision) -> None:
-        from cutsim.workspace import Workspace
+        from cutsim.workspace import open_workspace
 
-        with Workspace.open(self.path) as workspace:
+        with open_workspace(self.path) as workspace:
             workspace.add_decision(decision.package, decision.change, decision.note,
                                    at=decision.at, model_pk=self.model_pk)
 
     def entries(self) -> list[Decision]:
-        from cutsim.workspace import Workspace
+        from cutsim.workspace import open_workspace
 
-        with Workspace.open(self.path) as workspace:
+        with open_workspace(self.path) as workspace:
             return [Decision(r.at, r.package, r.change, r.note)
                     for r in workspace.decisions(self.model_pk)]
 
@@ -144,10 +144,10 @@ def open_log(file: CutsimFile, path: Path | None, is_workspace: bool) -> Decisio
 def save_log_to_workspace(log: DecisionLog, path: Path, file: CutsimFile) -> WorkspaceLog:
     """Copy ``log`` into the workspace at ``path`` (created with ``file`` if it does not
     exist); the log to keep writing to. An existing workspace keeps its earlier meetings."""
-    from cutsim.workspace import Workspace
+    from cutsim.workspace import create_workspace, open_workspace
 
     path = Path(path)
-    workspace = Workspace.open(path) if path.exists() else Workspace.create(path, file)
+    workspace = open_workspace(path) if path.exists() else create_workspace(path, file)
     with workspace:
         for decision in log.entries():
             workspace.add_decision(decision.package, decision.change, decision.note, at=decision.at)

@@ -1,14 +1,27 @@
-"""Telling a workspace from a ``.cutsim`` file by its first bytes (no database code loaded)."""
+"""Telling a workspace from a ``.cutsim`` file (no database code loaded).
+
+The one place that knows a workspace file by its first bytes: everyone asks
+:func:`is_workspace`.
+"""
 
 from __future__ import annotations
 
 import os
 
+from cutsim.model.errors import InputError
+from cutsim.workspace.location import Location, parse_location
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def is_workspace(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` is an SQLite file (a workspace, or something to refuse clearly)."""
+def is_workspace(location: str | os.PathLike[str] | Location) -> bool:
+    """True if ``location`` names a workspace: an SQLite file (a workspace, or something
+    to refuse clearly when opened), or a URL of a workspace (a server's too: opening it
+    then says clearly that it is not supported yet)."""
+    try:
+        path = parse_location(location).path
+    except InputError:
+        return True  # a workspace URL (a server's): opening it says what is wrong with it
     try:
         with open(path, "rb") as handle:
             return handle.read(16) == SQLITE_MAGIC

@@ -10,7 +10,8 @@ Where ``fcntl`` is missing (Windows), the lock file is created exclusively inste
 a lock is stale when this computer wrote it for a process id that no longer exists, or
 when it is older than :data:`STALE_AFTER_S` (a lock from another computer, or one whose
 process cannot be checked). The command line does not take this lock: its writes are
-short transactions serialised by SQLite itself (``BEGIN IMMEDIATE`` and a busy timeout).
+short transactions serialised by the database itself (the write lock and busy timeout
+of :mod:`cutsim.workspace.sqlite_adapter`).
 """
 
 from __future__ import annotations

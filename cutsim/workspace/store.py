@@ -1,8 +1,10 @@
-"""The workspace file: open, migrate (with a backup first), read and write in transactions.
+"""The workspace repository over a SQLAlchemy session: open, load, save, import, history.
 
-Durability settings (DESIGN §6): WAL journal, ``synchronous=FULL``, foreign keys on,
-``application_id`` and ``user_version`` set. Every write is one transaction: it lands
-whole or not at all.
+Every query here is portable SQLAlchemy; what is the database's own (connections,
+durability settings, the write lock, migrations with a backup first, its errors) is
+the adapter's (:mod:`cutsim.workspace.sqlite_adapter` for a workspace file). Every
+write is one transaction: it lands whole or not at all. Callers reach this class
+through :mod:`cutsim.workspace.repository` (``open_workspace(location)``).
 """
 
 from __future__ import annotations
@@ -10,39 +12,21 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
-import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
-from sqlalchemy import Connection, Engine, bindparam, event, update
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, create_engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, update
+from sqlmodel import Session, delete, insert, select
 
 from cutsim.files import exchange
 from cutsim.files.exchange import parse_json
-from cutsim.files.safewrite import (
-    check_target,
-    clean_leftovers,
-    make_temp_file,
-    new_file_mode,
-    publish_new_file,
-)
 from cutsim.model.errors import InputError, WorkspaceBusy, WorkspaceChanged
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
-from cutsim.workspace import convert, guard, importer
-from cutsim.workspace.detect import is_workspace
-from cutsim.workspace.migrations import (
-    APPLICATION_ID,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    V1_DDL,
-    run_script,
-)
+from cutsim.workspace import convert, importer
+from cutsim.workspace.location import Location, parse_location
 from cutsim.workspace.tables import (
     DecisionRow,
     EditRow,
@@ -52,103 +36,24 @@ from cutsim.workspace.tables import (
     ScenarioRow,
 )
 
+if TYPE_CHECKING:
+    from cutsim.workspace.repository import StorageAdapter
+
 log = logging.getLogger(__name__)
 
-# How long a writer waits for another to finish before giving up with "workspace busy"
-# (exit 3 in the CLI). Documented in docs/workspace-safety.md.
-BUSY_TIMEOUT_S = 10.0
-# The longest any one operation (open, load, save, import) may query before it is
-# stopped: a hostile recursive view or a huge table cannot hang cutsim.
-QUERY_TIME_LIMIT_S = 60.0
-OPEN_CHECK_LIMIT_S = 10.0  # the checks made on open (schema, quick_check, migration)
+
+def adapter_for(location: Location) -> Any:
+    """The adapter class that keeps the workspace at ``location``: a file is SQLite's
+    (:class:`~cutsim.workspace.sqlite_adapter.SqliteAdapter`). A server's adapter would be
+    chosen here by its URL; :func:`~cutsim.workspace.location.parse_location` refuses
+    such URLs until one exists."""
+    from cutsim.workspace.sqlite_adapter import SqliteAdapter
+
+    return SqliteAdapter
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _connect(path: Path, limit_s: float | None = None) -> sqlite3.Connection:
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL is transactional too.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
-    deadline = time.monotonic() + (QUERY_TIME_LIMIT_S if limit_s is None else limit_s)
-    guard.harden(conn, lambda: deadline)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    return conn
-
-
-def _is_busy(exc: BaseException) -> bool:
-    orig = getattr(exc, "orig", exc)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "locked" in str(orig) or "busy" in str(orig))
-
-
-def _reason(exc: BaseException) -> str:
-    """The database's own words for an error (SQLAlchemy wraps them)."""
-    return str(getattr(exc, "orig", None) or exc)
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = check_target(path.with_name(f"{path.name}.v{version}-{stamp}.bak"))
-    fd, name = make_temp_file(target)
-    os.close(fd)
-    try:
-        copy = sqlite3.connect(name)
-        try:
-            conn.backup(copy)
-        finally:
-            copy.close()
-        os.replace(name, target)  # the backup appears whole or not at all
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    log.info("backed up workspace schema version %d to %s before migrating", version, target.name)
-    return target
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> Path | None:
-    """Bring an existing workspace up to SCHEMA_VERSION; return the backup made, if any."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if app_id != APPLICATION_ID:
-        raise InputError(f"{path.name}: an SQLite file, but not a cutsim workspace")
-    if version > SCHEMA_VERSION:
-        raise InputError(f"{path.name}: workspace schema version {version} was written by a newer "
-                         f"cutsim; this one reads up to version {SCHEMA_VERSION}")
-    if version < 1:
-        raise InputError(f"{path.name}: workspace schema version {version} is not one cutsim wrote")
-    guard.check_objects(conn, path)  # no trigger or view of anyone else's may run here
-    if version == SCHEMA_VERSION:
-        return None
-    backup = _backup(conn, path, version)
-    for step in range(version, SCHEMA_VERSION):
-        with _transaction(conn):
-            MIGRATIONS[step - 1](conn)
-            conn.execute(f"PRAGMA user_version = {step + 1}")
-        log.info("migrated %s to schema version %d", path.name, step + 1)
-    return backup
-
-
-def _initialise(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot change inside a transaction
-    with _transaction(conn):
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        run_script(conn, V1_DDL)
-        for migration in MIGRATIONS:
-            migration(conn)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _newest_edit(session: Session, model_pk: int) -> EditRow | None:
@@ -158,22 +63,16 @@ def _newest_edit(session: Session, model_pk: int) -> EditRow | None:
 
 
 class Workspace:
-    """An open workspace file. Use :meth:`create` or :meth:`open`, then :meth:`close`."""
+    """An open workspace. Use :meth:`create` or :meth:`open` (or
+    :func:`cutsim.workspace.repository.open_workspace`), then :meth:`close`."""
 
-    def __init__(self, path: Path, backup: Path | None = None) -> None:
-        self.path = path
-        self.backup = backup  # the copy made before a migration on open, if one was
-        # The driver's own transaction handling is off (isolation_level=None): _on_begin
-        # issues BEGIN itself, IMMEDIATE for writes, so a read-plan-write holds the write
-        # lock from its first read (DESIGN §6: one writer).
-        self._engine = create_engine(f"sqlite:///{path}",
-                                     connect_args={"timeout": BUSY_TIMEOUT_S,
-                                                   "isolation_level": None},
-                                     json_deserializer=self._read_json)
-        event.listen(self._engine, "connect", self._on_connect)
-        event.listen(self._engine, "begin", self._on_begin)
+    def __init__(self, adapter: StorageAdapter, location: Location | None = None) -> None:
+        self._adapter = adapter
+        self.location = location if location is not None else Location(adapter.path)
+        self.path = adapter.path  # what messages name
+        self.backup = adapter.backup  # the copy made before a migration on open, if one was
+        self._engine = adapter.engine(self._read_json)
         self._writing: Connection | None = None  # the connection of the open write transaction
-        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
 
     def _read_json(self, text: object) -> object:
         # A JSON column is read like a received file: bounded depth, size and numbers.
@@ -181,125 +80,64 @@ class Workspace:
             raise InputError(f"{self.path}: a JSON column holds {type(text).__name__}, not text")
         return parse_json(text.encode("utf-8"), f"{self.path.name} (a JSON column)")
 
-    def _on_connect(self, dbapi_connection, _record) -> None:
-        guard.harden(dbapi_connection, lambda: self._deadline)
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.close()
-
-    @staticmethod
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
-
     @contextmanager
     def write_transaction(self) -> Iterator[None]:
         """Hold the workspace's write lock for a whole read-plan-write: every read and write
-        made by this object inside the block is one ``BEGIN IMMEDIATE`` transaction,
-        committed whole or rolled back whole. Another writer waits up to
-        :data:`BUSY_TIMEOUT_S`, then gets :class:`WorkspaceBusy`. Blocks may nest."""
+        made by this object inside the block is one transaction that holds the write lock
+        from its first statement, committed whole or rolled back whole. Another writer
+        waits (a workspace file: ``sqlite_adapter.BUSY_TIMEOUT_S``), then gets
+        :class:`WorkspaceBusy`. Blocks may nest."""
         if self._writing is not None:
             yield
             return
-        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
-        try:
-            with self._engine.connect() as conn:
-                conn.info["immediate"] = True
-                try:
-                    with conn.begin():
-                        self._writing = conn
-                        try:
-                            yield
-                        finally:
-                            self._writing = None
-                finally:
-                    conn.info.pop("immediate", None)
-        except DBAPIError as exc:
-            if _is_busy(exc):
-                raise WorkspaceBusy(
-                    f"{self.path}: workspace busy: another program (or cutsim) kept it locked for "
-                    f"more than {BUSY_TIMEOUT_S:g} s; nothing was changed, try again") from None
-            raise InputError(f"{self.path}: {_reason(exc)}") from None
-        except sqlite3.Error as exc:
-            raise InputError(f"{self.path}: {_reason(exc)}") from None
+        self._adapter.start_clock()
+        with self._adapter.errors("write"), self._engine.connect() as conn, \
+                self._adapter.write_lock(conn), conn.begin():
+            self._writing = conn
+            try:
+                yield
+            finally:
+                self._writing = None
 
     def _bind(self) -> Engine | Connection:
         """What the next operation runs on; each operation (or write transaction) gets
-        QUERY_TIME_LIMIT_S before its query is stopped."""
+        the adapter's time limit before its query is stopped."""
         if self._writing is not None:
             return self._writing
-        self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
+        self._adapter.start_clock()
         return self._engine
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], cutsim_file: CutsimFile | None = None) -> "Workspace":
-        """A new workspace at ``path`` (refused if the file exists), optionally holding a file.
+    def create(cls, where: str | os.PathLike[str] | Location,
+               cutsim_file: CutsimFile | None = None) -> "Workspace":
+        """A new workspace at ``where`` (refused if one exists), optionally holding a file.
 
-        Built whole in a temporary file beside ``path`` and moved into place at the end, so
+        Built whole before it appears (a workspace file: in a temporary file beside it), so
         a crash or a full disk leaves no workspace at all, never half of one.
         """
-        path = check_target(Path(path))
-        if os.path.lexists(path):
-            raise InputError(f"{path}: already exists; choose a new workspace file name")
-        clean_leftovers(path)
-        fd, name = make_temp_file(path)
-        os.close(fd)
-        tmp = Path(name)
-        try:
-            os.chmod(tmp, new_file_mode(path))
-            conn = _connect(tmp)
+        location = parse_location(where)
+
+        def fill(adapter: StorageAdapter) -> None:
+            staging = cls(adapter)
             try:
-                _initialise(conn)
+                staging.add_model(cutsim_file)
             finally:
-                conn.close()
-            if cutsim_file is not None:
-                staging = cls(tmp)
-                try:
-                    staging.add_model(cutsim_file)
-                finally:
-                    staging.close()
-            publish_new_file(tmp, path)
-        except (sqlite3.Error, DBAPIError) as exc:
-            raise InputError(f"{path}: cannot create the workspace ({_reason(exc)})") from None
-        finally:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-        return cls(path)
+                staging.close()
+
+        adapter = adapter_for(location).create(location.path,
+                                                fill if cutsim_file is not None else None)
+        return cls(adapter, location)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> "Workspace":
+    def open(cls, where: str | os.PathLike[str] | Location) -> "Workspace":
         """Open an existing workspace, migrating an older schema after backing it up.
 
-        Refused with :class:`InputError` (nothing in the file runs, nothing is written)
-        unless its schema is exactly the expected one and it passes SQLite's quick_check;
+        Refused with :class:`InputError` (nothing in it runs, nothing is written) unless
+        its schema is exactly the expected one and it passes the database's own check;
         see :mod:`cutsim.workspace.guard`.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: no such workspace file")
-        if not is_workspace(path):
-            raise InputError(f"{path.name}: not a cutsim workspace (not an SQLite file)")
-        try:
-            guard.check_file(path, OPEN_CHECK_LIMIT_S)  # read only: a refused file is untouched
-            conn = _connect(path, OPEN_CHECK_LIMIT_S)
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path}: cannot be read as a workspace ({exc})") from None
-        try:
-            backup = _migrate(conn, path)
-            guard.check_schema(conn, path)
-            guard.quick_check(conn, path)
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError as exc:
-            if _is_busy(exc):
-                raise WorkspaceBusy(f"{path}: workspace busy: another program kept it locked "
-                                    f"for more than {BUSY_TIMEOUT_S:g} s; try again") from None
-            raise InputError(f"{path}: cannot be read as a workspace ({_reason(exc)})") from None
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path}: cannot be read as a workspace ({exc})") from None
-        finally:
-            conn.close()
-        return cls(path, backup)
+        location = parse_location(where)
+        return cls(adapter_for(location).open(location.path), location)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -311,13 +149,13 @@ class Workspace:
         self.close()
 
     def pragma(self, name: str) -> object:
-        """A PRAGMA's value (journal_mode, application_id, user_version, …)."""
-        if not name.isidentifier():
-            raise ValueError(f"not a pragma name: {name!r}")
-        if self._writing is not None:
-            return self._writing.exec_driver_sql(f"PRAGMA {name}").scalar()
-        with self._engine.connect() as conn:
-            return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+        """A PRAGMA's value (journal_mode, application_id, user_version, …) of a workspace
+        file (the SQLite adapter's)."""
+        pragma = getattr(self._adapter, "pragma", None)
+        if pragma is None:
+            raise InputError(f"{self.location}: not a workspace file; it has no PRAGMAs")
+        with self._adapter.errors("read"):
+            return pragma(self._writing if self._writing is not None else self._engine, name)
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -330,7 +168,7 @@ class Workspace:
 
     def model_keys(self) -> list[tuple[int, str]]:
         """(model key, place name) of every model in the workspace, oldest first."""
-        with _database_errors(self.path), Session(self._bind()) as session:
+        with self._adapter.errors("read"), Session(self._bind()) as session:
             rows = session.exec(select(ModelRow).order_by(ModelRow.pk)).all()
             return [(row.pk, row.name) for row in rows]
 
@@ -366,7 +204,7 @@ class Workspace:
         """A number that changes whenever the model is written (its newest edit's number;
         every write of a model records an edit): 0 for a model with no edit recorded."""
         key = self._default_key(model_pk)
-        with _database_errors(self.path), Session(self._bind()) as session:
+        with self._adapter.errors("read"), Session(self._bind()) as session:
             newest = _newest_edit(session, key)
         return newest.seq if newest is not None else 0
 
@@ -477,7 +315,7 @@ class Workspace:
         """The model (first one by default) and its scenarios as an exchange file,
         validated exactly as a received ``.cutsim`` file is (InputError if not valid)."""
         key = self._default_key(model_pk)
-        with _database_errors(self.path), Session(self._bind()) as session:
+        with self._adapter.errors("read"), Session(self._bind()) as session:
             model_row = session.get(ModelRow, key)
             if model_row is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
@@ -525,7 +363,7 @@ class Workspace:
 
     def edits(self, model_pk: int | None = None) -> list[EditRow]:
         key = self._default_key(model_pk)
-        with _database_errors(self.path), Session(self._bind()) as session:
+        with self._adapter.errors("read"), Session(self._bind()) as session:
             return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
 
     def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
@@ -554,7 +392,7 @@ class Workspace:
     def decisions(self, model_pk: int | None = None) -> list[DecisionRow]:
         """The workshop decision log of one model, oldest first."""
         key = self._default_key(model_pk)
-        with _database_errors(self.path), Session(self._bind()) as session:
+        with self._adapter.errors("read"), Session(self._bind()) as session:
             query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(DecisionRow.seq)
             return list(session.exec(query).all())
 
@@ -562,20 +400,6 @@ class Workspace:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return " ".join(text[:3])[:300] if text else type(exc).__name__
-
-
-@contextmanager
-def _database_errors(path: Path) -> Iterator[None]:
-    """A database error while reading becomes a message naming the workspace."""
-    try:
-        yield
-    except DBAPIError as exc:
-        if _is_busy(exc):
-            raise WorkspaceBusy(f"{path}: workspace busy; try again") from None
-        if "interrupt" in _reason(exc):
-            raise InputError(f"{path}: a query ran longer than {QUERY_TIME_LIMIT_S:g} s and was "
-                             "stopped; the workspace may be damaged") from None
-        raise InputError(f"{path}: cannot be read as a workspace ({_reason(exc)})") from None
 
 
 def _require_valid(cutsim_file: CutsimFile) -> None:

@@ -207,3 +207,29 @@ def test_a_save_expecting_an_older_version_writes_nothing(tmp_path: Path) -> Non
         assert _rows(path) == before
         ws.save(loaded, expected_version=newer)
         assert len(ws.load().scenarios) == len(source.scenarios)
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_a_workspace_of_every_older_version_is_backed_up_then_migrated(tmp_path: Path,
+                                                                       version: int) -> None:
+    from cutsim.workspace.migrations import MIGRATIONS
+
+    old = tmp_path / f"v{version}.sqlite"
+    shutil.copy(FIXTURES / "workspace-v1.sqlite", old)
+    conn = sqlite3.connect(old, isolation_level=None)  # as that version of cutsim left it
+    for step in MIGRATIONS[:version - 1]:
+        step(conn)
+    conn.execute("UPDATE agency SET savings_target = '250000.25' WHERE id = 'council'")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    with Workspace.open(old) as ws:
+        assert ws.pragma("user_version") == SCHEMA_VERSION
+        migrated = ws.load()
+    backup = sqlite3.connect(ws.backup)
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == version
+    backup.close()
+    assert migrated.model.place.name == "Old Town"
+    assert migrated.model.agency("council").savings_target == 250000.25
+    assert migrated.scenarios[0].levers[0].percent == 20
+    with Workspace.open(old) as again:  # migrated once: no second backup
+        assert again.backup is None

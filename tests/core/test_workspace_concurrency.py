@@ -71,11 +71,11 @@ def test_twenty_pairs_of_parallel_imports_lose_nothing(tmp_path) -> None:
 
 
 def test_a_writer_waits_then_is_told_the_workspace_is_busy(tmp_path, monkeypatch) -> None:
-    from cutsim.workspace import store
+    from cutsim.workspace import sqlite_adapter
 
     path = tmp_path / "w.sqlite"
     Workspace.create(path, exchange.read_file(EXAMPLE)).close()
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(sqlite_adapter, "BUSY_TIMEOUT_S", 0.2)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
