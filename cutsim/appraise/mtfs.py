@@ -93,7 +93,7 @@ LABELS = {
     "funding_other": "  Other funding", "collection_fund": "  Collection fund surplus (deficit)",
     "baseline_spend": "Baseline spend with pressures", "base_budget": "  Base budget",
     "pressure_demand": "  Demand growth", "pressure_pay": "  Pay awards",
-    "pressure_prices": "  Prices (contract inflation; inflation without pay)", "levies": "  Levies",
+    "pressure_prices": "  Prices and inflation", "levies": "  Levies",
     "named_pressures": "  Named pressures",
     "gap_before_savings": "Gap before savings", "planned_savings": "Planned savings",
     "knock_on_cashable": "Knock-on costs (cashable)",
