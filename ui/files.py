@@ -3,7 +3,8 @@
 Opening always goes through the core's one way in (``sources.open_source``), which reads
 the file once, validates the whole of it and says what its signatures prove; a bad file
 gets a dialog with the core's message and the current document stays as it was (a model
-workbook, .xlsx, opens the same way and is written through ``cutsim.files.workbook``). A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
+workbook, .xlsx, opens the same way and is written through ``cutsim.files.workbook``).
+A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
 ``Workspace.save`` (one transaction). A workspace only stores valid models, so saving an
 invalid model there is refused with the validator's messages (nothing is half-written).
 """
