@@ -17,7 +17,7 @@ from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
 from ui.recovery import discard_recovery, find_recovery
 from ui.settings import Settings, data_dir
-from ui.startup import initial_document, make_application
+from ui.startup import initial_source, make_application
 
 log = logging.getLogger("cutsim.app")
 LOG_NAME = "cutsim.log"
@@ -95,10 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     reporter = ErrorReporter(str(configure_logging(folder)))
     reporter.install()
     log.info("cutsim %s starting", __version__)
-    file, path, error = initial_document(args.file)
+    file, path, error, opened = initial_source(args.file)
     recovery_folder = folder / "recovery"
     window = MainWindow(file, path, settings=Settings(), recovery_dir=recovery_folder,
-                        defer_views=True)
+                        defer_views=True, opened=opened)
     opener = FileOpenHandler(window)
     app.installEventFilter(opener)
     window.show()

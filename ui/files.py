@@ -1,9 +1,10 @@
 """New, Open, Save, Save As, recent files, import/export and the unsaved-changes prompt.
 
-Reading always goes through the core (``sources.read_any``), which validates the whole
-file; a bad file gets a dialog with the core's message and the current document stays as
-it was (a model workbook, .xlsx, is read and written the same way, through
-``cutsim.files.workbook``). A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
+Opening always goes through the core's one way in (``sources.open_source``), which reads
+the file once, validates the whole of it and says what its signatures prove; a bad file
+gets a dialog with the core's message and the current document stays as it was (a model
+workbook, .xlsx, opens the same way and is written through ``cutsim.files.workbook``).
+A ``.cutsim`` file is saved with ``exchange.write_file`` (atomic); a workspace with
 ``Workspace.save`` (one transaction). A workspace only stores valid models, so saving an
 invalid model there is refused with the validator's messages (nothing is half-written).
 """
@@ -25,7 +26,7 @@ from cutsim.model.schema import CutsimFile
 from cutsim.workspace.detect import is_workspace
 from cutsim.workspace.importer import ClashError, plan_import
 from cutsim.workspace.lock import WorkspaceInUse, WorkspaceLock
-from cutsim.workspace.sources import read_any
+from cutsim.workspace.sources import OpenedSource, open_source, workspace_models
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
 from ui.examples import blank_file
@@ -58,41 +59,55 @@ class FileController(QObject):
 
     ``verification`` is what the signatures of the open ``.cutsim`` file prove
     (:mod:`cutsim.files.signing`), shown in the title bar; None for a new document, a
-    workspace or after an import (the document is then a mix of files).
+    workspace or after an import (the document is then a mix of files). ``opened``: the
+    source the document was read from, if it was (its signatures are then not read again).
     """
 
     recentFilesChanged = Signal()
     verificationChanged = Signal()
 
-    def __init__(self, window: QMainWindow, document: DocumentController, settings: Settings) -> None:
+    def __init__(self, window: QMainWindow, document: DocumentController, settings: Settings,
+                 opened: OpenedSource | None = None) -> None:
         super().__init__(window)
         self.window, self.document, self.settings = window, document, settings
         self.verification: signing.Verification | None = None
         self._last_read: signing.Verification | None = None
-        self._reverify()
         self.lock: WorkspaceLock | None = None  # the workspace this window holds, if any
         document.fileReplaced.connect(self._drop_lock_if_elsewhere)
         self.model_key: int | None = None  # which model of a workspace the document is
         # The workspace model's version when it was read or last saved here: a save checks
         # it, so that a change made meanwhile (a command-line import) is never overwritten.
         self.workspace_version: int | None = None
-        self._read_version: int | None = None
+        if opened is not None and document.path is not None and opened.path == document.path:
+            self._adopt(opened)
+        else:
+            self._reverify()
+
+    def _adopt(self, opened: OpenedSource) -> None:
+        """Take the workspace model, its version and the signature verdict from the source
+        the document was just read from."""
+        self.model_key, self.workspace_version = opened.model_key, opened.version
+        verification = None
+        if opened.path.suffix.lower() == ".cutsim":
+            try:
+                verification = opened.verification
+            except CutsimError as exc:  # the keyring cannot be read: no verdict to show
+                log.info("cannot check the signatures of %s: %s", opened.path, exc)
+        self._set_verification(verification)
 
     def _set_verification(self, verification: signing.Verification | None) -> None:
         self.verification = verification
         self.verificationChanged.emit()
 
     def _reverify(self) -> None:
-        """Check the signatures of the document's own .cutsim file again (after opening
-        it from the command line, or saving it: edits leave earlier signatures behind)."""
+        """Check the signatures of the document's own .cutsim file again (after saving it:
+        edits leave earlier signatures behind; or a document given without its source)."""
         path = self.document.path
         if path is None or path.suffix.lower() != ".cutsim":
             self._set_verification(None)
             return
         try:
-            from cutsim.files import signing
-
-            self._set_verification(signing.verify_path(path))
+            self._set_verification(open_source(path, allow_workspace=False).verification)
         except CutsimError as exc:
             log.info("cannot check the signatures of %s: %s", path, exc)
             self._set_verification(None)
@@ -219,18 +234,16 @@ class FileController(QObject):
         if is_workspace(path) and lock is None:
             return False
         key = self.pick_model(path, recent)
-        file = None if key is False else self.read(path, model_key=key)
-        if file is None:
+        opened = None if key is False else self._open(path, model_key=key)
+        if opened is None:
             if lock is not None and lock is not self.lock:  # not opened after all
                 lock.release()
             return False
         self._keep(lock)
-        self.document.replace_file(file, path)
-        self.model_key = key if isinstance(key, int) else None
-        self.workspace_version = self._read_version
+        self.document.replace_file(opened.file, path)
+        self._adopt(opened)
         if self.model_key is not None:
             self.settings.set_workspace_model(path, self.model_key)
-        self._set_verification(self._last_read if path.suffix.lower() == ".cutsim" else None)
         self._remember(path)
         self._status(f"Opened {path.name}")
         return True
@@ -238,15 +251,10 @@ class FileController(QObject):
     def pick_model(self, path: Path, recent: bool = False) -> int | None | bool:
         """The model key to open from ``path``: None for a file or a one-model workspace,
         False if the person cancelled the picker."""
-        if path.suffix.lower() == ".cutsim" or not path.exists() or not is_workspace(path):
+        if path.suffix.lower() == ".cutsim":
             return None
-        from cutsim.workspace import (
-            Workspace,  # database code only when a workspace is used
-        )
-
         try:
-            with Workspace.open(path) as workspace:
-                keys = workspace.model_keys()
+            keys = workspace_models(path)  # none for a file
         except CutsimError:
             return None  # read() says what is wrong with it
         if len(keys) <= 1:
@@ -271,38 +279,36 @@ class FileController(QObject):
 
     def read(self, path: Path, importing: bool = False,
              model_key: int | None = None) -> CutsimFile | None:
-        """The validated document in ``path``, or None after telling the user why not.
+        """The validated document in ``path``, or None after telling the user why not."""
+        opened = self._open(path, importing, model_key)
+        return None if opened is None else opened.file
 
-        A ``.cutsim`` file's signatures are checked against the policy first
+    def _open(self, path: Path, importing: bool = False,
+              model_key: int | None = None) -> OpenedSource | None:
+        """``path`` opened by the core, or None after telling the user why not.
+
+        A ``.cutsim`` file's signatures are checked against the policy before it is used
         (:meth:`_accept_signatures`)."""
-        ignored: list[str] = []
         self._last_read = None
-        self._read_version = None
+        named_cutsim = path.suffix.lower() == ".cutsim"
         try:
-            if path.suffix.lower() == ".cutsim":
-                from cutsim.files import signing
-                from cutsim.files.keyring import Keyring
-
-                file, verification = signing.read_verified(path, Keyring(), ignored)
+            # A file named .cutsim is read as a file whatever its first bytes: it is saved as one.
+            opened = open_source(path, model_key, allow_workspace=not named_cutsim)
+            if named_cutsim:
+                verification = opened.verification
+                assert verification is not None  # a file always has a verdict
                 if not self._accept_signatures(path, verification, importing):
                     return None
                 self._last_read = verification
-            elif model_key is not None:
-                from cutsim.workspace import Workspace
-
-                with Workspace.open(path) as workspace:
-                    file, self._read_version = workspace.load_versioned(model_key)
-            else:
-                file = read_any(path)
         except CutsimError as exc:
             log.info("refused %s: %s", path, exc)
             self._error(f"Cannot open {path.name}", exc)
             return None
-        if ignored:
+        if opened.ignored:
             dialogs.show_info(self.window, f"Opened {path.name}",
                               "This file was written by a newer cutsim. These fields were ignored:\n"
-                              + "\n".join(ignored[:20]))
-        return file
+                              + "\n".join(opened.ignored[:20]))
+        return opened
 
     def _accept_signatures(self, path: Path, verification: signing.Verification,
                            importing: bool) -> bool:

@@ -19,6 +19,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from cutsim.model.schema import CutsimFile
+from cutsim.workspace.sources import OpenedSource
 from ui.actions import MainActions
 from ui.document import DocumentController
 from ui.editor.widget import ModelEditor
@@ -58,15 +59,18 @@ def _optional_class(module_name: str, class_name: str) -> type | None:
 class MainWindow(QMainWindow):
     """cutsim's main window.
 
-    ``file``/``path``: the document to show first. ``settings`` and ``recovery_dir`` default
-    to the app's QSettings and its local data folder (tests pass temporary ones).
+    ``file``/``path``: the document to show first; ``opened``: the source it was read from,
+    if it was (what its signatures prove is then not read again). ``settings`` and
+    ``recovery_dir`` default to the app's QSettings and its local data folder (tests pass
+    temporary ones).
     """
 
     viewsReady = Signal()  # the scenario, results and diagram docks are built
 
     def __init__(self, file: CutsimFile, path: Path | None = None, *,
                  settings: Settings | None = None, recovery_dir: Path | None = None,
-                 load_optional_views: bool = True, defer_views: bool = False) -> None:
+                 load_optional_views: bool = True, defer_views: bool = False,
+                 opened: OpenedSource | None = None) -> None:
         """``defer_views``: build the engine, the charts and the other docks just after the
         window is first shown (the app's start-up: the window appears before NumPy, SciPy
         and pyqtgraph have loaded); otherwise at once, before this returns."""
@@ -82,7 +86,7 @@ class MainWindow(QMainWindow):
 
         self.editor = ModelEditor(self.document, self)
         self.setCentralWidget(self.editor)
-        self.files = FileController(self, self.document, self.settings)
+        self.files = FileController(self, self.document, self.settings, opened)
         self.publisher = PublishController(self, self.document)
         self.consultation = ConsultController(self, self.document)
         self.workbooks = WorkbookActions(self)

@@ -301,6 +301,7 @@ def check_signing(folder: Path) -> str:
 
     from cutsim.files import exchange, signing
     from cutsim.files.keyring import Keyring
+    from cutsim.workspace.sources import open_source
     from ui.examples import example_path
 
     keyring = Keyring(folder / "config")  # never the user's own keyring
@@ -311,7 +312,8 @@ def check_signing(folder: Path) -> str:
     assert example is not None
     path.write_bytes(example.read_bytes())
     signing.sign_path(path, keyring)
-    verification = signing.verify_path(path, keyring)
+    verification = open_source(path, keyring=keyring).verification
+    assert verification is not None  # a .cutsim file always has a verdict
     check(verification.trusted, "a freshly signed file does not verify: "
           + "; ".join(verification.lines()))
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -319,7 +321,8 @@ def check_signing(folder: Path) -> str:
     document.pop("sha256")
     document["sha256"] = exchange.canonical_sha256(document)
     path.write_text(json.dumps(document), encoding="utf-8")
-    check(not signing.verify_path(path, keyring).holds, "a tampered file still verifies")
+    tampered = open_source(path, keyring=keyring).verification
+    check(tampered is not None and not tampered.holds, "a tampered file still verifies")
     return "signing ok"
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from cutsim import __version__
 from cutsim.model.errors import CutsimError
 from cutsim.model.schema import CutsimFile
-from cutsim.workspace.sources import read_any
+from cutsim.workspace.sources import OpenedSource, open_source
 from ui.examples import blank_file, example_path
 from ui.settings import APPLICATION, ORGANISATION
 
@@ -38,17 +38,25 @@ def make_application(argv: list[str]) -> QApplication:
 
 def initial_document(path: Path | None) -> tuple[CutsimFile, Path | None, str | None]:
     """The document to show first, where it lives, and an error to show about ``path``."""
+    return initial_source(path)[:3]
+
+
+def initial_source(path: Path | None
+                   ) -> tuple[CutsimFile, Path | None, str | None, OpenedSource | None]:
+    """As :func:`initial_document`, with the source ``path`` was opened from (None for the
+    example or a blank model), for the window to take its signatures' verdict from."""
     error = None
     if path is not None:
         try:
-            return read_any(path), path, None
+            opened = open_source(path)
+            return opened.file, path, None, opened
         except CutsimError as exc:
             error = str(exc)
     example = example_path()
     if example is not None:
         try:
             # The example opens as an untitled copy, so Save never overwrites the bundled file.
-            return read_any(example), None, error
+            return open_source(example).file, None, error, None
         except CutsimError as exc:
             log.error("the bundled example cannot be read: %s", exc)
-    return blank_file(), None, error
+    return blank_file(), None, error, None

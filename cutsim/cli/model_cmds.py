@@ -8,13 +8,13 @@ from pathlib import Path
 
 from cutsim.files import exchange
 from cutsim.files.redact import redact
-from cutsim.files.workbook import is_workbook_path, read_model_file, write_workbook
+from cutsim.files.workbook import is_workbook_path, write_workbook
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import create_workspace
-from cutsim.workspace.sources import read_any
+from cutsim.workspace.sources import open_source, read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    source = read_model_file(args.source) if args.source else None
+    # A .cutsim file or a model workbook, as --from says (not a workspace).
+    source = open_source(args.source, allow_workspace=False).file if args.source else None
     with create_workspace(args.workspace, source):
         pass
     what = f" from {Path(args.source).name}" if args.source else ""

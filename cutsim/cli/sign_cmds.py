@@ -12,6 +12,7 @@ from cutsim.files import signing
 from cutsim.files.keyring import POLICIES, Keyring
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
+from cutsim.workspace.sources import OpenedSource, open_source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -125,7 +126,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    verification = signing.verify_path(args.file)
+    verification = _file_verification(open_source(args.file, allow_workspace=False))
     if args.json:
         print(json.dumps(verification.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -142,12 +143,21 @@ def check_signed(path: str | os.PathLike[str], require: bool = False,
     no signature holds for; otherwise its verdict is returned, to be said (:func:`verdict`).
     """
     keyring = Keyring()
-    cutsim_file, verification = signing.read_verified(path, keyring)
+    opened = open_source(path, allow_workspace=False, keyring=keyring)
+    verification = _file_verification(opened)
     policy = "require" if require else keyring.policy(workspace)
     refusal = verification.refusal(policy)
     if refusal:
         raise InputError(refusal + "; nothing was written")
-    return cutsim_file, verification
+    return opened.file, verification
+
+
+def _file_verification(opened: OpenedSource) -> signing.Verification:
+    """What the signatures of a file (never a workspace, which carries none) prove."""
+    verification = opened.verification
+    if verification is None:  # open_source(allow_workspace=False) reads files only
+        raise InputError(f"{opened.path}: a workspace carries no signatures")
+    return verification
 
 
 def verdict(path: str | os.PathLike[str], verification: signing.Verification) -> str:

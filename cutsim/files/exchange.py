@@ -438,6 +438,12 @@ def read_bytes(data: bytes, source: str = "file", ignored: list[str] | None = No
 
 def read_file(path: str | os.PathLike[str], ignored: list[str] | None = None) -> CutsimFile:
     """Read and fully validate a ``.cutsim`` file; InputError names what is wrong and where."""
+    return read_bytes(file_bytes(path), Path(path).name, ignored)
+
+
+def file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the file at ``path`` (at most one past :data:`MAX_BYTES`, which
+    :func:`parse_json` refuses); InputError for a file too large or that cannot be read."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -454,7 +460,7 @@ def read_file(path: str | os.PathLike[str], ignored: list[str] | None = None) ->
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return read_bytes(data, path.name, ignored)
+    return data
 
 
 def _plain_numbers(node: Any) -> Any:

@@ -21,21 +21,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import hashlib
 import json
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
 from cutsim.files import exchange
 from cutsim.files.canonical import canonical_bytes
 from cutsim.files.keyring import Keyring, public_key_object
-from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile, Signature
 
 log = logging.getLogger(__name__)
@@ -235,43 +231,6 @@ def verify_document(document: dict, keyring: Keyring, source: str = "file") -> V
     checks = [_check(entry if isinstance(entry, dict) else {}, document, content_hash, keyring,
                      source) for entry in document.get("signatures") or []]
     return Verification(source, content_hash, "sha256" in document, checks)
-
-
-def read_verified(path: str | os.PathLike[str], keyring: Keyring | None = None,
-                  ignored: list[str] | None = None) -> tuple[CutsimFile, Verification]:
-    """Read, validate and verify a ``.cutsim`` file: (file, what its signatures prove).
-
-    InputError for a file that cannot be read or whose ``sha256`` does not match.
-    """
-    from cutsim.files.workbook import looks_like_workbook, read_workbook
-
-    path = Path(path)
-    if looks_like_workbook(path):  # a workbook carries no signature: it reads as unsigned
-        cutsim_file = read_workbook(path)
-        return cutsim_file, verify_document(exchange.to_document(cutsim_file, stamp=False),
-                                            keyring or Keyring(), path.name)
-    try:
-        with path.open("rb") as handle:  # at most one byte past the cap, as exchange reads
-            data = handle.read(exchange.MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > exchange.MAX_BYTES:
-        raise InputError(f"{path.name}: file is over {exchange.MAX_BYTES:,} bytes; the limit is "
-                         f"{exchange.MAX_BYTES:,} (20 MiB)")
-    document = exchange.parse_json(data, path.name)
-    # load_document drops the fields it does not know from a newer file, in place; the
-    # signatures cover them, so such a file is verified on a copy (only such a file: a
-    # copy of a large one took a second).
-    version = document.get("format_version") if isinstance(document, dict) else None
-    newer = isinstance(version, int) and version > exchange.FORMAT_VERSION
-    original: Any = copy.deepcopy(document) if newer else document
-    cutsim_file = exchange.load_document(document, path.name, ignored)
-    return cutsim_file, verify_document(original, keyring or Keyring(), path.name)
-
-
-def verify_path(path: str | os.PathLike[str], keyring: Keyring | None = None) -> Verification:
-    """What the signatures of the file at ``path`` prove."""
-    return read_verified(path, keyring)[1]
 
 
 def sign_path(path: str | os.PathLike[str], keyring: Keyring, out: str | os.PathLike[str] | None = None,
