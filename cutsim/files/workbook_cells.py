@@ -169,6 +169,13 @@ def _pairs(value: Any) -> list[tuple[str, float]]:
 pairs = _pairs  # the name lever kinds use (cutsim.model.lever_kinds.WorkbookCells)
 
 
+def _plain(value: Any) -> Any:
+    """A typed object's fields as the file writes them (for a JSON cell)."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    raise TypeError(f"cannot write {type(value).__name__} in a cell")
+
+
 def write_value(value: Any, column: Column) -> Any:
     """What the writer puts in a cell for a field value (None: leave the cell empty)."""
     if value is None:
@@ -182,8 +189,8 @@ def write_value(value: Any, column: Column) -> Any:
         return float(value)
     if kind == "pairs":
         return "; ".join(f"{k}: {number_text(v)}" for k, v in value) if value else None
-    if kind == "json":
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if kind == "json":  # typed objects (a newer block of fields) as their file JSON
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_plain)
     if kind in ("number", "percent", "fraction") and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str) and value == "":

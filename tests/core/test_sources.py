@@ -20,7 +20,7 @@ from cutsim.workspace import Workspace
 from cutsim.workspace.sources import CUTSIM, WORKBOOK, WORKSPACE, open_source, read_any
 
 POOLED = REPO / "scenarios" / "pooled-health-care.cutsim"
-NEWER = Path(__file__).parent / "golden" / "v3" / "format3-min-reader1.cutsim"
+NEWER = Path(__file__).parent / "golden" / "v4" / "format4-min-reader1.cutsim"  # newer than this reader
 
 
 @pytest.fixture

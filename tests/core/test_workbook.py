@@ -100,7 +100,7 @@ def test_the_template_is_a_fillable_workbook(tmp_path: Path) -> None:
     assert any("discretionary,demand_led" in f for f in lists.values())
     assert any("Agencies" in f for f in lists.values())
     levers = {dv.formula1 for dv in book["Levers"].data_validations.dataValidation}
-    assert '"cut,invest,pool,procure"' in levers
+    assert '"cut,invest,pool,procure,council_tax,income"' in levers  # every registered kind
     assert services["A1"].font.b and services["A2"].font.i  # headers apart from notes
     with pytest.raises(InputError) as caught:
         read_workbook(path)
