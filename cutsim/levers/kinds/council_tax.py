@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from cutsim.model.lever_kinds import LeverChecks, LeverContext, LeverKind, WorkbookColumn
+from cutsim.levers.kinds.agency_income import AgencyIncomeKind
+from cutsim.model.lever_kinds import LeverChecks, LeverContext, WorkbookColumn
 from cutsim.model.schema import LeverBase
 
 MAX_EXTRA_PERCENT = 100.0  # % a year: beyond it a figure is a slip
@@ -24,7 +25,7 @@ class CouncilTaxLever(LeverBase):
     percent: float
 
 
-class CouncilTaxKind(LeverKind):
+class CouncilTaxKind(AgencyIncomeKind):
     name = "council_tax"
     schema = CouncilTaxLever
     title = "Raise council tax"
@@ -39,19 +40,8 @@ class CouncilTaxKind(LeverKind):
                   "plan's own increase, −100 to 100, from `start_year`'s financial year on); "
                   "income, not a saving: it closes the plan's gap and changes no figure of a run")
 
-    def services(self, lever: Any) -> list[str]:
-        return []
-
-    def references(self, lever: Any) -> dict[str, set[str]]:
-        return {"agencies": {lever.agency}}
-
-    def rename(self, lever: Any, items: str, old: str, new: str) -> Any:
-        if items == "agencies" and lever.agency == old:
-            return lever.model_copy(update={"agency": new})
-        return lever
-
     def check(self, c: LeverChecks, lever: Any, ctx: LeverContext) -> None:
-        c.reference("agency", ctx.agencies - {"place"}, "agency")
+        super().check(c, lever, ctx)
         c.between("percent", -MAX_EXTRA_PERCENT, MAX_EXTRA_PERCENT)
         agency = next((a for a in ctx.model.agencies if a.id == lever.agency), None)
         if agency is not None and agency.council_tax is None:
@@ -60,12 +50,6 @@ class CouncilTaxKind(LeverKind):
     def describe(self, lever: Any, name: Callable[[str], str],
                  area_name: Callable[[str], str] | None = None) -> str:
         return f"raise council tax by a further {lever.percent:g} % a year"
-
-    def label(self, lever: dict[str, Any]) -> str:
-        return f"council_tax {lever.get('agency', '')}".strip()
-
-    def apply(self, build: Any, lever: Any) -> None:
-        """Nothing: income changes no service and no outcome (the plan reads the lever)."""
 
 
 KIND = CouncilTaxKind()

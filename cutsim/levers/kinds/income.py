@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from cutsim.levers.kinds.agency_income import AgencyIncomeKind
 from cutsim.model.fmt import money
-from cutsim.model.lever_kinds import LeverChecks, LeverContext, LeverKind, WorkbookColumn
+from cutsim.model.lever_kinds import LeverChecks, LeverContext, WorkbookColumn
 from cutsim.model.schema import LeverBase
 
 
@@ -25,7 +26,7 @@ class IncomeLever(LeverBase):
     line: str | None = None
 
 
-class IncomeKind(LeverKind):
+class IncomeKind(AgencyIncomeKind):
     name = "income"
     schema = IncomeLever
     title = "Raise fees and charges"
@@ -42,19 +43,8 @@ class IncomeKind(LeverKind):
                   "agency's `fees_and_charges` funding line named by `line`; income, not a "
                   "saving: it closes the plan's gap and changes no figure of a run")
 
-    def services(self, lever: Any) -> list[str]:
-        return []
-
-    def references(self, lever: Any) -> dict[str, set[str]]:
-        return {"agencies": {lever.agency}}
-
-    def rename(self, lever: Any, items: str, old: str, new: str) -> Any:
-        if items == "agencies" and lever.agency == old:
-            return lever.model_copy(update={"agency": new})
-        return lever
-
     def check(self, c: LeverChecks, lever: Any, ctx: LeverContext) -> None:
-        c.reference("agency", ctx.agencies - {"place"}, "agency")
+        super().check(c, lever, ctx)
         if (lever.amount is None) == (lever.percent is None):
             c.add("give exactly one of amount (£/yr) or percent (of a fees_and_charges line)")
         c.non_negative("amount")
@@ -72,12 +62,6 @@ class IncomeKind(LeverKind):
         if lever.amount is not None:
             return f"raise {money(lever.amount)}/yr more in fees and charges"
         return f"raise fees and charges by {lever.percent:g} %"
-
-    def label(self, lever: dict[str, Any]) -> str:
-        return f"income {lever.get('agency', '')}".strip()
-
-    def apply(self, build: Any, lever: Any) -> None:
-        """Nothing: income changes no service and no outcome (the plan reads the lever)."""
 
 
 KIND = IncomeKind()

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from cutsim.model.validation import fmt
 from cutsim.model.lever_kinds import (
     LeverChecks,
     LeverContext,
@@ -22,6 +21,7 @@ from cutsim.model.lever_kinds import (
     WorkbookColumn,
 )
 from cutsim.model.schema import LeverBase, Strict, added_in
+from cutsim.model.validation import fmt
 
 
 class Reinvest(Strict):

@@ -78,7 +78,9 @@ class ProcureKind(LeverKind):
                 f"({lever.local_share_from:.0%} to {lever.local_share_to:.0%})")
 
     def apply(self, build: Any, lever: Any) -> None:
-        from cutsim.levers.procurement import apply_procure  # the engine loads on first run
+        from cutsim.levers.procurement import (
+            apply_procure,  # the engine loads on first run
+        )
 
         apply_procure(build.cm, build.inputs, lever)
 

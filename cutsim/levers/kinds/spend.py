@@ -16,7 +16,12 @@ from pydantic import Field
 
 from cutsim.model.area_rules import lever_area_problems
 from cutsim.model.fmt import money
-from cutsim.model.lever_kinds import LeverChecks, LeverContext, LeverKind, WorkbookColumn
+from cutsim.model.lever_kinds import (
+    LeverChecks,
+    LeverContext,
+    LeverKind,
+    WorkbookColumn,
+)
 from cutsim.model.schema import LeverBase, added_in
 
 
@@ -88,6 +93,8 @@ class SpendKind(LeverKind):
         return -self.sign * size, lever.start_year + lever.notice_months / 12.0
 
     def apply(self, build: Any, lever: Any) -> None:
-        from cutsim.levers.spend import apply_spend_lever  # the engine loads on first run
+        from cutsim.levers.spend import (
+            apply_spend_lever,  # the engine loads on first run
+        )
 
         apply_spend_lever(build, lever)

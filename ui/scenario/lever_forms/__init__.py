@@ -12,7 +12,12 @@ import pkgutil
 from collections.abc import Callable
 
 from cutsim.model.schema import Model
-from ui.scenario.lever_forms.common import LeverForm, TimingFields, service_choices, service_label
+from ui.scenario.lever_forms.common import (
+    LeverForm,
+    TimingFields,
+    service_choices,
+    service_label,
+)
 from ui.scenario.lever_forms.generic import JsonLeverForm
 
 __all__ = ["LeverForm", "TimingFields", "form_for", "service_choices", "service_label"]

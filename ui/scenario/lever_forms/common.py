@@ -10,24 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QSlider,
-    QTableWidget,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from cutsim.model.schema import Model, Service
+
 
 def service_label(model: Model, service: Service) -> str:
     """``"Council — Youth services"``: a service named with its agency's short name."""

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
-    QSlider,
     QTableWidget,
     QToolButton,
     QVBoxLayout,
@@ -34,6 +31,7 @@ from ui.scenario.lever_forms.common import (
     service_combo,
     service_label,
 )
+
 
 class PoolForm(LeverForm):
     """A pooled budget: services of several agencies, efficiency, reinvestment, gain share."""

@@ -4,22 +4,9 @@ premium and the local-economy outcome it changes.
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QSlider,
-    QTableWidget,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,11 +15,11 @@ from cutsim.model.schema import Model
 from ui.scenario.lever_forms.common import (
     LeverForm,
     TimingFields,
-    money_spin,
     percent_spin,
     select,
     service_combo,
 )
+
 
 class ProcureForm(LeverForm):
     """Procurement: the share of external spend bought locally, from → to, and its premium."""

@@ -6,22 +6,13 @@ to its maximum efficiency; an invest up to a multiple of the service's spend.
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QSlider,
-    QTableWidget,
-    QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,7 +23,6 @@ from ui.scenario.lever_forms.common import (
     LeverForm,
     TimingFields,
     money_spin,
-    percent_spin,
     select,
     service_combo,
 )
