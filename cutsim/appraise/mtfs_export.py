@@ -122,9 +122,13 @@ def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> None:
                 sheet.write_string(0, 0, f"{title}: medium-term financial plan, £m ({terms})",
                                    title_format)
                 row = 1
+                width = 46 + 12 * len(plan.years)  # characters across the table
                 for w in plan.warnings:
                     if ident in (w.agency, "place"):
-                        sheet.write_string(row, 0, f"Warning: {w.message}", warn)
+                        text = f"Warning: {w.message}"
+                        # across the table, tall enough for its wrapped lines
+                        sheet.merge_range(row, 0, row, len(plan.years), text, warn)
+                        sheet.set_row(row, 15 * (1 + len(text) // width))
                         row += 1
                 row += 1
                 sheet.write_row(row, 0, ["Line"] + list(plan.years), head)
