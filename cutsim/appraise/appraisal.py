@@ -203,10 +203,11 @@ def value_split(result: Any) -> ValueSplit:
     economic = [r.get("local_economy_npv") for r in result.procurement.values()]
     place = result.appraisal.entities.get(PLACE_ID)
     social = None if place is None else place.social_value_npv
-    return ValueSplit(fiscal_cashable=float(cashable_net @ factors),
-                      fiscal_non_cashable=0.0 - float(non_cashable @ factors),  # never −0
-                      economic=float(sum(v for v in economic if v is not None)) if economic else 0.0,
-                      social=None if social is None else float(social))
+    return ValueSplit(
+        fiscal_cashable=float(cashable_net @ factors),
+        fiscal_non_cashable=0.0 - float(non_cashable @ factors),  # never −0
+        economic=float(sum(v for v in economic if v is not None)) if economic else 0.0,
+        social=None if social is None else float(social))
 
 
 def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Waterfall:

@@ -50,6 +50,7 @@ from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
 
 if TYPE_CHECKING:  # the space module builds on this one
+    from cutsim.appraise.executor import Executor
     from cutsim.appraise.uncertain import UncertaintySpace
 
 PERT_LAMBDA = 4.0
@@ -175,7 +176,7 @@ def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
 
 
 def run_draws(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
-              space: UncertaintySpace | None = None, executor=None,
+              space: UncertaintySpace | None = None, executor: Executor | None = None,
               progress: Callable[[int, int], None] | None = None,
               cancelled: Callable[[], bool] | None = None) -> Uncertainty | None:
     """The bands of ``draws`` draws of one scenario's lever inputs (None if cancelled).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from cutsim.levers.areas import area_inputs
 from cutsim.levers.build import build_inputs
 from cutsim.levers.settlement import settle
 from cutsim.model.schema import PLACE_ID, Scenario
+
+if TYPE_CHECKING:
+    from cutsim.appraise.executor import Executor
 
 
 def simulate_by_origin(cm: CompiledModel, params: Params, inputs: LeverInputs):
@@ -91,7 +95,8 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
 
 def run_uncertainty(cm: CompiledModel, scenario: Scenario, draws: int, seed: int | None, *,
                     wide: bool | None = None, correlation: float | None = None,
-                    executor=None, progress: Callable[[int, int], None] | None = None,
+                    executor: Executor | None = None,
+                    progress: Callable[[int, int], None] | None = None,
                     cancelled: Callable[[], bool] | None = None) -> Uncertainty | None:
     """The one way to run a scenario's Monte Carlo: P10/P50/P90 bands over ``draws``
     draws (seeded by ``seed``, fresh entropy if None) of every uncertain input
