@@ -5,8 +5,8 @@ model itself changes; a lever move re-runs the current scenario on the compiled 
 a few milliseconds, on the GUI thread. Runs are coalesced: changes arriving in one burst
 (a slider drag) give one run, and runs start at most every ``min_interval_ms``.
 
-Monte Carlo runs in a worker thread through the core's
-:func:`cutsim.appraise.montecarlo.monte_carlo`, block by block with progress and a cancel
+Monte Carlo runs in a worker thread through the core's one Monte Carlo entry,
+:func:`cutsim.appraise.run.run_uncertainty`, block by block with progress and a cancel
 flag checked between blocks; the core's seeding contract makes the result equal
 ``project.run(scenario, draws, seed)`` bit for bit. This module only moves the result
 between threads.
@@ -26,11 +26,10 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cutsim.api import Project
-from cutsim.appraise.montecarlo import monte_carlo
+from cutsim.appraise.blocks import Uncertainty
 from cutsim.appraise.result import Result
-from cutsim.appraise.uncertain import uncertainty_space
+from cutsim.appraise.run import run_uncertainty
 from cutsim.engine.compiled import CompiledModel
-from cutsim.levers.build import build_inputs
 from cutsim.model.errors import CutsimError
 from cutsim.model.schema import CutsimFile, Scenario
 from cutsim.model.validation import validate_scenario
@@ -60,7 +59,7 @@ class MonteCarloWorker(QObject):
     """Runs Monte Carlo draws in chunks on its own thread; emits progress and the block."""
 
     progress = Signal(int)  # percent of draws done, 0-100
-    finished = Signal(object)  # the uncertainty dict
+    finished = Signal(object)  # the Uncertainty
     failed = Signal(str)
     cancelled = Signal()
 
@@ -92,12 +91,11 @@ class MonteCarloWorker(QObject):
         else:
             self.finished.emit(block)
 
-    def _run_chunks(self) -> dict | None:
-        inputs = build_inputs(self._cm, self._scenario)
-        space = uncertainty_space(self._cm.model, [self._scenario])
-        return monte_carlo(self._cm, inputs, self._draws, self._seed,
-                           progress=lambda done, total: self.progress.emit(round(100 * done / total)),
-                           cancelled=self._cancel.is_set, space=space)
+    def _run_chunks(self) -> Uncertainty | None:
+        return run_uncertainty(
+            self._cm, self._scenario, self._draws, self._seed,
+            progress=lambda done, total: self.progress.emit(round(100 * done / total)),
+            cancelled=self._cancel.is_set)
 
 
 # ---------------------------------------------------------------- the controller
@@ -342,7 +340,7 @@ class RunController(QObject):
             self.monteCarloProgress.emit(percent)
 
     @Slot(object)
-    def _on_mc_finished(self, block: dict) -> None:
+    def _on_mc_finished(self, block: Uncertainty) -> None:
         if not self._is_current(self.sender()):
             return
         self._worker = None

@@ -123,8 +123,9 @@ def check_monte_carlo(project: Any) -> tuple[dict, str]:
     import numpy as np
 
     result = project.run(SCENARIO, draws=DRAWS, seed=SEED)
-    block = result.uncertainty
-    check(block is not None and block["draws"] == DRAWS, "the Monte Carlo block is missing")
+    unc = result.uncertainty
+    check(unc is not None and unc.draws == DRAWS, "the Monte Carlo block is missing")
+    block = unc.as_dict()  # the bands as run --json prints them
     npv = block["place"]["npv"]
     check(npv["p10"] <= npv["p50"] <= npv["p90"],
           f"place NPV bands out of order: P10 {npv['p10']:,.0f}, P50 {npv['p50']:,.0f}, "
@@ -175,7 +176,7 @@ def check_window(project: Any, core_block: dict, folder: Path) -> tuple[float, s
             controller.wait_for_monte_carlo(100)
             QApplication.processEvents()  # delivers the worker's finished signal
         check(controller.mc_result is not None, "the app's Monte Carlo did not finish in 60 s")
-        app_npv = controller.mc_result.uncertainty["place"]["npv"]
+        app_npv = controller.mc_result.uncertainty.place_npv.as_dict()
         core_npv = core_block["place"]["npv"]
         for k in ("p10", "p50", "p90"):
             check(_close(app_npv[k], core_npv[k], core_npv[k]),

@@ -38,12 +38,25 @@ import logging
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cutsim.appraise.blocks import (
+    Appraisal,
+    EntityAppraisal,
+    LongRun,
+    LongRunEntity,
+    OptimismBias,
+    OutcomeNotSettled,
+    TerminalValue,
+    ValueSplit,
+    Waterfall,
+    WaterfallStep,
+)
 from cutsim.model.errors import InputError
-from cutsim.model.materiality import clean, materiality_floor
+from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.schema import DISCOUNT_SCHEDULES, PLACE_ID, Model, Place, Scenario
 
 if TYPE_CHECKING:
@@ -171,7 +184,7 @@ def price_procurement(cm: CompiledModel, inputs: LeverInputs) -> dict[str, dict[
     return block
 
 
-def value_split(result: Any) -> dict[str, float | None]:
+def value_split(result: Any) -> ValueSplit:
     """The place's value over the horizon in the four kinds the HM Treasury / New Economy
     CBA model keeps apart (NPVs, £, positive = good): ``fiscal_cashable`` (planned savings
     less cashable knock-on and one-off costs: budgets that really move),
@@ -188,11 +201,40 @@ def value_split(result: Any) -> dict[str, float | None]:
         non_cashable = ((1.0 - share)[:, None] * result.service_annual["knock_on_cost"]).sum(axis=0)
     cashable_net = annual["net_saving"] + non_cashable
     economic = [r.get("local_economy_npv") for r in result.procurement.values()]
-    social = result.appraisal.get("social_value_npv", {}).get(PLACE_ID)
-    return {"fiscal_cashable": float(cashable_net @ factors),
-            "fiscal_non_cashable": 0.0 - float(non_cashable @ factors),  # never −0
-            "economic": float(sum(v for v in economic if v is not None)) if economic else 0.0,
-            "social": None if social is None else float(social)}
+    place = result.appraisal.entities.get(PLACE_ID)
+    social = None if place is None else place.social_value_npv
+    return ValueSplit(
+        fiscal_cashable=float(cashable_net @ factors),
+        fiscal_non_cashable=0.0 - float(non_cashable @ factors),  # never −0
+        economic=float(sum(v for v in economic if v is not None)) if economic else 0.0,
+        social=None if social is None else float(social))
+
+
+def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Waterfall:
+    """The steps from the place's planned saving to its net saving (£, + = good for the
+    budget): planned saving, minus each agency's knock-on cost, minus the one-off costs,
+    and the net saving; ``total`` sums each year's £ over the horizon (undiscounted),
+    ``npv`` discounts them with the place's factors (those of every NPV here). An agency's
+    knock-on cost or the one-off costs that are nothing by the materiality floor are left
+    out. ``agency_annual[series]`` is (A, H) £ per financial year."""
+    floor = materiality_floor(cm.model)
+
+    def steps(weights: np.ndarray) -> tuple[WaterfallStep, ...]:
+        out = [WaterfallStep("planned_saving", None,
+                             float(agency_annual["planned_saving"].sum(axis=0) @ weights))]
+        for i, aid in enumerate(cm.agency_ids):
+            cost = float(agency_annual["knock_on_cost"][i] @ weights)
+            if not is_nothing(cost, floor):
+                out.append(WaterfallStep("knock_on_cost", aid, -cost))
+        one_off = float(agency_annual["one_off_cost"].sum(axis=0) @ weights)
+        if not is_nothing(one_off, floor):
+            out.append(WaterfallStep("one_off_cost", None, -one_off))
+        out.append(WaterfallStep("net_saving", None,
+                                 float(agency_annual["net_saving"].sum(axis=0) @ weights)))
+        return tuple(out)
+
+    return Waterfall(total=steps(np.ones(cm.horizon_years)),
+                     npv=steps(place_discount_factors(cm.model.place, cm.horizon_years)))
 
 
 # --------------------------------------------------------------------------- payback
@@ -347,10 +389,8 @@ def weakest_confidence_on_path(model: Model, scenario: Scenario) -> int | None:
     return min(grades) if grades else None
 
 
-def optimism_bias(model: Model, scenario: Scenario) -> dict[str, Any]:
-    """The optimism-bias grade and fraction applied to a scenario.
-
-    Returns ``{"grade": int, "fraction": float, "on_path": bool}``: the weakest confidence
+def optimism_bias(model: Model, scenario: Scenario) -> OptimismBias:
+    """The optimism-bias grade and fraction applied to a scenario: the weakest confidence
     grade on the path and its fraction in ``place.effective_optimism_bias``; grade 5's
     fraction when there is no knock-on path (``on_path`` false).
     """
@@ -365,7 +405,7 @@ def optimism_bias(model: Model, scenario: Scenario) -> dict[str, Any]:
         raise InputError(
             f'place.optimism_bias["{grade}"]: fraction must be in [0, 1) (got {fraction})'
         )
-    return {"grade": grade, "fraction": fraction, "on_path": weakest is not None}
+    return OptimismBias(grade=grade, fraction=fraction, on_path=weakest is not None)
 
 
 # --------------------------------------------------------------------------- social value
@@ -398,7 +438,7 @@ def _moving(now: float, rest: float, floor: float) -> float:
 
 
 def long_run_block(levels: LongRunLevels, agencies: Mapping[str, Mapping[str, np.ndarray]],
-                   floor: float) -> dict[str, Any]:
+                   floor: float) -> LongRun:
     """The ``long_run`` block: is harm still growing at the horizon?
 
     Per agency and the place: ``knock_on_last_year`` (£, year H−1) against
@@ -440,14 +480,16 @@ def long_run_block(levels: LongRunLevels, agencies: Mapping[str, Mapping[str, np
         tiny = 1e-9 * max(1.0, abs(float(levels.outcome_baseline[j])))
         if _moving(now, rest, tiny):
             outcomes[outcome] = {"at_horizon": now, "long_run": rest}
-    return {"full_effect_year": levels.full_effect_year,
-            "agencies": {k: v for k, v in entities.items() if k != PLACE_ID},
-            PLACE_ID: entities[PLACE_ID], "harm_still_growing": growing,
-            "outcomes_not_settled": outcomes}
+    rows = {key: LongRunEntity(**row) for key, row in entities.items()}
+    return LongRun(full_effect_year=levels.full_effect_year,
+                   agencies={k: v for k, v in rows.items() if k != PLACE_ID},
+                   place=rows[PLACE_ID], harm_still_growing=tuple(growing),
+                   outcomes_not_settled={o: OutcomeNotSettled(**gap)
+                                         for o, gap in outcomes.items()})
 
 
 def terminal_value_block(levels: LongRunLevels, place: Place, horizon: int,
-                         npv_block: Mapping[str, Any], floor: float) -> dict[str, Any]:
+                         npv_block: Mapping[str, Any], floor: float) -> TerminalValue:
     """The optional terminal value (``place.terminal_years`` = T, off when unset).
 
     Each agency's long-run net saving (£/yr at rest) counted for the T years after the
@@ -461,10 +503,10 @@ def terminal_value_block(levels: LongRunLevels, place: Place, horizon: int,
     value = {a: float(clean(levels.net_saving[i] * annuity, floor))
              for i, a in enumerate(levels.agency_ids)}
     value[PLACE_ID] = float(clean(sum(value.values()), floor))
-    return {"years": years, "first_year": horizon, "annuity_factor": annuity,
-            "value": value,
-            "npv_with_terminal": {k: float(npv_block[k]) + v for k, v in value.items()
-                                  if npv_block.get(k) is not None}}
+    return TerminalValue(years=years, first_year=horizon, annuity_factor=annuity, value=value,
+                         npv_with_terminal={k: float(npv_block[k]) + v
+                                            for k, v in value.items()
+                                            if npv_block.get(k) is not None})
 
 
 # --------------------------------------------------------------------------- the §7 block
@@ -503,8 +545,8 @@ def appraise(
     annual_agencies: Mapping[str, Mapping[str, np.ndarray]],
     social_value_annual: Mapping[str, np.ndarray] | None = None,
     long_run: LongRunLevels | None = None,
-) -> dict[str, Any]:
-    """The result's ``appraisal`` block (DESIGN §7) from annual money per agency.
+) -> Appraisal:
+    """The result's appraisal (DESIGN §7) from annual money per agency.
 
     ``annual_agencies[agency][series]`` is £ per financial year (shape ``(H,)``, or
     ``(D, H)`` over Monte Carlo draws) for ``planned_saving``, ``knock_on_cost``,
@@ -512,22 +554,23 @@ def appraise(
     place's figures are always the sums over agencies. ``social_value_annual["place"]``
     (£/year, Σ_o v_o ∫ΔY_o over each year) is optional. ``long_run`` (central run only:
     the long-run levels from :func:`cutsim.appraise.longrun.long_run_levels`) adds the
-    ``long_run`` block and, when the place sets ``terminal_years``, the terminal value.
+    long run and, when the place sets ``terminal_years``, the terminal value.
 
-    Returns ``{discount_rate, discount_schedule, discount_factors, price_year, npv,
-    npv_adjusted, payback_year, bcr, bcr_adjusted, social_value_npv, optimism_bias,
-    long_run, terminal_value}``; each of the per-entity blocks is keyed by agency id and
-    ``"place"``. With a draws axis the per-entity values are lists over draws.
+    Returns an :class:`~cutsim.appraise.blocks.Appraisal` whose ``entities`` are the
+    agencies, then ``"place"``: each with its NPV, adjusted NPV, payback year, BCRs,
+    social value NPV and the present values of its benefits and costs (the place's are the
+    agencies' sums). With a draws axis each figure is a list over draws.
     ``social_value_npv`` is ``None`` for agencies (outcomes belong to the place) and for
     the place when no social value is given. ``long_run`` and ``terminal_value`` are
-    ``None`` when not computed or (terminal value) not asked for.
+    ``None`` when not computed or (terminal value) not asked for; the value split and the
+    waterfall are the run's to add (:func:`value_split`, :func:`waterfall`).
     """
     place = model.place
     rate = float(place.discount_rate)
     schedule = place.effective_discount_schedule
     floor = materiality_floor(model)
     bias = optimism_bias(model, scenario)
-    f = bias["fraction"]
+    f = bias.fraction
 
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
     if not agencies:
@@ -540,50 +583,53 @@ def appraise(
         shape = this
 
     disc = (rate, schedule, floor)
-    block: dict[str, Any] = {
-        "discount_rate": rate,
-        "discount_schedule": schedule,
-        "discount_factors": _plain(discount_factors(shape[-1], rate, schedule)),
-        "price_year": place.effective_price_year,
-        "npv": {}, "npv_adjusted": {}, "payback_year": {},
-        "bcr": {}, "bcr_adjusted": {}, "social_value_npv": {},
-        "optimism_bias": bias,
-    }
+    entities: dict[str, EntityAppraisal] = {}
     place_net = np.zeros(shape)
     place_b: np.ndarray | float = 0.0
     place_c: np.ndarray | float = 0.0
     for agency, series in agencies.items():
         net = np.asarray(series["net_saving"], dtype=float)
         b, c = benefits_and_costs(series, rate, schedule)
-        _fill(block, agency, net, b, c, f, disc)
-        block["social_value_npv"][agency] = None
+        entities[agency] = _entity(net, b, c, f, disc, social=None)
         place_net = place_net + net
         place_b = place_b + b
         place_c = place_c + c
-    _fill(block, PLACE_ID, place_net, place_b, place_c, f, disc)
-
     sv = (social_value_annual or {}).get(PLACE_ID)
-    block["social_value_npv"][PLACE_ID] = None if sv is None else _plain(npv(sv, rate, schedule))
-    block["long_run"] = None
-    block["terminal_value"] = None
+    entities[PLACE_ID] = _entity(place_net, place_b, place_c, f, disc,
+                                 social=None if sv is None else _plain(npv(sv, rate, schedule)))
+
+    block = Appraisal(
+        discount_rate=rate,
+        discount_schedule=schedule,
+        discount_factors=tuple(_plain(discount_factors(shape[-1], rate, schedule))),
+        price_year=place.effective_price_year,
+        entities=entities,
+        optimism_bias=bias,
+    )
     if long_run is not None and len(shape) == 1:
-        block["long_run"] = long_run_block(long_run, agencies, floor)
+        lr = long_run_block(long_run, agencies, floor)
+        terminal = None
         if place.terminal_years:
-            block["terminal_value"] = terminal_value_block(
-                long_run, place, shape[-1], block["npv"], floor)
+            terminal = terminal_value_block(long_run, place, shape[-1],
+                                            {e: row.npv for e, row in entities.items()}, floor)
+        block = replace(block, long_run=lr, terminal_value=terminal)
     return block
 
 
-def _fill(block: dict, key: str, net: np.ndarray, b: Any, c: Any, f: float,
-          disc: tuple[float, str, float]) -> None:
-    """One entity's NPV, adjusted NPV, payback and BCRs into the block."""
+def _entity(net: np.ndarray, b: Any, c: Any, f: float, disc: tuple[float, str, float],
+            social: Any) -> EntityAppraisal:
+    """One entity's NPV, adjusted NPV, payback, BCRs and present values."""
     rate, schedule, floor = disc
-    block["npv"][key] = _plain(npv(net, rate, schedule))
-    block["npv_adjusted"][key] = _plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c))
-    block["payback_year"][key] = _payback_plain(net, rate, schedule, floor)
-    block["bcr"][key] = _plain(_nan_bcr(b, c, floor))
-    block["bcr_adjusted"][key] = _plain(_nan_bcr((1.0 - f) * np.asarray(b),
-                                                 (1.0 + f) * np.asarray(c), floor))
+    return EntityAppraisal(
+        npv=_plain(npv(net, rate, schedule)),
+        npv_adjusted=_plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c)),
+        payback_year=_payback_plain(net, rate, schedule, floor),
+        bcr=_plain(_nan_bcr(b, c, floor)),
+        bcr_adjusted=_plain(_nan_bcr((1.0 - f) * np.asarray(b), (1.0 + f) * np.asarray(c),
+                                     floor)),
+        social_value_npv=social,
+        pv_benefits=_plain(b),
+        pv_costs=_plain(c))
 
 
 def _nan_bcr(b: Any, c: Any, floor: float) -> np.ndarray:

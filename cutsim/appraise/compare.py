@@ -54,9 +54,9 @@ def summarise(result: Result, year: int | None = None) -> dict[str, Any]:
         "parent": result.scenario.parent,
         "net_saving": {**{a: float(net[i]) for i, a in enumerate(cm.agency_ids)},
                        PLACE_ID: float(net.sum())},
-        "npv": {k: _plain(v) for k, v in appraisal.get("npv", {}).items()},
-        "npv_adjusted": _plain(appraisal.get("npv_adjusted", {}).get(PLACE_ID)),
-        "social_value_npv": _plain(appraisal.get("social_value_npv", {}).get(PLACE_ID)),
+        "npv": {k: _plain(row.npv) for k, row in appraisal.entities.items()},
+        "npv_adjusted": _plain(appraisal.place.npv_adjusted),
+        "social_value_npv": _plain(appraisal.place.social_value_npv),
         "cost_shift_out": float(shift.sum() - np.trace(shift)),
         "settlement_transfer": _transfers(result),
         "outcome_change": {o: [_at(result, result.outcome_delta[i], t) for t in times]

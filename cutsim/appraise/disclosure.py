@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.appraise.run import simulate_by_origin
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.money import SERIES, service_money
@@ -26,6 +27,14 @@ def service_annual(cm: CompiledModel, scenario: Scenario) -> dict[str, np.ndarra
     _, _, total = simulate_by_origin(cm, cm.central_params(), inputs)
     money = service_money(cm, inputs, total)
     return {s: money.annual[s][0] for s in SERIES}
+
+
+def service_npv(cm: CompiledModel, annual: dict[str, np.ndarray]) -> np.ndarray:
+    """Each service's NPV of net saving (S,) in £ (+ = good for the budget) from its £ per
+    financial year (:func:`service_annual`), discounted with the place's own factors (its
+    rate and schedule: those of every NPV in the result), so a protected agency NPV's
+    parts add up to the NPV the appraisal reports."""
+    return annual["net_saving"] @ place_discount_factors(cm.model.place, cm.horizon_years)
 
 
 def split(model: Model, agency: str) -> tuple[list[int], list[int]]:

@@ -30,6 +30,7 @@ import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from cutsim.appraise.blocks import Appraisal
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency
@@ -170,38 +171,38 @@ def _knock_words(value: float) -> str:
     return "no knock-on cost"
 
 
-def long_run_note(appraisal: dict[str, Any], base_year: int, horizon: int,
+def long_run_note(appraisal: Appraisal, base_year: int, horizon: int,
                   names: dict[str, str] | None = None) -> list[str]:
     """Sentences to show beside the NPV when harm is still growing at the horizon, when
     outcomes have not settled, and the terminal value when the place asks for one.
 
-    ``appraisal`` is a result's appraisal block; ``names`` maps agency and outcome ids to
+    ``appraisal`` is a result's appraisal; ``names`` maps agency and outcome ids to
     the names people read (ids when absent). Empty when there is nothing to say.
     """
     names = names or {}
-    long_run = appraisal.get("long_run")
-    if not long_run:
+    long_run = appraisal.long_run
+    if long_run is None:
         return []
     last = fmt.year_label(base_year, horizon - 1)
     lines = []
-    growing = long_run.get("harm_still_growing") or []
+    growing = long_run.harm_still_growing
     if growing:
-        parts = [f"{names.get(a, a)}: {_knock_words(row['knock_on_last_year'])} in {last}, "
-                 f"{_knock_words(row['knock_on_long_run'])} a year in the long run"
-                 for a in growing for row in [long_run["agencies"][a]]]
+        parts = [f"{names.get(a, a)}: {_knock_words(row.knock_on_last_year)} in {last}, "
+                 f"{_knock_words(row.knock_on_long_run)} a year in the long run"
+                 for a in growing for row in [long_run.agencies[a]]]
         lines.append("Harm is still growing at the horizon, beyond what the NPV counts. "
                      + "; ".join(parts) + ".")
-    unsettled = long_run.get("outcomes_not_settled") or {}
+    unsettled = long_run.outcomes_not_settled
     if unsettled:
-        parts = [f"{names.get(o, o)} {_signed(gap['at_horizon'])} by the end of {last}, "
-                 f"{_signed(gap['long_run'])} in the long run" for o, gap in unsettled.items()]
+        parts = [f"{names.get(o, o)} {_signed(gap.at_horizon)} by the end of {last}, "
+                 f"{_signed(gap.long_run)} in the long run" for o, gap in unsettled.items()]
         lines.append("Outcomes not yet settled at the horizon: " + "; ".join(parts) + ".")
-    terminal = appraisal.get("terminal_value")
-    if terminal:
-        place = terminal["npv_with_terminal"].get(PLACE_ID)
-        lines.append(f"With a terminal value ({terminal['years']} years at the long-run "
+    terminal = appraisal.terminal_value
+    if terminal is not None:
+        place = terminal.npv_with_terminal.get(PLACE_ID)
+        lines.append(f"With a terminal value ({terminal.years} years at the long-run "
                      f"level after the horizon): place NPV {fmt.money(place)}, of which "
-                     f"{fmt.money(terminal['value'][PLACE_ID])} after the horizon.")
+                     f"{fmt.money(terminal.value[PLACE_ID])} after the horizon.")
     elif growing:
         lines.append("Set the place's terminal_years to count the long-run money after "
                      "the horizon.")

@@ -12,7 +12,7 @@ block always draws its full 256 parameter sets (first every effect ``k``, shape
 (256, K), then every demand ``d``, shape (256, D)) and keeps the first n it needs, and is
 simulated and priced on its own. So a draw's numbers depend only on the seed and its
 number, never on how the blocks are grouped: the blocks may run in one call, in chunks
-on a worker thread with progress and cancellation (:func:`monte_carlo`), or on other
+on a worker thread with progress and cancellation (:func:`run_draws`), or on other
 machines (:func:`simulate_block` is a pure function of its arguments), and the result
 is bit-identical for the same seed. The first n draws of a longer run are the draws of
 an n-draw run. Percentiles are taken over all draws once every block is in.
@@ -36,11 +36,12 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cutsim.appraise.appraisal import place_discount_factors
+from cutsim.appraise.blocks import Band, Uncertainty
 from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
@@ -49,6 +50,7 @@ from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
 
 if TYPE_CHECKING:  # the space module builds on this one
+    from cutsim.appraise.executor import Executor
     from cutsim.appraise.uncertain import UncertaintySpace
 
 PERT_LAMBDA = 4.0
@@ -109,7 +111,7 @@ def block_values(space: UncertaintySpace, entropy: int, block: int,
 
 def draw_params(cm: CompiledModel, draws: int, seed: int | None) -> Params:
     """Every draw's parameters of a ``draws``-draw run, in draw order (Params with a draws
-    axis), exactly as the blocks of :func:`monte_carlo` make them."""
+    axis), exactly as the blocks of :func:`run_draws` make them."""
     entropy = run_entropy(seed)
     blocks = [block_params(cm, entropy, b, n) for b, n in enumerate(block_sizes(draws))]
     return Params(np.concatenate([p.k for p in blocks]), np.concatenate([p.d for p in blocks]))
@@ -173,22 +175,49 @@ def _simulate_realised(cm: CompiledModel, space: UncertaintySpace,
                        for f in ("levels", "agency_net", "npv", "agency_net_annual")))
 
 
-def monte_carlo(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
-                progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None,
-                space: UncertaintySpace | None = None) -> dict[str, Any] | None:
-    """The result's ``uncertainty`` block from ``draws`` draws, block by block.
+def run_draws(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
+              space: UncertaintySpace | None = None, executor: Executor | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> Uncertainty | None:
+    """The bands of ``draws`` draws of one scenario's lever inputs (None if cancelled).
 
-    ``progress(done, draws)`` is called after each block (and with 0 first);
-    ``cancelled()`` is asked before each block, and a True answer stops the run and
-    returns None. Blocks are computed in order on this thread; the result does not
-    depend on how they are grouped (see the module's seeding contract).
+    Without ``executor`` (or with the in-process one) the blocks are computed in order on
+    this thread: ``progress(done, draws)`` is called with 0 first and after each block,
+    and ``cancelled()`` is asked before each block, a True answer stopping the run. Another
+    executor (:mod:`cutsim.appraise.executor`) runs every block at once: progress is
+    called at 0 and at the end, cancel asked once before. Either way the bands are
+    bit-identical (the module's seeding contract). Callers go through
+    :func:`cutsim.appraise.run.run_uncertainty`, which builds the inputs and the space.
     """
-    blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress, cancelled=cancelled,
-                              space=space))
-    if len(blocks) < len(block_sizes(draws)):
+    from cutsim.appraise.executor import InProcess
+
+    if executor is None or isinstance(executor, InProcess):
+        blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress,
+                                  cancelled=cancelled, space=space))
+        if len(blocks) < len(block_sizes(draws)):
+            return None
+        return combine_blocks(cm, blocks, seed)
+    _refuse_effect_multipliers(cm)
+    if progress is not None:
+        progress(0, int(draws))
+    if cancelled is not None and cancelled():
         return None
-    return combine_blocks(cm, blocks, seed)
+    entropy = run_entropy(seed)
+    tasks = [(entropy, b, n) for b, n in enumerate(block_sizes(draws))]
+    task = _BlockTask(cm.model, inputs, space)
+    task._cm = cm  # this process's copy; a pickled task compiles its own
+    out = combine_blocks(cm, executor.map(task, tasks), seed)
+    if progress is not None:
+        progress(int(draws), int(draws))
+    return out
+
+
+def _refuse_effect_multipliers(cm: CompiledModel) -> None:
+    """Refused (InputError) for a model whose areas have effect multipliers: its place is
+    the sum of differently parameterised areas, which these draws do not replicate."""
+    if any(a.effect_multipliers for a in cm.model.areas or []):
+        raise InputError("uncertainty bands (Monte Carlo) are not available yet for a model "
+                         "whose areas have effect_multipliers")
 
 
 def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
@@ -196,13 +225,8 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
                 cancelled: Callable[[], bool] | None = None,
                 space: UncertaintySpace | None = None) -> Iterator[DrawBlock]:
     """Yield each block of a run in order; stops early (yielding fewer) when cancelled.
-
-    Refused (InputError) for a model whose areas have effect multipliers: its place is the
-    sum of differently parameterised areas, which these draws do not replicate.
-    """
-    if any(a.effect_multipliers for a in cm.model.areas or []):
-        raise InputError("uncertainty bands (Monte Carlo) are not available yet for a model "
-                         "whose areas have effect_multipliers")
+    Refused as :func:`_refuse_effect_multipliers` says."""
+    _refuse_effect_multipliers(cm)
     sizes = block_sizes(draws)
     entropy = run_entropy(seed)
     done = 0
@@ -217,8 +241,8 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
             progress(done, int(draws))
 
 
-def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None) -> dict[str, Any]:
-    """The ``uncertainty`` block (DESIGN §7) from every block of a run, in draw order.
+def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None) -> Uncertainty:
+    """The result's uncertainty (DESIGN §7) from every block of a run, in draw order.
 
     Outcome levels and net savings (£/yr) are arrays over t; place NPV (£) is a scalar.
     """
@@ -229,40 +253,19 @@ def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None)
     # One percentile call over every series: a single partition pass, not one per series.
     series = np.concatenate([levels, agency_net, agency_net.sum(axis=1, keepdims=True)], axis=1)
     bands = np.percentile(series, PERCENTILES, axis=0)  # (3, O + A + 1, N+1)
-    out = {
-        "draws": int(len(npv)),
-        "seed": seed,
-        "outcomes": {o: _band_rows(bands, i) for i, o in enumerate(cm.outcome_ids)},
-        "agencies": {a: {"net_saving": _band_rows(bands, n_out + i)}
-                     for i, a in enumerate(cm.agency_ids)},
-        "place": {"net_saving": _band_rows(bands, n_out + n_ag), "npv": _bands(npv)},
-    }
+    annual_agencies, annual_place = None, None
     if all(b.agency_net_annual is not None for b in blocks):
         annual = np.concatenate([b.agency_net_annual for b in blocks])  # (D, A, H)
         yearly = np.percentile(np.concatenate([annual, annual.sum(axis=1, keepdims=True)], axis=1),
                                PERCENTILES, axis=0)  # (3, A + 1, H)
-        out["annual"] = {
-            "agencies": {a: {"net_saving": _band_rows(yearly, i)} for i, a in enumerate(cm.agency_ids)},
-            "place": {"net_saving": _band_rows(yearly, n_ag)},
-        }
-    return out
-
-
-def uncertainty(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None,
-                space: UncertaintySpace | None = None, executor=None) -> dict:
-    """The result's ``uncertainty`` block (DESIGN §7) from ``draws`` Monte Carlo runs.
-
-    ``executor`` (:mod:`cutsim.appraise.executor`) runs the blocks, in this process by
-    default; any executor gives the same bits (the seeding contract).
-    """
-    if executor is None:
-        return combine_blocks(cm, list(iter_blocks(cm, inputs, draws, seed, space=space)), seed)
-    entropy = run_entropy(seed)
-    tasks = [(entropy, b, n) for b, n in enumerate(block_sizes(draws))]
-    task = _BlockTask(cm.model, inputs, space)
-    task._cm = cm  # this process's copy; a pickled task compiles its own
-    blocks = executor.map(task, tasks)
-    return combine_blocks(cm, blocks, seed)
+        annual_agencies = {a: _band_rows(yearly, i) for i, a in enumerate(cm.agency_ids)}
+        annual_place = _band_rows(yearly, n_ag)
+    return Uncertainty(
+        draws=int(len(npv)), seed=seed,
+        outcomes={o: _band_rows(bands, i) for i, o in enumerate(cm.outcome_ids)},
+        agency_net_saving={a: _band_rows(bands, n_out + i) for i, a in enumerate(cm.agency_ids)},
+        place_net_saving=_band_rows(bands, n_out + n_ag), place_npv=_bands(npv),
+        annual_agency_net_saving=annual_agencies, annual_place_net_saving=annual_place)
 
 
 class _BlockTask:
@@ -283,16 +286,16 @@ class _BlockTask:
         return simulate_block(self._cm, self.inputs, entropy, block, n, self.space)
 
 
-def _bands(x: np.ndarray) -> dict[str, Any]:
+def _bands(x: np.ndarray) -> Band:
     """P10/P50/P90 over the leading draws axis, as lists (or floats for scalars)."""
     p = np.percentile(x, PERCENTILES, axis=0)
     if p.ndim == 1:
-        return {f"p{q}": float(v) for q, v in zip(PERCENTILES, p)}
-    return {f"p{q}": [float(v) for v in row] for q, row in zip(PERCENTILES, p)}
+        return Band(*(float(v) for v in p))
+    return Band(*([float(v) for v in row] for row in p))
 
 
-def _band_rows(bands: np.ndarray, row: int) -> dict[str, list[float]]:
-    return {f"p{q}": bands[i, row].tolist() for i, q in enumerate(PERCENTILES)}
+def _band_rows(bands: np.ndarray, row: int) -> Band:
+    return Band(*(bands[i, row].tolist() for i in range(len(PERCENTILES))))
 
 
 def _net_and_npv(cm: CompiledModel, inputs: LeverInputs,

@@ -381,8 +381,8 @@ def evaluate(cm: CompiledModel, scenario: Scenario, weight: float) -> dict[str, 
     result = run_scenario(cm, scenario)
     factors = place_discount_factors(cm.model.place, cm.horizon_years)
     knock = float(result.place_annual["knock_on_cost"] @ factors)
-    social = result.appraisal["social_value_npv"][PLACE_ID] or 0.0
-    return {"npv_place": float(result.appraisal["npv"][PLACE_ID]), "knock_on_npv": knock,
+    social = result.appraisal.place.social_value_npv or 0.0
+    return {"npv_place": float(result.appraisal.place.npv), "knock_on_npv": knock,
             "social_value_npv": float(social), "objective": knock + weight * -float(social),
             "red_lines": result.red_lines(),
             "planned_saving_npv": float(result.place_annual["planned_saving"] @ factors)}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cutsim.appraise.blocks import Appraisal, Uncertainty
 from cutsim.appraise.redlines import TOLERANCE, adverse_excess
 from cutsim.engine.money import SERIES
 from cutsim.model.schema import PLACE_ID, Scenario
@@ -40,6 +41,9 @@ class Result:
     - ``activity_delta[S, N+1]``: ΔA (units/yr); ``spend[S, N+1]`` (£/yr).
     - ``agency_rates[series][A, N+1]`` (£/yr); ``agency_annual[series][A, H]`` (£).
     - ``cost_shift[A, A]`` (£, from agency i to agency j).
+    - ``appraisal`` and ``uncertainty`` (with draws): typed blocks
+      (:mod:`cutsim.appraise.blocks`) holding every NPV, present value, waterfall step
+      and band people see; readers take them from here and compute no money.
     """
 
     compiled: CompiledModel
@@ -50,9 +54,9 @@ class Result:
     agency_rates: dict[str, np.ndarray]
     agency_annual: dict[str, np.ndarray]
     cost_shift_matrix: np.ndarray
-    appraisal: dict[str, Any]
+    appraisal: Appraisal  # NPVs, present values, waterfall (cutsim.appraise.blocks)
     outcome_annual: np.ndarray | None = None  # (O, H) exact ∫ΔY over each year
-    uncertainty: dict[str, Any] | None = None
+    uncertainty: Uncertainty | None = None  # bands, with draws
     settlement: dict[str, Any] = field(default_factory=dict)
     procurement: dict[str, Any] = field(default_factory=dict)
     # Per service: annual money (S, H) £ per year for each series, and knock-on rates
@@ -245,7 +249,7 @@ class Result:
             "cost_shift": {a: {b: float(self.cost_shift_matrix[i, j])
                                for j, b in enumerate(cm.agency_ids)}
                            for i, a in enumerate(cm.agency_ids)},
-            "appraisal": self.appraisal,
+            "appraisal": self.appraisal.as_dict(),
         }
         if self.uses_cashable_shares and self.service_annual is not None:
             self._add_cashable(result)
@@ -261,7 +265,7 @@ class Result:
         if red_lines:
             result["red_lines"] = red_lines
         if self.uncertainty is not None:
-            result["uncertainty"] = self.uncertainty
+            result["uncertainty"] = self.uncertainty.as_dict()
         return result
 
     def _add_cashable(self, result: dict[str, Any]) -> None:

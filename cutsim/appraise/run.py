@@ -7,11 +7,14 @@ and only here) decides how money over time is judged.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cutsim.appraise import appraisal
+from cutsim.appraise.blocks import Appraisal, Uncertainty
 from cutsim.appraise.longrun import LongRunLevels, long_run_levels
 from cutsim.appraise.areas import area_result, simulate_areas
 from cutsim.appraise.result import Result
@@ -23,6 +26,9 @@ from cutsim.levers.areas import area_inputs
 from cutsim.levers.build import build_inputs
 from cutsim.levers.settlement import settle
 from cutsim.model.schema import PLACE_ID, Scenario
+
+if TYPE_CHECKING:
+    from cutsim.appraise.executor import Executor
 
 
 def simulate_by_origin(cm: CompiledModel, params: Params, inputs: LeverInputs):
@@ -77,21 +83,43 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
         procurement=appraisal.price_procurement(cm, inputs),
         service_annual={s: money.annual[s][0] for s in SERIES},
         service_knock_on_rates=money.rates["knock_on_cost"][0])
-    result.appraisal["value_split"] = appraisal.value_split(result)
+    result.appraisal = replace(result.appraisal, value_split=appraisal.value_split(result),
+                               waterfall=appraisal.waterfall(cm, annual))
     if area_run is not None:
         result.areas = area_result(cm, inputs, by_area, area_run)
     if draws:
-        from cutsim.appraise.montecarlo import uncertainty
-        from cutsim.appraise.uncertain import uncertainty_space
-
-        space = uncertainty_space(cm.model, [scenario], wide=wide, correlation=correlation)
-        result.uncertainty = uncertainty(cm, inputs, int(draws), seed, space, executor)
+        result.uncertainty = run_uncertainty(cm, scenario, int(draws), seed, wide=wide,
+                                             correlation=correlation, executor=executor)
     return result
 
 
+def run_uncertainty(cm: CompiledModel, scenario: Scenario, draws: int, seed: int | None, *,
+                    wide: bool | None = None, correlation: float | None = None,
+                    executor: Executor | None = None,
+                    progress: Callable[[int, int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> Uncertainty | None:
+    """The one way to run a scenario's Monte Carlo: P10/P50/P90 bands over ``draws``
+    draws (seeded by ``seed``, fresh entropy if None) of every uncertain input
+    (:mod:`cutsim.appraise.uncertain`; ``wide`` and ``correlation`` None follow the
+    place's settings), run block by block (:func:`cutsim.appraise.montecarlo.run_draws`).
+
+    ``progress(done, draws)`` is called as blocks finish (0 first); ``cancelled()`` is
+    asked before each block and a True answer returns None. ``executor``
+    (:mod:`cutsim.appraise.executor`) runs the blocks, in this process by default. The
+    bands equal ``run_scenario(cm, scenario, draws, seed).uncertainty`` bit for bit,
+    whichever caller (the command line, the app's worker thread, the publication).
+    """
+    from cutsim.appraise.montecarlo import run_draws
+    from cutsim.appraise.uncertain import uncertainty_space
+
+    space = uncertainty_space(cm.model, [scenario], wide=wide, correlation=correlation)
+    return run_draws(cm, build_inputs(cm, scenario), int(draws), seed, space=space,
+                     executor=executor, progress=progress, cancelled=cancelled)
+
+
 def _appraise(cm: CompiledModel, scenario: Scenario, annual: dict[str, np.ndarray],
-              outcome_annual: np.ndarray, long_run: LongRunLevels) -> dict[str, Any]:
-    """The appraisal block, with the long run beside the NPV.
+              outcome_annual: np.ndarray, long_run: LongRunLevels) -> Appraisal:
+    """The appraisal, with the long run beside the NPV.
 
     Social value per year is exact: Σ_o v_o ∫ΔY_o over the year (v_o signed so a change
     in the good direction is positive), from the engine's exact step integrals of ΔY.

@@ -89,9 +89,8 @@ def summary(result, year: int) -> str:
     shown = [cm.agency_ids[i] for i in moved] + [PLACE_ID]
     rows = [[net[cm.agency_index[a], y] if a != PLACE_ID else place[y] for a in shown]
             for y in range(cm.horizon_years)]
-    npv = result.appraisal.get("npv", {})
     cells = fmt.money_column([v for row in rows for v in row], floor=floor)
-    npv_cells = fmt.money_column([npv.get(a) for a in shown], floor=floor)
+    npv_cells = fmt.money_column([result.appraisal.npv_of(a) for a in shown], floor=floor)
     width = max(10, *(len(n) for n in shown), *(len(c) for c in cells + npv_cells))
     n = len(shown)
     lines += ["", "Net saving by financial year (positive = saving; £ a year)",
@@ -112,20 +111,19 @@ def _bands(result, year: int, shown: list[str], floor: float) -> list[str]:
     """P10/P50/P90 of the place NPV and of each shown agency's net saving in ``year``."""
     u = result.uncertainty
     fy = result.years[year]
-    rows = [("place NPV over the horizon", u["place"]["npv"])]
-    annual = u.get("annual", {})
+    rows = [("place NPV over the horizon", u.place_npv.as_dict())]
     for a in shown:
-        band = (annual.get("place") if a == PLACE_ID else annual.get("agencies", {}).get(a))
-        if band:
-            rows.append((f"{a} net saving in {fy}", {q: band["net_saving"][q][year]
+        band = u.annual_net_saving(a)
+        if band is not None:
+            rows.append((f"{a} net saving in {fy}", {q: band.quantile(q)[year]
                                                      for q in ("p10", "p50", "p90")}))
     # The NPV (£ over the horizon) and the yearly figures (£ a year) are columns of their own.
     cells = fmt.money_column([rows[0][1][q] for q in ("p10", "p50", "p90")], floor=floor) + \
         fmt.money_column([b[q] for _, b in rows[1:] for q in ("p10", "p50", "p90")], floor=floor)
     label_w = max(len(label) for label, _ in rows)
     width = max(10, *(len(c) for c in cells))
-    seed = "" if u.get("seed") is None else f", seed {u['seed']}"
-    lines = [f"Uncertainty: {u['draws']} draws{seed} (P10 to P90 is the likely range)",
+    seed = "" if u.seed is None else f", seed {u.seed}"
+    lines = [f"Uncertainty: {u.draws} draws{seed} (P10 to P90 is the likely range)",
              " " * label_w + "".join(f"  {q:>{width}}" for q in ("P10", "P50", "P90"))]
     for k, (label, _) in enumerate(rows):
         lines.append(f"{label:<{label_w}}" + "".join(f"  {c:>{width}}" for c in cells[3 * k:3 * k + 3]))

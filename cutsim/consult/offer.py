@@ -56,7 +56,7 @@ class FigureLayout:
         """F for one engine result, in the layout's order."""
         money = np.stack([result.agency_annual[s] for s in SERIES], axis=1)  # (A, 4, H)
         outcomes = result.outcome_annual
-        npv = np.array([result.appraisal["npv"]["place"]], dtype=float)
+        npv = np.array([result.appraisal.place.npv], dtype=float)
         return np.concatenate([money.reshape(-1), np.asarray(outcomes).reshape(-1), npv])
 
     def unflatten(self, vector: np.ndarray) -> dict[str, Any]:

@@ -119,7 +119,7 @@ def package_figures(project: Project, package: Scenario) -> dict[str, Any]:
         "agencies": [(a.name, float(annual["planned_saving"][i][y]), float(annual["knock_on_cost"][i][y]),
                       float(annual["net_saving"][i][y])) for i, a in enumerate(project.model.agencies)],
         "place_net": float(annual["net_saving"][:, y].sum()),
-        "npv": float(result.appraisal["npv"]["place"]),
+        "npv": float(result.appraisal.place.npv),
         "outcomes": [(o.name, o.unit, float(result.outcome_annual[i][y]))
                      for i, o in enumerate(project.model.outcomes)],
     }

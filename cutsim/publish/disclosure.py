@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from cutsim.appraise import appraisal
-from cutsim.appraise.disclosure import protect_values, service_annual, split
+from cutsim.appraise.disclosure import protect_values, service_annual, service_npv, split
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.money import SERIES
 from cutsim.model.disclosure import MIN_GROUP, P_PERCENT, describe_base
@@ -56,7 +55,7 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
         return doc
     floor = materiality_floor(model)
     annual = service_annual(cm, scenario)
-    factors = appraisal.discount_factors(model.place.horizon_years, model.place.discount_rate)
+    npvs = service_npv(cm, annual)
     y_report = doc["report"]["years_from_start"] - 1
     population = doc["place"]["population"]
     bases: dict[str, float] = {}
@@ -78,7 +77,7 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
             agency["total"][s] = shown(agency["total"][s], per_service.sum(axis=1))
             agency["report_year"][s] = agency["annual"][s][y_report]
         if agency.get("npv") is not None:
-            agency["npv"] = shown(agency["npv"], annual["net_saving"] @ factors)
+            agency["npv"] = shown(agency["npv"], npvs)
         spend = np.array([s.baseline_spend for s in model.services])
         agency["baseline_spend"] = shown(agency["baseline_spend"], spend)
         base = max(used)

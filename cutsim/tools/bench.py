@@ -180,17 +180,18 @@ def bench_dask(project, quick: bool) -> dict | str:
     draws = 512 if quick else 4096
     local: dict[str, Any] = {}
     timing = median_time(lambda: local.update(
-        project.run(EXAMPLE_SCENARIO, draws=draws, seed=3).uncertainty), 1 if quick else 3)
+        project.run(EXAMPLE_SCENARIO, draws=draws, seed=3).uncertainty.as_dict()),
+        1 if quick else 3)
     t0 = time.perf_counter()
     with DaskExecutor() as executor:
         start = time.perf_counter() - t0
         remote: dict[str, Any] = {}
         first = time.perf_counter()
         remote.update(project.run(EXAMPLE_SCENARIO, draws=draws, seed=3,
-                                  executor=executor).uncertainty)
+                                  executor=executor).uncertainty.as_dict())
         first = time.perf_counter() - first
         on_dask = median_time(lambda: remote.update(project.run(
-            EXAMPLE_SCENARIO, draws=draws, seed=3, executor=executor).uncertainty),
+            EXAMPLE_SCENARIO, draws=draws, seed=3, executor=executor).uncertainty.as_dict()),
             1 if quick else 3)
     return {"draws": draws, "in_process_seconds": timing["seconds"],
             "dask_seconds": on_dask["seconds"], "dask_first_run_seconds": first,

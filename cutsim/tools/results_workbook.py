@@ -116,17 +116,17 @@ class _Builder:
              "£ (positive = saving)"),
             ("place net saving over the horizon", float(r.place_annual["net_saving"].sum()),
              f"£ undiscounted, {r.years[0]} to {r.years[-1]}"),
-            ("place NPV", appraisal["npv"].get(PLACE_ID), "£, Green Book discounting"),
-            ("place NPV after optimism bias", appraisal["npv_adjusted"].get(PLACE_ID), "£"),
-            ("place payback year", appraisal["payback_year"].get(PLACE_ID), "0-based financial year"),
-            ("place benefit-cost ratio", appraisal["bcr"].get(PLACE_ID), ""),
-            ("social value NPV", appraisal["social_value_npv"].get(PLACE_ID),
+            ("place NPV", appraisal.place.npv, "£, Green Book discounting"),
+            ("place NPV after optimism bias", appraisal.place.npv_adjusted, "£"),
+            ("place payback year", appraisal.place.payback_year, "0-based financial year"),
+            ("place benefit-cost ratio", appraisal.place.bcr, ""),
+            ("social value NPV", appraisal.place.social_value_npv,
              "£, beside cash, never added to it"),
-            ("discount rate", appraisal["discount_rate"], "a year"),
-            ("prices of", f"{appraisal['price_year']}-{(appraisal['price_year'] + 1) % 100:02d}",
+            ("discount rate", appraisal.discount_rate, "a year"),
+            ("prices of", f"{appraisal.price_year}-{(appraisal.price_year + 1) % 100:02d}",
              "all money is in this year's prices"),
-            ("optimism bias", appraisal["optimism_bias"]["fraction"],
-             f"for confidence grade {appraisal['optimism_bias']['grade']}, the weakest on the path"),
+            ("optimism bias", appraisal.optimism_bias.fraction,
+             f"for confidence grade {appraisal.optimism_bias.grade}, the weakest on the path"),
         ]
         # The two place net figures point at the Annual money sheet's own totals.
         H = len(r.years)
@@ -159,9 +159,10 @@ class _Builder:
         for k, agency in enumerate(list(cm.agency_ids) + [PLACE_ID]):
             rr = row + 2 + k
             self.text(ws, rr, 0, agency)
-            self.number(ws, rr, 1, appraisal["npv"].get(agency))
-            self.number(ws, rr, 2, appraisal["npv_adjusted"].get(agency))
-            pb, ratio = appraisal["payback_year"].get(agency), appraisal["bcr"].get(agency)
+            figures = appraisal.entities[agency]
+            self.number(ws, rr, 1, figures.npv)
+            self.number(ws, rr, 2, figures.npv_adjusted)
+            pb, ratio = figures.payback_year, figures.bcr
             self.text(ws, rr, 3, "none") if pb is None else ws.write_number(rr, 3, pb)
             self.text(ws, rr, 4, "none") if ratio is None else self.number(ws, rr, 4, ratio, self.f_number)
         row = row + 3 + len(cm.agency_ids) + 1
@@ -304,10 +305,10 @@ class _Builder:
     def uncertainty(self) -> None:
         r, cm = self.result, self.cm
         unc = r.uncertainty
-        if not unc:
+        if unc is None:
             return
         ws = self.book.add_worksheet("Uncertainty")
-        self.text(ws, 0, 0, f"Monte Carlo: {unc['draws']} draws, seed {unc.get('seed')}; "
+        self.text(ws, 0, 0, f"Monte Carlo: {unc.draws} draws, seed {unc.seed}; "
                   "P10/P50/P90 at the start of each financial year", self.f_bold)
         steps = cm.model.place.steps_per_year
         H = cm.horizon_years
@@ -316,19 +317,17 @@ class _Builder:
         for c, h in enumerate(heads):
             self.text(ws, 2, c, h, self.f_header)
         row = 3
-        place = unc.get("place", {})
-        if "npv" in place:
-            for p in ("p10", "p50", "p90"):
-                self.text(ws, row, 0, "place")
-                self.text(ws, row, 1, PLACE_ID)
-                self.text(ws, row, 2, "NPV (£)")
-                self.text(ws, row, 3, p.upper())
-                self.number(ws, row, 4, place["npv"][p])
-                row += 1
-        blocks = [("place", PLACE_ID, "net saving (£/yr)", place.get("net_saving"), self.f_money)]
-        blocks += [("agency", a, "net saving (£/yr)", v.get("net_saving"), self.f_money)
-                   for a, v in unc.get("agencies", {}).items()]
-        blocks += [("outcome", o, "level", v, self.f_number) for o, v in unc.get("outcomes", {}).items()]
+        for p in ("p10", "p50", "p90"):
+            self.text(ws, row, 0, "place")
+            self.text(ws, row, 1, PLACE_ID)
+            self.text(ws, row, 2, "NPV (£)")
+            self.text(ws, row, 3, p.upper())
+            self.number(ws, row, 4, unc.place_npv.quantile(p))
+            row += 1
+        blocks = [("place", PLACE_ID, "net saving (£/yr)", unc.place_net_saving, self.f_money)]
+        blocks += [("agency", a, "net saving (£/yr)", v, self.f_money)
+                   for a, v in unc.agency_net_saving.items()]
+        blocks += [("outcome", o, "level", v, self.f_number) for o, v in unc.outcomes.items()]
         for entity, ident, series, bands, fmt in blocks:
             if not bands:
                 continue
@@ -337,7 +336,7 @@ class _Builder:
                 self.text(ws, row, 1, ident)
                 self.text(ws, row, 2, series)
                 self.text(ws, row, 3, p.upper())
-                values = bands[p]
+                values = bands.quantile(p)
                 for y, k in enumerate(idx):
                     self.number(ws, row, 4 + y, values[k], fmt)
                 row += 1

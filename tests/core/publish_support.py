@@ -147,7 +147,7 @@ class Engine:
         else:
             i = [m.id for m in self.model.demands].index(item)
             d[i] = getattr(self.model.demands[i], side)
-        return project.run(self.scenario, params=Params(k, d)).appraisal["npv"]["place"]
+        return project.run(self.scenario, params=Params(k, d)).appraisal.place.npv
 
     def values(self, key: str) -> set[float]:
         """The engine value(s) a figure with ``key`` may carry."""

@@ -199,7 +199,7 @@ def test_no_path_uses_grade_five():
     model = _model()
     assert weakest_confidence_on_path(model, _cut("parks")) is None
     assert weakest_confidence_on_path(model, Scenario(id="s", name="s")) is None
-    assert optimism_bias(model, _cut("parks")) == {"grade": 5, "fraction": 0.0,
+    assert optimism_bias(model, _cut("parks")).as_dict() == {"grade": 5, "fraction": 0.0,
                                                    "on_path": False}
 
 
@@ -223,8 +223,8 @@ def test_feedback_loop_terminates_and_counts_each_link_once():
 
 def test_place_table_overrides_defaults():
     model = _model(optimism_bias={"2": 0.5})
-    assert optimism_bias(model, _cut("youth"))["fraction"] == 0.5
-    assert optimism_bias(model, _cut("parks"))["fraction"] == 0.0  # default grade 5
+    assert optimism_bias(model, _cut("youth")).fraction == 0.5
+    assert optimism_bias(model, _cut("parks")).fraction == 0.0  # default grade 5
 
 
 # ----------------------------------------------------------------- appraise()
@@ -236,7 +236,7 @@ def test_appraise_block():
         "council": _money([200.0, 200.0, 200.0], [0.0, 0.0, 0.0], [50.0, 0.0, 0.0]),
         "nhs": _money([0.0, 0.0, 0.0], [0.0, 30.0, 60.0]),
     }
-    block = appraise(model, _cut("youth"), annual)
+    block = appraise(model, _cut("youth"), annual).as_dict()
     assert block["discount_rate"] == R and block["price_year"] == 2026
     assert set(block["npv"]) == {"council", "nhs", "place"}
     council = 150 + 200 / 1.035 + 200 / 1.035**2
@@ -261,7 +261,7 @@ def test_appraise_block():
 def test_optimism_bias_lowers_npv_of_positive_savings():
     model = _model()
     annual = {"council": _money([100.0, 100.0, 100.0], [0.0, 0.0, 0.0])}
-    block = appraise(model, _cut("youth"), annual)
+    block = appraise(model, _cut("youth"), annual).as_dict()
     assert block["npv_adjusted"]["council"] == pytest.approx(0.6 * block["npv"]["council"])
     assert block["npv_adjusted"]["council"] < block["npv"]["council"]
 
@@ -270,7 +270,7 @@ def test_appraise_with_draws_axis():
     model = _model()
     planned = np.array([[100.0, 100.0, 100.0], [100.0, 100.0, 100.0]])
     knock = np.array([[0.0, 0.0, 0.0], [250.0, 0.0, 0.0]])
-    block = appraise(model, _cut("youth"), {"council": _money(planned, knock)})
+    block = appraise(model, _cut("youth"), {"council": _money(planned, knock)}).as_dict()
     assert block["npv"]["place"] == pytest.approx([npv(planned[0], R), npv(planned[1] - knock[1],
                                                                             R)])
     assert block["payback_year"]["place"] == [0, 2]
@@ -281,7 +281,7 @@ def test_appraise_with_draws_axis():
 def test_appraise_reports_social_value_for_the_place_only():
     model = _model()
     block = appraise(model, _cut("youth"), {"council": _money([1.0] * 3, [0.0] * 3)},
-                     {"place": np.array([1000.0, 1000.0, 1000.0])})
+                     {"place": np.array([1000.0, 1000.0, 1000.0])}).as_dict()
     assert block["social_value_npv"]["place"] == pytest.approx(npv([1000.0] * 3, R))
     assert block["social_value_npv"]["council"] is None
     assert block["npv"]["place"] == pytest.approx(npv([1.0] * 3, R))  # never mixed into cash
@@ -304,7 +304,7 @@ def test_social_value_per_year_is_the_exact_integral_of_the_outcome_change():
         _cut("youth"))
     values = outcome_values(model) @ result.outcome_annual
     np.testing.assert_allclose(values, [-94_000.0] * 3, rtol=1e-12)
-    assert result.appraisal["social_value_npv"]["place"] == pytest.approx(
+    assert result.appraisal.place.social_value_npv == pytest.approx(
         npv(values, R), rel=1e-12)
 
 
@@ -357,7 +357,7 @@ def _long_model(horizon: int, tau: float, **place_kw) -> Model:
 def test_sixty_year_appraisal_is_the_sum_of_net_times_factor():
     model = _long_model(60, 15.0)
     result = run_scenario(compile_model(model), _cut("youth"))
-    block = result.appraisal
+    block = result.appraisal.as_dict()
     factors, product = [1.0], 1.0
     for year in range(1, 60):
         product /= 1.035 if year <= 30 else 1.03
@@ -376,10 +376,10 @@ def test_sixty_year_appraisal_is_the_sum_of_net_times_factor():
         "demands": [d.model_copy(update={"low": d.per_unit, "high": d.per_unit})
                     for d in model.demands]})
     drawn = run_scenario(compile_model(fixed), _cut("youth"), draws=4, seed=1)
-    assert drawn.uncertainty["place"]["npv"]["p50"] == pytest.approx(block["npv"]["place"],
+    assert drawn.uncertainty.place_npv.p50 == pytest.approx(block["npv"]["place"],
                                                                      rel=1e-12)
     flat = run_scenario(compile_model(_long_model(60, 15.0, discount_schedule="flat")),
-                        _cut("youth")).appraisal
+                        _cut("youth")).appraisal.as_dict()
     assert flat["discount_factors"][49] == pytest.approx(1.035**-49, rel=1e-13)
     assert flat["npv"]["place"] != pytest.approx(block["npv"]["place"], rel=1e-4)
 
@@ -390,7 +390,7 @@ def test_sixty_year_appraisal_is_the_sum_of_net_times_factor():
 def test_an_agency_no_lever_reaches_has_exact_zeros_and_no_payback():
     # A cut on parks reaches no outcome: the NHS and the police are untouched.
     result = run_scenario(compile_model(_model()), _cut("parks"))
-    block = result.appraisal
+    block = result.appraisal.as_dict()
     for agency in ("nhs", "police"):
         i = result.compiled.agency_ids.index(agency)
         for series in ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving"):
@@ -409,7 +409,7 @@ def test_round_off_on_an_unreached_agency_is_not_a_payback():
     floor = materiality_floor(model)
     annual = {"council": _money([100.0] * 3, [0.0] * 3),
               "police": _money([0.0] * 3, [-3.3e-12, 1e-12, -2e-12])}
-    block = appraise(model, _cut("parks"), annual)
+    block = appraise(model, _cut("parks"), annual).as_dict()
     assert floor == pytest.approx(8.5e-3)
     assert block["payback_year"]["police"] is None and block["bcr"]["police"] is None
     assert block["payback_year"]["council"] == 0
@@ -423,7 +423,7 @@ def test_long_run_says_harm_is_still_growing_at_the_horizon():
     # At rest: offending +100, A&E +10 attendances (£1,000/yr to the NHS), health +0.1,
     # custody +0.1 detentions (£20/yr to the police).
     result = run_scenario(compile_model(_long_model(10, 20.0)), _cut("youth"))
-    long_run = result.appraisal["long_run"]
+    long_run = result.appraisal.as_dict()["long_run"]
     nhs, police = long_run["agencies"]["nhs"], long_run["agencies"]["police"]
     assert nhs["knock_on_long_run"] == pytest.approx(1_000.0, rel=1e-12)
     assert police["knock_on_long_run"] == pytest.approx(20.0, rel=1e-12)
@@ -436,12 +436,12 @@ def test_long_run_says_harm_is_still_growing_at_the_horizon():
     gap = long_run["outcomes_not_settled"]["offending"]
     assert gap["long_run"] == pytest.approx(100.0, rel=1e-12)
     assert gap["at_horizon"] == pytest.approx(100.0 * (1 - np.exp(-0.5)), rel=1e-9)
-    assert result.appraisal["terminal_value"] is None  # off by default
+    assert result.appraisal.terminal_value is None  # off by default
 
 
 def test_long_run_of_a_settled_scenario_equals_its_last_year():
     result = run_scenario(compile_model(_long_model(10, 0.2)), _cut("youth"))
-    long_run = result.appraisal["long_run"]
+    long_run = result.appraisal.as_dict()["long_run"]
     assert long_run["harm_still_growing"] == [] and long_run["outcomes_not_settled"] == {}
     for row in long_run["agencies"].values():
         assert row["knock_on_long_run"] == pytest.approx(row["knock_on_last_year"], rel=1e-9)
@@ -451,7 +451,7 @@ def test_long_run_takes_ramps_that_finish_after_the_horizon_at_full_effect():
     phased = Scenario(id="s", name="s", levers=[CutLever(
         id="l", kind="cut", service="youth", percent=20.0, phase_years=25.0)])
     result = run_scenario(compile_model(_long_model(10, 0.2)), phased)
-    long_run = result.appraisal["long_run"]
+    long_run = result.appraisal.as_dict()["long_run"]
     assert long_run["full_effect_year"] == 25.0
     assert long_run["agencies"]["council"]["net_saving_long_run"] == pytest.approx(200_000.0)
     assert long_run["agencies"]["nhs"]["knock_on_long_run"] == pytest.approx(1_000.0)
@@ -461,7 +461,7 @@ def test_long_run_takes_ramps_that_finish_after_the_horizon_at_full_effect():
 def test_terminal_value_counts_the_long_run_for_the_years_after_the_horizon():
     model = _long_model(10, 20.0, terminal_years=5)
     result = run_scenario(compile_model(model), _cut("youth"))
-    block = result.appraisal
+    block = result.appraisal.as_dict()
     tv = block["terminal_value"]
     annuity = sum(1.035**-y for y in range(10, 15))
     assert tv["years"] == 5 and tv["first_year"] == 10
@@ -473,5 +473,6 @@ def test_terminal_value_counts_the_long_run_for_the_years_after_the_horizon():
     for key, value in tv["value"].items():
         assert tv["npv_with_terminal"][key] == pytest.approx(block["npv"][key] + value)
     # The NPV itself is unchanged: the terminal value is reported beside it.
-    plain = run_scenario(compile_model(_long_model(10, 20.0)), _cut("youth")).appraisal
+    plain = run_scenario(compile_model(_long_model(10, 20.0)),
+                         _cut("youth")).appraisal.as_dict()
     assert block["npv"] == plain["npv"]

@@ -8,6 +8,7 @@ circle must be caught.
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,88 @@ def test_the_lever_kinds_are_loaded_from_the_levers_part_only():
     assert lever_kinds.KINDS_PACKAGE == "cutsim.levers.kinds"
     for kind in lever_kinds.all_kinds():
         assert type(kind).__module__.startswith("cutsim.levers.kinds.")
+
+
+# ---------------------------------------------------------------------------------------
+# The app and the publication compute no money of their own (docs/architecture.md): they
+# read the result's typed appraisal and bands. Neither imports the appraisal's module
+# (discounting, NPV, present values, BCR, payback) nor a financial library, nor calls a
+# discounting function by name, nor writes a discount factor as a power.
+
+#: Packages that only show money the core computed.
+READERS = ("ui", "cutsim/publish")
+#: Modules that compute money over time; none of READERS may import them.
+MONEY_MODULES = {"cutsim.appraise.appraisal", "numpy_financial"}
+#: Functions that discount or price money; none of READERS may import or call them.
+MONEY_FUNCTIONS = {"discount_factors", "place_discount_factors", "present_values", "npv",
+                   "benefits_and_costs", "bcr", "payback_year", "payback_years", "year_rates",
+                   "annual_of_rate", "appraise", "value_split", "waterfall", "price_procurement",
+                   "pv", "fv", "irr"}
+
+
+def _called_name(node: ast.Call) -> str | None:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _discount_power(node: ast.AST) -> bool:
+    """``x ** -y``, ``(1 + r) ** y`` or ``numpy.power(1 + r, …)``: a discount factor."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        negative = isinstance(node.right, ast.UnaryOp) and isinstance(node.right.op, ast.USub)
+        one_plus = (isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Add)
+                    and any(isinstance(side, ast.Constant) and side.value == 1
+                            for side in (node.left.left, node.left.right)))
+        return negative or one_plus
+    return isinstance(node, ast.Call) and _called_name(node) == "power"
+
+
+def money_computed(root: Path) -> list[str]:
+    """Every place in READERS under ``root`` that imports or computes money over time."""
+    found = []
+    for package in READERS:
+        for path in sorted((root / package).rglob("*.py")):
+            where = path.relative_to(root).as_posix()
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=where)
+            for node in ast.walk(tree):
+                line = f"{where}:{getattr(node, 'lineno', 0)}"
+                if isinstance(node, ast.Import):
+                    found += [f"{line} imports {a.name}" for a in node.names
+                              if a.name in MONEY_MODULES]
+                elif isinstance(node, ast.ImportFrom):
+                    module = node.module or ""
+                    names = {a.name for a in node.names}
+                    if module in MONEY_MODULES or (module == "cutsim.appraise"
+                                                   and "appraisal" in names):
+                        found.append(f"{line} imports {module}")
+                    found += [f"{line} imports {n}" for n in sorted(names & MONEY_FUNCTIONS)]
+                elif isinstance(node, ast.Call) and _called_name(node) in MONEY_FUNCTIONS:
+                    found.append(f"{line} calls {_called_name(node)}")
+                if _discount_power(node):
+                    found.append(f"{line} discounts ({ast.unparse(node)})")
+    return found
+
+
+def test_the_app_and_the_publication_compute_no_money():
+    assert money_computed(ROOT) == []
+
+
+@pytest.mark.parametrize(("relative", "line", "expected"), [
+    ("ui/results/tables.py", "from cutsim.appraise.appraisal import benefits_and_costs",
+     "imports cutsim.appraise.appraisal"),
+    ("cutsim/publish/figures.py", "from cutsim.appraise import appraisal",
+     "imports cutsim.appraise"),
+    ("ui/results/charts.py", "weights = result.discount_factors(10, 0.035)",
+     "calls discount_factors"),
+    ("cutsim/publish/disclosure.py", "factor = (1 + 0.035) ** 4", "discounts"),
+    ("ui/results/dock.py", "factors = np.power(1.035, -np.arange(10))", "discounts"),
+])
+def test_money_computed_in_a_reader_is_caught(copy_of_tree: Path, relative: str, line: str,
+                                              expected: str):
+    _plant(copy_of_tree, relative, line, True)
+    found = money_computed(copy_of_tree)
+    assert len(found) >= 1 and all(f.startswith(relative) for f in found)
+    assert any(expected in f for f in found), found

@@ -246,6 +246,20 @@ def test_an_effect_multiplier_strengthens_the_effect_in_its_area_by_hand() -> No
     assert result.cost_shift_matrix[0, 1] == pytest.approx(16_000.0 * 2)  # two years
     with pytest.raises(InputError, match="Monte Carlo.*effect_multipliers"):
         run_scenario(compile_model(model), Scenario(id="s", name="s", levers=[cut]), draws=10)
+    # The command line hands the draws to an executor: refused there too.
+    from cutsim.appraise.executor import InProcess
+
+    for executor in (InProcess(), _Elsewhere()):
+        with pytest.raises(InputError, match="Monte Carlo.*effect_multipliers"):
+            run_scenario(compile_model(model), Scenario(id="s", name="s", levers=[cut]),
+                         draws=10, executor=executor)
+
+
+class _Elsewhere:
+    """An executor other than the in-process one (never reached: the run is refused)."""
+
+    def map(self, fn, tasks):
+        raise AssertionError("a refused run must not reach the executor")
 
 
 def test_a_targeted_cut_below_an_areas_statutory_floor_is_refused() -> None:

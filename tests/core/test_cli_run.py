@@ -14,6 +14,7 @@ import pytest
 import cutsim
 from cutsim.appraise.montecarlo import draw_params
 from cutsim.cli import main
+from cutsim.model.schema import PLACE_ID
 from cutsim.engine.compiled import Params
 from cutsim.files.exchange import read_file
 from cutsim.model.audit import audit_text
@@ -48,11 +49,11 @@ def test_annual_draw_bands_are_the_exact_annual_figures_of_the_draws():
     params = draw_params(cm, 16, 9)
     annual = np.array([project.run("youth-cut", params=Params(params.k[i], params.d[i]))
                        .agency_annual["net_saving"] for i in range(16)])  # (D, A, H)
-    band = result.uncertainty["annual"]["agencies"]["police"]["net_saving"]
+    band = result.uncertainty.annual_net_saving("police")
     police = cm.agency_index["police"]
-    assert band["p50"] == pytest.approx(np.percentile(annual[:, police], 50, axis=0).tolist(),
+    assert band.p50 == pytest.approx(np.percentile(annual[:, police], 50, axis=0).tolist(),
                                         rel=1e-9, abs=1e-6)
-    place = result.uncertainty["annual"]["place"]["net_saving"]["p90"]
+    place = result.uncertainty.annual_net_saving(PLACE_ID).p90
     assert place == pytest.approx(np.percentile(annual.sum(axis=1), 90, axis=0).tolist(),
                                   rel=1e-9, abs=1e-6)
 

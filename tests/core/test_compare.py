@@ -29,7 +29,7 @@ def test_comparison_matches_single_runs():
     assert comp["times"] == [1, 3, 5, 10] and times_within(4) == [1, 3]
     for r in results:
         entry = comp["scenarios"][r.scenario.id]
-        assert entry["npv"]["place"] == pytest.approx(r.appraisal["npv"]["place"])
+        assert entry["npv"]["place"] == pytest.approx(r.appraisal.place.npv)
         assert entry["net_saving"]["place"] == pytest.approx(r.place_annual["net_saving"].sum())
         i = r.compiled.outcome_index["youth_offending"]
         assert entry["outcome_change"]["youth_offending"][1] == pytest.approx(

@@ -66,7 +66,7 @@ def test_twenty_random_choices_equal_cutsim_run_to_the_penny(driver, page):
             "lead-planned": result.agency_annual["planned_saving"][lead][y],
             "place-net": net[:, y].sum(),
             "place-total": net.sum(),
-            "place-npv": result.appraisal["npv"]["place"],
+            "place-npv": result.appraisal.place.npv,
         }
         for key, want in expected.items():
             value, text = _figure(driver, key)

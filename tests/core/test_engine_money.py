@@ -100,10 +100,11 @@ def test_npv_at_zero_discount_is_the_sum_of_annual_net():
     base = loop_model()
     m = base.model_copy(update={"place": base.place.model_copy(update={"discount_rate": 0.0})})
     r = _project(LEVERS, m=m).run("s")
-    npv = r.appraisal["npv"]
+    npv = r.appraisal
     for i, a in enumerate(r.compiled.agency_ids):
-        assert npv[a] == pytest.approx(r.agency_annual["net_saving"][i].sum(), rel=1e-12, abs=1e-6)
-    assert npv["place"] == pytest.approx(r.place_annual["net_saving"].sum(), rel=1e-12, abs=1e-6)
+        assert npv.entities[a].npv == pytest.approx(r.agency_annual["net_saving"][i].sum(),
+                                                    rel=1e-12, abs=1e-6)
+    assert npv.place.npv == pytest.approx(r.place_annual["net_saving"].sum(), rel=1e-12, abs=1e-6)
 
 
 def test_spend_identity_per_service():

@@ -22,13 +22,12 @@ def test_same_seed_same_numbers_and_ordered_percentiles():
     assert a == b
     c = p.run("s", draws=300, seed=43).uncertainty
     assert c != a
-    for band in [a["place"]["net_saving"], a["agencies"]["nhs"]["net_saving"],
-                 a["outcomes"]["offending"]]:
-        p10, p50, p90 = (np.array(band[q]) for q in ("p10", "p50", "p90"))
+    for band in [a.place_net_saving, a.agency_net_saving["nhs"], a.outcomes["offending"]]:
+        p10, p50, p90 = (np.array(band.quantile(q)) for q in ("p10", "p50", "p90"))
         assert np.all(p10 <= p50) and np.all(p50 <= p90)
-    npv = a["place"]["npv"]
-    assert npv["p10"] <= npv["p50"] <= npv["p90"]
-    assert npv["p10"] < npv["p90"]  # the links are uncertain, so the band is not a point
+    npv = a.place_npv
+    assert npv.p10 <= npv.p50 <= npv.p90
+    assert npv.p10 < npv.p90  # the links are uncertain, so the band is not a point
 
 
 def test_pert_stays_in_range_and_degenerate_is_constant():

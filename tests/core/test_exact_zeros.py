@@ -40,9 +40,9 @@ def test_unreached_series_are_exactly_zero_and_reached_ones_are_not_touched(path
                 cm.service_agency[lump.service] == i for lump in inputs.lumps):
             for series, annual in result.agency_annual.items():
                 assert np.all(annual[i] == 0.0), (aid, series)
-            assert result.appraisal["npv"][aid] == 0.0
-            band = result.uncertainty["agencies"][aid]["net_saving"]
-            assert all(v == 0.0 for q in ("p10", "p50", "p90") for v in band[q])
+            assert result.appraisal.entities[aid].npv == 0.0
+            band = result.uncertainty.agency_net_saving[aid]
+            assert all(v == 0.0 for q in ("p10", "p50", "p90") for v in band.quantile(q))
 
 
 def test_the_pooled_budget_leaves_police_money_exactly_zero():
@@ -51,8 +51,8 @@ def test_the_pooled_budget_leaves_police_money_exactly_zero():
     result = project.run("bcf-benefit")
     police = project.compiled.agency_index["police"]
     assert np.all(result.agency_annual["knock_on_cost"][police] == 0.0)
-    assert result.appraisal["npv"]["police"] == 0.0
-    assert result.appraisal["social_value_npv"]["place"] == 0.0
+    assert result.appraisal.entities["police"].npv == 0.0
+    assert result.appraisal.place.social_value_npv == 0.0
 
 
 def test_reach_follows_effects_then_demands_through_loops():
@@ -77,4 +77,4 @@ def test_payback_judges_money_against_the_materiality_floor_not_an_agencys_own_n
     real = np.array([-1000.0, 400.0, 400.0, 400.0])
     assert int(payback_years(real, 0.035, floor=0.92)) == int(payback_years(real, 0.035)) == 3
     project = cutsim.load(ROOT / "scenarios" / "pooled-health-care.cutsim")
-    assert project.run("bcf-benefit").appraisal["payback_year"]["police"] is None
+    assert project.run("bcf-benefit").appraisal.entities["police"].payback_year is None

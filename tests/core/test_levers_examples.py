@@ -83,6 +83,6 @@ def test_pooled_example_figures_are_those_the_readme_quotes():
     council = result.settlement["bcf"]["council"]
     assert round(council["share"] * 100, 1) == 52.7
     assert round(council["transfer"]) == 6_290_785
-    assert result.appraisal["payback_year"]["police"] is None
+    assert result.appraisal.entities["police"].payback_year is None
     readme = (SCENARIOS / "README.md").read_text(encoding="utf-8")
     assert "| 52.7 % | +6,290,785 | −6,290,785 |" in readme

@@ -55,9 +55,9 @@ def test_local_economy_outcome_and_its_value_beside_cash():
     assert block["value_per_year"] == pytest.approx(63_000)
     factors = 1.035 ** -np.arange(10)
     assert block["social_value_npv"] == pytest.approx(63_000 * factors.sum())
-    assert result.appraisal["social_value_npv"]["place"] == pytest.approx(63_000 * factors.sum())
+    assert result.appraisal.place.social_value_npv == pytest.approx(63_000 * factors.sum())
     # value is never in cash
-    assert result.appraisal["npv"]["place"] == pytest.approx(-20_000 * factors.sum())
+    assert result.appraisal.place.npv == pytest.approx(-20_000 * factors.sum())
 
 
 def test_default_multiplier_is_documented_lm3():

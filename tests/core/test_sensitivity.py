@@ -61,7 +61,7 @@ def test_tornado_equals_hand_computed_swings():
     central, rows = tornado(space, "all", Figure(), agencies)
     hand_central = F * (3 * 200_000 + CUT * U_AE * sum(d * k for _, k, _, d in LINKS.values()))
     assert central == pytest.approx(hand_central, rel=1e-12)
-    assert central == pytest.approx(p.run("all").appraisal["npv"]["place"], rel=1e-12)
+    assert central == pytest.approx(p.run("all").appraisal.place.npv, rel=1e-12)
     hand = {f"effects[{e}].per_unit": slope(e) * (hi - lo) for e, (lo, _, hi, _) in LINKS.items()}
     assert [r.input for r in rows] == sorted(hand, key=lambda n: -hand[n])
     for r in rows:
@@ -212,7 +212,7 @@ def test_lever_ranges_pool_efficiency_and_procurement_premium():
     for end, value in (("figure_low", 2), ("figure_high", 6)):
         lever = p.scenario(sid).levers[0].model_copy(update={"efficiency_percent": value})
         plain = p.run(p.scenario(sid).model_copy(update={"levers": [lever]}))
-        assert getattr(row, end) == pytest.approx(plain.appraisal["npv"]["place"], rel=1e-12)
+        assert getattr(row, end) == pytest.approx(plain.appraisal.place.npv, rel=1e-12)
 
     proc = read_file(REPO / "scenarios" / "social-value-procurement.cutsim")
     doc = proc.model_dump(mode="json", by_alias=True, exclude_none=True)

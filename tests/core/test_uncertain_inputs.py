@@ -38,7 +38,8 @@ def test_file_without_ranges_draws_exactly_as_before_wider_uncertainty():
                              enumerate([DRAW_BLOCK, DRAW_BLOCK, golden["draws"] - 2 * DRAW_BLOCK])])
     assert np.array_equal(values[:, :space.n_k], params.k)
     assert np.array_equal(values[:, space.n_k:], params.d)
-    unc = project.run(golden["scenario"], draws=golden["draws"], seed=golden["seed"]).uncertainty
+    unc = project.run(golden["scenario"], draws=golden["draws"],
+                      seed=golden["seed"]).uncertainty.as_dict()  # as run --json prints it
     assert unc["place"]["npv"] == golden["npv"]
     assert unc["place"]["net_saving"] == golden["place_net_saving"]
     assert unc["outcomes"] == golden["outcomes"]
@@ -86,9 +87,9 @@ def test_wider_inputs_widen_the_band_and_keep_the_per_unit_draws():
     narrow = Project(cutsim_file(chain_model(tau=0.5), [{"id": "s", "name": "s", "levers": [
         {"id": "l1", "kind": "cut", "service": "youth", "percent": 20}]}]))
     wide = _ranged_project()
-    a = narrow.run("s", draws=300, seed=5).uncertainty["place"]["npv"]
-    b = wide.run("s", draws=300, seed=5).uncertainty["place"]["npv"]
-    assert b["p90"] - b["p10"] > a["p90"] - a["p10"]
+    a = narrow.run("s", draws=300, seed=5).uncertainty.place_npv
+    b = wide.run("s", draws=300, seed=5).uncertainty.place_npv
+    assert b.p90 - b.p10 > a.p90 - a.p10
     space = uncertainty_space(wide.model, [wide.scenario("s")])
     v = block_values(space, 5, 0)
     assert np.array_equal(v[:, :2], np.column_stack(
@@ -96,7 +97,7 @@ def test_wider_inputs_widen_the_band_and_keep_the_per_unit_draws():
     assert 60.0 <= v[:, 2].min() and v[:, 2].max() <= 150.0
     # grouping of blocks does not matter: 300 draws = first 300 of 600
     longer = wide.run("s", draws=600, seed=5)
-    assert longer.uncertainty["draws"] == 600
+    assert longer.uncertainty.draws == 600
 
 
 def test_iman_conover_keeps_marginals_and_imposes_rank_correlation():

@@ -48,6 +48,8 @@ def test_selftest_fails_with_the_reason(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["check_money", "check_monte_carlo"])
 def test_number_checks_reject_a_broken_engine(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The money and band checks are not vacuous: a wrong number fails them."""
+    from dataclasses import replace
+
     import numpy as np
 
     import cutsim
@@ -59,8 +61,9 @@ def test_number_checks_reject_a_broken_engine(name: str, monkeypatch: pytest.Mon
     def broken_run(*args, **kwargs):
         result = real_run(*args, **kwargs)
         if result.uncertainty is not None:  # swap P10 and P90 of the place NPV
-            npv = result.uncertainty["place"]["npv"]
-            npv["p10"], npv["p90"] = npv["p90"], npv["p10"]
+            npv = result.uncertainty.place_npv
+            result.uncertainty = replace(result.uncertainty,
+                                         place_npv=replace(npv, p10=npv.p90, p90=npv.p10))
         else:  # a net saving that no longer equals planned − knock-on − one-off
             result.agency_annual["net_saving"] = result.agency_annual["net_saving"] + np.float64(1e5)
         return result

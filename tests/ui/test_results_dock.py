@@ -109,7 +109,7 @@ def test_waterfall_runs_from_planned_saving_to_place_net(qtbot, app):
     assert steps[-1][1] == pytest.approx(expected.place_annual["net_saving"].sum())
     assert sum(v for _l, v in steps[:-1]) == pytest.approx(steps[-1][1])
     npv = waterfall_steps(expected, "npv")
-    assert npv[-1][1] == pytest.approx(expected.appraisal["npv"]["place"], rel=1e-9)
+    assert npv[-1][1] == pytest.approx(expected.appraisal.place.npv, rel=1e-9)
     assert sum(v for _l, v in npv[:-1]) == pytest.approx(npv[-1][1])
 
 
@@ -120,8 +120,8 @@ def test_tables_hold_the_appraisal_and_cost_shift(qtbot, qtmodeltester, app):
     model = results.appraisal_model
     qtmodeltester.check(model)
     place_row = model.rowCount() - 1
-    assert model.raw(place_row, 0) == pytest.approx(expected.appraisal["npv"]["place"])
-    assert model.raw(place_row, 1) == pytest.approx(expected.appraisal["npv_adjusted"]["place"])
+    assert model.raw(place_row, 0) == pytest.approx(expected.appraisal.place.npv)
+    assert model.raw(place_row, 1) == pytest.approx(expected.appraisal.place.npv_adjusted)
     results.tabs.setCurrentWidget(results.cost_shift)
     shift = results.cost_shift_model
     qtmodeltester.check(shift)
@@ -147,7 +147,7 @@ def test_comparison_side_by_side(qtbot, qtmodeltester, app):
     place = results.compare.model.rowCount() - 1
     current = engine(document)
     assert results.compare.model.raw(place, 2) == pytest.approx(
-        current.appraisal["npv"]["place"] - other.appraisal["npv"]["place"])
+        current.appraisal.place.npv - other.appraisal.place.npv)
 
 
 def test_monte_carlo_bands_are_drawn_and_cleared_on_change(qtbot, app):
@@ -158,10 +158,10 @@ def test_monte_carlo_bands_are_drawn_and_cleared_on_change(qtbot, app):
         results.mc_button.click()
     assert results.progress.value() == 100
     oid = results.outcomes.outcome_id
-    bands = blocker.args[0].uncertainty["outcomes"][oid]
+    bands = blocker.args[0].uncertainty.outcomes[oid]
     offset = results.outcomes.offset
-    np.testing.assert_allclose(results.outcomes.band_low.getData()[1] + offset, bands["p10"])
-    np.testing.assert_allclose(results.outcomes.band_high.getData()[1] + offset, bands["p90"])
+    np.testing.assert_allclose(results.outcomes.band_low.getData()[1] + offset, bands.p10)
+    np.testing.assert_allclose(results.outcomes.band_high.getData()[1] + offset, bands.p90)
     assert "Scenario P10–P90 (Monte Carlo)" in results.outcomes.legend.names()
     assert results.outcomes.band.isVisible()
     with qtbot.waitSignal(results.redrawn, timeout=10000):
@@ -295,13 +295,13 @@ def test_four_scenarios_side_by_side(qtbot, qtmodeltester, app):
     project = Project(document.file)
     d = divisor(results.compare.chart.widget)
     place = results.compare.model.rowCount() - 1
-    current = project.run("youth-cut").appraisal["npv"]["place"]
+    current = project.run("youth-cut").appraisal.place.npv
     for k, (sid, key) in enumerate(zip(others, results.compare.chart.KEYS)):
         expected = project.run(sid)
         np.testing.assert_allclose(results.compare.chart.curves[key].getData()[1] * d,
                                    expected.place_annual["net_saving"], atol=1e-6)
         assert results.compare.model.raw(place, 1 + k) == pytest.approx(
-            expected.appraisal["npv"]["place"])
+            expected.appraisal.place.npv)
         assert results.compare.model.raw(place, 4 + k) == pytest.approx(
-            current - expected.appraisal["npv"]["place"])
+            current - expected.appraisal.place.npv)
     assert len({results.compare.model.raw(place, c) for c in range(4)}) == 4

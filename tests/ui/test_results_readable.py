@@ -197,7 +197,7 @@ def check_waterfall(results, expected) -> None:
         if mode == "total":
             assert steps[-1][1] == pytest.approx(expected.place_annual["net_saving"].sum(), abs=1e-6)
         else:
-            assert steps[-1][1] == pytest.approx(expected.appraisal["npv"][PLACE_ID], rel=1e-9, abs=1e-6)
+            assert steps[-1][1] == pytest.approx(expected.appraisal.place.npv, rel=1e-9, abs=1e-6)
         assert [label.textItem.toPlainText() for label in chart.labels] == [money(v) for _n, v in steps]
         np.testing.assert_allclose(np.asarray(chart.bars.opts["height"]) * chart.divisor,
                                    [v for _n, v in steps], rtol=1e-12, atol=1e-9)
@@ -273,7 +273,7 @@ def check_tables(results, expected, other) -> None:
     ids = [*cm.agency_ids, PLACE_ID]
     appraisal = results.appraisal_model
     check_cells_are_the_engines(appraisal, floor, {
-        (r, c): expected.appraisal[key][aid]
+        (r, c): getattr(expected.appraisal.entities[aid], key)
         for r, aid in enumerate(ids) for c, key in ((0, "npv"), (1, "npv_adjusted"))})
     for r, aid in enumerate(ids):
         bcr = appraisal.data(appraisal.index(r, 3), Qt.ItemDataRole.DisplayRole)
@@ -282,7 +282,7 @@ def check_tables(results, expected, other) -> None:
                   else expected.place_annual)
         if np.all(annual["net_saving"] < floor):  # never saves: no payback, no meaningful ratio
             assert payback == "—" and bcr == "—", aid
-        value = expected.appraisal["payback_year"][aid]
+        value = expected.appraisal.entities[aid].payback_year
         if payback not in ("—", "not within horizon"):
             assert payback == year_label(cm.model.place.base_year, value)
     shift = results.cost_shift_model
@@ -301,10 +301,10 @@ def check_tables(results, expected, other) -> None:
             engine[(r, 2 + cm.horizon_years)] = float(sum(source[series]))
     check_cells_are_the_engines(annual_model, floor, engine)
     compare = results.compare.model
-    engine = {(r, 0): expected.appraisal["npv"][aid] for r, aid in enumerate(ids)}
+    engine = {(r, 0): expected.appraisal.entities[aid].npv for r, aid in enumerate(ids)}
     if other is not None:
-        engine.update({(r, 1): other.appraisal["npv"][aid] for r, aid in enumerate(ids)})
-        engine.update({(r, 2): expected.appraisal["npv"][aid] - other.appraisal["npv"][aid]
+        engine.update({(r, 1): other.appraisal.entities[aid].npv for r, aid in enumerate(ids)})
+        engine.update({(r, 2): expected.appraisal.entities[aid].npv - other.appraisal.entities[aid].npv
                        for r, aid in enumerate(ids)})
     check_cells_are_the_engines(compare, floor, engine)
 

@@ -19,7 +19,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.model.fmt import money, money_exact, number, wrap_words
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID
@@ -209,9 +208,11 @@ class OutcomeChart(_Chart):
             data.append(other)
         else:
             empty(self.curves["comparison"])
-        bands = (mc.uncertainty or {}).get("outcomes", {}).get(oid) if mc is not None else None
-        if bands:
-            low, high = np.asarray(bands["p10"]), np.asarray(bands["p90"])
+        bands = None
+        if mc is not None and mc.uncertainty is not None:
+            bands = mc.uncertainty.outcomes.get(oid)
+        if bands is not None:
+            low, high = np.asarray(bands.p10), np.asarray(bands.p90)
             self.band_low.setData(t, low - self.offset)
             self.band_high.setData(t, high - self.offset)
             self.band.setVisible(True)
@@ -372,29 +373,18 @@ class AgencyMoneyChart(_Chart):
 
 
 def waterfall_steps(result: Any, mode: str) -> list[tuple[str, float]]:
-    """(label, £) steps from planned saving to whole-place net saving.
+    """(label, £) steps from planned saving to whole-place net saving, as the appraisal
+    made them (:func:`cutsim.appraise.appraisal.waterfall`); only the labels are the app's.
 
     ``mode`` "total": annual figures summed over the horizon (undiscounted £);
-    "npv": discounted with the Green Book factors the appraisal uses. Costs are negative;
-    an agency's knock-on cost or the one-off costs below the materiality floor are left out.
+    "npv": discounted with the place's factors, those of every NPV. Costs are negative.
     """
-    cm = result.compiled
-    annual = result.agency_annual
-    floor = materiality_floor(cm.model)
     short = labels(result)
-    weights = np.ones(cm.horizon_years)
-    if mode == "npv":
-        weights = place_discount_factors(cm.model.place, cm.horizon_years)
-    steps = [("Planned saving", float(annual["planned_saving"].sum(axis=0) @ weights))]
-    for i, aid in enumerate(cm.agency_ids):
-        cost = float(annual["knock_on_cost"][i] @ weights)
-        if not is_nothing(cost, floor):
-            steps.append((f"Knock-on: {short[aid]}", -cost))
-    one_off = float(annual["one_off_cost"].sum(axis=0) @ weights)
-    if not is_nothing(one_off, floor):
-        steps.append(("One-off costs", -one_off))
-    steps.append(("Net saving (place)", float(annual["net_saving"].sum(axis=0) @ weights)))
-    return steps
+    names = {"planned_saving": "Planned saving", "one_off_cost": "One-off costs",
+             "net_saving": "Net saving (place)"}
+    return [(f"Knock-on: {short[step.agency]}" if step.kind == "knock_on_cost"
+             else names[step.kind], step.amount)
+            for step in result.appraisal.waterfall.steps(mode)]
 
 
 class WaterfallChart(_Chart):

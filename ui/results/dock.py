@@ -344,10 +344,13 @@ class ResultsDock(QWidget):
             self._set_mc_status("Monte Carlo running…")
 
     def _monte_carlo_done(self, result: Any) -> None:
-        unc = result.uncertainty or {}
-        npv = unc.get("place", {}).get("npv", {})
-        self._set_mc_status(f"{unc.get('draws')} draws: place NPV P10 {money(npv.get('p10'))}, "
-                            f"P50 {money(npv.get('p50'))}, P90 {money(npv.get('p90'))}")
+        unc = result.uncertainty
+        if unc is None:
+            self._set_mc_status("Monte Carlo gave no bands.")
+        else:
+            npv = unc.place_npv
+            self._set_mc_status(f"{unc.draws} draws: place NPV P10 {money(npv.p10)}, "
+                                f"P50 {money(npv.p50)}, P90 {money(npv.p90)}")
         self._drawn.clear()
         self.redraw()
 

@@ -22,7 +22,6 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from cutsim.appraise.appraisal import benefits_and_costs
 from cutsim.engine.money import SERIES
 from cutsim.model.fmt import (
     DASH,
@@ -180,25 +179,21 @@ class AppraisalTableModel(_Table):
         self._base_year = cm.model.place.base_year
         self.floor = materiality_floor(cm.model)
         horizon = cm.horizon_years
-        bias = percent(100 * appraisal["optimism_bias"]["fraction"], signed=False)
+        bias = percent(100 * appraisal.optimism_bias.fraction, signed=False)
         self.columns = (f"NPV over {horizon} years (£)", f"NPV after optimism bias ({bias})",
                         "Payback year", "Benefit-cost ratio")
         names = _agency_names(result)
-        rate = cm.model.place.discount_rate
-        annual = {**{a: {s: result.agency_annual[s][i] for s in SERIES}
-                     for i, a in enumerate(cm.agency_ids)},
-                  PLACE_ID: result.place_annual}
+        net = {**{a: result.agency_annual["net_saving"][i] for i, a in enumerate(cm.agency_ids)},
+               PLACE_ID: result.place_annual["net_saving"]}
         rows, values, meaning = [], [], []
         for aid in [*cm.agency_ids, PLACE_ID]:
+            figures = appraisal.entities[aid]
             rows.append(names[aid])
-            values.append([appraisal.get("npv", {}).get(aid),
-                           appraisal.get("npv_adjusted", {}).get(aid),
-                           appraisal.get("payback_year", {}).get(aid),
-                           appraisal.get("bcr", {}).get(aid)])
-            benefits, costs = benefits_and_costs(annual[aid], rate)
-            saves = bool(np.any(np.asarray(annual[aid]["net_saving"]) >= self.floor))
-            meaning.append((saves, not is_nothing(benefits, self.floor)
-                            and not is_nothing(costs, self.floor)))
+            values.append([figures.npv, figures.npv_adjusted, figures.payback_year, figures.bcr])
+            # The present values are the appraisal's own (the place's discount schedule).
+            saves = bool(np.any(np.asarray(net[aid]) >= self.floor))
+            meaning.append((saves, not is_nothing(figures.pv_benefits, self.floor)
+                            and not is_nothing(figures.pv_costs, self.floor)))
         self._meaning = meaning
         self.set_rows(rows, values)
 
@@ -365,8 +360,8 @@ class CompareTableModel(_Table):
         names = _agency_names(current)
         rows, values = [], []
         for aid in [*current.compiled.agency_ids, PLACE_ID]:
-            a = current.appraisal["npv"].get(aid)
-            bs = [o.appraisal["npv"].get(aid) for o in others] or [None]
+            a = current.appraisal.npv_of(aid)
+            bs = [o.appraisal.npv_of(aid) for o in others] or [None]
             if len(others) <= 1:
                 b = bs[0]
                 diffs = [None if a is None or b is None else a - b]

@@ -31,7 +31,7 @@ def digest(*arrays: np.ndarray) -> str:
 def main() -> None:
     project = load(ROOT / "models" / "example-place.cutsim")
     params = draw_params(project.compiled, DRAWS, SEED)
-    unc = project.run(SCENARIO, draws=DRAWS, seed=SEED).uncertainty
+    unc = project.run(SCENARIO, draws=DRAWS, seed=SEED).uncertainty.as_dict()
     doc = {
         "draws": DRAWS, "seed": SEED, "scenario": SCENARIO,
         "k_sha256": digest(params.k), "d_sha256": digest(params.d),
