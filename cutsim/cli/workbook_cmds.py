@@ -203,21 +203,23 @@ def cmd_unit_costs_search(args: argparse.Namespace) -> int:
         raise InputError("--index needs --price-year (the year the index is for)")
     if args.price_year is not None and args.index is None \
             and args.price_year not in unit_costs.DEFLATOR_INDEX:
-        raise InputError(f"no deflator index for {args.price_year} is bundled (points: "
-                         + ", ".join(str(y) for y in unit_costs.DEFLATOR_INDEX)
-                         + "); give --index N, that year's GDP deflator index on the ONS YBGB "
-                           "base (2024 = 100)")
+        raise InputError(unit_costs.no_deflator(args.price_year))
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be 1 or more (got {args.limit})")
     factor = unit_costs.uprating_factor(args.price_year, args.index)
-    rows = unit_costs.search(" ".join(args.text), limit=args.limit)
+    matched = unit_costs.search(" ".join(args.text), limit=None)
+    rows = matched[:args.limit]
     if args.json:
-        print(json.dumps({"price_year": args.price_year, "factor": factor,
+        print(json.dumps({"price_year": args.price_year, "factor": factor, "matched": len(matched),
                           "attribution": unit_costs.ATTRIBUTION,
                           "rows": [dict(r.to_json(), cost_uprated=None if r.cost_gbp is None
                                         else r.cost_gbp * factor) for r in rows]},
                          ensure_ascii=False, indent=2))
         return 0
     year = f"{args.price_year} prices" if args.price_year else "2015/16 prices"
-    print(f"{len(rows)} rows (costs: fiscal £ at {year}"
+    count = "1 row matches" if len(matched) == 1 else f"{len(matched)} rows match"
+    shown = count if len(rows) == len(matched) else f"{count}; the first {len(rows)} shown (--limit)"
+    print(f"{shown} (costs: fiscal £ at {year}"
           + (f", ×{factor:.4f} from 2015/16" if factor != 1.0 else "") + ")")
     for r in rows:
         cost = "no fiscal cost" if r.cost_gbp is None else f"£{r.cost_gbp * factor:,.2f}"

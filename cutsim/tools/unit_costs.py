@@ -25,6 +25,9 @@ ATTRIBUTION = ("Contains data from the Unit Cost Database v1.4 (March 2015), New
                "shortened.")
 #: GDP deflator at market prices, ONS YBGB, index 2024 = 100 (models/README.md).
 DEFLATOR_INDEX: dict[int, float] = {2015: 75.15, 2016: 76.46, 2019: 81.11, 2024: 100.0}
+DEFLATOR_SOURCE = ("GDP deflator at market prices, ONS series YBGB (index 2024 = 100), "
+                   "calendar years 2015, 2016, 2019 and 2024")
+DEFLATOR_LAST_YEAR = max(DEFLATOR_INDEX)
 UCD_PRICE_YEAR = 2015  # the database's 2015/16 prices, on the calendar-year series point
 _TIME_UNITS = {"year", "week", "day", "month", "hour", "night", "bed day"}
 
@@ -99,23 +102,61 @@ def uprating_factor(price_year: int | None, index: float | None = None) -> float
         return index / DEFLATOR_INDEX[UCD_PRICE_YEAR]
     if price_year in DEFLATOR_INDEX:
         return DEFLATOR_INDEX[price_year] / DEFLATOR_INDEX[UCD_PRICE_YEAR]
-    known = ", ".join(str(y) for y in DEFLATOR_INDEX)
-    raise InputError(f"no deflator index for {price_year} is bundled (points: {known}); give "
-                     f"that year's GDP deflator index on the ONS YBGB base (2024 = 100)")
+    raise InputError(no_deflator(price_year))
+
+
+def no_deflator(price_year: int | None) -> str:
+    """Why ``price_year`` cannot be uprated to with the bundled series, and what to do."""
+    past = (f"; it covers no year after {DEFLATOR_LAST_YEAR}" if price_year is not None
+            and price_year > DEFLATOR_LAST_YEAR else "")
+    return (f"no deflator index for {price_year} is bundled (the bundled series is the "
+            f"{DEFLATOR_SOURCE}{past}); give that year's GDP deflator index on the ONS YBGB "
+            "base (2024 = 100) with --index")
+
+
+#: Words people search with that the database spells otherwise (each maps to stems any of
+#: which may match): "rough sleeping" finds "rough sleepers", "A&E" the accident and
+#: emergency rows.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "a&e": ("a&e", "accident"), "ae": ("a&e", "accident"), "homeless": ("homeless",),
+    "child": ("child",), "kids": ("child",), "elderly": ("older", "elder"),
+    "jobless": ("unemploy", "jsa", "jobseeker"), "gp": ("gp", "general practi"),
+    "asb": ("anti-social", "antisocial"), "nhs": ("nhs", "health"),
+}
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "ly", "s")
+
+
+def stem(word: str) -> str:
+    """A word cut to its stem for searching ("sleeping", "sleepers" → "sleep"); short
+    words are kept whole."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _matches(word: str, tokens: list[str], haystack: str) -> bool:
+    """The query word (or one of its synonyms' stems) begins a word of the row, or, for
+    a word with punctuation in it (A&E, an id), stands anywhere in the row's text."""
+    stems = SYNONYMS.get(word, (stem(word),))
+    return any(haystack.find(s) >= 0 if not s.isalnum() else
+               any(t.startswith(s) for t in tokens) for s in stems)
 
 
 def search(text: str, limit: int | None = 20) -> list[UnitCost]:
-    """Rows matching every word of ``text`` (case-insensitive; id, description, area,
-    detail, unit and agency searched), headline rows and description matches first."""
+    """Rows matching every word of ``text`` by its stem or a synonym (case-insensitive;
+    id, description, area, detail, unit and agency searched), headline rows and
+    description matches first; the first ``limit`` of them (all for None)."""
     words = [w for w in re.split(r"\s+", text.casefold().strip()) if w]
     scored = []
     for order, row in enumerate(load_unit_costs()):
         haystack = " ".join((row.id, row.description, row.outcome_area, row.outcome_detail,
                              row.unit, row.bearing_agency, row.agency_group)).casefold()
-        if not all(w in haystack for w in words):
+        tokens = re.findall(r"[\w&.-]+", haystack)
+        if not all(_matches(w, tokens, haystack) for w in words):
             continue
         description = row.description.casefold()
-        score = sum(w in description for w in words) * 2
+        score = sum(stem(w) in description for w in words) * 2
         score += {"headline": 2, "subsidiary": 1}.get(row.cost_level, 0)
         score += 5 if row.id.casefold() == text.casefold().strip() else 0
         scored.append((-score, order, row))

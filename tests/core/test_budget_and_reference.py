@@ -181,6 +181,22 @@ def test_search_and_uprating_use_only_the_documented_index_points(capsys) -> Non
     assert "at 2024 prices" in capsys.readouterr().out
 
 
+def test_search_finds_words_by_their_stems_and_synonyms_and_counts_every_match(capsys) -> None:
+    assert [r.id for r in unit_costs.search("rough sleeping")] == ["HO6.0"]
+    assert [r.id for r in unit_costs.search("rough sleep")] == ["HO6.0"]
+    assert "HE4.0" in [r.id for r in unit_costs.search("a&e", limit=None)]
+    every = unit_costs.search("children", limit=None)
+    assert len(every) > 20 and unit_costs.search("children") == every[:20]
+    assert main(["unit-costs", "search", "children"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{len(every)} rows match; the first 20 shown (--limit)")
+
+
+def test_uprating_past_the_bundled_deflator_says_its_source_and_last_year() -> None:
+    with pytest.raises(InputError, match=r"ONS series YBGB .* it covers no year after 2024"):
+        unit_costs.uprating_factor(2025)
+
+
 def test_the_evidence_table_keeps_its_null_results() -> None:
     rows = evidence.load_evidence()
     assert len(rows) == 18
