@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # never a GUI backend: the core runs headless
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: E402
 
 from cutsim.model import fmt  # noqa: E402
 
@@ -48,8 +48,30 @@ def _label(text: str, width: int = 24) -> str:
     return fmt.wrap_words(text.replace("$", r"\$"), width)
 
 
+def distinct_ticks(fig) -> None:
+    """Keep one tick per distinct label on every axis: a narrow range (a flat line at £0,
+    figures a few pounds apart) must not read "£0, £0, £0". The data's own range sets the
+    ticks; a label that repeats adds nothing but a false scale."""
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            ticks = [(loc, label.get_text()) for loc, label in
+                     zip(axis.get_majorticklocs(), axis.get_majorticklabels())
+                     if low - 1e-9 * abs(high - low) <= loc <= high + 1e-9 * abs(high - low)]
+            labels = [text for _, text in ticks]
+            if len(set(labels)) == len(labels):
+                continue
+            kept: dict[str, float] = {}
+            for loc, text in ticks:  # the tick nearest zero speaks for its label
+                if text not in kept or abs(loc) < abs(kept[text]):
+                    kept[text] = loc
+            axis.set_major_locator(FixedLocator(sorted(kept.values())))
+
+
 def _to_svg(fig, chart_id: str, alt: str) -> str:
     """Serialise ``fig`` as an accessible inline SVG element with page-unique ids."""
+    distinct_ticks(fig)
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
