@@ -347,3 +347,29 @@ def test_a_kind_without_a_form_of_its_own_is_added_as_json(qtbot, document):
         assert len(document.file.scenario("youth-cut").levers) == before + 1
         document.undo_stack.undo()
         assert len(document.file.scenario("youth-cut").levers) == before
+
+
+def test_an_income_lever_is_added_through_its_own_form(qtbot, document):
+    """The council tax form builds the lever a file would state; the editor refuses an
+    agency without council tax by the kind's own rule, and applies the lever undoably."""
+    editor = open_editor(qtbot, document, "council_tax")
+    form = editor.forms["council_tax"]
+    assert type(form).__name__ == "CouncilTaxForm"
+    pick(form.agency, "council")
+    form.percent.setValue(1.0)
+    form.timing.start_year.setValue(1.0)
+    assert editor.check() == []
+    assert editor.apply()
+    added = document.file.scenario("youth-cut").levers[-1]
+    assert (added.kind, added.agency, added.percent, added.start_year) == ("council_tax", "council", 1.0, 1.0)
+    document.undo_stack.undo()
+    assert document.file.scenario("youth-cut").levers[-1].kind != "council_tax"
+    fees = open_editor(qtbot, document, "income")
+    income = fees.forms["income"]
+    pick(income.agency, "council")
+    pick(income.by, "percent")
+    income.percent.setValue(10.0)
+    pick(income.line, "fees")
+    assert fees.check() == []
+    lever = fees.lever()
+    assert (lever.percent, lever.line, lever.amount) == (10.0, "fees", None)

@@ -18,6 +18,7 @@ from ui.scenario.lever_forms.common import (
     percent_spin,
     select,
     service_combo,
+    service_label,
 )
 
 
