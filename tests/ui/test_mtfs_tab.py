@@ -18,6 +18,7 @@ from cutsim.files import exchange
 from cutsim.files.exchange import read_file
 from ui.document import DocumentController
 from ui.results.dock import ResultsDock
+from ui.results.mtfs import proposal_name
 from ui.run_controller import RunController
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
@@ -122,6 +123,9 @@ def test_the_council_plan_equals_the_core(qtbot, results, tmp_path: Path):
     page.slippage.setValue(50.0)
     row = _row(page.model, "Gap if savings slip")
     assert page.model.raw(row, 4) > page.model.raw(_row(page.model, "Gap after savings"), 4)
+    page.agency.setCurrentIndex(page.agency.findData("police"))  # no proposals of its own
+    assert not page.programme_model.has_rows() and page.programme_view.isHidden()
+    assert "has no savings proposals" in page.programme_caption.text()
     out = tmp_path / "plan.csv"
     page.model.to_csv(out)
     with out.open(encoding="utf-8") as stream:
@@ -130,7 +134,8 @@ def test_the_council_plan_equals_the_core(qtbot, results, tmp_path: Path):
     assert all(cell.count(".") == 1 for cell in rows[1][1:])  # pounds and pence
 
 
-def test_a_council_that_runs_out_of_reserves_shows_the_warnings_and_its_programme(qtbot, borough):
+def test_a_council_that_runs_out_of_reserves_shows_the_warnings_and_its_programme(
+        qtbot, borough, tmp_path: Path):
     controller, dock = borough
     page = dock.mtfs
     page.agency.setCurrentIndex(page.agency.findData("council"))
@@ -158,7 +163,8 @@ def test_a_council_that_runs_out_of_reserves_shows_the_warnings_and_its_programm
     assert page.tables[0] is model  # Export table writes the programme shown
     names = _labels(model)
     for proposal in council.programme:
-        r = names.index(proposal["name"])
+        r = names.index(proposal_name(proposal))
+        assert names[r].lower() == proposal["name"].lower()
         assert [model.data(model.index(r, c)) for c in range(3)] == [
             proposal["directorate"], proposal["owner"], proposal["status"]]
         assert model.raw(r, 3) == proposal["fte"] > 0
@@ -173,6 +179,14 @@ def test_a_council_that_runs_out_of_reserves_shows_the_warnings_and_its_programm
                 model.raw(line, 4 + y), rel=1e-12)
     assert model.raw(line, 4 + 2) == council.lines["planned_savings"][2]
     assert "Savings programme of Borough council" in page.programme_caption.text()
+    out = tmp_path / "programme.csv"
+    model.to_csv(out)
+    with out.open(encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    assert rows[0] == ["proposal", "directorate", "owner", "status", "fte", *plan.years]
+    assert rows[1][:4] == [names[0], *(model.data(model.index(0, c)) for c in range(3))]
+    assert rows[-1][0] == "Planned savings (the plan's line)" and rows[-1][4] == ""
+    assert all(cell.count(".") == 1 for cell in rows[1][5:])  # pounds and pence
     # Real terms: the reserves last a year longer, so 2029-30 balances.
     page.cash.setChecked(False)
     assert "does not balance in 2029-30" not in page.banner.text()
@@ -223,7 +237,7 @@ def test_the_example_with_its_council_reserves_spent(qtbot):
         assert "the plan does not balance in" in page.banner.text()
         names = _labels(page.programme_model)
         programme = next(a for a in plan.agencies if a.agency == "council").programme
-        assert [p["name"] for p in programme] == names[:len(programme)]
+        assert [proposal_name(p) for p in programme] == names[:len(programme)]
         assert page.programme_model.data(page.programme_model.index(1, 2)) == "red"
     finally:
         controller.shutdown()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -86,6 +86,11 @@ class MtfsTableModel(_Table):
                 writer.writerow([name, *(pounds_pence(self.shown(v)) for v in values)])
 
 
+def proposal_name(row: dict[str, Any]) -> str:
+    """A programme row's name as a row header: the lever in words, capitalised."""
+    return row["name"][:1].upper() + row["name"][1:]
+
+
 class ProgrammeTableModel(_Table):
     """The savings programme: a row per proposal (directorate, owner, status, FTE and its
     planned saving by year), then the totals by directorate and by status and the plan's
@@ -110,7 +115,7 @@ class ProgrammeTableModel(_Table):
         for agency in agencies:
             prefix = f"{agency.name}: " if who == PLACE_ID else ""
             for row in agency.programme:
-                rows.append(prefix + row["name"])
+                rows.append(prefix + proposal_name(row))
                 values.append([row["directorate"], row["owner"], row["status"], float(row["fte"]),
                                *(float(v) for v in row["saving"])])
                 kinds.append("proposal")
@@ -141,6 +146,11 @@ class ProgrammeTableModel(_Table):
         return f"{self._rows[row]}, {self.columns[column]}: {money_exact(self.shown(value))}"
 
     def style(self, row: int, column: int, value: Any, role: int) -> Any:
+        if role == Qt.ItemDataRole.FontRole and self._kinds[row] != "proposal":
+            font = QFont()
+            font.setBold(self._kinds[row] == "line")
+            font.setItalic(self._kinds[row] == "total")
+            return font
         if (role == Qt.ItemDataRole.BackgroundRole and column == 2
                 and value in STATUS_COLOURS):
             return QBrush(QColor(STATUS_COLOURS[value]))
@@ -294,6 +304,8 @@ class MtfsPage(QWidget):
             "moves no budget. Lines that are zero in every year are left out. Ring-fenced "
             "grants below, apart from the general fund.")
         name = self.agency.currentText()
+        # No proposals: the caption says so rather than an empty table.
+        self.programme_view.setHidden(not self.programme_model.has_rows())
         if self.programme_model.has_rows():
             self.programme_caption.setText(
                 f"Savings programme of {name}: each proposal's planned saving, £ a year, "
