@@ -128,6 +128,41 @@ def _areas(window: MainWindow) -> QWidget:
     return dock
 
 
+def _mtfs(programme: bool) -> Shot:
+    """The MTFS tab of the council with its reserves cut to £2m and a savings programme
+    rated by directorate, owner and status: the banner says in which years the plan does
+    not balance (``programme``: the savings programme's tab)."""
+    def shot(window: MainWindow) -> QWidget:
+        from cutsim.model.commands import AddScenario
+        from cutsim.model.schema import Scenario
+
+        window.document.apply(SetItemField("agencies", "council", "reserves", 2_000_000.0))
+        children, adults = "Children's services", "Adult social care"
+        plan = Scenario.model_validate({"id": "mtfs-programme", "name": "Savings programme",
+                                        "levers": [
+            {"id": "youth", "kind": "cut", "service": "youth", "percent": 20,
+             "directorate": children, "owner": "Director of children's services",
+             "status": "amber"},
+            {"id": "hubs", "kind": "cut", "service": "family_hubs", "percent": 15,
+             "start_year": 1, "directorate": children, "owner": "Head of early help",
+             "status": "red", "delivery_confidence_percent": 60},
+            {"id": "reablement", "kind": "cut", "service": "reablement", "percent": 10,
+             "directorate": adults, "owner": "Director of adult social services",
+             "status": "green"},
+            {"id": "safety", "kind": "cut", "service": "community_safety", "percent": 25,
+             "directorate": "Communities", "owner": "Head of community safety",
+             "status": "delivered"}]})
+        window.document.apply(AddScenario(plan))
+        window.document.set_current_scenario("mtfs-programme")
+        settle(1500)
+        dock = _results_tab("MTFS")(window)
+        page = dock.widget().mtfs
+        page.agency.setCurrentIndex(page.agency.findData("council"))
+        page.sub_tabs.setCurrentIndex(1 if programme else 0)
+        return dock
+    return shot
+
+
 SHOTS: dict[str, Shot] = {
     "main-window": _main,
     "editor-place": _place,
@@ -146,6 +181,8 @@ SHOTS: dict[str, Shot] = {
     "results-cost-shift": _results_tab("Cost shift"),
     "results-appraisal": _results_tab("Appraisal"),
     "results-mtfs": _results_tab("MTFS"),
+    "mtfs-warning": _mtfs(programme=False),
+    "mtfs-programme": _mtfs(programme=True),
     "results-appraisal-long-run": _long_run,
     "results-compare": _results_tab("Compare"),
     "results-sensitivity": _results_tab("Sensitivity"),

@@ -18,6 +18,12 @@ def _shown(line: str, values) -> bool:
     return line not in OPTIONAL_LINES or any(float(v) != 0.0 for v in values)
 
 
+def shown_lines(lines: dict[str, Any]) -> list[str]:
+    """The names of one budget's general-fund lines as the text table and the app show
+    them, in the plan's order: every line but the all-zero optional ones."""
+    return [line for line in LINES if _shown(line, lines[line])]
+
+
 def _rows(plan: Plan, every_line: bool = False):
     """(entity id, name, budget, line, values) for every line of every agency and the
     place (all-zero optional lines left out unless ``every_line``)."""
