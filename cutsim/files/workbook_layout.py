@@ -16,7 +16,8 @@ Cell kinds (how a cell is read):
   ``20%`` both mean 20.
 - ``fraction``: 0-1. A percentage cell (shown 20%) or text ``20%`` means 0.2.
 - ``list``: comma-separated text (``older, disabled``). ``numbers``: one number, or
-  several separated by ``;`` (one a year).
+  several separated by ``;`` (one a year); a JSON list (``[1, 2]``), as workbooks held
+  one before the field had a column of its own, is read too.
 - ``date``: ISO 8601 text; a date cell is written as its ISO date.
 - ``pairs``: ``id: number`` pairs separated by ``;`` (reinvest shares, fixed gain shares).
 - ``json``: a field this layout does not name gets a column of JSON text.
