@@ -263,15 +263,19 @@ class LeverSheet:
         )
         users: dict[str, list[str]] = {}
         declared: dict[str, lever_kinds.WorkbookColumn] = {}
+        meanings: dict[str, dict[str, list[str]]] = {}  # field -> meaning -> kinds
         for kind in kinds:
             for col in kind.workbook_columns:
                 declared.setdefault(col.field, col)
                 users.setdefault(col.field, []).append(kind.name)
+                meanings.setdefault(col.field, {}).setdefault(col.meaning, []).append(kind.name)
         # What a lever acts on comes first, as people fill a row from the left.
         order = sorted(declared, key=lambda f: f not in ("service", "services"))
         own = tuple(
             _c(f, declared[f].cell, declared[f].meaning if len(users[f]) == len(kinds)
-               else f"{', '.join(users[f])}: {declared[f].meaning}", width=declared[f].width)
+               else "; ".join(f"{', '.join(who)}: {meaning}"  # kinds that mean different things
+                              for meaning, who in meanings[f].items()),
+               width=declared[f].width)
             for f in order)
         tail = (
             _c("start_year", "number", "years from the base year when it starts (default 0)"),
