@@ -102,7 +102,7 @@ AGENCIES = Sheet("Agencies", "agencies", (
     _c("inflation_percent", "percent", "pay and price inflation, % a year (cash view only)"),
     _c("funding", "numbers", "general-fund funding, £ a year: the base year's figure, or one "
        "per year separated by ; (a one-line plan; the Funding sheet gives it by line)"),
-    _c("funding_growth_percent", "percent", "growth of a single funding figure, % a year"),
+    _c("funding_growth_percent", "percent", "real growth of a single funding figure, % a year"),
     _c("reserves", "number", "general reserve at the start, £"),
     _c("minimum_balance", "number", "the general reserve's minimum prudent balance, £"),
     _c("minimum_balance_percent", "percent", "or the minimum balance as % of the base-year "
