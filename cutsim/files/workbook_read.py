@@ -321,6 +321,11 @@ class _Reader:
             one_each = part in (COUNCIL_TAX, PRESSURES)  # one row per agency
             first_row: dict[int, int] = {}
             rows = self._table(grids.get(part.name), part, ("_" + part.path,))
+            # the cells already reported, by row, to be found again under the agency's path
+            reported_in: dict[int, list[str]] = {}
+            for t in self.reported:
+                if len(t) == 3 and t[0] == "_" + part.path:
+                    reported_in.setdefault(t[1], []).append(t[2])
             for k, values in enumerate(rows):
                 where = self.where.pop(("_" + part.path, k))
                 owner = values.pop("agency", None)
@@ -338,9 +343,7 @@ class _Reader:
                         continue
                     first_row[index] = where.row
                     key: tuple = ("agencies", index, part.path)
-                    if part is PRESSURES:
-                        values["named"] = agency.get("pressures", {}).get("named", [])
-                    agency[part.path] = values
+                    agency[part.path] = values  # Pressures come before their named rows
                 elif part is NAMED_PRESSURES:
                     named = agency.setdefault("pressures", {}).setdefault("named", [])
                     key = ("agencies", index, "pressures", "named", len(named))
@@ -349,8 +352,7 @@ class _Reader:
                     items = agency.setdefault(part.path, [])
                     key = ("agencies", index, part.path, len(items))
                     items.append(values)
-                self.reported |= {key + (t[2],) for t in self.reported
-                                  if len(t) == 3 and t[0] == "_" + part.path and t[1] == k}
+                self.reported |= {key + (name,) for name in reported_in.get(k, [])}
                 self.where[key] = where
 
     # --- scenarios ---------------------------------------------------------------------

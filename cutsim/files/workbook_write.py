@@ -257,6 +257,10 @@ HOW_TO_TEXT = [
     "20% counts as 0.2). Text like 1,000 or £1,000 in a number column is read as the number.",
     "Ids are short: a-z, 0-9, _ or -. The agency, service, outcome and scenario columns offer "
     "the ids typed on their own sheets. TRUE/FALSE columns take TRUE or FALSE.",
+    "Funding, Council tax, Pressures, Named pressures and Earmarked reserves hold each "
+    "agency's budget (docs/mtfs.md): each row names its agency in column A; Council tax and "
+    "Pressures take one row per agency. Money there is £ in cash; a column of numbers takes "
+    "one figure, or one a year separated by ; (2.99; 2.99; 1.99).",
     "A formula is read from its saved result; save the workbook in your spreadsheet before "
     "reading it. Links to other workbooks are never followed. Macro workbooks (.xlsm), "
     "password-protected workbooks, hidden sheets, extra sheets and extra columns are refused, "
@@ -270,6 +274,7 @@ HOW_TO_TEXT = [
 def _how_to_sheet(book: SafeWorkbook, styles: _Styles, cutsim_file: CutsimFile | None) -> None:
     ws = book.add_worksheet(HOW_TO)
     _printable(ws, 0)
+    ws.fit_to_pages(1, 1)  # the instructions and the list of sheets print as one page
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 100, styles.wrap)
     ws.write_string(0, 0, "How to fill this workbook", styles.title)
