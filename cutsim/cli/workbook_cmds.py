@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tpl = subparsers.add_parser(
         "template", help="write a blank model workbook (.xlsx) to fill in",
         description="Write a workbook with one sheet per table (Place, Agencies, Services, "
-                    "Outcomes, Effects, Demands, Scenarios, Levers, Red lines, Targets), units, "
+                    "Outcomes, Effects, Demands, Funding, Council tax, Pressures, Named pressures, "
+                    "Earmarked reserves, Scenarios, Levers, Red lines, Targets), units, "
                     "drop-down lists and a 'How to fill this' sheet (docs/workbook-format.md).")
     tpl.add_argument("-o", "--out", required=True, metavar="FILE", help=".xlsx file to write")
     tpl.set_defaults(func=cmd_template)

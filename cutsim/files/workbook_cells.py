@@ -131,6 +131,9 @@ def read_cell(value: Any, column: Column, number_format: str = "General") -> Any
             value = read_cell(value, Column(column.field, "text", ""))
         return [item.strip() for item in value.split(",") if item.strip()]
     if kind == "numbers":
+        if isinstance(value, str) and value.strip().startswith("[") and value.strip().endswith("]"):
+            # JSON text, as workbooks written before these columns had names held a list
+            return [_as_number(p) for p in value.strip()[1:-1].split(",") if p.strip()]
         if isinstance(value, str) and ";" in value:
             parts = [p for p in value.split(";") if p.strip()]
             return [_as_number(p) for p in parts]

@@ -16,7 +16,8 @@ Cell kinds (how a cell is read):
   ``20%`` both mean 20.
 - ``fraction``: 0-1. A percentage cell (shown 20%) or text ``20%`` means 0.2.
 - ``list``: comma-separated text (``older, disabled``). ``numbers``: one number, or
-  several separated by ``;`` (one a year).
+  several separated by ``;`` (one a year); a JSON list (``[1, 2]``), as workbooks held
+  one before the field had a column of its own, is read too.
 - ``date``: ISO 8601 text; a date cell is written as its ISO date.
 - ``pairs``: ``id: number`` pairs separated by ``;`` (reinvest shares, fixed gain shares).
 - ``json``: a field this layout does not name gets a column of JSON text.
@@ -27,7 +28,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cutsim.model import lever_kinds
-from cutsim.model.schema import AGENCY_KINDS, SERVICE_MODES
+from cutsim.model.schema import (
+    AGENCY_KINDS,
+    AUTHORITY_CLASSES,
+    FUNDING_KINDS,
+    LEVER_STATUSES,
+    SERVICE_MODES,
+)
 
 HEADER_ROW = 1  # field names
 UNITS_ROW = 2  # units and meaning, for people
@@ -90,7 +97,17 @@ AGENCIES = Sheet("Agencies", "agencies", (
        AGENCY_KINDS),
     _c("savings_target", "numbers", "£/yr to save: one number, or one per year separated by ;"),
     _c("notes", "text", "free text", width=30),
-), "the agencies of the place, one a row")
+    # The medium-term financial plan (docs/mtfs.md); funding by line, council tax,
+    # pressures and earmarked reserves have sheets of their own, one row per item.
+    _c("inflation_percent", "percent", "pay and price inflation, % a year (cash view only)"),
+    _c("funding", "numbers", "general-fund funding, £ a year: the base year's figure, or one "
+       "per year separated by ; (a one-line plan; the Funding sheet gives it by line)"),
+    _c("funding_growth_percent", "percent", "real growth of a single funding figure, % a year"),
+    _c("reserves", "number", "general reserve at the start, £"),
+    _c("minimum_balance", "number", "the general reserve's minimum prudent balance, £"),
+    _c("minimum_balance_percent", "percent", "or the minimum balance as % of the base-year "
+       "net budget (give one of the two)"),
+), "the agencies of the place, one a row, with their financial plan")
 
 SERVICES = Sheet("Services", "services", (
     _c("id", "id", "short id: a-z, 0-9, _ or -", True),
@@ -158,6 +175,62 @@ DEMANDS = Sheet("Demands", "demands", (
     _c("notes", "text", "free text", width=30),
 ), "outcome → demand-led service links, one a row")
 
+_YEARLY = "one figure, or one per year separated by ; (year 0's not used)"
+FUNDING = Sheet("Funding", "funding_lines", (
+    _c("agency", "choice", "agency id (Agencies sheet)", True),
+    _c("id", "id", "short id, unique within its agency", True),
+    _c("name", "text", "the funding line's name", True, width=30),
+    _c("kind", "choice", ", ".join(FUNDING_KINDS), True, FUNDING_KINDS, width=18),
+    _c("amount", "numbers", "£ a year in cash: the base year's figure, or one per year "
+       "separated by ;", True),
+    _c("growth_percent", "percent", "growth of a single base-year amount, % a year in cash"),
+    _c("grant", "text", "a ring-fenced grant: the id its services' funding_source names"),
+    _c("source", "text", "where the figures come from", width=30),
+), "each agency's funding by line (council tax, business rates, grants, fees), one a row")
+
+COUNCIL_TAX = Sheet("Council tax", "council_tax", (
+    _c("agency", "choice", "agency id (Agencies sheet): a council, one row each", True),
+    _c("tax_base", "number", "Band D equivalent dwellings in the base year, > 0", True),
+    _c("band_d", "number", "the base year's Band D charge, £", True),
+    _c("tax_base_growth_percent", "percent", "growth of the tax base, % a year (default 0)"),
+    _c("increase_percent", "numbers", f"core increase, % a year: {_YEARLY}"),
+    _c("asc_precept_percent", "numbers", f"adult social care precept, % a year: {_YEARLY}"),
+    _c("authority_class", "choice", "whose referendum principles apply: "
+       + ", ".join(AUTHORITY_CLASSES) + " (default social_care)", choices=AUTHORITY_CLASSES),
+    _c("limit_percent", "percent", "core referendum limit, % (default: the principles')"),
+    _c("total_limit_percent", "percent", "core plus precept limit, % (default: the principles')"),
+    _c("limit_pounds", "number", "limit on the Band D rise, £ (default: the principles')"),
+    _c("collection_fund", "numbers", "collection fund surplus (+) or deficit (−), £ a year: "
+       "one figure, or one per year separated by ;"),
+    _c("source", "text", "where the figures come from", width=30),
+), "each council's council tax, one row per agency")
+
+PRESSURES = Sheet("Pressures", "pressures", (
+    _c("agency", "choice", "agency id (Agencies sheet), one row each", True),
+    _c("pay_share", "fraction", "fraction of general-fund spend that is pay, 0-1 (default 0)"),
+    _c("pay_award_percent", "numbers", f"pay award, % a year: {_YEARLY}"),
+    _c("contract_inflation_percent", "numbers", f"inflation on the rest, % a year: {_YEARLY}"),
+    _c("levies", "numbers", "levies paid, £ a year in cash: one figure, or one per year "
+       "separated by ;"),
+), "each agency's cost pressures by kind (pay, prices, levies), one row per agency")
+
+NAMED_PRESSURES = Sheet("Named pressures", "named_pressures", (
+    _c("agency", "choice", "agency id (Agencies sheet)", True),
+    _c("name", "text", "the pressure (e.g. national living wage)", True, width=30),
+    _c("amount", "numbers", "£ a year in cash: one figure, or one per year separated by ;",
+       True),
+), "pressures by name, £ by year, one a row")
+
+EARMARKED_RESERVES = Sheet("Earmarked reserves", "earmarked_reserves", (
+    _c("agency", "choice", "agency id (Agencies sheet)", True),
+    _c("name", "text", "the reserve's name", True, width=30),
+    _c("amount", "number", "£ held at the start", True),
+    _c("purpose", "text", "what it is held for (shown, never drawn on)", True, width=40),
+), "reserves held for a purpose, one a row")
+
+#: The sheets of each agency's budget: each row names its agency.
+BUDGET_SHEETS = (FUNDING, COUNCIL_TAX, PRESSURES, NAMED_PRESSURES, EARMARKED_RESERVES)
+
 SCENARIOS = Sheet("Scenarios", "scenarios", (
     _c("id", "id", "short id", True),
     _c("name", "text", "the scenario's name", True, width=30),
@@ -190,20 +263,31 @@ class LeverSheet:
         )
         users: dict[str, list[str]] = {}
         declared: dict[str, lever_kinds.WorkbookColumn] = {}
+        meanings: dict[str, dict[str, list[str]]] = {}  # field -> meaning -> kinds
         for kind in kinds:
             for col in kind.workbook_columns:
                 declared.setdefault(col.field, col)
                 users.setdefault(col.field, []).append(kind.name)
+                meanings.setdefault(col.field, {}).setdefault(col.meaning, []).append(kind.name)
         # What a lever acts on comes first, as people fill a row from the left.
         order = sorted(declared, key=lambda f: f not in ("service", "services"))
         own = tuple(
             _c(f, declared[f].cell, declared[f].meaning if len(users[f]) == len(kinds)
-               else f"{', '.join(users[f])}: {declared[f].meaning}", width=declared[f].width)
+               else "; ".join(f"{', '.join(who)}: {meaning}"  # kinds that mean different things
+                              for meaning, who in meanings[f].items()),
+               width=declared[f].width)
             for f in order)
         tail = (
             _c("start_year", "number", "years from the base year when it starts (default 0)"),
             _c("phase_years", "number", "years of linear ramp (default 0)"),
             _c("note", "text", "free text", width=30),
+            # The savings programme (docs/mtfs.md): how sure, who delivers it, how it stands.
+            _c("delivery_confidence_percent", "percent", "how sure the agency is of "
+               "delivering its saving, 0-100 (default 100)"),
+            _c("directorate", "text", "the directorate that delivers it", width=20),
+            _c("owner", "text", "who answers for it", width=20),
+            _c("status", "choice", "delivery status: " + _either(list(LEVER_STATUSES)),
+               choices=LEVER_STATUSES),
         )
         return head + own + tail
 
@@ -239,7 +323,7 @@ TARGETS = Sheet("Targets", "targets", (
 
 #: The sheets in workbook order (after the "How to fill this" sheet).
 SHEETS: tuple[Sheet | LeverSheet, ...] = (PLACE, AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS,
-                             SCENARIOS, LEVERS, RED_LINES, TARGETS)
+                                          *BUDGET_SHEETS, SCENARIOS, LEVERS, RED_LINES, TARGETS)
 MODEL_SHEETS = (AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS)
 SCENARIO_PARTS: tuple[Sheet | LeverSheet, ...] = (LEVERS, RED_LINES, TARGETS)  # rows carry a scenario column
 HOW_TO = "How to fill this"

@@ -29,11 +29,15 @@ from cutsim.files import workbook_cells
 from cutsim.files.exchange import FORMAT_VERSION, MAX_PROBLEMS_SHOWN, is_union_tag
 from cutsim.files.workbook_cells import CellError, read_cell, shown
 from cutsim.files.workbook_layout import (
+    BUDGET_SHEETS,
+    COUNCIL_TAX,
     FIRST_DATA_ROW,
     HOW_TO,
     LEVERS,
     MODEL_SHEETS,
+    NAMED_PRESSURES,
     PLACE,
+    PRESSURES,
     SCENARIO_PARTS,
     SCENARIOS,
     SHEETS,
@@ -50,6 +54,7 @@ from cutsim.model.validation import validate_file
 
 log = logging.getLogger(__name__)
 
+_OBJECT_FIELDS = {"council_tax", "pressures"}  # an agency's budget fields that are one object
 REQUIRED_SHEETS = ("Place", "Agencies", "Services", "Outcomes")
 _PLACEHOLDER = {"number": 1.0, "int": 1, "percent": 0.0, "fraction": 0.0, "bool": False,
                 "list": [], "numbers": 0.0, "pairs": [], "json": None}
@@ -169,6 +174,7 @@ class _Reader:
         model: dict[str, Any] = {"place": place}
         for sheet in MODEL_SHEETS:
             model[sheet.path] = self._table(grids.get(sheet.name), sheet, (sheet.path,))
+        self._budget_parts(grids, model["agencies"])
         scenarios = self._table(grids.get(SCENARIOS.name), SCENARIOS, ("scenarios",))
         self._scenario_parts(grids, scenarios)
         document = {"format": "cutsim", "format_version": FORMAT_VERSION,
@@ -304,6 +310,51 @@ class _Reader:
             rows.append(values)
         return rows
 
+    # --- each agency's budget ----------------------------------------------------------
+    def _budget_parts(self, grids, agencies: list[dict[str, Any]]) -> None:
+        """Put the rows of the budget sheets on their agencies. An agency with no rows on a
+        sheet has no such field (a list with no items is the same plan as none)."""
+        by_id: dict[Any, int] = {}
+        for i, agency in enumerate(agencies):
+            by_id.setdefault(agency.get("id"), i)
+        for part in BUDGET_SHEETS:
+            one_each = part in (COUNCIL_TAX, PRESSURES)  # one row per agency
+            first_row: dict[int, int] = {}
+            rows = self._table(grids.get(part.name), part, ("_" + part.path,))
+            # the cells already reported, by row, to be found again under the agency's path
+            reported_in: dict[int, list[str]] = {}
+            for t in self.reported:
+                if len(t) == 3 and t[0] == "_" + part.path:
+                    reported_in.setdefault(t[1], []).append(t[2])
+            for k, values in enumerate(rows):
+                where = self.where.pop(("_" + part.path, k))
+                owner = values.pop("agency", None)
+                if owner not in by_id:
+                    if ("_" + part.path, k, "agency") not in self.reported:
+                        self.add(f"{where.cell('agency')} (agency)",
+                                 f"no agency {shown(owner)} on the Agencies sheet")
+                    continue
+                index = by_id[owner]
+                agency = agencies[index]
+                if one_each:
+                    if index in first_row:
+                        self.add(f"{where.cell('agency')} (agency)", f"agency {owner} has a "
+                                 f"row already (row {first_row[index]}); give one row per agency")
+                        continue
+                    first_row[index] = where.row
+                    key: tuple = ("agencies", index, part.path)
+                    agency[part.path] = values  # Pressures come before their named rows
+                elif part is NAMED_PRESSURES:
+                    named = agency.setdefault("pressures", {}).setdefault("named", [])
+                    key = ("agencies", index, "pressures", "named", len(named))
+                    named.append(values)
+                else:
+                    items = agency.setdefault(part.path, [])
+                    key = ("agencies", index, part.path, len(items))
+                    items.append(values)
+                self.reported |= {key + (name,) for name in reported_in.get(k, [])}
+                self.where[key] = where
+
     # --- scenarios ---------------------------------------------------------------------
     def _scenario_parts(self, grids, scenarios: list[dict[str, Any]]) -> None:
         by_id = {}
@@ -388,8 +439,14 @@ class _Reader:
         if location == "place":
             path = ("place",)
         else:
-            for kind, index in re.findall(r"(\w+)\[(\d+)\]", location):
-                path += (kind, int(index))
+            # 'agencies[0] "council" pressures named[1]': ids in quotes are not part of the
+            # path; of the bare words, only an agency's one-object budget fields are.
+            bare = re.sub(r'"(?:[^"\\]|\\.)*"', " ", location)
+            for kind, index in re.findall(r"(\w+)(?:\[(\d+)\])?", bare):
+                if index:
+                    path += (kind, int(index))
+                elif kind in _OBJECT_FIELDS:
+                    path += (kind,)
         token = message.split(" ", 1)[0]
         name = re.split(r"[\[.]", token, maxsplit=1)[0]
         bias = re.match(r'optimism_bias\["([1-5])"\]', token)
@@ -398,6 +455,10 @@ class _Reader:
         if path + (name,) in self.reported:
             return None
         where = self.where.get(path)
+        for cut in range(len(path) - 1, 0, -1):  # e.g. pressures given only by named rows
+            if where is not None:
+                break
+            where = self.where.get(path[:cut])
         field_cell = where.columns.get(name) if where is not None and path != ("place",) else None
         if path == ("place",) and where is not None and name in where.columns:
             rest = message[len(token):].strip()

@@ -18,6 +18,7 @@ from cutsim.files import workbook_cells
 from cutsim.files.workbook_cells import write_value
 from cutsim.files.workbook_layout import (
     AGENCIES,
+    BUDGET_SHEETS,
     FIRST_DATA_ROW,
     HOW_TO,
     LEVERS,
@@ -37,11 +38,16 @@ from cutsim.files.xlsx_write import SafeWorkbook, new_workbook
 from cutsim.model import lever_kinds
 from cutsim.model.schema import (
     Agency,
+    CouncilTax,
     CutsimFile,
     Demand,
+    EarmarkedReserve,
     Effect,
+    FundingLine,
+    NamedPressure,
     Outcome,
     Place,
+    Pressures,
     RedLine,
     Scenario,
     Service,
@@ -53,12 +59,18 @@ SHEET_CLASSES: dict[str, tuple[type[BaseModel], ...]] = {
     "agencies": (Agency,), "services": (Service,), "outcomes": (Outcome,),
     "effects": (Effect,), "demands": (Demand,), "scenarios": (Scenario,),
     "red_lines": (RedLine,), "targets": (Target,), "place": (Place,),
+    "funding_lines": (FundingLine,), "council_tax": (CouncilTax,), "pressures": (Pressures,),
+    "named_pressures": (NamedPressure,), "earmarked_reserves": (EarmarkedReserve,),
 }
-# Fields a sheet holds in another way (optimism_bias as five rows; a scenario's lists on
-# their own sheets; gain_share and reinvest as text).
-_HANDLED = {"place": {"optimism_bias"}, "scenarios": {"levers", "red_lines", "targets"}}
+# Fields a sheet holds in another way (optimism_bias as five rows; a scenario's lists and
+# an agency's budget on sheets of their own; gain_share and reinvest as text).
+_HANDLED = {"place": {"optimism_bias"}, "scenarios": {"levers", "red_lines", "targets"},
+            "agencies": {"funding_lines", "council_tax", "pressures", "earmarked_reserves"},
+            "pressures": {"named"}}
 VALIDATION_ROWS = 1_000  # drop-down lists reach this far below the data
-MONEY = {"baseline_spend", "amount", "one_off_cost", "savings_target", "value_per_unit"}
+MONEY = {"baseline_spend", "amount", "one_off_cost", "savings_target", "value_per_unit",
+         "funding", "reserves", "minimum_balance", "band_d", "limit_pounds", "collection_fund",
+         "levies"}
 
 
 def sheet_classes(path: str) -> tuple[type[BaseModel], ...]:
@@ -87,6 +99,8 @@ def _rows(cutsim_file: CutsimFile, sheet: Sheet) -> list[dict[str, Any]]:
         return [_values(item) for item in getattr(cutsim_file.model, sheet.path)]
     if sheet.path == "scenarios":
         return [_values(s) for s in cutsim_file.scenarios]
+    if sheet in BUDGET_SHEETS:
+        return _budget_rows(cutsim_file, sheet)
     rows = []
     for scenario in cutsim_file.scenarios:
         for item in getattr(scenario, sheet.path):
@@ -94,6 +108,26 @@ def _rows(cutsim_file: CutsimFile, sheet: Sheet) -> list[dict[str, Any]]:
             row["scenario"] = scenario.id
             if sheet is LEVERS:
                 row.update(_lever_text(item))
+            rows.append(row)
+    return rows
+
+
+def _budget_rows(cutsim_file: CutsimFile, sheet: Sheet) -> list[dict[str, Any]]:
+    """The rows of a budget sheet: each agency's items, in agency order, each naming its agency."""
+    rows = []
+    for agency in cutsim_file.model.agencies:
+        pressures = agency.pressures
+        items: list[BaseModel] = {
+            "funding_lines": list(agency.funding_lines or []),
+            "council_tax": [agency.council_tax] if agency.council_tax is not None else [],
+            "pressures": [pressures] if pressures is not None else [],
+            "named_pressures": list(pressures.named) if pressures is not None else [],
+            "earmarked_reserves": list(agency.earmarked_reserves or []),
+        }[sheet.path]
+        for item in items:
+            row = _values(item)
+            row.pop("named", None)  # on the Named pressures sheet
+            row["agency"] = agency.id
             rows.append(row)
     return rows
 
@@ -223,6 +257,10 @@ HOW_TO_TEXT = [
     "20% counts as 0.2). Text like 1,000 or £1,000 in a number column is read as the number.",
     "Ids are short: a-z, 0-9, _ or -. The agency, service, outcome and scenario columns offer "
     "the ids typed on their own sheets. TRUE/FALSE columns take TRUE or FALSE.",
+    "Funding, Council tax, Pressures, Named pressures and Earmarked reserves hold each "
+    "agency's budget (docs/mtfs.md): each row names its agency in column A; Council tax and "
+    "Pressures take one row per agency. Money there is £ in cash; a column of numbers takes "
+    "one figure, or one a year separated by ; (2.99; 2.99; 1.99).",
     "A formula is read from its saved result; save the workbook in your spreadsheet before "
     "reading it. Links to other workbooks are never followed. Macro workbooks (.xlsm), "
     "password-protected workbooks, hidden sheets, extra sheets and extra columns are refused, "
@@ -236,6 +274,7 @@ HOW_TO_TEXT = [
 def _how_to_sheet(book: SafeWorkbook, styles: _Styles, cutsim_file: CutsimFile | None) -> None:
     ws = book.add_worksheet(HOW_TO)
     _printable(ws, 0)
+    ws.fit_to_pages(1, 1)  # the instructions and the list of sheets print as one page
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 100, styles.wrap)
     ws.write_string(0, 0, "How to fill this workbook", styles.title)
@@ -265,7 +304,7 @@ def write_workbook(path: str | os.PathLike[str], cutsim_file: CutsimFile | None)
         styles = _Styles(book)
         _how_to_sheet(book, styles, cutsim_file)
         _place_sheet(book, styles, cutsim_file.model.place if cutsim_file else None)
-        for sheet in MODEL_SHEETS + (SCENARIOS, LEVERS, RED_LINES, TARGETS):
+        for sheet in MODEL_SHEETS + BUDGET_SHEETS + (SCENARIOS, LEVERS, RED_LINES, TARGETS):
             rows = _rows(cutsim_file, sheet) if cutsim_file is not None else []
             _table_sheet(book, styles, sheet, rows)
         book.worksheets()[0].activate()

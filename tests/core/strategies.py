@@ -11,13 +11,21 @@ from hypothesis import strategies as st
 from cutsim.levers.kinds import CutLever, FixedShares, InvestLever, PoolLever, ProcureLever, Reinvest
 from cutsim.model.schema import (
     AGENCY_KINDS,
+    AUTHORITY_CLASSES,
+    FUNDING_KINDS,
+    LEVER_STATUSES,
     Agency,
+    CouncilTax,
     CutsimFile,
     Demand,
+    EarmarkedReserve,
     Effect,
+    FundingLine,
     Model,
+    NamedPressure,
     Outcome,
     Place,
+    Pressures,
     Provenance,
     RedLine,
     Scenario,
@@ -165,3 +173,73 @@ def files(draw, model: Model | None = None) -> CutsimFile:
                                             created=st.just("2026-05-01T12:00:00+00:00")))
     return CutsimFile(format="cutsim", format_version=1, model=model, scenarios=scenario_list,
                       provenance=provenance)
+
+
+# --- the budget a council sets (format version 3, docs/mtfs.md) ----------------------------
+
+def _yearly(lo: float, hi: float, horizon: int) -> st.SearchStrategy[float | list[float]]:
+    """One figure, or one per financial year of the horizon."""
+    return finite(lo, hi) | st.lists(finite(lo, hi), min_size=horizon, max_size=horizon)
+
+
+@st.composite
+def budgets(draw, agency: Agency, horizon: int) -> Agency:
+    """``agency`` with its financial plan drawn: any of the plan fields, funding lines,
+    council tax, pressures by kind and earmarked reserves (each may be left out)."""
+    funding = draw(st.none() | _yearly(0, 1e9, horizon))
+    minimum = draw(st.sampled_from(["none", "pounds", "percent"]))
+    lines = None
+    if draw(st.booleans()):
+        lines = [FundingLine(id=lid, name=draw(names), kind=draw(st.sampled_from(FUNDING_KINDS)),
+                             amount=draw(_yearly(0, 1e9, horizon)),
+                             grant=draw(st.none() | slugs.filter(lambda g: g != "general_fund")),
+                             source=draw(st.none() | names))
+                 for lid in draw(_ids(draw(st.integers(1, 3))))]
+        lines = [line.model_copy(update={"growth_percent": draw(st.none() | finite(-10, 10))})
+                 if not isinstance(line.amount, list) else line for line in lines]
+    tax = draw(st.none() | st.builds(
+        CouncilTax, tax_base=finite(1, 1e6), band_d=finite(1, 5000),
+        tax_base_growth_percent=finite(-5, 5), increase_percent=_yearly(-5, 10, horizon),
+        asc_precept_percent=_yearly(0, 5, horizon),
+        authority_class=st.sampled_from(AUTHORITY_CLASSES),
+        limit_percent=st.none() | finite(0, 10), total_limit_percent=st.none() | finite(0, 10),
+        limit_pounds=st.none() | finite(0, 500),
+        collection_fund=st.none() | _yearly(-1e6, 1e6, horizon), source=st.none() | names))
+    pressures = draw(st.none() | st.builds(
+        Pressures, pay_share=finite(0, 1), pay_award_percent=_yearly(-5, 10, horizon),
+        contract_inflation_percent=_yearly(-5, 10, horizon), levies=_yearly(0, 1e7, horizon),
+        named=st.lists(st.builds(NamedPressure, name=names, amount=_yearly(-1e7, 1e7, horizon)),
+                       max_size=2)))
+    earmarked = draw(st.none() | st.lists(st.builds(EarmarkedReserve, name=names,
+                                                    amount=finite(0, 1e8), purpose=names),
+                                          min_size=1, max_size=3))
+    return agency.model_copy(update={
+        "inflation_percent": draw(st.none() | finite(-10, 10)), "funding": funding,
+        "funding_growth_percent": None if isinstance(funding, list)
+        else draw(st.none() | finite(-10, 10)),
+        "reserves": draw(st.none() | finite(0, 1e9)),
+        "minimum_balance": draw(finite(0, 1e8)) if minimum == "pounds" else None,
+        "minimum_balance_percent": draw(finite(0, 100)) if minimum == "percent" else None,
+        "funding_lines": lines, "council_tax": tax, "pressures": pressures,
+        "earmarked_reserves": earmarked})
+
+
+@st.composite
+def budget_files(draw) -> CutsimFile:
+    """A valid format-version-3 file whose agencies carry drawn budgets and whose levers
+    carry a savings programme's fields (delivery confidence, directorate, owner, status)."""
+    cutsim_file = draw(files())
+    model = cutsim_file.model
+    horizon = model.place.horizon_years
+    agencies = [draw(budgets(a, horizon)) for a in model.agencies]
+    scenario_list = []
+    for scenario in cutsim_file.scenarios:
+        levers = [lever.model_copy(update={
+            "delivery_confidence_percent": draw(st.none() | finite(0, 100)),
+            "directorate": draw(st.none() | names), "owner": draw(st.none() | names),
+            "status": draw(st.none() | st.sampled_from(LEVER_STATUSES))})
+            for lever in scenario.levers]
+        scenario_list.append(scenario.model_copy(update={"levers": levers}))
+    return cutsim_file.model_copy(update={
+        "format_version": 3, "scenarios": scenario_list,
+        "model": model.model_copy(update={"agencies": agencies})})

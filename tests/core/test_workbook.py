@@ -91,7 +91,9 @@ def test_the_template_is_a_fillable_workbook(tmp_path: Path) -> None:
     assert main(["template", "-o", str(path)]) == 0
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["How to fill this", "Place", "Agencies", "Services", "Outcomes",
-                               "Effects", "Demands", "Scenarios", "Levers", "Red lines", "Targets"]
+                               "Effects", "Demands", "Funding", "Council tax", "Pressures",
+                               "Named pressures", "Earmarked reserves", "Scenarios", "Levers",
+                               "Red lines", "Targets"]
     services = book["Services"]
     assert services.freeze_panes == "B3"
     assert services["D1"].value == "baseline_spend"
@@ -100,7 +102,14 @@ def test_the_template_is_a_fillable_workbook(tmp_path: Path) -> None:
     assert any("discretionary,demand_led" in f for f in lists.values())
     assert any("Agencies" in f for f in lists.values())
     levers = {dv.formula1 for dv in book["Levers"].data_validations.dataValidation}
-    assert '"cut,invest,pool,procure,council_tax,income"' in levers  # every registered kind
+    assert '"cut,invest,pool,procure,council_tax,income"' in levers
+    assert '"green,amber,red,delivered"' in levers  # a savings programme's status
+    funding = {dv.formula1 for dv in book["Funding"].data_validations.dataValidation}
+    assert '"council_tax,business_rates,settlement_grant,specific_grant,fees_and_charges,other"' \
+        in funding
+    assert any("Agencies" in f for f in funding)
+    assert [c.value for c in book["Pressures"][1]] == [
+        "agency", "pay_share", "pay_award_percent", "contract_inflation_percent", "levies"]
     assert services["A1"].font.b and services["A2"].font.i  # headers apart from notes
     with pytest.raises(InputError) as caught:
         read_workbook(path)
