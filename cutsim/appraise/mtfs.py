@@ -409,8 +409,12 @@ def _year_fraction(cm, start_year: float, phase_years: float) -> np.ndarray:
 
 def _council_tax_levers(result: Result, agency_id: str, h: int) -> np.ndarray:
     """(H,): the extra core increase (%) the scenario's council tax levers add each year."""
+    return _council_tax_levers_of(result.scenario, agency_id, h)
+
+
+def _council_tax_levers_of(scenario, agency_id: str, h: int) -> np.ndarray:
     extra = np.zeros(h)
-    for lever in result.scenario.levers:
+    for lever in scenario.levers:
         if lever.kind == "council_tax" and lever.agency == agency_id:
             years = np.arange(h, dtype=float)
             extra = extra + np.where(years >= lever.start_year - 1e-9, lever.percent, 0.0)
@@ -440,13 +444,7 @@ def _warnings(agency, lines: dict[str, np.ndarray], result: Result, cash: bool) 
     years = result.years
     found: list[Warning] = []
     h = len(years)
-    if agency.council_tax is not None:
-        path = council_tax_path(agency.council_tax, h, _council_tax_levers(result, agency.id, h))
-        for y, what in referendum_breaches(agency.council_tax, path):
-            found.append(Warning(agency.id, years[y], "referendum_limit",
-                                 f"{agency.name}: council tax in {years[y]} rises by {what} of the "
-                                 f"referendum principles ({PRINCIPLES_SOURCE}): the increase would "
-                                 "need a local referendum"))
+    found += _referendum_warnings(agency, result.scenario, years)
     terms = "cash" if cash else "real terms"
     if not _states_a_plan(agency):
         return found  # its plan is the default balanced start: no reserves to speak of
@@ -470,6 +468,23 @@ def _warnings(agency, lines: dict[str, np.ndarray], result: Result, cash: bool) 
                              f"{money(lines['unfunded_gap'][y])} unfunded after reserves "
                              f"({terms}).{duty}"))
     return found
+
+
+def referendum_warnings(model: Model, scenario, years: list[str]) -> list[Warning]:
+    """The council tax increases, the plan's with the scenario's ``council_tax`` levers, at
+    or above the referendum limit (every agency with council tax), for any output to show."""
+    return [w for agency in model.agencies for w in _referendum_warnings(agency, scenario, years)]
+
+
+def _referendum_warnings(agency, scenario, years: list[str]) -> list[Warning]:
+    if agency.council_tax is None:
+        return []
+    h = len(years)
+    path = council_tax_path(agency.council_tax, h, _council_tax_levers_of(scenario, agency.id, h))
+    return [Warning(agency.id, years[y], "referendum_limit",
+                    f"{agency.name}: council tax in {years[y]} rises by {what} of the referendum "
+                    f"principles ({PRINCIPLES_SOURCE}): the increase would need a local referendum")
+            for y, what in referendum_breaches(agency.council_tax, path)]
 
 
 def _states_a_plan(agency) -> bool:

@@ -104,7 +104,25 @@ def summary(result, year: int) -> str:
     long_run = _long_run_lines(result)
     if long_run:
         lines += ["", *long_run]
+    lines += _income_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _income_lines(result) -> list[str]:
+    """A scenario that raises income says so (it is not in the net saving above), and a
+    council tax increase at or above the referendum limit is warned of (docs/mtfs.md)."""
+    from cutsim.appraise.mtfs import referendum_warnings
+    from cutsim.workshop.packages import describe_lever
+
+    income = [lv for lv in result.scenario.levers if lv.kind in ("council_tax", "income")]
+    warnings = referendum_warnings(result.compiled.model, result.scenario, result.years)
+    out = []
+    if income:
+        out += ["", "Income, paid by residents (not a saving, so not in the figures above; see "
+                    "cutsim mtfs): " + "; ".join(describe_lever(lv, result.compiled.model)
+                                                 for lv in income)]
+    out += [f"Warning: {w.message}" for w in warnings]
+    return out
 
 
 def _bands(result, year: int, shown: list[str], floor: float) -> list[str]:

@@ -312,3 +312,19 @@ def test_the_warnings_reach_text_json_and_the_workbook(tmp_path):
                  "--out", str(real)]) == 0
     data = json.loads(real.read_text(encoding="utf-8"))
     assert data["terms"] == "real" and len(data["years"]) == 3
+
+
+def test_run_says_income_is_not_a_saving_and_warns_at_the_referendum_limit(tmp_path, capsys):
+    from cutsim.cli import main
+
+    doc = copy.deepcopy(FIXTURE)
+    doc["scenarios"].append({"id": "tax", "name": "Tax", "levers": [
+        {"kind": "council_tax", "id": "ct", "agency": "council", "percent": 1.0, "start_year": 2}]})
+    path = tmp_path / "tax.cutsim"
+    exchange.write_file(path, exchange.load_document(doc))
+    assert main(["run", str(path), "--scenario", "tax"]) == 0
+    out = capsys.readouterr().out
+    assert "Income, paid by residents (not a saving" in out
+    assert "Warning: Borough council: council tax in 2028-29 rises by" in out
+    assert main(["run", str(path), "--scenario", "saving"]) == 0
+    assert "Warning" not in capsys.readouterr().out
