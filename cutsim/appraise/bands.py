@@ -283,43 +283,45 @@ class BandReducer:
         return int(math.floor(edge)) if sign < 0 else int(math.ceil(edge))
 
     def _narrow_one(self, j: int, presorted: bool = False) -> None:
-        width = int(self.count[j].max())
-        if width == 0:
+        cnt_all = self.count[j]
+        rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
+        if len(rows) == 0:
             return
         self.narrowings += 1
-        buf = self.buffer[j][:, :width]
+        width = int(cnt_all[rows].max())
+        buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
         if not presorted:
-            buf = np.sort(buf, axis=1)  # unused slots are +inf
-        start = self.below[j] + self.at_low[j]  # the rank of buf[:, 0] among the seen
+            buf.sort(axis=1)  # unused slots are +inf, at the end
+        cnt = cnt_all[rows]
+        start = self.below[j][rows] + self.at_low[j][rows]  # the rank of buf[:, 0] seen
         a = self._expected(int(self.lo_rank[j]), -1) - start
         b = self._expected(int(self.hi_rank[j]), +1) - start
-        rows = np.arange(self.cells)
-        cnt = self.count[j]
-        low, high = self.low[j].copy(), self.high[j].copy()
+        sub = np.arange(len(rows))
+        old_low, old_high = self.low[j][rows], self.high[j][rows]
+        low, high = old_low.copy(), old_high.copy()
         take_low = (a >= 0) & (a < cnt)
-        low[take_low] = buf[rows[take_low], a[take_low]]
+        low[take_low] = buf[sub[take_low], a[take_low]]
         take_high = (b >= 0) & (b < cnt)
-        high[take_high] = buf[rows[take_high], b[take_high]]
-        old_low, old_high = self.low[j], self.high[j]
-        valid = np.arange(width)[None, :] < cnt[:, None]
+        high[take_high] = buf[sub[take_high], b[take_high]]
         lo_c, hi_c = low[:, None], high[:, None]
+        lt = np.count_nonzero(buf < lo_c, axis=1)  # a padding +inf is never below L
+        le = np.count_nonzero(buf <= lo_c, axis=1)
         moved_low = low > old_low
-        self.below[j] += np.where(moved_low, self.at_low[j], 0) \
-            + np.count_nonzero(valid & (buf < lo_c), axis=1)
-        self.at_low[j] = np.where(moved_low, 0, self.at_low[j]) \
-            + np.count_nonzero(valid & (buf == lo_c), axis=1)
+        self.below[j][rows] += np.where(moved_low, self.at_low[j][rows], 0) + lt
+        self.at_low[j][rows] = np.where(moved_low, 0, self.at_low[j][rows]) + (le - lt)
         same = high == low
-        self.at_high[j] = np.where((high < old_high) | same, 0, self.at_high[j]) \
-            + np.count_nonzero(valid & (buf == hi_c) & ~same[:, None], axis=1)
-        keep = valid & (buf > lo_c) & (buf < hi_c)  # a contiguous run of each sorted row
-        first = np.argmax(keep, axis=1)
-        kept = np.count_nonzero(keep, axis=1)
-        idx = np.minimum(first[:, None] + np.arange(width)[None, :], width - 1)
-        fresh = np.full_like(self.buffer[j], np.inf)
-        fresh[:, :width] = np.where(np.arange(width)[None, :] < kept[:, None],
-                                    np.take_along_axis(buf, idx, axis=1), np.inf)
-        self.buffer[j], self.count[j] = fresh, kept
-        self.low[j][:], self.high[j][:] = low, high
+        # (a finite U only: the padding is +inf)
+        eq_hi = np.count_nonzero(buf == hi_c, axis=1) * (np.isfinite(high) & ~same)
+        self.at_high[j][rows] = np.where((high < old_high) | same, 0,
+                                         self.at_high[j][rows]) + eq_hi
+        below_hi = np.count_nonzero(buf < hi_c, axis=1)
+        kept = np.maximum(below_hi - le, 0)  # each sorted row keeps one run, from le
+        idx = np.minimum(le[:, None] + np.arange(width)[None, :], width - 1)
+        fresh = np.take_along_axis(buf, idx, axis=1)
+        fresh[np.arange(width)[None, :] >= kept[:, None]] = np.inf
+        self.buffer[j][rows, :width] = fresh
+        self.count[j][rows] = kept
+        self.low[j][rows], self.high[j][rows] = low, high
 
     def _value(self, j: int, rank: int, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each cell's order statistic of ``rank`` and whether it was found."""
