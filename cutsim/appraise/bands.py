@@ -101,6 +101,16 @@ class BlockSummary:
     moved: np.ndarray
 
 
+def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
+    """Rows (cells) holding both 0.0 and −0.0: which one numpy's partition puts at a
+    rank is its own affair, so such a cell takes numpy's percentile itself."""
+    zero = xt == 0
+    if not zero.any():
+        return np.zeros(len(xt), bool)
+    negative = np.signbit(xt)
+    return (zero & negative).any(axis=1) & (zero & ~negative).any(axis=1)
+
+
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
               active: np.ndarray | None = None) -> BlockSummary:
     """Summarise a block's ``values`` (draws, cells) against the brackets ``low``/``high``
@@ -112,14 +122,14 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
         active = np.ones(n_cells, bool)
     steady = np.flatnonzero(~active)
     moved = np.zeros(n_cells, bool)
-    if len(steady):
-        same = (values[:, steady] == low[0][steady]).all(axis=0)
+    if len(steady):  # by bits, so that a zero changing sign is a change
+        same = (values[:, steady].view(np.int64) == low[0][steady].view(np.int64)).all(axis=0)
         moved[steady[~same]] = True
         steady = steady[same]
     idx = np.flatnonzero(active | moved)
     xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
     bad = np.zeros(n_cells, bool)
-    bad[idx] = ~np.isfinite(xt).all(axis=1)
+    bad[idx] = ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
     below, at_low, at_high, cells, kept = [], [], [], [], []
     for lo, hi in zip(low, high):
         lo_c, hi_c = lo[idx, None], hi[idx, None]
@@ -154,6 +164,7 @@ class BandReducer:
     def __init__(self, draws: int, n_cells: int, percentiles: tuple[float, ...], *,
                  capacity: int | None = None, pilot: int | None = None) -> None:
         self.n, self.cells, self.m = int(draws), int(n_cells), 0
+        self.percentiles = tuple(percentiles)
         self.lo_rank, self.hi_rank, self.gamma = rank_plan(self.n, percentiles)
         q = len(percentiles)
         self.low = tuple(np.full(self.cells, -np.inf) for _ in range(q))
@@ -196,7 +207,7 @@ class BandReducer:
         xt = np.sort(np.concatenate(self.pilot).T, axis=1)  # (cells, m)
         self.pilot = None
         m = xt.shape[1]
-        self.bad |= ~np.isfinite(xt).all(axis=1)
+        self.bad |= ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
         steady = (xt[:, 0] == xt[:, -1]) & ~self.bad
         self.active = ~steady
         for j in range(len(self.low)):
@@ -342,15 +353,9 @@ class BandReducer:
         if self.m != self.n:
             raise ValueError(f"the reducer expected {self.n} draws and got {self.m}")
         out = np.empty((len(self.low), self.cells))
-        if self.pilot is not None:  # every draw is here: read the ranks off them
+        if self.pilot is not None:  # every draw is here: numpy's percentile of them
             xt = np.concatenate(self.pilot).T
-            ranks = np.unique(np.concatenate([self.lo_rank, self.hi_rank]))
-            part = np.partition(xt, ranks, axis=1)
-            for j in range(len(self.low)):
-                with np.errstate(invalid="ignore"):  # cells not finite are recomputed
-                    out[j] = interpolate(part[:, self.lo_rank[j]], part[:, self.hi_rank[j]],
-                                     float(self.gamma[j]))
-            return out, ~np.isfinite(xt).all(axis=1)
+            return np.percentile(xt, self.percentiles, axis=1), np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
             width = int(self.count[j].max())
