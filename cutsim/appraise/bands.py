@@ -101,6 +101,17 @@ class BlockSummary:
     moved: np.ndarray
 
 
+def _count_rows(mask: np.ndarray) -> np.ndarray:
+    """The True entries of each row of a C-contiguous boolean (rows, k) array. With k a
+    multiple of 8 up to 2,040, eight bytes are summed at once as one 64-bit word: each
+    byte lane gathers at most k/8 ≤ 255 ones, so no lane carries into the next."""
+    rows, k = mask.shape
+    if k % 8 or k > 2040 or not mask.flags.c_contiguous:
+        return np.count_nonzero(mask, axis=1)
+    lanes = mask.view(np.uint64).sum(axis=1, dtype=np.uint64)
+    return lanes.view(np.uint8).reshape(rows, 8).sum(axis=1, dtype=np.int64)
+
+
 def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
     """Rows (cells) holding both 0.0 and −0.0: which one numpy's partition puts at a
     rank is its own affair, so such a cell takes numpy's percentile itself."""
@@ -131,21 +142,25 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
     bad = np.zeros(n_cells, bool)
     bad[idx] = ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
     below, at_low, at_high, cells, kept = [], [], [], [], []
+    flat_values = xt.ravel()
     for lo, hi in zip(low, high):
         lo_c, hi_c = lo[idx, None], hi[idx, None]
         lt = np.zeros(n_cells, np.int64)
         le = np.zeros(n_cells, np.int64)
-        lt[idx] = np.count_nonzero(xt < lo_c, axis=1)
-        le[idx] = np.count_nonzero(xt <= lo_c, axis=1)
+        eq_hi = np.zeros(n_cells, np.int64)
+        lt[idx] = _count_rows(xt < lo_c)
+        le_mask = xt <= lo_c
+        le[idx] = _count_rows(le_mask)
         le[steady] = n_draws
         below.append(lt)
         at_low.append(le - lt)
-        eq_hi = np.zeros(n_cells, np.int64)
-        eq_hi[idx] = np.count_nonzero((xt == hi_c) & (hi_c != lo_c), axis=1)
+        lt_hi = xt < hi_c
+        # equal to U: at most U less below U (nothing when U is +inf or is L)
+        eq_hi[idx] = (_count_rows(xt <= hi_c) - _count_rows(lt_hi)) * (hi[idx] != lo[idx])
         at_high.append(eq_hi)
-        c, d = np.nonzero((xt > lo_c) & (xt < hi_c))
-        cells.append(idx[c].astype(np.int32))
-        kept.append(xt[c, d])
+        flat = np.flatnonzero(lt_hi > le_mask)  # L < x < U (bools: True > False)
+        cells.append(idx[flat // n_draws].astype(np.int32))
+        kept.append(flat_values[flat])
     return BlockSummary(int(n_draws), tuple(low), tuple(high), tuple(below), tuple(at_low),
                         tuple(at_high), tuple(cells), tuple(kept), bad, moved)
 
@@ -181,6 +196,7 @@ class BandReducer:
         self.active = np.ones(self.cells, bool)
         self.bad = np.zeros(self.cells, bool)
         self.narrowings = 0  # how many times a bracket was narrowed (for the tests)
+        self.next_narrowing = 0  # draws seen at which every bracket is narrowed again
 
     def _capacity(self, j: int) -> int:
         p = (self.lo_rank[j] + 0.5) / self.n
@@ -203,22 +219,22 @@ class BandReducer:
         self.absorb(summarise(values, self.low, self.high, self.active))
 
     def _start(self) -> None:
-        """End the pilot: sort it, find the steady cells, set and fill the brackets."""
-        xt = np.sort(np.concatenate(self.pilot).T, axis=1)  # (cells, m)
+        """End the pilot: find the steady cells, sort the others, set and fill the brackets."""
+        xt = np.concatenate(self.pilot).T  # (cells, m)
         self.pilot = None
         m = xt.shape[1]
         self.bad |= ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
-        steady = (xt[:, 0] == xt[:, -1]) & ~self.bad
+        steady = (xt == xt[:, :1]).all(axis=1) & ~self.bad  # zeros of both signs are bad
         self.active = ~steady
+        rows = np.flatnonzero(self.active)
+        ordered = np.sort(xt[rows], axis=1)
         for j in range(len(self.low)):
-            buf = np.full((self.cells, max(self.capacity[j], m)), np.inf)
-            buf[:, :m] = xt
-            buf[steady] = np.inf
-            self.buffer.append(buf)
+            self.buffer.append(np.full((self.cells, max(self.capacity[j], m)), np.inf))
             self.count[j] = np.where(steady, 0, m)
             self.low[j][steady] = self.high[j][steady] = xt[steady, 0]
             self.at_low[j] = np.where(steady, m, 0)
-            self._narrow_one(j, presorted=True)
+            self._narrow_one(j, presorted=(rows, ordered))
+        self.next_narrowing = 2 * m
 
     def absorb(self, s: BlockSummary) -> None:
         """Absorb a block summary made against brackets that contain the current ones
@@ -227,6 +243,8 @@ class BandReducer:
             raise ValueError("a block summary comes after the pilot")
         self.bad |= s.bad
         self.active |= s.moved
+        if self.m >= self.next_narrowing:  # each time the draws seen double: tighter
+            self.narrow()
         for j in range(len(self.low)):
             part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
                                  s.at_high[j], s.cells[j], s.values[j])
@@ -284,6 +302,7 @@ class BandReducer:
             return
         for j in range(len(self.low)):
             self._narrow_one(j)
+        self.next_narrowing = 2 * self.m
 
     def _expected(self, rank: int, sign: int) -> int:
         n, m = self.n, self.m
@@ -293,16 +312,24 @@ class BandReducer:
         edge = centre + sign * (Z * sd + SLACK)
         return int(math.floor(edge)) if sign < 0 else int(math.ceil(edge))
 
-    def _narrow_one(self, j: int, presorted: bool = False) -> None:
+    def _narrow_one(self, j: int,
+                    presorted: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Narrow bracket j; ``presorted`` gives the rows and their sorted values (the
+        pilot's) instead of the buffer's."""
         cnt_all = self.count[j]
-        rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
-        if len(rows) == 0:
-            return
-        self.narrowings += 1
-        width = int(cnt_all[rows].max())
-        buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
-        if not presorted:
+        if presorted is None:
+            rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
+            if len(rows) == 0:
+                return
+            width = int(cnt_all[rows].max())
+            buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
             buf.sort(axis=1)  # unused slots are +inf, at the end
+        else:
+            rows, buf = presorted
+            if len(rows) == 0:
+                return
+            width = buf.shape[1]
+        self.narrowings += 1
         cnt = cnt_all[rows]
         start = self.below[j][rows] + self.at_low[j][rows]  # the rank of buf[:, 0] seen
         a = self._expected(int(self.lo_rank[j]), -1) - start
