@@ -6,22 +6,29 @@ The Monte Carlo's bands are numpy's ``percentile(x, (10, 50, 90), axis=0)`` (met
 only two order statistics of the n draws: ranks ``⌊(n − 1)q⌋`` and the next one.
 :class:`BandReducer` finds them without keeping the draws:
 
-- **Brackets.** For each quantile, each cell keeps a bracket [L, U] of values, the
-  number of draws seen below L, the numbers equal to L and to U (so a cell that does
-  not vary costs two counters, not n values), and the values strictly inside (L, U) in a
-  buffer of fixed size. It starts as (−∞, +∞): every value is kept.
-- **Narrowing.** When a buffer would overflow, its values are sorted and the bracket is
-  narrowed to the values whose rank among the m draws seen so far lies within
-  ``z = 7`` standard deviations (plus two ranks) of where the wanted order statistic is
-  expected to be: of the r draws below the n-draw order statistic of rank r, the number
-  among the first m is hypergeometric, mean rm/n, variance m·p(1 − p)(n − m)/(n − 1)
-  with p = r/n. Draws outside the new bracket only add to the counters.
+- **Pilot.** The first :data:`PILOT` draws are kept whole; a run no longer than that
+  is numpy's percentile of them. Then the pilot is sorted once, and a cell whose pilot
+  draws are all one value (by bits) is *steady*: its bracket is that value and a block
+  costs it one comparison a draw.
+- **Brackets.** For each quantile, every other cell keeps a bracket [L, U] of values,
+  the number of draws seen below L, the numbers equal to L and to U (so ties cost
+  counters, not values), and the values strictly inside (L, U) in a buffer of fixed
+  width.
+- **Narrowing.** When a buffer would overflow, and each time the draws seen double, its
+  values are sorted and the bracket is narrowed to the values whose rank among the m
+  draws seen so far lies within ``z = 7`` standard deviations (plus two ranks) of where
+  the wanted order statistic is expected to be: of the r draws below the n-draw order
+  statistic of rank r, the number among the first m is hypergeometric, mean rm/n,
+  variance m·p(1 − p)(n − m)/(n − 1) with p = r/n. Draws outside the new bracket only
+  add to the counters.
 - **Exactness.** Whatever the brackets, the counters are exact, so at the end the rank r
   value is read off exactly: below L, equal to L, the r-th of the sorted buffer, equal to
-  U, or above. Only if it lies outside the bracket (a narrowing guessed wrong, about
-  10⁻¹¹ a time) or a cell holds a value that is not finite, that cell is recomputed:
-  :meth:`BandReducer.misses` names the cells and the caller runs the seeded blocks again
-  keeping every draw of those cells only, whose percentile is then numpy's own.
+  U, or above. Only if it lies outside the bracket (a narrowing guessed wrong, which
+  takes a deviation of 7 standard deviations, or a steady cell changed after the
+  pilot), or a cell holds a value that is not finite or zeros of both signs, is that
+  cell recomputed: :meth:`BandReducer.result` names the cells and the caller runs the
+  seeded blocks again keeping every draw of those cells only, whose percentile is then
+  numpy's own.
 - **The interpolation** between the two order statistics is numpy's "linear" method
   written out (:func:`interpolate`), the same arithmetic in the same order, so the bands
   equal ``numpy.percentile`` over all draws bit for bit (tested against it).
@@ -310,7 +317,7 @@ class BandReducer:
         sd = math.sqrt(max(m * p * (1 - p) * (n - m) / max(n - 1, 1), 0.0))
         centre = rank * m / n
         edge = centre + sign * (Z * sd + SLACK)
-        return int(math.floor(edge)) if sign < 0 else int(math.ceil(edge))
+        return math.floor(edge) if sign < 0 else math.ceil(edge)
 
     def _narrow_one(self, j: int,
                     presorted: tuple[np.ndarray, np.ndarray] | None = None) -> None:
