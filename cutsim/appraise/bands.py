@@ -389,7 +389,15 @@ class BandReducer:
         out = np.empty((len(self.low), self.cells))
         if self.pilot is not None:  # every draw is here: numpy's percentile of them
             xt = np.concatenate(self.pilot).T
-            return np.percentile(xt, self.percentiles, axis=1), np.zeros(self.cells, bool)
+            # A cell of one value (by bits) needs no partition: numpy's interpolation of
+            # that value with itself (which may turn −0.0 into 0.0, as numpy's does).
+            steady = (xt.view(np.int64) == xt[:, :1].view(np.int64)).all(axis=1)
+            for j in range(len(self.low)):
+                out[j, steady] = interpolate(xt[steady, 0], xt[steady, 0],
+                                             float(self.gamma[j]))
+            varying = ~steady
+            out[:, varying] = np.percentile(xt[varying], self.percentiles, axis=1)
+            return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
             width = int(self.count[j].max())

@@ -83,6 +83,20 @@ def test_reducer_equals_numpy_on_every_kind_of_cell(pilot, capacity):
     assert got[:, ok].tobytes() == ref[:, ok].tobytes()
 
 
+def test_a_run_within_the_pilot_is_numpys_percentile():
+    rng = np.random.default_rng(2)
+    n = 700
+    x = np.empty((n, 5))
+    x[:, 0] = rng.normal(size=n)
+    x[:, 1] = -0.0  # steady at −0.0 (an interpolation of it with itself can give 0.0)
+    x[:, 2] = 3.0
+    x[:, 3] = np.where(rng.random(n) < 0.5, -0.0, 0.0)
+    x[:, 4] = rng.integers(0, 3, size=n)
+    got, missed = _feed(x).result()
+    assert not missed.any()
+    assert got.tobytes() == np.percentile(x, mc.PERCENTILES, axis=0).tobytes()
+
+
 def test_memory_grows_with_the_square_root_of_the_draws():
     rng = np.random.default_rng(1)
     n = 60_000
