@@ -15,7 +15,8 @@ number, never on how the blocks are grouped: the blocks may run in one call, in 
 on a worker thread with progress and cancellation (:func:`run_draws`), or on other
 machines (:func:`simulate_block` is a pure function of its arguments), and the result
 is bit-identical for the same seed. The first n draws of a longer run are the draws of
-an n-draw run. Percentiles are taken over all draws once every block is in.
+an n-draw run. The bands are the exact percentiles of all draws; each block is reduced
+as it is made (:mod:`cutsim.appraise.bands`), so memory does not grow with the draws.
 
 Money is priced per draw with the appraisal's own discount factors
 (:func:`cutsim.appraise.appraisal.place_discount_factors`: the place's rate and
@@ -33,6 +34,7 @@ exactly as no space at all.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cutsim.appraise.appraisal import place_discount_factors
+from cutsim.appraise.bands import BandReducer, BlockSummary, summarise
 from cutsim.appraise.blocks import Band, Uncertainty
 from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
@@ -52,6 +55,8 @@ from cutsim.model.errors import InputError
 if TYPE_CHECKING:  # the space module builds on this one
     from cutsim.appraise.executor import Executor
     from cutsim.appraise.uncertain import UncertaintySpace
+
+log = logging.getLogger(__name__)
 
 PERT_LAMBDA = 4.0
 PERCENTILES = (10, 50, 90)
@@ -181,35 +186,152 @@ def run_draws(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | No
               cancelled: Callable[[], bool] | None = None) -> Uncertainty | None:
     """The bands of ``draws`` draws of one scenario's lever inputs (None if cancelled).
 
+    Each block is reduced as it is made (:class:`cutsim.appraise.bands.BandReducer`): the
+    bands are exactly numpy's percentiles over all draws, in memory that does not grow
+    with the draws the way the draws themselves would.
+
     Without ``executor`` (or with the in-process one) the blocks are computed in order on
     this thread: ``progress(done, draws)`` is called with 0 first and after each block,
     and ``cancelled()`` is asked before each block, a True answer stopping the run. Another
-    executor (:mod:`cutsim.appraise.executor`) runs every block at once: progress is
-    called at 0 and at the end, cancel asked once before. Either way the bands are
-    bit-identical (the module's seeding contract). Callers go through
-    :func:`cutsim.appraise.run.run_uncertainty`, which builds the inputs and the space.
+    executor (:mod:`cutsim.appraise.executor`) gets the blocks in waves of
+    :data:`WAVE_BLOCKS` and returns each block's summary against the current brackets
+    (never its paths): progress is called at 0 and after each wave, cancel asked before
+    each wave. Either way the bands are bit-identical (the module's seeding contract).
+    Callers go through :func:`cutsim.appraise.run.run_uncertainty`, which builds the
+    inputs and the space.
     """
     from cutsim.appraise.executor import InProcess
 
+    draws = int(draws)
+    entropy = run_entropy(seed)
     if executor is None or isinstance(executor, InProcess):
-        blocks = list(iter_blocks(cm, inputs, draws, seed, progress=progress,
-                                  cancelled=cancelled, space=space))
-        if len(blocks) < len(block_sizes(draws)):
+        reducer: BandReducer | None = None
+        blocks = 0
+        # (the entropy is its own seed: run_entropy(entropy) == entropy)
+        for block in iter_blocks(cm, inputs, draws, entropy, progress=progress,
+                                 cancelled=cancelled, space=space):
+            values = flatten_block(block)
+            if reducer is None:
+                reducer = BandReducer(draws, values.shape[1], PERCENTILES)
+            reducer.add(values)
+            blocks += 1
+        if reducer is None or blocks < len(block_sizes(draws)):
             return None
-        return combine_blocks(cm, blocks, seed)
+        return _finish(cm, inputs, space, entropy, reducer, seed)
     _refuse_effect_multipliers(cm)
     if progress is not None:
-        progress(0, int(draws))
+        progress(0, draws)
     if cancelled is not None and cancelled():
         return None
-    entropy = run_entropy(seed)
-    tasks = [(entropy, b, n) for b, n in enumerate(block_sizes(draws))]
-    task = _BlockTask(cm.model, inputs, space)
-    task._cm = cm  # this process's copy; a pickled task compiles its own
-    out = combine_blocks(cm, executor.map(task, tasks), seed)
-    if progress is not None:
-        progress(int(draws), int(draws))
-    return out
+    sizes = block_sizes(draws)
+    # The first block here, to learn the cells and set the first brackets.
+    first = flatten_block(simulate_block(cm, inputs, entropy, 0, sizes[0], space))
+    reducer = BandReducer(draws, first.shape[1], PERCENTILES)
+    reducer.add(first)
+    rest = list(enumerate(sizes))[1:]
+    done = sizes[0]
+    for start in range(0, len(rest), WAVE_BLOCKS):
+        if cancelled is not None and cancelled():
+            return None
+        wave = rest[start:start + WAVE_BLOCKS]
+        reducer.narrow()
+        task = _SummaryTask(cm.model, inputs, space, *reducer.brackets())
+        task._cm = cm  # this process's copy; a pickled task compiles its own
+        for summary in executor.map(task, [(entropy, b, n) for b, n in wave]):
+            reducer.absorb(summary)
+        done += sum(n for _, n in wave)
+        if progress is not None:
+            progress(done, draws)
+    if progress is not None and not rest:
+        progress(draws, draws)
+    return _finish(cm, inputs, space, entropy, reducer, seed)
+
+
+WAVE_BLOCKS = 16  # blocks sent to a cluster against one set of brackets
+
+
+def flatten_block(block: DrawBlock) -> np.ndarray:
+    """A block's banded series as one (draws, cells) array: outcome levels, agency net
+    saving and the place's (their sum over agencies), then by financial year the same
+    for agencies and the place (when priced by year), then the place NPV."""
+    n = len(block.npv)
+    parts = [block.levels.reshape(n, -1), block.agency_net.reshape(n, -1),
+             block.agency_net.sum(axis=1)]
+    if block.agency_net_annual is not None:
+        parts += [block.agency_net_annual.reshape(n, -1), block.agency_net_annual.sum(axis=1)]
+    parts.append(block.npv[:, None])
+    return np.concatenate(parts, axis=1)
+
+
+def _finish(cm: CompiledModel, inputs: LeverInputs, space: UncertaintySpace | None,
+            entropy: int, reducer: BandReducer, seed: int | None) -> Uncertainty:
+    """The reducer's bands; cells it could not read off (a bracket that missed, or a value
+    that is not finite) are recomputed from the seeded blocks keeping every draw of those
+    cells only, and take numpy's percentile over them."""
+    bands, missed = reducer.result()
+    if missed.any():
+        cols = np.flatnonzero(missed)
+        log.info("recomputing %d of %d band cells from the seeded blocks", len(cols),
+                 len(missed))
+        kept = [flatten_block(simulate_block(cm, inputs, entropy, b, n, space))[:, cols]
+                for b, n in enumerate(block_sizes(reducer.n))]
+        bands[:, cols] = np.percentile(np.concatenate(kept), PERCENTILES, axis=0)
+    return uncertainty_of(cm, bands, reducer.n, seed)
+
+
+def uncertainty_of(cm: CompiledModel, bands: np.ndarray, draws: int,
+                   seed: int | None) -> Uncertainty:
+    """The result's uncertainty from bands (percentiles, cells) in the cell order of
+    :func:`flatten_block`."""
+    n_out, n_ag, t1 = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1
+    h = cm.horizon_years
+    at = 0
+
+    def take(size: int) -> np.ndarray:
+        nonlocal at
+        part = bands[:, at:at + size]
+        at += size
+        return part
+
+    levels = take(n_out * t1).reshape(len(PERCENTILES), n_out, t1)
+    agency = take(n_ag * t1).reshape(len(PERCENTILES), n_ag, t1)
+    place = take(t1)
+    annual_agencies, annual_place = None, None
+    if bands.shape[1] > at + 1:
+        yearly = take(n_ag * h).reshape(len(PERCENTILES), n_ag, h)
+        annual_agencies = {a: _band_rows(yearly, i) for i, a in enumerate(cm.agency_ids)}
+        annual_place = Band(*(row.tolist() for row in take(h)))
+    npv = take(1)[:, 0]
+    return Uncertainty(
+        draws=int(draws), seed=seed,
+        outcomes={o: _band_rows(levels, i) for i, o in enumerate(cm.outcome_ids)},
+        agency_net_saving={a: _band_rows(agency, i) for i, a in enumerate(cm.agency_ids)},
+        place_net_saving=Band(*(row.tolist() for row in place)),
+        place_npv=Band(*(float(v) for v in npv)),
+        annual_agency_net_saving=annual_agencies, annual_place_net_saving=annual_place)
+
+
+class _SummaryTask:
+    """One Monte Carlo block as a picklable task returning its
+    :class:`~cutsim.appraise.bands.BlockSummary` against the given brackets: the model
+    (compiled once per process that runs it), the lever inputs, the space, the brackets."""
+
+    def __init__(self, model, inputs: LeverInputs, space, low, high, active) -> None:
+        self.model, self.inputs, self.space = model, inputs, space
+        self.low, self.high, self.active = low, high, active
+        self._cm: CompiledModel | None = None
+
+    def __getstate__(self) -> dict:
+        return {"model": self.model, "inputs": self.inputs, "space": self.space,
+                "low": self.low, "high": self.high, "active": self.active, "_cm": None}
+
+    def __call__(self, task: tuple[int, int, int]) -> BlockSummary:
+        if self._cm is None:
+            self._cm = compile_model(self.model)
+        entropy, block, n = task
+        values = flatten_block(simulate_block(self._cm, self.inputs, entropy, block, n,
+                                              self.space))
+        return summarise(values, self.low, self.high, self.active)
 
 
 def _refuse_effect_multipliers(cm: CompiledModel) -> None:
@@ -242,7 +364,9 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
 
 
 def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None) -> Uncertainty:
-    """The result's uncertainty (DESIGN §7) from every block of a run, in draw order.
+    """The result's uncertainty (DESIGN §7) from every block of a run, in draw order,
+    kept whole: the plain full-storage computation (memory grows with the draws), the
+    reference :func:`run_draws`'s bounded reduction equals bit for bit.
 
     Outcome levels and net savings (£/yr) are arrays over t; place NPV (£) is a scalar.
     """
@@ -266,24 +390,6 @@ def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None)
         agency_net_saving={a: _band_rows(bands, n_out + i) for i, a in enumerate(cm.agency_ids)},
         place_net_saving=_band_rows(bands, n_out + n_ag), place_npv=_bands(npv),
         annual_agency_net_saving=annual_agencies, annual_place_net_saving=annual_place)
-
-
-class _BlockTask:
-    """One Monte Carlo block as a picklable task: the model (compiled once per process
-    that runs it), the scenario's lever inputs and the space."""
-
-    def __init__(self, model, inputs: LeverInputs, space) -> None:
-        self.model, self.inputs, self.space = model, inputs, space
-        self._cm: CompiledModel | None = None
-
-    def __getstate__(self) -> dict:
-        return {"model": self.model, "inputs": self.inputs, "space": self.space, "_cm": None}
-
-    def __call__(self, task: tuple[int, int, int]) -> DrawBlock:
-        if self._cm is None:
-            self._cm = compile_model(self.model)
-        entropy, block, n = task
-        return simulate_block(self._cm, self.inputs, entropy, block, n, self.space)
 
 
 def _bands(x: np.ndarray) -> Band:

@@ -18,6 +18,10 @@ Each timing is the median of several repeats (machines are shared and noisy); en
   its area-targeted scenario, warm; target 20 × the example's own deterministic time;
 - ``draws_per_second``: Monte Carlo throughput on the example (blocks of 256 draws drawn,
   simulated and priced, the central run excluded), against DESIGN §8's 20,000 draws/s;
+- ``monte_carlo_end_to_end``: draws a second through ``Project.run`` at 1,000, 10,000
+  and 100,000 draws, each in a fresh process, with its peak resident memory, against
+  15,000 draws/s at every size and 800 MB at 100,000 draws (their per-draw CPU cost
+  spread, largest over smallest, as ``per_draw_spread``);
 - ``sobol_example``: Sobol indices of the example scenario's place NPV (SALib, N base
   samples, N·(D + 2) runs);
 - ``dask``: the same Monte Carlo in this process and on a two-worker Dask
@@ -150,6 +154,60 @@ def bench_draws_per_second(project, quick: bool) -> dict:
     return {**entry(timing, draws / DRAWS_PER_SECOND_TARGET), "draws": draws,
             "draws_per_second": rate, "target_draws_per_second": DRAWS_PER_SECOND_TARGET,
             "best_draws_per_second": draws / timing["min_seconds"]}
+
+
+END_TO_END_DRAWS = (1_000, 10_000, 100_000)
+END_TO_END_QUICK = (300, 600)
+END_TO_END_TARGET = 15_000.0  # draws a second, end to end, at every size
+END_TO_END_MEMORY_MB = 800.0  # peak resident memory at 100,000 draws
+
+
+def _end_to_end_child(path: str, scenario: str, draws: int, queue: Any) -> None:
+    """In a fresh process: one warm ``Project.run(scenario, draws=draws, seed=1)``, its
+    wall and CPU seconds, and the process's peak resident memory before and after."""
+    import resource
+
+    from cutsim.api import load
+
+    project = load(path)
+    project.run(scenario, draws=256, seed=1)  # compiled, caches warm, numpy loaded
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0, c0 = time.perf_counter(), time.process_time()
+    project.run(scenario, draws=draws, seed=1)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put({"seconds": seconds, "cpu_seconds": cpu,
+               "peak_rss_mb": peak / 1024, "rss_before_run_mb": before / 1024})
+
+
+def bench_end_to_end(quick: bool) -> dict:
+    """Draws a second through ``Project.run`` (the central run, every block drawn,
+    simulated, priced and reduced to its bands) at 1,000, 10,000 and 100,000 draws, each in
+    a fresh process so that its peak memory (``ru_maxrss``, MB) is its own."""
+    import multiprocessing
+
+    sizes = END_TO_END_QUICK if quick else END_TO_END_DRAWS
+    context = multiprocessing.get_context("spawn")
+    rows: dict[str, Any] = {}
+    for draws in sizes:
+        queue = context.Queue()
+        proc = context.Process(target=_end_to_end_child,
+                               args=(str(EXAMPLE), EXAMPLE_SCENARIO, draws, queue))
+        proc.start()
+        row = queue.get(timeout=MEASURE_TIMEOUT_SECONDS)
+        proc.join()
+        row.update(draws=draws, draws_per_second=draws / row["seconds"],
+                   cpu_draws_per_second=draws / row["cpu_seconds"],
+                   microseconds_per_draw=1e6 * row["seconds"] / draws)
+        rows[str(draws)] = row
+    per_draw = [r["cpu_seconds"] / r["draws"] for r in rows.values()]
+    largest = rows[str(sizes[-1])]
+    return {"sizes": rows, "target_draws_per_second": END_TO_END_TARGET,
+            "meets_rate": all(r["draws_per_second"] >= END_TO_END_TARGET
+                              for r in rows.values()),
+            "per_draw_spread": max(per_draw) / min(per_draw),
+            "target_peak_rss_mb": END_TO_END_MEMORY_MB,
+            "meets_memory": largest["peak_rss_mb"] < END_TO_END_MEMORY_MB}
 
 
 def bench_sobol(project, quick: bool) -> dict:
@@ -424,6 +482,7 @@ def measure(quick: bool = False) -> dict:
     out["areas_deterministic"] = bench_areas(
         project, out["example_deterministic"]["seconds"], quick)
     out["draws_per_second"] = bench_draws_per_second(project, quick)
+    out["monte_carlo_end_to_end"] = bench_end_to_end(quick)
     out["sobol_example"] = bench_sobol(project, quick)
     out["synthetic_deterministic"] = bench_synthetic(quick)
     out["workspace_open"] = bench_workspace(project.file, quick)

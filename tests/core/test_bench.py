@@ -75,6 +75,20 @@ def test_draws_sobol_and_dask_entries(report):
     assert _positive_finite(dask["overhead_ratio"]) and dask["workers"] == 2
 
 
+def test_end_to_end_monte_carlo_entry(report):
+    e2e = report["monte_carlo_end_to_end"]
+    assert list(e2e["sizes"]) == ["300", "600"]  # the quick sizes
+    for size, row in e2e["sizes"].items():
+        assert row["draws"] == int(size)
+        for key in ("seconds", "cpu_seconds", "draws_per_second", "peak_rss_mb",
+                    "rss_before_run_mb", "microseconds_per_draw"):
+            assert _positive_finite(row[key]), (size, key)
+        assert row["peak_rss_mb"] >= row["rss_before_run_mb"]
+    assert e2e["target_draws_per_second"] == 15000 and e2e["target_peak_rss_mb"] == 800
+    assert isinstance(e2e["meets_rate"], bool) and isinstance(e2e["meets_memory"], bool)
+    assert e2e["per_draw_spread"] >= 1.0
+
+
 def test_pysd_entry_and_ratios(report):
     pysd = report["pysd"]
     if pysd == "not installed":

@@ -1,0 +1,412 @@
+"""Exact percentiles of many draws in bounded memory (docs/performance.md "Bands in
+bounded memory").
+
+The Monte Carlo's bands are numpy's ``percentile(x, (10, 50, 90), axis=0)`` (method
+"linear") over every draw of every output cell. That needs, per cell and per quantile,
+only two order statistics of the n draws: ranks ``⌊(n − 1)q⌋`` and the next one.
+:class:`BandReducer` finds them without keeping the draws:
+
+- **Pilot.** The first :data:`PILOT` draws are kept whole; a run no longer than that
+  is numpy's percentile of them. Then the pilot is sorted once, and a cell whose pilot
+  draws are all one value (by bits) is *steady*: its bracket is that value and a block
+  costs it one comparison a draw.
+- **Brackets.** For each quantile, every other cell keeps a bracket [L, U] of values,
+  the number of draws seen below L, the numbers equal to L and to U (so ties cost
+  counters, not values), and the values strictly inside (L, U) in a buffer of fixed
+  width.
+- **Narrowing.** When a buffer would overflow, and each time the draws seen double, its
+  values are sorted and the bracket is narrowed to the values whose rank among the m
+  draws seen so far lies within ``z = 7`` standard deviations (plus two ranks) of where
+  the wanted order statistic is expected to be: of the r draws below the n-draw order
+  statistic of rank r, the number among the first m is hypergeometric, mean rm/n,
+  variance m·p(1 − p)(n − m)/(n − 1) with p = r/n. Draws outside the new bracket only
+  add to the counters.
+- **Exactness.** Whatever the brackets, the counters are exact, so at the end the rank r
+  value is read off exactly: below L, equal to L, the r-th of the sorted buffer, equal to
+  U, or above. Only if it lies outside the bracket (a narrowing guessed wrong, which
+  takes a deviation of 7 standard deviations, or a steady cell changed after the
+  pilot), or a cell holds a value that is not finite or zeros of both signs, is that
+  cell recomputed: :meth:`BandReducer.result` names the cells and the caller runs the
+  seeded blocks again keeping every draw of those cells only, whose percentile is then
+  numpy's own.
+- **The interpolation** between the two order statistics is numpy's "linear" method
+  written out (:func:`interpolate`), the same arithmetic in the same order, so the bands
+  equal ``numpy.percentile`` over all draws bit for bit (tested against it).
+
+Memory: three buffers of ``cells × capacity`` floats, with capacity about
+``2·(2·7·√(n·p(1 − p)/4) + 8) + 512`` (about 2,700 values a cell at n = 100,000 for the
+median): it grows with √n, not n, and never beyond n.
+
+A reducer absorbs :class:`BlockSummary` objects, which :func:`summarise` makes from a
+block's values and the current brackets; a summary carries only the counters and the
+values inside the brackets, so a Dask worker returns summaries, never whole paths. The
+result does not depend on which brackets each summary was made with, or on how the
+summaries are grouped: only on the draws.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+Z = 7.0  # standard deviations of rank kept either side of the expected rank
+SLACK = 2  # and this many ranks more
+MIN_CAPACITY = 1024
+PILOT = 1024  # draws kept whole before the brackets are set
+
+
+def rank_plan(draws: int, percentiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+    """numpy's "linear" percentile over ``draws`` values: for each percentile the ranks
+    (0-based) of the two order statistics it interpolates, and the weight γ of the upper
+    one, computed as numpy computes them."""
+    quantiles = np.true_divide(np.asarray(percentiles), 100)
+    virtual = (int(draws) - 1) * quantiles
+    previous = np.floor(virtual)
+    following = previous + 1
+    top = virtual >= draws - 1
+    previous[top] = -1  # numpy's own index of the last value (γ then reads so)
+    following[top] = -1
+    gamma = virtual - previous
+    lo = np.where(previous < 0, draws - 1, previous).astype(np.intp)
+    hi = np.where(following < 0, draws - 1, following).astype(np.intp)
+    return lo, hi, gamma
+
+
+def interpolate(a: np.ndarray, b: np.ndarray, gamma: float) -> np.ndarray:
+    """numpy's linear interpolation between order statistics a ≤ b with weight γ (its
+    ``_lerp``: from a below γ = 0.5, from b at and above, for the same bits)."""
+    diff = b - a
+    out = np.add(a, diff * gamma)
+    if gamma >= 0.5:
+        out = np.subtract(b, diff * (1 - gamma))
+    return out
+
+
+@dataclass(frozen=True)
+class BlockSummary:
+    """One block's values against brackets: per quantile j, ``below[j]`` (cells,) the
+    draws below L, ``at_low``/``at_high`` those equal to L and to U, and the values
+    strictly inside as ``cells[j]``/``values[j]`` (cell index and value, in cell order);
+    ``draws`` the block's draws, ``bad`` the cells holding a value that is not finite and
+    ``moved`` the steady cells (see :class:`BandReducer`) whose value changed."""
+
+    draws: int
+    low: tuple[np.ndarray, ...]
+    high: tuple[np.ndarray, ...]
+    below: tuple[np.ndarray, ...]
+    at_low: tuple[np.ndarray, ...]
+    at_high: tuple[np.ndarray, ...]
+    cells: tuple[np.ndarray, ...]
+    values: tuple[np.ndarray, ...]
+    bad: np.ndarray
+    moved: np.ndarray
+
+
+def _count_rows(mask: np.ndarray) -> np.ndarray:
+    """The True entries of each row of a C-contiguous boolean (rows, k) array. With k a
+    multiple of 8 up to 2,040, eight bytes are summed at once as one 64-bit word: each
+    byte lane gathers at most k/8 ≤ 255 ones, so no lane carries into the next."""
+    rows, k = mask.shape
+    if k % 8 or k > 2040 or not mask.flags.c_contiguous:
+        return np.count_nonzero(mask, axis=1)
+    lanes = mask.view(np.uint64).sum(axis=1, dtype=np.uint64)
+    return lanes.view(np.uint8).reshape(rows, 8).sum(axis=1, dtype=np.int64)
+
+
+def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
+    """Rows (cells) holding both 0.0 and −0.0: which one numpy's partition puts at a
+    rank is its own affair, so such a cell takes numpy's percentile itself."""
+    zero = xt == 0
+    if not zero.any():
+        return np.zeros(len(xt), bool)
+    negative = np.signbit(xt)
+    return (zero & negative).any(axis=1) & (zero & ~negative).any(axis=1)
+
+
+def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
+              active: np.ndarray | None = None) -> BlockSummary:
+    """Summarise a block's ``values`` (draws, cells) against the brackets ``low``/``high``
+    (one (cells,) array each per quantile). Cells not ``active`` (a boolean (cells,)) are
+    steady: their bracket is one value, and a block that keeps to it costs one
+    comparison a value; one that does not is summarised in full like an active cell."""
+    n_draws, n_cells = values.shape
+    if active is None:
+        active = np.ones(n_cells, bool)
+    steady = np.flatnonzero(~active)
+    moved = np.zeros(n_cells, bool)
+    if len(steady):  # by bits, so that a zero changing sign is a change
+        same = (values[:, steady].view(np.int64) == low[0][steady].view(np.int64)).all(axis=0)
+        moved[steady[~same]] = True
+        steady = steady[same]
+    idx = np.flatnonzero(active | moved)
+    xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
+    bad = np.zeros(n_cells, bool)
+    bad[idx] = ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
+    below, at_low, at_high, cells, kept = [], [], [], [], []
+    flat_values = xt.ravel()
+    for lo, hi in zip(low, high):
+        lo_c, hi_c = lo[idx, None], hi[idx, None]
+        lt = np.zeros(n_cells, np.int64)
+        le = np.zeros(n_cells, np.int64)
+        eq_hi = np.zeros(n_cells, np.int64)
+        lt[idx] = _count_rows(xt < lo_c)
+        le_mask = xt <= lo_c
+        le[idx] = _count_rows(le_mask)
+        le[steady] = n_draws
+        below.append(lt)
+        at_low.append(le - lt)
+        lt_hi = xt < hi_c
+        # equal to U: at most U less below U (nothing when U is +inf or is L)
+        eq_hi[idx] = (_count_rows(xt <= hi_c) - _count_rows(lt_hi)) * (hi[idx] != lo[idx])
+        at_high.append(eq_hi)
+        flat = np.flatnonzero(lt_hi > le_mask)  # L < x < U (bools: True > False)
+        cells.append(idx[flat // n_draws].astype(np.int32))
+        kept.append(flat_values[flat])
+    return BlockSummary(int(n_draws), tuple(low), tuple(high), tuple(below), tuple(at_low),
+                        tuple(at_high), tuple(cells), tuple(kept), bad, moved)
+
+
+class BandReducer:
+    """Exact P-percentiles over ``draws`` draws of ``n_cells`` cells, fed block by block
+    (:meth:`add` or :meth:`absorb`), in memory that grows with √draws (see the module).
+
+    The first :data:`PILOT` draws are kept whole; a run no longer than that is read off
+    them. Otherwise, when the pilot is full, it is sorted once: a cell whose pilot draws
+    are all one value is *steady* (its bracket is that value, and a block costs it one
+    comparison a value until a draw differs), and every other cell's brackets are set
+    around where its order statistics are expected.
+    """
+
+    def __init__(self, draws: int, n_cells: int, percentiles: tuple[float, ...], *,
+                 capacity: int | None = None, pilot: int | None = None) -> None:
+        self.n, self.cells, self.m = int(draws), int(n_cells), 0
+        self.percentiles = tuple(percentiles)
+        self.lo_rank, self.hi_rank, self.gamma = rank_plan(self.n, percentiles)
+        q = len(percentiles)
+        self.low = tuple(np.full(self.cells, -np.inf) for _ in range(q))
+        self.high = tuple(np.full(self.cells, np.inf) for _ in range(q))
+        self.below = [np.zeros(self.cells, np.int64) for _ in range(q)]
+        self.at_low = [np.zeros(self.cells, np.int64) for _ in range(q)]
+        self.at_high = [np.zeros(self.cells, np.int64) for _ in range(q)]
+        self.count = [np.zeros(self.cells, np.int64) for _ in range(q)]
+        self.pilot_size = min(self.n, PILOT if pilot is None else int(pilot))
+        caps = [max(capacity or self._capacity(j), self.pilot_size) for j in range(q)]
+        self.capacity = [min(c, self.n) for c in caps]
+        self.buffer: list[np.ndarray] = []
+        self.pilot: list[np.ndarray] | None = []
+        self.active = np.ones(self.cells, bool)
+        self.bad = np.zeros(self.cells, bool)
+        self.narrowings = 0  # how many times a bracket was narrowed (for the tests)
+        self.next_narrowing = 0  # draws seen at which every bracket is narrowed again
+
+    def _capacity(self, j: int) -> int:
+        p = (self.lo_rank[j] + 0.5) / self.n
+        sd_max = math.sqrt(self.n * p * (1 - p) / 4)  # the widest, at m = n/2
+        return max(MIN_CAPACITY, int(2 * (2 * Z * sd_max + 2 * SLACK + 4) + 512))
+
+    def brackets(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], np.ndarray]:
+        """The current brackets and active cells (copies), to summarise blocks against."""
+        return (tuple(a.copy() for a in self.low), tuple(a.copy() for a in self.high),
+                self.active.copy())
+
+    def add(self, values: np.ndarray) -> None:
+        """Absorb one block's values (draws, cells)."""
+        if self.pilot is not None:
+            self.pilot.append(np.asarray(values, dtype=float))
+            self.m += values.shape[0]
+            if self.m >= self.pilot_size and self.m < self.n:
+                self._start()
+            return
+        self.absorb(summarise(values, self.low, self.high, self.active))
+
+    def _start(self) -> None:
+        """End the pilot: find the steady cells, sort the others, set and fill the brackets."""
+        xt = np.concatenate(self.pilot).T  # (cells, m)
+        self.pilot = None
+        m = xt.shape[1]
+        self.bad |= ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
+        steady = (xt == xt[:, :1]).all(axis=1) & ~self.bad  # zeros of both signs are bad
+        self.active = ~steady
+        rows = np.flatnonzero(self.active)
+        ordered = np.sort(xt[rows], axis=1)
+        for j in range(len(self.low)):
+            self.buffer.append(np.full((self.cells, max(self.capacity[j], m)), np.inf))
+            self.count[j] = np.where(steady, 0, m)
+            self.low[j][steady] = self.high[j][steady] = xt[steady, 0]
+            self.at_low[j] = np.where(steady, m, 0)
+            self._narrow_one(j, presorted=(rows, ordered))
+        self.next_narrowing = 2 * m
+
+    def absorb(self, s: BlockSummary) -> None:
+        """Absorb a block summary made against brackets that contain the current ones
+        (brackets only narrow)."""
+        if self.pilot is not None:
+            raise ValueError("a block summary comes after the pilot")
+        self.bad |= s.bad
+        self.active |= s.moved
+        if self.m >= self.next_narrowing:  # each time the draws seen double: tighter
+            self.narrow()
+        for j in range(len(self.low)):
+            part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
+                                 s.at_high[j], s.cells[j], s.values[j])
+            if (self.count[j] + part[4]).max() > self.buffer[j].shape[1]:
+                self._narrow_one(j)
+                part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
+                                     s.at_high[j], s.cells[j], s.values[j])
+            self._commit(j, *part)
+        self.m += s.draws
+
+    def _against(self, j, s_low, s_high, below, at_low, at_high, cells, values):
+        """A summary's counters and values re-expressed against the current bracket j
+        (made against a wider one: equal-to-old-L draws below the new L are below it,
+        equal-to-old-U draws above the new U drop out, and when the bracket has closed on
+        the old U they are equal to L)."""
+        low, high = self.low[j], self.high[j]
+        moved_low = s_low < low
+        same = high == low
+        add_below = below + np.where(moved_low, at_low, 0)
+        add_low = np.where(moved_low, 0, at_low) + np.where(same & (s_high == high), at_high, 0)
+        add_high = np.where((s_high > high) | same, 0, at_high)
+        if len(values):
+            lo_c, hi_c = low[cells], high[cells]
+            add_below = add_below + np.bincount(cells[values < lo_c], minlength=self.cells)
+            add_low = add_low + np.bincount(cells[values == lo_c], minlength=self.cells)
+            add_high = add_high + np.bincount(cells[(values == hi_c) & (hi_c != lo_c)],
+                                              minlength=self.cells)
+            keep = (values > lo_c) & (values < hi_c)
+            cells, values = cells[keep], values[keep]
+        k = np.bincount(cells, minlength=self.cells)
+        return add_below, add_low, add_high, (cells, values), k
+
+    def _commit(self, j, add_below, add_low, add_high, kept, k) -> None:
+        cells, values = kept
+        self.below[j] += add_below
+        self.at_low[j] += add_low
+        self.at_high[j] += add_high
+        need = int((self.count[j] + k).max())
+        if need > self.buffer[j].shape[1]:
+            log.debug("band buffer %d grows to %d values a cell", j, need)
+            grown = np.full((self.cells, need), np.inf)
+            grown[:, :self.buffer[j].shape[1]] = self.buffer[j]
+            self.buffer[j] = grown
+        if len(values):
+            starts = np.cumsum(k) - k  # cells arrive in cell order
+            pos = self.count[j][cells] + (np.arange(len(cells)) - starts[cells])
+            self.buffer[j][cells, pos] = values
+        self.count[j] += k
+
+    def narrow(self) -> None:
+        """Narrow every bracket around where its order statistics are expected (module)."""
+        if self.pilot is not None:
+            if self.m:
+                self._start()
+            return
+        for j in range(len(self.low)):
+            self._narrow_one(j)
+        self.next_narrowing = 2 * self.m
+
+    def _expected(self, rank: int, sign: int) -> int:
+        n, m = self.n, self.m
+        p = rank / n
+        sd = math.sqrt(max(m * p * (1 - p) * (n - m) / max(n - 1, 1), 0.0))
+        centre = rank * m / n
+        edge = centre + sign * (Z * sd + SLACK)
+        return math.floor(edge) if sign < 0 else math.ceil(edge)
+
+    def _narrow_one(self, j: int,
+                    presorted: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Narrow bracket j; ``presorted`` gives the rows and their sorted values (the
+        pilot's) instead of the buffer's."""
+        cnt_all = self.count[j]
+        if presorted is None:
+            rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
+            if len(rows) == 0:
+                return
+            width = int(cnt_all[rows].max())
+            buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
+            buf.sort(axis=1)  # unused slots are +inf, at the end
+        else:
+            rows, buf = presorted
+            if len(rows) == 0:
+                return
+            width = buf.shape[1]
+        self.narrowings += 1
+        cnt = cnt_all[rows]
+        start = self.below[j][rows] + self.at_low[j][rows]  # the rank of buf[:, 0] seen
+        a = self._expected(int(self.lo_rank[j]), -1) - start
+        b = self._expected(int(self.hi_rank[j]), +1) - start
+        sub = np.arange(len(rows))
+        old_low, old_high = self.low[j][rows], self.high[j][rows]
+        low, high = old_low.copy(), old_high.copy()
+        take_low = (a >= 0) & (a < cnt)
+        low[take_low] = buf[sub[take_low], a[take_low]]
+        take_high = (b >= 0) & (b < cnt)
+        high[take_high] = buf[sub[take_high], b[take_high]]
+        lo_c, hi_c = low[:, None], high[:, None]
+        lt = np.count_nonzero(buf < lo_c, axis=1)  # a padding +inf is never below L
+        le = np.count_nonzero(buf <= lo_c, axis=1)
+        moved_low = low > old_low
+        self.below[j][rows] += np.where(moved_low, self.at_low[j][rows], 0) + lt
+        self.at_low[j][rows] = np.where(moved_low, 0, self.at_low[j][rows]) + (le - lt)
+        same = high == low
+        # (a finite U only: the padding is +inf)
+        eq_hi = np.count_nonzero(buf == hi_c, axis=1) * (np.isfinite(high) & ~same)
+        self.at_high[j][rows] = np.where((high < old_high) | same, 0,
+                                         self.at_high[j][rows]) + eq_hi
+        below_hi = np.count_nonzero(buf < hi_c, axis=1)
+        kept = np.maximum(below_hi - le, 0)  # each sorted row keeps one run, from le
+        idx = np.minimum(le[:, None] + np.arange(width)[None, :], width - 1)
+        fresh = np.take_along_axis(buf, idx, axis=1)
+        fresh[np.arange(width)[None, :] >= kept[:, None]] = np.inf
+        self.buffer[j][rows, :width] = fresh
+        self.count[j][rows] = kept
+        self.low[j][rows], self.high[j][rows] = low, high
+
+    def _value(self, j: int, rank: int, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's order statistic of ``rank`` and whether it was found."""
+        r = rank - self.below[j]
+        in_low = (r >= 0) & (r < self.at_low[j])
+        r2 = r - self.at_low[j]
+        in_buf = (r2 >= 0) & (r2 < self.count[j])
+        r3 = r2 - self.count[j]
+        in_high = (r3 >= 0) & (r3 < self.at_high[j])
+        idx = np.clip(r2, 0, max(buf.shape[1] - 1, 0))
+        from_buf = buf[np.arange(self.cells), idx] if buf.shape[1] else np.zeros(self.cells)
+        value = np.where(in_low, self.low[j], np.where(in_high, self.high[j], from_buf))
+        return value, in_low | in_buf | in_high
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(bands, misses)``: bands (percentiles, cells) and a boolean (cells,) of the
+        cells whose bands could not be read off (recompute them: :meth:`misses`)."""
+        if self.m != self.n:
+            raise ValueError(f"the reducer expected {self.n} draws and got {self.m}")
+        out = np.empty((len(self.low), self.cells))
+        if self.pilot is not None:  # every draw is here: numpy's percentile of them
+            xt = np.concatenate(self.pilot).T
+            # A cell of one value (by bits) needs no partition: numpy's interpolation of
+            # that value with itself (which may turn −0.0 into 0.0, as numpy's does).
+            steady = (xt.view(np.int64) == xt[:, :1].view(np.int64)).all(axis=1)
+            for j in range(len(self.low)):
+                out[j, steady] = interpolate(xt[steady, 0], xt[steady, 0],
+                                             float(self.gamma[j]))
+            varying = ~steady
+            out[:, varying] = np.percentile(xt[varying], self.percentiles, axis=1)
+            return out, np.zeros(self.cells, bool)
+        missed = self.bad.copy()
+        for j in range(len(self.low)):
+            width = int(self.count[j].max())
+            buf = np.sort(self.buffer[j][:, :width], axis=1)
+            a, ok_a = self._value(j, int(self.lo_rank[j]), buf)
+            b, ok_b = self._value(j, int(self.hi_rank[j]), buf)
+            found = ok_a & ok_b
+            # a cell not found reads 0 here and is recomputed by the caller
+            out[j] = interpolate(np.where(found, a, 0.0), np.where(found, b, 0.0),
+                                 float(self.gamma[j]))
+            missed |= ~found
+        return out, missed
