@@ -1,0 +1,122 @@
+"""The second hostile round: each attack that got through, reproduced, and the general
+rule behind its fix (docs/workspace-safety.md, "Hostile corpus")."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consult_support import CONSULT_FILE, SCENARIO, project, random_choices, response_doc, write_json
+
+from cutsim.model.safecsv import Figure, SafeCsvWriter, csv_table
+
+REPO = Path(__file__).resolve().parents[2]
+PAYLOAD = "Youth work\r=cmd|' /C calc'!A0"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=300)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _no_live_formula(rows: list[list[str]]) -> None:
+    """No text cell starts like a formula (a number such as ``-12.5`` is a number)."""
+    for row in rows:
+        for cell in row:
+            assert _is_number(cell) or not cell.startswith(FORMULA_START), row
+
+
+# --- 1. one CSV writer: CR quoted, formula prefix neutralised ---------------------------
+
+def _hostile_file(tmp_path: Path, name: str = PAYLOAD) -> Path:
+    """The youth-cut example with its first service renamed to ``name``."""
+    doc = json.loads((REPO / "scenarios" / "youth-cut.cutsim").read_text(encoding="utf-8"))
+    doc.pop("sha256", None)
+    doc["model"]["services"][0]["name"] = name
+    path = tmp_path / "hostile.cutsim"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_a_carriage_return_in_a_service_name_stays_in_one_row_of_services_csv(tmp_path):
+    import cutsim
+    from cutsim.publish.build import render_all
+
+    project = cutsim.load(_hostile_file(tmp_path))
+    doc, _result, files = render_all(project, "youth-cut-20", draws=None)
+    rows = list(csv.reader(io.StringIO(files["services.csv"], newline="")))
+    assert len(rows) == 1 + len(doc["services"])
+    assert PAYLOAD in [row[2] for row in rows]  # read back whole, in its own cell
+    _no_live_formula(rows)
+
+
+def test_a_carriage_return_in_a_resident_comment_stays_in_one_row_of_comments_csv(tmp_path):
+    proj = project()
+    scenario = proj.scenario(SCENARIO)
+    import numpy as np
+    doc = response_doc(proj, random_choices(scenario, np.random.default_rng(1)), comments=PAYLOAD)
+    path = write_json(tmp_path / "r.json", doc)
+    out = _cli("consult", "summarise", str(path), "--model", str(CONSULT_FILE),
+               "--scenario", SCENARIO, "-o", str(tmp_path / "out"))
+    assert out.returncode == 0, out.stderr
+    with open(tmp_path / "out" / "comments.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["comment"], [PAYLOAD]]
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab =+-@\t\r\n,\"'＝") + ["\u2028"]), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(_TEXT, st.floats(allow_nan=False), st.integers()),
+                         min_size=1, max_size=4), max_size=4),
+       st.sampled_from(["\n", "\r\n"]))
+def test_every_row_reads_back_as_one_row_with_no_formula(rows, end):
+    """The general rule: whatever the cells and the line ending, each row written is one
+    row read, each text cell reads back as written or with one apostrophe in front, and
+    no text cell starts like a formula."""
+    text = csv_table(["h"], rows, lineterminator=end)
+    back = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(back) == 1 + len(rows)
+    for written, read in zip(rows, back[1:]):
+        assert len(read) == len(written)
+        for w, r in zip(written, read):
+            if isinstance(w, str):
+                assert r in (w, "'" + w)
+                assert not r.startswith(FORMULA_START)
+            elif isinstance(w, float):
+                assert float(r) == w
+
+
+def test_a_figure_keeps_its_minus_sign_and_text_does_not():
+    out = io.StringIO()
+    SafeCsvWriter(out).writerow([Figure("-12.50"), "-12.50", 1.5, None, True])
+    assert out.getvalue() == "-12.50,'-12.50,1.5,,true\n"
+
+
+def test_no_module_writes_csv_but_the_one_writer():
+    """Every ``csv.writer`` in the project is the one in cutsim/model/safecsv.py (the MTFS
+    long-form exports write only ids, line names and exact numbers)."""
+    allowed = {Path("cutsim/model/safecsv.py"), Path("cutsim/appraise/mtfs_export.py"),
+               Path("ui/results/mtfs.py")}
+    found = {p.relative_to(REPO) for root in ("cutsim", "ui") for p in (REPO / root).rglob("*.py")
+             if "csv.writer(" in p.read_text(encoding="utf-8")
+             or "csv.DictWriter(" in p.read_text(encoding="utf-8")}
+    assert found <= allowed, found - allowed
