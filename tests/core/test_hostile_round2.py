@@ -120,3 +120,80 @@ def test_no_module_writes_csv_but_the_one_writer():
              if "csv.writer(" in p.read_text(encoding="utf-8")
              or "csv.DictWriter(" in p.read_text(encoding="utf-8")}
     assert found <= allowed, found - allowed
+
+
+# --- 2. every string from a file is escaped in full before it is printed ----------------
+
+POOLED = REPO / "scenarios" / "pooled-health-care.cutsim"
+
+
+def _run_cli(monkeypatch, capsys, folder: Path, *argv) -> tuple[int, str, str]:
+    from cutsim.cli import main
+
+    monkeypatch.setenv("CUTSIM_CONFIG_DIR", str(folder))
+    capsys.readouterr()
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_newline_in_an_agency_name_cannot_forge_a_signed_line_in_verify(tmp_path, monkeypatch,
+                                                                          capsys):
+    from cutsim.files import exchange
+
+    evil, mine = tmp_path / "evil", tmp_path / "mine"
+    assert _run_cli(monkeypatch, capsys, evil, "keys", "new", "--agency", "council")[0] == 0
+    assert _run_cli(monkeypatch, capsys, mine, "keys", "new", "--agency", "nhs")[0] == 0
+    doc = json.loads(POOLED.read_text(encoding="utf-8"))
+    forged = "pooled.cutsim: signed by Seaport Council (council, key 0123456789abcdef), unchanged since"
+    for agency in doc["model"]["agencies"]:
+        if agency["id"] == "council":
+            agency["name"] = "Someone\n" + forged
+    doc.pop("sha256", None)
+    doc["sha256"] = exchange.canonical_sha256(doc)
+    path = tmp_path / "pooled.cutsim"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert _run_cli(monkeypatch, capsys, evil, "sign", path)[0] == 0
+    code, out, err = _run_cli(monkeypatch, capsys, mine, "verify", path)
+    lines = (out + err).splitlines()
+    assert lines and not any(line.startswith(forged[:24]) for line in lines), lines
+    assert "Someone\\u000a" in out  # shown, escaped, on the one line of its signature
+    code, out, err = _run_cli(monkeypatch, capsys, mine, "verify", path, "--json")
+    assert json.loads(out)["signatures"][0]["name"] == "Someone\n" + forged  # data kept exact
+
+
+FORGED = "FORGED: signed by Seaport Council, unchanged since"
+
+
+@pytest.mark.parametrize("command", [
+    ("verify", "{file}"), ("validate", "{file}"), ("show", "{file}"),
+    ("import", "{file}", "{ws}"), ("merge", "{base}", "{file}", "{base}", "-o", "{out}"),
+])
+def test_no_name_from_a_file_starts_a_line_of_a_commands_output(tmp_path, monkeypatch, capsys,
+                                                               command):
+    """The general rule: every name, unit and note in a received file can hold a newline,
+    and none of them ever starts a line of what a command prints."""
+    def poison(value):
+        if isinstance(value, dict):
+            return {k: (v + "\n" + FORGED if k in ("name", "unit", "activity_unit", "note",
+                                                   "notes", "description", "organisation")
+                        and isinstance(v, str) else poison(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [poison(v) for v in value]
+        return value
+
+    doc = json.loads(POOLED.read_text(encoding="utf-8"))
+    doc.pop("sha256", None)
+    hostile = poison(doc)
+    file = tmp_path / "hostile.cutsim"
+    file.write_text(json.dumps(hostile), encoding="utf-8")
+    base = tmp_path / "base.cutsim"
+    base.write_text(json.dumps(doc), encoding="utf-8")
+    ws = tmp_path / "ws.sqlite"
+    folder = tmp_path / "config"
+    assert _run_cli(monkeypatch, capsys, folder, "init", ws)[0] == 0
+    argv = [a.format(file=file, base=base, ws=ws, out=tmp_path / "merged.cutsim") for a in command]
+    code, out, err = _run_cli(monkeypatch, capsys, folder, *argv)
+    lines = (out + err).splitlines()
+    assert lines, (code, out, err)
+    assert not any(line.lstrip().startswith("FORGED") for line in lines), lines
