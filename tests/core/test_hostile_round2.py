@@ -197,3 +197,76 @@ def test_no_name_from_a_file_starts_a_line_of_a_commands_output(tmp_path, monkey
     lines = (out + err).splitlines()
     assert lines, (code, out, err)
     assert not any(line.lstrip().startswith("FORGED") for line in lines), lines
+
+
+# --- 3. the keyring: a schema, and files only its owner controls ------------------------
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("[]", "JSON object"), ("null", "JSON object"), ('"x"', "JSON object"),
+    ('{"policy": 5}', "policy must be an object"),
+    ('{"policy": {"default": "REQUIRE"}}', "policy.default must be exactly"),
+    ('{"policy": {"default": "require "}}', "policy.default must be exactly"),
+    ('{"policy": {"workspaces": {"/x.sqlite": "off"}}}', "policy.workspaces"),
+    ('{"keys": {}}', "keys must be a list"), ('{"keys": [5]}', "keys[0] must be an object"),
+    ('{"keys": [{"agency": "council"}]}', "keys[0].key_id must be text"),
+    ('{"own": [{"agency": "x\\ny", "key_id": "0123456789abcdef"}]}', "own[0].agency"),
+    ('{"trust_everyone": true}', "unknown field"),
+    ("{", "cannot be read"),
+])
+def test_a_malformed_keyring_is_one_clear_refusal(tmp_path, monkeypatch, capsys, text, named):
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "keyring.json").write_text(text, encoding="utf-8")
+    for argv in (("keys", "list"), ("verify", POOLED), ("keys", "policy")):
+        code, out, err = _run_cli(monkeypatch, capsys, folder, *argv)
+        assert code == 1, (argv, out, err)
+        assert "Traceback" not in err and named in err and "keyring.json" in err, err
+
+
+def test_a_keyring_written_by_cutsim_passes_its_own_schema(tmp_path, monkeypatch, capsys):
+    from cutsim.files.keyring import Keyring, keyring_problem
+
+    folder = tmp_path / "config"
+    assert _run_cli(monkeypatch, capsys, folder, "keys", "new", "--agency", "council",
+                    "--organisation", "Seaport Council")[0] == 0
+    assert _run_cli(monkeypatch, capsys, folder, "keys", "policy", "require",
+                    "--workspace", tmp_path / "w.sqlite")[0] == 0
+    keyring = Keyring(folder)
+    keyring.revoke(keyring.keys()[0].key_id)
+    data = json.loads((folder / "keyring.json").read_text(encoding="utf-8"))
+    assert keyring_problem(data) is None
+    assert Keyring(folder).keys()[0].revoked
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_a_world_writable_or_linked_keyring_and_a_readable_private_key_are_refused(
+        tmp_path, monkeypatch, capsys):
+    import os
+
+    folder = tmp_path / "config"
+    assert _run_cli(monkeypatch, capsys, folder, "keys", "new", "--agency", "council")[0] == 0
+    keyring = folder / "keyring.json"
+    doc = tmp_path / "pooled.cutsim"
+    doc.write_bytes(POOLED.read_bytes())
+
+    os.chmod(keyring, 0o666)
+    code, _, err = _run_cli(monkeypatch, capsys, folder, "keys", "list")
+    assert code == 1 and "anyone can write to it" in err and "Traceback" not in err
+    os.chmod(keyring, 0o644)
+    assert _run_cli(monkeypatch, capsys, folder, "keys", "list")[0] == 0
+
+    elsewhere = tmp_path / "elsewhere.json"
+    keyring.rename(elsewhere)
+    keyring.symlink_to(elsewhere)
+    code, _, err = _run_cli(monkeypatch, capsys, folder, "keys", "list")
+    assert code == 1 and "symbolic link" in err and "Traceback" not in err
+    keyring.unlink()
+    elsewhere.rename(keyring)
+
+    (secret,) = (folder / "private").iterdir()
+    os.chmod(secret, 0o644)
+    code, _, err = _run_cli(monkeypatch, capsys, folder, "sign", doc)
+    assert code == 1 and "can be read by others" in err and "Traceback" not in err
+    assert "signatures" not in json.loads(doc.read_text(encoding="utf-8"))  # nothing signed
+    os.chmod(secret, 0o600)
+    assert _run_cli(monkeypatch, capsys, folder, "sign", doc)[0] == 0
