@@ -270,3 +270,90 @@ def test_a_world_writable_or_linked_keyring_and_a_readable_private_key_are_refus
     assert "signatures" not in json.loads(doc.read_text(encoding="utf-8"))  # nothing signed
     os.chmod(secret, 0o600)
     assert _run_cli(monkeypatch, capsys, folder, "sign", doc)[0] == 0
+
+
+# --- 4. bounds that keep a run finite and every saved model readable --------------------
+
+YOUTH = REPO / "scenarios" / "youth-cut.cutsim"
+
+
+def _youth_with(tmp_path: Path, edit) -> Path:
+    doc = json.loads(YOUTH.read_text(encoding="utf-8"))
+    doc.pop("sha256", None)
+    edit(doc)
+    path = tmp_path / "edited.cutsim"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _first_lever(doc: dict) -> dict:
+    return doc["scenarios"][0]["levers"][0]
+
+
+@pytest.mark.parametrize(("field", "value", "named"), [
+    ("phase_years", 1e14, "phase_years must be between 0 and 100"),
+    ("notice_months", 1e14, "notice_months must be at most 1200"),
+    ("one_off_cost", 1e14, "one_off_cost must be at most 10000000000000"),
+])
+def test_absurd_lever_timing_and_money_are_refused_before_a_run(tmp_path, field, value, named):
+    path = _youth_with(tmp_path, lambda d: _first_lever(d).__setitem__(field, value))
+    for argv in (("validate", path), ("run", path, "--scenario", "youth-cut-20")):
+        out = _cli(*map(str, argv))
+        assert out.returncode == 1, out
+        assert named in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_the_longest_timings_allowed_still_run(tmp_path):
+    def edit(doc):
+        lever = _first_lever(doc)
+        lever["phase_years"], lever["notice_months"] = 100.0, 1200.0
+    path = _youth_with(tmp_path, edit)
+    out = _cli("run", str(path), "--scenario", "youth-cut-20", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["t"]
+
+
+def test_a_huge_spend_in_a_workspace_is_refused_so_export_never_writes_an_unreadable_file(
+        tmp_path, monkeypatch, capsys):
+    import sqlite3
+
+    from cutsim.files import exchange
+    from cutsim.workspace import Workspace
+
+    ws = tmp_path / "ws.sqlite"
+    Workspace.create(ws, exchange.read_file(YOUTH)).close()
+    conn = sqlite3.connect(ws, isolation_level=None)
+    conn.execute("UPDATE service SET baseline_spend = 1e300")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    out = tmp_path / "out.cutsim"
+    for argv in (("validate", ws), ("export", ws, "-o", out)):
+        code, _, err = _run_cli(monkeypatch, capsys, tmp_path / "config", *argv)
+        assert code == 1 and "baseline_spend must be at most" in err, err
+    assert not out.exists()
+
+
+def test_every_number_the_validator_lets_through_fits_the_exchange_reader():
+    """The general bound: the validator's largest number is the reader's (so whatever
+    validates can be exported and read back), and every money bound is below it."""
+    from cutsim.files.exchange import MAX_MAGNITUDE
+    from cutsim.model import validation
+
+    assert validation.MAX_NUMBER == MAX_MAGNITUDE
+    assert validation.MAX_MONEY <= MAX_MAGNITUDE
+    assert validation.MAX_NOTICE_MONTHS == 12 * validation.MAX_TIMING_YEARS
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes are POSIX")
+@pytest.mark.parametrize("name", ["ws.sqlite", "model.cutsim", "model.xlsx", "model"])
+def test_a_named_pipe_is_refused_at_once_not_hung_on(tmp_path, name):
+    import os
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    for argv in (("validate", fifo), ("show", fifo), ("run", fifo, "--scenario", "x"),
+                 ("export", fifo, "-o", tmp_path / "o.cutsim")):
+        out = subprocess.run([sys.executable, "-m", "cutsim", *map(str, argv)],
+                             capture_output=True, text=True, cwd=REPO, timeout=60)
+        assert out.returncode == 1, (argv, out)
+        assert "named pipe" in out.stderr and "Traceback" not in out.stderr, out.stderr
