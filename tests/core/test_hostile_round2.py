@@ -357,3 +357,130 @@ def test_a_named_pipe_is_refused_at_once_not_hung_on(tmp_path, name):
                              capture_output=True, text=True, cwd=REPO, timeout=60)
         assert out.returncode == 1, (argv, out)
         assert "named pipe" in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+# --- 5. no output option writes over an input, a workspace or someone else's file -------
+
+@pytest.fixture
+def saved_work(tmp_path, monkeypatch, capsys):
+    """A .cutsim file and a workspace made from it, with their digests."""
+    import hashlib
+
+    file = tmp_path / "in.cutsim"
+    file.write_bytes(YOUTH.read_bytes())
+    ws = tmp_path / "p.sqlite"
+    assert _run_cli(monkeypatch, capsys, tmp_path / "config", "init", ws, "--from", file)[0] == 0
+
+    def digests() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (file, ws) if p.exists()}
+    return file, ws, digests
+
+
+@pytest.mark.parametrize("argv", [
+    ("run", "{ws}", "--scenario", "youth-cut-20", "--out", "{ws}"),
+    ("export", "{ws}", "-o", "{ws}"),
+    ("merge", "{file}", "{file}", "{file}", "-o", "{ws}"),
+    ("run", "{file}", "--scenario", "youth-cut-20", "--xlsx", "{ws}"),
+    ("run", "{file}", "--scenario", "youth-cut-20", "--out", "{file}"),
+    ("run", "{link}", "--scenario", "youth-cut-20", "--out", "{file}"),  # a hard link: same file
+    ("mtfs", "{file}", "--scenario", "youth-cut-20", "--out", "{file}"),
+    ("export", "{file}", "-o", "{sub}/../in.cutsim"),  # another spelling of the same path
+])
+def test_an_output_option_never_writes_over_its_input_or_a_workspace(
+        tmp_path, monkeypatch, capsys, saved_work, argv):
+    import os
+
+    file, ws, digests = saved_work
+    os.link(file, tmp_path / "link.cutsim")
+    (tmp_path / "sub").mkdir()
+    before = digests()
+    filled = [a.format(ws=ws, file=file, link=tmp_path / "link.cutsim", sub=tmp_path / "sub")
+              for a in argv]
+    code, _, err = _run_cli(monkeypatch, capsys, tmp_path / "config", *filled)
+    assert code == 1 and "nothing was written" in err and "--force" in err, err
+    assert "Traceback" not in err
+    assert digests() == before
+
+
+def test_force_does_write_over_an_existing_file(tmp_path, monkeypatch, capsys, saved_work):
+    file, ws, _ = saved_work
+    out = tmp_path / "out.txt"
+    out.write_text("old", encoding="utf-8")
+    argv = ("run", file, "--scenario", "youth-cut-20", "--out", out)
+    assert _run_cli(monkeypatch, capsys, tmp_path / "config", *argv)[0] == 0  # not an input
+    code, _, _ = _run_cli(monkeypatch, capsys, tmp_path / "config", "export", ws, "-o", ws,
+                          "--force")
+    assert code == 0 and ws.read_bytes().startswith(b"{")
+
+
+def test_every_command_with_an_output_option_has_force():
+    """The general rule is applied in one place: every (sub)command with ``--out``,
+    ``-o`` or ``--xlsx`` gets ``--force`` and the guard runs before any command."""
+    import argparse
+
+    from cutsim.cli import build_parser
+
+    def parsers(p):
+        yield p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    with_output = [p for p in parsers(build_parser())
+                   if {a.dest for a in p._actions} & {"out", "xlsx"}]
+    assert len(with_output) >= 12
+    assert all("force" in {a.dest for a in p._actions} for p in with_output)
+
+
+def test_publish_does_not_replace_a_users_own_index_html(tmp_path, monkeypatch, capsys):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("my own page", encoding="utf-8")
+    argv = ("publish", YOUTH, "--scenario", "youth-cut-20", "-o", site, "--no-pdf",
+            "--draws", "0")
+    code, _, err = _run_cli(monkeypatch, capsys, tmp_path / "config", *argv)
+    assert code == 1 and "not written by cutsim" in err, err
+    assert (site / "index.html").read_text(encoding="utf-8") == "my own page"
+    (site / "index.html").unlink()
+    assert _run_cli(monkeypatch, capsys, tmp_path / "config", *argv)[0] == 0
+    assert _run_cli(monkeypatch, capsys, tmp_path / "config", *argv)[0] == 0  # its own: replaced
+    (site / "services.csv").write_text("edited by hand", encoding="utf-8")
+    code, _, err = _run_cli(monkeypatch, capsys, tmp_path / "config", *argv)
+    assert code == 1 and "services.csv" in err
+    assert _run_cli(monkeypatch, capsys, tmp_path / "config", *argv, "--force")[0] == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges")
+def test_consult_outputs_refuse_a_linked_folder(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    out = _cli("consult", str(CONSULT_FILE), "--scenario", SCENARIO, "-o", str(link))
+    assert out.returncode == 1 and "symbolic link" in out.stderr, out.stderr
+    assert not list(real.iterdir())
+
+
+def test_consult_summarise_writes_all_or_nothing(tmp_path, monkeypatch):
+    """Killed (here: failing) midway, the folder keeps the earlier summary whole."""
+    from cutsim.consult import summary
+
+    out = tmp_path / "out"
+    summary.write_summary(out, {"a.csv": "first\n", "b.csv": "first\n"})
+    real_open = open
+    calls = {"n": 0}
+
+    def failing_open(path, mode="r", *a, **k):
+        if "x" in mode and str(path).endswith(".csv"):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError(28, "No space left on device")
+        return real_open(path, mode, *a, **k)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(Exception):
+        summary.write_summary(out, {"a.csv": "second\n", "b.csv": "second\n"})
+    monkeypatch.undo()
+    assert (out / "a.csv").read_text() == "first\n" and (out / "b.csv").read_text() == "first\n"
