@@ -18,6 +18,7 @@ from cutsim.files import workbook_cells
 from cutsim.files.workbook_cells import write_value
 from cutsim.files.workbook_layout import (
     AGENCIES,
+    AREAS,
     FIRST_DATA_ROW,
     HOW_TO,
     LEVERS,
@@ -37,6 +38,7 @@ from cutsim.files.xlsx_write import SafeWorkbook, new_workbook
 from cutsim.model import lever_kinds
 from cutsim.model.schema import (
     Agency,
+    Area,
     CutsimFile,
     Demand,
     Effect,
@@ -52,7 +54,7 @@ from cutsim.model.schema import (
 SHEET_CLASSES: dict[str, tuple[type[BaseModel], ...]] = {
     "agencies": (Agency,), "services": (Service,), "outcomes": (Outcome,),
     "effects": (Effect,), "demands": (Demand,), "scenarios": (Scenario,),
-    "red_lines": (RedLine,), "targets": (Target,), "place": (Place,),
+    "red_lines": (RedLine,), "targets": (Target,), "place": (Place,), "areas": (Area,),
 }
 # Fields a sheet holds in another way (optimism_bias as five rows; a scenario's lists on
 # their own sheets; gain_share and reinvest as text).
@@ -268,4 +270,13 @@ def write_workbook(path: str | os.PathLike[str], cutsim_file: CutsimFile | None)
         for sheet in MODEL_SHEETS + (SCENARIOS, LEVERS, RED_LINES, TARGETS):
             rows = _rows(cutsim_file, sheet) if cutsim_file is not None else []
             _table_sheet(book, styles, sheet, rows)
+        _areas_sheet(book, styles, cutsim_file)
         book.worksheets()[0].activate()
+
+
+def _areas_sheet(book: SafeWorkbook, styles: _Styles, cutsim_file: CutsimFile | None) -> None:
+    """The Areas sheet, for a model with areas only (a model without them, or a blank
+    template, has none: reading a workbook without it gives a model without areas)."""
+    if cutsim_file is None or not cutsim_file.model.areas:
+        return
+    _table_sheet(book, styles, AREAS, [_values(area) for area in cutsim_file.model.areas])
