@@ -524,3 +524,48 @@ def test_every_bundled_model_round_trips_through_its_workbook_exactly(tmp_path, 
     back = read_workbook(book)
     assert back.model == original.model
     assert back.scenarios == original.scenarios
+
+
+# --- 6b. exact zeros where the documents promise them ------------------------------------
+
+def _bundled_scenarios():
+    for path in sorted((REPO / "models").glob("*.cutsim")) + sorted((REPO / "scenarios").glob("*.cutsim")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for scenario in doc["scenarios"]:
+            yield pytest.param(path, scenario["id"], id=f"{path.name}-{scenario['id']}")
+
+
+def _no_demand_led(model) -> set[str]:
+    return {a.id for a in model.agencies} - {s.agency for s in model.services
+                                               if s.mode == "demand_led"}
+
+
+@pytest.mark.parametrize(("path", "scenario_id"), list(_bundled_scenarios()))
+def test_an_agency_with_no_demand_led_service_bears_exactly_no_cost_shift(path, scenario_id):
+    import cutsim
+
+    project = cutsim.load(path)
+    shift = project.run(project.scenario(scenario_id), draws=None).to_json_dict()["cost_shift"]
+    for agency in _no_demand_led(project.model):
+        assert all(row[agency] == 0.0 for row in shift.values()), (agency, shift)
+
+
+def test_cost_shift_onto_an_agency_without_demand_led_services_is_exactly_zero_under_every_cut(
+        tmp_path):
+    """The regression: cut each service of the pooled example by 37 % with a phase and a
+    notice; no agency without a demand-led service is shown bearing any cost."""
+    import cutsim
+
+    doc = json.loads(POOLED.read_text(encoding="utf-8"))
+    doc.pop("sha256", None)
+    doc["scenarios"] = [{"id": "all-cut", "name": "every service cut", "levers": [
+        {"id": f"cut-{s['id']}", "kind": "cut", "service": s["id"], "percent": 37.0,
+         "phase_years": 1.7, "notice_months": 5.0}
+        for s in doc["model"]["services"] if s.get("mode", "discretionary") == "discretionary"]}]
+    path = tmp_path / "all-cut.cutsim"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    project = cutsim.load(path)
+    quiet = _no_demand_led(project.model)
+    assert quiet
+    shift = project.run(project.scenario("all-cut"), draws=None).to_json_dict()["cost_shift"]
+    assert all(row[a] == 0.0 for row in shift.values() for a in quiet), shift
