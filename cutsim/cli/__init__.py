@@ -12,7 +12,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cutsim.cli.output import add_force_options, guard_outputs, safe_streams, system_error_message
+from cutsim.cli.output import (
+    add_force_options,
+    guard_outputs,
+    safe_streams,
+    system_error_message,
+)
 from cutsim.model.errors import InputError, NoCleanAnswer, WorkspaceBusy
 from cutsim.version import __version__
 

@@ -14,7 +14,6 @@ from cutsim.files.exchange import atomic_write_bytes
 from cutsim.model.errors import InputError
 from cutsim.model.safetext import terminal_safe
 
-
 #: The options through which a command writes a file or folder of its own choosing.
 OUTPUT_DESTS = ("out", "xlsx")
 #: Commands whose job is to update their own input (``sign FILE -o FILE`` signs in place).
