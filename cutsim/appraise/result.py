@@ -9,7 +9,6 @@ cost.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ import numpy as np
 from cutsim.appraise.blocks import Appraisal, Uncertainty
 from cutsim.appraise.redlines import TOLERANCE, adverse_excess
 from cutsim.engine.money import SERIES
+from cutsim.model.safecsv import SafeCsvWriter
 from cutsim.model.schema import PLACE_ID, Scenario
 
 if TYPE_CHECKING:  # pandas is imported lazily: keep `import cutsim` light
@@ -203,10 +203,9 @@ class Result:
         """Write the long-form CSV (``t,entity,id,series,value``); return it if no stream."""
         own = stream is None
         out = io.StringIO() if own else stream
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeCsvWriter(out)
         writer.writerow(["t", "entity", "id", "series", "value"])
-        for row in self._long_rows():
-            writer.writerow([repr(row[0]), row[1], row[2], row[3], repr(row[4])])
+        writer.writerows(self._long_rows())
         return out.getvalue() if own else None
 
     def to_annual_csv(self) -> str:
@@ -214,14 +213,14 @@ class Result:
         ``year`` is the label (``2026-27``), ``entity`` is ``agency`` or ``place`` and the
         series are the four money series in £ per year (exact, unrounded)."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeCsvWriter(out)
         writer.writerow(["year", "entity", "id", "series", "value"])
         rows = [("agency", a, s, self.agency_annual[s][i])
                 for i, a in enumerate(self.compiled.agency_ids) for s in SERIES]
         rows += [("place", PLACE_ID, s, v) for s, v in self.place_annual.items()]
         for entity, ident, series, values in rows:
             for label, v in zip(self.years, values):
-                writer.writerow([label, entity, ident, series, repr(float(v))])
+                writer.writerow([label, entity, ident, series, float(v)])
         return out.getvalue()
 
     def to_json_dict(self) -> dict[str, Any]:

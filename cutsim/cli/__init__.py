@@ -12,7 +12,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cutsim.cli.output import safe_streams, system_error_message
+from cutsim.cli.output import (
+    add_force_options,
+    guard_outputs,
+    safe_streams,
+    system_error_message,
+)
 from cutsim.model.errors import InputError, NoCleanAnswer, WorkspaceBusy
 from cutsim.version import __version__
 
@@ -53,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a command module not written yet
         module.register(subparsers)
+    add_force_options(parser)
     return parser
 
 
@@ -73,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Run one command; every error meant for a user becomes a message and an exit code."""
     try:
+        guard_outputs(args)  # no output option writes over an input or a workspace
         return int(args.func(args) or EXIT_OK)
     except WorkspaceBusy as exc:
         print(f"cutsim: {exc}", file=sys.stderr)

@@ -93,6 +93,7 @@ def _summarise(args: argparse.Namespace) -> int:
     if not responses:
         raise InputError("no response could be read; nothing written")
     for path in write_summary(Path(args.out), render_files(project, scenario, responses,
-                                                           problems, duplicates)):
+                                                           problems, duplicates),
+                              force=args.force):
         sys.stdout.write(f"{path}\n")
     return 0

@@ -13,6 +13,7 @@ from cutsim.files import exchange
 from cutsim.files.diff import changes_json, diff_files, format_changes
 from cutsim.files.merge import change_sides, merge_files
 from cutsim.model.errors import InputError, NoCleanAnswer
+from cutsim.model.safetext import terminal_safe
 from cutsim.workspace import is_workspace, open_workspace
 from cutsim.workspace.importer import (
     KINDS,
@@ -108,7 +109,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"conflicts": [c.to_json() for c in result.conflicts]},
                              ensure_ascii=False, indent=2))
-        lines = "\n  ".join(str(c) for c in result.conflicts)
+        lines = "\n  ".join(terminal_safe(str(c)) for c in result.conflicts)
         raise NoCleanAnswer(f"{len(result.conflicts)} conflict(s); nothing was written to "
                             f"{args.out}. Settle each in OURS or THEIRS and merge again:\n  {lines}")
     exchange.write_file(args.out, result.merged)
@@ -122,7 +123,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     for change, side in sides:
         where = ("both sides" if side == "both"
                  else f"{side} ({Path(getattr(args, side)).name}, {signers[side]})")
-        print(f"  {change}  [from {where}]", file=sys.stderr)
+        print(f"  {terminal_safe(str(change))}  [from {terminal_safe(where)}]", file=sys.stderr)
     print(f"merged without conflicts; wrote {args.out}", file=sys.stderr)
     return 0
 

@@ -46,7 +46,7 @@ def run_publish(args) -> int:
     cutsim_file = read_any(args.file, args.model, choose=True)
     year = options.year_of(args, cutsim_file.model, Project(cutsim_file).scenario(args.scenario))
     pub = publish_file(cutsim_file, args.scenario, args.out, draws=args.draws or None,
-                       seed=args.seed, pdf=not args.no_pdf, year=year)
+                       seed=args.seed, pdf=not args.no_pdf, year=year, force=args.force)
     for path in pub.files:
         sys.stdout.write(f"{path}\n")
     return 0

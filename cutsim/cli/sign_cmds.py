@@ -11,6 +11,7 @@ from pathlib import Path
 from cutsim.files import signing
 from cutsim.files.keyring import POLICIES, Keyring
 from cutsim.model.errors import InputError
+from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.sources import OpenedSource, open_source
 
@@ -162,6 +163,7 @@ def _file_verification(opened: OpenedSource) -> signing.Verification:
 
 def verdict(path: str | os.PathLike[str], verification: signing.Verification) -> str:
     """One line for stderr: who signed the file, or a warning saying why it is unverified."""
+    name = terminal_safe(Path(path).name)
     if verification.trusted:
-        return f"{Path(path).name}: {verification.summary()}"
-    return f"warning: {Path(path).name}: unverified: " + "; ".join(verification.lines())
+        return f"{name}: {verification.summary()}"
+    return f"warning: {name}: unverified: " + "; ".join(verification.lines())

@@ -25,6 +25,7 @@ from cutsim.api import Project
 from cutsim.consult.offer import Offer, build_offer, lever_unit, offered_levers
 from cutsim.engine.money import SERIES
 from cutsim.files.exchange import atomic_write_bytes, model_sha256
+from cutsim.files.safewrite import check_target
 from cutsim.model.errors import InputError
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario, headline_year
@@ -193,6 +194,7 @@ def change_word(value: float, floor: float, higher_is_better: bool, unit: str) -
 def write_page(project: Project, scenario_id: str, out_dir: Path, year: int | None = None) -> Path:
     """Write ``index.html`` into ``out_dir`` (created if needed), atomically."""
     html = render(project, scenario_id, year)
+    check_target(out_dir, folder=True)  # never written through a link to another folder
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
     atomic_write_bytes(path, html.encode("utf-8"))

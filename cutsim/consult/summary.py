@@ -12,6 +12,7 @@ apart from any equality answer.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from cutsim.api import Project
 from cutsim.consult.offer import with_choices
 from cutsim.consult.responses import Response
-from cutsim.files.exchange import atomic_write_bytes, dumps
+from cutsim.files.exchange import dumps
+from cutsim.files.safewrite import atomic_folder
 from cutsim.model import fmt
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import CutsimFile, Provenance, Scenario, headline_year
@@ -162,12 +164,15 @@ def render_files(project: Project, scenario: Scenario, responses: list[Response]
     }
 
 
-def write_summary(out_dir: Path, files: dict[str, str]) -> list[Path]:
-    """Write every file atomically into ``out_dir`` (created if needed)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        path = out_dir / name
-        atomic_write_bytes(path, text.encode("utf-8"))
-        written.append(path)
-    return written
+def write_summary(out_dir: Path, files: dict[str, str], force: bool = False) -> list[Path]:
+    """Write the files into ``out_dir`` all or nothing: into a folder beside it, swapped in
+    whole (:func:`cutsim.files.safewrite.atomic_folder`), so a kill midway leaves the old
+    summary or the new one, never files of two sets of responses. ``out_dir`` may not be
+    a symbolic link; files there that cutsim did not write are kept unless ``force``."""
+    with atomic_folder(out_dir, files, force=force) as folder:
+        for name, text in files.items():
+            with open(folder / name, "xb") as handle:  # a fresh private folder
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+    return [out_dir / name for name in files]

@@ -101,4 +101,10 @@ def cost_shift(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
     total = np.einsum("gsk,sk->gs", traj_by_origin.dA_int, price) \
         - h * np.einsum("gsk,sk->gs", lever, price)  # (G, S)
     shift[origins] = by_agency(cm, total[..., None])[..., 0]
+    # Knock-on cost falls only on demand-led services (demand links may point nowhere
+    # else). An agency with none bears exactly £0: its services' two integrals above
+    # cancel only up to round-off (nanopounds), and docs/appraisal.md promises zero.
+    bears = np.zeros(n_ag, dtype=bool)
+    bears[cm.service_agency[cm.demand_led]] = True
+    shift[:, ~bears] = 0.0
     return shift

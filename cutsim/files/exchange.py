@@ -29,6 +29,7 @@ import rfc8785
 
 from cutsim.files import versions
 from cutsim.files.canonical import canonical_bytes
+from cutsim.files.regular import refuse_special
 from cutsim.files.safewrite import atomic_write_bytes  # noqa: F401 (the writer of every file)
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
@@ -445,6 +446,7 @@ def file_bytes(path: str | os.PathLike[str]) -> bytes:
     """The bytes of the file at ``path`` (at most one past :data:`MAX_BYTES`, which
     :func:`parse_json` refuses); InputError for a file too large or that cannot be read."""
     path = Path(path)
+    refuse_special(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:

@@ -17,6 +17,10 @@ reported as revoked rather than unknown.
 The policy says what ``import``, ``merge`` and the app do with a file no signature holds
 for: ``flag`` (the default: use it, with a warning) or ``require`` (refuse it). It is set
 for all workspaces or for one workspace (by its resolved path).
+
+The file is believed only after it passes :func:`keyring_problem` (its schema) and
+:func:`read_private_text` (a regular file, not a link, not writable by everyone; a private
+key readable by its owner only): see docs/signing.md.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,13 +123,20 @@ class Keyring:
         self._data = self._read()
 
     def _read(self) -> dict:
-        if not self.path.exists():
+        if not os.path.lexists(self.path):
             return {"keys": [], "own": [], "policy": {}}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            keys = [TrustedKey(**k) for k in data.get("keys", [])]
-        except (OSError, ValueError, TypeError) as exc:
+            text = read_private_text(self.path, secret=False).decode("utf-8")
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{self.path}: the keyring cannot be read ({exc}); fix or move it") from None
+        except OSError as exc:
+            raise InputError(f"{self.path}: the keyring cannot be read "
+                             f"({exc.strerror or exc}); fix or move it") from None
+        problem = keyring_problem(data)
+        if problem:
+            raise InputError(f"{self.path}: not a valid keyring: {problem}; fix or move it")
+        keys = [TrustedKey(**{f: k.get(f) for f in _KEY_FIELDS}) for k in data.get("keys", [])]
         return {"keys": [k.__dict__ for k in keys], "own": list(data.get("own", [])),
                 "policy": dict(data.get("policy", {}))}
 
@@ -216,11 +228,12 @@ class Keyring:
         record = candidates[0]
         path = self.folder / PRIVATE_FOLDER / f"{record['key_id']}.key"
         try:
-            text = path.read_text(encoding="ascii").strip()
+            text = read_private_text(path, secret=True).decode("ascii").strip()
             seed = base64.b64decode(text[len(SECRET_PREFIX):], validate=True)
             private = Ed25519PrivateKey.from_private_bytes(seed)
         except (OSError, ValueError, binascii.Error) as exc:
-            raise InputError(f"{path}: the private key cannot be read ({exc})") from None
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise InputError(f"{path}: the private key cannot be read ({reason})") from None
         if key_id_of(private.public_key().public_bytes_raw()) != record["key_id"]:
             raise InputError(f"{path}: the private key does not match its key id")
         return record, private
@@ -245,6 +258,133 @@ class Keyring:
         else:
             policies.setdefault("workspaces", {})[str(Path(workspace).resolve())] = policy
         self._save()
+
+
+_KEY_FIELDS = ("agency", "key_id", "public_key", "added", "revoked", "note")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_MAX_KEYRING_BYTES = 4 * 1024 * 1024  # thousands of keys; more is not a keyring
+
+
+def _problem_of_key(i: int, entry: object) -> str | None:
+    where = f"keys[{i}]"
+    if not isinstance(entry, dict):
+        return f"{where} must be an object, not {type(entry).__name__}"
+    unknown = sorted(set(entry) - set(_KEY_FIELDS))
+    if unknown:
+        return f"{where} has an unknown field {unknown[0]!r}"
+    for field in ("agency", "key_id", "public_key", "added"):
+        if not isinstance(entry.get(field), str):
+            return f"{where}.{field} must be text"
+    for field in ("revoked", "note"):
+        if entry.get(field) is not None and not isinstance(entry[field], str):
+            return f"{where}.{field} must be text or null"
+    if not _AGENCY_ID.fullmatch(entry["agency"]) or entry["agency"] == "place":
+        return f"{where}.agency must be 1-64 of a-z, 0-9, _ and - (and not 'place')"
+    try:
+        raw = parse_public(entry["public_key"])
+    except InputError as exc:
+        return f"{where}.public_key: {exc}"
+    if entry["key_id"] != key_id_of(raw):
+        return f"{where}.key_id is not the id of its public key ({key_id_of(raw)})"
+    return None
+
+
+def _problem_of_own(i: int, entry: object) -> str | None:
+    where = f"own[{i}]"
+    if not isinstance(entry, dict):
+        return f"{where} must be an object, not {type(entry).__name__}"
+    unknown = sorted(set(entry) - {"agency", "key_id", "organisation"})
+    if unknown:
+        return f"{where} has an unknown field {unknown[0]!r}"
+    if not isinstance(entry.get("agency"), str) or not _AGENCY_ID.fullmatch(entry["agency"]):
+        return f"{where}.agency must be an agency id (1-64 of a-z, 0-9, _ and -)"
+    if not isinstance(entry.get("key_id"), str) or not _KEY_ID.fullmatch(entry["key_id"]):
+        return f"{where}.key_id must be 16 hex digits"
+    if entry.get("organisation") is not None and not isinstance(entry["organisation"], str):
+        return f"{where}.organisation must be text or null"
+    return None
+
+
+def _problem_of_policy(policy: object) -> str | None:
+    if not isinstance(policy, dict):
+        return f"policy must be an object, not {type(policy).__name__}"
+    unknown = sorted(set(policy) - {"default", "workspaces"})
+    if unknown:
+        return f"policy has an unknown field {unknown[0]!r}"
+    allowed = " or ".join(repr(p) for p in POLICIES)
+    if "default" in policy and policy["default"] not in POLICIES:
+        return f"policy.default must be exactly {allowed} (got {policy['default']!r})"
+    workspaces = policy.get("workspaces", {})
+    if not isinstance(workspaces, dict):
+        return "policy.workspaces must be an object of workspace: policy"
+    for where, value in workspaces.items():
+        if value not in POLICIES:
+            return f"policy.workspaces[{where!r}] must be exactly {allowed} (got {value!r})"
+    return None
+
+
+def keyring_problem(data: object) -> str | None:
+    """What makes ``data`` (a parsed ``keyring.json``) not a keyring, or None.
+
+    The schema: an object with optional ``keys`` (a list of trusted keys, each with its
+    agency id, 16-hex key id matching its public key, and dates), ``own`` (a list of
+    ``{agency, key_id, organisation}``) and ``policy`` (``{"default": P, "workspaces":
+    {path: P}}`` where P is exactly ``flag`` or ``require``, lower case). Nothing else."""
+    if not isinstance(data, dict):
+        return f"it must be a JSON object, not {'null' if data is None else type(data).__name__}"
+    unknown = sorted(set(data) - {"keys", "own", "policy"})
+    if unknown:
+        return f"unknown field {unknown[0]!r} (a keyring has keys, own and policy)"
+    for name in ("keys", "own"):
+        if not isinstance(data.get(name, []), list):
+            return f"{name} must be a list"
+    for i, entry in enumerate(data.get("keys", [])):
+        problem = _problem_of_key(i, entry)
+        if problem:
+            return problem
+    for i, entry in enumerate(data.get("own", [])):
+        problem = _problem_of_own(i, entry)
+        if problem:
+            return problem
+    return _problem_of_policy(data.get("policy", {}))
+
+
+def read_private_text(path: Path, secret: bool) -> bytes:
+    """The bytes of a keyring file, refused (InputError) unless it is a regular file, not
+    a symbolic link, and not writable by everyone; a ``secret`` (a private key) must not be
+    readable by others either (group or world: like ssh, only its owner may read it).
+
+    Opened without following a link (``O_NOFOLLOW``) and checked on the open file, so a
+    file swapped after the check is not read. Permission bits are checked where they exist
+    (not on Windows, whose folders are per user)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    if os.path.islink(path):
+        raise InputError(f"{path}: refused: it is a symbolic link; cutsim reads its keyring "
+                         "and keys only from real files in its config folder (replace the link "
+                         "with the file)")
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == getattr(os, "ELOOP", None) or exc.errno == 40:
+            raise InputError(f"{path}: refused: it is a symbolic link") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: refused: not a regular file")
+        if sys.platform != "win32":
+            mode = stat.S_IMODE(info.st_mode)
+            if mode & 0o002:
+                raise InputError(f"{path}: refused: anyone can write to it (mode {mode:o}), "
+                                 "so anyone could add a key or change the policy; run "
+                                 f"chmod o-w {path} after checking its content")
+            if secret and mode & 0o077:
+                raise InputError(f"{path}: refused: the private key can be read by others "
+                                 f"(mode {mode:o}); treat it as leaked: revoke it (cutsim keys "
+                                 "revoke), make a new one, and keep keys at chmod 600")
+        if info.st_size > _MAX_KEYRING_BYTES:
+            raise InputError(f"{path}: refused: {info.st_size} bytes is too large for a keyring")
+        return handle.read(_MAX_KEYRING_BYTES + 1)
 
 
 def public_key_object(raw: bytes) -> Ed25519PublicKey:

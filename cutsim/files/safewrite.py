@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -220,28 +222,80 @@ def _exchange(a: Path, b: Path) -> bool:
     return True
 
 
+#: In every folder cutsim writes as a set: each file's name and the SHA-256 it was written
+#: with, so that a later write replaces only what cutsim wrote and nobody changed since.
+FOLDER_MANIFEST = ".cutsim-files.json"
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    """The folder's record of what cutsim wrote into it ({} when missing or unreadable)."""
+    try:
+        data = json.loads((folder / FOLDER_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        return {}
+    return {str(k): str(v) for k, v in data["files"].items()}
+
+
+def not_written_by_cutsim(folder: Path, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` present in ``folder`` that cutsim did not write there, or that
+    were changed since (their content is not the one its manifest records)."""
+    record = _manifest(folder)
+    return [name for name in sorted(names)
+            if os.path.lexists(folder / name)
+            and (name not in record or _sha256_file(folder / name) != record[name])]
+
+
+def _write_manifest(folder: Path) -> None:
+    files = {p.name: _sha256_file(p) for p in sorted(folder.iterdir())
+             if p.is_file() and p.name != FOLDER_MANIFEST}
+    text = json.dumps({"written_by": "cutsim", "files": files}, indent=1) + "\n"
+    with open(folder / FOLDER_MANIFEST, "x", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 @contextmanager
-def atomic_folder(out: str | os.PathLike[str], owned_names: Iterable[str]) -> Iterator[Path]:
+def atomic_folder(out: str | os.PathLike[str], owned_names: Iterable[str],
+                  force: bool = False) -> Iterator[Path]:
     """A temporary folder beside ``out`` to write a set of files into; on a clean exit it
     replaces ``out`` as a whole, so ``out`` holds the old set or the new one, never a mix.
 
     ``out`` may be missing, empty, or hold only files named in ``owned_names`` (an
-    earlier set); a folder holding anything else is refused, never replaced.
+    earlier set); a folder holding anything else is refused, never replaced. A file of
+    the set is replaced only if cutsim wrote it there and it is unchanged since (the
+    folder's :data:`FOLDER_MANIFEST` says so): a user's own ``index.html`` is refused,
+    unless ``force``. ``out`` itself is never a symbolic link.
     """
     out = check_target(out, folder=True)
-    owned = set(owned_names)
+    owned = set(owned_names) | {FOLDER_MANIFEST}
     if out.is_dir():
         foreign = sorted(name for name in os.listdir(out) if name not in owned)
         if foreign:
             shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
             raise InputError(f"{out}: holds files that are not part of a publication ({shown}); "
                              "choose an empty or new folder")
+        theirs = [] if force else not_written_by_cutsim(out, owned - {FOLDER_MANIFEST})
+        if theirs:
+            shown = ", ".join(theirs[:5]) + (", …" if len(theirs) > 5 else "")
+            raise InputError(f"{out}: {shown} were not written by cutsim, or were changed "
+                             "since; nothing was replaced (move them, choose another folder, "
+                             "or give --force to replace them)")
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(out)
     tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out), suffix=TMP_SUFFIX, dir=parent))
     try:
         yield tmp
+        _write_manifest(tmp)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)

@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cutsim.files import exchange
 from cutsim.files.canonical import canonical_bytes
 from cutsim.files.keyring import Keyring, public_key_object
+from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile, Signature
 
 log = logging.getLogger(__name__)
@@ -157,11 +158,12 @@ class Verification:
 
     def lines(self) -> list[str]:
         """One sentence per signature (or for no signature), and one for a missing hash."""
+        source = terminal_safe(str(self.source))
         out = [c.message for c in self.checks] or [
-            f"{self.source}: unsigned: the file carries no signature, so nothing shows who "
+            f"{source}: unsigned: the file carries no signature, so nothing shows who "
             "wrote it (ask the sender to sign it with cutsim sign)"]
         if not self.has_sha256:
-            out.append(f"{self.source}: no sha256: the integrity hash was left out or removed, "
+            out.append(f"{source}: no sha256: the integrity hash was left out or removed, "
                        "so accidental damage is not detected"
                        + (" (the valid signature still covers the content)" if self.holds else ""))
         return out
@@ -169,7 +171,7 @@ class Verification:
     def summary(self) -> str:
         """One line for a title bar or a status message."""
         if self.holds:
-            return "signed by " + ", ".join(self.signers())
+            return "signed by " + ", ".join(terminal_safe(n) for n in self.signers())
         if not self.signed:
             return "unsigned"
         return "no signature holds"
@@ -179,7 +181,7 @@ class Verification:
         if policy != "require" or self.trusted:
             return None
         reasons = "; ".join(self.lines())
-        return (f"{self.source}: refused, because signed, intact files are required (policy "
+        return (f"{terminal_safe(str(self.source))}: refused, because signed, intact files are required (policy "
                 f"'require'): {reasons}")
 
     def to_json(self) -> dict:
@@ -194,10 +196,14 @@ def _check(entry: dict, document: dict, content_hash: str, keyring: Keyring,
     agency = str(entry.get("agency", ""))
     key_id = str(entry.get("key_id", ""))
     name = _agency_name(document, agency) or entry.get("organisation") or agency
-    who = f"{name} ({agency}, key {key_id})"
+    # Every piece of text from the file is escaped in full before it joins a message: a
+    # newline in an agency name would otherwise print a forged "signed by …" line.
+    who = f"{terminal_safe(str(name))} ({terminal_safe(agency)}, key {terminal_safe(key_id)})"
+    shown_source = terminal_safe(str(source))
 
     def result(status: str, message: str, key_agency: str | None = None) -> SignatureCheck:
-        return SignatureCheck(agency, str(name), key_id, status, f"{source}: {message}", key_agency)
+        return SignatureCheck(agency, str(name), key_id, status, f"{shown_source}: {message}",
+                              key_agency)
 
     key = keyring.find(key_id)
     if key is None:
@@ -209,7 +215,8 @@ def _check(entry: dict, document: dict, content_hash: str, keyring: Keyring,
                                "its signatures no longer count", key.agency)
     if key.agency != agency:
         return result(WRONG_AGENCY, f"signature claiming {who}: the key belongs to agency "
-                                    f"{key.agency!r} in your keyring, not {agency!r}: a key used "
+                                    f"{terminal_safe(repr(key.agency))} in your keyring, not "
+                                    f"{terminal_safe(repr(agency))}: a key used "
                                     "for another agency's name", key.agency)
     try:
         signature = base64.b64decode(str(entry.get("sig", "")), validate=True)
@@ -220,7 +227,7 @@ def _check(entry: dict, document: dict, content_hash: str, keyring: Keyring,
                            "key, so the signature or the file was altered", key.agency)
     if signed_hash.lower() != content_hash:
         return result(EARLIER, f"signature by {who}: over an earlier version (content "
-                               f"{signed_hash[:16]}…); the file has changed since it was signed "
+                               f"{terminal_safe(signed_hash[:16])}…); the file has changed since it was signed "
                                "(compare with that version using cutsim diff)", key.agency)
     return result(VALID, f"signed by {who}, unchanged since", key.agency)
 

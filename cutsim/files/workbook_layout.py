@@ -321,9 +321,22 @@ TARGETS = Sheet("Targets", "targets", (
     _c("from_year", "int", "from this year (default 0)"),
 ), "savings targets of scenarios, one a row")
 
+# Written only for a model with areas (docs/areas.md); the shares, multipliers and shape
+# of each area are JSON text columns (the fields this layout does not name), so a model's
+# areas come back exactly.
+AREAS = Sheet("Areas", "areas", (
+    _c("id", "id", "short id: a-z, 0-9, _ or -", True),
+    _c("name", "text", "the area's name", True, width=30),
+    _c("population", "int", "residents", True),
+    _c("deprivation_decile", "int", "1 = most deprived tenth of areas in England, 10 = least"),
+    _c("illustrative", "bool", "TRUE if the figures are made up for illustration"),
+    _c("source", "text", "where the figures come from", width=30),
+    _c("notes", "text", "free text", width=30),
+), "neighbourhoods of the place, one a row (only for a model with areas)")
+
 #: The sheets in workbook order (after the "How to fill this" sheet).
 SHEETS: tuple[Sheet | LeverSheet, ...] = (PLACE, AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS,
-                                          *BUDGET_SHEETS, SCENARIOS, LEVERS, RED_LINES, TARGETS)
+                                          *BUDGET_SHEETS, SCENARIOS, LEVERS, RED_LINES, TARGETS, AREAS)
 MODEL_SHEETS = (AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS)
 SCENARIO_PARTS: tuple[Sheet | LeverSheet, ...] = (LEVERS, RED_LINES, TARGETS)  # rows carry a scenario column
 HOW_TO = "How to fill this"

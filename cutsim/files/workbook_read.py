@@ -29,6 +29,7 @@ from cutsim.files import workbook_cells
 from cutsim.files.exchange import FORMAT_VERSION, MAX_PROBLEMS_SHOWN, is_union_tag
 from cutsim.files.workbook_cells import CellError, read_cell, shown
 from cutsim.files.workbook_layout import (
+    AREAS,
     BUDGET_SHEETS,
     COUNCIL_TAX,
     FIRST_DATA_ROW,
@@ -175,11 +176,18 @@ class _Reader:
         for sheet in MODEL_SHEETS:
             model[sheet.path] = self._table(grids.get(sheet.name), sheet, (sheet.path,))
         self._budget_parts(grids, model["agencies"])
+        areas = self._areas(grids)
+        if areas:
+            model["areas"] = areas
         scenarios = self._table(grids.get(SCENARIOS.name), SCENARIOS, ("scenarios",))
         self._scenario_parts(grids, scenarios)
         document = {"format": "cutsim", "format_version": FORMAT_VERSION,
                     "model": model, "scenarios": scenarios}
         return self._typed(document)
+
+    def _areas(self, grids: dict[str, _Grid]) -> list[dict[str, Any]]:
+        """The Areas sheet's rows (none without the sheet: a model without areas)."""
+        return self._table(grids.get(AREAS.name), AREAS, ("areas",))
 
     # --- cells -----------------------------------------------------------------------
     def _cell(self, grid: _Grid, value: Any, column: Column, key: tuple, at: tuple[int, int]) -> Any:

@@ -18,6 +18,7 @@ from cutsim.files import workbook_cells
 from cutsim.files.workbook_cells import write_value
 from cutsim.files.workbook_layout import (
     AGENCIES,
+    AREAS,
     BUDGET_SHEETS,
     FIRST_DATA_ROW,
     HOW_TO,
@@ -38,6 +39,7 @@ from cutsim.files.xlsx_write import SafeWorkbook, new_workbook
 from cutsim.model import lever_kinds
 from cutsim.model.schema import (
     Agency,
+    Area,
     CouncilTax,
     CutsimFile,
     Demand,
@@ -61,6 +63,7 @@ SHEET_CLASSES: dict[str, tuple[type[BaseModel], ...]] = {
     "red_lines": (RedLine,), "targets": (Target,), "place": (Place,),
     "funding_lines": (FundingLine,), "council_tax": (CouncilTax,), "pressures": (Pressures,),
     "named_pressures": (NamedPressure,), "earmarked_reserves": (EarmarkedReserve,),
+    "areas": (Area,),
 }
 # Fields a sheet holds in another way (optimism_bias as five rows; a scenario's lists and
 # an agency's budget on sheets of their own; gain_share and reinvest as text).
@@ -307,4 +310,13 @@ def write_workbook(path: str | os.PathLike[str], cutsim_file: CutsimFile | None)
         for sheet in MODEL_SHEETS + BUDGET_SHEETS + (SCENARIOS, LEVERS, RED_LINES, TARGETS):
             rows = _rows(cutsim_file, sheet) if cutsim_file is not None else []
             _table_sheet(book, styles, sheet, rows)
+        _areas_sheet(book, styles, cutsim_file)
         book.worksheets()[0].activate()
+
+
+def _areas_sheet(book: SafeWorkbook, styles: _Styles, cutsim_file: CutsimFile | None) -> None:
+    """The Areas sheet, for a model with areas only (a model without them, or a blank
+    template, has none: reading a workbook without it gives a model without areas)."""
+    if cutsim_file is None or not cutsim_file.model.areas:
+        return
+    _table_sheet(book, styles, AREAS, [_values(area) for area in cutsim_file.model.areas])

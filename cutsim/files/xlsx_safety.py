@@ -27,6 +27,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cutsim.files.regular import refuse_special
 from cutsim.model.errors import InputError
 
 
@@ -61,6 +62,7 @@ class CheckedWorkbook:
 def looks_like_workbook(path: str | os.PathLike[str]) -> bool:
     """True for a name ending .xlsx/.xlsm/.xls or a file starting like a zip or OLE file."""
     path = Path(path)
+    refuse_special(path)
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".xltx", ".xltm"}:
         return True
     try:

@@ -34,6 +34,13 @@ from cutsim.model.schema import (
 SLUG = re.compile(r"[a-z0-9_-]{1,64}")
 SHORT_NAME_MAX = 20  # characters in an agency's short_name (it must fit a table header)
 MAX_DELAY_ORDER = 50  # an Erlang cascade of more stages is indistinguishable from a pure delay
+# Bounds that keep a run finite and every saved model readable again (docs/file-format.md,
+# "Limits"). A lever phased or delayed over more years than the longest horizon changes
+# nothing a run can show, and a figure larger than the exchange reader accepts would be
+# saved (a workspace) and then refused on the way back in (an export).
+MAX_TIMING_YEARS = 100.0  # phase_years, delay_years: the longest horizon (horizon_years)
+MAX_NOTICE_MONTHS = 12 * MAX_TIMING_YEARS
+MAX_NUMBER = 1e15  # any number, in magnitude: cutsim.files.exchange.MAX_MAGNITUDE
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,45 @@ class _Checker:
         if v is not None and not lo <= v <= hi:
             self.add(f"{field} must be between {fmt(float(lo))} and {fmt(float(hi))} (got {fmt(v)})")
 
+    def at_most(self, field: str, hi: float) -> None:
+        """``field`` (when given) is at most ``hi`` in magnitude."""
+        v = self._judged(field)
+        if isinstance(v, (int, float)) and not abs(v) <= hi:
+            self.add(f"{field} must be at most {fmt(float(hi))} in size (got {fmt(v)})")
+
+    def numbers_within(self, item: object | None = None, where: str = "") -> None:
+        """Every number in ``item`` (the checked object by default), nested objects and
+        lists included, is at most :data:`MAX_NUMBER` in size: the general bound that keeps
+        what is saved readable. For the few objects of a model (place, agencies, levers);
+        the many (services, links) have their fields bounded one by one, for speed."""
+        node = self.item if item is None else item
+        values = getattr(node, "__dict__", None)
+        if values is None:
+            return
+        for name, v in values.items():
+            label = f"{where}{name}"
+            if isinstance(v, bool) or v is None or isinstance(v, str):
+                continue
+            if isinstance(v, (int, float)):
+                if math.isfinite(v) and abs(v) > MAX_NUMBER:
+                    self.add(f"{label} must be at most {fmt(MAX_NUMBER)} in size (got {fmt(v)})")
+            elif isinstance(v, (list, tuple)):
+                for i, x in enumerate(v):
+                    if isinstance(x, (int, float)) and not isinstance(x, bool):
+                        if math.isfinite(x) and abs(x) > MAX_NUMBER:
+                            self.add(f"{label}[{i}] must be at most {fmt(MAX_NUMBER)} in size "
+                                     f"(got {fmt(x)})")
+                    elif hasattr(x, "__dict__"):
+                        self.numbers_within(x, f"{label}[{i}].")
+            elif isinstance(v, dict):
+                for k, x in v.items():
+                    if isinstance(x, (int, float)) and not isinstance(x, bool) \
+                            and math.isfinite(x) and abs(x) > MAX_NUMBER:
+                        self.add(f"{label}[{fmt(k)}] must be at most {fmt(MAX_NUMBER)} in size "
+                                 f"(got {fmt(x)})")
+            elif hasattr(v, "__dict__"):
+                self.numbers_within(v, f"{label}.")
+
     def text(self, field: str) -> None:
         v = self.value(field)
         if v is not None and not v.strip():
@@ -155,6 +201,7 @@ def _check_place(problems: list[Problem], model: Model) -> None:
     c.rule("discount_schedule", lambda v: v in DISCOUNT_SCHEDULES, '"green_book" or "flat"')
     c.between("terminal_years", 1, MAX_TERMINAL_YEARS)
     c.rule("source_correlation", lambda v: 0 <= v < 1, "between 0 and 1 (below 1)")
+    c.numbers_within()
     for grade, fraction in (place.optimism_bias or {}).items():
         if grade not in {"1", "2", "3", "4", "5"}:
             c.add(f'optimism_bias key must be a confidence grade "1"-"5" (got {fmt(grade)})')
@@ -184,6 +231,7 @@ def _check_agencies(problems: list[Problem], model: Model) -> None:
         else:
             c.non_negative("savings_target")
         _check_plan_of_agency(c, agency, horizon)
+        c.numbers_within()
 
 
 MAX_GROWTH_PERCENT = 100.0  # a year; beyond this a figure is a typing slip, not a pressure
@@ -306,8 +354,11 @@ def _check_services(problems: list[Problem], model: Model) -> None:
         c.between("external_share", 0, 1)
         c.positive("baseline_spend_low")
         c.positive("unit_cost_low")
-        _check_field_range(c, "baseline_spend", 0, math.inf)
-        _check_field_range(c, "unit_cost", 0, math.inf)
+        _check_field_range(c, "baseline_spend", 0, MAX_MONEY)
+        _check_field_range(c, "unit_cost", 0, MAX_MONEY)
+        c.at_most("baseline_spend", MAX_MONEY)
+        c.at_most("unit_cost", MAX_MONEY)
+        c.at_most("fte", MAX_NUMBER)
         c.between("confidence", 1, 5)
         for group in service.groups:
             if not SLUG.fullmatch(group):
@@ -326,8 +377,9 @@ def _check_outcomes(problems: list[Problem], model: Model) -> None:
         c.slug()
         c.text("name")
         c.text("unit")
-        c.finite("baseline")
+        c.at_most("baseline", MAX_NUMBER)
         c.non_negative("value_per_unit")
+        c.at_most("value_per_unit", MAX_MONEY)
 
 
 def _check_field_range(c: _Checker, field: str, lo: float, hi: float) -> None:
@@ -362,10 +414,11 @@ def _check_links(problems: list[Problem], model: Model) -> None:
         c.reference("service", services, "service")
         c.reference("outcome", outcomes, "outcome")
         for field in ("per_unit", "low", "high"):
-            c.finite(field)
+            c.at_most(field, MAX_NUMBER)
         _check_range(c, effect)
         c.non_negative("delay_years")
-        _check_field_range(c, "delay_years", 0, math.inf)
+        c.at_most("delay_years", MAX_TIMING_YEARS)
+        _check_field_range(c, "delay_years", 0, MAX_TIMING_YEARS)
         c.between("delay_order", 1, MAX_DELAY_ORDER)
         c.between("confidence", 1, 5)
         c.text("source")
@@ -378,6 +431,8 @@ def _check_links(problems: list[Problem], model: Model) -> None:
         if target is not None and target.mode != "demand_led":
             c.add(f'service "{demand.service}" is {target.mode}: demand links must point '
                   "at a demand_led service")
+        for field in ("per_unit", "low", "high"):
+            c.at_most(field, MAX_NUMBER)
         _check_range(c, demand)
         c.between("confidence", 1, 5)
         c.text("source")
@@ -431,7 +486,14 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         c.slug()
         c.between("start_year", 0, horizon)
         _check_starts_inside(c, lever, horizon)
-        c.non_negative("phase_years")
+        c.between("phase_years", 0, MAX_TIMING_YEARS)
+        # Fields several lever kinds share, bounded alike whatever the kind.
+        if hasattr(lever, "notice_months"):
+            c.at_most("notice_months", MAX_NOTICE_MONTHS)
+        for money in ("amount", "one_off_cost"):
+            if hasattr(lever, money):
+                c.at_most(money, MAX_MONEY)
+        c.numbers_within()
         c.between("delivery_confidence_percent", 0, 100)
         c.text("directorate")
         c.text("owner")
@@ -451,6 +513,7 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
         c = _Checker(problems, f"{location} targets[{i}]", target)
         c.reference("agency", agencies, "agency")
         c.between("from_year", 0, horizon)
+        c.numbers_within()
     if scenario.consultation is not None:
         _check_consultation(problems, f"{location} consultation", model, scenario, services)
     return problems

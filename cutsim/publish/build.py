@@ -85,8 +85,11 @@ def publish(path: str | os.PathLike[str], scenario_id: str, out_dir: str | os.Pa
 def publish_file(cutsim_file: Any, scenario_id: str, out_dir: str | os.PathLike[str],
                  draws: int | None = DEFAULT_DRAWS, seed: int | None = DEFAULT_SEED,
                  report_years: int | None = None, pdf: bool = True,
-                 year: int | None = None) -> Publication:
-    """Publish scenario ``scenario_id`` of an already validated, in-memory file (the app's)."""
+                 year: int | None = None, force: bool = False) -> Publication:
+    """Publish scenario ``scenario_id`` of an already validated, in-memory file (the app's).
+
+    A file of the publication already in ``out_dir`` is replaced only if cutsim wrote it
+    and nobody changed it since, unless ``force`` (:func:`cutsim.files.safewrite.atomic_folder`)."""
     from cutsim.api import Project
     from cutsim.files.safewrite import atomic_folder
 
@@ -98,7 +101,7 @@ def publish_file(cutsim_file: Any, scenario_id: str, out_dir: str | os.PathLike[
         names.append("report.pdf")
     # The set is written into a folder beside ``out`` and swapped in whole: a crash or a
     # full disk leaves the old publication or the new one, never a page without its data.
-    with atomic_folder(out, [*names, "report.pdf"]) as folder:  # an earlier set may have a PDF
+    with atomic_folder(out, [*names, "report.pdf"], force=force) as folder:  # an earlier set may have a PDF
         for name in names:
             if name == "report.pdf":
                 from cutsim.publish.pdf import write_pdf

@@ -4,43 +4,23 @@ versioned by ``schema_version``; docs/open-data-schema.md) and one CSV per table
 Values are exact (the engine's floats, written with ``repr``); text cells that a
 spreadsheet would run as a formula (starting ``= + - @``, also after blanks or in fullwidth
 form, or with a tab, carriage return or newline) are prefixed with an apostrophe, the OWASP
-defence against CSV injection (:func:`cutsim.model.safetext.formula_safe`).
+defence against CSV injection; a field holding a carriage return or newline is quoted
+(:mod:`cutsim.model.safecsv`, the one CSV writer).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
 
-from cutsim.model.safetext import formula_safe
+from cutsim.model.safecsv import csv_table, safe_cell
+
+__all__ = ["CSV_FILES", "csv_table", "read_open_data", "safe_cell", "tables", "to_json"]
 
 
 CSV_FILES = ("agencies.csv", "outcomes.csv", "services.csv", "cost_shift.csv",
              "commitments.csv", "equality.csv", "sources.csv")
-
-
-def safe_cell(value: Any) -> Any:
-    """A CSV cell: numbers exact, booleans as true/false, formula-like text neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return formula_safe(value)
-
-
-def csv_table(header: list[str], rows: list[list[Any]]) -> str:
-    """CSV text: a header row, then rows of cells made safe by :func:`safe_cell`."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return out.getvalue()
 
 
 def _indicator(o: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from cutsim.files.regular import refuse_special
 from cutsim.model.errors import InputError
 from cutsim.workspace.location import Location, parse_location
 
@@ -22,6 +23,7 @@ def is_workspace(location: str | os.PathLike[str] | Location) -> bool:
         path = parse_location(location).path
     except InputError:
         return True  # a workspace URL (a server's): opening it says what is wrong with it
+    refuse_special(path)  # a FIFO named ws.sqlite would block the open below for ever
     try:
         with open(path, "rb") as handle:
             return handle.read(16) == SQLITE_MAGIC

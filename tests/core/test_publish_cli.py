@@ -37,7 +37,7 @@ def two_places(tmp_path_factory):
 def test_publish_writes_every_file(two_places, capsys):
     out = two_places[0]
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["index.html", "report.pdf", "open-data.json", "agencies.csv",
+    assert names == sorted([".cutsim-files.json", "index.html", "report.pdf", "open-data.json", "agencies.csv",
                             "outcomes.csv", "services.csv", "cost_shift.csv", "commitments.csv",
                             "equality.csv", "sources.csv"])
     assert (out / "index.html").stat().st_mode & 0o044 == 0o044  # readable by the public

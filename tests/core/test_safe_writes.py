@@ -11,6 +11,7 @@ import pytest
 
 from cutsim.cli import main
 from cutsim.files.safewrite import (
+    FOLDER_MANIFEST,
     STALE_AFTER_S,
     UnsafeTarget,
     atomic_folder,
@@ -63,7 +64,11 @@ def test_publish_refuses_a_planted_link_and_a_folder_of_other_files(tmp_path, ca
     (out / "report.pdf").symlink_to(secret)
     argv = ["publish", str(YOUTH), "--scenario", "youth-cut-20", "-o", str(out), "--draws", "0",
             "--no-pdf"]
-    assert main(argv) == 0  # the folder holds only a publication name: replaced as a whole
+    # Only a publication's name, but not a file cutsim wrote there: refused, then with
+    # --force replaced as a whole (the link itself, never what it points to).
+    assert main(argv) == 1
+    assert "report.pdf were not written by cutsim" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
     assert not (out / "report.pdf").exists() and (out / "index.html").is_file()
     assert secret.stat().st_mode & 0o777 == 0o600  # the link's target untouched
     mine = tmp_path / "mine"
@@ -92,7 +97,7 @@ def test_a_publication_replaces_the_old_set_as_a_whole(tmp_path) -> None:
     assert (out / "a").read_text() == "old a" and (out / "b").read_text() == "old b"
     with atomic_folder(out, ["a", "b"]) as folder:
         (folder / "a").write_text("new a")
-    assert sorted(os.listdir(out)) == ["a"] and (out / "a").read_text() == "new a"
+    assert sorted(os.listdir(out)) == [FOLDER_MANIFEST, "a"] and (out / "a").read_text() == "new a"
     assert [p.name for p in tmp_path.iterdir()] == ["pub"]  # no temporary folder left
 
 

@@ -10,7 +10,6 @@ exact zeros.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import textwrap
@@ -35,7 +34,7 @@ from cutsim.model.fmt import (
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
 from cutsim.files.safewrite import atomic_write_bytes
-from cutsim.model.safetext import formula_safe
+from cutsim.model.safecsv import Figure, SafeCsvWriter
 from ui.palette import diverging, text_colour_on
 
 RAW_ROLE = Qt.ItemDataRole.UserRole
@@ -140,10 +139,10 @@ class _Table(QAbstractTableModel):
         """Write the raw numbers (not the formatted text) with both headers, atomically;
         names from the file are guarded against running as spreadsheet formulas."""
         stream = io.StringIO(newline="")
-        writer = csv.writer(stream)
+        writer = SafeCsvWriter(stream, lineterminator="\r\n")
         writer.writerow(["", *self.columns])
         for name, values in zip(self._rows, self._values):
-            writer.writerow([formula_safe(name), *("" if v is None else v for v in values)])
+            writer.writerow([name, *values])
         atomic_write_bytes(path, stream.getvalue().encode("utf-8"))
 
 
@@ -329,10 +328,11 @@ class AnnualMoneyTableModel(_Table):
     def to_csv(self, path: str | Path) -> None:
         """agency_id, agency, series, one column per financial year, total: £ to the penny."""
         with open(path, "w", newline="", encoding="utf-8") as stream:
-            writer = csv.writer(stream)
+            writer = SafeCsvWriter(stream, lineterminator="\r\n")
             writer.writerow(["agency_id", "agency", "series", *self._years, "total"])
             for (aid, name, series), values in zip(self._keys, self._values):
-                writer.writerow([aid, name, series, *(pounds_pence(self.shown(v)) for v in values[2:])])
+                writer.writerow([aid, name, series,
+                                 *(Figure(pounds_pence(self.shown(v))) for v in values[2:])])
 
 
 class CompareTableModel(_Table):
