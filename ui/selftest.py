@@ -242,7 +242,7 @@ def check_sensitivity(project: Any) -> str:
           "Sobol indices missing or out of range")
     import dask.distributed  # noqa: F401 - the frozen app must carry it for --dask sweeps
 
-    return f"sensitivity: top swing {tornado[0]['input']} £{swings[0] / 1e6:,.2f}m, " \
+    return f"sensitivity: top swing {tornado[0]['label']} £{swings[0] / 1e6:,.2f}m, " \
            f"Sobol {sobol['runs']} runs, dask imports"
 def check_print(result: Any, folder: Path) -> str:
     """File > Print's report printed to a PDF file (Qt's print support is bundled)."""

@@ -179,10 +179,11 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
     value, se = evpi(nb, excess)
     rows = []
     for j in space.varying():
-        rows.append({"input": space.inputs[j].name, "evppi": evppi(values[:, j], nb, excess)})
+        rows.append({"input": space.inputs[j].name, "label": space.inputs[j].label or space.inputs[j].name,
+                     "evppi": evppi(values[:, j], nb, excess)})
     for name, members in (groups or {}).items():
         cols = [space.index(m) for m in members]
-        rows.append({"input": name, "inputs": list(members),
+        rows.append({"input": name, "label": name, "inputs": list(members),
                      "evppi": evppi(values[:, cols], nb, excess)})
     rows.sort(key=lambda r: (-r["evppi"], r["input"]))
     choice = _choice_without_information(nb, excess)
@@ -243,6 +244,8 @@ def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) ->
     lines += [f"Knowing every input before deciding is worth {money(report['evpi'])} "
               f"(EVPI, ± {money(report['evpi_se'])}).",
               "The most it is worth paying to know each input before deciding (EVPPI):"]
-    for r in report["evppi"][:top] if top else report["evppi"]:
-        lines.append(f"  {r['input']:<50} {money(r['evppi']):>10}")
+    shown = report["evppi"][:top] if top else report["evppi"]
+    width = max([50, *(len(r.get("label", r["input"])) for r in shown)])  # labels whole
+    for r in shown:
+        lines.append(f"  {r.get('label', r['input']):<{width}} {money(r['evppi']):>10}")
     return "\n".join(lines) + "\n"

@@ -53,9 +53,11 @@ class TornadoRow:
     figure_low: float
     figure_high: float
     swing: float
+    label: str = ""  # the input in words (uncertain.input_labels)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "low": self.low, "high": self.high,
+        return {"input": self.input, "label": self.label or self.input, "low": self.low,
+                "high": self.high,
                 "figure_low": self.figure_low, "figure_high": self.figure_high,
                 "swing": self.swing}
 
@@ -85,7 +87,7 @@ def tornado(space: UncertaintySpace, scenario_id: str, figure: Figure, agencies:
     for i, j in enumerate(varying):
         lo, hi = float(values[1 + 2 * i]), float(values[2 + 2 * i])
         inp = space.inputs[j]
-        out.append(TornadoRow(inp.name, inp.low, inp.high, lo, hi, abs(hi - lo)))
+        out.append(TornadoRow(inp.name, inp.low, inp.high, lo, hi, abs(hi - lo), inp.label))
     out.sort(key=lambda r: (-r.swing, r.input))
     return float(values[0]), out[:top] if top else out
 
@@ -118,6 +120,7 @@ def sobol(space: UncertaintySpace, scenario_id: str, figure: Figure, agencies: l
         return {"n": n, "runs": 0, "seed": seed, "variance": 0.0, "converged": True,
                 "max_change_from_half": 0.0, "sobol": []}
     names = [space.inputs[j].name for j in varying]
+    labels = {space.inputs[j].name: space.inputs[j].label or space.inputs[j].name for j in varying}
     problem = {"num_vars": len(varying), "names": names,
                "bounds": [[0.0, 1.0]] * len(varying)}
     unit = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
@@ -134,15 +137,15 @@ def sobol(space: UncertaintySpace, scenario_id: str, figure: Figure, agencies: l
     if not variance > 0:
         return {"n": n, "runs": len(y), "seed": seed, "variance": 0.0, "converged": True,
                 "max_change_from_half": 0.0,
-                "sobol": [{"input": m, "S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
-                          for m in names]}
+                "sobol": [{"input": m, "label": labels[m], "S1": 0.0, "S1_conf": 0.0, "ST": 0.0,
+                           "ST_conf": 0.0} for m in names]}
     full = _analyze(sobol_analyze, problem, y, seed)
     d = len(varying)
     half = _analyze(sobol_analyze, problem, y[: (n // 2) * (d + 2)], seed)
     change = float(max(np.max(np.abs(full["S1"] - half["S1"])),
                        np.max(np.abs(full["ST"] - half["ST"]))))
     within = bool(np.all(np.abs(full["ST"] - half["ST"]) <= full["ST_conf"] + half["ST_conf"]))
-    table = [{"input": m, "S1": float(full["S1"][i]), "S1_conf": float(full["S1_conf"][i]),
+    table = [{"input": m, "label": labels[m], "S1": float(full["S1"][i]), "S1_conf": float(full["S1_conf"][i]),
               "ST": float(full["ST"][i]), "ST_conf": float(full["ST_conf"][i])}
              for i, m in enumerate(names)]
     table.sort(key=lambda r: (-r["ST"], r["input"]))
@@ -205,19 +208,21 @@ def table(report: dict[str, Any]) -> str:
     from cutsim.model.fmt import money
 
     lines = [f"Scenario {report['scenario']}: what {report['figure_label']} depends on"]
+    rows = report.get("tornado") or report.get("sobol") or []
+    w = max([len("input"), *(len(r.get("label", r["input"])) for r in rows)])  # labels whole
     if report["method"] == "tornado":
         lines.append(f"With every input at its central value: {money(report['central'])}.")
-        lines.append(f"{'input':<44} {'at low':>10} {'at high':>10} {'swing':>10}")
+        lines.append(f"{'input':<{w}} {'at low':>10} {'at high':>10} {'swing':>10}")
         for r in report["tornado"]:
-            lines.append(f"{r['input']:<44} {money(r['figure_low']):>10} "
+            lines.append(f"{r['label']:<{w}} {money(r['figure_low']):>10} "
                          f"{money(r['figure_high']):>10} {money(r['swing']):>10}")
     else:
         lines.append(f"Sobol indices from {report['runs']:,} runs (N = {report['n']}); "
                      + ("converged" if report["converged"] else "NOT converged: raise --n")
                      + f" (largest change from half the samples {report['max_change_from_half']:.3f})")
-        lines.append(f"{'input':<44} {'first order':>16} {'total order':>16}")
+        lines.append(f"{'input':<{w}} {'first order':>16} {'total order':>16}")
         for r in report["sobol"]:
-            lines.append(f"{r['input']:<44} {r['S1']:>8.3f} ± {r['S1_conf']:<5.3f} "
+            lines.append(f"{r.get('label', r['input']):<{w}} {r['S1']:>8.3f} ± {r['S1_conf']:<5.3f} "
                          f"{r['ST']:>8.3f} ± {r['ST_conf']:<5.3f}")
     if not report.get("tornado") and not report.get("sobol"):
         lines.append("No input of this scenario has a range, so nothing here is uncertain.")

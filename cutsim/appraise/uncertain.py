@@ -37,7 +37,7 @@ the same quantile of each input's own range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.special import ndtri
@@ -67,6 +67,9 @@ class UncertainInput:
     high: float
     source: str | None = None
     scenario: str | None = None
+    #: The input in words, for people ("Youth work → young people who offend, per hour of
+    #: youth work"); ``name`` stays the id in JSON beside it.
+    label: str = ""
 
     @property
     def varies(self) -> bool:
@@ -203,7 +206,44 @@ def uncertainty_space(model: Model, scenarios: list[Scenario] | None = None, *,
                                       ranged.field, lever, DEFAULT_GRADE, wide, None,
                                       ranged.lower, ranged.upper, sc.id))
     inputs += [x for x in extras if x.varies]
+    labels = input_labels(model, scenarios)
+    inputs = [replace(x, label=labels.get(x.name, x.name)) for x in inputs]
     return UncertaintySpace(model, scenarios, inputs, n_k, n_d, rho)
+
+
+FIELD_WORDS = {"unit_cost": "unit cost (£ per {unit})", "baseline_spend": "baseline spend (£ a year)",
+               "delay_years": "delay (years)", "per_unit": "per {unit}"}
+
+
+def input_labels(model: Model, scenarios: list[Scenario]) -> dict[str, str]:
+    """Every uncertain input's id (``effects[e05].per_unit``) → its label in words."""
+    services = {s.id: s for s in model.services}
+    outcomes = {o.id: o for o in model.outcomes}
+    out: dict[str, str] = {}
+    for e in model.effects:
+        service, outcome = services[e.service], outcomes[e.outcome]
+        path = f"{service.name} → {outcome.name.lower()}"
+        out[f"effects[{e.id}].per_unit"] = f"{path}, per {service.activity_unit}"
+        out[f"effects[{e.id}].delay_years"] = f"{path}: delay (years)"
+    for m in model.demands:
+        outcome, service = outcomes[m.outcome], services[m.service]
+        out[f"demands[{m.id}].per_unit"] = (f"{outcome.name} → demand for {service.name}, "
+                                            f"per {outcome.unit}")
+    for s in model.services:
+        out[f"services[{s.id}].unit_cost"] = f"{s.name}: unit cost (£ per {s.activity_unit})"
+        out[f"services[{s.id}].baseline_spend"] = f"{s.name}: baseline spend (£ a year)"
+
+    def name(service_id: str) -> str:
+        return services[service_id].name if service_id in services else service_id
+
+    for sc in scenarios:
+        for lever in sc.levers:
+            kind = lever_kinds.of(lever)
+            for ranged in kind.uncertain_fields:
+                what = ranged.field.replace("_percent", " (%)").replace("_", " ")
+                out[f"scenarios[{sc.id}].levers[{lever.id}].{ranged.field}"] = (
+                    f"{kind.describe(lever, name)}: {what}")
+    return out
 
 
 def _ranged(name: str, kind: str, item: str, field_name: str, obj: object, grade: int,

@@ -4,6 +4,7 @@ hand or in closed form; and the ``sensitivity`` / ``evppi`` commands."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import math
 
 import numpy as np
@@ -161,13 +162,14 @@ def test_sensitivity_command_json(tmp_path, capsys):
     path = _write(tmp_path, additive_project())
     assert main(["sensitivity", str(path), "--scenario", "all", "--json", "--top", "2"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert [set(r) for r in out["tornado"]] == [{"input", "low", "high", "figure_low",
+    assert [set(r) for r in out["tornado"]] == [{"input", "label", "low", "high", "figure_low",
                                                  "figure_high", "swing"}] * 2
+    assert all(r["label"] and r["label"] != r["input"] for r in out["tornado"])  # words, not ids
     assert out["tornado"][0]["swing"] >= out["tornado"][1]["swing"]
     assert main(["sensitivity", str(path), "--scenario", "all", "--method", "sobol", "--n", "64",
                  "--json"]) == 0
     sob = json.loads(capsys.readouterr().out)
-    assert {tuple(sorted(r)) for r in sob["sobol"]} == {("S1", "S1_conf", "ST", "ST_conf", "input")}
+    assert {tuple(sorted(r)) for r in sob["sobol"]} == {("S1", "S1_conf", "ST", "ST_conf", "input", "label")}
     assert main(["sensitivity", str(path), "--scenario", "all", "--figure", "npv:nobody"]) == 1
     assert 'no agency "nobody"' in capsys.readouterr().err
     assert main(["sensitivity", str(path), "--scenario", "all", "--method", "sobol",
@@ -266,3 +268,20 @@ def test_evppi_table_reports_which_scenarios_the_red_lines_allow():
         assert status["a"]["breach_share"] == 1.0 and report["choice"] == "b"
         assert report["evpi"] == 0.0
     assert "red lines allow" in ev.table(report)
+
+
+def test_every_uncertain_input_has_a_label_in_words():
+    """Sensitivity, EVPPI, the app and the workbook show an input by its label ("Youth work →
+    young people who offend, per youth worker hour"); its id stays in the JSON beside it."""
+    import cutsim
+    from cutsim.appraise.uncertain import uncertainty_space
+
+    project = cutsim.load(Path(__file__).resolve().parents[2] / "scenarios" / "pooled-health-care.cutsim")
+    space = uncertainty_space(project.model, list(project.file.scenarios), wide=True)
+    assert space.inputs
+    for inp in space.inputs:
+        assert inp.label and "[" not in inp.label, (inp.name, inp.label)
+    effect = project.model.effects[0]
+    service = project.model.service(effect.service)
+    label = next(i.label for i in space.inputs if i.name == f"effects[{effect.id}].per_unit")
+    assert label.startswith(f"{service.name} → ") and label.endswith(f"per {service.activity_unit}")

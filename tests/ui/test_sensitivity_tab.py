@@ -36,7 +36,7 @@ def test_sensitivity_tab_shows_the_core_tornado(qtbot, qtmodeltester, app):
     qtmodeltester.check(model)
     assert model.rowCount() == 10
     assert [model.headerData(r, Qt.Orientation.Vertical) for r in range(10)] == \
-        [r["input"] for r in want["tornado"]]
+        [r["label"] for r in want["tornado"]]  # the input in words, not its id
     assert [model.raw(r, 4) for r in range(10)] == [r["swing"] for r in want["tornado"]]
     assert "what the npv for the place depends on" in page.caption.text().lower()
     # another figure: the NHS's net saving in the headline year

@@ -37,7 +37,7 @@ class TornadoTableModel(_Table):
 
     def set_report(self, report: dict[str, Any]) -> None:
         rows = report.get("tornado", [])
-        self.set_rows([r["input"] for r in rows],
+        self.set_rows([r.get("label", r["input"]) for r in rows],
                       [[r["low"], r["high"], r["figure_low"], r["figure_high"], r["swing"]]
                        for r in rows])
 
@@ -54,7 +54,7 @@ class EvppiTableModel(_Table):
         if not report:
             self.clear()
             return
-        self.set_rows(["Everything (EVPI)"] + [r["input"] for r in report["evppi"]],
+        self.set_rows(["Everything (EVPI)"] + [r.get("label", r["input"]) for r in report["evppi"]],
                       [[report["evpi"]]] + [[r["evppi"]] for r in report["evppi"]])
 
 
@@ -132,7 +132,7 @@ class SensitivityPage(_Chart):
                                width=np.abs(highs - central), height=0.6)
         self.centre.setValue(central)
         item = self.widget.getPlotItem()
-        item.getAxis("left").setTicks([[(float(i), r["input"]) for i, r in enumerate(rows)]])
+        item.getAxis("left").setTicks([[(float(i), r.get("label", r["input"])) for i, r in enumerate(rows)]])
         item.setLabel("bottom", f"£m: {report['figure_label']}")
         self.model.set_report(report)
         if report["tornado"]:
