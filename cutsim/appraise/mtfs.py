@@ -62,6 +62,7 @@ from cutsim.appraise.funding import (
 from cutsim.appraise.programme import programme_of
 from cutsim.appraise.result import Result
 from cutsim.engine.money import by_agency
+from cutsim.levers.common import yearly_ramp
 from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
@@ -188,7 +189,7 @@ def funding_path(model: Model, agency_id: str, general_fund_base: float) -> np.n
     h = model.place.horizon_years
     if not has_budget(agency):
         return legacy_funding(model, agency, general_fund_base)
-    cash = _cash_funding(agency, h, None)
+    cash = _cash_funding(agency, h)
     return sum(cash.values(), np.zeros(h)) / deflator(agency, h)
 
 
@@ -210,7 +211,7 @@ def gap_before_savings(model: Model, agency_id: str) -> np.ndarray:
     growth = growth_factors(model)
     index = {s.id: i for i, s in enumerate(model.services)}
     baseline = sum((s.baseline_spend * growth[index[s.id]] for s in mine), np.zeros(h))
-    baseline = baseline + _cash_pressures(agency, h) / deflator(agency, h)
+    baseline = baseline + sum(_cash_pressures(agency, h)) / deflator(agency, h)
     base = float(sum(s.baseline_spend for s in mine))
     return baseline - funding_path(model, agency_id, base)
 
@@ -281,27 +282,27 @@ def build_plan(result: Result, *, cash: bool = False, slippage_percent: float = 
                 agencies, place, slippage_percent, staff, warnings)
 
 
-def _cash_funding(agency, h: int, extra_council_tax: np.ndarray | None) -> dict[str, np.ndarray]:
+def _cash_funding(agency, h: int) -> dict[str, np.ndarray]:
     """The agency's general-fund funding by line of the plan, cash (funding lines by kind,
-    council tax, the collection fund)."""
+    council tax at the plan's own increases, the collection fund)."""
     out = {k: np.zeros(h) for k in FUNDING_LINES}
     lines = funding_lines(agency, h)
     for ident, values in lines.general.items():
         out[f"funding_{lines.kinds[ident]}"] = out[f"funding_{lines.kinds[ident]}"] + values
     if agency.council_tax is not None:
-        path = council_tax_path(agency.council_tax, h, extra_council_tax)
+        path = council_tax_path(agency.council_tax, h)
         out["funding_council_tax"] = out["funding_council_tax"] + path.income
         out["collection_fund"] = path.collection_fund
     return out
 
 
-def _cash_pressures(agency, h: int) -> np.ndarray:
-    """Levies and named pressures, cash £ a year (pay and prices are factors on spend)."""
+def _cash_pressures(agency, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """(levies, named pressures), cash £ a year (pay and prices are factors on spend)."""
     pressures = agency.pressures
     if pressures is None:
-        return np.zeros(h)
+        return np.zeros(h), np.zeros(h)
     named = sum((yearly(p.amount, h) for p in pressures.named), np.zeros(h))
-    return yearly(pressures.levies, h) + named
+    return yearly(pressures.levies, h), named
 
 
 def _general_fund_lines(cm, a: int, per_service, at_risk, slipped, on: np.ndarray,
@@ -327,25 +328,24 @@ def _general_fund_lines(cm, a: int, per_service, at_risk, slipped, on: np.ndarra
     # real divided by the deflator. Legacy funding and the engine's money are real.
     view = (lambda values: values) if cash else (lambda values: values / deflate)
     funding_by_kind = {k: np.zeros(h) for k in FUNDING_LINES}
+    lines["income_council_tax"] = np.zeros(h)
     if has_budget(agency):
-        extra = _council_tax_levers(result, agency.id, h)
-        funding_by_kind = {k: view(v) for k, v in _cash_funding(agency, h, None).items()}
-        with_levers = _cash_funding(agency, h, extra)["funding_council_tax"]
-        lines["income_council_tax"] = view(with_levers) - funding_by_kind["funding_council_tax"]
+        funding_by_kind = {k: view(v) for k, v in _cash_funding(agency, h).items()}
+        if agency.council_tax is not None:  # the scenario's levers on the plan's increases
+            extra = _council_tax_levers(result.scenario, agency.id, h)
+            raised = council_tax_path(agency.council_tax, h, extra).income
+            lines["income_council_tax"] = view(raised - council_tax_path(agency.council_tax, h).income)
     else:
         # One line of funding, in real terms (docs/mtfs.md): no lines by kind.
         lines["funding"] = legacy_funding(cm.model, agency, float(real_baseline[0])) * (
             deflate if cash else 1.0)
-        lines["income_council_tax"] = np.zeros(h)
     lines.update(funding_by_kind)
     if has_budget(agency):
         lines["funding"] = sum((funding_by_kind[k] for k in FUNDING_LINES), np.zeros(h))
     lines["income_fees_and_charges"] = view(_cash_fees(result, agency, h))
-    extra_costs = view(_cash_pressures(agency, h))
-    named = agency.pressures.named if agency.pressures is not None else []
-    lines["levies"] = view(yearly(agency.pressures.levies, h)) if agency.pressures else np.zeros(h)
-    lines["named_pressures"] = view(sum((yearly(p.amount, h) for p in named), np.zeros(h)))
-    lines["baseline_spend"] = lines["baseline_spend"] + extra_costs
+    levies, named = _cash_pressures(agency, h)
+    lines["levies"], lines["named_pressures"] = view(levies), view(named)
+    lines["baseline_spend"] = lines["baseline_spend"] + view(levies + named)
     lines["base_budget"] = base_budget
     lines["pressure_demand"] = (real_baseline - base_budget) * spend_factor
     pay, prices = _pay_and_prices(agency, h, cash)
@@ -399,20 +399,8 @@ def _reserves(agency, net_position: np.ndarray, net_budget: float) -> dict[str, 
             "below_minimum_balance": np.maximum(floor - left, 0.0)}
 
 
-def _year_fraction(cm, start_year: float, phase_years: float) -> np.ndarray:
-    """(H,): each financial year's average share of a lever's full effect (its ramp
-    sampled at each step's start, as the engine samples it)."""
-    from cutsim.levers.common import ramp
-
-    return ramp(cm.t[:-1], start_year, phase_years).reshape(cm.horizon_years, -1).mean(axis=1)
-
-
-def _council_tax_levers(result: Result, agency_id: str, h: int) -> np.ndarray:
+def _council_tax_levers(scenario, agency_id: str, h: int) -> np.ndarray:
     """(H,): the extra core increase (%) the scenario's council tax levers add each year."""
-    return _council_tax_levers_of(result.scenario, agency_id, h)
-
-
-def _council_tax_levers_of(scenario, agency_id: str, h: int) -> np.ndarray:
     extra = np.zeros(h)
     for lever in scenario.levers:
         if lever.kind == "council_tax" and lever.agency == agency_id:
@@ -431,7 +419,7 @@ def _cash_fees(result: Result, agency, h: int) -> np.ndarray:
     for lever in result.scenario.levers:
         if lever.kind != "income" or lever.agency != agency.id:
             continue
-        fraction = _year_fraction(cm, lever.start_year, lever.phase_years)
+        fraction = yearly_ramp(cm, lever.start_year, lever.phase_years)
         if lever.amount is not None:
             total = total + lever.amount * fraction * deflator(agency, h)
         else:
@@ -443,7 +431,6 @@ def _warnings(agency, lines: dict[str, np.ndarray], result: Result, cash: bool) 
     """The referendum limit, reserves below their minimum and an unfunded gap, in words."""
     years = result.years
     found: list[Warning] = []
-    h = len(years)
     found += _referendum_warnings(agency, result.scenario, years)
     terms = "cash" if cash else "real terms"
     if not _states_a_plan(agency):
@@ -480,7 +467,7 @@ def _referendum_warnings(agency, scenario, years: list[str]) -> list[Warning]:
     if agency.council_tax is None:
         return []
     h = len(years)
-    path = council_tax_path(agency.council_tax, h, _council_tax_levers_of(scenario, agency.id, h))
+    path = council_tax_path(agency.council_tax, h, _council_tax_levers(scenario, agency.id, h))
     return [Warning(agency.id, years[y], "referendum_limit",
                     f"{agency.name}: council tax in {years[y]} rises by {what} of the referendum "
                     f"principles ({PRINCIPLES_SOURCE}): the increase would need a local referendum")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cutsim.appraise.funding import price_factor
+from cutsim.levers.common import yearly_ramp
 from cutsim.model import lever_kinds
 from cutsim.model.schema import GENERAL_FUND
 
@@ -32,10 +33,7 @@ def _weights(result: Result, lever: Any, service: int) -> np.ndarray:
     cm = result.compiled
     s = cm.model.services[service]
     full, start = lever_kinds.of(lever).saving_weight(lever, s.id, s.baseline_spend)
-    from cutsim.levers.common import ramp
-
-    profile = ramp(cm.t[:-1], start, lever.phase_years).reshape(cm.horizon_years, -1).mean(axis=1)
-    return full * profile
+    return full * yearly_ramp(cm, start, lever.phase_years)
 
 
 def programme_of(result: Result, agency_id: str, posts: dict[str, float],

@@ -112,9 +112,10 @@ def _income_lines(result) -> list[str]:
     """A scenario that raises income says so (it is not in the net saving above), and a
     council tax increase at or above the referendum limit is warned of (docs/mtfs.md)."""
     from cutsim.appraise.mtfs import referendum_warnings
+    from cutsim.model import lever_kinds
     from cutsim.workshop.packages import describe_lever
 
-    income = [lv for lv in result.scenario.levers if lv.kind in ("council_tax", "income")]
+    income = [lv for lv in result.scenario.levers if lever_kinds.of(lv).raises_income]
     warnings = referendum_warnings(result.compiled.model, result.scenario, result.years)
     out = []
     if income:

@@ -35,6 +35,13 @@ def ramp(t: np.ndarray, start: float, phase_years: float) -> np.ndarray:
         return np.clip(elapsed / phase_years, 0.0, 1.0) * (elapsed >= -TOL)
 
 
+def yearly_ramp(cm: CompiledModel, start: float, phase_years: float) -> np.ndarray:
+    """(H,): each financial year's average share of a lever's full effect, its ramp
+    sampled at each step's start as the engine samples it (the plan's income levers and
+    the savings programme's timing)."""
+    return ramp(cm.t[:-1], start, phase_years).reshape(cm.horizon_years, -1).mean(axis=1)
+
+
 class LeverBuild:
     """The inputs under construction plus the bookkeeping the composition rules need."""
 

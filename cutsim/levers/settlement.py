@@ -48,7 +48,7 @@ from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario
 
 if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
-    from cutsim.levers.kinds import FixedShares, PoolLever
+    from cutsim.levers.kinds import PoolLever
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from cutsim.levers.common import TOL, LeverBuild, LeverError, ramp, service_inde
 from cutsim.model.schema import Scenario
 
 if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
-    from cutsim.levers.kinds import CutLever, InvestLever, PoolLever
+    from cutsim.levers.kinds import CutLever, InvestLever
 
 
 def _full_amount(lever: CutLever | InvestLever, baseline_spend: float) -> float:

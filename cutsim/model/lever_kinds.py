@@ -124,6 +124,9 @@ class LeverKind:
     #: True for a lever with a size (percent of baseline or £ a year) that the workshop,
     #: the scenario panel and a consultation page may change.
     sized: ClassVar[bool] = False
+    #: True for a lever that raises an agency's income (paid by residents) rather than
+    #: changing spending: never a saving, shown apart from the net saving.
+    raises_income: ClassVar[bool] = False
     workbook_columns: ClassVar[tuple[WorkbookColumn, ...]] = ()
     uncertain_fields: ClassVar[tuple[UncertainField, ...]] = ()
     #: Fields that are written to and read from the workbook as text by this kind's own

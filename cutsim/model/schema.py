@@ -13,7 +13,7 @@ and fractions are 0-1.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -316,6 +316,10 @@ class LeverBase(Strict):
     status: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
 
 
+if TYPE_CHECKING:  # at run time, the union of the registered kinds (_install_lever_union)
+    Lever = LeverBase
+
+
 class RedLine(Strict):
     outcome: str
     max_change: float
@@ -506,8 +510,9 @@ def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
     members = tuple(kind.schema for kind in kinds)
     if not members:
         return
-    union: Any = Union[members] if len(members) > 1 else members[0]  # noqa: UP007 - a runtime tuple
-    lever = Annotated[union, Field(discriminator="kind")] if len(members) > 1 else union
+    # One kind needs no discriminator (pydantic allows one only on a union).
+    lever: Any = (Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007 - a runtime tuple
+                  if len(members) > 1 else members[0])
     globals()["Lever"] = lever
     # pydantic keeps a field's resolved type once it is complete: give it the new union.
     Scenario.model_fields["levers"].annotation = list[lever]  # type: ignore[valid-type]

@@ -15,6 +15,8 @@ from cutsim.model.schema import PLACE_ID
 class AgencyIncomeKind(LeverKind):
     """A lever that raises an agency's income (residents pay it; it is no saving)."""
 
+    raises_income = True
+
     def services(self, lever: Any) -> list[str]:
         return []
 
