@@ -39,8 +39,19 @@ def register(subparsers) -> None:
                    help="financial year from which the target must be met: a label such as "
                         "2027-28 or a 0-based index (default 0)")
     p.add_argument("--agency", metavar="ID",
-                   help="only this agency's services, and the target is its saving "
-                        "(default: the whole place)")
+                   help="only this agency's services, and the target is its general fund's "
+                        "net saving (default: the whole place)")
+    p.add_argument("--fund", action="append", default=[], metavar="GRANT",
+                   help="a ring-fenced grant (a service's funding_source) whose services may "
+                        "be cut, their net saving counting towards the target beside the "
+                        "general fund; repeat for several")
+    p.add_argument("--max-one-off", metavar="£",
+                   help="cap on the package's one-off costs (redundancy and pension strain), "
+                        "e.g. 2m or 0 (default: each agency's reserves above its minimum "
+                        "balance; no cap where an agency states no reserves)")
+    p.add_argument("--explain", action="store_true",
+                   help="also say what binds: the target year, lead times, consultation, "
+                        "floors and caps, the reserves cap, red lines")
     p.add_argument("--protect", nargs="+", action="extend", default=[], metavar="SERVICE",
                    help="services never to cut")
     p.add_argument("--red-line", action="append", default=[], metavar="OUTCOME:MAX[%][@YEAR]",
@@ -65,11 +76,11 @@ def register(subparsers) -> None:
     p.set_defaults(func=run, parser=p)
 
 
-def parse_amount(text: str) -> float:
+def parse_amount(text: str, option: str = "--target") -> float:
     """£/yr from ``8000000``, ``8m``, ``£8.5m``, ``750k`` or ``£1,200,000``."""
     m = _AMOUNT.fullmatch(text.strip())
     if not m:
-        raise InputError(f'--target: "{text}" is not an amount like 8000000, 8m or £750k')
+        raise InputError(f'{option}: "{text}" is not an amount like 8000000, 8m or £750k')
     scale = {"": 1.0, "k": 1e3, "m": 1e6}[m["unit"].lower()]
     return float(m["n"].replace(",", "")) * scale
 
@@ -130,7 +141,9 @@ def run(args) -> int:
                       red_lines=[parse_red_line(r) for r in args.red_line]
                       + stored_red_lines(project.file, args.red_lines_from),
                       outcome_weight=weight, start=args.start, max_percent=args.max_percent,
-                      gross=args.gross)
+                      gross=args.gross, funds=list(args.fund),
+                      max_one_off=None if args.max_one_off is None
+                      else parse_amount(args.max_one_off, "--max-one-off"))
     if len(targets) > 1:
         return _scan(args, cm, request, targets)
     if args.dask:
@@ -153,7 +166,7 @@ def run(args) -> int:
     if args.json:
         sys.stdout.write(json.dumps(report, allow_nan=False) + "\n")
     else:
-        sys.stdout.write(_text(report))
+        sys.stdout.write(_text(report, explain=args.explain))
     return 0
 
 
@@ -203,53 +216,90 @@ def _scan_text(report: dict) -> str:
 
 
 def _report(cm, request, package, found: dict, pro_rata: dict, effects: dict) -> dict:
-    """The ``--json`` object: cuts (£/yr), what the target's agency nets each year (£),
-    the objective's terms (£ NPV), the comparison and the package's consequences."""
+    """The ``--json`` object: the cuts as a savings programme (£/yr, posts, lead time,
+    one-off cost, saving by year), what the target's budget nets each year (£), the
+    objective's terms (£ NPV), what binds, the comparison and the package's consequences."""
+    from cutsim.levers.common import yearly_ramp
     from cutsim.model.fmt import year_label
 
-    cuts = [{"service": sid, "agency": cm.model.service(sid).agency, "amount": amount,
-             "percent": amount / cm.model.service(sid).baseline_spend * 100.0}
-            for sid, amount in package.cuts.items()]
     base = cm.model.place.base_year
+    years = [year_label(base, y) for y in range(cm.horizon_years)]
+    cuts = []
+    for line in package.lines:
+        service = cm.model.service(line.service)
+        saving = line.amount * yearly_ramp(cm, request.start + line.lead.years, 0.0)
+        cuts.append({"service": line.service, "name": service.name, "agency": service.agency,
+                     "directorate": service.directorate, "amount": line.amount,
+                     "percent": line.amount / service.baseline_spend * 100.0,
+                     "posts": line.posts, "notice_months": line.lead.notice_months,
+                     "consultation_days": line.lead.consultation_days,
+                     "lead_time_months": line.lead.months, "lead_time": line.lead.words(),
+                     "one_off_cost": line.one_off_cost,
+                     "saving": [float(v) for v in saving]})
     return {"scenario": package.scenario.id, "planned_saving": package.planned_saving,
             "target": {"amount": request.target, "agency": request.agency or "place",
                        "from_year": request.by, "from_year_label": year_label(base, request.by),
-                       "basis": "planned" if request.gross else "net"},
-            "net_saving": {"years": [year_label(base, y) for y in range(cm.horizon_years)],
-                           "values": package.net_saving},
+                       "basis": "planned" if request.gross else "net",
+                       "budget": "place" if request.for_place
+                       else ["general_fund", *request.funds],
+                       "max_one_off": request.max_one_off},
+            "years": years,
+            "net_saving": {"years": years, "values": package.net_saving},
             "cuts": cuts,
+            "one_off_cost": package.one_off_cost,
+            "consultation": package.consultation,
+            "binding": package.binding,
             "objective": {"knock_on_npv": package.knock_on_npv,
+                          "one_off_npv": package.one_off_npv,
                           "outcome_loss_npv": package.outcome_loss_npv,
                           "outcome_weight": package.outcome_weight,
                           "total": package.objective},
             "package": found, "pro_rata": pro_rata, **effects}
 
 
-def _text(report: dict) -> str:
+def _text(report: dict, explain: bool = False) -> str:
     from cutsim.model import fmt
 
     t = report["target"]
     who = t["agency"]
+    budget = "" if t["budget"] == "place" else " general fund" + "".join(
+        f" and {g}" for g in t["budget"][1:])
     basis = ("planned saving" if t["basis"] == "planned"
-             else f"net saving after {who}'s own knock-on costs")
+             else f"net saving to {who}'s{budget} after its own knock-on costs")
     lines = [f"Package {report['scenario']}: {fmt.money(t['amount'])} a year of {basis}, "
              f"from {t['from_year_label']}{'' if t['basis'] == 'planned' else ' in every year'}",
-             "", f"Cuts (£ a year from {t['from_year_label']})"]
-    amounts = fmt.money_column([c["amount"] for c in report["cuts"]])
-    lines.append(f"  {'service':<28}{'agency':<12}{'£ a year':>12}{'of baseline':>13}")
-    for c, amount in zip(report["cuts"], amounts):
-        lines.append(f"  {c['service']:<28}{c['agency']:<12}{amount:>12}"
-                     f"{fmt.percent(c['percent'], signed=False, decimals=1):>13}")
+             "", f"Savings programme (cuts start in {report['years'][0]}; each saves after "
+                 "its lead time)"]
+    amounts = fmt.money_column([c["amount"] for c in report["cuts"]]
+                               + [c["one_off_cost"] for c in report["cuts"]])
+    n = len(report["cuts"])
+    lines.append(f"  {'service':<40}{'£ a year':>10}{'of base':>9}{'posts':>8}"
+                 f"{'lead time':>11}{'one-off':>10}")
+    for c, amount, one_off in zip(report["cuts"], amounts[:n], amounts[n:]):
+        name = c["name"] if len(c["name"]) <= 38 else c["name"][:37] + "…"
+        lines.append(f"  {name:<40}{amount:>10}"
+                     f"{fmt.percent(c['percent'], signed=False, decimals=1):>9}"
+                     f"{c['posts']:>8.1f}{c['lead_time_months']:>7.1f} mo{one_off:>10}")
+    lines.append(f"  {'one-off costs (redundancy and pension strain)':<78}"
+                 f"{fmt.money(report['one_off_cost']):>10}")
+    for agency, entry in report["consultation"].items():
+        if entry["consultation_days"]:
+            lines.append(f"  {agency}: {entry['posts']:.1f} posts within 90 days: "
+                         f"{entry['consultation_days']} days' collective consultation first")
     net = report["net_saving"]
     if net["values"]:
         cells = fmt.money_column(net["values"])
         lines += ["", f"What {who} nets each year (planned saving less its own knock-on costs)"]
         lines += [f"  {y}  {c:>10}" for y, c in zip(net["years"], cells)]
+    if explain:
+        lines += ["", "What binds"]
+        lines += [f"  - {b['text']}" for b in report["binding"]] or ["  (nothing: the target is met with room to spare)"]
     o = report["objective"]
-    npv = fmt.money_column([o["knock_on_npv"], o["outcome_loss_npv"]])
-    lines += ["", "Objective (net present value; the two terms are kept apart, never added to cash)",
+    npv = fmt.money_column([o["knock_on_npv"], o["one_off_npv"], o["outcome_loss_npv"]])
+    lines += ["", "Objective (net present value; valued outcome loss is kept apart, never added to cash)",
               f"  whole-place knock-on cost   {npv[0]:>10}",
-              f"  valued outcome loss         {npv[1]:>10}  (weight {o['outcome_weight']:g})"]
+              f"  one-off costs               {npv[1]:>10}",
+              f"  valued outcome loss         {npv[2]:>10}  (weight {o['outcome_weight']:g})"]
     pr = report["pro_rata"]
     lines += ["", "Checked by the engine (net present value)   package   pro rata (same total)"]
     if "error" in pr:

@@ -206,6 +206,13 @@ class Agency(Strict):
                                                     json_schema_extra=added_in(3, changes_figures=True))
     council_tax: CouncilTax | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=True))
     pressures: Pressures | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=True))
+    # What a savings package costs to deliver (docs/levers.md, "The optimiser"): months of
+    # notice before a cut saves, for services that give none; the one-off cost of each post
+    # removed (£ per FTE: redundancy pay and pension strain). Read by ``cutsim optimise``
+    # only: a run's figures never change with them.
+    notice_months: float | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    cost_per_redundancy: float | None = Field(default=None,
+                                              json_schema_extra=added_in(3, changes_figures=False))
 
     @property
     def label(self) -> str:
@@ -234,6 +241,13 @@ class Service(Strict):
     funding_source: str | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
     fte: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
     cashable_share: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
+    # For ``cutsim optimise`` (docs/levers.md), format version 3, never changing a run's
+    # figures: months of notice before a cut of this service saves (else the agency's);
+    # the most the optimiser may cut, percent of baseline spend (beside the statutory
+    # floor); the directorate that runs it, for the savings programme.
+    notice_months: float | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    max_cut_percent: float | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    directorate: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     confidential: bool = False
     illustrative: bool = False
     source: str | None = None

@@ -242,6 +242,8 @@ def _check_plan_of_agency(c: _Checker, agency, horizon: int) -> None:
     c.between("inflation_percent", -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
     c.between("funding_growth_percent", -MAX_GROWTH_PERCENT, MAX_GROWTH_PERCENT)
     c.non_negative("reserves")
+    c.between("notice_months", 0, MAX_NOTICE_MONTHS)
+    c.between("cost_per_redundancy", 0, MAX_MONEY)
     funding = agency.funding
     if isinstance(funding, list):
         if len(funding) != horizon:
@@ -369,6 +371,9 @@ def _check_services(problems: list[Problem], model: Model) -> None:
                   f"(got {fmt(service.funding_source)})")
         c.non_negative("fte")
         c.between("cashable_share", 0, 1)
+        c.between("notice_months", 0, MAX_NOTICE_MONTHS)
+        c.between("max_cut_percent", 0, 100)
+        c.text("directorate")
 
 
 def _check_outcomes(problems: list[Problem], model: Model) -> None:

@@ -240,7 +240,11 @@ def test_optimiser_proposes_a_package_within_the_red_lines(file) -> None:
     result = project.run(scenario.model_copy(update={"red_lines": session.red_lines}))
     assert not any(r["breached"] for r in result.red_lines())
     council = result.compiled.agency_ids.index("council")
-    assert result.agency_annual["planned_saving"][council, 0] >= 2e6 - 1
+    # the target is the council's net saving from the meeting's year on (each cut saves
+    # after its lead time, so earlier years may save less)
+    annual = result.agency_annual
+    net = annual["planned_saving"][council] - annual["knock_on_cost"][council]
+    assert np.all(net[session.year:] >= 2e6 - 1)
     assert np.isfinite(result.place_annual["net_saving"]).all()
 
 
