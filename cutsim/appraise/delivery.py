@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cutsim.model.schema import GENERAL_FUND, Model, Service
+from cutsim.model.schema import GENERAL_FUND, Agency, Model, Service
 
 #: Months of notice before a cut saves when neither the service nor its agency says:
 #: the statutory maximum notice for an employee (Employment Rights Act 1996 s.86: one week
@@ -103,10 +103,14 @@ def general_fund_base(model: Model, agency_id: str) -> float:
 def minimum_balance(model: Model, agency_id: str) -> float:
     """The agency's minimum prudent general reserve (£): its own figure, or its percent of
     the base-year general-fund net budget, or 0."""
-    agency = model.agency(agency_id)
+    return minimum_balance_of(model.agency(agency_id), general_fund_base(model, agency_id))
+
+
+def minimum_balance_of(agency: Agency, net_budget: float) -> float:
+    """The minimum balance (£) given the agency's base-year net budget ``net_budget`` (£)."""
     if agency.minimum_balance is not None:
         return float(agency.minimum_balance)
-    return (agency.minimum_balance_percent or 0.0) / 100.0 * general_fund_base(model, agency_id)
+    return (agency.minimum_balance_percent or 0.0) / 100.0 * net_budget
 
 
 def reserves_headroom(model: Model, agency_id: str) -> float | None:

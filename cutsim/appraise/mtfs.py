@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from cutsim.appraise.delivery import minimum_balance_of
 from cutsim.appraise.funding import (
     PRINCIPLES_SOURCE,
     compound,
@@ -391,9 +392,7 @@ def _reserves(agency, net_position: np.ndarray, net_budget: float) -> dict[str, 
             added[y] = -gap
         pot = pot - used[y] + added[y]
         left[y] = pot
-    minimum = (agency.minimum_balance if agency.minimum_balance is not None
-               else (agency.minimum_balance_percent or 0.0) / 100.0 * net_budget)
-    floor = np.full(h, float(minimum))
+    floor = np.full(h, minimum_balance_of(agency, net_budget))
     return {"reserves_used": used, "surplus_to_reserves": added, "reserves_left": left,
             "unfunded_gap": unfunded, "minimum_balance": floor,
             "below_minimum_balance": np.maximum(floor - left, 0.0)}
