@@ -942,6 +942,8 @@ class TargetScan:
             return {"target": float(target), "feasible": False, "why": str(exc)}
         return {"target": float(target), "feasible": True,
                 "planned_saving": package.planned_saving,
+                "cut_total": float(sum(package.cuts.values())),
+                "one_off_cost": package.one_off_cost,
                 "knock_on_npv": package.knock_on_npv,
                 "outcome_loss_npv": package.outcome_loss_npv,
                 "objective": package.objective, "cuts": package.cuts}

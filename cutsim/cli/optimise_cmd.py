@@ -196,21 +196,23 @@ def _scan_text(report: dict) -> str:
     from cutsim.model import fmt
 
     basis = "planned saving" if report["basis"] == "planned" else \
-        f"net saving after {report['agency']}'s own knock-on costs"
+        "net saving to the place after knock-on costs" if report["agency"] == "place" else \
+        f"net saving to {report['agency']}'s general fund after its own knock-on costs"
     lines = [f"What each target costs the whole place ({basis}, from "
              f"{report['from_year_label']}; net present value)", ""]
     feasible = [r for r in report["scan"] if r["feasible"]]
     cells = {k: iter(fmt.money_column([r[k] for r in feasible]))
-             for k in ("planned_saving", "knock_on_npv", "outcome_loss_npv")}
-    lines.append(f"  {'target £/yr':>12}{'cuts £/yr':>12}{'knock-on':>12}{'outcome loss':>14}"
-                 f"{'services cut':>14}")
+             for k in ("cut_total", "knock_on_npv", "one_off_cost", "outcome_loss_npv")}
+    lines.append(f"  {'target £/yr':>12}{'cuts £/yr':>12}{'knock-on':>12}{'one-off':>12}"
+                 f"{'outcome loss':>14}{'services cut':>14}")
     for r in report["scan"]:
         target = fmt.money(r["target"])
         if not r["feasible"]:
             lines.append(f"  {target:>12}  cannot be met: {r['why']}")
             continue
-        lines.append(f"  {target:>12}{next(cells['planned_saving']):>12}"
-                     f"{next(cells['knock_on_npv']):>12}{next(cells['outcome_loss_npv']):>14}"
+        lines.append(f"  {target:>12}{next(cells['cut_total']):>12}"
+                     f"{next(cells['knock_on_npv']):>12}{next(cells['one_off_cost']):>12}"
+                     f"{next(cells['outcome_loss_npv']):>14}"
                      f"{len(r['cuts']):>14}")
     return "\n".join(lines) + "\n"
 
