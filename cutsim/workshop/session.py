@@ -393,9 +393,14 @@ def propose(file: CutsimFile, session: WorkshopSession, compiled: Any,
         "name": f"Proposed: {money(target.amount)} within red lines",
         "parent": package.scenario_id})
     kept = f", protecting {', '.join(protect)}" if protect else ""
+    # The same delivery rules as `cutsim optimise`: lead times, consultation, redundancy.
+    delivery = f"; one-off costs {money(result.one_off_cost)}" if result.one_off_cost else ""
+    delivery += "".join(f"; {entry['consultation_days']} days' consultation at {agency}"
+                        for agency, entry in result.consultation.items()
+                        if entry["consultation_days"])
     return scenario, (f"Optimiser proposed {len(scenario.levers)} cut(s) meeting "
                       f"{money(target.amount)} in {session.year_label()} within "
-                      f"{len(session.red_lines)} red line(s){kept}")
+                      f"{len(session.red_lines)} red line(s){kept}{delivery}")
 
 
 def run_packages(session: WorkshopSession, file: CutsimFile, project: Any = None,
