@@ -1,9 +1,16 @@
-"""File → Print… and Print Preview: the results and the annual-money table on paper.
+"""File → Print… and Print Preview: the cabinet pack of the current scenario on paper.
 
-The report is a ``QTextDocument`` built from the same table models the results dock shows
-(so every figure is the engine's, in the core formatter's words) and one chart, painted
-page by page with a header on every page: the scenario's name, the price year of its
-money and the date printed, and "page n of N" at the foot. A4 or Letter, portrait.
+The pack is a ``QTextDocument`` built from the same table models the results dock shows
+(so every figure is the engine's, in the core formatter's words) and one chart: the
+headline, the Green Book appraisal, the scenarios compared, the money per financial year,
+the cost shift between agencies, the medium-term financial plan (its warnings, lines and
+savings programme) and any pooled budgets. It is painted page by page with a header on
+every page (the scenario's name, the price year of its money and the date printed) and
+"page n of N" at the foot; A4 or Letter, portrait.
+
+Rows whose every figure is £0 are left out unless the File menu's "Print rows of zeros"
+is ticked (a line under each table says how many were); year labels are never broken
+inside; a heading never ends a page (it moves to the page of what it heads).
 Tests print to a PDF file (``QPrinter.OutputFormat.PdfFormat``), never to a printer.
 """
 
@@ -11,19 +18,34 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt, QUrl
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+    QTextOption,
+)
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
+from cutsim.appraise.mtfs import DEFAULT_YEARS, build_plan
 from cutsim.model.fmt import money, year_label
-from cutsim.model.schema import headline_year
+from cutsim.model.materiality import is_nothing, materiality_floor
+from cutsim.model.schema import PLACE_ID, headline_year
+from ui.results.tables import RAW_ROLE
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 MARGIN_MM = 15.0
+TABLE_POINTS = (8.0, 7.5, 7.0, 6.5, 6.0, 5.5)  # type sizes tried for the tables, largest first
 HEADER_LINES = 2.2  # the header band's height in lines of its font
 CHART_URL = "cutsim://chart/place-net-saving"
 
@@ -51,27 +73,79 @@ def header_text(result: Any, when: dt.date | None = None) -> str:
             f" · printed {when.day} {when.strftime('%B %Y')}")
 
 
-def _table_html(model: Any, caption: str) -> str:
-    """A table model as HTML: its headers and the text its cells show."""
+@dataclass(frozen=True)
+class PackOptions:
+    """What the printed pack holds beyond its fixed contents.
+
+    ``zero_rows``: print rows whose every figure is £0 (left out by default, with a line
+    saying how many were); ``mtfs_agency``: whose medium-term plan (an agency id, ``"place"``,
+    or None for the first agency, as the MTFS tab starts); ``mtfs_cash``: cash terms (else
+    real terms); ``mtfs_years``: financial years of the plan; ``mtfs_slippage``: % of planned
+    savings that slip (0 to 100).
+    """
+
+    zero_rows: bool = False
+    mtfs_agency: str | None = None
+    mtfs_cash: bool = True
+    mtfs_years: int = DEFAULT_YEARS
+    mtfs_slippage: float = 0.0
+
+
+def _is_zero_row(model: Any, row: int) -> bool:
+    """True when every figure of ``row`` is nothing (below the model's materiality floor)
+    and it has at least one figure; words and blank cells do not count."""
+    figures = [model.index(row, c).data(RAW_ROLE) for c in range(model.columnCount())]
+    figures = [v for v in figures if isinstance(v, float)]
+    return bool(figures) and all(is_nothing(v, model.floor) for v in figures)
+
+
+HEADER_LINE = 10  # characters per line of a printed column heading, words kept whole
+
+
+def _header_cell(text: str) -> str:
+    """A column heading on short lines of whole words, never broken inside a word (so a
+    year label such as 2027-28 is never split at its hyphen)."""
+    words = " ".join(text.split())
+    lines = textwrap.wrap(words, HEADER_LINE, break_long_words=False, break_on_hyphens=False)
+    return ('<th style="white-space: nowrap">'
+            + "<br>".join(html.escape(line) for line in lines or [words]) + "</th>")
+
+
+def _table_html(model: Any, caption: str, zero_rows: bool = False, note: str = "",
+                size_pt: float = 7.0) -> str:
+    """A table model as HTML: its headers and the text its cells show, in ``size_pt`` type.
+    Rows whose every figure is £0 are left out unless ``zero_rows``; a line under the
+    table says how many were. Figures never wrap; names wrap at word boundaries."""
     cols, rows = model.columnCount(), model.rowCount()
     if not rows:
         return ""
-    head = "".join(f"<th>{html.escape(str(model.headerData(c, Qt.Orientation.Horizontal)).replace(chr(10), ' '))}</th>"
+    head = "".join(_header_cell(str(model.headerData(c, Qt.Orientation.Horizontal)))
                    for c in range(cols))
     row_heads = model.headerData(0, Qt.Orientation.Vertical) is not None
-    body = []
+    body, left_out = [], 0
     for r in range(rows):
-        cells = "".join(f'<td align="right">{html.escape(str(model.index(r, c).data() or ""))}</td>'
-                        for c in range(cols))
+        if not zero_rows and _is_zero_row(model, r):
+            left_out += 1
+            continue
+        cells = []
+        for c in range(cols):
+            words = isinstance(model.index(r, c).data(RAW_ROLE), str)
+            text = html.escape(str(model.index(r, c).data() or ""))
+            cells.append(f'<td align="left">{text}</td>' if words else
+                         f'<td align="right" style="white-space: nowrap">{text}</td>')
         first = (f"<th align=\"left\">{html.escape(str(model.headerData(r, Qt.Orientation.Vertical)))}</th>"
                  if row_heads else "")
-        body.append(f"<tr>{first}{cells}</tr>")
+        body.append(f"<tr>{first}{''.join(cells)}</tr>")
     corner = "<th></th>" if row_heads else ""
-    # a wide table (the annual money's twelve columns) in a smaller type, to fit portrait
-    size = "7pt" if cols > 8 else "8.5pt"
-    return (f"<h3>{html.escape(caption)}</h3><table border=\"1\" cellspacing=\"0\" cellpadding=\"2\" "
-            f"width=\"100%\" style=\"font-size: {size}\"><thead><tr>{corner}{head}</tr></thead>"
-            f"{''.join(body)}</table>")
+    after = [html.escape(note)] if note else []
+    if left_out:
+        after.append(f"{left_out} row{'s' if left_out != 1 else ''} that {'are' if left_out != 1 else 'is'} "
+                     "£0 throughout left out.")
+    table = (f"<table border=\"1\" cellspacing=\"0\" cellpadding=\"2\" width=\"100%\" "
+             f"style=\"font-size: {size_pt:g}pt\"><thead><tr>{corner}{head}</tr></thead>"
+             f"{''.join(body)}</table>") if body else ""
+    return (f"<h3>{html.escape(caption)}</h3>{table}"
+            + (f"<p style=\"font-size: 8pt\">{' '.join(after)}</p>" if after else ""))
 
 
 def _notes_html(scenario: Any) -> str:
@@ -85,12 +159,60 @@ def _notes_html(scenario: Any) -> str:
     return "".join(parts)
 
 
-def report_html(result: Any, comparisons: list[Any] | None = None,
-                chart_size: tuple[int, int] | None = None) -> str:
-    """The printed report's HTML: headline, notes, chart, appraisal, annual money, pools."""
-    from ui.results.pools import ProcurementTableModel, SettlementTableModel
-    from ui.results.tables import AnnualMoneyTableModel, AppraisalTableModel, CompareTableModel
+def _mtfs_html(result: Any, options: PackOptions, table_pt: float) -> str:
+    """The medium-term financial plan as the MTFS tab shows it: its warnings in the core's
+    words, the plan's lines by year, and the savings programme."""
+    from ui.results.mtfs import MtfsTableModel, ProgrammeTableModel
 
+    cm = result.compiled
+    plan = build_plan(result, cash=options.mtfs_cash,
+                      slippage_percent=options.mtfs_slippage).span(options.mtfs_years)
+    who = options.mtfs_agency or cm.agency_ids[0]
+    names = {a.id: a.name for a in cm.model.agencies}
+    name = "the whole place" if who == PLACE_ID else names.get(who, who)
+    floor = materiality_floor(cm.model)
+    table, programme = MtfsTableModel(), ProgrammeTableModel()
+    table.set_plan(plan, who, floor)
+    programme.set_plan(plan, who, floor)
+    terms = ("cash terms, by each agency's pay, prices and inflation" if plan.terms == "cash"
+             else f"real terms at {plan.price_year} prices")
+    span = f"{plan.years[0]} to {plan.years[-1]}" if len(plan.years) > 1 else plan.years[0]
+    warnings = [w.message for w in plan.warnings if who in (PLACE_ID, w.agency)]
+    parts = [f"<h2>Medium-term financial plan of {html.escape(name)}, {html.escape(span)}</h2>",
+             f"<p>£ a year, {html.escape(terms)}. Gap = baseline spend with pressures − "
+             "funding: positive is a shortfall. Gap after savings = gap − planned savings + "
+             "cashable knock-on + one-off costs.</p>"]
+    if warnings:
+        parts.append("<h3>Warnings</h3><ul>" + "".join(
+            f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
+    parts.append(_table_html(table, f"The plan of {name} (£ a year)", options.zero_rows,
+                             size_pt=table_pt))
+    if programme.has_rows():
+        parts.append(_table_html(
+            programme, f"Savings programme of {name} (£ a year; the totals by directorate and "
+            "by status add up to the plan's planned-savings line)", options.zero_rows,
+            size_pt=table_pt))
+    else:
+        parts.append(f"<p>{html.escape(name[:1].upper() + name[1:])} has no savings proposals "
+                     "on its general fund in this scenario.</p>")
+    return "".join(parts)
+
+
+def report_html(result: Any, comparisons: list[Any] | None = None,
+                chart_size: tuple[int, int] | None = None,
+                options: PackOptions | None = None, table_pt: float = 7.0) -> str:
+    """The printed pack's HTML: headline, notes, chart, appraisal, the scenarios compared,
+    annual money, cost shift, the medium-term financial plan, pools and procurement; the
+    tables in ``table_pt`` point type."""
+    from ui.results.pools import ProcurementTableModel, SettlementTableModel
+    from ui.results.tables import (
+        AnnualMoneyTableModel,
+        AppraisalTableModel,
+        CompareTableModel,
+        CostShiftTableModel,
+    )
+
+    options = options or PackOptions()
     cm = result.compiled
     place = cm.model.place
     year = headline_year(result.scenario, cm.horizon_years)
@@ -114,16 +236,69 @@ def report_html(result: Any, comparisons: list[Any] | None = None,
     annual = AnnualMoneyTableModel()
     annual.set_result(result)
     tables.append((annual, "Money per financial year (£ in each year, undiscounted)"))
+    shift = CostShiftTableModel()
+    shift.set_result(result)
+    tables.append((shift, "Who pays for whose cuts: knock-on cost borne by the column agency "
+                          "because of the row agency's levers (£ over the horizon, undiscounted)"))
+    parts += [_table_html(model, caption, options.zero_rows, size_pt=table_pt)
+              for model, caption in tables]
+    parts.append(_mtfs_html(result, options, table_pt))
+    pools: list[tuple[Any, str]] = []
     if result.settlement:
         settlement = SettlementTableModel()
         settlement.set_result(result)
-        tables.append((settlement, "Pooled budgets: settlement between partners"))
+        pools.append((settlement, "Pooled budgets: settlement between partners"))
     if result.procurement:
         procurement = ProcurementTableModel()
         procurement.set_result(result)
-        tables.append((procurement, "Procurement: local value"))
-    parts += [_table_html(model, caption) for model, caption in tables]
+        pools.append((procurement, "Procurement: local value"))
+    parts += [_table_html(model, caption, options.zero_rows, size_pt=table_pt)
+              for model, caption in pools]
     return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+def keep_headings_with_next(doc: QTextDocument, page_height: float) -> int:
+    """Move every heading that would end a page onto the next one, so a heading always
+    stands on the page of what it heads (the first line of a paragraph or the first row
+    of a table after its repeated header). Returns how many headings were moved."""
+    layout = doc.documentLayout()
+    moved = 0
+    for _round in range(64):  # each move shifts what follows; a few rounds settle it
+        block, changed = doc.begin(), False
+        while block.isValid():
+            nxt = block.next()
+            if block.blockFormat().headingLevel() and nxt.isValid():
+                top = layout.blockBoundingRect(block).top()
+                follow = _first_content_bottom(doc, nxt)
+                if follow is not None and int(top // page_height) != int(follow // page_height) \
+                        and top % page_height > 0.5:
+                    fmt = block.blockFormat()
+                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                    cursor = QTextCursor(block)
+                    cursor.setBlockFormat(fmt)
+                    moved += 1
+                    changed = True
+                    break
+            block = nxt
+        if not changed:
+            return moved
+    return moved
+
+
+def _first_content_bottom(doc: QTextDocument, block: Any) -> float | None:
+    """The bottom (document coordinates) of what follows a heading: the first body row of
+    the table ``block`` opens, else ``block`` itself."""
+    layout = doc.documentLayout()
+    cursor = QTextCursor(block)
+    table = cursor.currentTable()
+    if table is not None:
+        row = min(table.rows() - 1, table.format().headerRowCount())
+        cell = table.cellAt(row, 0)
+        rect = layout.blockBoundingRect(cell.firstCursorPosition().block())
+        origin = layout.frameBoundingRect(table)
+        return max(rect.bottom(), origin.top() + rect.height())
+    rect = layout.blockBoundingRect(block)
+    return rect.top() + min(rect.height(), doc.defaultFont().pointSizeF() * 4)
 
 
 def chart_image(result: Any, comparisons: list[Any] | None, size: tuple[int, int] = (900, 420)) -> Any:
@@ -139,8 +314,8 @@ def chart_image(result: Any, comparisons: list[Any] | None, size: tuple[int, int
 
 
 def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None = None,
-                 when: dt.date | None = None) -> int:
-    """Paint the report on ``printer``, a header on every page; returns the page count."""
+                 when: dt.date | None = None, options: PackOptions | None = None) -> int:
+    """Paint the pack on ``printer``, a header on every page; returns the page count."""
     painter = QPainter()
     if not painter.begin(printer):
         raise OSError(f"cannot print to {printer.outputFileName() or printer.printerName()}")
@@ -158,10 +333,18 @@ def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None =
         doc = QTextDocument()
         doc.documentLayout().setPaintDevice(printer)
         doc.setDefaultFont(QFont("DejaVu Sans", 9))
+        words = QTextOption()
+        words.setWrapMode(QTextOption.WrapMode.WordWrap)  # never inside a word or a figure
+        doc.setDefaultTextOption(words)
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(CHART_URL), image)
-        doc.setHtml(report_html(result, comparisons, (chart_w, chart_h)))
+        for table_pt in TABLE_POINTS:  # the largest type in which every table fits the page
+            doc.setHtml(report_html(result, comparisons, (chart_w, chart_h), options, table_pt))
+            doc.setTextWidth(width)
+            if doc.size().width() <= width + 1:
+                break
         body_h = height - top - foot
         doc.setPageSize(QRectF(0, 0, width, body_h).size())
+        keep_headings_with_next(doc, body_h)
         pages = doc.pageCount()
         header = header_text(result, when)
         for i in range(pages):
@@ -184,9 +367,10 @@ def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None =
 
 
 def print_to_pdf(path: str | Path, result: Any, comparisons: list[Any] | None = None,
-                 page_size: str = "A4", when: dt.date | None = None) -> int:
-    """Print the report to a PDF file at ``path``; returns the page count."""
-    return paint_report(make_printer(page_size, path), result, comparisons, when)
+                 page_size: str = "A4", when: dt.date | None = None,
+                 options: PackOptions | None = None) -> int:
+    """Print the pack to a PDF file at ``path``; returns the page count."""
+    return paint_report(make_printer(page_size, path), result, comparisons, when, options)
 
 
 class PrintController:
