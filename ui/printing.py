@@ -26,6 +26,7 @@ from typing import Any
 from PySide6.QtCore import QMarginsF, QRectF, Qt, QUrl
 from PySide6.QtGui import (
     QFont,
+    QFontMetricsF,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -257,35 +258,49 @@ def report_html(result: Any, comparisons: list[Any] | None = None,
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
+def _stranded(doc: QTextDocument, page_height: float) -> list[Any]:
+    """The heading blocks that end a page: what they head starts on a later page."""
+    layout = doc.documentLayout()
+    found = []
+    block = doc.begin()
+    while block.isValid():
+        nxt = block.next()
+        breaks = block.blockFormat().pageBreakPolicy()
+        moved = bool(breaks & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        if block.blockFormat().headingLevel() and nxt.isValid() and not moved:
+            top = layout.blockBoundingRect(block).top()
+            follow = _first_content_bottom(doc, nxt)
+            if int(top // page_height) != int(follow // page_height) \
+                    and top % page_height > 1.0:  # a heading at the top of a page stays
+                found.append(block)
+        block = nxt
+    return found
+
+
+def stranded_headings(doc: QTextDocument, page_height: float) -> list[str]:
+    """The text of every heading at a page foot whose table or paragraph starts on the
+    next page (empty for a pack laid out by :func:`pack_document`)."""
+    return [block.text() for block in _stranded(doc, page_height)]
+
+
 def keep_headings_with_next(doc: QTextDocument, page_height: float) -> int:
     """Move every heading that would end a page onto the next one, so a heading always
-    stands on the page of what it heads (the first line of a paragraph or the first row
-    of a table after its repeated header). Returns how many headings were moved."""
-    layout = doc.documentLayout()
+    stands on the page of what it heads (the first line of a paragraph, or a table's
+    heading row and first row). Returns how many headings were moved."""
     moved = 0
-    for _round in range(64):  # each move shifts what follows; a few rounds settle it
-        block, changed = doc.begin(), False
-        while block.isValid():
-            nxt = block.next()
-            if block.blockFormat().headingLevel() and nxt.isValid():
-                top = layout.blockBoundingRect(block).top()
-                follow = _first_content_bottom(doc, nxt)
-                if follow is not None and int(top // page_height) != int(follow // page_height) \
-                        and top % page_height > 0.5:
-                    fmt = block.blockFormat()
-                    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-                    cursor = QTextCursor(block)
-                    cursor.setBlockFormat(fmt)
-                    moved += 1
-                    changed = True
-                    break
-            block = nxt
-        if not changed:
-            return moved
+    while moved < 1000:  # one heading at a time: each move shifts everything after it
+        stranded = _stranded(doc, page_height)
+        if not stranded:
+            break
+        block = stranded[0]
+        fmt = block.blockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        QTextCursor(block).setBlockFormat(fmt)
+        moved += 1
     return moved
 
 
-def _first_content_bottom(doc: QTextDocument, block: Any) -> float | None:
+def _first_content_bottom(doc: QTextDocument, block: Any) -> float:
     """The bottom (document coordinates) of what follows a heading: the first body row of
     the table ``block`` opens, else ``block`` itself."""
     layout = doc.documentLayout()
@@ -298,7 +313,8 @@ def _first_content_bottom(doc: QTextDocument, block: Any) -> float | None:
         origin = layout.frameBoundingRect(table)
         return max(rect.bottom(), origin.top() + rect.height())
     rect = layout.blockBoundingRect(block)
-    return rect.top() + min(rect.height(), doc.defaultFont().pointSizeF() * 4)
+    lines = block.layout()
+    return rect.top() + (lines.lineAt(0).height() if lines.lineCount() else rect.height())
 
 
 def chart_image(result: Any, comparisons: list[Any] | None, size: tuple[int, int] = (900, 420)) -> Any:
@@ -313,38 +329,57 @@ def chart_image(result: Any, comparisons: list[Any] | None, size: tuple[int, int
     return image
 
 
+HEADER_FONT = ("DejaVu Sans", 9)
+
+
+def _band_height(printer: QPrinter) -> float:
+    """The height of the header band (and of the foot band), in the printer's dots."""
+    return QFontMetricsF(QFont(*HEADER_FONT), printer).height() * HEADER_LINES
+
+
+def pack_document(printer: QPrinter, result: Any, comparisons: list[Any] | None = None,
+                  options: PackOptions | None = None) -> tuple[QTextDocument, float]:
+    """The pack laid out for ``printer``'s pages: the document and the height of its page
+    body in dots (the page less the header and foot bands). Tables take the largest type
+    in ``TABLE_POINTS`` that fits the page's width; headings are kept with what follows."""
+    page = printer.pageLayout().paintRectPixels(printer.resolution())
+    width, height = float(page.width()), float(page.height())
+    image = chart_image(result, comparisons)
+    # <img> sizes are in 96-dpi pixels, which the document scales to the printer's dots
+    chart_w = int(width * 96.0 / printer.resolution())
+    chart_h = int(chart_w * image.height() / max(1, image.width()))
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(printer)
+    doc.setDefaultFont(QFont("DejaVu Sans", 9))
+    words = QTextOption()
+    words.setWrapMode(QTextOption.WrapMode.WordWrap)  # never inside a word or a figure
+    doc.setDefaultTextOption(words)
+    doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(CHART_URL), image)
+    for table_pt in TABLE_POINTS:  # the largest type in which every table fits the page
+        doc.setHtml(report_html(result, comparisons, (chart_w, chart_h), options, table_pt))
+        doc.setTextWidth(width)
+        if doc.size().width() <= width + 1:
+            break
+    body_h = height - 2 * _band_height(printer)
+    doc.setPageSize(QRectF(0, 0, width, body_h).size())
+    keep_headings_with_next(doc, body_h)
+    return doc, body_h
+
+
 def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None = None,
                  when: dt.date | None = None, options: PackOptions | None = None) -> int:
     """Paint the pack on ``printer``, a header on every page; returns the page count."""
+    doc, body_h = pack_document(printer, result, comparisons, options)
     painter = QPainter()
     if not painter.begin(printer):
         raise OSError(f"cannot print to {printer.outputFileName() or printer.printerName()}")
     try:
         page = printer.pageLayout().paintRectPixels(printer.resolution())
         width, height = float(page.width()), float(page.height())
-        header_font = QFont("DejaVu Sans", 9)
+        header_font = QFont(*HEADER_FONT)
         painter.setFont(header_font)
         line = painter.fontMetrics().height()
-        top, foot = line * HEADER_LINES, line * HEADER_LINES
-        image = chart_image(result, comparisons)
-        # <img> sizes are in 96-dpi pixels, which the document scales to the printer's dots
-        chart_w = int(width * 96.0 / printer.resolution())
-        chart_h = int(chart_w * image.height() / max(1, image.width()))
-        doc = QTextDocument()
-        doc.documentLayout().setPaintDevice(printer)
-        doc.setDefaultFont(QFont("DejaVu Sans", 9))
-        words = QTextOption()
-        words.setWrapMode(QTextOption.WrapMode.WordWrap)  # never inside a word or a figure
-        doc.setDefaultTextOption(words)
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(CHART_URL), image)
-        for table_pt in TABLE_POINTS:  # the largest type in which every table fits the page
-            doc.setHtml(report_html(result, comparisons, (chart_w, chart_h), options, table_pt))
-            doc.setTextWidth(width)
-            if doc.size().width() <= width + 1:
-                break
-        body_h = height - top - foot
-        doc.setPageSize(QRectF(0, 0, width, body_h).size())
-        keep_headings_with_next(doc, body_h)
+        top = _band_height(printer)
         pages = doc.pageCount()
         header = header_text(result, when)
         for i in range(pages):
@@ -391,6 +426,20 @@ class PrintController:
     def _comparisons(self) -> list[Any]:
         return list(getattr(self.run, "comparisons", []) or [])
 
+    def options(self) -> PackOptions:
+        """The pack as the window shows it: the "Print Rows of Zeros" setting, and the
+        medium-term plan chosen on the MTFS tab (its agency, terms, years and slippage)."""
+        settings = getattr(self.window, "settings", None)
+        zero_rows = bool(settings.print_zero_rows()) if settings is not None else False
+        views = getattr(self.window, "views", {}) or {}
+        dock = views.get("resultsDock")
+        page = getattr(dock.widget(), "mtfs", None) if dock is not None else None
+        if page is None or page.agency.count() == 0:
+            return PackOptions(zero_rows=zero_rows)
+        return PackOptions(zero_rows=zero_rows, mtfs_agency=page.agency.currentData(),
+                           mtfs_cash=page.cash.isChecked(), mtfs_years=page.years.value(),
+                           mtfs_slippage=page.slippage.value())
+
     def print_dialog(self) -> bool:
         result = self._result()
         if result is None:
@@ -400,7 +449,7 @@ class PrintController:
         dialog = QPrintDialog(printer, self.window)
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return False
-        paint_report(printer, result, self._comparisons())
+        paint_report(printer, result, self._comparisons(), options=self.options())
         return True
 
     def preview_dialog(self) -> QPrintPreviewDialog | None:
@@ -413,8 +462,9 @@ class PrintController:
         dialog = QPrintPreviewDialog(printer, self.window)
         dialog.printer_ref = printer  # and so does the dialog, whoever holds it
         dialog.setWindowTitle(f"Print Preview: {result.scenario.name}")
-        comparisons = self._comparisons()
-        dialog.paintRequested.connect(lambda p: paint_report(p, result, comparisons))
+        comparisons, options = self._comparisons(), self.options()
+        dialog.paintRequested.connect(lambda p: paint_report(p, result, comparisons,
+                                                             options=options))
         return dialog
 
     def preview(self) -> bool:
