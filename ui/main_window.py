@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QResizeEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from cutsim.model.schema import CutsimFile
@@ -29,6 +29,7 @@ from ui.consult_action import ConsultController
 from ui.publish_action import PublishController
 from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
+from ui.screen_fit import fit_to_screen, fits
 from ui.settings import Settings, data_dir
 
 log = logging.getLogger(__name__)
@@ -204,36 +205,16 @@ class MainWindow(QMainWindow):
         if state is None or not self.restoreState(state):
             self._default_dock_sizes()
 
-    def available_geometry(self) -> QRect:
-        """The screen area the window may take (its screen's, less task bars and docks)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        return screen.availableGeometry() if screen is not None else QRect(0, 0, *DEFAULT_SIZE)
-
     def fit_to_screen(self) -> None:
         """Keep the whole window, frame included, on the available screen: never wider or
         taller than it (a layout saved on a larger screen is shrunk, then moved onto it)."""
-        if self.isMaximized() or self.isFullScreen():
-            return
-        area = self.available_geometry()
-        frame = self.frameGeometry().size() - self.geometry().size()
-        width = min(self.width(), area.width() - frame.width())
-        height = min(self.height(), area.height() - frame.height())
-        if (width, height) != (self.width(), self.height()):
-            self.resize(max(1, width), max(1, height))
-        box = self.frameGeometry()
-        x = min(max(box.x(), area.left()), area.right() + 1 - box.width())
-        y = min(max(box.y(), area.top()), area.bottom() + 1 - box.height())
-        if (x, y) != (box.x(), box.y()):
-            self.move(max(area.left(), x), max(area.top(), y))
+        fit_to_screen(self)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         """A layout change that would grow the window past the screen (a long scenario
         name, a wide table) is taken back at once."""
         super().resizeEvent(event)
-        area = self.available_geometry()
-        if not (self.isMaximized() or self.isFullScreen()) and (
-                self.frameGeometry().width() > area.width()
-                or self.frameGeometry().height() > area.height()):
+        if not (self.isMaximized() or self.isFullScreen() or fits(self)):
             QTimer.singleShot(0, self.fit_to_screen)
 
     def _default_dock_sizes(self) -> None:
