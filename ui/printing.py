@@ -21,6 +21,7 @@ import html
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt, QUrl
@@ -46,7 +47,10 @@ from ui.results.tables import RAW_ROLE
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 MARGIN_MM = 15.0
-TABLE_POINTS = (8.0, 7.5, 7.0, 6.5, 6.0, 5.5)  # type sizes tried for the tables, largest first
+TABLE_POINTS = (8.5, 8.0, 7.5, 7.0, 6.5, 6.0, 5.5)  # type sizes tried per table, largest first
+DEFAULT_TABLE_PT = 7.0
+PAGE_GAP_PT = 4.0  # the document's margin: above each page's first line, below its last  # a table's type when no page width is given
+Fits = Callable[[str], bool]  # does this HTML fit the page's width?
 HEADER_LINES = 2.2  # the header band's height in lines of its font
 CHART_URL = "cutsim://chart/place-net-saving"
 
@@ -160,7 +164,20 @@ def _notes_html(scenario: Any) -> str:
     return "".join(parts)
 
 
-def _mtfs_html(result: Any, options: PackOptions, table_pt: float) -> str:
+def _sized_table(model: Any, caption: str, zero_rows: bool, fits: Fits | None) -> str:
+    """The table in the largest type of ``TABLE_POINTS`` whose HTML ``fits`` the page's
+    width (the smallest when none does); in ``DEFAULT_TABLE_PT`` when ``fits`` is None."""
+    if fits is None:
+        return _table_html(model, caption, zero_rows, size_pt=DEFAULT_TABLE_PT)
+    text = ""
+    for size in TABLE_POINTS:
+        text = _table_html(model, caption, zero_rows, size_pt=size)
+        if fits(text):
+            break
+    return text
+
+
+def _mtfs_html(result: Any, options: PackOptions, fits: Fits | None) -> str:
     """The medium-term financial plan as the MTFS tab shows it: its warnings in the core's
     words, the plan's lines by year, and the savings programme."""
     from ui.results.mtfs import MtfsTableModel, ProgrammeTableModel
@@ -186,13 +203,11 @@ def _mtfs_html(result: Any, options: PackOptions, table_pt: float) -> str:
     if warnings:
         parts.append("<h3>Warnings</h3><ul>" + "".join(
             f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
-    parts.append(_table_html(table, f"The plan of {name} (£ a year)", options.zero_rows,
-                             size_pt=table_pt))
+    parts.append(_sized_table(table, f"The plan of {name} (£ a year)", options.zero_rows, fits))
     if programme.has_rows():
-        parts.append(_table_html(
+        parts.append(_sized_table(
             programme, f"Savings programme of {name} (£ a year; the totals by directorate and "
-            "by status add up to the plan's planned-savings line)", options.zero_rows,
-            size_pt=table_pt))
+            "by status add up to the plan's planned-savings line)", options.zero_rows, fits))
     else:
         parts.append(f"<p>{html.escape(name[:1].upper() + name[1:])} has no savings proposals "
                      "on its general fund in this scenario.</p>")
@@ -201,10 +216,10 @@ def _mtfs_html(result: Any, options: PackOptions, table_pt: float) -> str:
 
 def report_html(result: Any, comparisons: list[Any] | None = None,
                 chart_size: tuple[int, int] | None = None,
-                options: PackOptions | None = None, table_pt: float = 7.0) -> str:
+                options: PackOptions | None = None, fits: Fits | None = None) -> str:
     """The printed pack's HTML: headline, notes, chart, appraisal, the scenarios compared,
     annual money, cost shift, the medium-term financial plan, pools and procurement; the
-    tables in ``table_pt`` point type."""
+    tables each in the largest type that ``fits`` the page (see :func:`_sized_table`)."""
     from ui.results.pools import ProcurementTableModel, SettlementTableModel
     from ui.results.tables import (
         AnnualMoneyTableModel,
@@ -241,9 +256,8 @@ def report_html(result: Any, comparisons: list[Any] | None = None,
     shift.set_result(result)
     tables.append((shift, "Who pays for whose cuts: knock-on cost borne by the column agency "
                           "because of the row agency's levers (£ over the horizon, undiscounted)"))
-    parts += [_table_html(model, caption, options.zero_rows, size_pt=table_pt)
-              for model, caption in tables]
-    parts.append(_mtfs_html(result, options, table_pt))
+    parts += [_sized_table(model, caption, options.zero_rows, fits) for model, caption in tables]
+    parts.append(_mtfs_html(result, options, fits))
     pools: list[tuple[Any, str]] = []
     if result.settlement:
         settlement = SettlementTableModel()
@@ -253,8 +267,7 @@ def report_html(result: Any, comparisons: list[Any] | None = None,
         procurement = ProcurementTableModel()
         procurement.set_result(result)
         pools.append((procurement, "Procurement: local value"))
-    parts += [_table_html(model, caption, options.zero_rows, size_pt=table_pt)
-              for model, caption in pools]
+    parts += [_sized_table(model, caption, options.zero_rows, fits) for model, caption in pools]
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -283,19 +296,48 @@ def stranded_headings(doc: QTextDocument, page_height: float) -> list[str]:
     return [block.text() for block in _stranded(doc, page_height)]
 
 
+def split_paragraphs(doc: QTextDocument, page_height: float) -> list[str]:
+    """The text of every paragraph (outside tables) whose lines fall on two pages."""
+    return [block.text() for block in _split(doc, page_height)]
+
+
+def _split(doc: QTextDocument, page_height: float) -> list[Any]:
+    layout = doc.documentLayout()
+    found = []
+    block = doc.begin()
+    while block.isValid():
+        lines = block.layout()
+        if lines.lineCount() > 1 and QTextCursor(block).currentTable() is None:
+            top = layout.blockBoundingRect(block).top()
+            first = top + lines.lineAt(0).y()
+            last = top + lines.lineAt(lines.lineCount() - 1).y()
+            height = lines.lineAt(lines.lineCount() - 1).rect().bottom() - lines.lineAt(0).y()
+            if int(first // page_height) != int(last // page_height) and height < page_height / 2:
+                found.append(block)
+        block = block.next()
+    return found
+
+
+def _break_before(block: Any) -> None:
+    fmt = block.blockFormat()
+    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+    QTextCursor(block).setBlockFormat(fmt)
+
+
 def keep_headings_with_next(doc: QTextDocument, page_height: float) -> int:
     """Move every heading that would end a page onto the next one, so a heading always
     stands on the page of what it heads (the first line of a paragraph, or a table's
-    heading row and first row). Returns how many headings were moved."""
+    heading row and first row), and every short paragraph that would run over a page
+    foot onto the next page whole (a page then draws none of its neighbour's lines,
+    which a PDF would keep, clipped, as text). Returns how many blocks were moved."""
     moved = 0
-    while moved < 1000:  # one heading at a time: each move shifts everything after it
+    while moved < 1000:  # one block at a time: each move shifts everything after it
         stranded = _stranded(doc, page_height)
-        if not stranded:
+        split = _split(doc, page_height)
+        candidates = stranded[:1] + split[:1]
+        if not candidates:
             break
-        block = stranded[0]
-        fmt = block.blockFormat()
-        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-        QTextCursor(block).setBlockFormat(fmt)
+        _break_before(min(candidates, key=lambda block: block.position()))
         moved += 1
     return moved
 
@@ -348,18 +390,26 @@ def pack_document(printer: QPrinter, result: Any, comparisons: list[Any] | None 
     # <img> sizes are in 96-dpi pixels, which the document scales to the printer's dots
     chart_w = int(width * 96.0 / printer.resolution())
     chart_h = int(chart_w * image.height() / max(1, image.width()))
-    doc = QTextDocument()
-    doc.documentLayout().setPaintDevice(printer)
-    doc.setDefaultFont(QFont("DejaVu Sans", 9))
     words = QTextOption()
     words.setWrapMode(QTextOption.WrapMode.WordWrap)  # never inside a word or a figure
-    doc.setDefaultTextOption(words)
+
+    def new_document() -> QTextDocument:
+        doc = QTextDocument()
+        doc.documentLayout().setPaintDevice(printer)
+        doc.setDefaultFont(QFont("DejaVu Sans", 9))
+        doc.setDefaultTextOption(words)
+        doc.setDocumentMargin(PAGE_GAP_PT * printer.resolution() / 72.0)
+        return doc
+
+    def fits(fragment: str) -> bool:
+        probe = new_document()
+        probe.setHtml(fragment)
+        probe.setTextWidth(width)
+        return probe.size().width() <= width + 1
+
+    doc = new_document()
     doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(CHART_URL), image)
-    for table_pt in TABLE_POINTS:  # the largest type in which every table fits the page
-        doc.setHtml(report_html(result, comparisons, (chart_w, chart_h), options, table_pt))
-        doc.setTextWidth(width)
-        if doc.size().width() <= width + 1:
-            break
+    doc.setHtml(report_html(result, comparisons, (chart_w, chart_h), options, fits))
     body_h = height - 2 * _band_height(printer)
     doc.setPageSize(QRectF(0, 0, width, body_h).size())
     keep_headings_with_next(doc, body_h)
@@ -394,7 +444,11 @@ def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None =
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              f"page {i + 1} of {pages}")
             painter.translate(0, top - i * body_h)
-            doc.drawContents(painter, QRectF(0, i * body_h, width, body_h))
+            # the page's own lines only: a line that ends one page and the first of the
+            # next lie a page margin apart, so half of it on either side keeps the
+            # neighbouring page's text out of this page (a PDF holds clipped text too)
+            edge = doc.documentMargin() / 2
+            doc.drawContents(painter, QRectF(0, i * body_h + edge, width, body_h - 2 * edge))
             painter.restore()
         return pages
     finally:

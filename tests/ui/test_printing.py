@@ -118,8 +118,12 @@ def test_the_pack_holds_the_mtfs_cost_shift_and_annual_money(qtbot, tmp_path, yo
     from cutsim.appraise.mtfs import build_plan
 
     pdf = tmp_path / "pack.pdf"
-    print_to_pdf(pdf, youth_cut, None, "A4", WHEN)
-    whole = " ".join(" ".join(pages_text(pdf)).split())
+    pages = print_to_pdf(pdf, youth_cut, None, "A4", WHEN)
+    # the pages' text without their header and foot lines, so a paragraph reads on
+    header = header_text(youth_cut, WHEN)
+    whole = " ".join(" ".join(
+        text.replace(header, " ").replace(f"page {n} of {pages}", " ")
+        for n, text in enumerate(pages_text(pdf), start=1)).split())
     assert "Money per financial year" in whole
     assert "Who pays for whose cuts" in whole and "Council's cuts" in whole
     assert "Medium-term financial plan of Seaport Council (unitary), 2026-27 to 2030-31" in whole
@@ -130,6 +134,9 @@ def test_the_pack_holds_the_mtfs_cost_shift_and_annual_money(qtbot, tmp_path, yo
     assert len(warnings) >= 2
     for message in warnings:
         assert " ".join(message.split()) in whole
+    # each once: no line of a page's last paragraph is also drawn (clipped) on the next
+    sentence = "A council must set a balanced budget"
+    assert whole.count(sentence) == sum(sentence in m for m in warnings) >= 2
     # the plan's gap line as the MTFS tab shows it (the core's figure and formatter)
     council = next(a for a in plan.agencies if a.agency == "council")
     assert money(float(council.lines["unfunded_gap"][-1])) in whole
@@ -181,16 +188,22 @@ def test_the_zero_rows_setting_reaches_the_pack(qtbot, tmp_path):
     assert controller.options().zero_rows is True
 
 
-def test_a_heading_never_ends_a_page(qtbot, youth_cut):
+def test_a_heading_never_ends_a_page_nor_a_paragraph_runs_over_one(qtbot, youth_cut):
     from PySide6.QtCore import QSizeF
     from PySide6.QtGui import QTextDocument
 
-    from ui.printing import keep_headings_with_next, pack_document, stranded_headings
+    from ui.printing import (
+        keep_headings_with_next,
+        pack_document,
+        split_paragraphs,
+        stranded_headings,
+    )
 
     for paper in ("A4", "Letter"):
         doc, body = pack_document(make_printer(paper), youth_cut)
         assert doc.pageCount() >= 3
         assert stranded_headings(doc, body) == []
+        assert split_paragraphs(doc, body) == []
     # the check and the fix on a page where a heading would otherwise end it
     table = ("<table border=1><thead><tr><th>Year</th><th>£</th></tr></thead>"
              + "".join(f"<tr><td>{i}</td><td>£1</td></tr>" for i in range(5)) + "</table>")
@@ -204,4 +217,23 @@ def test_a_heading_never_ends_a_page(qtbot, youth_cut):
             found += 1
             assert keep_headings_with_next(doc, 300) == 1
             assert stranded_headings(doc, 300) == []
+    assert found >= 2
+
+
+def test_a_paragraph_over_a_page_foot_moves_whole(qtbot):
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from ui.printing import keep_headings_with_next, split_paragraphs
+
+    paragraph = " ".join(f"word{i}" for i in range(40))
+    found = 0
+    for filler in range(1, 25):
+        doc = QTextDocument()
+        doc.setHtml("".join(f"<p>line {i}</p>" for i in range(filler)) + f"<p>{paragraph}</p>")
+        doc.setPageSize(QSizeF(300, 300))
+        if split_paragraphs(doc, 300):
+            found += 1
+            assert keep_headings_with_next(doc, 300) == 1
+            assert split_paragraphs(doc, 300) == []
     assert found >= 2
