@@ -48,8 +48,7 @@ from ui.results.tables import RAW_ROLE
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 MARGIN_MM = 15.0
 TABLE_POINTS = (8.5, 8.0, 7.5, 7.0, 6.5, 6.0, 5.5)  # type sizes tried per table, largest first
-DEFAULT_TABLE_PT = 7.0
-PAGE_GAP_PT = 4.0  # the document's margin: above each page's first line, below its last  # a table's type when no page width is given
+DEFAULT_TABLE_PT = 7.0  # a table's type when no page width is given
 Fits = Callable[[str], bool]  # does this HTML fit the page's width?
 HEADER_LINES = 2.2  # the header band's height in lines of its font
 CHART_URL = "cutsim://chart/place-net-saving"
@@ -398,7 +397,6 @@ def pack_document(printer: QPrinter, result: Any, comparisons: list[Any] | None 
         doc.documentLayout().setPaintDevice(printer)
         doc.setDefaultFont(QFont("DejaVu Sans", 9))
         doc.setDefaultTextOption(words)
-        doc.setDocumentMargin(PAGE_GAP_PT * printer.resolution() / 72.0)
         return doc
 
     def fits(fragment: str) -> bool:
@@ -444,9 +442,9 @@ def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None =
                              int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              f"page {i + 1} of {pages}")
             painter.translate(0, top - i * body_h)
-            # the page's own lines only: a line that ends one page and the first of the
-            # next lie a page margin apart, so half of it on either side keeps the
-            # neighbouring page's text out of this page (a PDF holds clipped text too)
+            # the page's own lines only: the last line of one page and the first of the
+            # next lie the document's margin apart, so half of it on either side keeps
+            # the neighbouring page's text out of this page (a PDF holds clipped text too)
             edge = doc.documentMargin() / 2
             doc.drawContents(painter, QRectF(0, i * body_h + edge, width, body_h - 2 * edge))
             painter.restore()
