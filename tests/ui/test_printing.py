@@ -237,3 +237,31 @@ def test_a_paragraph_over_a_page_foot_moves_whole(qtbot):
             assert keep_headings_with_next(doc, 300) == 1
             assert split_paragraphs(doc, 300) == []
     assert found >= 2
+
+
+def test_the_window_prints_the_plan_and_rows_it_shows(make_window, example_file, qtbot, tmp_path):
+    """File → Print Rows of Zeros and the MTFS tab's choices reach the pack."""
+    window = make_window(example_file, optional_views=True)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.run_controller.result is not None, timeout=15000)
+        controller = PrintController(window, window.run_controller)
+        assert controller.options().zero_rows is False
+        window.actions.all["print_zero_rows"].trigger()
+        assert window.actions.all["print_zero_rows"].isChecked()
+        assert window.settings.print_zero_rows() and controller.options().zero_rows
+        dock = window.views["resultsDock"].widget()
+        with qtbot.waitSignal(dock.redrawn, timeout=15000):
+            dock.tabs.setCurrentWidget(dock.mtfs)
+        dock.mtfs.agency.setCurrentIndex(dock.mtfs.agency.findData("police"))
+        dock.mtfs.years.setValue(3)
+        options = controller.options()
+        assert (options.mtfs_agency, options.mtfs_years, options.mtfs_cash) == ("police", 3, True)
+        pdf = tmp_path / "pack.pdf"
+        print_to_pdf(pdf, window.run_controller.result, None, "A4", WHEN, options)
+        whole = " ".join(" ".join(pages_text(pdf)).split())
+        police = next(a.name for a in example_file.model.agencies if a.id == "police")
+        assert f"Medium-term financial plan of {police}, 2026-27 to 2028-29" in whole
+        assert "throughout left out" not in whole  # rows of zeros kept, as ticked
+    finally:
+        window.run_controller.shutdown()
