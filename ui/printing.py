@@ -43,6 +43,7 @@ from cutsim.appraise.mtfs import DEFAULT_YEARS, build_plan
 from cutsim.model.fmt import money, year_label
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
+from cutsim.workshop import describe_lever
 from ui.results.tables import RAW_ROLE
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
@@ -152,12 +153,18 @@ def _table_html(model: Any, caption: str, zero_rows: bool = False, note: str = "
             + (f"<p style=\"font-size: 8pt\">{' '.join(after)}</p>" if after else ""))
 
 
-def _notes_html(scenario: Any) -> str:
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _notes_html(scenario: Any, model: Any = None) -> str:
+    """The scenario's description and its levers' notes, each lever named in words
+    ("Cut Youth work and youth clubs by 20 %"), not by its id."""
     parts = []
     if scenario.description:
         parts.append(f"<p>{html.escape(scenario.description)}</p>")
-    notes = [f"<li><b>{html.escape(lv.id)}</b>: {html.escape(lv.note)}</li>"
-             for lv in scenario.levers if lv.note]
+    notes = [f"<li><b>{html.escape(_capital(describe_lever(lv, model)))}</b>: "
+             f"{html.escape(lv.note)}</li>" for lv in scenario.levers if lv.note]
     if notes:
         parts.append("<h3>Notes on the levers</h3><ul>" + "".join(notes) + "</ul>")
     return "".join(parts)
@@ -236,7 +243,7 @@ def report_html(result: Any, comparisons: list[Any] | None = None,
              f"<p>{html.escape(place.name)}. In {year_label(place.base_year, year)} (the headline "
              f"year) the whole place's net saving is {html.escape(money(net))}. Money in £ at "
              f"{year_label(place.effective_price_year, 0)} prices; + = saving for the budget.</p>",
-             _notes_html(result.scenario)]
+             _notes_html(result.scenario, cm.model)]
     if chart_size is not None:
         w, h = chart_size
         parts.append(f'<p><img src="{CHART_URL}" width="{w}" height="{h}"></p>')

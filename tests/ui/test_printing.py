@@ -265,3 +265,17 @@ def test_the_window_prints_the_plan_and_rows_it_shows(make_window, example_file,
         assert "throughout left out" not in whole  # rows of zeros kept, as ticked
     finally:
         window.run_controller.shutdown()
+
+
+def test_lever_notes_name_the_lever_in_words(qtbot):
+    from ui.printing import report_html
+
+    file = read_file(REPO / "scenarios" / "youth-cut-counter-proposal.cutsim")
+    project = Project(file)
+    noted = [(s, lv) for s in file.scenarios for lv in s.levers if lv.note]
+    assert noted
+    for scenario, lever in noted:
+        text = report_html(project.run(scenario.id))
+        service = file.model.service(lever.service).name
+        assert f"<li><b>Cut {service} by" in text
+        assert f"<b>{lever.id}</b>" not in text
