@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from cutsim.model.schema import CutsimFile
@@ -29,7 +29,7 @@ from ui.consult_action import ConsultController
 from ui.publish_action import PublishController
 from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
-from ui.screen_fit import fit_to_screen, fits
+from ui.screen_fit import fit_to_screen
 from ui.settings import Settings, data_dir
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.document = DocumentController(file, path, self)
         self.views: dict[str, QDockWidget] = {}
+        self._shown_once = False
         self.views_deferred = load_optional_views and defer_views
         self.run_controller = (self._make_run_controller()
                                if load_optional_views and not defer_views else None)
@@ -158,6 +159,14 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(right[0], right[1])
             right[0].raise_()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self.size() == self._chosen_size:  # not resized by a caller since
+                # once its frame is known: the whole window, frame included, on the screen
+                QTimer.singleShot(0, self.fit_to_screen)
+
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
         if self.views_deferred:
@@ -173,6 +182,7 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state()
         if state is None or not self.restoreState(state):
             self._default_dock_sizes()
+        self.fit_to_screen()  # the docks just added may have widened it
         self.viewsReady.emit()
 
     # --- status and title ----------------------------------------------------------
@@ -202,6 +212,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(*DEFAULT_SIZE)
         self.fit_to_screen()
+        self._chosen_size = self.size()
         if state is None or not self.restoreState(state):
             self._default_dock_sizes()
 
@@ -209,13 +220,6 @@ class MainWindow(QMainWindow):
         """Keep the whole window, frame included, on the available screen: never wider or
         taller than it (a layout saved on a larger screen is shrunk, then moved onto it)."""
         fit_to_screen(self)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
-        """A layout change that would grow the window past the screen (a long scenario
-        name, a wide table) is taken back at once."""
-        super().resizeEvent(event)
-        if not (self.isMaximized() or self.isFullScreen() or fits(self)):
-            QTimer.singleShot(0, self.fit_to_screen)
 
     def _default_dock_sizes(self) -> None:
         """Give the editor the middle, the side panels a fair share, problems a strip."""
