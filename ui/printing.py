@@ -105,6 +105,7 @@ def _is_zero_row(model: Any, row: int) -> bool:
 
 
 HEADER_LINE = 10  # characters per line of a printed column heading, words kept whole
+SHORT_NAME = 24  # characters: a row's name up to this long is printed on one line
 
 
 def _header_cell(text: str) -> str:
@@ -114,6 +115,12 @@ def _header_cell(text: str) -> str:
     lines = textwrap.wrap(words, HEADER_LINE, break_long_words=False, break_on_hyphens=False)
     return ('<th style="white-space: nowrap">'
             + "<br>".join(html.escape(line) for line in lines or [words]) + "</th>")
+
+
+def _keep_whole(text: str) -> str:
+    """A short name on one line (a style attribute), so its row is one line high and
+    never split between two pages; a long name wraps."""
+    return ' style="white-space: nowrap"' if len(text) <= SHORT_NAME else ""
 
 
 def _table_html(model: Any, caption: str, zero_rows: bool = False, note: str = "",
@@ -135,11 +142,12 @@ def _table_html(model: Any, caption: str, zero_rows: bool = False, note: str = "
         cells = []
         for c in range(cols):
             words = isinstance(model.index(r, c).data(RAW_ROLE), str)
-            text = html.escape(str(model.index(r, c).data() or ""))
-            cells.append(f'<td align="left">{text}</td>' if words else
+            shown = str(model.index(r, c).data() or "")
+            text = html.escape(shown)
+            cells.append(f'<td align="left"{_keep_whole(shown)}>{text}</td>' if words else
                          f'<td align="right" style="white-space: nowrap">{text}</td>')
-        first = (f"<th align=\"left\">{html.escape(str(model.headerData(r, Qt.Orientation.Vertical)))}</th>"
-                 if row_heads else "")
+        name = str(model.headerData(r, Qt.Orientation.Vertical)) if row_heads else ""
+        first = f'<th align="left"{_keep_whole(name)}>{html.escape(name)}</th>' if row_heads else ""
         body.append(f"<tr>{first}{''.join(cells)}</tr>")
     corner = "<th></th>" if row_heads else ""
     after = [html.escape(note)] if note else []
@@ -307,13 +315,18 @@ def split_paragraphs(doc: QTextDocument, page_height: float) -> list[str]:
     return [block.text() for block in _split(doc, page_height)]
 
 
-def _split(doc: QTextDocument, page_height: float) -> list[Any]:
+def split_rows(doc: QTextDocument, page_height: float) -> list[str]:
+    """The text of every table cell whose lines fall on two pages (its row is split)."""
+    return [block.text() for block in _split(doc, page_height, in_tables=True)]
+
+
+def _split(doc: QTextDocument, page_height: float, in_tables: bool = False) -> list[Any]:
     layout = doc.documentLayout()
     found = []
     block = doc.begin()
     while block.isValid():
         lines = block.layout()
-        if lines.lineCount() > 1 and QTextCursor(block).currentTable() is None:
+        if lines.lineCount() > 1 and (QTextCursor(block).currentTable() is not None) == in_tables:
             top = layout.blockBoundingRect(block).top()
             first = top + lines.lineAt(0).y()
             last = top + lines.lineAt(lines.lineCount() - 1).y()

@@ -196,6 +196,7 @@ def test_a_heading_never_ends_a_page_nor_a_paragraph_runs_over_one(qtbot, youth_
         keep_headings_with_next,
         pack_document,
         split_paragraphs,
+        split_rows,
         stranded_headings,
     )
 
@@ -204,6 +205,7 @@ def test_a_heading_never_ends_a_page_nor_a_paragraph_runs_over_one(qtbot, youth_
         assert doc.pageCount() >= 3
         assert stranded_headings(doc, body) == []
         assert split_paragraphs(doc, body) == []
+        assert split_rows(doc, body) == []  # short names on one line: rows move whole
     # the check and the fix on a page where a heading would otherwise end it
     table = ("<table border=1><thead><tr><th>Year</th><th>£</th></tr></thead>"
              + "".join(f"<tr><td>{i}</td><td>£1</td></tr>" for i in range(5)) + "</table>")
