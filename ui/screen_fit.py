@@ -20,12 +20,6 @@ def available_geometry(window: QWidget) -> QRect | None:
     return screen.availableGeometry() if screen is not None else None
 
 
-def fits(window: QWidget) -> bool:
-    """True when the window, frame included, lies within its screen's available area."""
-    area = available_geometry(window)
-    return area is None or area.contains(window.frameGeometry())
-
-
 def fit_to_screen(window: QWidget, preferred: tuple[int, int] | None = None) -> None:
     """Size ``window`` to ``preferred`` (px; its present size when None), shrunk to the
     available area of its screen, frame included, then moved onto that area. A maximised
