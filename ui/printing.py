@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt, QUrl
@@ -211,9 +211,9 @@ def _mtfs_html(result: Any, options: PackOptions, fits: Fits | None) -> str:
     span = f"{plan.years[0]} to {plan.years[-1]}" if len(plan.years) > 1 else plan.years[0]
     warnings = [w.message for w in plan.warnings if who in (PLACE_ID, w.agency)]
     parts = [f"<h2>Medium-term financial plan of {html.escape(name)}, {html.escape(span)}</h2>",
-             f"<p>£ a year, {html.escape(terms)}. Gap = baseline spend with pressures − "
-             "funding: positive is a shortfall. Gap after savings = gap − planned savings + "
-             "cashable knock-on + one-off costs.</p>"]
+             (f"<p>£ a year, {html.escape(terms)}. Gap = baseline spend with pressures − "
+              "funding: positive is a shortfall. Gap after savings = gap − planned savings + "
+              "cashable knock-on + one-off costs.</p>")]
     if warnings:
         parts.append("<h3>Warnings</h3><ul>" + "".join(
             f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
@@ -268,8 +268,8 @@ def report_html(result: Any, comparisons: list[Any] | None = None,
     tables.append((annual, "Money per financial year (£ in each year, undiscounted)"))
     shift = CostShiftTableModel()
     shift.set_result(result)
-    tables.append((shift, "Who pays for whose cuts: knock-on cost borne by the column agency "
-                          "because of the row agency's levers (£ over the horizon, undiscounted)"))
+    tables.append((shift, ("Who pays for whose cuts: knock-on cost borne by the column agency "
+                           "because of the row agency's levers (£ over the horizon, undiscounted)")))
     parts += [_sized_table(model, caption, options.zero_rows, fits) for model, caption in tables]
     parts.append(_mtfs_html(result, options, fits))
     pools: list[tuple[Any, str]] = []

@@ -178,8 +178,9 @@ def test_the_zero_rows_setting_reaches_the_pack(qtbot, tmp_path):
     from ui.settings import Settings
 
     class Window:
-        settings = Settings()
-        views: dict = {}
+        def __init__(self) -> None:
+            self.settings = Settings()
+            self.views: dict[str, Any] = {}
 
     window = Window()
     controller = PrintController(window, None)  # type: ignore[arg-type]
