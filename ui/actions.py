@@ -75,9 +75,17 @@ class MainActions:
                   "choices and see the knock-on effects, and send back their response")
         file_menu.addSeparator()
         self._add(file_menu, "print", "&Print…", self._print, Key.Print,
-                  "Print the current scenario's results and annual money (A4 or Letter)")
+                  "Print the current scenario's cabinet pack: appraisal, annual money, cost "
+                  "shift and the medium-term financial plan (A4 or Letter)")
         self._add(file_menu, "print_preview", "Print Pre&view…", self._print_preview,
                   "Ctrl+Alt+P", "See the printed pages before printing")
+        zero_rows = self._add(file_menu, "print_zero_rows", "Print Rows of &Zeros",
+                              lambda: window.settings.set_print_zero_rows(
+                                  self.all["print_zero_rows"].isChecked()),
+                              None, "Keep the rows whose every figure is £0 in the printed pack "
+                              "(left out when not ticked)")
+        zero_rows.setCheckable(True)
+        zero_rows.setChecked(window.settings.print_zero_rows())
         file_menu.addSeparator()
         self._add(file_menu, "quit", "&Quit", window.close, Key.Quit, "Close cutsim")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 
 from cutsim.model.schema import CutsimFile
@@ -29,11 +29,13 @@ from ui.consult_action import ConsultController
 from ui.publish_action import PublishController
 from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
+from ui.screen_fit import fit_to_screen
 from ui.settings import Settings, data_dir
 
 log = logging.getLogger(__name__)
 
 DockArea = Qt.DockWidgetArea
+DEFAULT_SIZE = (1400, 900)  # px, the first window on a screen that has room for it
 ViewFactory = Callable[[DocumentController, Any], QWidget]
 
 # The views built beside the editor: (module, class, area, title, object name). Each is
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.document = DocumentController(file, path, self)
         self.views: dict[str, QDockWidget] = {}
+        self._shown_once = False
         self.views_deferred = load_optional_views and defer_views
         self.run_controller = (self._make_run_controller()
                                if load_optional_views and not defer_views else None)
@@ -156,6 +159,14 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(right[0], right[1])
             right[0].raise_()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self.size() == self._chosen_size:  # not resized by a caller since
+                # once its frame is known: the whole window, frame included, on the screen
+                QTimer.singleShot(0, self.fit_to_screen)
+
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().paintEvent(event)
         if self.views_deferred:
@@ -171,6 +182,7 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state()
         if state is None or not self.restoreState(state):
             self._default_dock_sizes()
+        self.fit_to_screen()  # the docks just added may have widened it
         self.viewsReady.emit()
 
     # --- status and title ----------------------------------------------------------
@@ -198,9 +210,16 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 900)
+            self.resize(*DEFAULT_SIZE)
+        self.fit_to_screen()
+        self._chosen_size = self.size()
         if state is None or not self.restoreState(state):
             self._default_dock_sizes()
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, frame included, on the available screen: never wider or
+        taller than it (a layout saved on a larger screen is shrunk, then moved onto it)."""
+        fit_to_screen(self)
 
     def _default_dock_sizes(self) -> None:
         """Give the editor the middle, the side panels a fair share, problems a strip."""

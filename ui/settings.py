@@ -74,6 +74,14 @@ class Settings:
     def set_autosave_seconds(self, seconds: int) -> None:
         self._s.setValue("prefs/autosave_seconds", int(seconds))
 
+    def print_zero_rows(self) -> bool:
+        """Whether the printed pack keeps rows whose every figure is £0 (default: no)."""
+        value = self._s.value("prefs/print_zero_rows", False)
+        return value is True or str(value).lower() in ("true", "1")
+
+    def set_print_zero_rows(self, keep: bool) -> None:
+        self._s.setValue("prefs/print_zero_rows", bool(keep))
+
     # --- window layout -------------------------------------------------------------
 
     def window_geometry(self) -> QByteArray | None:

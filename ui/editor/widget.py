@@ -84,12 +84,16 @@ class ItemTable(QWidget):
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.agency_filter: QComboBox | None = None
         toolbar = QHBoxLayout()
-        self.search.setMinimumWidth(160)
+        self.search.setMinimumWidth(100)
         toolbar.addWidget(self.search, 1)
         if kind == "services":
             self.agency_filter = QComboBox()
             self.agency_filter.setObjectName("agency_filter")
             self.agency_filter.setToolTip("Show the services of one agency")
+            # long agency names do not set the editor's width (the list shows them whole)
+            self.agency_filter.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            self.agency_filter.setMinimumContentsLength(8)
             self.agency_filter.currentTextChanged.connect(self._on_agency_filter)
             toolbar.addWidget(self.agency_filter)
             document.modelChanged.connect(self._fill_agencies)
@@ -104,7 +108,7 @@ class ItemTable(QWidget):
         if kind in ("services", "effects"):
             from ui.editor.pickers import pick_evidence, pick_unit_cost
 
-            text, tip, slot = (("Pick from the Unit Cost Database…", "Fill the selected service's "
+            text, tip, slot = (("Unit costs…", "Fill the selected service's "
                                 "unit cost, activity unit and source from the GMCA Unit Cost "
                                 "Database (Ctrl+U)", lambda: pick_unit_cost(self))
                                if kind == "services" else
@@ -118,6 +122,15 @@ class ItemTable(QWidget):
         toolbar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        if self.agency_filter is not None:
+            # the services' search and agency filter on a row of their own, so the editor
+            # fits between the side panels on a laptop's screen
+            search_row = QHBoxLayout()
+            for _ in range(2):
+                item = toolbar.takeAt(0)
+                search_row.addWidget(item.widget(), 1 if item.widget() is self.search else 0)
+            layout.addLayout(search_row)
+            toolbar.addStretch(1)
         layout.addLayout(toolbar)
         layout.addWidget(self.view, 1)
         for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,

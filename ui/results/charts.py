@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cutsim.model.fmt import money, money_exact, number, wrap_words
 from cutsim.model.materiality import is_nothing, materiality_floor
@@ -475,8 +475,10 @@ class CompareChart(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.note = QLabel("Tick up to three scenarios in the scenario list to compare them.", self)
-        self.controls.addWidget(self.note)
-        self.controls.addStretch(1)
+        # the names of three scenarios wrap onto more lines; they never widen the window
+        self.note.setWordWrap(True)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.controls.addWidget(self.note, 1)
         self.widget = plot_widget("Whole place: net saving per financial year")
         self.plots = [self.widget]
         self.layout_.addWidget(self.widget, 1)

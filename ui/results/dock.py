@@ -96,11 +96,17 @@ class _ComparePage(QWidget):
         self.chart = CompareChart(self)
         self.model = CompareTableModel(self)
         self.view = _table_view(self.model, self, "compare-table")
+        self.chart.setMinimumHeight(180)
         layout.addWidget(self.chart, 3)
-        layout.addWidget(QLabel("NPV per agency over the horizon (£, discounted, + = saving)", self))
+        caption = QLabel("NPV per agency over the horizon (£, discounted, + = saving)", self)
+        caption.setWordWrap(True)
+        layout.addWidget(caption)
+        # the table shows its heading and a few rows however short the window
+        self.view.setMinimumHeight(self.view.horizontalHeader().sizeHint().height() * 2
+                                   + self.view.verticalHeader().defaultSectionSize() * 3)
         layout.addWidget(self.view, 2)
         self.value_of_information = ValueOfInformation(_table_view, self)
-        layout.addWidget(self.value_of_information, 2)
+        layout.addWidget(self.value_of_information, 1)
         self.plots = self.chart.plots
         self.tables = [self.model, self.value_of_information.model]
 
@@ -196,8 +202,12 @@ class ResultsDock(QWidget):
             self._show_error(run_controller.error)
 
     # ------------------------------------------------------------ controls
-    def _bottom_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
+    def _bottom_bar(self) -> QVBoxLayout:
+        """Two rows under the tabs: export and the Monte Carlo summary, then the Monte Carlo
+        controls (one row of both would set the panel's width at a laptop's screen)."""
+        bar, exports, controls = QVBoxLayout(), QHBoxLayout(), QHBoxLayout()
+        bar.addLayout(exports)
+        bar.addLayout(controls)
         self.draws = QSpinBox(self)
         self.draws.setObjectName("mc-draws")
         self.draws.setRange(10, 100000)
@@ -231,11 +241,12 @@ class ResultsDock(QWidget):
             button.setObjectName(name)
             button.setEnabled(False)
             button.clicked.connect(lambda _c=False, run=slot: run())
-            bar.addWidget(button)
+            exports.addWidget(button)
             self.export_buttons[name] = button
-        bar.addWidget(self.mc_status, 1)
+        exports.addWidget(self.mc_status, 1)
         for widget in (self.draws, self.mc_button, self.progress, self.cancel_button):
-            bar.addWidget(widget)
+            controls.addWidget(widget)
+        controls.setStretchFactor(self.progress, 1)
         return bar
 
     # ------------------------------------------------------------ results

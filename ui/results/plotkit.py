@@ -100,6 +100,22 @@ class OutsideLegend(pg.LegendItem):
         plot_item.layout.addItem(self, LEGEND_ROW, LEGEND_COLUMN)
         plot_item.layout.setRowStretchFactor(LEGEND_ROW, 0)
         self.entries: list[tuple[Any, str]] = []
+        self.max_columns = columns
+        self._plot_item = plot_item
+        # a narrow panel (a laptop's screen) stacks the entries rather than cutting them off
+        plot_item.vb.sigResized.connect(lambda _vb: self.fit_columns())
+
+    def fit_columns(self, width: float | None = None) -> int:
+        """Lay the entries out in as many columns (up to ``max_columns``) as fit side by
+        side in ``width`` (scene px; the plot's width when None). Returns the count."""
+        width = float(self._plot_item.width() if width is None else width)
+        widths = [sample.boundingRect().width() + label.boundingRect().width() + 12
+                  for sample, label in self.items]
+        n = max(1, min(self.max_columns, len(widths)))
+        while n > 1 and sum(max(widths[c::n]) for c in range(n)) > width:
+            n -= 1
+        self.setColumnCount(n)
+        return n
 
     def show_only(self, entries: Sequence[tuple[Any, str]]) -> None:
         entries = list(entries)
@@ -110,6 +126,7 @@ class OutsideLegend(pg.LegendItem):
             self.addItem(item, name)
         self.entries = entries
         self.setVisible(bool(entries))
+        self.fit_columns()
         self.updateGeometry()
 
     def names(self) -> list[str]:

@@ -128,7 +128,7 @@ class ServiceRow:
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(10)
         self.slider.setObjectName(f"slider-{service.id}")
-        self.slider.setMinimumWidth(160)  # a usable drag length on a projector
+        self.slider.setMinimumWidth(130)  # a usable drag length, in a panel a laptop fits
         self.slider.setAccessibleName(f"Change to {service.name}, percent of spend")
         self.value = QLabel("0 %", parent)
         self.value.setMinimumWidth(48)
@@ -284,6 +284,11 @@ class LeverPanel(QWidget):
             outer.addWidget(box)
         outer.addStretch(1)
         self._scroll.setWidget(content)
+        # the rows never scroll sideways, so the panel is at least as wide as they need:
+        # their figures are never cut off at the dock's edge
+        bar = self._scroll.verticalScrollBar().sizeHint().width()
+        self._scroll.setMinimumWidth(content.minimumSizeHint().width() + bar
+                                     + 2 * self._scroll.frameWidth())
         self.refresh()
 
     # ------------------------------------------------------------ following the document

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from cutsim.model.errors import CutsimError
 from ui import dialogs
+from ui.screen_fit import fit_to_screen
 from ui.workshop.audience import AudienceView
 from ui.workshop.controller import WorkshopController
 from ui.workshop.presenter import PresenterView
@@ -42,6 +43,7 @@ Key = Qt.Key
 NEXT_KEYS = {Key.Key_PageDown, Key.Key_Right, Key.Key_Down, Key.Key_Space}
 PREVIOUS_KEYS = {Key.Key_PageUp, Key.Key_Left, Key.Key_Up}
 CLICKER_KEYS = {Key.Key_PageDown, Key.Key_PageUp}
+PRESENTER_SIZE = (1400, 900)  # px, on a screen with room for it
 DIGITS = {getattr(Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
@@ -95,9 +97,11 @@ class WorkshopMode(QObject):
             self.presenter.showMaximized()
         else:
             self.audience.resize(1280, 720)
+            fit_to_screen(self.audience)
             self.audience.show()
-            self.presenter.resize(1400, 900)
+            fit_to_screen(self.presenter, PRESENTER_SIZE)  # never wider than the screen
             self.presenter.show()
+            fit_to_screen(self.presenter)  # again, now that its frame is known
         self.presenter.activateWindow()
         if app is not None:
             app.installEventFilter(self)

@@ -193,20 +193,27 @@ class PresenterView(QWidget):
                                "protecting services whose levers were taken out")
         self.propose.clicked.connect(controller.propose)
         self.propose.setVisible(optimiser_available())
-        buttons = QHBoxLayout()
-        for b in (self.add_lever, self.reset, self.undo, self.redo, self.propose):
+        # two rows of buttons, so the presenter view fits a laptop's screen
+        buttons, more = QHBoxLayout(), QHBoxLayout()
+        for b in (self.add_lever, self.reset, self.undo, self.redo):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        more.addWidget(self.propose)
+        more.addStretch(1)
         levers_box = QGroupBox("Levers of this package")
         levers_layout = QVBoxLayout(levers_box)
         levers_layout.addWidget(scroll, 1)
         levers_layout.addLayout(buttons)
+        levers_layout.addLayout(more)
 
         # Red lines.
         self.red_lines = QListWidget()
         self.red_lines.setObjectName("redLineList")
         self.outcome = QComboBox()
         self.outcome.setObjectName("redLineOutcome")
+        self.outcome.setSizeAdjustPolicy(  # long outcome names never widen the view
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.outcome.setMinimumContentsLength(20)
         for outcome in controller.file.model.outcomes:
             self.outcome.addItem(outcome.name, outcome.id)
         self.max_change = QDoubleSpinBox()
@@ -221,8 +228,8 @@ class PresenterView(QWidget):
         add_line.clicked.connect(self._add_red_line)
         drop_line = _button("Drop", "dropRedLine", "Drop the selected red line")
         drop_line.clicked.connect(lambda: controller.remove_red_line(self.red_lines.currentRow()))
-        line_row = QHBoxLayout()
-        line_row.addWidget(self.outcome, 1)
+        outcome_row, line_row = QHBoxLayout(), QHBoxLayout()
+        outcome_row.addWidget(self.outcome, 1)
         line_row.addWidget(QLabel("worse by at most"))
         line_row.addWidget(self.max_change)
         line_row.addWidget(self.unit)
@@ -231,6 +238,7 @@ class PresenterView(QWidget):
         lines_box = QGroupBox("Red lines (every package)")
         lines_layout = QVBoxLayout(lines_box)
         lines_layout.addWidget(self.red_lines)
+        lines_layout.addLayout(outcome_row)
         lines_layout.addLayout(line_row)
 
         # Notes, agreement, exports and the log.
@@ -253,15 +261,18 @@ class PresenterView(QWidget):
         self.log_list.setObjectName("decisionLog")
         self.log_where = QLabel()
         self.log_where.setWordWrap(True)
-        actions = QHBoxLayout()
-        for b in (self.agree, self.export_minutes, self.export_agreed, self.save_log, self.leave):
+        actions, exports = QHBoxLayout(), QHBoxLayout()  # two rows: a laptop's width
+        for b in (self.agree, self.leave):
             actions.addWidget(b)
+        for b in (self.export_minutes, self.export_agreed, self.save_log):
+            exports.addWidget(b)
         log_box = QGroupBox("Decision log")
         log_layout = QVBoxLayout(log_box)
         log_layout.addWidget(self.note)
         log_layout.addWidget(self.log_list, 1)
         log_layout.addWidget(self.log_where)
         log_layout.addLayout(actions)
+        log_layout.addLayout(exports)
 
         self.preview = AudienceView(controller)
         self.preview.setObjectName("audiencePreview")
