@@ -108,17 +108,6 @@ class BlockSummary:
     moved: np.ndarray
 
 
-def _count_rows(mask: np.ndarray) -> np.ndarray:
-    """The True entries of each row of a C-contiguous boolean (rows, k) array. With k a
-    multiple of 8 up to 2,040, eight bytes are summed at once as one 64-bit word: each
-    byte lane gathers at most k/8 ≤ 255 ones, so no lane carries into the next."""
-    rows, k = mask.shape
-    if k % 8 or k > 2040 or not mask.flags.c_contiguous:
-        return np.count_nonzero(mask, axis=1)
-    lanes = mask.view(np.uint64).sum(axis=1, dtype=np.uint64)
-    return lanes.view(np.uint8).reshape(rows, 8).sum(axis=1, dtype=np.int64)
-
-
 def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
     """Rows (cells) holding both 0.0 and −0.0: which one numpy's partition puts at a
     rank is its own affair, so such a cell takes numpy's percentile itself."""
@@ -129,12 +118,36 @@ def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
     return (zero & negative).any(axis=1) & (zero & ~negative).any(axis=1)
 
 
+def _count_sorted(rows: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) -> np.ndarray:
+    """For each row of ``rows`` (r, k), sorted ascending, and each of its thresholds
+    (r, t): how many entries are below the threshold (``strict``, a boolean (t,)) or at
+    or below it. One binary search for every row and threshold at once, in ⌈log₂(k + 1)⌉
+    steps over (r, t) arrays, never a pass over the (r, k) values."""
+    r, k = rows.shape
+    flat = rows.ravel()
+    base = (np.arange(r, dtype=np.intp) * k)[:, None]
+    found = np.zeros(thresholds.shape, np.intp)
+    step = 1 << max(k.bit_length() - 1, 0) if k else 0
+    while step:
+        cand = found + step
+        fits = cand <= k
+        v = flat[base + np.minimum(cand, k) - 1]
+        hit = np.where(strict, v < thresholds, v <= thresholds) & fits
+        found += step * hit
+        step >>= 1
+    return found
+
+
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
               active: np.ndarray | None = None) -> BlockSummary:
     """Summarise a block's ``values`` (draws, cells) against the brackets ``low``/``high``
     (one (cells,) array each per quantile). Cells not ``active`` (a boolean (cells,)) are
     steady: their bracket is one value, and a block that keeps to it costs one
-    comparison a value; one that does not is summarised in full like an active cell."""
+    comparison a value; one that does not is summarised in full like an active cell.
+
+    Each active cell's draws are sorted once; every counter is then the position of a
+    bracket end in its sorted draws (:func:`_count_sorted`), and the values strictly
+    inside a bracket are one run of them (kept in ascending order within a cell)."""
     n_draws, n_cells = values.shape
     if active is None:
         active = np.ones(n_cells, bool)
@@ -146,29 +159,50 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
         steady = steady[same]
     idx = np.flatnonzero(active | moved)
     xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
+    xt.sort(axis=1)  # NaN last, so a row is finite when its ends are
+    q = len(low)
+    # Thresholds per row: for each quantile, below L, at or below L, below U, at or below U;
+    # then below 0 and at or below 0 (a run of zeros of both signs is checked apart).
+    thresholds = np.empty((len(idx), 4 * q + 2))
+    for j in range(q):
+        thresholds[:, 4 * j] = thresholds[:, 4 * j + 1] = low[j][idx]
+        thresholds[:, 4 * j + 2] = thresholds[:, 4 * j + 3] = high[j][idx]
+    thresholds[:, 4 * q:] = 0.0
+    strict = np.tile([True, False], 2 * q + 1)
+    counts = _count_sorted(xt, thresholds, strict)
     bad = np.zeros(n_cells, bool)
-    bad[idx] = ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
-    below, at_low, at_high, cells, kept = [], [], [], [], []
+    if len(idx) and n_draws:
+        bad[idx] = ~(np.isfinite(xt[:, 0]) & np.isfinite(xt[:, -1]))
+        zeros = counts[:, 4 * q + 1] - counts[:, 4 * q]
+        twice = np.flatnonzero(zeros >= 2)
+        if len(twice):
+            bad[idx[twice]] |= _mixed_zeros(xt[twice])
     flat_values = xt.ravel()
-    for lo, hi in zip(low, high):
-        lo_c, hi_c = lo[idx, None], hi[idx, None]
-        lt = np.zeros(n_cells, np.int64)
-        le = np.zeros(n_cells, np.int64)
-        eq_hi = np.zeros(n_cells, np.int64)
-        lt[idx] = _count_rows(xt < lo_c)
-        le_mask = xt <= lo_c
-        le[idx] = _count_rows(le_mask)
-        le[steady] = n_draws
-        below.append(lt)
-        at_low.append(le - lt)
-        lt_hi = xt < hi_c
-        # equal to U: at most U less below U (nothing when U is +inf or is L)
-        eq_hi[idx] = (_count_rows(xt <= hi_c) - _count_rows(lt_hi)) * (hi[idx] != lo[idx])
-        at_high.append(eq_hi)
-        flat = np.flatnonzero(lt_hi > le_mask)  # L < x < U (bools: True > False)
-        cells.append(idx[flat // n_draws].astype(np.int32))
-        kept.append(flat_values[flat])
-    return BlockSummary(int(n_draws), tuple(low), tuple(high), tuple(below), tuple(at_low),
+    row_start = np.arange(len(idx), dtype=np.intp) * n_draws
+    below, at_low, at_high, cells, kept = [], [], [], [], []
+    for j in range(q):
+        lt, le, lt_hi, le_hi = (counts[:, 4 * j + i] for i in range(4))
+        b = np.zeros(n_cells, np.int64)
+        a = np.zeros(n_cells, np.int64)
+        u = np.zeros(n_cells, np.int64)
+        b[idx] = lt
+        a[idx] = le - lt
+        a[steady] = n_draws
+        # equal to U: nothing when U is L (those draws are equal to L)
+        u[idx] = (le_hi - lt_hi) * (high[j][idx] != low[j][idx])
+        below.append(b)
+        at_low.append(a)
+        at_high.append(u)
+        inside = np.maximum(lt_hi - le, 0)  # L < x < U: one run of each sorted row
+        total = int(inside.sum())
+        rows = np.repeat(np.arange(len(idx), dtype=np.intp), inside)
+        first = np.cumsum(inside) - inside
+        pos = (np.arange(total, dtype=np.intp) - first[rows]) + (row_start + le)[rows]
+        cells.append(idx[rows].astype(np.int32))
+        kept.append(flat_values[pos])
+    # The brackets as they were (copies: a reducer narrows its own in place).
+    return BlockSummary(int(n_draws), tuple(a.copy() for a in low),
+                        tuple(a.copy() for a in high), tuple(below), tuple(at_low),
                         tuple(at_high), tuple(cells), tuple(kept), bad, moved)
 
 
