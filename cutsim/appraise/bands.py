@@ -138,6 +138,18 @@ def _count_sorted(rows: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) 
     return found
 
 
+def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
+    """:func:`_mixed_zeros` of rows sorted ascending: only rows holding two zeros or more
+    (a run, found by binary search) are looked at."""
+    zero = np.zeros((len(ordered), 2))
+    at = _count_sorted(ordered, zero, np.array([True, False]))
+    out = np.zeros(len(ordered), bool)
+    twice = np.flatnonzero(at[:, 1] - at[:, 0] >= 2)
+    if len(twice):
+        out[twice] = _mixed_zeros(ordered[twice])
+    return out
+
+
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
               active: np.ndarray | None = None) -> BlockSummary:
     """Summarise a block's ``values`` (draws, cells) against the brackets ``low``/``high``
@@ -232,7 +244,11 @@ class BandReducer:
         self.pilot_size = min(self.n, PILOT if pilot is None else int(pilot))
         caps = [max(capacity or self._capacity(j), self.pilot_size) for j in range(q)]
         self.capacity = [min(c, self.n) for c in caps]
-        self.buffer: list[np.ndarray] = []
+        # The values a cell may hold before its bracket is narrowed (raised only when a
+        # narrowing cannot bring a block within it); the buffers themselves start small
+        # and grow to it as values arrive.
+        self.limit = list(self.capacity)
+        self.buffer: list[np.ndarray] = [np.full((self.cells, 0), np.inf) for _ in range(q)]
         self.pilot: list[np.ndarray] | None = []
         self.active = np.ones(self.cells, bool)
         self.bad = np.zeros(self.cells, bool)
@@ -270,7 +286,7 @@ class BandReducer:
         rows = np.flatnonzero(self.active)
         ordered = np.sort(xt[rows], axis=1)
         for j in range(len(self.low)):
-            self.buffer.append(np.full((self.cells, max(self.capacity[j], m)), np.inf))
+            self.limit[j] = max(self.capacity[j], m)
             self.count[j] = np.where(steady, 0, m)
             self.low[j][steady] = self.high[j][steady] = xt[steady, 0]
             self.at_low[j] = np.where(steady, m, 0)
@@ -289,7 +305,7 @@ class BandReducer:
         for j in range(len(self.low)):
             part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
                                  s.at_high[j], s.cells[j], s.values[j])
-            if (self.count[j] + part[4]).max() > self.buffer[j].shape[1]:
+            if (self.count[j] + part[4]).max() > self.limit[j]:
                 self._narrow_one(j)
                 part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
                                      s.at_high[j], s.cells[j], s.values[j])
@@ -302,6 +318,10 @@ class BandReducer:
         equal-to-old-U draws above the new U drop out, and when the bracket has closed on
         the old U they are equal to L)."""
         low, high = self.low[j], self.high[j]
+        if np.array_equal(s_low, low) and np.array_equal(s_high, high):
+            # made against these very brackets: its counters and values stand as they are
+            return below, at_low, at_high, (cells, values), np.bincount(cells,
+                                                                        minlength=self.cells)
         moved_low = s_low < low
         same = high == low
         add_below = below + np.where(moved_low, at_low, 0)
@@ -324,16 +344,24 @@ class BandReducer:
         self.at_low[j] += add_low
         self.at_high[j] += add_high
         need = int((self.count[j] + k).max())
-        if need > self.buffer[j].shape[1]:
+        if need > self.limit[j]:
             log.debug("band buffer %d grows to %d values a cell", j, need)
-            grown = np.full((self.cells, need), np.inf)
-            grown[:, :self.buffer[j].shape[1]] = self.buffer[j]
-            self.buffer[j] = grown
+            self.limit[j] = need
+        self._ensure_width(j, need)
         if len(values):
             starts = np.cumsum(k) - k  # cells arrive in cell order
             pos = self.count[j][cells] + (np.arange(len(cells)) - starts[cells])
             self.buffer[j][cells, pos] = values
         self.count[j] += k
+
+    def _ensure_width(self, j: int, need: int) -> None:
+        """Make buffer j at least ``need`` values wide (doubling, up to its limit)."""
+        width = self.buffer[j].shape[1]
+        if need <= width:
+            return
+        grown = np.full((self.cells, max(need, min(2 * width, self.limit[j]))), np.inf)
+        grown[:, :width] = self.buffer[j]
+        self.buffer[j] = grown
 
     def narrow(self) -> None:
         """Narrow every bracket around where its order statistics are expected (module)."""
@@ -382,23 +410,24 @@ class BandReducer:
         low[take_low] = buf[sub[take_low], a[take_low]]
         take_high = (b >= 0) & (b < cnt)
         high[take_high] = buf[sub[take_high], b[take_high]]
-        lo_c, hi_c = low[:, None], high[:, None]
-        lt = np.count_nonzero(buf < lo_c, axis=1)  # a padding +inf is never below L
-        le = np.count_nonzero(buf <= lo_c, axis=1)
+        lt, le, lt_hi, le_hi = _count_sorted(
+            buf, np.stack([low, low, high, high], axis=1),
+            np.array([True, False, True, False])).T  # a padding +inf is never below L
         moved_low = low > old_low
         self.below[j][rows] += np.where(moved_low, self.at_low[j][rows], 0) + lt
         self.at_low[j][rows] = np.where(moved_low, 0, self.at_low[j][rows]) + (le - lt)
         same = high == low
         # (a finite U only: the padding is +inf)
-        eq_hi = np.count_nonzero(buf == hi_c, axis=1) * (np.isfinite(high) & ~same)
+        eq_hi = (le_hi - lt_hi) * (np.isfinite(high) & ~same)
         self.at_high[j][rows] = np.where((high < old_high) | same, 0,
                                          self.at_high[j][rows]) + eq_hi
-        below_hi = np.count_nonzero(buf < hi_c, axis=1)
-        kept = np.maximum(below_hi - le, 0)  # each sorted row keeps one run, from le
-        idx = np.minimum(le[:, None] + np.arange(width)[None, :], width - 1)
-        fresh = np.take_along_axis(buf, idx, axis=1)
-        fresh[np.arange(width)[None, :] >= kept[:, None]] = np.inf
-        self.buffer[j][rows, :width] = fresh
+        kept = np.maximum(lt_hi - le, 0)  # each sorted row keeps one run, from le
+        self._ensure_width(j, int(kept.max()))
+        if presorted is None:
+            self.buffer[j][rows, :width] = np.inf
+        which = np.repeat(np.arange(len(rows), dtype=np.intp), kept)
+        within = np.arange(len(which), dtype=np.intp) - (np.cumsum(kept) - kept)[which]
+        self.buffer[j][rows[which], within] = buf.ravel()[which * width + le[which] + within]
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
 
@@ -429,8 +458,20 @@ class BandReducer:
             for j in range(len(self.low)):
                 out[j, steady] = interpolate(xt[steady, 0], xt[steady, 0],
                                              float(self.gamma[j]))
-            varying = ~steady
-            out[:, varying] = np.percentile(xt[varying], self.percentiles, axis=1)
+            # The others sorted once, each band read off its two order statistics with
+            # numpy's interpolation; a row not finite or with zeros of both signs is left
+            # to numpy's percentile itself.
+            rows = np.flatnonzero(~steady)
+            ordered = np.sort(xt[rows], axis=1)
+            plain = (np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1])
+                     & ~_mixed_zero_rows(ordered)) if len(rows) else np.zeros(0, bool)
+            for j in range(len(self.low)):
+                out[j, rows[plain]] = interpolate(ordered[plain, self.lo_rank[j]],
+                                                  ordered[plain, self.hi_rank[j]],
+                                                  float(self.gamma[j]))
+            rest = rows[~plain]
+            if len(rest):
+                out[:, rest] = np.percentile(xt[rest], self.percentiles, axis=1)
             return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
