@@ -122,20 +122,40 @@ def _count_sorted(rows: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) 
     """For each row of ``rows`` (r, k), sorted ascending, and each of its thresholds
     (r, t): how many entries are below the threshold (``strict``, a boolean (t,)) or at
     or below it. One binary search for every row and threshold at once, in ⌈log₂(k + 1)⌉
-    steps over (r, t) arrays, never a pass over the (r, k) values."""
+    steps over (r, t) arrays, never a pass over the (r, k) values.
+
+    "At or below t" is counted as "below the next float above t" (the same set for every
+    number that is not NaN, ±0 included), so every step is one comparison."""
     r, k = rows.shape
+    bound = np.where(strict, thresholds, np.nextafter(thresholds, np.inf))
     flat = rows.ravel()
-    base = (np.arange(r, dtype=np.intp) * k)[:, None]
+    last = (np.arange(r, dtype=np.intp) * k + (k - 1))[:, None]  # each row's last entry
     found = np.zeros(thresholds.shape, np.intp)
     step = 1 << max(k.bit_length() - 1, 0) if k else 0
     while step:
-        cand = found + step
-        fits = cand <= k
-        v = flat[base + np.minimum(cand, k) - 1]
-        hit = np.where(strict, v < thresholds, v <= thresholds) & fits
-        found += step * hit
+        # the entry at position found + step − 1 (clipped to the row), below the bound?
+        at = np.minimum(found + (step - k), 0)
+        at += last
+        hit = flat[at] < bound
+        hit &= found + step <= k
+        found += hit * step
         step >>= 1
     return found
+
+
+def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """How many entries of each sorted row are at or below each threshold, given how many
+    are below it (``below``, from :func:`_count_sorted`): the same unless the entry
+    just past them equals the threshold, and only those (rare: ties) are searched again."""
+    r, k = rows.shape
+    out = below.copy()
+    if k == 0:
+        return out
+    at = np.minimum(below, k - 1) + (np.arange(r, dtype=np.intp) * k)[:, None]
+    i, j = np.nonzero((below < k) & (rows.ravel()[at] == thresholds))
+    if len(i):
+        out[i, j] = _count_sorted(rows[i], thresholds[i, j][:, None], np.array([False]))[:, 0]
+    return out
 
 
 def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
@@ -173,19 +193,19 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
     xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
     xt.sort(axis=1)  # NaN last, so a row is finite when its ends are
     q = len(low)
-    # Thresholds per row: for each quantile, below L, at or below L, below U, at or below U;
-    # then below 0 and at or below 0 (a run of zeros of both signs is checked apart).
-    thresholds = np.empty((len(idx), 4 * q + 2))
+    # Thresholds per row: each quantile's L and U, then 0 (a run of zeros of both signs is
+    # checked apart); the draws below each, then at or below each.
+    thresholds = np.empty((len(idx), 2 * q + 1))
     for j in range(q):
-        thresholds[:, 4 * j] = thresholds[:, 4 * j + 1] = low[j][idx]
-        thresholds[:, 4 * j + 2] = thresholds[:, 4 * j + 3] = high[j][idx]
-    thresholds[:, 4 * q:] = 0.0
-    strict = np.tile([True, False], 2 * q + 1)
-    counts = _count_sorted(xt, thresholds, strict)
+        thresholds[:, 2 * j] = low[j][idx]
+        thresholds[:, 2 * j + 1] = high[j][idx]
+    thresholds[:, 2 * q] = 0.0
+    below_t = _count_sorted(xt, thresholds, np.ones(2 * q + 1, bool))
+    upto_t = _at_or_below(xt, thresholds, below_t)
     bad = np.zeros(n_cells, bool)
     if len(idx) and n_draws:
         bad[idx] = ~(np.isfinite(xt[:, 0]) & np.isfinite(xt[:, -1]))
-        zeros = counts[:, 4 * q + 1] - counts[:, 4 * q]
+        zeros = upto_t[:, 2 * q] - below_t[:, 2 * q]
         twice = np.flatnonzero(zeros >= 2)
         if len(twice):
             bad[idx[twice]] |= _mixed_zeros(xt[twice])
@@ -193,7 +213,8 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
     row_start = np.arange(len(idx), dtype=np.intp) * n_draws
     below, at_low, at_high, cells, kept = [], [], [], [], []
     for j in range(q):
-        lt, le, lt_hi, le_hi = (counts[:, 4 * j + i] for i in range(4))
+        lt, le = below_t[:, 2 * j], upto_t[:, 2 * j]
+        lt_hi, le_hi = below_t[:, 2 * j + 1], upto_t[:, 2 * j + 1]
         b = np.zeros(n_cells, np.int64)
         a = np.zeros(n_cells, np.int64)
         u = np.zeros(n_cells, np.int64)
