@@ -158,6 +158,14 @@ def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) ->
     return out
 
 
+def _sorted_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The draws of cells ``rows`` of ``values`` (draws, cells), each cell's draws one
+    contiguous row, sorted ascending: (len(rows), draws)."""
+    out = np.ascontiguousarray(values[:, rows].T)
+    out.sort(axis=1)
+    return out
+
+
 def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
     """:func:`_mixed_zeros` of rows sorted ascending: only rows holding two zeros or more
     (a run, found by binary search) are looked at."""
@@ -297,19 +305,30 @@ class BandReducer:
         self.absorb(summarise(values, self.low, self.high, self.active))
 
     def _start(self) -> None:
-        """End the pilot: find the steady cells, sort the others, set and fill the brackets."""
-        xt = np.concatenate(self.pilot).T  # (cells, m)
+        """End the pilot: find the steady cells, sort the others, set and fill the brackets.
+
+        A cell is bad (recomputed at the end) if a draw is not finite or it holds zeros of
+        both signs; steady if its draws are one value and it is not bad."""
+        values = np.concatenate(self.pilot)  # (m, cells)
         self.pilot = None
-        m = xt.shape[1]
-        self.bad |= ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
-        steady = (xt == xt[:, :1]).all(axis=1) & ~self.bad  # zeros of both signs are bad
+        m = values.shape[0]
+        same = (values == values[:1]).all(axis=0)
+        bad = same & ~np.isfinite(values[0])
+        zero = np.flatnonzero(same & (values[0] == 0))
+        if len(zero):  # one value by comparison, but −0.0 and 0.0 both?
+            bad[zero] = (np.signbit(values[:, zero]) != np.signbit(values[0, zero])).any(axis=0)
+        steady = same & ~bad
+        rows = np.flatnonzero(~steady)
+        ordered = _sorted_rows(values, rows)
+        if len(rows):  # not finite: NaN sorts last, ±inf to the ends
+            bad[rows] |= (~(np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1]))
+                          | _mixed_zero_rows(ordered))
+        self.bad |= bad
         self.active = ~steady
-        rows = np.flatnonzero(self.active)
-        ordered = np.sort(xt[rows], axis=1)
         for j in range(len(self.low)):
             self.limit[j] = max(self.capacity[j], m)
             self.count[j] = np.where(steady, 0, m)
-            self.low[j][steady] = self.high[j][steady] = xt[steady, 0]
+            self.low[j][steady] = self.high[j][steady] = values[0, steady]
             self.at_low[j] = np.where(steady, m, 0)
             self._narrow_one(j, presorted=(rows, ordered))
         self.next_narrowing = 2 * m
@@ -472,18 +491,19 @@ class BandReducer:
             raise ValueError(f"the reducer expected {self.n} draws and got {self.m}")
         out = np.empty((len(self.low), self.cells))
         if self.pilot is not None:  # every draw is here: numpy's percentile of them
-            xt = np.concatenate(self.pilot).T
+            values = np.concatenate(self.pilot)  # (draws, cells)
+            xt = values.T
             # A cell of one value (by bits) needs no partition: numpy's interpolation of
             # that value with itself (which may turn −0.0 into 0.0, as numpy's does).
-            steady = (xt.view(np.int64) == xt[:, :1].view(np.int64)).all(axis=1)
+            steady = (values.view(np.int64) == values[:1].view(np.int64)).all(axis=0)
             for j in range(len(self.low)):
-                out[j, steady] = interpolate(xt[steady, 0], xt[steady, 0],
+                out[j, steady] = interpolate(values[0, steady], values[0, steady],
                                              float(self.gamma[j]))
             # The others sorted once, each band read off its two order statistics with
             # numpy's interpolation; a row not finite or with zeros of both signs is left
             # to numpy's percentile itself.
             rows = np.flatnonzero(~steady)
-            ordered = np.sort(xt[rows], axis=1)
+            ordered = _sorted_rows(values, rows)
             plain = (np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1])
                      & ~_mixed_zero_rows(ordered)) if len(rows) else np.zeros(0, bool)
             for j in range(len(self.low)):
