@@ -405,12 +405,24 @@ def weakest_confidence_on_path(model: Model, scenario: Scenario) -> int | None:
     return min(grades) if grades else None
 
 
-def optimism_bias(model: Model, scenario: Scenario) -> OptimismBias:
+def optimism_bias(model: Model, scenario: Scenario,
+                  known: dict | None = None) -> OptimismBias:
     """The optimism-bias grade and fraction applied to a scenario: the weakest confidence
     grade on the path and its fraction in ``place.effective_optimism_bias``; grade 5's
     fraction when there is no knock-on path (``on_path`` false).
+
+    ``known`` (a dict kept with a compiled model of ``model``) holds the weakest grade
+    of each set of path sources already traced, so a rerun of the same levers on the same
+    model does not walk the graph again.
     """
-    weakest = weakest_confidence_on_path(model, scenario)
+    if known is None:
+        weakest = weakest_confidence_on_path(model, scenario)
+    else:
+        services, outcomes = _lever_start_services(scenario)
+        key = (frozenset(services), frozenset(outcomes))
+        if key not in known:
+            known[key] = weakest_confidence_on_path(model, scenario)
+        weakest = known[key]
     grade = NO_PATH_GRADE if weakest is None else int(weakest)
     table = model.place.effective_optimism_bias
     try:
@@ -538,9 +550,9 @@ def _plain(value: Any) -> Any:
     ]
 
 
-def _payback_plain(annual_net: np.ndarray, rate: float, schedule: str, floor: float,
-                   factors: np.ndarray) -> Any:
-    years = payback_years(annual_net, rate, schedule, floor, factors=factors)
+def _payback_plain(years: np.ndarray) -> Any:
+    """Payback years (:func:`payback_years`) as the JSON has them: None for none."""
+    years = np.asarray(years)
     if years.ndim == 0:
         return None if years < 0 else int(years)
     return [None if y < 0 else int(y) for y in years.ravel()]
@@ -562,6 +574,7 @@ def appraise(
     annual_agencies: Mapping[str, Mapping[str, np.ndarray]],
     social_value_annual: Mapping[str, np.ndarray] | None = None,
     long_run: LongRunLevels | None = None,
+    path_grades: dict | None = None,
 ) -> Appraisal:
     """The result's appraisal (DESIGN §7) from annual money per agency.
 
@@ -572,6 +585,7 @@ def appraise(
     (£/year, Σ_o v_o ∫ΔY_o over each year) is optional. ``long_run`` (central run only:
     the long-run levels from :func:`cutsim.appraise.longrun.long_run_levels`) adds the
     long run and, when the place sets ``terminal_years``, the terminal value.
+    ``path_grades``: see :func:`optimism_bias` (``known``).
 
     Returns an :class:`~cutsim.appraise.blocks.Appraisal` whose ``entities`` are the
     agencies, then ``"place"``: each with its NPV, adjusted NPV, payback year, BCRs,
@@ -586,7 +600,7 @@ def appraise(
     rate = float(place.discount_rate)
     schedule = place.effective_discount_schedule
     floor = materiality_floor(model)
-    bias = optimism_bias(model, scenario)
+    bias = optimism_bias(model, scenario, path_grades)
     f = bias.fraction
 
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
@@ -605,10 +619,19 @@ def appraise(
     place_net = np.zeros(shape)
     place_b: np.ndarray | float = 0.0
     place_c: np.ndarray | float = 0.0
-    for agency, series in agencies.items():
-        net = np.asarray(series["net_saving"], dtype=float)
-        b, c = benefits_and_costs(series, rate, schedule, factors=factors)
-        entities[agency] = _entity(net, b, c, f, disc, social=None)
+    # Every agency's figures at once, along a leading agency axis (the same arithmetic
+    # row by row), then each agency's row.
+    names = list(agencies)
+    stacked = {k: np.stack([np.asarray(agencies[a][k], dtype=float) for a in names])
+               for k in MONEY_SERIES}
+    b_all, c_all = benefits_and_costs(stacked, rate, schedule, factors=factors)
+    npv_all = npv(stacked["net_saving"], rate, schedule, factors=factors)
+    payback_all = payback_years(stacked["net_saving"], rate, schedule, floor, factors=factors)
+    for i, agency in enumerate(names):
+        net = stacked["net_saving"][i]
+        b, c = _row(b_all, i), _row(c_all, i)
+        entities[agency] = _entity(net, b, c, f, disc, social=None,
+                                   known=(_row(npv_all, i), payback_all[i]))
         place_net = place_net + net
         place_b = place_b + b
         place_c = place_c + c
@@ -635,15 +658,28 @@ def appraise(
     return block
 
 
+def _row(values: np.ndarray, i: int) -> Any:
+    """Row i of a figure computed for every agency at once: a float for one run (as
+    :func:`npv` gives one), else the row's array."""
+    row = values[i]
+    return float(row) if np.ndim(row) == 0 else row
+
+
 def _entity(net: np.ndarray, b: Any, c: Any, f: float,
-            disc: tuple[float, str, float, np.ndarray], social: Any) -> EntityAppraisal:
+            disc: tuple[float, str, float, np.ndarray], social: Any,
+            known: tuple[Any, np.ndarray] | None = None) -> EntityAppraisal:
     """One entity's NPV, adjusted NPV, payback, BCRs and present values (``disc``: the
-    rate, schedule, materiality floor and the discount factors of those)."""
+    rate, schedule, materiality floor and the discount factors of those; ``known``: its
+    NPV and payback years already computed)."""
     rate, schedule, floor, factors = disc
+    if known is None:
+        known = (npv(net, rate, schedule, factors=factors),
+                 payback_years(net, rate, schedule, floor, factors=factors))
+    net_npv, years = known
     return EntityAppraisal(
-        npv=_plain(npv(net, rate, schedule, factors=factors)),
+        npv=_plain(net_npv),
         npv_adjusted=_plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c)),
-        payback_year=_payback_plain(net, rate, schedule, floor, factors),
+        payback_year=_payback_plain(years),
         bcr=_plain(_nan_bcr(b, c, floor)),
         bcr_adjusted=_plain(_nan_bcr((1.0 - f) * np.asarray(b), (1.0 + f) * np.asarray(c),
                                      floor)),

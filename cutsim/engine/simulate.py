@@ -547,7 +547,8 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
         rows = None
         if outcome_integrals:
             rows_int = None
-    scatter = _scatter(op, cols, where, bat, coef, batch)  # Q, shared by levels and integrals
+    # Q, shared by the levels and their integrals
+    scatter = _scatter(op, cols, where, bat, coef, batch, row_sums=kb.shape[0] == 1)
     v = op.assemble(cols, _outputs_onto(op, cols, scatter, z, where_u, u.vals, batch), rows)
     v_int = op.assemble(cols, _outputs_onto(op, cols, scatter, z_int, where_u,
                                             u.vals[..., :n_steps] * h, batch), rows_int)
@@ -575,19 +576,41 @@ def _no_chain_output(n_steps: int):
     return empty, empty, np.zeros((0, n_steps + 1)), np.zeros((0, n_steps))
 
 
+@dataclass(frozen=True, eq=False)
+class _RowSums:
+    """Q for one parameter set, as row sums: ``(Q z)[i] = Σ coef_l z_l`` over the chains
+    l with ``index[l] == i``, added in chain order onto zeros, which is exactly what the
+    sparse product does row by row (the same products, the same order of sums), without
+    building a sparse matrix for a handful of rows."""
+
+    index: np.ndarray
+    coef: np.ndarray
+    rows: int
+
+    def __matmul__(self, z: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.rows, z.shape[-1]))
+        np.add.at(out, self.index, self.coef[:, None] * z)
+        return out
+
+
 def _scatter(op, cols: np.ndarray, where: np.ndarray, bat: np.ndarray, coef: np.ndarray,
-             batch: int) -> sp.csr_matrix | None:
+             batch: int, row_sums: bool = False) -> sp.csr_matrix | _RowSums | None:
     """Q: each chain's k_l onto its outcome's column (rows: columns × batch), or None
     when there are no chain outputs. Built once per run and applied to the levels and to
-    their step integrals alike."""
+    their step integrals alike; as plain row sums (:class:`_RowSums`) when ``row_sums``
+    (one parameter set: a slider move, a handful of chains), else as a sparse matrix."""
     if len(coef) == 0:
         return None
     index = op.scatter_index(where, bat, len(cols), batch)
+    if row_sums:
+        return _RowSums(np.asarray(index, dtype=np.intp), np.asarray(coef, dtype=float),
+                        len(cols) * batch)
     return sp.csr_matrix((coef, (index, np.arange(len(coef)))),
                          shape=(len(cols) * batch, len(coef)))
 
 
-def _outputs_onto(op, cols: np.ndarray, scatter: sp.csr_matrix | None, z: np.ndarray,
+def _outputs_onto(op, cols: np.ndarray, scatter: sp.csr_matrix | _RowSums | None,
+                  z: np.ndarray,
                   where_u: np.ndarray, u_vals: np.ndarray, batch: int) -> np.ndarray:
     """Q z + u on the columns ``cols``: each chain's k_l z_l added onto its outcome
     (``scatter`` is Q from :func:`_scatter`)."""
