@@ -158,12 +158,30 @@ def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) ->
     return out
 
 
-def _sorted_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The draws of cells ``rows`` of ``values`` (draws, cells), each cell's draws one
-    contiguous row, sorted ascending: (len(rows), draws)."""
-    out = np.ascontiguousarray(values[:, rows].T)
+def _sorted_rows(values: np.ndarray | list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The draws of cells ``rows`` of ``values`` (draws, cells), or of a list of such
+    blocks one after another, each cell's draws one contiguous row, sorted ascending:
+    (len(rows), draws)."""
+    blocks = [values] if isinstance(values, np.ndarray) else values
+    out = np.empty((len(rows), sum(b.shape[0] for b in blocks)))
+    at = 0
+    for block in blocks:
+        out[:, at:at + block.shape[0]] = block[:, rows].T
+        at += block.shape[0]
     out.sort(axis=1)
     return out
+
+
+def _one_value(blocks: list[np.ndarray], bits: bool) -> np.ndarray:
+    """Cells whose draws, over every block, all equal the first draw (by value, or by
+    ``bits``): a boolean (cells,)."""
+    first = blocks[0][:1]
+    if bits:
+        first = first.view(np.int64)
+    same = np.ones(first.shape[1], bool)
+    for block in blocks:
+        same &= ((block.view(np.int64) if bits else block) == first).all(axis=0)
+    return same
 
 
 def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
@@ -309,17 +327,19 @@ class BandReducer:
 
         A cell is bad (recomputed at the end) if a draw is not finite or it holds zeros of
         both signs; steady if its draws are one value and it is not bad."""
-        values = np.concatenate(self.pilot)  # (m, cells)
+        blocks = self.pilot  # (draws, cells) each
         self.pilot = None
-        m = values.shape[0]
-        same = (values == values[:1]).all(axis=0)
-        bad = same & ~np.isfinite(values[0])
-        zero = np.flatnonzero(same & (values[0] == 0))
+        m = sum(b.shape[0] for b in blocks)
+        first = blocks[0][0]
+        same = _one_value(blocks, bits=False)
+        bad = same & ~np.isfinite(first)
+        zero = np.flatnonzero(same & (first == 0))
         if len(zero):  # one value by comparison, but −0.0 and 0.0 both?
-            bad[zero] = (np.signbit(values[:, zero]) != np.signbit(values[0, zero])).any(axis=0)
+            bad[zero] = _one_value([b[:, zero] for b in blocks], bits=False) & \
+                ~_one_value([b[:, zero] for b in blocks], bits=True)
         steady = same & ~bad
         rows = np.flatnonzero(~steady)
-        ordered = _sorted_rows(values, rows)
+        ordered = _sorted_rows(blocks, rows)
         if len(rows):  # not finite: NaN sorts last, ±inf to the ends
             bad[rows] |= (~(np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1]))
                           | _mixed_zero_rows(ordered))
@@ -328,7 +348,7 @@ class BandReducer:
         for j in range(len(self.low)):
             self.limit[j] = max(self.capacity[j], m)
             self.count[j] = np.where(steady, 0, m)
-            self.low[j][steady] = self.high[j][steady] = values[0, steady]
+            self.low[j][steady] = self.high[j][steady] = first[steady]
             self.at_low[j] = np.where(steady, m, 0)
             self._narrow_one(j, presorted=(rows, ordered))
         self.next_narrowing = 2 * m
@@ -491,19 +511,19 @@ class BandReducer:
             raise ValueError(f"the reducer expected {self.n} draws and got {self.m}")
         out = np.empty((len(self.low), self.cells))
         if self.pilot is not None:  # every draw is here: numpy's percentile of them
-            values = np.concatenate(self.pilot)  # (draws, cells)
-            xt = values.T
+            blocks = self.pilot  # (draws, cells) each
+            first = blocks[0][0]
             # A cell of one value (by bits) needs no partition: numpy's interpolation of
             # that value with itself (which may turn −0.0 into 0.0, as numpy's does).
-            steady = (values.view(np.int64) == values[:1].view(np.int64)).all(axis=0)
+            steady = _one_value(blocks, bits=True)
             for j in range(len(self.low)):
-                out[j, steady] = interpolate(values[0, steady], values[0, steady],
+                out[j, steady] = interpolate(first[steady], first[steady],
                                              float(self.gamma[j]))
             # The others sorted once, each band read off its two order statistics with
             # numpy's interpolation; a row not finite or with zeros of both signs is left
             # to numpy's percentile itself.
             rows = np.flatnonzero(~steady)
-            ordered = _sorted_rows(values, rows)
+            ordered = _sorted_rows(blocks, rows)
             plain = (np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1])
                      & ~_mixed_zero_rows(ordered)) if len(rows) else np.zeros(0, bool)
             for j in range(len(self.low)):
@@ -512,7 +532,8 @@ class BandReducer:
                                                   float(self.gamma[j]))
             rest = rows[~plain]
             if len(rest):
-                out[:, rest] = np.percentile(xt[rest], self.percentiles, axis=1)
+                xt = np.concatenate([b[:, rest] for b in blocks]).T
+                out[:, rest] = np.percentile(xt, self.percentiles, axis=1)
             return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
