@@ -419,9 +419,22 @@ class BandReducer:
         width = self.buffer[j].shape[1]
         if need <= width:
             return
-        grown = np.full((self.cells, max(need, min(2 * width, self.limit[j]))), np.inf)
-        grown[:, :width] = self.buffer[j]
+        # Only each row's first count[j] entries mean anything (the rest are read through
+        # _sorted_buffer, which pads them), so only those are copied.
+        grown = np.empty((self.cells, max(need, min(2 * width, self.limit[j]))))
+        used = min(int(self.count[j].max()), width) if self.cells else 0
+        grown[:, :used] = self.buffer[j][:, :used]
         self.buffer[j] = grown
+
+    def _sorted_buffer(self, j: int, rows: np.ndarray) -> np.ndarray:
+        """Buffer j's values of ``rows`` sorted ascending, each row padded with +inf after
+        its count[j] values: (len(rows), the largest count)."""
+        count = self.count[j][rows]
+        width = int(count.max()) if len(rows) else 0
+        buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
+        buf[np.arange(width)[None, :] >= count[:, None]] = np.inf
+        buf.sort(axis=1)
+        return buf
 
     def narrow(self) -> None:
         """Narrow every bracket around where its order statistics are expected (module)."""
@@ -450,9 +463,8 @@ class BandReducer:
             rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
             if len(rows) == 0:
                 return
-            width = int(cnt_all[rows].max())
-            buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
-            buf.sort(axis=1)  # unused slots are +inf, at the end
+            buf = self._sorted_buffer(j, rows)  # padded with +inf, at the end
+            width = buf.shape[1]
         else:
             rows, buf = presorted
             if len(rows) == 0:
@@ -483,24 +495,25 @@ class BandReducer:
                                          self.at_high[j][rows]) + eq_hi
         kept = np.maximum(lt_hi - le, 0)  # each sorted row keeps one run, from le
         self._ensure_width(j, int(kept.max()))
-        if presorted is None:
-            self.buffer[j][rows, :width] = np.inf
         which = np.repeat(np.arange(len(rows), dtype=np.intp), kept)
         within = np.arange(len(which), dtype=np.intp) - (np.cumsum(kept) - kept)[which]
         self.buffer[j][rows[which], within] = buf.ravel()[which * width + le[which] + within]
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
 
-    def _value(self, j: int, rank: int, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each cell's order statistic of ``rank`` and whether it was found."""
+    def _value(self, j: int, rank: int, buf: np.ndarray,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's order statistic of ``rank`` and whether it was found (``buf``: the
+        sorted buffer of the cells ``rows``, the only ones holding values)."""
         r = rank - self.below[j]
         in_low = (r >= 0) & (r < self.at_low[j])
         r2 = r - self.at_low[j]
         in_buf = (r2 >= 0) & (r2 < self.count[j])
         r3 = r2 - self.count[j]
         in_high = (r3 >= 0) & (r3 < self.at_high[j])
-        idx = np.clip(r2, 0, max(buf.shape[1] - 1, 0))
-        from_buf = buf[np.arange(self.cells), idx] if buf.shape[1] else np.zeros(self.cells)
+        from_buf = np.zeros(self.cells)
+        if buf.shape[1]:
+            from_buf[rows] = buf[np.arange(len(rows)), np.clip(r2[rows], 0, buf.shape[1] - 1)]
         value = np.where(in_low, self.low[j], np.where(in_high, self.high[j], from_buf))
         return value, in_low | in_buf | in_high
 
@@ -537,10 +550,10 @@ class BandReducer:
             return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
-            width = int(self.count[j].max())
-            buf = np.sort(self.buffer[j][:, :width], axis=1)
-            a, ok_a = self._value(j, int(self.lo_rank[j]), buf)
-            b, ok_b = self._value(j, int(self.hi_rank[j]), buf)
+            rows = np.flatnonzero(self.count[j] > 0)
+            buf = self._sorted_buffer(j, rows)
+            a, ok_a = self._value(j, int(self.lo_rank[j]), buf, rows)
+            b, ok_b = self._value(j, int(self.hi_rank[j]), buf, rows)
             found = ok_a & ok_b
             # a cell not found reads 0 here and is recomputed by the caller
             out[j] = interpolate(np.where(found, a, 0.0), np.where(found, b, 0.0),
