@@ -206,13 +206,15 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
     Each active cell's draws are sorted once; every counter is then the position of a
     bracket end in its sorted draws (:func:`_count_sorted`), and the values strictly
     inside a bracket are one run of them (kept in ascending order within a cell)."""
+    values = np.asarray(values, dtype=float)
     n_draws, n_cells = values.shape
     if active is None:
         active = np.ones(n_cells, bool)
     steady = np.flatnonzero(~active)
     moved = np.zeros(n_cells, bool)
     if len(steady):  # by bits, so that a zero changing sign is a change
-        same = (values[:, steady].view(np.int64) == low[0][steady].view(np.int64)).all(axis=0)
+        # every cell compared in place (cheaper than gathering the steady ones first)
+        same = (values.view(np.int64) == low[0].view(np.int64)).all(axis=0)[steady]
         moved[steady[~same]] = True
         steady = steady[same]
     idx = np.flatnonzero(active | moved)
