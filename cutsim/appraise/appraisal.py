@@ -140,27 +140,32 @@ def place_discount_factors(place: Place, horizon: int | None = None) -> np.ndarr
     return discount_factors(years, place.discount_rate, place.effective_discount_schedule)
 
 
-def present_values(annual: np.ndarray, rate: float,
-                   schedule: str = DEFAULT_SCHEDULE) -> np.ndarray:
+def present_values(annual: np.ndarray, rate: float, schedule: str = DEFAULT_SCHEDULE, *,
+                   factors: np.ndarray | None = None) -> np.ndarray:
     """Each year's figure times its discount factor: £ (present value), same shape as input.
 
     ``annual`` has shape ``(..., H)``: £ per financial year, the last axis over years.
+    ``factors`` (H,), when given, are :func:`discount_factors` of ``rate`` and
+    ``schedule`` already computed (a caller pricing many series computes them once).
     """
     annual = np.asarray(annual, dtype=float)
-    return annual * discount_factors(annual.shape[-1], rate, schedule)
+    if factors is None:
+        factors = discount_factors(annual.shape[-1], rate, schedule)
+    return annual * factors
 
 
-def npv(annual_net: np.ndarray, rate: float,
-        schedule: str = DEFAULT_SCHEDULE) -> np.ndarray | float:
+def npv(annual_net: np.ndarray, rate: float, schedule: str = DEFAULT_SCHEDULE, *,
+        factors: np.ndarray | None = None) -> np.ndarray | float:
     """Net present value ``Σ_y DF_y · annual_net_y`` in £ at the price year.
 
     ``annual_net`` is £ per financial year, shape ``(H,)`` (returns a float) or
     ``(..., H)`` with leading axes such as Monte Carlo draws (returns an array of shape
     ``(...)``). Positive is good for the budget when given net savings. DF_y from
-    :func:`discount_factors` with ``rate`` and ``schedule``.
+    :func:`discount_factors` with ``rate`` and ``schedule`` (or ``factors``, those
+    factors already computed, as in :func:`present_values`).
     """
     annual_net = np.asarray(annual_net, dtype=float)
-    value = present_values(annual_net, rate, schedule).sum(axis=-1)
+    value = present_values(annual_net, rate, schedule, factors=factors).sum(axis=-1)
     return float(value) if np.ndim(value) == 0 else value
 
 
@@ -241,7 +246,7 @@ def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Wat
 
 
 def payback_years(annual_net: np.ndarray, rate: float, schedule: str = DEFAULT_SCHEDULE,
-                  floor: float = 0.0) -> np.ndarray:
+                  floor: float = 0.0, *, factors: np.ndarray | None = None) -> np.ndarray:
     """Vectorised payback year: an int array of shape ``(...)``, −1 where there is none.
 
     ``annual_net`` is £ per financial year, shape ``(..., H)``. The payback year is the
@@ -250,13 +255,15 @@ def payback_years(annual_net: np.ndarray, rate: float, schedule: str = DEFAULT_S
     (−1) when C_{H−1} < 0 or every figure is nothing. ``floor`` (£, the materiality floor
     of :mod:`cutsim.model.materiality`) decides both: a cumulative total above −floor
     counts as ≥ 0, and a series whose every year is below floor in magnitude is nothing.
+    ``factors``: the discount factors already computed (:func:`present_values`).
     """
     annual_net = np.asarray(annual_net, dtype=float)
     horizon = annual_net.shape[-1]
     lead = annual_net.shape[:-1]
     if horizon == 0:
         return np.full(lead, -1, dtype=int)
-    cumulative = np.cumsum(present_values(annual_net, rate, schedule), axis=-1)
+    cumulative = np.cumsum(present_values(annual_net, rate, schedule, factors=factors),
+                           axis=-1)
     negative = cumulative < -floor
     # Last year with a negative cumulative total (−1 if none); payback is the year after.
     reversed_neg = negative[..., ::-1]
@@ -287,7 +294,8 @@ def payback_year(annual_net: np.ndarray, rate: float, schedule: str = DEFAULT_SC
 
 
 def benefits_and_costs(
-    series: Mapping[str, np.ndarray], rate: float, schedule: str = DEFAULT_SCHEDULE
+    series: Mapping[str, np.ndarray], rate: float, schedule: str = DEFAULT_SCHEDULE, *,
+    factors: np.ndarray | None = None,
 ) -> tuple[np.ndarray | float, np.ndarray | float]:
     """PV of benefits and PV of costs of one agency's annual money, both ≥ 0 (£).
 
@@ -296,12 +304,14 @@ def benefits_and_costs(
     (planned saving > 0, knock-on or one-off cost < 0, e.g. demand avoided by an
     investment) and a *cost* otherwise, so ``PV(benefits) − PV(costs) = NPV``. For a plain
     cut this is benefits = PV(planned saving), costs = PV(knock-on + one-off costs).
+    ``factors``: the discount factors already computed (:func:`present_values`).
     """
     planned = np.asarray(series["planned_saving"], dtype=float)
     costs_in = [np.asarray(series[k], dtype=float) for k in ("knock_on_cost", "one_off_cost")]
     good = np.maximum(planned, 0.0) + sum(np.maximum(-c, 0.0) for c in costs_in)
     bad = np.maximum(-planned, 0.0) + sum(np.maximum(c, 0.0) for c in costs_in)
-    return npv(good, rate, schedule), npv(bad, rate, schedule)
+    return (npv(good, rate, schedule, factors=factors),
+            npv(bad, rate, schedule, factors=factors))
 
 
 def bcr(
@@ -313,6 +323,12 @@ def bcr(
     £, the materiality floor): with no cost the ratio is undefined (infinite for any
     benefit), so it is not reported.
     """
+    if isinstance(pv_benefits, float) and isinstance(pv_costs, float):
+        # One ratio: the same IEEE division as numpy's, without its array machinery.
+        if not pv_costs > max(floor, 0.0):
+            return None
+        ratio = float(pv_benefits) / float(pv_costs)
+        return None if math.isnan(ratio) else ratio
     b = np.asarray(pv_benefits, dtype=float)
     c = np.asarray(pv_costs, dtype=float)
     some = c > max(floor, 0.0)
@@ -389,12 +405,24 @@ def weakest_confidence_on_path(model: Model, scenario: Scenario) -> int | None:
     return min(grades) if grades else None
 
 
-def optimism_bias(model: Model, scenario: Scenario) -> OptimismBias:
+def optimism_bias(model: Model, scenario: Scenario,
+                  known: dict | None = None) -> OptimismBias:
     """The optimism-bias grade and fraction applied to a scenario: the weakest confidence
     grade on the path and its fraction in ``place.effective_optimism_bias``; grade 5's
     fraction when there is no knock-on path (``on_path`` false).
+
+    ``known`` (a dict kept with a compiled model of ``model``) holds the weakest grade
+    of each set of path sources already traced, so a rerun of the same levers on the same
+    model does not walk the graph again.
     """
-    weakest = weakest_confidence_on_path(model, scenario)
+    if known is None:
+        weakest = weakest_confidence_on_path(model, scenario)
+    else:
+        services, outcomes = _lever_start_services(scenario)
+        key = (frozenset(services), frozenset(outcomes))
+        if key not in known:
+            known[key] = weakest_confidence_on_path(model, scenario)
+        weakest = known[key]
     grade = NO_PATH_GRADE if weakest is None else int(weakest)
     table = model.place.effective_optimism_bias
     try:
@@ -522,8 +550,9 @@ def _plain(value: Any) -> Any:
     ]
 
 
-def _payback_plain(annual_net: np.ndarray, rate: float, schedule: str, floor: float) -> Any:
-    years = payback_years(annual_net, rate, schedule, floor)
+def _payback_plain(years: np.ndarray) -> Any:
+    """Payback years (:func:`payback_years`) as the JSON has them: None for none."""
+    years = np.asarray(years)
     if years.ndim == 0:
         return None if years < 0 else int(years)
     return [None if y < 0 else int(y) for y in years.ravel()]
@@ -545,6 +574,7 @@ def appraise(
     annual_agencies: Mapping[str, Mapping[str, np.ndarray]],
     social_value_annual: Mapping[str, np.ndarray] | None = None,
     long_run: LongRunLevels | None = None,
+    path_grades: dict | None = None,
 ) -> Appraisal:
     """The result's appraisal (DESIGN §7) from annual money per agency.
 
@@ -555,6 +585,7 @@ def appraise(
     (£/year, Σ_o v_o ∫ΔY_o over each year) is optional. ``long_run`` (central run only:
     the long-run levels from :func:`cutsim.appraise.longrun.long_run_levels`) adds the
     long run and, when the place sets ``terminal_years``, the terminal value.
+    ``path_grades``: see :func:`optimism_bias` (``known``).
 
     Returns an :class:`~cutsim.appraise.blocks.Appraisal` whose ``entities`` are the
     agencies, then ``"place"``: each with its NPV, adjusted NPV, payback year, BCRs,
@@ -569,7 +600,7 @@ def appraise(
     rate = float(place.discount_rate)
     schedule = place.effective_discount_schedule
     floor = materiality_floor(model)
-    bias = optimism_bias(model, scenario)
+    bias = optimism_bias(model, scenario, path_grades)
     f = bias.fraction
 
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
@@ -582,26 +613,37 @@ def appraise(
             raise InputError(f'annual agencies "{agency}": shape {this} differs from {shape}')
         shape = this
 
-    disc = (rate, schedule, floor)
+    factors = discount_factors(shape[-1], rate, schedule)  # once for every figure below
+    disc = (rate, schedule, floor, factors)
     entities: dict[str, EntityAppraisal] = {}
     place_net = np.zeros(shape)
     place_b: np.ndarray | float = 0.0
     place_c: np.ndarray | float = 0.0
-    for agency, series in agencies.items():
-        net = np.asarray(series["net_saving"], dtype=float)
-        b, c = benefits_and_costs(series, rate, schedule)
-        entities[agency] = _entity(net, b, c, f, disc, social=None)
+    # Every agency's figures at once, along a leading agency axis (the same arithmetic
+    # row by row), then each agency's row.
+    names = list(agencies)
+    stacked = {k: np.stack([np.asarray(agencies[a][k], dtype=float) for a in names])
+               for k in MONEY_SERIES}
+    b_all, c_all = benefits_and_costs(stacked, rate, schedule, factors=factors)
+    npv_all = npv(stacked["net_saving"], rate, schedule, factors=factors)
+    payback_all = payback_years(stacked["net_saving"], rate, schedule, floor, factors=factors)
+    for i, agency in enumerate(names):
+        net = stacked["net_saving"][i]
+        b, c = _row(b_all, i), _row(c_all, i)
+        entities[agency] = _entity(net, b, c, f, disc, social=None,
+                                   known=(_row(npv_all, i), payback_all[i]))
         place_net = place_net + net
         place_b = place_b + b
         place_c = place_c + c
     sv = (social_value_annual or {}).get(PLACE_ID)
     entities[PLACE_ID] = _entity(place_net, place_b, place_c, f, disc,
-                                 social=None if sv is None else _plain(npv(sv, rate, schedule)))
+                                 social=None if sv is None
+                                 else _plain(npv(sv, rate, schedule, factors=factors)))
 
     block = Appraisal(
         discount_rate=rate,
         discount_schedule=schedule,
-        discount_factors=tuple(_plain(discount_factors(shape[-1], rate, schedule))),
+        discount_factors=tuple(_plain(factors)),
         price_year=place.effective_price_year,
         entities=entities,
         optimism_bias=bias,
@@ -616,14 +658,28 @@ def appraise(
     return block
 
 
-def _entity(net: np.ndarray, b: Any, c: Any, f: float, disc: tuple[float, str, float],
-            social: Any) -> EntityAppraisal:
-    """One entity's NPV, adjusted NPV, payback, BCRs and present values."""
-    rate, schedule, floor = disc
+def _row(values: np.ndarray, i: int) -> Any:
+    """Row i of a figure computed for every agency at once: a float for one run (as
+    :func:`npv` gives one), else the row's array."""
+    row = values[i]
+    return float(row) if np.ndim(row) == 0 else row
+
+
+def _entity(net: np.ndarray, b: Any, c: Any, f: float,
+            disc: tuple[float, str, float, np.ndarray], social: Any,
+            known: tuple[Any, np.ndarray] | None = None) -> EntityAppraisal:
+    """One entity's NPV, adjusted NPV, payback, BCRs and present values (``disc``: the
+    rate, schedule, materiality floor and the discount factors of those; ``known``: its
+    NPV and payback years already computed)."""
+    rate, schedule, floor, factors = disc
+    if known is None:
+        known = (npv(net, rate, schedule, factors=factors),
+                 payback_years(net, rate, schedule, floor, factors=factors))
+    net_npv, years = known
     return EntityAppraisal(
-        npv=_plain(npv(net, rate, schedule)),
+        npv=_plain(net_npv),
         npv_adjusted=_plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c)),
-        payback_year=_payback_plain(net, rate, schedule, floor),
+        payback_year=_payback_plain(years),
         bcr=_plain(_nan_bcr(b, c, floor)),
         bcr_adjusted=_plain(_nan_bcr((1.0 - f) * np.asarray(b), (1.0 + f) * np.asarray(c),
                                      floor)),

@@ -108,17 +108,6 @@ class BlockSummary:
     moved: np.ndarray
 
 
-def _count_rows(mask: np.ndarray) -> np.ndarray:
-    """The True entries of each row of a C-contiguous boolean (rows, k) array. With k a
-    multiple of 8 up to 2,040, eight bytes are summed at once as one 64-bit word: each
-    byte lane gathers at most k/8 ≤ 255 ones, so no lane carries into the next."""
-    rows, k = mask.shape
-    if k % 8 or k > 2040 or not mask.flags.c_contiguous:
-        return np.count_nonzero(mask, axis=1)
-    lanes = mask.view(np.uint64).sum(axis=1, dtype=np.uint64)
-    return lanes.view(np.uint8).reshape(rows, 8).sum(axis=1, dtype=np.int64)
-
-
 def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
     """Rows (cells) holding both 0.0 and −0.0: which one numpy's partition puts at a
     rank is its own affair, so such a cell takes numpy's percentile itself."""
@@ -129,46 +118,152 @@ def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
     return (zero & negative).any(axis=1) & (zero & ~negative).any(axis=1)
 
 
+def _count_sorted(rows: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) -> np.ndarray:
+    """For each row of ``rows`` (r, k), sorted ascending, and each of its thresholds
+    (r, t): how many entries are below the threshold (``strict``, a boolean (t,)) or at
+    or below it. One binary search for every row and threshold at once, in ⌈log₂(k + 1)⌉
+    steps over (r, t) arrays, never a pass over the (r, k) values.
+
+    "At or below t" is counted as "below the next float above t" (the same set for every
+    number that is not NaN, ±0 included), so every step is one comparison."""
+    r, k = rows.shape
+    bound = np.where(strict, thresholds, np.nextafter(thresholds, np.inf))
+    flat = rows.ravel()
+    last = (np.arange(r, dtype=np.intp) * k + (k - 1))[:, None]  # each row's last entry
+    found = np.zeros(thresholds.shape, np.intp)
+    step = 1 << max(k.bit_length() - 1, 0) if k else 0
+    while step:
+        # the entry at position found + step − 1 (clipped to the row), below the bound?
+        at = np.minimum(found + (step - k), 0)
+        at += last
+        hit = flat[at] < bound
+        hit &= found + step <= k
+        found += hit * step
+        step >>= 1
+    return found
+
+
+def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """How many entries of each sorted row are at or below each threshold, given how many
+    are below it (``below``, from :func:`_count_sorted`): the same unless the entry
+    just past them equals the threshold, and only those (rare: ties) are searched again."""
+    r, k = rows.shape
+    out = below.copy()
+    if k == 0:
+        return out
+    at = np.minimum(below, k - 1) + (np.arange(r, dtype=np.intp) * k)[:, None]
+    i, j = np.nonzero((below < k) & (rows.ravel()[at] == thresholds))
+    if len(i):
+        out[i, j] = _count_sorted(rows[i], thresholds[i, j][:, None], np.array([False]))[:, 0]
+    return out
+
+
+def _sorted_rows(values: np.ndarray | list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The draws of cells ``rows`` of ``values`` (draws, cells), or of a list of such
+    blocks one after another, each cell's draws one contiguous row, sorted ascending:
+    (len(rows), draws)."""
+    blocks = [values] if isinstance(values, np.ndarray) else values
+    out = np.empty((len(rows), sum(b.shape[0] for b in blocks)))
+    at = 0
+    for block in blocks:
+        out[:, at:at + block.shape[0]] = block[:, rows].T
+        at += block.shape[0]
+    out.sort(axis=1)
+    return out
+
+
+def _one_value(blocks: list[np.ndarray], bits: bool) -> np.ndarray:
+    """Cells whose draws, over every block, all equal the first draw (by value, or by
+    ``bits``): a boolean (cells,)."""
+    first = blocks[0][:1]
+    if bits:
+        first = first.view(np.int64)
+    same = np.ones(first.shape[1], bool)
+    for block in blocks:
+        same &= ((block.view(np.int64) if bits else block) == first).all(axis=0)
+    return same
+
+
+def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
+    """:func:`_mixed_zeros` of rows sorted ascending: only rows holding two zeros or more
+    (a run, found by binary search) are looked at."""
+    zero = np.zeros((len(ordered), 2))
+    at = _count_sorted(ordered, zero, np.array([True, False]))
+    out = np.zeros(len(ordered), bool)
+    twice = np.flatnonzero(at[:, 1] - at[:, 0] >= 2)
+    if len(twice):
+        out[twice] = _mixed_zeros(ordered[twice])
+    return out
+
+
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
               active: np.ndarray | None = None) -> BlockSummary:
     """Summarise a block's ``values`` (draws, cells) against the brackets ``low``/``high``
     (one (cells,) array each per quantile). Cells not ``active`` (a boolean (cells,)) are
     steady: their bracket is one value, and a block that keeps to it costs one
-    comparison a value; one that does not is summarised in full like an active cell."""
+    comparison a value; one that does not is summarised in full like an active cell.
+
+    Each active cell's draws are sorted once; every counter is then the position of a
+    bracket end in its sorted draws (:func:`_count_sorted`), and the values strictly
+    inside a bracket are one run of them (kept in ascending order within a cell)."""
+    values = np.asarray(values, dtype=float)
     n_draws, n_cells = values.shape
     if active is None:
         active = np.ones(n_cells, bool)
     steady = np.flatnonzero(~active)
     moved = np.zeros(n_cells, bool)
     if len(steady):  # by bits, so that a zero changing sign is a change
-        same = (values[:, steady].view(np.int64) == low[0][steady].view(np.int64)).all(axis=0)
+        # every cell compared in place (cheaper than gathering the steady ones first)
+        same = (values.view(np.int64) == low[0].view(np.int64)).all(axis=0)[steady]
         moved[steady[~same]] = True
         steady = steady[same]
     idx = np.flatnonzero(active | moved)
     xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
+    xt.sort(axis=1)  # NaN last, so a row is finite when its ends are
+    q = len(low)
+    # Thresholds per row: each quantile's L and U, then 0 (a run of zeros of both signs is
+    # checked apart); the draws below each, then at or below each.
+    thresholds = np.empty((len(idx), 2 * q + 1))
+    for j in range(q):
+        thresholds[:, 2 * j] = low[j][idx]
+        thresholds[:, 2 * j + 1] = high[j][idx]
+    thresholds[:, 2 * q] = 0.0
+    below_t = _count_sorted(xt, thresholds, np.ones(2 * q + 1, bool))
+    upto_t = _at_or_below(xt, thresholds, below_t)
     bad = np.zeros(n_cells, bool)
-    bad[idx] = ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
-    below, at_low, at_high, cells, kept = [], [], [], [], []
+    if len(idx) and n_draws:
+        bad[idx] = ~(np.isfinite(xt[:, 0]) & np.isfinite(xt[:, -1]))
+        zeros = upto_t[:, 2 * q] - below_t[:, 2 * q]
+        twice = np.flatnonzero(zeros >= 2)
+        if len(twice):
+            bad[idx[twice]] |= _mixed_zeros(xt[twice])
     flat_values = xt.ravel()
-    for lo, hi in zip(low, high):
-        lo_c, hi_c = lo[idx, None], hi[idx, None]
-        lt = np.zeros(n_cells, np.int64)
-        le = np.zeros(n_cells, np.int64)
-        eq_hi = np.zeros(n_cells, np.int64)
-        lt[idx] = _count_rows(xt < lo_c)
-        le_mask = xt <= lo_c
-        le[idx] = _count_rows(le_mask)
-        le[steady] = n_draws
-        below.append(lt)
-        at_low.append(le - lt)
-        lt_hi = xt < hi_c
-        # equal to U: at most U less below U (nothing when U is +inf or is L)
-        eq_hi[idx] = (_count_rows(xt <= hi_c) - _count_rows(lt_hi)) * (hi[idx] != lo[idx])
-        at_high.append(eq_hi)
-        flat = np.flatnonzero(lt_hi > le_mask)  # L < x < U (bools: True > False)
-        cells.append(idx[flat // n_draws].astype(np.int32))
-        kept.append(flat_values[flat])
-    return BlockSummary(int(n_draws), tuple(low), tuple(high), tuple(below), tuple(at_low),
+    row_start = np.arange(len(idx), dtype=np.intp) * n_draws
+    below, at_low, at_high, cells, kept = [], [], [], [], []
+    for j in range(q):
+        lt, le = below_t[:, 2 * j], upto_t[:, 2 * j]
+        lt_hi, le_hi = below_t[:, 2 * j + 1], upto_t[:, 2 * j + 1]
+        b = np.zeros(n_cells, np.int64)
+        a = np.zeros(n_cells, np.int64)
+        u = np.zeros(n_cells, np.int64)
+        b[idx] = lt
+        a[idx] = le - lt
+        a[steady] = n_draws
+        # equal to U: nothing when U is L (those draws are equal to L)
+        u[idx] = (le_hi - lt_hi) * (high[j][idx] != low[j][idx])
+        below.append(b)
+        at_low.append(a)
+        at_high.append(u)
+        inside = np.maximum(lt_hi - le, 0)  # L < x < U: one run of each sorted row
+        total = int(inside.sum())
+        rows = np.repeat(np.arange(len(idx), dtype=np.intp), inside)
+        first = np.cumsum(inside) - inside
+        pos = (np.arange(total, dtype=np.intp) - first[rows]) + (row_start + le)[rows]
+        cells.append(idx[rows].astype(np.int32))
+        kept.append(flat_values[pos])
+    # The brackets as they were (copies: a reducer narrows its own in place).
+    return BlockSummary(int(n_draws), tuple(a.copy() for a in low),
+                        tuple(a.copy() for a in high), tuple(below), tuple(at_low),
                         tuple(at_high), tuple(cells), tuple(kept), bad, moved)
 
 
@@ -198,7 +293,11 @@ class BandReducer:
         self.pilot_size = min(self.n, PILOT if pilot is None else int(pilot))
         caps = [max(capacity or self._capacity(j), self.pilot_size) for j in range(q)]
         self.capacity = [min(c, self.n) for c in caps]
-        self.buffer: list[np.ndarray] = []
+        # The values a cell may hold before its bracket is narrowed (raised only when a
+        # narrowing cannot bring a block within it); the buffers themselves start small
+        # and grow to it as values arrive.
+        self.limit = list(self.capacity)
+        self.buffer: list[np.ndarray] = [np.full((self.cells, 0), np.inf) for _ in range(q)]
         self.pilot: list[np.ndarray] | None = []
         self.active = np.ones(self.cells, bool)
         self.bad = np.zeros(self.cells, bool)
@@ -226,19 +325,32 @@ class BandReducer:
         self.absorb(summarise(values, self.low, self.high, self.active))
 
     def _start(self) -> None:
-        """End the pilot: find the steady cells, sort the others, set and fill the brackets."""
-        xt = np.concatenate(self.pilot).T  # (cells, m)
+        """End the pilot: find the steady cells, sort the others, set and fill the brackets.
+
+        A cell is bad (recomputed at the end) if a draw is not finite or it holds zeros of
+        both signs; steady if its draws are one value and it is not bad."""
+        blocks = self.pilot  # (draws, cells) each
         self.pilot = None
-        m = xt.shape[1]
-        self.bad |= ~np.isfinite(xt).all(axis=1) | _mixed_zeros(xt)
-        steady = (xt == xt[:, :1]).all(axis=1) & ~self.bad  # zeros of both signs are bad
+        m = sum(b.shape[0] for b in blocks)
+        first = blocks[0][0]
+        same = _one_value(blocks, bits=False)
+        bad = same & ~np.isfinite(first)
+        zero = np.flatnonzero(same & (first == 0))
+        if len(zero):  # one value by comparison, but −0.0 and 0.0 both?
+            bad[zero] = _one_value([b[:, zero] for b in blocks], bits=False) & \
+                ~_one_value([b[:, zero] for b in blocks], bits=True)
+        steady = same & ~bad
+        rows = np.flatnonzero(~steady)
+        ordered = _sorted_rows(blocks, rows)
+        if len(rows):  # not finite: NaN sorts last, ±inf to the ends
+            bad[rows] |= (~(np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1]))
+                          | _mixed_zero_rows(ordered))
+        self.bad |= bad
         self.active = ~steady
-        rows = np.flatnonzero(self.active)
-        ordered = np.sort(xt[rows], axis=1)
         for j in range(len(self.low)):
-            self.buffer.append(np.full((self.cells, max(self.capacity[j], m)), np.inf))
+            self.limit[j] = max(self.capacity[j], m)
             self.count[j] = np.where(steady, 0, m)
-            self.low[j][steady] = self.high[j][steady] = xt[steady, 0]
+            self.low[j][steady] = self.high[j][steady] = first[steady]
             self.at_low[j] = np.where(steady, m, 0)
             self._narrow_one(j, presorted=(rows, ordered))
         self.next_narrowing = 2 * m
@@ -255,7 +367,7 @@ class BandReducer:
         for j in range(len(self.low)):
             part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
                                  s.at_high[j], s.cells[j], s.values[j])
-            if (self.count[j] + part[4]).max() > self.buffer[j].shape[1]:
+            if (self.count[j] + part[4]).max() > self.limit[j]:
                 self._narrow_one(j)
                 part = self._against(j, s.low[j], s.high[j], s.below[j], s.at_low[j],
                                      s.at_high[j], s.cells[j], s.values[j])
@@ -268,6 +380,10 @@ class BandReducer:
         equal-to-old-U draws above the new U drop out, and when the bracket has closed on
         the old U they are equal to L)."""
         low, high = self.low[j], self.high[j]
+        if np.array_equal(s_low, low) and np.array_equal(s_high, high):
+            # made against these very brackets: its counters and values stand as they are
+            return below, at_low, at_high, (cells, values), np.bincount(cells,
+                                                                        minlength=self.cells)
         moved_low = s_low < low
         same = high == low
         add_below = below + np.where(moved_low, at_low, 0)
@@ -290,16 +406,37 @@ class BandReducer:
         self.at_low[j] += add_low
         self.at_high[j] += add_high
         need = int((self.count[j] + k).max())
-        if need > self.buffer[j].shape[1]:
+        if need > self.limit[j]:
             log.debug("band buffer %d grows to %d values a cell", j, need)
-            grown = np.full((self.cells, need), np.inf)
-            grown[:, :self.buffer[j].shape[1]] = self.buffer[j]
-            self.buffer[j] = grown
+            self.limit[j] = need
+        self._ensure_width(j, need)
         if len(values):
             starts = np.cumsum(k) - k  # cells arrive in cell order
             pos = self.count[j][cells] + (np.arange(len(cells)) - starts[cells])
             self.buffer[j][cells, pos] = values
         self.count[j] += k
+
+    def _ensure_width(self, j: int, need: int) -> None:
+        """Make buffer j at least ``need`` values wide (doubling, up to its limit)."""
+        width = self.buffer[j].shape[1]
+        if need <= width:
+            return
+        # Only each row's first count[j] entries mean anything (the rest are read through
+        # _sorted_buffer, which pads them), so only those are copied.
+        grown = np.empty((self.cells, max(need, min(2 * width, self.limit[j]))))
+        used = min(int(self.count[j].max()), width) if self.cells else 0
+        grown[:, :used] = self.buffer[j][:, :used]
+        self.buffer[j] = grown
+
+    def _sorted_buffer(self, j: int, rows: np.ndarray) -> np.ndarray:
+        """Buffer j's values of ``rows`` sorted ascending, each row padded with +inf after
+        its count[j] values: (len(rows), the largest count)."""
+        count = self.count[j][rows]
+        width = int(count.max()) if len(rows) else 0
+        buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
+        buf[np.arange(width)[None, :] >= count[:, None]] = np.inf
+        buf.sort(axis=1)
+        return buf
 
     def narrow(self) -> None:
         """Narrow every bracket around where its order statistics are expected (module)."""
@@ -328,9 +465,8 @@ class BandReducer:
             rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
             if len(rows) == 0:
                 return
-            width = int(cnt_all[rows].max())
-            buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
-            buf.sort(axis=1)  # unused slots are +inf, at the end
+            buf = self._sorted_buffer(j, rows)  # padded with +inf, at the end
+            width = buf.shape[1]
         else:
             rows, buf = presorted
             if len(rows) == 0:
@@ -348,36 +484,38 @@ class BandReducer:
         low[take_low] = buf[sub[take_low], a[take_low]]
         take_high = (b >= 0) & (b < cnt)
         high[take_high] = buf[sub[take_high], b[take_high]]
-        lo_c, hi_c = low[:, None], high[:, None]
-        lt = np.count_nonzero(buf < lo_c, axis=1)  # a padding +inf is never below L
-        le = np.count_nonzero(buf <= lo_c, axis=1)
+        lt, le, lt_hi, le_hi = _count_sorted(
+            buf, np.stack([low, low, high, high], axis=1),
+            np.array([True, False, True, False])).T  # a padding +inf is never below L
         moved_low = low > old_low
         self.below[j][rows] += np.where(moved_low, self.at_low[j][rows], 0) + lt
         self.at_low[j][rows] = np.where(moved_low, 0, self.at_low[j][rows]) + (le - lt)
         same = high == low
         # (a finite U only: the padding is +inf)
-        eq_hi = np.count_nonzero(buf == hi_c, axis=1) * (np.isfinite(high) & ~same)
+        eq_hi = (le_hi - lt_hi) * (np.isfinite(high) & ~same)
         self.at_high[j][rows] = np.where((high < old_high) | same, 0,
                                          self.at_high[j][rows]) + eq_hi
-        below_hi = np.count_nonzero(buf < hi_c, axis=1)
-        kept = np.maximum(below_hi - le, 0)  # each sorted row keeps one run, from le
-        idx = np.minimum(le[:, None] + np.arange(width)[None, :], width - 1)
-        fresh = np.take_along_axis(buf, idx, axis=1)
-        fresh[np.arange(width)[None, :] >= kept[:, None]] = np.inf
-        self.buffer[j][rows, :width] = fresh
+        kept = np.maximum(lt_hi - le, 0)  # each sorted row keeps one run, from le
+        self._ensure_width(j, int(kept.max()))
+        which = np.repeat(np.arange(len(rows), dtype=np.intp), kept)
+        within = np.arange(len(which), dtype=np.intp) - (np.cumsum(kept) - kept)[which]
+        self.buffer[j][rows[which], within] = buf.ravel()[which * width + le[which] + within]
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
 
-    def _value(self, j: int, rank: int, buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each cell's order statistic of ``rank`` and whether it was found."""
+    def _value(self, j: int, rank: int, buf: np.ndarray,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's order statistic of ``rank`` and whether it was found (``buf``: the
+        sorted buffer of the cells ``rows``, the only ones holding values)."""
         r = rank - self.below[j]
         in_low = (r >= 0) & (r < self.at_low[j])
         r2 = r - self.at_low[j]
         in_buf = (r2 >= 0) & (r2 < self.count[j])
         r3 = r2 - self.count[j]
         in_high = (r3 >= 0) & (r3 < self.at_high[j])
-        idx = np.clip(r2, 0, max(buf.shape[1] - 1, 0))
-        from_buf = buf[np.arange(self.cells), idx] if buf.shape[1] else np.zeros(self.cells)
+        from_buf = np.zeros(self.cells)
+        if buf.shape[1]:
+            from_buf[rows] = buf[np.arange(len(rows)), np.clip(r2[rows], 0, buf.shape[1] - 1)]
         value = np.where(in_low, self.low[j], np.where(in_high, self.high[j], from_buf))
         return value, in_low | in_buf | in_high
 
@@ -388,22 +526,36 @@ class BandReducer:
             raise ValueError(f"the reducer expected {self.n} draws and got {self.m}")
         out = np.empty((len(self.low), self.cells))
         if self.pilot is not None:  # every draw is here: numpy's percentile of them
-            xt = np.concatenate(self.pilot).T
+            blocks = self.pilot  # (draws, cells) each
+            first = blocks[0][0]
             # A cell of one value (by bits) needs no partition: numpy's interpolation of
             # that value with itself (which may turn −0.0 into 0.0, as numpy's does).
-            steady = (xt.view(np.int64) == xt[:, :1].view(np.int64)).all(axis=1)
+            steady = _one_value(blocks, bits=True)
             for j in range(len(self.low)):
-                out[j, steady] = interpolate(xt[steady, 0], xt[steady, 0],
+                out[j, steady] = interpolate(first[steady], first[steady],
                                              float(self.gamma[j]))
-            varying = ~steady
-            out[:, varying] = np.percentile(xt[varying], self.percentiles, axis=1)
+            # The others sorted once, each band read off its two order statistics with
+            # numpy's interpolation; a row not finite or with zeros of both signs is left
+            # to numpy's percentile itself.
+            rows = np.flatnonzero(~steady)
+            ordered = _sorted_rows(blocks, rows)
+            plain = (np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1])
+                     & ~_mixed_zero_rows(ordered)) if len(rows) else np.zeros(0, bool)
+            for j in range(len(self.low)):
+                out[j, rows[plain]] = interpolate(ordered[plain, self.lo_rank[j]],
+                                                  ordered[plain, self.hi_rank[j]],
+                                                  float(self.gamma[j]))
+            rest = rows[~plain]
+            if len(rest):
+                xt = np.concatenate([b[:, rest] for b in blocks]).T
+                out[:, rest] = np.percentile(xt, self.percentiles, axis=1)
             return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
-            width = int(self.count[j].max())
-            buf = np.sort(self.buffer[j][:, :width], axis=1)
-            a, ok_a = self._value(j, int(self.lo_rank[j]), buf)
-            b, ok_b = self._value(j, int(self.hi_rank[j]), buf)
+            rows = np.flatnonzero(self.count[j] > 0)
+            buf = self._sorted_buffer(j, rows)
+            a, ok_a = self._value(j, int(self.lo_rank[j]), buf, rows)
+            b, ok_b = self._value(j, int(self.hi_rank[j]), buf, rows)
             found = ok_a & ok_b
             # a cell not found reads 0 here and is recomputed by the caller
             out[j] = interpolate(np.where(found, a, 0.0), np.where(found, b, 0.0),

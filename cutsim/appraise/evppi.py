@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from cutsim.appraise.executor import Executor, InProcess
-from cutsim.appraise.figures import Figure, FigureRows, ScenarioFigures
+from cutsim.appraise.figures import Figure, figure_of_rows
 from cutsim.appraise.montecarlo import block_sizes, block_values, run_entropy
 from cutsim.appraise.redlines import TOLERANCE
 from cutsim.appraise.uncertain import UncertaintySpace
@@ -154,13 +154,13 @@ def net_benefits(space: UncertaintySpace, scenario_ids: list[str], agencies: lis
     entropy = run_entropy(seed)
     values = np.concatenate([block_values(space, entropy, b, n)
                              for b, n in enumerate(block_sizes(draws))])
-    chunks = [values[i:i + 256] for i in range(0, len(values), 256)]
     nb, excess = [], []
     for sid in scenario_ids:
-        rows = FigureRows.concat(executor.map(ScenarioFigures(space, sid), chunks))
-        nb.append(rows.pick(figure, agencies))
-        excess.append(np.full(len(values), np.nan) if rows.red_line_excess is None
-                      else rows.red_line_excess)
+        # Each block reduced where it runs to the figure and the red-line excess.
+        picked = figure_of_rows(space, sid, figure, agencies, values, executor)
+        nb.append(picked.value)
+        excess.append(np.full(len(values), np.nan) if picked.excess is None
+                      else picked.excess)
     lines = np.column_stack(excess)
     return values, np.column_stack(nb), None if np.isnan(lines).all() else lines
 

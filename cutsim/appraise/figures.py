@@ -11,7 +11,11 @@ changed (unit costs, spends, delays, pool efficiency, premium) are realised, com
 run group by group (rows with equal such values share a group).
 
 :class:`ScenarioFigures` is a picklable task (the compiled models are rebuilt where it
-runs), so :mod:`cutsim.appraise.executor` can send chunks of rows to a cluster.
+runs), so :mod:`cutsim.appraise.executor` can send chunks of rows to a cluster. A sweep
+that judges one figure sends :class:`PickedFigure` instead: each chunk is reduced where it
+runs to that figure and the red-line excess per row (:class:`Picked`, two numbers a row),
+so a worker returns that summary, never every agency's money by year, and the client
+holds one figure per row whatever the number of rows (:func:`figure_of_rows`).
 """
 
 from __future__ import annotations
@@ -115,6 +119,52 @@ class FigureRows:
         """The rows in the order ``order`` (indices)."""
         return FigureRows(self.annual[order], self.npv[order],
                           None if self.red_line_excess is None else self.red_line_excess[order])
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A chunk of rows reduced to one figure: ``value`` (n,) in £ and the red-line
+    ``excess`` (n,) as in :class:`FigureRows` (None when the scenario has none)."""
+
+    value: np.ndarray
+    excess: np.ndarray | None = None
+
+    @staticmethod
+    def concat(parts: Sequence[Picked]) -> Picked:
+        value = np.concatenate([p.value for p in parts]) if parts else np.zeros(0)
+        excess = None if not parts or any(p.excess is None for p in parts) \
+            else np.concatenate([p.excess for p in parts])
+        return Picked(value, excess)
+
+
+class PickedFigure:
+    """Rows of input values → :class:`Picked`: one figure of one scenario per row and its
+    red-line excess (a picklable task, reduced where it runs)."""
+
+    def __init__(self, space: UncertaintySpace, scenario_id: str, figure: Figure,
+                 agencies: list[str]) -> None:
+        self.rows = ScenarioFigures(space, scenario_id)
+        self.figure = figure
+        self.agencies = list(agencies)
+
+    def __call__(self, rows: np.ndarray) -> Picked:
+        out = self.rows(rows)
+        return Picked(np.ascontiguousarray(out.pick(self.figure, self.agencies)),
+                      out.red_line_excess)
+
+
+def figure_of_rows(space: UncertaintySpace, scenario_id: str, figure: Figure,
+                   agencies: list[str], rows: np.ndarray, executor=None) -> Picked:
+    """``figure`` of ``scenario_id`` (£) and its red-line excess for every row of input
+    values, in chunks of one draw block run by ``executor`` (an
+    :class:`~cutsim.appraise.executor.Executor`; in this process when None). Each chunk is
+    reduced where it runs (:class:`PickedFigure`), so memory holds two numbers a row;
+    any executor gives the same bits."""
+    task = PickedFigure(space, scenario_id, figure, agencies)
+    chunks = [rows[i:i + DRAW_BLOCK] for i in range(0, len(rows), DRAW_BLOCK)]
+    if executor is None:
+        return Picked.concat([task(c) for c in chunks])
+    return Picked.concat(executor.map(task, chunks))
 
 
 class ScenarioFigures:

@@ -127,4 +127,5 @@ def _appraise(cm: CompiledModel, scenario: Scenario, annual: dict[str, np.ndarra
     per_agency = {a: {s: annual[s][i] for s in SERIES} for i, a in enumerate(cm.agency_ids)}
     social = {PLACE_ID: appraisal.outcome_values(cm.model) @ outcome_annual}
     return appraisal.appraise(cm.model, scenario, per_agency, social_value_annual=social,
-                              long_run=long_run)
+                              long_run=long_run,
+                              path_grades=cm.cache.setdefault("path_grades", {}))

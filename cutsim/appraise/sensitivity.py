@@ -31,7 +31,7 @@ import numpy as np
 from scipy import stats
 
 from cutsim.appraise.executor import Executor, InProcess
-from cutsim.appraise.figures import Figure, FigureRows, ScenarioFigures
+from cutsim.appraise.figures import Figure, FigureRows, ScenarioFigures, figure_of_rows
 from cutsim.appraise.montecarlo import DRAW_BLOCK, PERT_LAMBDA
 from cutsim.appraise.uncertain import UncertaintySpace
 
@@ -82,7 +82,7 @@ def tornado(space: UncertaintySpace, scenario_id: str, figure: Figure, agencies:
     for i, j in enumerate(varying):
         rows[1 + 2 * i, j] = space.inputs[j].low
         rows[2 + 2 * i, j] = space.inputs[j].high
-    values = evaluate(space, scenario_id, rows, executor).pick(figure, agencies)
+    values = figure_of_rows(space, scenario_id, figure, agencies, rows, executor).value
     out = []
     for i, j in enumerate(varying):
         lo, hi = float(values[1 + 2 * i]), float(values[2 + 2 * i])
@@ -132,7 +132,7 @@ def sobol(space: UncertaintySpace, scenario_id: str, figure: Figure, agencies: l
         # A Saltelli column repeats its 2N base values: invert each distinct value once.
         uq, inv = np.unique(unit[:, c], return_inverse=True)
         rows[:, j] = pert_ppf(uq, lo[c], mid[c], hi[c])[inv.ravel()]
-    y = evaluate(space, scenario_id, rows, executor).pick(figure, agencies)
+    y = figure_of_rows(space, scenario_id, figure, agencies, rows, executor).value
     variance = float(np.var(y))
     if not variance > 0:
         return {"n": n, "runs": len(y), "seed": seed, "variance": 0.0, "converged": True,

@@ -547,9 +547,10 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
         rows = None
         if outcome_integrals:
             rows_int = None
-    v = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z, where_u, u.vals, batch),
-                    rows)
-    v_int = op.assemble(cols, _outputs_onto(op, cols, where, bat, coef, z_int, where_u,
+    # Q, shared by the levels and their integrals
+    scatter = _scatter(op, cols, where, bat, coef, batch, row_sums=kb.shape[0] == 1)
+    v = op.assemble(cols, _outputs_onto(op, cols, scatter, z, where_u, u.vals, batch), rows)
+    v_int = op.assemble(cols, _outputs_onto(op, cols, scatter, z_int, where_u,
                                             u.vals[..., :n_steps] * h, batch), rows_int)
     n_live = len(out_live)
     n_y_int = n_live if outcome_integrals else 0
@@ -575,14 +576,45 @@ def _no_chain_output(n_steps: int):
     return empty, empty, np.zeros((0, n_steps + 1)), np.zeros((0, n_steps))
 
 
-def _outputs_onto(op, cols: np.ndarray, where: np.ndarray, bat: np.ndarray, coef: np.ndarray,
-                  z: np.ndarray, where_u: np.ndarray, u_vals: np.ndarray,
-                  batch: int) -> np.ndarray:
-    """Q z + u on the columns ``cols``: each chain's k_l z_l added onto its outcome."""
+@dataclass(frozen=True, eq=False)
+class _RowSums:
+    """Q for one parameter set, as row sums: ``(Q z)[i] = Σ coef_l z_l`` over the chains
+    l with ``index[l] == i``, added in chain order onto zeros, which is exactly what the
+    sparse product does row by row (the same products, the same order of sums), without
+    building a sparse matrix for a handful of rows."""
+
+    index: np.ndarray
+    coef: np.ndarray
+    rows: int
+
+    def __matmul__(self, z: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.rows, z.shape[-1]))
+        np.add.at(out, self.index, self.coef[:, None] * z)
+        return out
+
+
+def _scatter(op, cols: np.ndarray, where: np.ndarray, bat: np.ndarray, coef: np.ndarray,
+             batch: int, row_sums: bool = False) -> sp.csr_matrix | _RowSums | None:
+    """Q: each chain's k_l onto its outcome's column (rows: columns × batch), or None
+    when there are no chain outputs. Built once per run and applied to the levels and to
+    their step integrals alike; as plain row sums (:class:`_RowSums`) when ``row_sums``
+    (one parameter set: a slider move, a handful of chains), else as a sparse matrix."""
+    if len(coef) == 0:
+        return None
+    index = op.scatter_index(where, bat, len(cols), batch)
+    if row_sums:
+        return _RowSums(np.asarray(index, dtype=np.intp), np.asarray(coef, dtype=float),
+                        len(cols) * batch)
+    return sp.csr_matrix((coef, (index, np.arange(len(coef)))),
+                         shape=(len(cols) * batch, len(coef)))
+
+
+def _outputs_onto(op, cols: np.ndarray, scatter: sp.csr_matrix | _RowSums | None,
+                  z: np.ndarray,
+                  where_u: np.ndarray, u_vals: np.ndarray, batch: int) -> np.ndarray:
+    """Q z + u on the columns ``cols``: each chain's k_l z_l added onto its outcome
+    (``scatter`` is Q from :func:`_scatter`)."""
     if len(z):
-        index = op.scatter_index(where, bat, len(cols), batch)
-        scatter = sp.csr_matrix((coef, (index, np.arange(len(z)))),
-                                shape=(len(cols) * batch, len(z)))
         # The product is a fresh dense array of x's rows (sparse products start from 0):
         # used as x itself, not added to an array of zeros (a second pass over it).
         x = np.asarray(scatter @ z).reshape(op.x_shape(len(cols), batch, z.shape[-1]))
@@ -768,11 +800,14 @@ def _run_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np
     phi, gam = phi_all[pos], gam_all[pos][..., None]
     psi1_out, psi2_out, last = psi1_all[pos], psi2_all[pos], last_all[pos]
     w_t = np.ascontiguousarray(w.T)[:, :, None, None]  # (N+1, P, 1, 1): step inputs
+    # Every step's input term Γ w_k at once (the same products), then per step one product
+    # and one sum written straight into the trajectory: x_{k+1} = Φ x_k + Γ w_k.
+    drive = gam * w_t[:n_steps]  # (N, P, n, 1)
     xs = np.zeros((n_steps + 1, len(pos), phi.shape[-1], 1))
-    x = xs[0]
+    advanced = np.empty_like(xs[0])
     for k in range(n_steps):
-        x = phi @ x + gam * w_t[k]
-        xs[k + 1] = x
+        np.matmul(phi, xs[k], out=advanced)
+        np.add(advanced, drive[k], out=xs[k + 1])
     xs = xs[..., 0]
     idx = np.arange(len(pos))
     z = xs[:, idx, last].T

@@ -81,11 +81,17 @@ def test_end_to_end_monte_carlo_entry(report):
     for size, row in e2e["sizes"].items():
         assert row["draws"] == int(size)
         for key in ("seconds", "cpu_seconds", "draws_per_second", "peak_rss_mb",
-                    "rss_before_run_mb", "microseconds_per_draw"):
+                    "rss_before_run_mb", "microseconds_per_draw", "kernel_draws_per_second",
+                    "kernel_cpu_draws_per_second", "cpu_over_kernel"):
             assert _positive_finite(row[key]), (size, key)
         assert row["peak_rss_mb"] >= row["rss_before_run_mb"]
+        # the ratio is the two rates of the same process
+        assert math.isclose(row["cpu_over_kernel"], row["kernel_cpu_draws_per_second"]
+                            / row["cpu_draws_per_second"])
     assert e2e["target_draws_per_second"] == 15000 and e2e["target_peak_rss_mb"] == 800
     assert isinstance(e2e["meets_rate"], bool) and isinstance(e2e["meets_memory"], bool)
+    assert isinstance(e2e["meets_rate_cpu"], bool)
+    assert report["example_deterministic"]["target_seconds"] == 0.001  # DESIGN §8
     assert e2e["per_draw_spread"] >= 1.0
 
 

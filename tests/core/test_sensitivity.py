@@ -12,12 +12,15 @@ import pytest
 from engine_fixtures import cutsim_file, demand, effect, model, outcome, service
 from scipy.stats import norm
 
-from cutsim.api import Project
+from cutsim.api import Project, load
 from cutsim.appraise import evppi as ev
+from cutsim.appraise.executor import InProcess
 from cutsim.appraise.figures import Figure
 from cutsim.appraise.sensitivity import pert_ppf, sobol, tornado
 from cutsim.appraise.uncertain import uncertainty_space
 from cutsim.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
 
 U_AE = 100.0  # £ per A&E attendance
 CUT = 200.0  # each 20 % cut of £1m at £1,000 a unit removes 200 units a year
@@ -285,3 +288,39 @@ def test_every_uncertain_input_has_a_label_in_words():
     service = project.model.service(effect.service)
     label = next(i.label for i in space.inputs if i.name == f"effects[{effect.id}].per_unit")
     assert label.startswith(f"{service.name} → ") and label.endswith(f"per {service.activity_unit}")
+
+
+class _Recording(InProcess):
+    """In this process, keeping what each task returned."""
+
+    def __init__(self) -> None:
+        self.returned: list = []
+
+    def map(self, fn, tasks):
+        out = super().map(fn, tasks)
+        self.returned.extend(out)
+        return out
+
+
+def test_sweeps_reduce_each_block_to_its_figure_where_it_runs():
+    from cutsim.appraise.figures import Picked, ScenarioFigures, figure_of_rows
+
+    example = load(REPO / "models" / "example-place.cutsim")
+    space = uncertainty_space(example.model, [example.scenario("youth-cut")])
+    agencies = list(example.compiled.agency_ids)
+    rows = np.tile(space.central, (600, 1))
+    rows[:, space.varying()[0]] = np.linspace(space.low[space.varying()[0]],
+                                              space.high[space.varying()[0]], 600)
+    recording = _Recording()
+    figure = Figure("net_saving", agencies[0], 3)
+    picked = figure_of_rows(space, "youth-cut", figure, agencies, rows, recording)
+    # each task returned one figure a row (and the red-line excess), not the money by year
+    assert [type(r) for r in recording.returned] == [Picked] * 3
+    assert [r.value.shape for r in recording.returned] == [(256,), (256,), (88,)]
+    whole = ScenarioFigures(space, "youth-cut")(rows)
+    assert picked.value.tobytes() == whole.pick(figure, agencies).tobytes()
+    assert np.ptp(picked.value) > 0  # the input moved the figure
+    # Sobol and EVPPI go the same way
+    recording.returned.clear()
+    sobol(space, "youth-cut", Figure(), agencies, n=8, executor=recording)
+    assert recording.returned and all(isinstance(r, Picked) for r in recording.returned)
