@@ -17,6 +17,7 @@ from cutsim.cli import main
 from cutsim.files import exchange
 from cutsim.files.workbook import write_workbook
 from cutsim.files.xlsx_safety import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
+from cutsim.model.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,6 +131,26 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
         "a column past the limit": (_zip(_replace(
             good, sheet, _cell(good, sheet, "C3"),
             _cell(good, sheet, "C3").replace(b'r="C3"', b'r="ALM3"'))), "column 1,001"),
+        "a far cell in single quotes": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b"r='ALL1048576'"))), "cells"),
+        "cells with no reference past the column limit": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b"<row>" + b"<c><v>1</v></c>" * 1001 + b"</row></sheetData>")), "column 1,001"),
+        "a far row in single quotes holding cells with no reference": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b"<row r='1048576'><c><v>1</v></c><c><v>2</v></c></row></sheetData>")), "cells"),
+        "rows with no reference after a far row": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b'<row r="208332"><c r="A208332"><v>1</v></c></row>'  # 24 columns × 208,332 fit
+            + b"<row><c><v>1</v></c></row>" * 2 + b"</sheetData>")), "spans 208,334 rows"),
+        "a dimension claim past the limit": (_zip(_replace(
+            good, sheet, b'<dimension ref="A1:X43"/>', b'<dimension ref="A1:XFD1048576"/>')),
+            "column 16,384"),
+        "a cell reference that is not one": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A99999999999"'))),
+            "not a cell reference"),
         "text longer than the limit": (_zip(_set_cell(good, sheet, "C3",
                                                       b'<c r="C3"{s} t="inlineStr"><is><t>' + b"a" * 10_001
                                                       + b"</t></is></c>")), "limit is 10,000"),
@@ -142,7 +163,11 @@ CASES = ["text renamed to .xlsx", "empty file", "truncated zip", "encrypted work
          "larger than the file cap", "a zip that is not a workbook", "broken sheet XML",
          "shared string out of range", "external link with no saved value",
          "number out of range", "very hidden sheet", "text longer than the limit",
-         "cells far apart (a sparse grid bomb)", "a column past the limit"]
+         "cells far apart (a sparse grid bomb)", "a column past the limit",
+         "a far cell in single quotes", "cells with no reference past the column limit",
+         "a far row in single quotes holding cells with no reference",
+         "rows with no reference after a far row", "a dimension claim past the limit",
+         "a cell reference that is not one"]
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +194,51 @@ def test_each_hostile_workbook_is_refused_cleanly(corpus, case: str, tmp_path: P
     assert words in err
     assert main(["validate", str(path)]) == 1
     assert words in capsys.readouterr().err
+
+
+def _far_rows(count: int, column: str = "ALL") -> bytes:
+    """A Services sheet of ``count`` rows, each one cell in ``column`` (the second round's
+    memory attack: 200,000 rows each reaching column 1,000)."""
+    rows = b"".join(b"<row r='%d'><c r='%s%d'><v>1</v></c></row>" % (i, column.encode(), i)
+                    for i in range(1, count + 1))
+    return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>' + rows + b"</sheetData></worksheet>")
+
+
+def test_a_sheet_built_to_exhaust_memory_is_refused_in_bounded_memory(good) -> None:
+    """200,000 rows reaching column ALL (1,000 × 200,000 cells as a grid) are refused at
+    the first row past the limit, without holding the sheet: the peak of Python's own
+    memory stays a small multiple of the 1 MiB chunk, not the gigabytes of a grid."""
+    import tracemalloc
+
+    from cutsim.files.xlsx_parts import MAX_CELLS
+    from cutsim.files.xlsx_safety import check_bytes
+
+    data = _zip(_with(good, **{"xl__worksheets__sheet4_DOT_xml": _far_rows(200_000)}))
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        with pytest.raises(InputError) as refused:
+            check_bytes(data, "received.xlsx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert f"the limit is {MAX_CELLS:,} cells" in str(refused.value)
+    assert "sheet Services" in str(refused.value)
+    assert peak - base < 48 * 1024 * 1024, peak - base
+
+
+def test_cells_without_references_are_placed_as_a_spreadsheet_places_them(good) -> None:
+    """A row or cell with no ``r`` follows the one before it; quotes of either kind read
+    the same; the facts found match the grid the value reader builds."""
+    import io as _io
+
+    from cutsim.files.xlsx_parts import scan_sheet
+
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b"<sheetData><row r='2'><c><v>1</v></c><c r='D2'><v>2</v></c><c><f>A1</f></c></row>"
+             b'<row><c s="1"><v>3</v></c></row></sheetData></worksheet>')
+    facts = scan_sheet(_io.BytesIO(sheet), "book.xlsx", "Services", {1})
+    assert (facts.height, facts.width, facts.rows, facts.cells) == (3, 5, 2, 4)
+    assert facts.formulas == {(2, 5)}
+    assert facts.percent == {(3, 1)}
