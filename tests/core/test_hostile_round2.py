@@ -575,3 +575,45 @@ def test_cost_shift_onto_an_agency_without_demand_led_services_is_exactly_zero_u
     assert quiet
     shift = project.run(project.scenario("all-cut"), draws=None).to_json_dict()["cost_shift"]
     assert all(row[a] == 0.0 for row in shift.values() for a in quiet), shift
+
+
+def test_an_area_no_lever_names_bears_exactly_nothing_under_a_targeted_amount_cut():
+    """The regression: an amount cut (£/yr) of each discretionary service of the areas
+    example, targeted at two of its eight areas, left −4.26e-12 £/yr of planned saving
+    (and round-off knock-on costs and outcomes) in the six areas it does not name. Every
+    series of those areas is now exactly zero, and the areas still add up to the place."""
+    import numpy as np
+
+    from cutsim.appraise.areas import SUM_TOLERANCE
+    from cutsim.appraise.run import run_scenario
+    from cutsim.engine.compiled import compile_model
+    from cutsim.engine.money import SERIES
+    from cutsim.files.exchange import read_file
+    from cutsim.levers.kinds import CutLever
+    from cutsim.model.schema import Scenario
+
+    model = read_file(REPO / "models" / "example-place-areas.cutsim").model
+    cm = compile_model(model)
+    ids = [a.id for a in model.areas]
+    services = [s.id for s in model.services if s.mode == "discretionary"]
+    assert len(ids) >= 3 and services
+    checked = 0
+    for service in services:
+        for amount, named in ((100_000.0, ids[:2]), (33_333.33, ids[1:4])):
+            cut = CutLever(kind="cut", id="c", service=service, amount=amount, areas=named,
+                           phase_years=1.3)
+            result = run_scenario(cm, Scenario(id="s", name="s", levers=[cut]))
+            areas = result.areas
+            for r, area in enumerate(ids):
+                if area in named:
+                    continue
+                assert not np.any(areas.outcome_delta[r]), (service, area)
+                for series in SERIES:
+                    assert not np.any(areas.rates[series][r]), (service, area, series)
+                    assert not np.any(areas.annual[series][r]), (service, area, series)
+                checked += 1
+            scale = max(float(np.max(np.abs(v))) for v in result.agency_annual.values())
+            np.testing.assert_allclose(areas.annual["planned_saving"].sum(axis=0),
+                                       result.agency_annual["planned_saving"], rtol=0,
+                                       atol=SUM_TOLERANCE * max(scale, 1.0))
+    assert checked >= 10
