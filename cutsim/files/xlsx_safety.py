@@ -31,9 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cutsim.files.regular import refuse_special
-from cutsim.files.xlsx_parts import CHUNK_BYTES, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, Parts, SheetFacts
+from cutsim.files.xlsx_parts import (
+    CHUNK_BYTES,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Parts,
+    SheetFacts,
+)
 from cutsim.model.errors import InputError
-
 
 __all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PARTS", "MAX_ROWS",
            "MAX_UNPACKED_BYTES", "CheckedWorkbook", "check_bytes", "is_workbook_path",
