@@ -14,7 +14,8 @@ from cutsim.model.errors import InputError
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import is_workspace
-from cutsim.workspace.admission import admit
+from cutsim.workspace.admission import admit, policy_for
+from cutsim.workspace.location import parse_location
 from cutsim.workspace.sources import OpenedSource, open_source
 
 
@@ -118,10 +119,11 @@ def cmd_keys_policy(args: argparse.Namespace) -> int:
     if args.workspace is not None and not is_workspace(args.workspace):
         raise InputError(f"{terminal_safe(str(args.workspace))}: not a cutsim workspace (a "
                          "policy is set for a workspace file, by its identity)")
+    path = parse_location(args.workspace).path if args.workspace is not None else None
     if args.policy:
-        keyring.set_policy(args.policy, args.workspace)
-    where = f"workspace {args.workspace}" if args.workspace else "default"
-    print(f"policy ({where}): {keyring.policy(args.workspace)}")
+        keyring.set_policy(args.policy, path)
+    where = f"workspace {terminal_safe(str(args.workspace))}" if args.workspace else "default"
+    print(f"policy ({where}): {policy_for(keyring, path)}")
     return 0
 
 

@@ -24,8 +24,9 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, cast
 from xml.etree import ElementTree
 
 from cutsim.model.errors import InputError
@@ -77,7 +78,7 @@ def _local(tag: str) -> str:
 class _SheetScan:
     """The state of one streaming read: where the next row and cell fall."""
 
-    def __init__(self, book: str, sheet: str, percent_styles: set[int]) -> None:
+    def __init__(self, book: str, sheet: str, percent_styles: Collection[int]) -> None:
         self.book = book
         self.sheet = sheet
         self.percent_styles = percent_styles
@@ -163,12 +164,12 @@ class _SheetScan:
 
 
 def scan_sheet(stream: IO[bytes], book: str, sheet: str,
-               percent_styles: set[int] = frozenset()) -> SheetFacts:  # type: ignore[assignment]
+               percent_styles: Collection[int] = ()) -> SheetFacts:
     """Read one worksheet part from ``stream`` a chunk at a time; the facts above, or
     InputError (``book``: sheet ``sheet`` …) at the first row or cell past a limit or a
     part that is not well-formed XML."""
     scan = _SheetScan(book, sheet, set(percent_styles))
-    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    parser: ElementTree.XMLPullParser = ElementTree.XMLPullParser(events=("start", "end"))
     stack: list[ElementTree.Element] = []
     cell_at: tuple[int, int] | None = None
     try:
@@ -178,7 +179,9 @@ def scan_sheet(stream: IO[bytes], book: str, sheet: str,
                 parser.feed(chunk)
             else:
                 parser.close()
-            for event, elem in parser.read_events():
+            for pair in parser.read_events():
+                event, item = cast(tuple[str, ElementTree.Element], pair)  # start/end: elements
+                elem = item
                 name = _local(elem.tag)
                 if event == "start":
                     stack.append(elem)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from cutsim.model.errors import InputError
 from cutsim.model.safetext import terminal_safe
-from cutsim.workspace.location import Location
+from cutsim.workspace.location import Location, parse_location
 from cutsim.workspace.sources import WORKSPACE, OpenedSource, open_source
 
 if TYPE_CHECKING:
@@ -34,14 +34,17 @@ if TYPE_CHECKING:
 REQUIRE = "require"
 
 
-def policy_for(keyring: Keyring, into: str | os.PathLike[str] | None = None,
+def policy_for(keyring: Keyring, into: str | os.PathLike[str] | Location | None = None,
                require: bool = False) -> str:
-    """``require`` or ``flag``: what applies to a file brought into ``into`` (a workspace
-    path, or None for a merged result or a new workspace)."""
-    return REQUIRE if require else keyring.policy(into)
+    """``require`` or ``flag``: what applies to a file brought into ``into`` (a workspace's
+    path or ``sqlite:``/``file:`` URL, or None for a merged result or a new workspace)."""
+    if require:
+        return REQUIRE
+    return keyring.policy(None if into is None else parse_location(into).path)
 
 
-def check_source(opened: OpenedSource, *, into: str | os.PathLike[str] | None = None,
+def check_source(opened: OpenedSource, *,
+                 into: str | os.PathLike[str] | Location | None = None,
                  require: bool = False, keyring: Keyring | None = None) -> str:
     """Apply the policy to a source already opened; InputError (nothing written) when it
     refuses the source. Returns the policy that was applied."""
@@ -66,7 +69,7 @@ def check_source(opened: OpenedSource, *, into: str | os.PathLike[str] | None = 
 
 
 def admit(location: str | os.PathLike[str] | Location, *,
-          into: str | os.PathLike[str] | None = None, require: bool = False,
+          into: str | os.PathLike[str] | Location | None = None, require: bool = False,
           allow_workspace: bool = False, keyring: Keyring | None = None) -> OpenedSource:
     """Open ``location`` (:func:`cutsim.workspace.sources.open_source`) and apply the
     signature policy (:func:`check_source`) before the caller writes anything.
