@@ -106,12 +106,21 @@ class _SheetScan:
         rows = [int(match.group(2))] + ([int(match.group(4))] if match.group(4) else [])
         self._bound(max(rows), max(columns))
 
+    def _reference(self, attrs: dict[str, str]) -> str | None:
+        """The ``r`` attribute, whatever namespace it is written in (a reader that matches
+        names without their namespace would take a prefixed one); refused when there are
+        two."""
+        found = [value for key, value in attrs.items() if _local(key) == "r"]
+        if len(found) > 1:
+            raise self.refuse("has a row or cell with two references (r attributes)")
+        return found[0] if found else None
+
     def start_row(self, attrs: dict[str, str]) -> None:
         facts = self.facts
         facts.rows += 1
         if facts.rows > MAX_ROWS:
             raise self.refuse(f"has more than {MAX_ROWS:,} rows; the limit is {MAX_ROWS:,} per sheet")
-        r = attrs.get("r")
+        r = self._reference(attrs)
         if r is None:
             self.row += 1
         elif _ROW_NUMBER.fullmatch(r.strip()) and int(r) >= 1:
@@ -126,7 +135,7 @@ class _SheetScan:
         facts.cells += 1
         if facts.cells > MAX_CELLS:
             raise self.refuse(f"holds more than {MAX_CELLS:,} cells")
-        r = attrs.get("r")
+        r = self._reference(attrs)
         if r is None:
             row, column = max(self.row, 1), self.column + 1
         else:
@@ -206,6 +215,92 @@ def scan_sheet(stream: IO[bytes], book: str, sheet: str,
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise InputError(f"{book}: sheet {sheet} cannot be unpacked ({exc})") from None
     return scan.facts
+
+
+QUICK_PART_BYTES = 16 * 1024 * 1024  # a part at most this size may take the quick path
+_QUICK_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?(?:<\?xml[^>]*?encoding=["\'](?:utf-8|UTF-8|us-ascii|US-ASCII)["\'][^>]*\?>|<\?xml(?:(?!encoding)[^>])*\?>|<[A-Za-z])')
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^>]*)>")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^>]*)>")
+_DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension(?=[\s/>])([^>]*)>")
+_PLAIN_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_ANY_REF = re.compile(rb"[\s:]r\s*=")  # an attribute named r, in any namespace
+_FIRST_REF = re.compile(rb"[\s:]r\s*=[^>]*")  # the same, once a tag
+_PLAIN_ROW_REF = re.compile(rb'\sr="([1-9][0-9]{0,6})"')
+_PLAIN_RANGE = re.compile(rb'\sref="([A-Z]{1,3})([1-9][0-9]{0,6})(?::([A-Z]{1,3})([1-9][0-9]{0,6}))?"')
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_STYLE = re.compile(rb'\ss="(\d+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_SAVED = re.compile(rb"<(?:\w+:)?v>[^<]")
+
+
+def quick_scan(data: bytes, book: str, sheet: str,
+               percent_styles: Collection[int] = ()) -> SheetFacts | None:
+    """The facts of :func:`scan_sheet` for a part written the plain way every spreadsheet
+    writes one (UTF-8; every row and cell with one reference, in double quotes,
+    ``r="B7"``), found by whole-part scans of the bytes instead of an XML parser (a
+    5,000-service model's sheets in a fraction of the time). None when the part is
+    written in any other way (then :func:`scan_sheet` reads it); InputError at a limit,
+    as there.
+
+    A cell is found by the text of its start tag, so text that only looks like one (in a
+    comment) counts too: the measure can only be larger than the true one, never smaller.
+    """
+    if not _QUICK_HEAD.match(data):
+        return None  # another encoding, or not XML: the parser decides
+    scan = _SheetScan(book, sheet, percent_styles)
+    facts = scan.facts
+    ids = b"|".join(str(i).encode() for i in sorted(set(percent_styles)))
+    styled = re.compile(rb'(?:\A|(?<=>))[^>]*\ss="(?:' + ids + rb')"[^>]*') if ids else None
+    # A window of about a megabyte at a time, cut just after a ">" (so never inside a
+    # tag), keeps the lists below small whatever the part holds.
+    start = 0
+    while start < len(data):
+        end = data.find(b">", start + CHUNK_BYTES)
+        end = len(data) if end == -1 else end + 1
+        window = data[start:end]
+        start = end
+        rows, cells = _ROW_TAG.findall(window), _CELL_TAG.findall(window)
+        facts.rows += len(rows)
+        facts.cells += len(cells)
+        if facts.rows > MAX_ROWS:
+            raise scan.refuse(f"has more than {MAX_ROWS:,} rows; the limit is {MAX_ROWS:,} per sheet")
+        if facts.cells > MAX_CELLS:
+            raise scan.refuse(f"holds more than {MAX_CELLS:,} cells")
+        # Every row and cell has exactly one attribute named r (in any namespace), written
+        # plainly, and no tag holds a single quote (which could hide an r="…" inside
+        # another attribute's value); else the parser reads the part. The tags'
+        # attributes are joined with ">", which none holds, so each count sees one tag.
+        row_attrs, cell_attrs = b">".join(rows), b">".join(cells)
+        row_refs = _PLAIN_ROW_REF.findall(row_attrs)
+        cell_refs = _PLAIN_CELL_REF.findall(cell_attrs)
+        for attrs, n, plain in ((row_attrs, len(rows), row_refs),
+                                (cell_attrs, len(cells), cell_refs)):
+            if b"'" in attrs or len(plain) != n or len(_ANY_REF.findall(attrs)) != n \
+                    or len(_FIRST_REF.findall(attrs)) != n:
+                return None
+        for attrs in _DIMENSION_TAG.findall(window):
+            match = _PLAIN_RANGE.search(attrs)
+            if match is None:
+                return None
+            scan.dimension(match.group(0)[6:-1].decode("ascii"))
+        width = max((column_number(c) for c in {letters for letters, _ in cell_refs}), default=0)
+        numbers = {digits for _, digits in cell_refs} | set(row_refs)
+        height = max((int(n) for n in numbers), default=0)
+        facts.width, facts.height = max(facts.width, width), max(facts.height, height)
+        scan._bound(facts.height, facts.width)
+        if styled is not None:
+            for tag in styled.findall(cell_attrs):
+                ref = _PLAIN_CELL_REF.search(tag)
+                if ref is not None:
+                    facts.percent.add((int(ref.group(2)), column_number(ref.group(1))))
+    if _FORMULA.search(data):
+        for attrs, _, body in _CELL.findall(data):
+            if body and _FORMULA.search(body):
+                facts.has_formulas = True
+                ref = _PLAIN_CELL_REF.search(attrs)
+                if ref is not None and not _SAVED.search(body):
+                    facts.formulas.add((int(ref.group(2)), column_number(ref.group(1))))
+    return facts
 
 
 class Parts:
@@ -289,6 +384,11 @@ class Parts:
         for part, title in sorted(titles.items()):
             if part not in names:
                 continue  # reported by the reader that asks for the sheet
-            with self.open(part) as stream:
-                out[part] = scan_sheet(stream, self.name, title, percent)
+            facts = None
+            if self.archive.getinfo(part).file_size <= QUICK_PART_BYTES:
+                facts = quick_scan(self.read(part), self.name, title, percent)
+            if facts is None:  # large, or written in any other way than the plain one
+                with self.open(part) as stream:
+                    facts = scan_sheet(stream, self.name, title, percent)
+            out[part] = facts
         return out

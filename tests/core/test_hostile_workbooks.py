@@ -147,6 +147,14 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
         "a dimension claim past the limit": (_zip(_replace(
             good, sheet, b'<dimension ref="A1:X43"/>', b'<dimension ref="A1:XFD1048576"/>')),
             "column 16,384"),
+        "references hidden in another attribute's value": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b"<row r='60'>" + b"<c foo=' r=\"A60\"'><v>1</v></c>" * 1001 + b"</row></sheetData>")),
+            "column 1,001"),
+        "a cell with two references": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A3" x:r="ALL1048576"')
+            .replace(b"<c ", b'<c xmlns:x="urn:x" '))), "two references"),
         "a cell reference that is not one": (_zip(_replace(
             good, sheet, _cell(good, sheet, "A3"),
             _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A99999999999"'))),
@@ -167,7 +175,8 @@ CASES = ["text renamed to .xlsx", "empty file", "truncated zip", "encrypted work
          "a far cell in single quotes", "cells with no reference past the column limit",
          "a far row in single quotes holding cells with no reference",
          "rows with no reference after a far row", "a dimension claim past the limit",
-         "a cell reference that is not one"]
+         "a cell reference that is not one", "references hidden in another attribute's value",
+         "a cell with two references"]
 
 
 @pytest.fixture(scope="module")
@@ -196,16 +205,18 @@ def test_each_hostile_workbook_is_refused_cleanly(corpus, case: str, tmp_path: P
     assert words in capsys.readouterr().err
 
 
-def _far_rows(count: int, column: str = "ALL") -> bytes:
+def _far_rows(count: int, column: str = "ALL", quote: bytes = b"'") -> bytes:
     """A Services sheet of ``count`` rows, each one cell in ``column`` (the second round's
     memory attack: 200,000 rows each reaching column 1,000)."""
-    rows = b"".join(b"<row r='%d'><c r='%s%d'><v>1</v></c></row>" % (i, column.encode(), i)
+    rows = b"".join(b"<row r=%s%d%s><c r=%s%s%d%s><v>1</v></c></row>"
+                    % (quote, i, quote, quote, column.encode(), i, quote)
                     for i in range(1, count + 1))
     return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
             b'spreadsheetml/2006/main"><sheetData>' + rows + b"</sheetData></worksheet>")
 
 
-def test_a_sheet_built_to_exhaust_memory_is_refused_in_bounded_memory(good) -> None:
+@pytest.mark.parametrize("quote", [b"'", b'"'], ids=["single quotes", "double quotes"])
+def test_a_sheet_built_to_exhaust_memory_is_refused_in_bounded_memory(good, quote) -> None:
     """200,000 rows reaching column ALL (1,000 × 200,000 cells as a grid) are refused at
     the first row past the limit, without holding the sheet: the peak of Python's own
     memory stays a small multiple of the 1 MiB chunk, not the gigabytes of a grid."""
@@ -214,7 +225,7 @@ def test_a_sheet_built_to_exhaust_memory_is_refused_in_bounded_memory(good) -> N
     from cutsim.files.xlsx_parts import MAX_CELLS
     from cutsim.files.xlsx_safety import check_bytes
 
-    data = _zip(_with(good, **{"xl__worksheets__sheet4_DOT_xml": _far_rows(200_000)}))
+    data = _zip(_with(good, **{"xl__worksheets__sheet4_DOT_xml": _far_rows(200_000, quote=quote)}))
     tracemalloc.start()
     try:
         base, _ = tracemalloc.get_traced_memory()
@@ -242,3 +253,26 @@ def test_cells_without_references_are_placed_as_a_spreadsheet_places_them(good) 
     assert (facts.height, facts.width, facts.rows, facts.cells) == (3, 5, 2, 4)
     assert facts.formulas == {(2, 5)}
     assert facts.percent == {(3, 1)}
+
+
+def test_the_quick_reading_of_a_plain_sheet_finds_what_the_parser_finds(good) -> None:
+    """Every sheet of a workbook cutsim writes takes the quick path (a few scans of the
+    bytes) and gives exactly the facts of the streaming parser; a sheet written any other
+    way is left to the parser."""
+    import io as _io
+
+    from cutsim.files.xlsx_parts import quick_scan, scan_sheet
+
+    styles = {1, 2, 3}
+    sheets = [name for name in good if name.startswith("xl/worksheets/")]
+    assert len(sheets) >= 10
+    for name in sheets:
+        quick = quick_scan(good[name], "book.xlsx", name, styles)
+        assert quick is not None, name
+        assert quick == scan_sheet(_io.BytesIO(good[name]), "book.xlsx", name, styles), name
+    plain = good[_services_part(good)]
+    for other in (plain.replace(b'r="A3"', b"r='A3'"), plain.replace(b'<c r="A3"', b"<c"),
+                  plain.replace(b'<row r="3"', b"<row"), plain.replace(b'r="A3"', b'r = "A3"'),
+                  plain.replace(b'encoding="UTF-8"', b'encoding="UTF-16"')):
+        assert other != plain
+        assert quick_scan(other, "book.xlsx", "Services", styles) is None
