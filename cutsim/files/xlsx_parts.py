@@ -223,8 +223,7 @@ _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^>]*)>")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^>]*)>")
 _DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension(?=[\s/>])([^>]*)>")
 _PLAIN_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([1-9][0-9]{0,6})"')
-_ANY_REF = re.compile(rb"[\s:]r\s*=")  # an attribute named r, in any namespace
-_FIRST_REF = re.compile(rb"[\s:]r\s*=[^>]*")  # the same, once a tag
+_TAG_WITH_REF = re.compile(rb"r=[^>]*")  # from a tag's first "r=" to its end: once a tag
 _PLAIN_ROW_REF = re.compile(rb'\sr="([1-9][0-9]{0,6})"')
 _PLAIN_RANGE = re.compile(rb'\sref="([A-Z]{1,3})([1-9][0-9]{0,6})(?::([A-Z]{1,3})([1-9][0-9]{0,6}))?"')
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
@@ -269,14 +268,18 @@ def quick_scan(data: bytes, book: str, sheet: str,
         # Every row and cell has exactly one attribute named r (in any namespace), written
         # plainly, and no tag holds a single quote (which could hide an r="…" inside
         # another attribute's value); else the parser reads the part. The tags'
-        # attributes are joined with ">", which none holds, so each count sees one tag.
+        # attributes are joined with ">", which none holds, so no match spans two tags.
         row_attrs, cell_attrs = b">".join(rows), b">".join(cells)
         row_refs = _PLAIN_ROW_REF.findall(row_attrs)
         cell_refs = _PLAIN_CELL_REF.findall(cell_attrs)
         for attrs, n, plain in ((row_attrs, len(rows), row_refs),
                                 (cell_attrs, len(cells), cell_refs)):
-            if b"'" in attrs or len(plain) != n or len(_ANY_REF.findall(attrs)) != n \
-                    or len(_FIRST_REF.findall(attrs)) != n:
+            # n plain references, n "r=" in all and n tags holding one (so each tag holds
+            # exactly one, and no other attribute named r in any namespace), and no blank
+            # before an "=" (so none written "r =" either)
+            if len(plain) != n or attrs.count(b"r=") != n or b"'" in attrs \
+                    or any(blank + b"=" in attrs for blank in (b" ", b"\t", b"\n", b"\r")) \
+                    or len(_TAG_WITH_REF.findall(attrs)) != n:
                 return None
         for attrs in _DIMENSION_TAG.findall(window):
             match = _PLAIN_RANGE.search(attrs)

@@ -155,6 +155,10 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
             good, sheet, _cell(good, sheet, "A3"),
             _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A3" x:r="ALL1048576"')
             .replace(b"<c ", b'<c xmlns:x="urn:x" '))), "two references"),
+        "cells with no reference beside cells with two": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b'<row r="60">' + b'<c r="A60" r="A60"><v>1</v></c><c><v>1</v></c>' * 501
+            + b"</row></sheetData>")), "duplicate attribute"),
         "a cell reference that is not one": (_zip(_replace(
             good, sheet, _cell(good, sheet, "A3"),
             _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A99999999999"'))),
@@ -176,7 +180,7 @@ CASES = ["text renamed to .xlsx", "empty file", "truncated zip", "encrypted work
          "a far row in single quotes holding cells with no reference",
          "rows with no reference after a far row", "a dimension claim past the limit",
          "a cell reference that is not one", "references hidden in another attribute's value",
-         "a cell with two references"]
+         "a cell with two references", "cells with no reference beside cells with two"]
 
 
 @pytest.fixture(scope="module")
