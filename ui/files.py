@@ -26,7 +26,12 @@ from cutsim.model.schema import CutsimFile
 from cutsim.workspace.detect import is_workspace
 from cutsim.workspace.importer import ClashError, plan_import
 from cutsim.workspace.lock import WorkspaceInUse, WorkspaceLock
-from cutsim.workspace.sources import OpenedSource, open_source, workspace_models
+from cutsim.workspace.sources import (
+    WORKSPACE,
+    OpenedSource,
+    open_source,
+    workspace_models,
+)
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
 from ui.examples import blank_file
@@ -294,6 +299,10 @@ class FileController(QObject):
         try:
             # A file named .cutsim is read as a file whatever its first bytes: it is saved as one.
             opened = open_source(path, model_key, allow_workspace=not named_cutsim)
+            if opened.kind != WORKSPACE:
+                # Any file (a .cutsim file, JSON under another name, a workbook): the
+                # signature policy, applied where every command applies it.
+                self._check_policy(opened)
             if named_cutsim:
                 verification = opened.verification
                 assert verification is not None  # a file always has a verdict
@@ -310,21 +319,23 @@ class FileController(QObject):
                               + "\n".join(opened.ignored[:20]))
         return opened
 
+    def _check_policy(self, opened: OpenedSource) -> None:
+        """Refuse (InputError) a file the signature policy refuses, for the workspace the
+        document is saved in (by its identity), else the default policy."""
+        from cutsim.workspace.admission import check_source
+
+        workspace = self.document.path if self.document.path and \
+            self.document.path.suffix.lower() != ".cutsim" else None
+        check_source(opened, into=workspace)
+
     def _accept_signatures(self, path: Path, verification: signing.Verification,
                            importing: bool) -> bool:
-        """The signature policy: refuse (require) or warn and ask (flag) for a file that no
-        trusted signature holds for. True when the file may be used.
+        """After the policy (:meth:`_check_policy`): warn and ask under "flag" for a file
+        that no trusted signature holds for. True when the file may be used.
 
         Under "flag", an unsigned file being *opened* (often one's own working file) is
         not asked about (the title bar says "unsigned"); one being imported, and any file
         whose signatures or integrity hash do not hold, is."""
-        workspace = self.document.path if self.document.path and \
-            self.document.path.suffix.lower() != ".cutsim" else None
-        from cutsim.files.keyring import Keyring
-
-        refusal = verification.refusal(Keyring().policy(workspace))
-        if refusal:
-            raise InputError(refusal)
         if verification.trusted or (not importing and not verification.signed
                                     and verification.has_sha256):
             return True

@@ -76,10 +76,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
 
 
+def _check_dask(args: argparse.Namespace) -> None:
+    """Refuse a ``--dask ADDRESS`` cutsim will not use (InputError, one line), before the
+    command reads or computes anything, even when the command would run in-process."""
+    address = getattr(args, "dask", None)
+    if isinstance(address, str) and address:
+        from cutsim.appraise.executor import check_address
+
+        check_address(address)
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run one command; every error meant for a user becomes a message and an exit code."""
     try:
         guard_outputs(args)  # no output option writes over an input or a workspace
+        _check_dask(args)  # a cluster address is checked before any work, whatever the command
         return int(args.func(args) or EXIT_OK)
     except WorkspaceBusy as exc:
         print(f"cutsim: {exc}", file=sys.stderr)

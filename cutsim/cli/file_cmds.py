@@ -15,6 +15,7 @@ from cutsim.files.merge import change_sides, merge_files
 from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.model.safetext import terminal_safe
 from cutsim.workspace import is_workspace, open_workspace
+from cutsim.workspace.admission import admit
 from cutsim.workspace.importer import (
     KINDS,
     ClashError,
@@ -45,8 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     merge.add_argument("-o", "--out", required=True, metavar="OUT", help=".cutsim file to write")
     merge.add_argument("--json", action="store_true", help="report conflicts as JSON on stdout")
     merge.add_argument("--require-signed", action="store_true",
-                       help="refuse a .cutsim input that no trusted signature holds for "
-                            "(as the 'require' policy does; see cutsim keys policy)")
+                       help="refuse any input that no trusted signature holds for (a "
+                            "workbook or a workspace carries none), as the 'require' policy "
+                            "does; see cutsim keys policy")
     merge.set_defaults(func=cmd_merge)
 
     imp = subparsers.add_parser(
@@ -83,10 +85,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _read_checked(path: str, require: bool) -> tuple[object, object]:
-    """A merge input with its signature verdict (None for a workspace), policy applied."""
-    if is_workspace(path) or Path(path).suffix.lower() != ".cutsim":
-        return read_any(path), None
-    return check_signed(path, require)
+    """A merge input of any format with its signature verdict (None for a workspace), the
+    policy applied to it (:func:`cutsim.workspace.admission.admit`)."""
+    opened = admit(path, require=require, allow_workspace=True)
+    return opened.file, opened.verification
 
 
 def _signed_by(verification) -> str:

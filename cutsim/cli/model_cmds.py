@@ -14,7 +14,7 @@ from cutsim.model.fmt import money
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import create_workspace
-from cutsim.workspace.sources import open_source, read_any
+from cutsim.workspace.sources import read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init.add_argument("workspace", help="path of the new workspace file (e.g. place.sqlite)")
     init.add_argument("--from", dest="source", metavar="FILE",
                       help=".cutsim file or model workbook (.xlsx) to start from")
+    init.add_argument("--require-signed", action="store_true",
+                      help="refuse FILE unless a trusted signature holds for it (as the "
+                           "'require' policy does; see cutsim keys policy)")
     init.set_defaults(func=cmd_init)
 
     validate = subparsers.add_parser("validate", help="check a .cutsim file or workspace",
@@ -56,8 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    # A .cutsim file or a model workbook, as --from says (not a workspace).
-    source = open_source(args.source, allow_workspace=False).file if args.source else None
+    # A .cutsim file or a model workbook, as --from says (not a workspace), with the
+    # signature policy applied before anything is written.
+    source = None
+    if args.source:
+        from cutsim.cli.sign_cmds import check_signed, verdict
+
+        source, verification = check_signed(args.source, args.require_signed, args.workspace)
+        print(verdict(args.source, verification), file=sys.stderr)
     with create_workspace(args.workspace, source):
         pass
     what = f" from {Path(args.source).name}" if args.source else ""

@@ -70,9 +70,10 @@ def register(subparsers) -> None:
                    help="write a .cutsim file: the model, its scenarios and the package")
     p.add_argument("--json", action="store_true", help="print the package as JSON")
     p.add_argument("--dask", nargs="?", const=True, default=None, metavar="ADDRESS",
-                   help="run a scan's targets on a Dask cluster: a local two-worker cluster, "
-                        "or the scheduler at ADDRESS (tcp://host:8786); same packages as "
-                        "in-process")
+                   help="run a scan's targets on a Dask cluster: a local two-worker cluster "
+                        "over TLS with credentials made for the run, or the scheduler at "
+                        "ADDRESS (tls://host:8786, with the certificates of Dask's "
+                        "configuration); same packages as in-process")
     p.set_defaults(func=run, parser=p)
 
 

@@ -20,8 +20,10 @@ def add_sweep_options(p) -> None:
     p.add_argument("--correlate", type=float, metavar="RHO",
                    help="rank correlation between drawn inputs citing the same source (0-1)")
     p.add_argument("--dask", nargs="?", const=True, default=None, metavar="ADDRESS",
-                   help="run on a Dask cluster: a local two-worker cluster, or the scheduler "
-                        "at ADDRESS (tcp://host:8786); same results as in-process")
+                   help="run on a Dask cluster: a local two-worker cluster over TLS with "
+                        "credentials made for the run, or the scheduler at ADDRESS "
+                        "(tls://host:8786, with the certificates of Dask's configuration); "
+                        "same results as in-process")
 
 
 def sweep_settings(args) -> dict:

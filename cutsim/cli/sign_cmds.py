@@ -13,6 +13,9 @@ from cutsim.files.keyring import POLICIES, Keyring
 from cutsim.model.errors import InputError
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
+from cutsim.workspace import is_workspace
+from cutsim.workspace.admission import admit, policy_for
+from cutsim.workspace.location import parse_location
 from cutsim.workspace.sources import OpenedSource, open_source
 
 
@@ -46,9 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     policy = sub.add_parser("policy", help="flag or refuse files no signature holds for",
                             description="Show or set the signature policy: 'flag' (default: "
                                         "use unverified files with a warning) or 'require' "
-                                        "(refuse them in import, merge and the app).")
+                                        "(refuse them in import, merge, init --from and the app's Open).")
     policy.add_argument("policy", nargs="?", choices=POLICIES, help="the policy to set")
-    policy.add_argument("--workspace", metavar="WORKSPACE", help="set it for this workspace only")
+    policy.add_argument("--workspace", metavar="WORKSPACE",
+                        help="set it for this workspace only (the file, by its identity: a "
+                             "link to it has the same policy)")
     policy.set_defaults(func=cmd_keys_policy)
 
     sign = subparsers.add_parser(
@@ -111,10 +116,14 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 
 def cmd_keys_policy(args: argparse.Namespace) -> int:
     keyring = Keyring()
+    if args.workspace is not None and not is_workspace(args.workspace):
+        raise InputError(f"{terminal_safe(str(args.workspace))}: not a cutsim workspace (a "
+                         "policy is set for a workspace file, by its identity)")
+    path = parse_location(args.workspace).path if args.workspace is not None else None
     if args.policy:
-        keyring.set_policy(args.policy, args.workspace)
-    where = f"workspace {args.workspace}" if args.workspace else "default"
-    print(f"policy ({where}): {keyring.policy(args.workspace)}")
+        keyring.set_policy(args.policy, path)
+    where = f"workspace {terminal_safe(str(args.workspace))}" if args.workspace else "default"
+    print(f"policy ({where}): {policy_for(keyring, path)}")
     return 0
 
 
@@ -138,19 +147,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def check_signed(path: str | os.PathLike[str], require: bool = False,
                  workspace: str | os.PathLike[str] | None = None
                  ) -> tuple[CutsimFile, signing.Verification]:
-    """Read a ``.cutsim`` file and apply the signature policy before anything is written.
+    """Read a file (a ``.cutsim`` file, JSON under any name, or a model workbook) and
+    apply the signature policy for ``workspace`` before anything is written
+    (:func:`cutsim.workspace.admission.admit`, the one place the policy is applied).
 
     ``require`` (``--require-signed``) or a 'require' policy refuses (InputError) a file
     no signature holds for; otherwise its verdict is returned, to be said (:func:`verdict`).
     """
-    keyring = Keyring()
-    opened = open_source(path, allow_workspace=False, keyring=keyring)
-    verification = _file_verification(opened)
-    policy = "require" if require else keyring.policy(workspace)
-    refusal = verification.refusal(policy)
-    if refusal:
-        raise InputError(refusal + "; nothing was written")
-    return opened.file, verification
+    opened = admit(path, into=workspace, require=require)
+    return opened.file, _file_verification(opened)
 
 
 def _file_verification(opened: OpenedSource) -> signing.Verification:

@@ -174,7 +174,7 @@ def read_budget(book: str | Path, mapping: BudgetMapping) -> BudgetImport:
     import python_calamine
 
     checked = read_checked(book)
-    parts = Parts(checked.data, checked.name, checked.sheets)
+    parts = Parts(checked.data, checked.name)
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
         names = wb.sheet_names
@@ -182,9 +182,8 @@ def read_budget(book: str | Path, mapping: BudgetMapping) -> BudgetImport:
         if title not in names:
             raise InputError(f"{checked.name}: no sheet {mapping.sheet!r} (sheets: "
                              + ", ".join(names) + ")")
-        part = parts.sheet_parts().get(title)
-        if part is not None:
-            parts.extent(part, title)  # refuses a sheet too large to hold as a grid
+        if parts.sheet_parts().get(title) not in checked.sheets:  # every sheet read is bounded
+            raise InputError(f"{checked.name}: sheet {title} has no part in the workbook")
         rows = [[None if v == "" else v for v in row]
                 for row in wb.get_sheet_by_name(title).to_python(skip_empty_area=False)]
     except python_calamine.CalamineError as exc:

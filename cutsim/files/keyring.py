@@ -16,7 +16,9 @@ reported as revoked rather than unknown.
 
 The policy says what ``import``, ``merge`` and the app do with a file no signature holds
 for: ``flag`` (the default: use it, with a warning) or ``require`` (refuse it). It is set
-for all workspaces or for one workspace (by its resolved path).
+for all workspaces or for one workspace (by the workspace file's identity, so that a link
+to it has the same policy). It is applied in one place,
+:mod:`cutsim.workspace.admission`.
 
 The file is believed only after it passes :func:`keyring_problem` (its schema) and
 :func:`read_private_text` (a regular file, not a link, not writable by everyone; a private
@@ -241,23 +243,61 @@ class Keyring:
     # --- policy --------------------------------------------------------------------------
 
     def policy(self, workspace: str | os.PathLike[str] | None = None) -> str:
-        """``flag`` or ``require``: the workspace's own setting, else the default one."""
+        """``flag`` or ``require``: the workspace's own setting, else the default one.
+
+        A workspace's setting is recorded by its identity (:func:`workspace_identity`:
+        the file itself, not its name), so another path to the same file (a hard or
+        symbolic link, another spelling) has the same policy. A setting recorded by an
+        earlier cutsim under a resolved path is honoured for the file now at that path.
+        """
         policies = self._data["policy"]
         if workspace is not None:
-            own = policies.get("workspaces", {}).get(str(Path(workspace).resolve()))
-            if own:
-                return own
+            identity = workspace_identity(workspace)
+            own = policies.get("workspaces", {})
+            if identity is not None:
+                if identity in own:
+                    return own[identity]
+                for key, value in own.items():  # older entries, keyed by a path
+                    if not key.startswith(IDENTITY_PREFIX) and workspace_identity(key) == identity:
+                        return value
         return policies.get("default", DEFAULT_POLICY)
 
     def set_policy(self, policy: str, workspace: str | os.PathLike[str] | None = None) -> None:
+        """Record ``policy`` as the default, or for the workspace file at ``workspace``
+        (by its identity; InputError when there is no such file)."""
         if policy not in POLICIES:
             raise InputError(f"policy must be one of {', '.join(POLICIES)} (got {policy!r})")
         policies = self._data["policy"]
         if workspace is None:
             policies["default"] = policy
         else:
-            policies.setdefault("workspaces", {})[str(Path(workspace).resolve())] = policy
+            identity = workspace_identity(workspace)
+            if identity is None:
+                raise InputError(f"{workspace}: no such workspace (create it with cutsim init "
+                                 "before setting its policy)")
+            own = policies.setdefault("workspaces", {})
+            for key in [k for k in own if not k.startswith(IDENTITY_PREFIX)
+                        and workspace_identity(k) == identity]:
+                del own[key]  # an older entry for the same file, by path
+            own[identity] = policy
         self._save()
+
+
+IDENTITY_PREFIX = "file:"
+
+
+def workspace_identity(path: str | os.PathLike[str]) -> str | None:
+    """The identity of the file at ``path`` (``file:<device>:<inode>``, links followed),
+    the same by every path that reaches it; None when there is no file there.
+
+    It names the file, not its place: a hard link, a symbolic link and another spelling of
+    the path all give the same identity; a copy is another file (with the default policy).
+    """
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return f"{IDENTITY_PREFIX}{st.st_dev}:{st.st_ino}"
 
 
 _KEY_FIELDS = ("agency", "key_id", "public_key", "added", "revoked", "note")

@@ -1,7 +1,7 @@
 """Reading a model workbook: strict, safe, and every problem located by sheet and cell.
 
-Order of work: the zip-level checks (:mod:`cutsim.files.xlsx_safety`), then the sheets'
-extents, styles and formulas from the raw parts (:mod:`cutsim.files.xlsx_parts`), then the
+Order of work: the zip-level checks (:mod:`cutsim.files.xlsx_safety`), with every sheet
+read as a stream for its extent, styles and formulas (:mod:`cutsim.files.xlsx_parts`), then the
 values with python-calamine, then each sheet's header and cells (:mod:`cutsim.files.workbook_cells`),
 then the typed objects and every rule of :mod:`cutsim.model.validation`. All problems are
 collected and reported together as ``Services!D7 (unit_cost): must be > 0, got -5``;
@@ -125,7 +125,7 @@ class _Reader:
         import python_calamine
 
         name = self.checked.name
-        parts = Parts(self.checked.data, name, self.checked.sheets)
+        parts = Parts(self.checked.data, name)
         try:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.checked.data))
             grids = self._grids(book, parts)
@@ -139,7 +139,6 @@ class _Reader:
         """The visible layout sheets as grids of values; other sheets reported."""
         known = {s.name for s in SHEETS}
         part_of = parts.sheet_parts()
-        percent = parts.percent_styles()
         grids: dict[str, _Grid] = {}
         for meta in book.sheets_metadata:
             title = meta.name
@@ -160,11 +159,11 @@ class _Reader:
             part = part_of.get(title)
             if part is None:
                 raise InputError(f"{self.checked.name}: sheet {title} has no part in the workbook")
-            parts.extent(part, title)  # refuses a sheet too large to hold as a grid
+            facts = self.checked.sheets.get(part)
+            if facts is None:  # every named sheet was read and bounded by xlsx_safety
+                raise InputError(f"{self.checked.name}: sheet {title} has no part in the workbook")
             rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-            grids[title] = _Grid(
-                title, rows, parts.styled_cells(part, percent),
-                parts.formulas_without_result(part) if self.checked.has_formulas else set())
+            grids[title] = _Grid(title, rows, facts.percent, facts.formulas)
         return grids
 
     def _read_book(self, grids: dict[str, _Grid]) -> CutsimFile:

@@ -13,7 +13,11 @@ so that nothing hostile reaches the XML parser:
   refused, as are encrypted zip entries;
 - XML with a document type declaration (the carrier of entity-expansion attacks) is
   refused; Office never writes one;
-- a sheet with more than :data:`MAX_ROWS` rows is refused by counting its row tags.
+- every sheet is read as a stream (:func:`cutsim.files.xlsx_parts.scan_sheet`), each
+  row and cell placed as a spreadsheet places it (quoted either way, or with no ``r``
+  attribute) and the ``<dimension>`` claim checked: a sheet past :data:`MAX_ROWS` rows,
+  :data:`MAX_COLUMNS` columns or :data:`MAX_CELLS` cells is refused at the first cell
+  past the limit, in bounded memory, before the value reader builds any grid.
 
 External links are never followed: the reader only ever reads cell values stored in
 this file (a formula's cached value), and never opens another file or address.
@@ -22,13 +26,24 @@ this file (a formula's cached value), and never opens another file or address.
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cutsim.files.regular import refuse_special
+from cutsim.files.xlsx_parts import (
+    CHUNK_BYTES,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    Parts,
+    SheetFacts,
+)
 from cutsim.model.errors import InputError
+
+__all__ = ["MAX_CELLS", "MAX_COLUMNS", "MAX_FILE_BYTES", "MAX_PARTS", "MAX_ROWS",
+           "MAX_UNPACKED_BYTES", "CheckedWorkbook", "check_bytes", "is_workbook_path",
+           "looks_like_workbook", "read_checked"]
 
 
 def is_workbook_path(path: str | os.PathLike[str]) -> bool:
@@ -40,12 +55,10 @@ def is_workbook_path(path: str | os.PathLike[str]) -> bool:
 MAX_FILE_BYTES = 20 * 1024 * 1024  # as for a .cutsim file
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # a 5,000-service model is about 2 MB unpacked
 MAX_PARTS = 1_000
-MAX_ROWS = 200_000  # per sheet, as a .cutsim list holds at most 200,000 items
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _MACRO_TYPES = (b"macroEnabled", b"vbaProject", b"ms-office.vbaProject")
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_OVERLAP = 32  # bytes kept from one chunk to the next, longer than any word looked for
 
 
 @dataclass
@@ -55,7 +68,7 @@ class CheckedWorkbook:
     data: bytes
     name: str
     has_formulas: bool = False
-    sheets: dict[str, bytes] = field(default_factory=dict)  # worksheet parts, inflated
+    sheets: dict[str, SheetFacts] = field(default_factory=dict)  # worksheet part -> facts
     external_links: list[str] = field(default_factory=list)
 
 
@@ -134,24 +147,35 @@ def check_bytes(data: bytes, name: str = "workbook") -> CheckedWorkbook:
     for info in infos:
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
-        try:
-            part = archive.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise InputError(f"{name}: part {info.filename[:100]} cannot be unpacked ({exc})") from None
-        if b"<!DOCTYPE" in part or b"<!ENTITY" in part:
+        declares, macro = _scan_raw(archive, info, name)
+        if declares:
             raise InputError(f"{name}: part {info.filename[:100]} declares a document type "
                              "(XML entities); Office never writes one, so the file is refused")
-        if info.filename == "[Content_Types].xml" and any(t in part for t in _MACRO_TYPES):
+        if info.filename == "[Content_Types].xml" and macro:
             raise InputError(f"{name}: a macro-enabled workbook (.xlsm content type); cutsim "
                              "never opens macro workbooks: save a copy as .xlsx and read that")
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            rows = len(_ROW_TAG.findall(part))
-            if rows > MAX_ROWS:
-                raise InputError(f"{name}: a sheet ({info.filename.rsplit('/', 1)[-1]}) has "
-                                 f"{rows:,} rows; the limit is {MAX_ROWS:,} per sheet")
-            if _FORMULA_TAG.search(part):
-                checked.has_formulas = True
-            checked.sheets[info.filename] = part
         if info.filename.startswith("xl/externalLinks/") and info.filename.endswith(".xml"):
             checked.external_links.append(info.filename)
+    # Every sheet read as a stream, its rows and cells placed and counted (xlsx_parts).
+    checked.sheets = Parts(data, name).scan_sheets()
+    checked.has_formulas = any(facts.has_formulas for facts in checked.sheets.values())
     return checked
+
+
+def _scan_raw(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[bool, bool]:
+    """(declares a document type or entity, names a macro content type) for one part,
+    read a chunk at a time (with an overlap, so a word split between chunks is seen)."""
+    declares = macro = False
+    tail = b""
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                window = tail + chunk
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                    declares = True
+                    break
+                macro = macro or any(t in window for t in _MACRO_TYPES)
+                tail = window[-_OVERLAP:]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise InputError(f"{name}: part {info.filename[:100]} cannot be unpacked ({exc})") from None
+    return declares, macro

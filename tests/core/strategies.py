@@ -243,3 +243,124 @@ def budget_files(draw) -> CutsimFile:
     return cutsim_file.model_copy(update={
         "format_version": 3, "scenarios": scenario_list,
         "model": model.model_copy(update={"agencies": agencies})})
+
+
+# --- every optional block at once (areas, ranges, consultation, …) ------------------------
+
+def _fractions(n: int) -> st.SearchStrategy[list[float]]:
+    """``n`` shares, each at least 0.01, adding up to 1 (to round-off)."""
+    return st.lists(finite(0.01, 1), min_size=n, max_size=n).map(
+        lambda xs: [x / sum(xs) for x in xs])
+
+
+_SQUARE = {"type": "Polygon",
+           "coordinates": [[[-1.5, 53.0], [-1.4, 53.0], [-1.4, 53.1], [-1.5, 53.1], [-1.5, 53.0]]]}
+
+
+@st.composite
+def complete_files(draw) -> CutsimFile:
+    """A valid file of the current format with every optional block drawn, each present
+    or left out: the budget blocks of :func:`budget_files`, and the place's optimism bias,
+    uncertainty settings, discount schedule and terminal years; services' plan fields and
+    ranges; outcomes' indicators; effects' delay ranges; areas with shapes, shares and
+    multipliers, and cut and invest levers aimed at some of them; scenarios' parents,
+    headline years and consultation blocks."""
+    from cutsim.files.exchange import FORMAT_VERSION
+    from cutsim.model.schema import (
+        Area,
+        Consultation,
+        EqualityQuestion,
+        Geometry,
+        OfferedLever,
+    )
+
+    base = draw(budget_files())
+    model = base.model
+    place = model.place.model_copy(update={
+        "optimism_bias": draw(st.none() | st.dictionaries(
+            st.sampled_from(["1", "2", "3", "4", "5"]), finite(0, 1), min_size=1)),
+        "wide_uncertainty": draw(st.none() | st.booleans()),
+        "source_correlation": draw(st.none() | finite(0, 0.99)),
+        "discount_schedule": draw(st.none() | st.sampled_from(["green_book", "flat"])),
+        "terminal_years": draw(st.none() | st.integers(1, 100))})
+    services = []
+    for s in model.services:
+        ranged = draw(st.booleans())
+        services.append(s.model_copy(update={
+            "demand_growth_percent": draw(st.none() | finite(-10, 10)),
+            "funding_source": draw(st.none() | st.just("general_fund")),
+            "fte": draw(st.none() | finite(0, 1e4)),
+            "cashable_share": draw(st.none() | finite(0, 1)),
+            "notes": draw(st.none() | names),
+            "baseline_spend_low": s.baseline_spend * draw(finite(0.5, 1)) if ranged else None,
+            "baseline_spend_high": s.baseline_spend * draw(finite(1, 2)) if ranged else None,
+            "unit_cost_low": s.unit_cost * draw(finite(0.5, 1)) if ranged else None,
+            "unit_cost_high": s.unit_cost * draw(finite(1, 2)) if ranged else None,
+            "confidence": draw(st.none() | st.integers(1, 5))}))
+    outcomes = [o.model_copy(update={"indicator": draw(st.none() | names),
+                                     "illustrative": draw(st.booleans()),
+                                     "source": draw(st.none() | names),
+                                     "notes": draw(st.none() | names)})
+                for o in model.outcomes]
+    effects = []
+    for e in model.effects:
+        ranged = draw(st.booleans())
+        effects.append(e.model_copy(update={
+            "delay_years_low": e.delay_years * draw(finite(0, 1)) if ranged else None,
+            "delay_years_high": e.delay_years + draw(finite(0, 2)) if ranged else None,
+            "illustrative": draw(st.booleans()), "notes": draw(st.none() | names)}))
+    demands = [d.model_copy(update={"confidential": draw(st.booleans()),
+                                    "illustrative": draw(st.booleans()),
+                                    "notes": draw(st.none() | names)})
+               for d in model.demands]
+    area_ids = draw(_ids(draw(st.integers(0, 4))))
+    shared_services = draw(st.lists(st.sampled_from([s.id for s in services]), unique=True))
+    shared_outcomes = draw(st.lists(st.sampled_from([o.id for o in outcomes]), unique=True))
+    service_split = {sid: draw(_fractions(len(area_ids))) for sid in shared_services}
+    outcome_split = {oid: draw(_fractions(len(area_ids))) for oid in shared_outcomes}
+    areas = []
+    for r, aid in enumerate(area_ids):
+        multipliers = draw(st.none() | st.dictionaries(
+            st.sampled_from([e.id for e in effects]), finite(0, 3), min_size=1)) if effects else None
+        areas.append(Area(
+            id=aid, name=draw(names), population=draw(st.integers(1, 50_000)),
+            deprivation_decile=draw(st.none() | st.integers(1, 10)),
+            geometry=draw(st.none() | st.just(Geometry(**_SQUARE))),
+            service_shares={sid: split[r] for sid, split in service_split.items()} or None,
+            outcome_shares={oid: split[r] for oid, split in outcome_split.items()} or None,
+            effect_multipliers=multipliers, illustrative=draw(st.booleans()),
+            source=draw(st.none() | names), notes=draw(st.none() | names)))
+    if areas and place.population is not None:  # the areas add up to the place
+        place = place.model_copy(update={"population": sum(a.population for a in areas)})
+    discretionary = {s.id for s in services if s.mode == "discretionary"}
+    scenario_list = []
+    for i, scenario in enumerate(base.scenarios):
+        levers = []
+        for lever in scenario.levers:
+            if area_ids and lever.kind in ("cut", "invest") and lever.service in discretionary \
+                    and draw(st.booleans()):
+                lever = lever.model_copy(update={"areas": draw(st.lists(
+                    st.sampled_from(area_ids), min_size=1, unique=True))})
+            levers.append(lever)
+        sized = [lv for lv in levers if lv.kind == "invest"]
+        consultation = None
+        if sized and draw(st.booleans()):
+            lever = sized[0]
+            size = lever.percent if lever.percent is not None else lever.amount
+            consultation = Consultation(
+                title=draw(st.none() | names), intro=draw(st.none() | names),
+                levers=[OfferedLever(lever=lever.id, min=0.0, max=max(size, 1.0) * 2,
+                                     step=size if size > 0 else 1.0, explanation=draw(names))],
+                equality_questions=draw(st.lists(st.builds(
+                    EqualityQuestion, id=slugs, question=names,
+                    options=st.lists(names, min_size=1, max_size=3)), max_size=1)),
+                post_url=draw(st.none() | st.just("https://example.org/responses")))
+        scenario_list.append(scenario.model_copy(update={
+            "levers": levers, "consultation": consultation,
+            "parent": base.scenarios[0].id if i and draw(st.booleans()) else None,
+            "headline_year": draw(st.none() | st.integers(0, place.horizon_years - 1))}))
+    return base.model_copy(update={
+        "format_version": FORMAT_VERSION, "scenarios": scenario_list,
+        "model": model.model_copy(update={
+            "place": place, "services": services, "outcomes": outcomes, "effects": effects,
+            "demands": demands, "areas": areas or None})})

@@ -17,6 +17,7 @@ from cutsim.cli import main
 from cutsim.files import exchange
 from cutsim.files.workbook import write_workbook
 from cutsim.files.xlsx_safety import MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES
+from cutsim.model.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,6 +131,38 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
         "a column past the limit": (_zip(_replace(
             good, sheet, _cell(good, sheet, "C3"),
             _cell(good, sheet, "C3").replace(b'r="C3"', b'r="ALM3"'))), "column 1,001"),
+        "a far cell in single quotes": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b"r='ALL1048576'"))), "cells"),
+        "cells with no reference past the column limit": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b"<row>" + b"<c><v>1</v></c>" * 1001 + b"</row></sheetData>")), "column 1,001"),
+        "a far row in single quotes holding cells with no reference": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b"<row r='1048576'><c><v>1</v></c><c><v>2</v></c></row></sheetData>")), "cells"),
+        "rows with no reference after a far row": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b'<row r="208332"><c r="A208332"><v>1</v></c></row>'  # 24 columns × 208,332 fit
+            + b"<row><c><v>1</v></c></row>" * 2 + b"</sheetData>")), "spans 208,334 rows"),
+        "a dimension claim past the limit": (_zip(_replace(
+            good, sheet, b'<dimension ref="A1:X43"/>', b'<dimension ref="A1:XFD1048576"/>')),
+            "column 16,384"),
+        "references hidden in another attribute's value": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b"<row r='60'>" + b"<c foo=' r=\"A60\"'><v>1</v></c>" * 1001 + b"</row></sheetData>")),
+            "column 1,001"),
+        "a cell with two references": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A3" x:r="ALL1048576"')
+            .replace(b"<c ", b'<c xmlns:x="urn:x" '))), "two references"),
+        "cells with no reference beside cells with two": (_zip(_replace(
+            good, sheet, b"</sheetData>",
+            b'<row r="60">' + b'<c r="A60" r="A60"><v>1</v></c><c><v>1</v></c>' * 501
+            + b"</row></sheetData>")), "duplicate attribute"),
+        "a cell reference that is not one": (_zip(_replace(
+            good, sheet, _cell(good, sheet, "A3"),
+            _cell(good, sheet, "A3").replace(b'r="A3"', b'r="A99999999999"'))),
+            "not a cell reference"),
         "text longer than the limit": (_zip(_set_cell(good, sheet, "C3",
                                                       b'<c r="C3"{s} t="inlineStr"><is><t>' + b"a" * 10_001
                                                       + b"</t></is></c>")), "limit is 10,000"),
@@ -142,7 +175,12 @@ CASES = ["text renamed to .xlsx", "empty file", "truncated zip", "encrypted work
          "larger than the file cap", "a zip that is not a workbook", "broken sheet XML",
          "shared string out of range", "external link with no saved value",
          "number out of range", "very hidden sheet", "text longer than the limit",
-         "cells far apart (a sparse grid bomb)", "a column past the limit"]
+         "cells far apart (a sparse grid bomb)", "a column past the limit",
+         "a far cell in single quotes", "cells with no reference past the column limit",
+         "a far row in single quotes holding cells with no reference",
+         "rows with no reference after a far row", "a dimension claim past the limit",
+         "a cell reference that is not one", "references hidden in another attribute's value",
+         "a cell with two references", "cells with no reference beside cells with two"]
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +207,76 @@ def test_each_hostile_workbook_is_refused_cleanly(corpus, case: str, tmp_path: P
     assert words in err
     assert main(["validate", str(path)]) == 1
     assert words in capsys.readouterr().err
+
+
+def _far_rows(count: int, column: str = "ALL", quote: bytes = b"'") -> bytes:
+    """A Services sheet of ``count`` rows, each one cell in ``column`` (the second round's
+    memory attack: 200,000 rows each reaching column 1,000)."""
+    rows = b"".join(b"<row r=%s%d%s><c r=%s%s%d%s><v>1</v></c></row>"
+                    % (quote, i, quote, quote, column.encode(), i, quote)
+                    for i in range(1, count + 1))
+    return (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>' + rows + b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("quote", [b"'", b'"'], ids=["single quotes", "double quotes"])
+def test_a_sheet_built_to_exhaust_memory_is_refused_in_bounded_memory(good, quote) -> None:
+    """200,000 rows reaching column ALL (1,000 × 200,000 cells as a grid) are refused at
+    the first row past the limit, without holding the sheet: the peak of Python's own
+    memory stays a small multiple of the 1 MiB chunk, not the gigabytes of a grid."""
+    import tracemalloc
+
+    from cutsim.files.xlsx_parts import MAX_CELLS
+    from cutsim.files.xlsx_safety import check_bytes
+
+    data = _zip(_with(good, **{"xl__worksheets__sheet4_DOT_xml": _far_rows(200_000, quote=quote)}))
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        with pytest.raises(InputError) as refused:
+            check_bytes(data, "received.xlsx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert f"the limit is {MAX_CELLS:,} cells" in str(refused.value)
+    assert "sheet Services" in str(refused.value)
+    assert peak - base < 48 * 1024 * 1024, peak - base
+
+
+def test_cells_without_references_are_placed_as_a_spreadsheet_places_them(good) -> None:
+    """A row or cell with no ``r`` follows the one before it; quotes of either kind read
+    the same; the facts found match the grid the value reader builds."""
+    import io as _io
+
+    from cutsim.files.xlsx_parts import scan_sheet
+
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b"<sheetData><row r='2'><c><v>1</v></c><c r='D2'><v>2</v></c><c><f>A1</f></c></row>"
+             b'<row><c s="1"><v>3</v></c></row></sheetData></worksheet>')
+    facts = scan_sheet(_io.BytesIO(sheet), "book.xlsx", "Services", {1})
+    assert (facts.height, facts.width, facts.rows, facts.cells) == (3, 5, 2, 4)
+    assert facts.formulas == {(2, 5)}
+    assert facts.percent == {(3, 1)}
+
+
+def test_the_quick_reading_of_a_plain_sheet_finds_what_the_parser_finds(good) -> None:
+    """Every sheet of a workbook cutsim writes takes the quick path (a few scans of the
+    bytes) and gives exactly the facts of the streaming parser; a sheet written any other
+    way is left to the parser."""
+    import io as _io
+
+    from cutsim.files.xlsx_parts import quick_scan, scan_sheet
+
+    styles = {1, 2, 3}
+    sheets = [name for name in good if name.startswith("xl/worksheets/")]
+    assert len(sheets) >= 10
+    for name in sheets:
+        quick = quick_scan(good[name], "book.xlsx", name, styles)
+        assert quick is not None, name
+        assert quick == scan_sheet(_io.BytesIO(good[name]), "book.xlsx", name, styles), name
+    plain = good[_services_part(good)]
+    for other in (plain.replace(b'r="A3"', b"r='A3'"), plain.replace(b'<c r="A3"', b"<c"),
+                  plain.replace(b'<row r="3"', b"<row"), plain.replace(b'r="A3"', b'r = "A3"'),
+                  plain.replace(b'encoding="UTF-8"', b'encoding="UTF-16"')):
+        assert other != plain
+        assert quick_scan(other, "book.xlsx", "Services", styles) is None

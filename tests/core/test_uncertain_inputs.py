@@ -162,8 +162,15 @@ def test_two_worker_local_cluster_gives_identical_results():
         targets = [1e6, 2.5e6, 4e6, 8e6, 5e9]
         assert scan_targets(example.model, Request(target=1.0), targets, executor=ex) == \
             scan_targets(example.model, Request(target=1.0), targets)
-        # an existing scheduler, by address (here the same local cluster's)
-        with DaskExecutor(ex.cluster.scheduler_address) as by_address:
+        # an existing scheduler, by its tls:// address (here the same local cluster's), with
+        # the certificates Dask's configuration names (here the cluster's own, as PEM text)
+        import dask
+
+        security = ex.cluster.security
+        with dask.config.set({"distributed.comm.tls.ca-file": security.tls_ca_file,
+                              "distributed.comm.tls.client.cert": security.tls_client_cert,
+                              "distributed.comm.tls.client.key": security.tls_client_key}), \
+                DaskExecutor(ex.cluster.scheduler_address) as by_address:
             assert by_address.cluster is None
             assert ranged.run("s", draws=300, seed=4, executor=by_address).uncertainty == \
                 ranged.run("s", draws=300, seed=4).uncertainty

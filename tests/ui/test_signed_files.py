@@ -85,3 +85,22 @@ def test_the_require_policy_refuses_an_unverified_file_on_open_and_import(
     assert window.document.file is before
     assert len(dialog_log.errors) == 2 and "policy 'require'" in dialog_log.error_text()
     assert window.files.open_path(_signed(tmp_path))  # a signed file is still accepted
+
+
+def test_the_require_policy_refuses_a_workbook_and_json_under_any_name_on_open(
+        window, tmp_path, dialog_log) -> None:
+    """The app's Open applies the policy to every file, not only to one named .cutsim: a
+    workbook and the same JSON under another name carry no trusted signature either."""
+    from cutsim.files.workbook import write_workbook
+
+    book = tmp_path / "place.xlsx"
+    write_workbook(book, exchange.read_file(POOLED))
+    as_json = tmp_path / "place.json"
+    as_json.write_bytes(POOLED.read_bytes())
+    assert window.files.open_path(book)  # the default policy, 'flag': opened
+    Keyring().set_policy("require")
+    before = window.document.file
+    assert not window.files.open_path(book)
+    assert not window.files.open_path(as_json)
+    assert window.document.file is before
+    assert len(dialog_log.errors) == 2 and "policy 'require'" in dialog_log.error_text()
