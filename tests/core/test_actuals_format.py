@@ -1,0 +1,93 @@
+"""Actuals in the file format, the workspace and the workbook round-trip exactly (issue 35)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from cutsim.files import exchange
+from cutsim.model.errors import InputError
+from cutsim.workspace.store import Workspace
+from small_model import SMALL_DOC
+
+ACTUALS = {
+    "illustrative": True,
+    "notes": "made up for the test",
+    "decision": {"scenario": "youth-cut", "date": "2026-02-20", "by": "Cabinet"},
+    "observations": [
+        {"kind": "spend", "id": "youth", "year": "2026-27", "value": 812345.6789012345,
+         "source": "Outturn RO 2026-27", "date": "2027-06-30"},
+        {"kind": "outcome", "id": "offending", "year": "2026-27", "value": 2011.1 + 1e-12,
+         "source": "YJB"},
+        {"kind": "outcome", "id": "offending", "year": "2027-28", "value": 0.1 + 0.2,
+         "source": "YJB", "notes": "provisional"},
+    ],
+}
+
+
+def doc_with_actuals() -> dict:
+    doc = copy.deepcopy(SMALL_DOC)
+    doc["format_version"] = 3
+    doc["model"]["outcomes"][0]["observation_sd"] = 25.0
+    doc["actuals"] = copy.deepcopy(ACTUALS)
+    return doc
+
+
+def test_actuals_round_trip_through_the_file_exactly() -> None:
+    cutsim_file = exchange.load_document(doc_with_actuals())
+    text = exchange.dumps(cutsim_file, stamp=False)
+    again = exchange.read_bytes(text.encode())
+    assert again.actuals == cutsim_file.actuals and again.model == cutsim_file.model
+    assert exchange.dumps(again, stamp=False) == text
+    document = json.loads(text)
+    assert document["actuals"]["observations"][0]["value"] == 812345.6789012345
+    assert document["format_version"] == 3
+    # actuals change no figure of a run: an older reader may ignore them
+    assert document["min_reader_version"] == 1
+
+
+def test_a_file_without_actuals_keeps_its_version() -> None:
+    cutsim_file = exchange.load_document(copy.deepcopy(SMALL_DOC))
+    assert json.loads(exchange.dumps(cutsim_file, stamp=False))["format_version"] == 1
+
+
+def test_actuals_declared_in_an_older_version_are_refused() -> None:
+    doc = doc_with_actuals()
+    doc["format_version"] = 2
+    with pytest.raises(InputError, match="actuals: a field of format version 3"):
+        exchange.load_document(doc)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda a: a["observations"][0].update(id="nope"), 'service "nope", which does not exist'),
+    (lambda a: a["observations"][1].update(year="2040-41"), "outside the model's horizon"),
+    (lambda a: a["observations"][1].update(year="2026-28"), "financial-year label"),
+    (lambda a: a["observations"][0].update(value=-1.0), "must be >= 0"),
+    (lambda a: a["observations"][2].update(year="2026-27"), "duplicates actuals.observations[1]"),
+    (lambda a: a["observations"][0].update(area="north"), 'area "north", which does not exist'),
+    (lambda a: a["observations"][0].update(date="30/06/2027"), "YYYY-MM-DD"),
+    (lambda a: a["decision"].update(scenario="other"), 'scenario "other", which does not exist'),
+])
+def test_bad_actuals_are_named_where_they_are(change, message) -> None:
+    doc = doc_with_actuals()
+    change(doc["actuals"])
+    with pytest.raises(InputError, match="actuals") as caught:
+        exchange.load_document(doc)
+    assert message in str(caught.value)
+
+
+def test_actuals_round_trip_through_a_workspace_exactly(tmp_path: Path) -> None:
+    cutsim_file = exchange.load_document(doc_with_actuals())
+    with Workspace.create(tmp_path / "w.sqlite", cutsim_file) as ws:
+        loaded = ws.load()
+        assert loaded.actuals == cutsim_file.actuals
+        assert exchange.dumps(loaded, stamp=False) == exchange.dumps(cutsim_file, stamp=False)
+        fewer = loaded.model_copy(update={"actuals": loaded.actuals.model_copy(
+            update={"observations": loaded.actuals.observations[:1], "decision": None})})
+        ws.save(fewer)
+        assert ws.load().actuals == fewer.actuals
+        ws.save(fewer.model_copy(update={"actuals": None}))
+        assert ws.load().actuals is None
