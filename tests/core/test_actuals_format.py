@@ -91,3 +91,25 @@ def test_actuals_round_trip_through_a_workspace_exactly(tmp_path: Path) -> None:
         assert ws.load().actuals == fewer.actuals
         ws.save(fewer.model_copy(update={"actuals": None}))
         assert ws.load().actuals is None
+
+
+def test_actuals_round_trip_through_a_workbook_exactly(tmp_path: Path) -> None:
+    from cutsim.files.workbook import read_workbook, write_workbook
+
+    cutsim_file = exchange.load_document(doc_with_actuals())
+    write_workbook(tmp_path / "m.xlsx", cutsim_file)
+    again = read_workbook(tmp_path / "m.xlsx")
+    assert again.actuals == cutsim_file.actuals
+    assert again.model.outcomes[0].observation_sd == 25.0
+
+
+def test_a_bad_actual_in_a_workbook_is_named_by_its_cell(tmp_path: Path) -> None:
+    from cutsim.files.workbook import read_workbook, write_workbook
+
+    doc = doc_with_actuals()
+    doc["actuals"]["observations"][1]["id"] = "nothing"
+    cutsim_file = exchange.CutsimFile.model_validate(doc)  # typed, not yet validated
+    write_workbook(tmp_path / "m.xlsx", cutsim_file)
+    with pytest.raises(InputError) as caught:
+        read_workbook(tmp_path / "m.xlsx")
+    assert 'Actuals!B4 (id): refers to outcome "nothing"' in str(caught.value)
