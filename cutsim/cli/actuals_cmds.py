@@ -1,0 +1,79 @@
+"""``cutsim actuals import TARGET FILE``: what happened, into a file or a workspace
+(docs/actuals.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cutsim.files import exchange
+from cutsim.files.actuals_table import import_actuals, read_table
+from cutsim.files.xlsx_safety import looks_like_workbook
+from cutsim.model.errors import InputError
+from cutsim.workspace import is_workspace, open_workspace
+from cutsim.workspace.sources import open_source
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    actuals = subparsers.add_parser(
+        "actuals", help="outturn and observed outcomes (what happened)",
+        description="Bring observed outcomes and spend outturn into a model (docs/actuals.md).")
+    sub = actuals.add_subparsers(dest="actuals_command", metavar="ACTION")
+    imp = sub.add_parser(
+        "import", help="add the rows of a CSV or workbook to a model's actuals",
+        description="Read FILE (a CSV, or a workbook's Actuals sheet, else its first sheet) with "
+                    "columns kind (outcome | spend), id (an outcome or service id, or an "
+                    "outcome's indicator code), year (e.g. 2026-27), value, source, and optional "
+                    "area, date (YYYY-MM-DD) and notes. Outcome values are the year's mean level "
+                    "in the outcome's unit; spend values the year's outturn in £ at the place's "
+                    "price year. Every problem is named by its row; with any problem nothing is "
+                    "imported. TARGET (a .cutsim file or a workspace) is rewritten whole.")
+    imp.add_argument("target", metavar="TARGET", help=".cutsim file or workspace to add the actuals to")
+    imp.add_argument("file", metavar="FILE", help="actuals CSV or workbook (.xlsx)")
+    imp.add_argument("--replace", action="store_true",
+                     help="replace an observation held already (same kind, id, year, area) "
+                          "whose value or source differs; without it such a row is refused")
+    imp.add_argument("--illustrative", action="store_true",
+                     help="mark the actuals illustrative (figures that stand in for real ones)")
+    imp.add_argument("--model", metavar="ID", help="the workspace's model (key or place name)")
+    imp.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    imp.set_defaults(func=cmd_import)
+    actuals.set_defaults(func=lambda args: _usage(actuals))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _summary(result, target: str, dry_run: bool) -> str:
+    verb = "would add" if dry_run else "added"
+    return (f"{target}: {verb} {result.added} observation(s), replaced {result.replaced}, "
+            f"{result.unchanged} already held" + ("; nothing written (dry run)" if dry_run else ""))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    rows = read_table(args.file)
+    illustrative = True if args.illustrative else None
+    if is_workspace(args.target):
+        opened = open_source(args.target, args.model, choose=True)
+        result = import_actuals(opened.file, rows, replace=args.replace, illustrative=illustrative)
+        if not args.dry_run:
+            with open_workspace(args.target) as workspace:
+                # refused, writing nothing, if the model changed since it was read
+                workspace.save(result.file, opened.model_key,
+                               action=f"import actuals from {Path(args.file).name}",
+                               validated=True, expected_version=opened.version)
+        print(_summary(result, args.target, args.dry_run))
+        return 0
+    if looks_like_workbook(args.target):
+        raise InputError(f"{args.target}: TARGET must be a .cutsim file or a workspace (a model "
+                         "workbook's Actuals sheet can be edited in a spreadsheet)")
+    if args.model is not None:
+        raise InputError(f"{args.target}: --model is for a workspace; a .cutsim file holds one model")
+    current = exchange.read_file(args.target)
+    result = import_actuals(current, rows, replace=args.replace, illustrative=illustrative)
+    if not args.dry_run:
+        exchange.write_file(args.target, result.file)  # whole or not at all
+    print(_summary(result, args.target, args.dry_run))
+    return 0
