@@ -40,6 +40,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=cmd_import)
     actuals.set_defaults(func=lambda args: _usage(actuals))
 
+    rev = subparsers.add_parser(
+        "review", help="what we said would happen, and what happened",
+        description="Set the file's actuals against the scenario's forecast: savings planned "
+                    "against delivered (by lever and service), observed outcomes against the "
+                    "baseline and the forecast's P10-P90 band, and what the observations teach "
+                    "about the uncertain inputs (posterior by importance weighting of the "
+                    "seeded Monte Carlo draws) with the re-forecast of later years. See "
+                    "docs/actuals.md.")
+    rev.add_argument("file", metavar="FILE", help=".cutsim file, model workbook or workspace")
+    rev.add_argument("--scenario", metavar="ID",
+                     help="scenario to review (default: the one the actuals' decision adopted)")
+    rev.add_argument("--actuals", metavar="CSV",
+                     help="actuals CSV or workbook read on top of the file's (its rows replace "
+                          "those held for the same kind, id, year and area); the file is not changed")
+    rev.add_argument("--draws", type=int, default=None, metavar="N",
+                     help="Monte Carlo draws (default 4000)")
+    rev.add_argument("--seed", type=int, default=None, metavar="S", help="seed of the draws (default 35)")
+    rev.add_argument("--model", metavar="ID", help="the workspace's model (key or place name)")
+    rev.add_argument("--json", action="store_true", help="print one JSON object (docs/result-format.md)")
+    rev.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
+    rev.set_defaults(func=cmd_review)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
@@ -76,4 +98,28 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.dry_run:
         exchange.write_file(args.target, result.file)  # whole or not at all
     print(_summary(result, args.target, args.dry_run))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import json
+
+    from cutsim.appraise.review import DEFAULT_DRAWS, DEFAULT_SEED, review, text_report
+    from cutsim.cli.output import emit
+
+    cutsim_file = open_source(args.file, args.model, choose=True).file
+    if args.actuals is not None:
+        cutsim_file = import_actuals(cutsim_file, read_table(args.actuals), replace=True).file
+    draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    if draws < 16:
+        raise InputError(f"--draws must be at least 16 (got {draws})")
+    if seed < 0:
+        raise InputError(f"--seed must be >= 0 (got {seed})")
+    result = review(cutsim_file, args.scenario, draws=draws, seed=seed)
+    if args.json:
+        text = json.dumps(result.to_json_dict(), allow_nan=False, ensure_ascii=False) + "\n"
+    else:
+        text = text_report(result, cutsim_file)
+    emit(text, args.out)
     return 0
