@@ -69,6 +69,7 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray | None,
     out = np.empty((len(qs), flat.shape[1]))
     for j in range(flat.shape[1]):
         order = np.argsort(flat[:, j], kind="stable")
+        order = order[w[order] > 0]  # a draw of no weight holds no mass
         v, ww = flat[order, j], w[order]
         mid = np.cumsum(ww) - ww / 2.0
         out[:, j] = np.interp(qs, mid, v)
