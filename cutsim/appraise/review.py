@@ -225,6 +225,9 @@ def review(cutsim_file: CutsimFile, scenario_id: str | None = None, *,
             raise InputError("say which scenario to review with --scenario (the actuals name "
                              "no decision)")
         scenario_id = actuals.decision.scenario
+        if scenario_id not in {s.id for s in cutsim_file.scenarios}:
+            raise InputError(f'the decision adopted scenario "{scenario_id}", which the file no '
+                             "longer holds; say which scenario to review with --scenario")
     try:
         scenario = cutsim_file.scenario(scenario_id)
     except KeyError:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # types only: the validator imports this module, and schema s
     from cutsim.model.schema import Actuals, CutsimFile, Model, Observation
 
 YEAR_LABEL = re.compile(r"(\d{4})-(\d{2})")
+SLUG = re.compile(r"[a-z0-9_-]{1,64}")  # as validation.SLUG
 MAX_VALUE = 1e15  # the general bound on any number a file holds (validation.MAX_NUMBER)
 
 
@@ -39,6 +40,14 @@ def _is_date(text: str) -> bool:
     return len(text) == 10
 
 
+def _place_years_known(model: Model) -> bool:
+    """Whether the place's years can be judged against: a base year and horizon that
+    break their own rules are reported there, and every year would seem out of range."""
+    place = model.place
+    return (isinstance(place.base_year, int) and 1900 <= place.base_year <= 2200
+            and isinstance(place.horizon_years, int) and 1 <= place.horizon_years <= 100)
+
+
 def observation_problems(model: Model, obs: Observation) -> Iterator[str]:
     """What is wrong with one observation against ``model`` (messages without location)."""
     if obs.kind == "outcome":
@@ -50,7 +59,7 @@ def observation_problems(model: Model, obs: Observation) -> Iterator[str]:
     y = year_index(obs.year, model.place.base_year)
     if y is None:
         yield f'year must be a financial-year label such as "2026-27" (got "{obs.year}")'
-    elif not 0 <= y < horizon:
+    elif _place_years_known(model) and not 0 <= y < horizon:
         last = model.place.base_year + horizon - 1
         yield (f'year "{obs.year}" is outside the model\'s horizon '
                f"({model.place.base_year}-{(model.place.base_year + 1) % 100:02d} to "
@@ -83,9 +92,11 @@ def actuals_problems(cutsim_file: CutsimFile) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     decision = actuals.decision
     if decision is not None:
-        if decision.scenario not in {s.id for s in cutsim_file.scenarios}:
-            found.append(("actuals.decision",
-                          f'scenario refers to scenario "{decision.scenario}", which does not exist'))
+        # A record of what was decided: it may name a scenario since removed or renamed
+        # (the review then asks for --scenario), but it must be an id.
+        if not SLUG.fullmatch(decision.scenario):
+            found.append(("actuals.decision", "scenario must be a scenario id: 1-64 characters "
+                          f'of a-z, 0-9, _ or - (got "{decision.scenario[:80]}")'))
         if decision.date is not None and not _is_date(decision.date):
             found.append(("actuals.decision",
                           f'date must be a date written YYYY-MM-DD (got "{decision.date}")'))

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -259,8 +260,8 @@ class Workspace:
                 self._add_contents(session, key, cutsim_file)
             else:
                 self._write_item_changes(session, key, previous, cutsim_file)
-                for table, rows in (convert.scenario_batches(key, cutsim_file)
-                                    + convert.actuals_batches(key, cutsim_file)):
+                for table, rows in chain(convert.scenario_batches(key, cutsim_file),
+                                         convert.actuals_batches(key, cutsim_file)):
                     if rows:  # scenarios, their levers and the actuals: rewritten whole
                         session.execute(insert(table), rows)
             edit = EditRow(model_pk=key, at=_now(), action=action, detail={})

@@ -69,7 +69,7 @@ def test_actuals_declared_in_an_older_version_are_refused() -> None:
     (lambda a: a["observations"][2].update(year="2026-27"), "duplicates actuals.observations[1]"),
     (lambda a: a["observations"][0].update(area="north"), 'area "north", which does not exist'),
     (lambda a: a["observations"][0].update(date="30/06/2027"), "YYYY-MM-DD"),
-    (lambda a: a["decision"].update(scenario="other"), 'scenario "other", which does not exist'),
+    (lambda a: a["decision"].update(scenario="Not An Id"), "scenario must be a scenario id"),
 ])
 def test_bad_actuals_are_named_where_they_are(change, message) -> None:
     doc = doc_with_actuals()
@@ -113,3 +113,17 @@ def test_a_bad_actual_in_a_workbook_is_named_by_its_cell(tmp_path: Path) -> None
     with pytest.raises(InputError) as caught:
         read_workbook(tmp_path / "m.xlsx")
     assert 'Actuals!B4 (id): refers to outcome "nothing"' in str(caught.value)
+
+
+def test_importing_a_file_into_a_workspace_keeps_and_adds_actuals(tmp_path: Path) -> None:
+    held = exchange.load_document(doc_with_actuals())
+    with Workspace.create(tmp_path / "w.sqlite", held) as ws:
+        doc = doc_with_actuals()
+        doc["actuals"]["observations"] = [
+            {**doc["actuals"]["observations"][0], "value": 1.0},  # held already: kept
+            {"kind": "outcome", "id": "offending", "year": "2028-29", "value": 1980.0,
+             "source": "YJB"}]  # new: added
+        ws.import_file(exchange.load_document(doc))
+        after = ws.load().actuals
+    assert after.observations[:3] == held.actuals.observations
+    assert after.observations[3].year == "2028-29" and len(after.observations) == 4

@@ -185,3 +185,34 @@ def test_for_a_fixed_truth_the_posterior_median_is_nearer_than_the_prior_median(
         posterior_median = weighted_quantiles(prior.values[:, j], weights)[1]
         nearer += abs(posterior_median - truth[j]) < abs(prior_median - truth[j])
     assert nearer == 20
+
+
+def test_the_example_places_actuals_come_from_its_documented_true_model() -> None:
+    import importlib.util
+
+    from small_model import EXAMPLE, REPO
+
+    spec = importlib.util.spec_from_file_location("build_example_actuals",
+                                                  REPO / "models" / "build_example_actuals.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bundled = exchange.read_file(EXAMPLE)
+    assert module.build().actuals == bundled.actuals
+    assert bundled.actuals.illustrative and bundled.actuals.decision.scenario == "youth-cut"
+    csv_rows = (REPO / "models" / "example-place-actuals.csv").read_text(encoding="utf-8")
+    assert csv_rows == module.csv_text(bundled.actuals)
+
+
+def test_the_example_review_learns() -> None:
+    from small_model import EXAMPLE
+
+    result = review(exchange.read_file(EXAMPLE), draws=4000, seed=35)
+    assert result.effective_sample_size >= 100 and not result.warnings
+    key = "effects[e01].per_unit"  # youth work → young people who offend
+    truth = -0.0004148 + 0.45 * (-0.0008296 + 0.0004148)  # the documented true model
+    prior, posterior = result.prior[key], result.posterior[key]
+    assert abs(posterior["p50"] - truth) < abs(prior["p50"] - truth)
+    later = result.reforecast["youth_offending"]
+    assert (later["posterior_p90"][0] - later["posterior_p10"][0]
+            < later["prior_p90"][0] - later["prior_p10"][0])
+    assert result.savings["l1"]["delivered"] == pytest.approx([450_000.0, 600_000.0])
