@@ -127,3 +127,22 @@ def test_importing_a_file_into_a_workspace_keeps_and_adds_actuals(tmp_path: Path
         after = ws.load().actuals
     assert after.observations[:3] == held.actuals.observations
     assert after.observations[3].year == "2028-29" and len(after.observations) == 4
+
+
+def test_merge_takes_each_sides_new_observations_and_redact_drops_confidential_outturn() -> None:
+    from cutsim.files.merge import merge_files
+    from cutsim.files.redact import redact
+
+    base = exchange.load_document(doc_with_actuals())
+    ours_doc, theirs_doc = doc_with_actuals(), doc_with_actuals()
+    ours_doc["actuals"]["observations"].append(
+        {"kind": "outcome", "id": "offending", "year": "2028-29", "value": 1.5, "source": "a"})
+    theirs_doc["actuals"]["observations"][0]["value"] = 900000.0
+    merged = merge_files(base, exchange.load_document(ours_doc), exchange.load_document(theirs_doc))
+    assert not merged.conflicts
+    values = [(o.year, o.value) for o in merged.merged.actuals.observations]
+    assert ("2028-29", 1.5) in values and ("2026-27", 900000.0) in values and len(values) == 4
+    secret = doc_with_actuals()
+    secret["model"]["services"][0]["confidential"] = True
+    sent = redact(exchange.load_document(secret))
+    assert [o.kind for o in sent.actuals.observations] == ["outcome", "outcome"]
