@@ -423,9 +423,9 @@ def text_report(result: Review, cutsim_file: CutsimFile) -> str:
                       f"(seed {result.seed})"]
         for key in result.moved_most(5):
             p, q = result.prior[key], result.posterior[key]
-            lines.append(f"  {result.labels.get(key, key)}: prior {_sig(p['p50'])} "
-                         f"({_sig(p['p10'])} to {_sig(p['p90'])}), posterior "
-                         f"{_sig(q['p50'])} ({_sig(q['p10'])} to {_sig(q['p90'])})")
+            lines.append(f"  {result.labels.get(key, key)}: prior {significant(p['p50'])} "
+                         f"({significant(p['p10'])} to {significant(p['p90'])}), posterior "
+                         f"{significant(q['p50'])} ({significant(q['p10'])} to {significant(q['p90'])})")
     for warning in result.warnings:
         lines += ["", f"warning: {warning}"]
     for item in result.not_used:
@@ -433,7 +433,7 @@ def text_report(result: Review, cutsim_file: CutsimFile) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sig(value: float, digits: int = 3) -> str:
+def significant(value: float, digits: int = 3) -> str:
     """A per-unit figure to ``digits`` significant figures, never an exponent, a real minus."""
     from cutsim.model import fmt
 
