@@ -29,6 +29,7 @@ import pydantic
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.schema import (
+    Actuals,
     Agency,
     CutsimFile,
     Demand,
@@ -74,7 +75,7 @@ class Command:
         """The document after this edit (a new object; ``doc`` is left as it was)."""
         after = self._edit(doc)
         # Remember exactly the sections this edit replaced, to put them back on revert.
-        self._before = {name: getattr(doc, name) for name in ("model", "scenarios")
+        self._before = {name: getattr(doc, name) for name in ("model", "scenarios", "actuals")
                         if getattr(after, name) is not getattr(doc, name)}
         return after
 
@@ -566,3 +567,18 @@ class CommandStack:
     def set_clean(self) -> None:
         """Mark the current document as saved."""
         self._clean = len(self._done)
+
+
+class SetActuals(Command):
+    """Replace the file's actuals (docs/actuals.md) as one undoable edit: an observation
+    added, changed or removed, or the decision recorded. The values are checked by the
+    validator like every other field, so a half-typed figure shows as a problem."""
+
+    def __init__(self, actuals: Actuals | None, description: str = "Edit actuals") -> None:
+        super().__init__()
+        self.actuals = actuals
+        self.description = description
+
+    def _edit(self, doc: CutsimFile) -> CutsimFile:
+        return doc.model_copy(update={"actuals": self.actuals})
+
