@@ -9,6 +9,7 @@ computes nothing of its own: every figure is :func:`cutsim.appraise.review.revie
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
@@ -16,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -27,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cutsim.files.exchange import atomic_write_bytes
 from cutsim.appraise.review import DEFAULT_SEED, Review, review, significant
 from cutsim.model.actuals_rules import year_index
 from cutsim.model.commands import SetActuals
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import count, money, year_label
+from cutsim.model.safecsv import csv_table
 from cutsim.model.schema import Actuals, Observation
 from ui.results.plotkit import pen, plot_widget
 
@@ -117,6 +121,17 @@ class ObservationsModel(QAbstractTableModel):
         self.beginResetModel()
         self.endResetModel()
 
+    def has_rows(self) -> bool:
+        return bool(self.observations())
+
+    def to_csv(self, path: str | Path) -> None:
+        """The observations as an actuals CSV (the columns ``cutsim actuals import`` reads),
+        exact values, text guarded against running as spreadsheet formulas; atomically."""
+        rows = [[getattr(o, c) if getattr(o, c) is not None else "" for c in COLUMNS]
+                for o in self.observations()]
+        atomic_write_bytes(path, csv_table(list(COLUMNS), rows, lineterminator="\r\n")
+                           .encode("utf-8"))
+
 
 class ActualsPage(QWidget):
     """Observations (editable), then the review of the current scenario on demand."""
@@ -132,7 +147,13 @@ class ActualsPage(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("actuals-table")
         self.table.setModel(self.model)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # columns fit their contents, nothing elided (a long source scrolls)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+        self.table.setWordWrap(False)
         self.add_button = QPushButton("Add row", self)
         self.add_button.setToolTip("Add a row like the selected one, for the next year")
         self.add_button.clicked.connect(self.add_row)
@@ -187,8 +208,10 @@ class ActualsPage(QWidget):
             splitter.addWidget(part)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.plots = [self.chart]
-        self.tables = [self.table, self.variance, self.learning]
+        self.plots: list[Any] = []  # the chart once a review has drawn it
+        self.tables: list[Any] = []  # the observations, when there are any (export as CSV)
+        for widget in (self.outcome_choice, self.chart, self.variance, self.learning):
+            widget.setHidden(True)  # until a review
         document.changed.connect(self.show_document)
         self.show_document()
 
@@ -210,7 +233,11 @@ class ActualsPage(QWidget):
                 + (" (illustrative)" if actuals.illustrative else "")
                 + ". Outcomes: the year's mean level in the outcome's unit; spend: outturn in £ "
                   "at the place's price year. Edit a cell to change it (Edit → Undo takes it back).")
-        self.add_button.setEnabled(bool(self.model.observations()))
+        has = self.model.has_rows()
+        self.add_button.setEnabled(has)
+        self.remove_button.setEnabled(has)
+        self.table.setHidden(not has)
+        self.tables = [self.model] if has else []
 
     def add_row(self) -> None:
         """A copy of the selected row (or the last) for the year after it."""
@@ -250,6 +277,11 @@ class ActualsPage(QWidget):
 
     def show_review(self, result: Review) -> None:
         model = self.document.file.model
+        for widget in (self.outcome_choice, self.chart):
+            widget.setHidden(not result.outcomes)
+        self.variance.setHidden(not result.services)
+        self.learning.setHidden(not result.outcomes)
+        self.plots = [self.chart] if result.outcomes else []
         self.outcome_choice.blockSignals(True)
         self.outcome_choice.clear()
         for outcome_id in result.outcomes:
