@@ -42,7 +42,7 @@ from ui.results.plotkit import pen, plot_widget
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("kind", "id", "year", "value", "source", "area", "date")
 EDITABLE = {"year", "value", "source", "date"}
-APP_DRAWS = 1000  # the app's default: a quick look (the command line's default is 4,000)
+APP_DRAWS = 2000  # the app's default: a quicker look than the command line's 4,000
 BAND, CENTRAL, OBSERVED = "#1d4f91", "#1d4f91", "#b3261e"
 
 
@@ -183,11 +183,15 @@ class ActualsPage(QWidget):
             ["service", "year", "planned", "delivered", "slipped", "overspent"])
         self.learning = QTableWidget(0, 3, self)
         self.learning.setObjectName("actuals-learning")
-        self.learning.setHorizontalHeaderLabels(["input", "prior P50 (P10 to P90)",
-                                                 "posterior P50 (P10 to P90)"])
+        self.learning.setHorizontalHeaderLabels(["prior P50 (P10 to P90)",
+                                                 "posterior P50 (P10 to P90)", "input"])
         for table in (self.variance, self.learning):
             table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-            table.horizontalHeader().setStretchLastSection(True)
+            table.horizontalHeader().setSectionResizeMode(
+                QHeaderView.ResizeMode.ResizeToContents)
+            table.setTextElideMode(Qt.TextElideMode.ElideNone)
+            table.setWordWrap(False)
+            table.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
 
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
@@ -203,9 +207,12 @@ class ActualsPage(QWidget):
         bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.addWidget(self.variance)
         bottom.addWidget(self.learning)
+        bottom.setSizes([420, 820])
         splitter = QSplitter(Qt.Orientation.Vertical, self)
-        for part in (top, middle, bottom):
+        for stretch, part in ((2, top), (3, middle), (2, bottom)):
             splitter.addWidget(part)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        splitter.setSizes([300, 420, 240])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.plots: list[Any] = []  # the chart once a review has drawn it
@@ -300,14 +307,14 @@ class ActualsPage(QWidget):
         self.learning.setRowCount(len(moved))
         for r, key in enumerate(moved):
             p, q = result.prior[key], result.posterior[key]
-            cells = [result.labels.get(key, key),
-                     f"{significant(p['p50'])} ({significant(p['p10'])} to {significant(p['p90'])})",
-                     f"{significant(q['p50'])} ({significant(q['p10'])} to {significant(q['p90'])})"]
+            cells = [f"{significant(p['p50'])} ({significant(p['p10'])} to {significant(p['p90'])})",
+                     f"{significant(q['p50'])} ({significant(q['p10'])} to {significant(q['p90'])})",
+                     result.labels.get(key, key)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(key)
                 self.learning.setItem(r, c, item)
-        warn = " ".join(result.warnings)
+        warn = " ".join(w[:1].upper() + w[1:] + "." for w in result.warnings)
         self.summary.setText(self.summary.text().split(" Review:")[0]
                              + f" Review: {result.draws:,} draws, effective sample size "
                                f"{result.effective_sample_size:,.0f}." + (f" {warn}" if warn else ""))
