@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from publication_screenshots import TALL, chromium, crop_blank_tail, screenshot  # noqa: E402
+from publication_screenshots import TALL, chromium, crop_blank_tail, screenshot
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "models" / "example-place.cutsim"

@@ -36,7 +36,12 @@ from typing import Any
 
 import numpy as np
 
-from cutsim.appraise.montecarlo import DRAW_BLOCK, block_sizes, block_values, run_entropy
+from cutsim.appraise.montecarlo import (
+    DRAW_BLOCK,
+    block_sizes,
+    block_values,
+    run_entropy,
+)
 from cutsim.appraise.mtfs import growth_factors
 from cutsim.appraise.result import year_labels
 from cutsim.appraise.run import run_scenario
@@ -418,9 +423,9 @@ def text_report(result: Review, cutsim_file: CutsimFile) -> str:
                     f"{fmt.count(row['forecast_p50'][i])} ({fmt.count(row['forecast_p10'][i])} to "
                     f"{fmt.count(row['forecast_p90'][i])}): {where}")
     if result.outcomes:
-        lines += ["", f"Learning from {len(result.observation_error)} outcome(s): effective sample "
+        lines += ["", (f"Learning from {len(result.observation_error)} outcome(s): effective sample "
                       f"size {result.effective_sample_size:,.0f} of {result.draws:,} draws "
-                      f"(seed {result.seed})"]
+                      f"(seed {result.seed})")]
         for key in result.moved_most(5):
             p, q = result.prior[key], result.posterior[key]
             lines.append(f"  {result.labels.get(key, key)}: prior {significant(p['p50'])} "

@@ -95,8 +95,8 @@ def actuals_problems(cutsim_file: CutsimFile) -> list[tuple[str, str]]:
         # A record of what was decided: it may name a scenario since removed or renamed
         # (the review then asks for --scenario), but it must be an id.
         if not SLUG.fullmatch(decision.scenario):
-            found.append(("actuals.decision", "scenario must be a scenario id: 1-64 characters "
-                          f'of a-z, 0-9, _ or - (got "{decision.scenario[:80]}")'))
+            found.append(("actuals.decision", ("scenario must be a scenario id: 1-64 characters "
+                          f'of a-z, 0-9, _ or - (got "{decision.scenario[:80]}")')))
         if decision.date is not None and not _is_date(decision.date):
             found.append(("actuals.decision",
                           f'date must be a date written YYYY-MM-DD (got "{decision.date}")'))

@@ -16,7 +16,13 @@ from typing import Any
 import matplotlib.pyplot as plt
 from markupsafe import Markup
 
-from cutsim.appraise.review import DEFAULT_DRAWS, DEFAULT_SEED, Review, review, significant
+from cutsim.appraise.review import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    Review,
+    review,
+    significant,
+)
 from cutsim.model import fmt
 from cutsim.model.schema import CutsimFile
 from cutsim.publish.charts import _RC, BAD, GRID, INK, NEUTRAL, _to_svg

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from small_model import SMALL_DOC
 
 from cutsim.files import exchange
 from cutsim.model.errors import InputError
 from cutsim.workspace.store import Workspace
-from small_model import SMALL_DOC
 
 ACTUALS = {
     "illustrative": True,

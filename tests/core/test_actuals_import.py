@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from small_model import SMALL_DOC
 
 from cutsim.cli import main
 from cutsim.files import exchange
 from cutsim.workspace.store import Workspace
-from small_model import SMALL_DOC
 
 GOOD = """kind,id,year,value,source,area,date
 spend,youth,2026-27,812345.5,RO outturn,,2027-07-01

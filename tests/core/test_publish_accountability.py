@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
+from small_model import REPO, SMALL_DOC
 
 from cutsim.api import Project
 from cutsim.files import exchange
 from cutsim.publish.build import render_all
-from small_model import REPO, SMALL_DOC
 
 
 def _project(confidential: bool = False, decision: str = "youth-cut") -> Project:

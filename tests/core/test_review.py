@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from small_model import SMALL_DOC
 
 from cutsim.appraise.montecarlo import pert
 from cutsim.appraise.review import (
-    PriorDraws,
     Evidence,
+    PriorDraws,
     effective_sample_size,
     importance_weights,
     prior_draws,
@@ -25,7 +26,6 @@ from cutsim.appraise.review import (
 from cutsim.cli import main
 from cutsim.engine.compiled import compile_model
 from cutsim.files import exchange
-from small_model import SMALL_DOC
 
 
 def _file(observations: list[dict], **outcome) -> exchange.CutsimFile:

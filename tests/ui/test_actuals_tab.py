@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import EXAMPLE
 from PySide6.QtCore import Qt
 
 from cutsim.files.exchange import read_file
 from ui.document import DocumentController
 from ui.results.actuals import ActualsPage
-
-from conftest import EXAMPLE
 
 
 @pytest.fixture

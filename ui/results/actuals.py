@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.files.exchange import atomic_write_bytes
 from cutsim.appraise.review import DEFAULT_SEED, Review, review, significant
+from cutsim.files.exchange import atomic_write_bytes
 from cutsim.model.actuals_rules import year_index
 from cutsim.model.commands import SetActuals
 from cutsim.model.errors import InputError
@@ -228,8 +228,8 @@ class ActualsPage(QWidget):
         self.model.refresh()
         actuals = self.document.file.actuals
         if actuals is None or not actuals.observations:
-            self.summary.setText("No actuals yet: import them with File → Import actuals, or "
-                                 "cutsim actuals import, or add rows here.")
+            self.summary.setText("No actuals yet: bring them in with cutsim actuals import "
+                                 "(docs/actuals.md), then open the file again.")
         else:
             decision = actuals.decision
             said = (f"Adopted: scenario {decision.scenario}"
