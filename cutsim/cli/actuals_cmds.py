@@ -38,6 +38,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--model", metavar="ID", help="the workspace's model (key or place name)")
     imp.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
     imp.set_defaults(func=cmd_import)
+    decide = sub.add_parser(
+        "decide", help="record which scenario was adopted, when and by whom",
+        description="Record the decision in TARGET's actuals (a .cutsim file or a workspace): "
+                    "the scenario adopted, and optionally the date (YYYY-MM-DD), who decided "
+                    "(e.g. from the workshop's decision log) and notes. Replaces a decision "
+                    "recorded before.")
+    decide.add_argument("target", metavar="TARGET", help=".cutsim file or workspace")
+    decide.add_argument("--scenario", required=True, metavar="ID", help="the scenario adopted")
+    decide.add_argument("--date", metavar="YYYY-MM-DD", help="when it was adopted")
+    decide.add_argument("--by", metavar="TEXT", help="who decided")
+    decide.add_argument("--notes", metavar="TEXT", help="anything else about the decision")
+    decide.add_argument("--model", metavar="ID", help="the workspace's model (key or place name)")
+    decide.set_defaults(func=cmd_decide)
     actuals.set_defaults(func=lambda args: _usage(actuals))
 
     rev = subparsers.add_parser(
@@ -72,6 +85,43 @@ def _summary(result, target: str, dry_run: bool) -> str:
     verb = "would add" if dry_run else "added"
     return (f"{target}: {verb} {result.added} observation(s), replaced {result.replaced}, "
             f"{result.unchanged} already held" + ("; nothing written (dry run)" if dry_run else ""))
+
+
+def _rewrite(target: str, model_id: str | None, change, action: str) -> None:
+    """Read TARGET, apply ``change`` (file → file), validate in full and write it whole
+    (a workspace: in one transaction, refused if the model changed since it was read)."""
+    from cutsim.model.validation import validate_file
+
+    if looks_like_workbook(target) and not is_workspace(target):
+        raise InputError(f"{target}: TARGET must be a .cutsim file or a workspace")
+    opened = open_source(target, model_id, choose=True)
+    changed = change(opened.file)
+    problems = [str(p) for p in validate_file(changed)]
+    if problems:
+        raise InputError(f"{len(problems)} problem(s); nothing was written:\n  "
+                         + "\n  ".join(problems[:20]), problems)
+    if opened.kind == "workspace":
+        with open_workspace(target) as workspace:
+            workspace.save(changed, opened.model_key, action=action, validated=True,
+                           expected_version=opened.version)
+    else:
+        exchange.write_file(target, changed)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from cutsim.model.schema import Actuals, Decision
+
+    def change(file):
+        if all(s.id != args.scenario for s in file.scenarios):
+            known = ", ".join(s.id for s in file.scenarios) or "none"
+            raise InputError(f'{args.target}: no scenario "{args.scenario}" (scenarios: {known})')
+        decision = Decision(scenario=args.scenario, date=args.date, by=args.by, notes=args.notes)
+        current = file.actuals or Actuals()
+        return file.model_copy(update={"actuals": current.model_copy(update={"decision": decision})})
+
+    _rewrite(args.target, args.model, change, f"record the decision: {args.scenario}")
+    print(f"{args.target}: recorded the adoption of scenario {args.scenario}")
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:

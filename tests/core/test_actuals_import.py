@@ -131,3 +131,16 @@ def test_a_file_with_actuals_is_format_version_3(tmp_path, target) -> None:
     assert main(["actuals", "import", str(target), str(_write(tmp_path, "a.csv", GOOD))]) == 0
     document = json.loads(target.read_text(encoding="utf-8"))
     assert (document["format_version"], document["min_reader_version"]) == (3, 1)
+
+
+def test_a_decision_is_recorded_and_a_bad_one_changes_nothing(tmp_path, target, capsys) -> None:
+    assert main(["actuals", "decide", str(target), "--scenario", "youth-cut", "--date",
+                 "2026-03-04", "--by", "Cabinet"]) == 0
+    decision = exchange.read_file(target).actuals.decision
+    assert (decision.scenario, decision.date, decision.by) == ("youth-cut", "2026-03-04", "Cabinet")
+    before = target.read_bytes()
+    assert main(["actuals", "decide", str(target), "--scenario", "nope"]) == 1
+    assert 'no scenario "nope"' in capsys.readouterr().err
+    assert main(["actuals", "decide", str(target), "--scenario", "youth-cut", "--date", "4/3/26"]) == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert target.read_bytes() == before
