@@ -216,3 +216,20 @@ def test_the_example_review_learns() -> None:
     assert (later["posterior_p90"][0] - later["posterior_p10"][0]
             < later["prior_p90"][0] - later["prior_p10"][0])
     assert result.savings["l1"]["delivered"] == pytest.approx([450_000.0, 600_000.0])
+
+
+def test_review_reads_an_actuals_csv_without_changing_the_file(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "f.cutsim"
+    exchange.write_file(path, exchange.load_document(copy.deepcopy(SMALL_DOC)))
+    before = path.read_bytes()
+    table = tmp_path / "a.csv"
+    table.write_text("kind,id,year,value,source\nspend,youth,2026-27,850000,RO\n", encoding="utf-8")
+    assert main(["review", str(path), "--scenario", "youth-cut", "--actuals", str(table),
+                 "--draws", "64", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["services"]["youth"]["delivered"] == [150000.0]
+    assert out["outcomes"] == {} and out["effective_sample_size"] == pytest.approx(64.0)
+    assert path.read_bytes() == before
+    assert main(["review", str(path), "--scenario", "youth-cut", "--actuals", str(table),
+                 "--draws", "8"]) == 1
+    assert "--draws must be at least 16" in capsys.readouterr().err
