@@ -427,10 +427,10 @@ def text_report(result: Review, cutsim_file: CutsimFile) -> str:
                       f"size {result.effective_sample_size:,.0f} of {result.draws:,} draws "
                       f"(seed {result.seed})")]
         for key in result.moved_most(5):
-            p, q = result.prior[key], result.posterior[key]
-            lines.append(f"  {result.labels.get(key, key)}: prior {significant(p['p50'])} "
-                         f"({significant(p['p10'])} to {significant(p['p90'])}), posterior "
-                         f"{significant(q['p50'])} ({significant(q['p10'])} to {significant(q['p90'])})")
+            before, after, words = estimate_words(result.prior[key], result.posterior[key])
+            scale = f", in {words}" if words else ""
+            lines.append(f"  {result.labels.get(key, key)}{scale}: prior {before}, "
+                         f"posterior {after}")
     for warning in result.warnings:
         lines += ["", f"warning: {warning}"]
     for item in result.not_used:
@@ -447,3 +447,33 @@ def significant(value: float, digits: int = 3) -> str:
     rounded = fmt.round_sig(value, digits)
     decimals = max(0, digits - 1 - int(np.floor(np.log10(abs(rounded)))))
     return fmt.number(rounded, decimals)
+
+
+SCALES = ((1.0, ""), (1e3, "thousandths"), (1e6, "millionths"), (1e9, "billionths"))
+
+
+def estimate_scale(*bands: dict[str, float]) -> tuple[float, str]:
+    """(factor, words) so that every figure of ``bands`` times the factor reads to three
+    significant figures with at most four decimals (DESIGN §7a: no rounding noise): 1 and
+    "" for figures of 0.01 or more, else 1,000 and "thousandths", and so on."""
+    sizes = [abs(v) for band in bands for v in band.values() if v and np.isfinite(v)]
+    if not sizes:
+        return 1.0, ""
+    small = min(sizes)
+    for factor, words in SCALES:
+        if small * factor >= 0.01:
+            return factor, words
+    return SCALES[-1]
+
+
+def estimate_words(prior: dict[str, float], posterior: dict[str, float]) -> tuple[str, str, str]:
+    """(prior text, posterior text, unit words): "P50 (P10 to P90)" of each, scaled alike
+    by :func:`estimate_scale`; the words say the scale ("in thousandths") or are empty."""
+    factor, words = estimate_scale(prior, posterior)
+
+    def text(band: dict[str, float]) -> str:
+        return (f"{significant(band['p50'] * factor)} ({significant(band['p10'] * factor)} to "
+                f"{significant(band['p90'] * factor)})")
+
+    return text(prior), text(posterior), words
+

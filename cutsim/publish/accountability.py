@@ -20,6 +20,7 @@ from cutsim.appraise.review import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
     Review,
+    estimate_scale,
     review,
     significant,
 )
@@ -169,11 +170,7 @@ def section_html(doc: dict[str, Any]) -> str:
         parts.append(Markup("<figure>{}<figcaption>{}: {}</figcaption></figure>").format(
             Markup(outcome_chart(row, f"chart-happened-{n}")), row["name"], said))
     if acc["learned"]:
-        items = Markup("").join(
-            Markup("<li>{}: we now think {} (likely {} to {}); we thought {} (likely {} to {})</li>")
-            .format(x["label"], *(_per_unit(x["posterior"][k]) for k in ("p50", "p10", "p90")),
-                    *(_per_unit(x["prior"][k]) for k in ("p50", "p10", "p90")))
-            for x in acc["learned"])
+        items = Markup("").join(_learned_item(x) for x in acc["learned"])
         parts.append(Markup("<h3>What this teaches us</h3><p>Setting what happened against "
                             "{:,} runs of the model, the estimates that moved most are:</p>"
                             "<ul>{}</ul>").format(acc["draws"], items))
@@ -183,9 +180,18 @@ def section_html(doc: dict[str, Any]) -> str:
     return str(Markup("").join(parts))
 
 
-def _per_unit(value: float) -> str:
-    """An estimate to three significant figures, never an exponent."""
-    return significant(value)
+def _learned_item(x: dict[str, Any]) -> Markup:
+    """One input: what we thought and what we now think, P50 (likely P10 to P90), scaled
+    alike so that no figure shows rounding noise ("in thousandths")."""
+    factor, words = estimate_scale(x["prior"], x["posterior"])
+
+    def band(b: dict[str, float]) -> Markup:
+        return Markup("{} (likely {} to {})").format(
+            *(significant(b[k] * factor) for k in ("p50", "p10", "p90")))
+
+    scale = Markup(", in {}").format(words) if words else Markup("")
+    return Markup("<li>{}{}: we now think {}; we thought {}</li>").format(
+        x["label"], scale, band(x["posterior"]), band(x["prior"]))
 
 
 def with_section(page: str, doc: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.appraise.review import DEFAULT_SEED, Review, review, significant
+from cutsim.appraise.review import DEFAULT_SEED, Review, estimate_words, review
 from cutsim.files.exchange import atomic_write_bytes
 from cutsim.model.actuals_rules import year_index
 from cutsim.model.commands import SetActuals
@@ -306,10 +306,9 @@ class ActualsPage(QWidget):
         moved = result.moved_most(8) if result.outcomes else []
         self.learning.setRowCount(len(moved))
         for r, key in enumerate(moved):
-            p, q = result.prior[key], result.posterior[key]
-            cells = [f"{significant(p['p50'])} ({significant(p['p10'])} to {significant(p['p90'])})",
-                     f"{significant(q['p50'])} ({significant(q['p10'])} to {significant(q['p90'])})",
-                     result.labels.get(key, key)]
+            before, after, words = estimate_words(result.prior[key], result.posterior[key])
+            label = result.labels.get(key, key) + (f", in {words}" if words else "")
+            cells = [before, after, label]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(key)
