@@ -146,3 +146,15 @@ def test_merge_takes_each_sides_new_observations_and_redact_drops_confidential_o
     secret["model"]["services"][0]["confidential"] = True
     sent = redact(exchange.load_document(secret))
     assert [o.kind for o in sent.actuals.observations] == ["outcome", "outcome"]
+
+
+def test_diff_names_changed_observations_and_decisions() -> None:
+    from cutsim.files.diff import diff_files
+
+    a = exchange.load_document(doc_with_actuals())
+    doc = doc_with_actuals()
+    doc["actuals"]["observations"][0]["value"] = 1.0
+    doc["actuals"]["decision"]["by"] = "Council"
+    changes = diff_files(a, exchange.load_document(doc))
+    assert {(c.kind, c.id) for c in changes} == {("actual", "spend youth 2026-27"),
+                                                 ("actuals", None)}
