@@ -184,6 +184,11 @@ def references(doc: CutsimFile, kind: str, item_id: str) -> list[str]:
             found += [f"{where} red line on {r.outcome}" for r in scenario.red_lines if r.outcome == item_id]
         if kind == "agencies":
             found += [f"{where} target for {t.agency}" for t in scenario.targets if t.agency == item_id]
+    observed = {"services": "spend", "outcomes": "outcome"}.get(kind)
+    if observed is not None and doc.actuals is not None:
+        found += [f'actuals.observations[{i}] "{o.id}" ({o.year})'
+                  for i, o in enumerate(doc.actuals.observations)
+                  if o.kind == observed and o.id == item_id]
     return found
 
 
@@ -236,6 +241,13 @@ def _rename(doc: CutsimFile, kind: str, old: str, new: str) -> CutsimFile:
         update_doc["model"] = model
     if changed_scenarios:
         update_doc["scenarios"] = scenarios
+    observed = {"services": "spend", "outcomes": "outcome"}.get(kind)
+    actuals = doc.actuals
+    if observed is not None and actuals is not None and any(
+            o.kind == observed and o.id == old for o in actuals.observations):
+        update_doc["actuals"] = actuals.model_copy(update={"observations": [
+            o.model_copy(update={"id": new}) if o.kind == observed and o.id == old else o
+            for o in actuals.observations]})
     return doc.model_copy(update=update_doc) if update_doc else doc
 
 

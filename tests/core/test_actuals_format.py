@@ -158,3 +158,20 @@ def test_diff_names_changed_observations_and_decisions() -> None:
     changes = diff_files(a, exchange.load_document(doc))
     assert {(c.kind, c.id) for c in changes} == {("actual", "spend youth 2026-27"),
                                                  ("actuals", None)}
+
+
+def test_renaming_a_service_or_outcome_follows_into_the_actuals_and_removing_one_is_refused() -> None:
+    from cutsim.model.commands import RemoveItem, SetItemField, references
+
+    doc = exchange.load_document(doc_with_actuals())
+    renamed = SetItemField("services", "youth", "id", "youth-work").apply(doc)
+    assert renamed.actuals.observations[0].id == "youth-work"
+    renamed = SetItemField("outcomes", "offending", "id", "offences").apply(renamed)
+    assert [o.id for o in renamed.actuals.observations] == ["youth-work", "offences", "offences"]
+    assert 'actuals.observations[0] "youth" (2026-27)' in references(doc, "services", "youth")
+    command = RemoveItem("services", "youth")
+    with pytest.raises(InputError):
+        command.apply(doc)
+    # undo puts the actuals back as they were
+    rename = SetItemField("services", "youth", "id", "youth-work")
+    assert rename.revert(rename.apply(doc)).actuals == doc.actuals
