@@ -128,6 +128,17 @@ def _areas(window: MainWindow) -> QWidget:
     return dock
 
 
+def _actuals(window: MainWindow) -> QWidget:
+    """The Actuals tab of the example (illustrative actuals) after a review: youth
+    offending observed over the forecast's band, the savings variance, what moved."""
+    dock = _results_tab("Actuals")(window)
+    page = dock.widget().actuals
+    page.review_button.click()
+    page.outcome_choice.setCurrentIndex(page.outcome_choice.findData("youth_offending"))
+    dock.resize(1280, 1000)
+    return dock
+
+
 def _mtfs(programme: bool) -> Shot:
     """The MTFS tab of the council with its reserves cut to £2m and a savings programme
     rated by directorate, owner and status: the banner says in which years the plan does
@@ -188,6 +199,7 @@ SHOTS: dict[str, Shot] = {
     "results-sensitivity": _results_tab("Sensitivity"),
     "scenario-panel": _floating("scenarioDock", 560, 950),
     "results-areas": _areas,
+    "results-actuals": _actuals,
 }
 # Shots of another example file than the example place.
 SHOT_FILES: dict[str, Path] = {

@@ -174,6 +174,26 @@ def diff_files(a: CutsimFile, b: CutsimFile) -> list[Change]:
             changes.append(Change("scenario", ident, "added", new=plain(scenario)))
     if bool(a.redacted) != bool(b.redacted):
         changes.append(Change("file", None, "changed", "redacted", bool(a.redacted), bool(b.redacted)))
+    changes.extend(_diff_actuals(a, b))
+    return changes
+
+
+def _diff_actuals(a: CutsimFile, b: CutsimFile) -> list[Change]:
+    """Observations (format version 3) by "kind id year [area]", then the decision and the
+    actuals' own fields as fields of "actuals" (docs/actuals.md)."""
+    def keyed(f: CutsimFile) -> dict[str, dict]:
+        observations = f.actuals.observations if f.actuals is not None else []
+        return {" ".join(x for x in (o.kind, o.id, o.year, o.area) if x): plain(o)
+                for o in observations}
+
+    changes = list(_diff_keyed("actual", keyed(a), keyed(b)))
+
+    def rest(f: CutsimFile) -> dict:
+        return {k: v for k, v in plain(f.actuals).items() if k != "observations"} \
+            if f.actuals is not None else {}
+
+    for name, x, y in field_changes(rest(a), rest(b)):
+        changes.append(Change("actuals", None, "changed", name, x, y))
     return changes
 
 

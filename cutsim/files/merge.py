@@ -184,11 +184,13 @@ def merge_files(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile) -> Merge
                              [plain(s) for s in theirs.scenarios], conflicts, _scenario_merger(conflicts))
     redacted = _merge_value("redacted", bool(base.redacted), bool(ours.redacted),
                             bool(theirs.redacted), conflicts)
+    actuals = _merge_actuals(base, ours, theirs, conflicts)
     if conflicts:
         return MergeResult(None, conflicts)
     document = {"format": "cutsim", "format_version": 1, "model": model, "scenarios": scenarios,
                 "redacted": redacted or None,
-                "provenance": ours.provenance.model_dump() if ours.provenance else None}
+                "provenance": ours.provenance.model_dump() if ours.provenance else None,
+                "actuals": actuals}
     try:
         merged = CutsimFile.model_validate(document)
     except pydantic.ValidationError as exc:  # a field-wise mix of two valid objects of one kind
@@ -219,3 +221,25 @@ def change_sides(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile,
         side = "both" if k in from_ours and k in from_theirs else "ours" if k in from_ours else "theirs"
         out.append((change, side))
     return out
+
+
+def _merge_actuals(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile,
+                   conflicts: list[Conflict]) -> dict | None:
+    """The actuals (format version 3), three-way: observations by (kind, id, year, area),
+    the decision and the other fields as values; none on every side stays none."""
+    sides = [f.actuals.model_dump() if f.actuals is not None else None for f in (base, ours, theirs)]
+    if all(side is None for side in sides):
+        return None
+    b, o, t = (side or {"observations": []} for side in sides)
+
+    def keyed(side: dict) -> list[dict]:
+        return [{**x, "id": f'{x["kind"]} {x["id"]} {x["year"]} {x.get("area") or ""}'.strip(),
+                 "_id": x["id"]} for x in side["observations"]]
+
+    merged = _merge_keyed(lambda i, _item: f"actuals observation {i}", keyed(b), keyed(o),
+                          keyed(t), conflicts)
+    fields = _merge_fields("actuals", {k: v for k, v in b.items() if k != "observations"},
+                           {k: v for k, v in o.items() if k != "observations"},
+                           {k: v for k, v in t.items() if k != "observations"}, conflicts)
+    observations = [{**{k: v for k, v in x.items() if k != "_id"}, "id": x["_id"]} for x in merged]
+    return {**{k: v for k, v in fields.items() if v is not _MISSING}, "observations": observations}

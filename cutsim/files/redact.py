@@ -126,7 +126,12 @@ def redact(cutsim_file: CutsimFile, *, keep_totals: bool = True) -> CutsimFile:
         "place": place, "services": services + placeholders, "effects": effects, "demands": demands,
         "areas": _redact_areas(model, hidden_ids, {e.id for e in effects}),
     })
+    actuals = cutsim_file.actuals
+    if actuals is not None:  # a confidential service's outturn goes with the service
+        actuals = actuals.model_copy(update={"observations": [
+            o for o in actuals.observations if not (o.kind == "spend" and o.id in hidden_ids)]})
     result = cutsim_file.model_copy(update={
+        "actuals": actuals,
         "model": redacted_model,
         "scenarios": [_redact_scenario(s, hidden_ids) for s in cutsim_file.scenarios],
         "redacted": True,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from cutsim.model import lever_kinds
 from cutsim.model.schema import (
+    ACTUAL_KINDS,
     AGENCY_KINDS,
     AUTHORITY_CLASSES,
     FUNDING_KINDS,
@@ -334,9 +335,34 @@ AREAS = Sheet("Areas", "areas", (
     _c("notes", "text", "free text", width=30),
 ), "neighbourhoods of the place, one a row (only for a model with areas)")
 
+# Written only for a file with actuals (docs/actuals.md): the observations, one a row,
+# with the same columns as an actuals CSV, and the decision taken (one row).
+ACTUALS = Sheet("Actuals", "observations", (
+    _c("kind", "choice", "outcome (an observed level) or spend (a service's outturn)", True,
+       ACTUAL_KINDS),
+    _c("id", "id", "the outcome's or service's id", True),
+    _c("year", "text", "financial year, e.g. 2026-27", True),
+    _c("value", "number", "outcome: the year's mean level in its unit; spend: outturn, £ at "
+       "the place's price year", True),
+    _c("source", "text", "where the figure comes from", True, width=30),
+    _c("area", "choice", "an area's id when the figure is for one area only"),
+    _c("date", "text", "when it was published, YYYY-MM-DD"),
+    _c("notes", "text", "free text", width=30),
+), "what happened: observed outcomes and spend outturn, one a row (only with actuals)")
+
+DECISION = Sheet("Decision", "decision", (
+    _c("scenario", "choice", "id of the scenario adopted (Scenarios sheet)"),
+    _c("date", "text", "when it was adopted, YYYY-MM-DD"),
+    _c("by", "text", "who decided", width=30),
+    _c("notes", "text", "free text about the decision", width=30),
+    _c("illustrative", "bool", "TRUE: the actuals are made up for illustration"),
+    _c("actuals_notes", "text", "free text about the actuals", width=30),
+), "the decision taken and the actuals' own fields, one row (only with actuals)")
+
 #: The sheets in workbook order (after the "How to fill this" sheet).
 SHEETS: tuple[Sheet | LeverSheet, ...] = (PLACE, AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS,
-                                          *BUDGET_SHEETS, SCENARIOS, LEVERS, RED_LINES, TARGETS, AREAS)
+                                          *BUDGET_SHEETS, SCENARIOS, LEVERS, RED_LINES, TARGETS, AREAS,
+                                          ACTUALS, DECISION)
 MODEL_SHEETS = (AGENCIES, SERVICES, OUTCOMES, EFFECTS, DEMANDS)
 SCENARIO_PARTS: tuple[Sheet | LeverSheet, ...] = (LEVERS, RED_LINES, TARGETS)  # rows carry a scenario column
 HOW_TO = "How to fill this"

@@ -29,7 +29,9 @@ from cutsim.files import workbook_cells
 from cutsim.files.exchange import FORMAT_VERSION, MAX_PROBLEMS_SHOWN, is_union_tag
 from cutsim.files.workbook_cells import CellError, read_cell, shown
 from cutsim.files.workbook_layout import (
+    ACTUALS,
     AREAS,
+    DECISION,
     BUDGET_SHEETS,
     COUNCIL_TAX,
     FIRST_DATA_ROW,
@@ -55,7 +57,8 @@ from cutsim.model.validation import validate_file
 
 log = logging.getLogger(__name__)
 
-_OBJECT_FIELDS = {"council_tax", "pressures"}  # an agency's budget fields that are one object
+# an agency's budget fields that are one object, and the file's actuals and their decision
+_OBJECT_FIELDS = {"council_tax", "pressures", "actuals", "decision"}
 REQUIRED_SHEETS = ("Place", "Agencies", "Services", "Outcomes")
 _PLACEHOLDER = {"number": 1.0, "int": 1, "percent": 0.0, "fraction": 0.0, "bool": False,
                 "list": [], "numbers": 0.0, "pairs": [], "json": None}
@@ -182,7 +185,39 @@ class _Reader:
         self._scenario_parts(grids, scenarios)
         document = {"format": "cutsim", "format_version": FORMAT_VERSION,
                     "model": model, "scenarios": scenarios}
+        actuals = self._actuals(grids)
+        if actuals is not None:
+            document["actuals"] = actuals
         return self._typed(document)
+
+    def _actuals(self, grids: dict[str, _Grid]) -> dict[str, Any] | None:
+        """The Actuals and Decision sheets as the file's ``actuals`` (None without either
+        sheet: a file without actuals). The Decision sheet holds one row: the decision (when
+        its scenario is given) and the actuals' own ``illustrative`` and notes."""
+        if ACTUALS.name not in grids and DECISION.name not in grids:
+            return None
+        actuals: dict[str, Any] = {
+            "observations": self._table(grids.get(ACTUALS.name), ACTUALS, ("actuals", "observations"))}
+        rows = self._table(grids.get(DECISION.name), DECISION, ("_decision",))
+        for extra in range(1, len(rows)):
+            self.add(f"{_quoted(DECISION.name)} row {self.where[('_decision', extra)].row}",
+                     "the Decision sheet holds one row; remove this one")
+        if rows:
+            row, where = rows[0], self.where.pop(("_decision", 0))
+            if row.get("illustrative") is not None:
+                actuals["illustrative"] = row.pop("illustrative")
+            if row.get("actuals_notes") is not None:
+                actuals["notes"] = row.pop("actuals_notes")
+            row.pop("illustrative", None)
+            row.pop("actuals_notes", None)
+            self.where[("actuals",)] = where
+            if row:
+                actuals["decision"] = row
+                self.where[("actuals", "decision")] = where
+                self.reported |= {("actuals", "decision", f) for (p, k, f) in
+                                  (t for t in self.reported if len(t) == 3)
+                                  if p == "_decision" and k == 0}
+        return actuals
 
     def _areas(self, grids: dict[str, _Grid]) -> list[dict[str, Any]]:
         """The Areas sheet's rows (none without the sheet: a model without areas)."""

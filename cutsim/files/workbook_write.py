@@ -17,9 +17,11 @@ from pydantic import BaseModel
 from cutsim.files import workbook_cells
 from cutsim.files.workbook_cells import write_value
 from cutsim.files.workbook_layout import (
+    ACTUALS,
     AGENCIES,
     AREAS,
     BUDGET_SHEETS,
+    DECISION,
     FIRST_DATA_ROW,
     HOW_TO,
     LEVERS,
@@ -38,15 +40,18 @@ from cutsim.files.workbook_layout import (
 from cutsim.files.xlsx_write import SafeWorkbook, new_workbook
 from cutsim.model import lever_kinds
 from cutsim.model.schema import (
+    Actuals,
     Agency,
     Area,
     CouncilTax,
     CutsimFile,
+    Decision,
     Demand,
     EarmarkedReserve,
     Effect,
     FundingLine,
     NamedPressure,
+    Observation,
     Outcome,
     Place,
     Pressures,
@@ -63,13 +68,13 @@ SHEET_CLASSES: dict[str, tuple[type[BaseModel], ...]] = {
     "red_lines": (RedLine,), "targets": (Target,), "place": (Place,),
     "funding_lines": (FundingLine,), "council_tax": (CouncilTax,), "pressures": (Pressures,),
     "named_pressures": (NamedPressure,), "earmarked_reserves": (EarmarkedReserve,),
-    "areas": (Area,),
+    "areas": (Area,), "observations": (Observation,), "decision": (Decision,),
 }
 # Fields a sheet holds in another way (optimism_bias as five rows; a scenario's lists and
 # an agency's budget on sheets of their own; gain_share and reinvest as text).
 _HANDLED = {"place": {"optimism_bias"}, "scenarios": {"levers", "red_lines", "targets"},
             "agencies": {"funding_lines", "council_tax", "pressures", "earmarked_reserves"},
-            "pressures": {"named"}}
+            "pressures": {"named"}, "decision": {"illustrative", "actuals_notes"}}
 VALIDATION_ROWS = 1_000  # drop-down lists reach this far below the data
 MONEY = {"baseline_spend", "amount", "one_off_cost", "savings_target", "value_per_unit",
          "funding", "reserves", "minimum_balance", "band_d", "limit_pounds", "collection_fund",
@@ -311,7 +316,17 @@ def write_workbook(path: str | os.PathLike[str], cutsim_file: CutsimFile | None)
             rows = _rows(cutsim_file, sheet) if cutsim_file is not None else []
             _table_sheet(book, styles, sheet, rows)
         _areas_sheet(book, styles, cutsim_file)
+        if cutsim_file is not None and cutsim_file.actuals is not None:
+            _actuals_sheets(book, styles, cutsim_file.actuals)
         book.worksheets()[0].activate()
+
+
+def _actuals_sheets(book: SafeWorkbook, styles: _Styles, actuals: Actuals) -> None:
+    """The Actuals and Decision sheets, for a file with actuals only (docs/actuals.md)."""
+    _table_sheet(book, styles, ACTUALS, [_values(obs) for obs in actuals.observations])
+    row: dict[str, Any] = _values(actuals.decision) if actuals.decision is not None else {}
+    row.update(illustrative=actuals.illustrative, actuals_notes=actuals.notes)
+    _table_sheet(book, styles, DECISION, [row])
 
 
 def _areas_sheet(book: SafeWorkbook, styles: _Styles, cutsim_file: CutsimFile | None) -> None:

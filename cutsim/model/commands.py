@@ -29,6 +29,7 @@ import pydantic
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.schema import (
+    Actuals,
     Agency,
     CutsimFile,
     Demand,
@@ -74,7 +75,7 @@ class Command:
         """The document after this edit (a new object; ``doc`` is left as it was)."""
         after = self._edit(doc)
         # Remember exactly the sections this edit replaced, to put them back on revert.
-        self._before = {name: getattr(doc, name) for name in ("model", "scenarios")
+        self._before = {name: getattr(doc, name) for name in ("model", "scenarios", "actuals")
                         if getattr(after, name) is not getattr(doc, name)}
         return after
 
@@ -183,6 +184,11 @@ def references(doc: CutsimFile, kind: str, item_id: str) -> list[str]:
             found += [f"{where} red line on {r.outcome}" for r in scenario.red_lines if r.outcome == item_id]
         if kind == "agencies":
             found += [f"{where} target for {t.agency}" for t in scenario.targets if t.agency == item_id]
+    observed = {"services": "spend", "outcomes": "outcome"}.get(kind)
+    if observed is not None and doc.actuals is not None:
+        found += [f'actuals.observations[{i}] "{o.id}" ({o.year})'
+                  for i, o in enumerate(doc.actuals.observations)
+                  if o.kind == observed and o.id == item_id]
     return found
 
 
@@ -235,6 +241,13 @@ def _rename(doc: CutsimFile, kind: str, old: str, new: str) -> CutsimFile:
         update_doc["model"] = model
     if changed_scenarios:
         update_doc["scenarios"] = scenarios
+    observed = {"services": "spend", "outcomes": "outcome"}.get(kind)
+    actuals = doc.actuals
+    if observed is not None and actuals is not None and any(
+            o.kind == observed and o.id == old for o in actuals.observations):
+        update_doc["actuals"] = actuals.model_copy(update={"observations": [
+            o.model_copy(update={"id": new}) if o.kind == observed and o.id == old else o
+            for o in actuals.observations]})
     return doc.model_copy(update=update_doc) if update_doc else doc
 
 
@@ -566,3 +579,18 @@ class CommandStack:
     def set_clean(self) -> None:
         """Mark the current document as saved."""
         self._clean = len(self._done)
+
+
+class SetActuals(Command):
+    """Replace the file's actuals (docs/actuals.md) as one undoable edit: an observation
+    added, changed or removed, or the decision recorded. The values are checked by the
+    validator like every other field, so a half-typed figure shows as a problem."""
+
+    def __init__(self, actuals: Actuals | None, description: str = "Edit actuals") -> None:
+        super().__init__()
+        self.actuals = actuals
+        self.description = description
+
+    def _edit(self, doc: CutsimFile) -> CutsimFile:
+        return doc.model_copy(update={"actuals": self.actuals})
+

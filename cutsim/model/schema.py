@@ -276,6 +276,10 @@ class Outcome(Strict):
     illustrative: bool = False
     source: str | None = None
     notes: str | None = None
+    # Format version 3 (docs/actuals.md): the standard deviation of an observed yearly
+    # mean of this outcome about its true value, in the outcome's unit; the review's
+    # observation error (changes no figure of a run).
+    observation_sd: float | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
 
 
 class Effect(Strict):
@@ -490,6 +494,47 @@ class Signature(Strict):
     sig: str
 
 
+ACTUAL_KINDS = ("outcome", "spend")  # actuals.observations[].kind (docs/actuals.md)
+
+
+class Observation(Strict):
+    """One thing that happened in a financial year (docs/actuals.md).
+
+    ``kind`` "outcome": ``id`` is an outcome's id and ``value`` the year's mean level in
+    the outcome's unit. ``kind`` "spend": ``id`` is a service's id and ``value`` the year's
+    spend outturn in £ at the place's price year (real terms, as every £ of the model).
+    ``year`` is a financial-year label such as "2026-27"; ``area`` an area's id when the
+    figure is for one area only; ``date`` (ISO 8601, YYYY-MM-DD) when it was published.
+    """
+
+    kind: Literal["outcome", "spend"]
+    id: str
+    year: str
+    value: float
+    source: str
+    area: str | None = None
+    date: str | None = None
+    notes: str | None = None
+
+
+class Decision(Strict):
+    """Which scenario was adopted, when (YYYY-MM-DD) and by whom."""
+
+    scenario: str
+    date: str | None = None
+    by: str | None = None
+    notes: str | None = None
+
+
+class Actuals(Strict):
+    """What happened: the decision taken and the observations since (docs/actuals.md)."""
+
+    decision: Decision | None = None
+    observations: list[Observation] = Field(default_factory=list)
+    illustrative: bool = False
+    notes: str | None = None
+
+
 class CutsimFile(Strict):
     """One ``.cutsim`` exchange file: a model and the scenarios built on it."""
 
@@ -504,6 +549,9 @@ class CutsimFile(Strict):
     # signature changes no figure, so older readers may ignore it.
     signatures: list[Signature] | None = Field(default=None,
                                                json_schema_extra=added_in(2, changes_figures=False))
+    # Outturn and observed outcomes, and the decision taken (docs/actuals.md); changes no
+    # figure of a run, so older readers may ignore it.
+    actuals: Actuals | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     sha256: str | None = None
 
     def scenario(self, scenario_id: str) -> Scenario:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cutsim.model import lever_kinds
+from cutsim.model.actuals_rules import actuals_problems
 from cutsim.model.area_rules import area_problems
 from cutsim.model.schema import (
     AGENCY_KINDS,
@@ -385,6 +386,8 @@ def _check_outcomes(problems: list[Problem], model: Model) -> None:
         c.at_most("baseline", MAX_NUMBER)
         c.non_negative("value_per_unit")
         c.at_most("value_per_unit", MAX_MONEY)
+        c.positive("observation_sd")
+        c.at_most("observation_sd", MAX_NUMBER)
 
 
 def _check_field_range(c: _Checker, field: str, lo: float, hi: float) -> None:
@@ -593,4 +596,5 @@ def validate_file(cutsim_file: CutsimFile) -> list[Problem]:
     index = _index(cutsim_file.model)
     for loc, scenario in _located("scenarios", cutsim_file.scenarios):
         problems.extend(validate_scenario(cutsim_file.model, scenario, loc, index))
+    problems.extend(Problem(loc, msg) for loc, msg in actuals_problems(cutsim_file))
     return problems

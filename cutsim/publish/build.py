@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cutsim.publish import depends, disclosure, figures, html, notes, opendata
+from cutsim.publish import accountability, depends, disclosure, figures, html, notes, opendata
 
 log = logging.getLogger(__name__)
 DEFAULT_DRAWS = 500
@@ -55,14 +55,18 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
     doc = figures.build_open_data(project.model, scenario, result, report_years, year)
     # Disclosure control, once for every file rendered below (docs/signing.md).
     doc = disclosure.protect_document(doc, project.compiled, scenario)
+    happened = accountability.accountability(project.file, scenario_id)  # with actuals only
+    if happened is not None:
+        doc["accountability"] = happened
     hidden = hidden_changes(project.model, result)
     rests_on = depends.depends_on(project.model, scenario)
     lever_notes = notes.public_notes(project.model, scenario)  # only on non-confidential services
     files: dict[str, bytes | str] = {
-        "index.html": notes.with_notes(html.render(doc, result["t"], hidden, depends_on=rests_on),
-                                       lever_notes),
-        "report.html": notes.with_notes(html.render(doc, result["t"], hidden, print_version=True,
-                                                    depends_on=rests_on), lever_notes),
+        "index.html": accountability.with_section(notes.with_notes(
+            html.render(doc, result["t"], hidden, depends_on=rests_on), lever_notes), doc),
+        "report.html": accountability.with_section(notes.with_notes(
+            html.render(doc, result["t"], hidden, print_version=True, depends_on=rests_on),
+            lever_notes), doc),
         "open-data.json": opendata.to_json(doc),
     }
     files.update(opendata.tables(doc))

@@ -31,7 +31,7 @@ from cutsim.publish.areas import build_areas
 from cutsim.version import __version__
 
 SCHEMA_NAME = "cutsim-open-data"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: accountability (docs/open-data-schema.md)
 SERIES = ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving")
 # A change smaller than this fraction of the baseline level is numerical noise, not news.
 RELATIVE_TOLERANCE = 1e-9

@@ -20,6 +20,8 @@ from cutsim.model.schema import (
     Service,
 )
 from cutsim.workspace.tables import (
+    ActualRow,
+    AdoptionRow,
     AgencyRow,
     DemandRow,
     EffectRow,
@@ -108,7 +110,7 @@ def insert_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, li
         rows = [item_row(item, row_class, model_pk, position)
                 for position, item in enumerate(getattr(cutsim_file.model, attribute))]
         batches.append((row_class.__table__, rows))
-    return batches + scenario_batches(model_pk, cutsim_file)
+    return batches + scenario_batches(model_pk, cutsim_file) + actuals_batches(model_pk, cutsim_file)
 
 
 def scenario_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, list[dict]]]:
@@ -123,6 +125,83 @@ def scenario_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, 
                            "position": lever_position, "kind": lever.kind,
                            "params": lever.model_dump(mode="json", exclude_none=True)})
     return [(ScenarioRow.__table__, scenarios), (LeverRow.__table__, levers)]
+
+
+_OBSERVATION_COLUMNS = {"kind", "year", "value", "source", "area", "date", "notes"}
+
+
+def actuals_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, list[dict]]]:
+    """(table, rows) for a file's actuals (docs/actuals.md): its decision and own fields
+    in ``adoption``, each observation in ``actual`` (``ref`` the outcome's or service's
+    id); none when the file has no actuals."""
+    actuals = cutsim_file.actuals
+    if actuals is None:
+        return []
+    decision = actuals.decision
+    rest = actuals.model_dump(mode="json", exclude_none=True,
+                              exclude={"decision", "observations", "illustrative", "notes"})
+    decision_rest = ({} if decision is None else
+                     decision.model_dump(mode="json", exclude_none=True,
+                                         exclude={"scenario", "date", "by", "notes"}))
+    if decision_rest:
+        rest["decision"] = decision_rest
+    adoption = {"model_pk": model_pk, "scenario": decision.scenario if decision else None,
+                "date": decision.date if decision else None,
+                "decided_by": decision.by if decision else None,
+                "decision_notes": decision.notes if decision else None,
+                "illustrative": actuals.illustrative, "notes": actuals.notes,
+                "extra": json.dumps(rest, ensure_ascii=False, allow_nan=False) if rest else None}
+    # A decision always names its scenario, so a NULL scenario reads back as no decision.
+    rows = []
+    for position, obs in enumerate(actuals.observations):
+        data = obs.model_dump(mode="json", exclude_none=True)
+        other = {k: v for k, v in data.items() if k not in _OBSERVATION_COLUMNS and k != "id"}
+        rows.append({"model_pk": model_pk, "position": position, "kind": obs.kind,
+                     "ref": obs.id, "year": obs.year, "value": obs.value, "source": obs.source,
+                     "area": obs.area, "date": obs.date, "notes": obs.notes,
+                     "extra": json.dumps(other, ensure_ascii=False, allow_nan=False)
+                     if other else None})
+    return [(AdoptionRow.__table__, [adoption]), (ActualRow.__table__, rows)]
+
+
+def actuals_data(adoption: Any, observations: list) -> dict[str, Any] | None:
+    """The file's ``actuals`` as plain data from its rows (observations in position
+    order), shaped as parsed JSON so it is checked as a received file is; None when the
+    model has no ``adoption`` row."""
+    if adoption is None:
+        return None
+    data: dict[str, Any] = {"illustrative": bool(adoption.illustrative)}
+    if adoption.notes is not None:
+        data["notes"] = adoption.notes
+    extra = _extra_object(adoption.extra, "the extra column of adoption")
+    decision_extra = extra.pop("decision", {})
+    if adoption.scenario is not None:
+        decision = {"scenario": adoption.scenario, "date": adoption.date,
+                    "by": adoption.decided_by, "notes": adoption.decision_notes}
+        data["decision"] = {**{k: v for k, v in decision.items() if v is not None},
+                            **(decision_extra if isinstance(decision_extra, dict) else {})}
+    data.update(extra)
+    built = []
+    for row in observations:
+        item = {"kind": row.kind, "id": row.ref, "year": row.year, "value": row.value,
+                "source": row.source}
+        for name in ("area", "date", "notes"):
+            if getattr(row, name) is not None:
+                item[name] = getattr(row, name)
+        item.update(_extra_object(row.extra, f"the extra column of actual {row.position}"))
+        built.append(item)
+    data["observations"] = built
+    return data
+
+
+def _extra_object(text: str | None, where: str) -> dict[str, Any]:
+    """An ``extra`` column's JSON object (read like a received file), {} when empty."""
+    if not text:
+        return {}
+    extra = parse_json(text.encode("utf-8"), where)
+    if not isinstance(extra, dict):
+        raise InputError(f"{where} holds {type(extra).__name__}, not a JSON object")
+    return extra
 
 
 def _fields(row, domain_class) -> dict:
@@ -140,7 +219,8 @@ def _shared_names(columns: tuple[str, ...], domain_class: type) -> tuple[str, ..
 
 
 def file_data(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
-              levers: list[LeverRow]) -> dict[str, Any]:
+              levers: list[LeverRow], adoption: Any = None,
+              observations: list | None = None) -> dict[str, Any]:
     """The exchange file's plain data from rows (each list already in position order),
     shaped as a received file's parsed JSON, so that it is checked the same way."""
     place_data = _join(model_row_, Place)
@@ -161,8 +241,12 @@ def file_data(model_row_: ModelRow, items: dict[str, list], scenarios: list[Scen
                       "created": model_row_.created}
     model = {**model_level, "place": place_data,
              **{attr: [_join(r, cls) for r in items[attr]] for attr, cls, _ in ITEM_KINDS}}
-    return {"format": "cutsim", "format_version": 1, "model": model, "scenarios": built,
-            "provenance": provenance, "redacted": model_row_.redacted}
+    document = {"format": "cutsim", "format_version": 1, "model": model, "scenarios": built,
+                "provenance": provenance, "redacted": model_row_.redacted}
+    actuals = actuals_data(adoption, observations or [])
+    if actuals is not None:
+        document["actuals"] = actuals
+    return document
 
 
 def to_file(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],

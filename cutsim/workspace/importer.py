@@ -299,7 +299,23 @@ def _combine(current: CutsimFile, incoming: CutsimFile, have: dict[Key, dict],
     return CutsimFile.model_validate({
         "format": "cutsim", "format_version": 1, "model": model, "scenarios": scenarios,
         "provenance": current.provenance,
-        "redacted": (current.redacted or incoming.redacted) or None})
+        "redacted": (current.redacted or incoming.redacted) or None,
+        "actuals": _combined_actuals(current, incoming)})
+
+
+def _combined_actuals(current: CutsimFile, incoming: CutsimFile):
+    """The workspace's actuals with the file's observations it does not hold added (same
+    kind, id, year and area: the workspace's is kept; ``cutsim actuals import --replace``
+    replaces one). The workspace's decision is kept, else the file's."""
+    ours, theirs = current.actuals, incoming.actuals
+    if theirs is None:
+        return ours
+    if ours is None:
+        return theirs
+    held = {(o.kind, o.id, o.year, o.area) for o in ours.observations}
+    extra = [o for o in theirs.observations if (o.kind, o.id, o.year, o.area) not in held]
+    return ours.model_copy(update={"observations": [*ours.observations, *extra],
+                                   "decision": ours.decision or theirs.decision})
 
 
 def plan_import(current: CutsimFile, incoming: CutsimFile,

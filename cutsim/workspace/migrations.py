@@ -236,6 +236,47 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN extra VARCHAR")
 
 
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    """Version 5: what happened (docs/actuals.md). ``actual`` holds a model's observed
+    outcomes and spend outturn, one row per observation in the file's order; ``adoption``
+    the decision taken and the actuals' own fields (one row per model, or none). Values
+    are bound as IEEE doubles, so they come back exactly; ``extra`` is JSON text as on
+    the other tables, for fields added later."""
+    run_script(
+        conn,
+        """
+CREATE TABLE actual (
+    model_pk INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    ref VARCHAR NOT NULL,
+    year VARCHAR NOT NULL,
+    value FLOAT NOT NULL,
+    source VARCHAR NOT NULL,
+    area VARCHAR,
+    date VARCHAR,
+    notes VARCHAR,
+    extra VARCHAR,
+    PRIMARY KEY (model_pk, position),
+    FOREIGN KEY(model_pk) REFERENCES model (pk) ON DELETE CASCADE
+);
+CREATE TABLE adoption (
+    model_pk INTEGER NOT NULL,
+    scenario VARCHAR,
+    date VARCHAR,
+    decided_by VARCHAR,
+    decision_notes VARCHAR,
+    illustrative BOOLEAN NOT NULL,
+    notes VARCHAR,
+    extra VARCHAR,
+    PRIMARY KEY (model_pk),
+    FOREIGN KEY(model_pk) REFERENCES model (pk) ON DELETE CASCADE
+);
+""",
+    )
+
+
 # MIGRATIONS[i] takes a workspace from version i + 1 to version i + 2.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4,
+                                                          _v4_to_v5]
 SCHEMA_VERSION = len(MIGRATIONS) + 1

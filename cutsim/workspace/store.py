@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -28,6 +29,8 @@ from cutsim.model.validation import validate_file
 from cutsim.workspace import convert, importer
 from cutsim.workspace.location import Location, parse_location
 from cutsim.workspace.tables import (
+    ActualRow,
+    AdoptionRow,
     DecisionRow,
     EditRow,
     LeverRow,
@@ -247,7 +250,7 @@ class Workspace:
             if expected_version is not None:
                 self._check_unchanged(session, key, expected_version)
             item_classes = [] if previous is not None else [c for _, _, c in convert.ITEM_KINDS]
-            for row_class in (LeverRow, ScenarioRow, *reversed(item_classes)):
+            for row_class in (ActualRow, AdoptionRow, LeverRow, ScenarioRow, *reversed(item_classes)):
                 session.exec(delete(row_class).where(row_class.model_pk == key))
             fresh = convert.model_row(cutsim_file)
             for name in ModelRow.model_fields:
@@ -257,8 +260,9 @@ class Workspace:
                 self._add_contents(session, key, cutsim_file)
             else:
                 self._write_item_changes(session, key, previous, cutsim_file)
-                for table, rows in convert.scenario_batches(key, cutsim_file):
-                    if rows:  # scenarios and their levers: few, rewritten whole
+                for table, rows in chain(convert.scenario_batches(key, cutsim_file),
+                                         convert.actuals_batches(key, cutsim_file)):
+                    if rows:  # scenarios, their levers and the actuals: rewritten whole
                         session.execute(insert(table), rows)
             edit = EditRow(model_pk=key, at=_now(), action=action, detail={})
             session.add(edit)
@@ -329,7 +333,10 @@ class Workspace:
             items = {attr: rows(cls) for attr, _, cls in convert.ITEM_KINDS}
             scenarios = rows(ScenarioRow)
             levers = rows(LeverRow)
-            data = convert.file_data(model_row, items, scenarios, levers)
+            adoption = session.execute(select(AdoptionRow.__table__).where(
+                AdoptionRow.__table__.c.model_pk == key)).first()
+            data = convert.file_data(model_row, items, scenarios, levers, adoption,
+                                     rows(ActualRow))
         # The layers a received file goes through after parsing (JSON columns were parsed
         # by the file parser): text and list limits, types, then every rule. A workspace
         # is no more trusted than a file.

@@ -1,4 +1,4 @@
-"""SQLModel tables of the workspace (schema version 4; DDL history in migrations.py).
+"""SQLModel tables of the workspace (schema version 5; DDL history in migrations.py).
 
 One row per domain object, keyed by (model_pk, id) so that a workspace can hold several
 models. ``position`` keeps the order people gave items in a file, so a round trip
@@ -216,6 +216,41 @@ class DecisionRow(SQLModel, table=True):
     package: str
     change: str
     note: str | None = None
+
+
+class ActualRow(SQLModel, table=True):
+    """One observed outcome or spend outturn of a model (docs/actuals.md), in file order."""
+
+    __tablename__ = "actual"
+    __table_args__ = (ForeignKeyConstraint(["model_pk"], ["model.pk"], ondelete="CASCADE"),)
+
+    model_pk: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    kind: str
+    ref: str  # the outcome's or service's id
+    year: str
+    value: float
+    source: str
+    area: str | None = None
+    date: str | None = None
+    notes: str | None = None
+    extra: str | None = None
+
+
+class AdoptionRow(SQLModel, table=True):
+    """The decision taken and the actuals' own fields: one row per model with actuals."""
+
+    __tablename__ = "adoption"
+    __table_args__ = (ForeignKeyConstraint(["model_pk"], ["model.pk"], ondelete="CASCADE"),)
+
+    model_pk: int = Field(primary_key=True)
+    scenario: str | None = None
+    date: str | None = None
+    decided_by: str | None = None
+    decision_notes: str | None = None
+    illustrative: bool = False
+    notes: str | None = None
+    extra: str | None = None
 
 
 ITEM_TABLES = (AgencyRow, ServiceRow, OutcomeRow, EffectRow, DemandRow)

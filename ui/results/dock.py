@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cutsim.appraise.longrun import describe_long_run
 from cutsim.model.fmt import money, year_label
 from cutsim.model.schema import headline_year
+from ui.results.actuals import ActualsPage
 from ui.results.areas import AreasPage
 from ui.results.charts import (
     AgencyMoneyChart,
@@ -113,7 +114,7 @@ class _ComparePage(QWidget):
 
 class ResultsDock(QWidget):
     """Tabs: outcomes, agency money, annual money, waterfall, cost shift, appraisal, the
-    medium-term financial plan, comparison, areas, sensitivity."""
+    medium-term financial plan, comparison, areas, sensitivity, actuals."""
 
     redrawn = Signal()
 
@@ -162,6 +163,7 @@ class ResultsDock(QWidget):
         self.mtfs = MtfsPage(_table_view)
         self.areas = AreasPage()
         self.sensitivity = SensitivityPage(_table_view)
+        self.actuals = ActualsPage(document)  # follows the document itself; reviews on demand
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("results-tabs")
@@ -170,7 +172,8 @@ class ResultsDock(QWidget):
                             (self.waterfall, "Waterfall"), (self.cost_shift, "Cost shift"),
                             (self.appraisal, "Appraisal"), (self.mtfs, "MTFS"),
                             (self.compare, "Compare"), (self.pools, "Pools and procurement"),
-                            (self.areas, "Areas"), (self.sensitivity, "Sensitivity")):
+                            (self.areas, "Areas"), (self.sensitivity, "Sensitivity"),
+                            (self.actuals, "Actuals")):
             self.tabs.addTab(page, title)
         self._enable_pools(None)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())

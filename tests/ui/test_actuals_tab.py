@@ -1,0 +1,71 @@
+"""The Actuals tab: observations editable with undo, the review over the forecast band."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import EXAMPLE
+from PySide6.QtCore import Qt
+
+from cutsim.files.exchange import read_file
+from ui.document import DocumentController
+from ui.results.actuals import ActualsPage
+
+
+@pytest.fixture
+def page(qtbot):
+    document = DocumentController(read_file(EXAMPLE))
+    widget = ActualsPage(document)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def test_editing_a_value_is_one_undoable_step(page, qtbot) -> None:
+    document = page.document
+    before = document.file.actuals
+    row = next(i for i, o in enumerate(before.observations) if o.kind == "spend")
+    index = page.model.index(row, 3)
+    assert page.model.setData(index, "2,500,000", Qt.ItemDataRole.EditRole)
+    assert document.file.actuals.observations[row].value == 2_500_000.0
+    assert page.model.data(index) == "£2.50m"
+    assert document.undo_stack.count() == 1 and document.is_dirty
+    document.undo_stack.undo()
+    assert document.file.actuals == before
+    assert page.model.data(index) == "£2.55m"  # the table follows the undo
+
+
+def test_text_in_a_value_is_refused_and_changes_nothing(page, qtbot) -> None:
+    document = page.document
+    before = document.file
+    with qtbot.waitSignal(document.commandRefused) as refused:
+        assert not page.model.setData(page.model.index(0, 3), "lots", Qt.ItemDataRole.EditRole)
+    assert "value must be a number" in refused.args[0]
+    assert document.file is before and document.undo_stack.count() == 0
+
+
+def test_add_and_remove_rows_undo(page) -> None:
+    document = page.document
+    n = len(document.file.actuals.observations)
+    page.table.setCurrentIndex(page.model.index(1, 0))  # youth offending, 2027-28
+    page.add_row()
+    added = document.file.actuals.observations[-1]
+    assert len(document.file.actuals.observations) == n + 1 and added.year == "2028-29"
+    page.table.setCurrentIndex(page.model.index(n, 0))
+    page.remove_row()
+    assert len(document.file.actuals.observations) == n
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert len(document.file.actuals.observations) == n
+
+
+def test_review_shows_the_band_the_variance_and_what_moved(page, qtbot) -> None:
+    page.draws.setValue(512)
+    page.review_button.click()
+    qtbot.waitUntil(lambda: page.result is not None)
+    assert page.outcome_choice.count() == 6
+    assert page.variance.rowCount() == 4  # two services, two years
+    assert page.variance.item(0, 3).text() == "£450k"  # youth: 75 % of £600k delivered
+    assert page.learning.rowCount() == 8
+    assert "effective sample size" in page.summary.text()
+    assert page.chart.getPlotItem().legend.names() == [
+        "forecast, likely range (P10 to P90)", "forecast, central", "without the decision",
+        "what happened"]
