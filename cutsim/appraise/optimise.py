@@ -7,7 +7,7 @@ response to a £1/yr cut of s alone (one batched engine run over all candidate s
 The linear programme is
 
     minimise    Σ_s x_s·(K_s + w·V_s)
-    subject to  Σ_s x_s·n_{s,y} ≥ target  for every y ≥ by   (net saving, DESIGN §7)
+    subject to  Σ_s x_s·n_{s,y} ≥ target  for every y ≥ by   (net saving, docs/result-format.md)
                 Σ_s x_s·adv_{s,o}(t) ≤ max_change_o      (each red line, each grid time
                                                            t ≤ its by_year)
                 0 ≤ x_s ≤ (1 − statutory_floor_s)·baseline_spend_s;  x_s = 0 if protected

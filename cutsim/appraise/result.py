@@ -1,4 +1,4 @@
-"""The result of running one scenario: arrays, pandas views and the DESIGN §7 JSON.
+"""The result of running one scenario: arrays, pandas views and its JSON (docs/result-format.md).
 
 Units and signs (see docs/result-format.md): time in years from 1 April of base_year;
 outcome levels in each outcome's unit; activity in units/yr; spend and money rates in
@@ -224,7 +224,7 @@ class Result:
         return out.getvalue()
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Exactly the DESIGN §7 result object (plain Python numbers and lists)."""
+        """Exactly the result object of docs/result-format.md (plain Python numbers and lists)."""
         cm = self.compiled
         outcomes: dict[str, Any] = {}
         services: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""One scenario run: simulate, price the money, settle pools and appraise (DESIGN §3, §7).
+"""One scenario run: simulate, price the money, settle pools and appraise (docs/mathematics.md, docs/result-format.md).
 
 This is where the engine's exact arrays become a :class:`~cutsim.appraise.result.Result`:
 the engine simulates, the levers say what each scenario changes, and the appraisal (here,

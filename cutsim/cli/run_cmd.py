@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     add_sweep_options(p)
     options.add_year(p)
     fmt_group = p.add_mutually_exclusive_group()
-    fmt_group.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
+    fmt_group.add_argument("--json", action="store_true", help="print the result object (docs/result-format.md)")
     fmt_group.add_argument("--csv", action="store_true", help="long form: t,entity,id,series,value")
     p.add_argument("--annual", action="store_true",
                    help="with --csv: financial-year figures, year,entity,id,series,value")
@@ -71,7 +71,7 @@ def run(args) -> int:
 
 def summary(result, year: int) -> str:
     """The run for people: the headline year's money in words, the annual net saving
-    table (one unit and precision) and, with draws, P10/P50/P90 (DESIGN §7a)."""
+    table (one unit and precision) and, with draws, P10/P50/P90 (docs/result-format.md)."""
     cm = result.compiled
     floor = materiality_floor(cm.model)
     fy = result.years[year]

@@ -1,4 +1,4 @@
-"""The engine's inputs for one scenario on the time grid (DESIGN §3, §4).
+"""The engine's inputs for one scenario on the time grid (docs/mathematics.md, docs/levers.md).
 
 Grid ``t_k = k/steps_per_year``, k = 0..N. Every input is held constant over the step
 starting at t_k (zero-order hold); index N is the value at t_N, used for reporting only.

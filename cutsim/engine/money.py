@@ -1,4 +1,4 @@
-"""Money per service and agency from a simulated trajectory (DESIGN §3).
+"""Money per service and agency from a simulated trajectory (docs/mathematics.md).
 
 Rates are £/yr at each grid time; positive is good for the agency's budget except the
 two cost series (positive = a cost). With u the unit cost, e(t) the efficiency, B the

@@ -1,4 +1,4 @@
-"""Reading and writing ``.cutsim`` exchange files (DESIGN §5).
+"""Reading and writing ``.cutsim`` exchange files (docs/file-format.md).
 
 A received file is untrusted input. Reading goes in layers, each refusing with a
 message that names the place in the file: size → UTF-8 → nesting depth → strict JSON

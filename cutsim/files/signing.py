@@ -1,7 +1,7 @@
 """Ed25519 signatures on ``.cutsim`` files, checked against the partner keyring.
 
 What is signed (docs/signing.md): the file's *content* is the RFC 8785 canonical JSON of
-the file without its ``sha256`` and ``signatures`` fields (DESIGN §5); its SHA-256 is the
+the file without its ``sha256`` and ``signatures`` fields (docs/file-format.md); its SHA-256 is the
 content hash. A signature signs the message::
 
     cutsim-signature-v1\\n<agency id>\\n<content hash, 64 lower-case hex digits>\\n

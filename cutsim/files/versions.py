@@ -1,4 +1,4 @@
-"""Which format version a file needs, from the fields it actually uses (DESIGN §5).
+"""Which format version a file needs, from the fields it actually uses (docs/file-format.md).
 
 Fields added after version 1 carry :func:`cutsim.model.schema.added_in` metadata. A field
 counts as used when its value differs from its default (``None``, an empty list, …).

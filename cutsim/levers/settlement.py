@@ -1,4 +1,4 @@
-"""Gain-share settlement of pooled budgets (DESIGN §4 ``pool``; maths in docs/levers.md).
+"""Gain-share settlement of pooled budgets (docs/levers.md ``pool``, with the maths).
 
 For each ``pool`` lever the result carries
 ``settlement[lever_id][agency] = {contribution, net_saving, share, transfer}`` for every

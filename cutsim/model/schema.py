@@ -1,4 +1,4 @@
-"""The place model and scenarios as typed objects (DESIGN §2, §4, §5).
+"""The place model and scenarios as typed objects (docs/file-format.md, docs/levers.md).
 
 These are the domain objects every part of cutsim shares: the exchange file is read
 into them, the workspace stores them, the engine compiles them and the app edits them.
@@ -32,7 +32,7 @@ DEFAULT_OPTIMISM_BIAS: dict[str, float] = {"1": 0.60, "2": 0.40, "3": 0.25, "4":
 
 
 def added_in(version: int, *, changes_figures: bool) -> dict[str, object]:
-    """Schema metadata for a field added after format version 1 (DESIGN §5).
+    """Schema metadata for a field added after format version 1 (docs/file-format.md).
 
     Use as ``Field(default=None, json_schema_extra=added_in(2, changes_figures=False))``.
     A field that can change a figure when present (growth, ranges) needs a reader that
@@ -73,7 +73,7 @@ class Place(Strict):
     optimism_bias: dict[str, float] | None = None
     local_multiplier: float | None = None
     notes: str | None = None
-    # Wider uncertainty (DESIGN §3): apply the documented default ranges by confidence
+    # Wider uncertainty (docs/mathematics.md): apply the documented default ranges by confidence
     # grade to every input without its own _low/_high; and the rank correlation of
     # inputs citing the same source (0 = independent draws, the default).
     wide_uncertainty: bool | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
@@ -390,7 +390,7 @@ DEFAULT_HEADLINE_YEAR = 4  # 0-based: the fifth financial year, when most delaye
 
 
 def headline_year(scenario: Scenario | None, horizon_years: int) -> int:
-    """The 0-based financial year a scenario's summaries show (DESIGN §7a).
+    """The 0-based financial year a scenario's summaries show (docs/result-format.md).
 
     The scenario's own ``headline_year`` when set, else min(4, H − 1).
     """
@@ -410,7 +410,7 @@ class Geometry(Strict):
 
 
 class Area(Strict):
-    """A neighbourhood of the place (DESIGN §7 areas; docs/areas.md).
+    """A neighbourhood of the place (docs/areas.md).
 
     Shares are fractions 0-1 of a service's baseline spend and activity, or of an outcome's
     baseline level, found in this area; a service or outcome not named takes the area's

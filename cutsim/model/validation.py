@@ -1,4 +1,4 @@
-"""Every rule of DESIGN §2, §4 and §5 about values and references, in one place.
+"""Every rule of docs/file-format.md and docs/levers.md about values and references, in one place.
 
 The CLI, the exchange-file reader, the workspace and the app all call this validator,
 so a problem reads the same wherever it is found. It never stops at the first problem:

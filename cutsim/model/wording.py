@@ -1,4 +1,4 @@
-"""Money named by its direction (DESIGN §7a): never a negative cost in words.
+"""Money named by its direction (docs/result-format.md): never a negative cost in words.
 
 A figure in a sentence is always a magnitude; the words say which way it goes: "a net
 saving of £320,000" or "a net cost of £320,000", "extra costs of £51,000" or "savings of

@@ -48,7 +48,7 @@ SCENARIO_ID = "savings-programme"
 
 @dataclass(frozen=True)
 class SyntheticSpec:
-    """Size and mix of a synthetic place (defaults: the DESIGN §8 benchmark place)."""
+    """Size and mix of a synthetic place (defaults: the benchmark place of docs/performance.md)."""
 
     n_services: int = 5000
     n_links: int = 20000

@@ -1,6 +1,6 @@
 """Export a model and scenario as an XMILE 1.0 system-dynamics model (and run it in PySD).
 
-The export is an independent check of the engine (DESIGN §3, §8): the same linear system
+The export is an independent check of the engine (docs/mathematics.md, docs/performance.md): the same linear system
 written as stocks, flows and auxiliaries that any XMILE tool integrates on its own.
 
 - Each effect link l: s → o with per_unit k, mean delay τ > 0 and order n is an n-stage

@@ -16,7 +16,7 @@ meeting's state and rules, without Qt:
   figure for every year, or the medium-term gap year by year); the scenario's place
   target. :class:`Gauge` puts it beside the lead agency's own net saving and the whole
   place's net saving after knock-on costs, so the cost pushed onto partners is visible.
-- Red lines (DESIGN §4) are the meeting's: they apply to every package. The breach test
+- Red lines (docs/levers.md) are the meeting's: they apply to every package. The breach test
   is the engine's own (:meth:`cutsim.appraise.result.Result.red_lines`), run on the working
   scenario with the meeting's red lines.
 - The decision log: every change with its time, package and an optional note, written

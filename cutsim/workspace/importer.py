@@ -1,4 +1,4 @@
-"""Importing a received ``.cutsim`` file into a workspace model (DESIGN §5, §6).
+"""Importing a received ``.cutsim`` file into a workspace model (docs/file-format.md, docs/workspace-safety.md).
 
 The file has already been read and validated on its own (:mod:`cutsim.files.exchange`).
 Import then goes in three steps, and writes only in the last:

@@ -1,4 +1,4 @@
-"""Who has a workspace open in the app: a lock file beside it (DESIGN §6, one writer).
+"""Who has a workspace open in the app: a lock file beside it (docs/workspace-safety.md, one writer).
 
 ``.<workspace name>.lock`` holds JSON naming the holder (user, host, process id, since
 when) and, while the holder runs, an exclusive ``flock`` on it. A second app instance

@@ -1,7 +1,7 @@
 """A workspace kept in one SQLite file: everything about it that is SQLite's own.
 
 The repository (:mod:`cutsim.workspace.store`) writes portable SQLAlchemy queries over
-a session; this adapter gives it an engine and keeps the rest (DESIGN §6):
+a session; this adapter gives it an engine and keeps the rest (docs/workspace-safety.md):
 
 - durability: WAL journal, ``synchronous=FULL``, foreign keys on, every connection
   hardened for an untrusted file (:mod:`cutsim.workspace.guard`) with a time limit on
@@ -261,7 +261,7 @@ class SqliteAdapter:
         whose transactions are begun by this adapter (:meth:`write_lock`)."""
         # The driver's own transaction handling is off (isolation_level=None): _on_begin
         # issues BEGIN itself, IMMEDIATE for writes, so a read-plan-write holds the write
-        # lock from its first read (DESIGN §6: one writer).
+        # lock from its first read (docs/workspace-safety.md: one writer).
         engine = create_engine(f"sqlite:///{self.path}",
                                connect_args={"timeout": BUSY_TIMEOUT_S, "isolation_level": None},
                                json_deserializer=json_deserializer)

@@ -1,5 +1,5 @@
 """``cutsim run`` and ``compare`` for people and machines: the headline year, draws,
-annual CSV, workspaces and out-of-range options (DESIGN §7, §7a)."""
+annual CSV, workspaces and out-of-range options (docs/result-format.md)."""
 
 from __future__ import annotations
 

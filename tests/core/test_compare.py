@@ -37,7 +37,7 @@ def test_comparison_matches_single_runs():
     assert comp["scenarios"]["partners-counter"]["parent"] == "youth-cut-20"
     text = table(comp)
     assert "youth-cut-20" in text and "NPV place" in text and "youth_offending (" in text
-    # One headline year, named, with its figures (DESIGN §7a).
+    # One headline year, named, with its figures (docs/result-format.md).
     assert comp["year"] == 4 and comp["year_label"] == "2030-31"
     assert "Net saving in 2030-31" in text and "by the end of 2030-31" in text
     for r in results:

@@ -1,4 +1,4 @@
-"""Lever rules of DESIGN §4: phasing, notice, lumps, floors, efficiency caps, refusals."""
+"""Lever rules of docs/levers.md: phasing, notice, lumps, floors, efficiency caps, refusals."""
 
 from __future__ import annotations
 

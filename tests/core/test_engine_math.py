@@ -1,4 +1,4 @@
-"""The engine equals the exact solution of DESIGN §3 (closed forms and independent solvers)."""
+"""The engine equals the exact solution of docs/mathematics.md (closed forms and independent solvers)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Money identities and linearity (DESIGN §3 money rules, "Must show" list item 2)."""
+"""Money identities and linearity (docs/mathematics.md "Money")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A corpus of malformed and hostile ``.cutsim`` files (DESIGN §5).
+"""A corpus of malformed and hostile ``.cutsim`` files (docs/file-format.md).
 
 Each case is refused with its own clear message, exit code 1 and no traceback, by
 ``cutsim validate``, ``cutsim init WS --from`` and ``cutsim import WS``; a workspace is

@@ -1,4 +1,4 @@
-"""The one materiality floor (DESIGN §3 "Exact zeros")."""
+"""The one materiality floor (docs/mathematics.md "Exact zeros")."""
 
 from __future__ import annotations
 

@@ -154,7 +154,7 @@ def test_red_lines_can_come_from_a_scenario_in_the_file(tmp_path):
     assert missing.returncode == 1 and 'no scenario "nope"' in missing.stderr
 
 
-# ----------------------------------------------------------------- net targets (DESIGN §7)
+# ----------------------------------------------------------------- net targets (docs/result-format.md)
 
 
 def test_council_target_of_8m_is_netted_in_every_year_by_the_real_engine(cm):

@@ -1,4 +1,4 @@
-"""The output audit (DESIGN §7a): every text people read, for every bundled scenario and
+"""The output audit (docs/result-format.md): every text people read, for every bundled scenario and
 the baseline, is free of rounding noise, exponents, negative zeros, "£1,000k", elided
 figures, negative amounts in words and degenerate ranges.
 

@@ -3,7 +3,7 @@
 The model has a first-order delay, an order-3 delay, a zero-delay link, demand links and a
 stable feedback loop (offending -> custody demand -> less offending). PySD integrates the
 exported XMILE by Euler at dt = 1/1536 year; every outcome delta and agency knock-on cost
-must agree with the reference within 1e-3 of the series' largest magnitude (DESIGN §8).
+must agree with the reference within 1e-3 of the series' largest magnitude (docs/performance.md).
 """
 
 from __future__ import annotations

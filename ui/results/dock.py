@@ -253,7 +253,7 @@ class ResultsDock(QWidget):
 
     @staticmethod
     def headline(result: Any) -> str:
-        """The summary of the scenario's headline year (DESIGN §7a), in the core's words."""
+        """The summary of the scenario's headline year (docs/result-format.md), in the core's words."""
         cm = result.compiled
         year = headline_year(result.scenario, cm.horizon_years)
         net = float(result.place_annual["net_saving"][year])

@@ -140,7 +140,7 @@ def plot_widget(title: str, y_label: str | None = None, base_year: int = 2026, h
 
 
 class HeadlineMark:
-    """A light band over the scenario's headline financial year (DESIGN §7a), so a chart
+    """A light band over the scenario's headline financial year (docs/result-format.md), so a chart
     shows the year every summary quotes."""
 
     def __init__(self, widget: pg.PlotWidget) -> None:
