@@ -509,7 +509,7 @@ def terminal_value_block(levels: LongRunLevels, place: Place, horizon: int,
                                             if npv_block.get(k) is not None})
 
 
-# --------------------------------------------------------------------------- the §7 block
+# --------------------------------------------------------------------- the result's block
 
 
 def _plain(value: Any) -> Any:

@@ -80,8 +80,8 @@ class WorkshopSession:
 
     ``scenario_ids``: the prepared packages, in order (default: every scenario with levers,
     else every scenario). ``year``: the financial year (0-based) the gauges, the comparison
-    and the outcome changes show; by default the first package's headline year (DESIGN
-    §7a), so the workshop and the publication headline the same year.
+    and the outcome changes show; by default the first package's headline year
+    (docs/result-format.md), so the workshop and the publication headline the same year.
     """
 
     def __init__(self, file: CutsimFile, scenario_ids: Sequence[str] | None = None, *,

@@ -231,7 +231,7 @@ def test_chains_delays_and_feedback_match_the_exact_solution(tmp_path):
 
 
 def _engine_series(model: Model, scenario: Scenario, tmp_path) -> dict:
-    """The engine's result, read through the public API and the §7 result format."""
+    """The engine's result, read through the public API and the result format (docs/result-format.md)."""
     path = tmp_path / "place.cutsim"
     exchange.write_file(path, CutsimFile(format="cutsim", format_version=1, model=model,
                                          scenarios=[scenario]))
