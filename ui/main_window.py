@@ -21,15 +21,15 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.sources import OpenedSource
 from ui.actions import MainActions
+from ui.consult_action import ConsultController
 from ui.document import DocumentController
 from ui.editor.widget import ModelEditor
 from ui.files import FileController, dropped_paths
 from ui.problems import ProblemsDock
-from ui.consult_action import ConsultController
 from ui.publish_action import PublishController
-from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
 from ui.settings import Settings, data_dir
+from ui.workbook_actions import WorkbookActions
 
 log = logging.getLogger(__name__)
 

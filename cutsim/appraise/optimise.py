@@ -49,9 +49,9 @@ from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import simulate
+from cutsim.levers.kinds import CutLever
 from cutsim.model import fmt
 from cutsim.model.errors import InputError, NoCleanAnswer
-from cutsim.levers.kinds import CutLever
 from cutsim.model.schema import PLACE_ID, RedLine, Scenario, Target
 
 log = logging.getLogger(__name__)
@@ -348,7 +348,8 @@ def package_scenario(cm, request: Request, cuts: dict[str, float], scenario_id: 
             f"net saving (after {who}'s own knock-on costs) in year {request.by} and every "
             "later year")
     description = (
-        f"Least-cost package for {_money(request.target)} of {what} ({who}). Objective: knock-on cost NPV £{knock:,.0f} (whole place) + "
+        f"Least-cost package for {_money(request.target)} of {what} ({who}). Objective: "
+        f"knock-on cost NPV £{knock:,.0f} (whole place) + "
         f"{request.outcome_weight:g} x valued outcome loss NPV £{loss:,.0f}; the two terms "
         "are reported apart, never added to cash. Unvalued outcomes are protected only by "
         "the red lines.")

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cutsim.appraise import appraisal
+from cutsim.appraise.areas import area_result, simulate_areas
 from cutsim.appraise.blocks import Appraisal, Uncertainty
 from cutsim.appraise.longrun import LongRunLevels, long_run_levels
-from cutsim.appraise.areas import area_result, simulate_areas
 from cutsim.appraise.result import Result
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs

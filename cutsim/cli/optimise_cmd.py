@@ -111,7 +111,6 @@ def run(args) -> int:
         optimise,
         pro_rata_scenario,
     )
-
     from cutsim.model.fmt import parse_year
 
     project = load(args.file)

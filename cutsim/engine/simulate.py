@@ -38,8 +38,8 @@ from scipy.special import gammainc, gammaln
 
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.errors import EngineError
-from cutsim.engine.reach import reach
 from cutsim.engine.heap import keep_large_arrays_in_heap
+from cutsim.engine.reach import reach
 
 log = logging.getLogger(__name__)
 

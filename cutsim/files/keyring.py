@@ -111,7 +111,7 @@ class TrustedKey:
 
 
 def _today() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    return _dt.datetime.now(_dt.UTC).date().isoformat()
 
 
 class Keyring:

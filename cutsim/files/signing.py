@@ -58,7 +58,7 @@ def content_sha256(document: dict) -> str:
 
 def signed_message(agency: str, content_hash: str) -> bytes:
     """The exact bytes an Ed25519 signature signs."""
-    return f"{MESSAGE_TAG}\n{agency}\n{content_hash.lower()}\n".encode("utf-8")
+    return f"{MESSAGE_TAG}\n{agency}\n{content_hash.lower()}\n".encode()
 
 
 def _seal(document: dict) -> dict:

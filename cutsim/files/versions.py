@@ -12,7 +12,7 @@ version it declares.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
@@ -50,7 +50,7 @@ def _label(base: str, item: Any, index: int) -> str:
     return f'{base}[{index}] "{ident}"' if isinstance(ident, str) else f"{base}[{index}]"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _defaults(model: type[BaseModel]) -> dict[str, Any]:
     """Every field's default, worked out once per class (a large file has tens of
     thousands of objects of a few classes; only compared, never handed out)."""

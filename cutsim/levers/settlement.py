@@ -33,10 +33,8 @@ reported beside agency money, never folded into ``net_saving``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 

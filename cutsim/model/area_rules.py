@@ -84,7 +84,7 @@ def area_problems(model: Model, slug, fmt) -> list[tuple[str, str]]:
 def _share_totals(areas: Sequence[Area], field: str, known: set[str]) -> list[tuple[str, str]]:
     """A service (outcome) named in one area's shares must be named in all, adding up to 1."""
     named: dict[str, list[float | None]] = {}
-    for i, area in enumerate(areas):
+    for area in areas:
         for key in getattr(area, field) or {}:
             if key in known:
                 named.setdefault(key, [None] * len(areas))

@@ -309,7 +309,8 @@ class LeverBase(Strict):
     phase_years: float = 0.0
     note: str | None = None
     # How sure the agency is of delivering the saving (0-100 %), for the plan's risk view.
-    delivery_confidence_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
+    delivery_confidence_percent: float | None = Field(
+        default=None, json_schema_extra=added_in(2, changes_figures=False))
     # The savings programme (docs/mtfs.md): who delivers it and how it is going.
     directorate: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     owner: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))

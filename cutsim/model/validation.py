@@ -19,10 +19,10 @@ from cutsim.model.area_rules import area_problems
 from cutsim.model.schema import (
     AGENCY_KINDS,
     AUTHORITY_CLASSES,
+    DISCOUNT_SCHEDULES,
     FUNDING_KINDS,
     GENERAL_FUND,
     LEVER_STATUSES,
-    DISCOUNT_SCHEDULES,
     MAX_TERMINAL_YEARS,
     PLACE_ID,
     SERVICE_MODES,

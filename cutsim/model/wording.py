@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from cutsim.model import lever_kinds as registry
 from cutsim.model import fmt
+from cutsim.model import lever_kinds as registry
 
 Formatter = Callable[[float], str]
 

@@ -33,10 +33,10 @@ from typing import Any
 
 from cutsim.appraise.disclosure import protected_agency_annual
 from cutsim.appraise.result import Result, year_labels
+from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model.commands import Command, RemoveLever, ReplaceScenario, SetLever
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money  # one formatter for the CLI, the app and the minutes
-from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model.schema import (
     CutsimFile,
     LeverBase,

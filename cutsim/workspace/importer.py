@@ -321,7 +321,7 @@ def plan_import(current: CutsimFile, incoming: CutsimFile,
     return combined, report
 
 
-def import_file(workspace: "Workspace", incoming: CutsimFile,
+def import_file(workspace: Workspace, incoming: CutsimFile,
                 resolve: dict[Key, str] | None = None, model_pk: int | None = None,
                 source: str = "file", current: CutsimFile | None = None) -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the

@@ -198,8 +198,8 @@ class SqliteAdapter:
         self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
 
     @classmethod
-    def create(cls, path: Path, fill: Callable[["SqliteAdapter"], None] | None = None
-               ) -> "SqliteAdapter":
+    def create(cls, path: Path, fill: Callable[[SqliteAdapter], None] | None = None
+               ) -> SqliteAdapter:
         """A new workspace file at ``path`` (refused if the file exists); ``fill`` writes
         its first contents through an adapter on the file being built.
 
@@ -230,7 +230,7 @@ class SqliteAdapter:
         return cls(path)
 
     @classmethod
-    def open(cls, path: Path) -> "SqliteAdapter":
+    def open(cls, path: Path) -> SqliteAdapter:
         """An existing workspace file, its older schema migrated after backing it up.
 
         Refused with :class:`InputError` (nothing in the file runs, nothing is written)

@@ -53,7 +53,7 @@ def adapter_for(location: Location) -> Any:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _newest_edit(session: Session, model_pk: int) -> EditRow | None:
@@ -109,7 +109,7 @@ class Workspace:
 
     @classmethod
     def create(cls, where: str | os.PathLike[str] | Location,
-               cutsim_file: CutsimFile | None = None) -> "Workspace":
+               cutsim_file: CutsimFile | None = None) -> Workspace:
         """A new workspace at ``where`` (refused if one exists), optionally holding a file.
 
         Built whole before it appears (a workspace file: in a temporary file beside it), so
@@ -129,7 +129,7 @@ class Workspace:
         return cls(adapter, location)
 
     @classmethod
-    def open(cls, where: str | os.PathLike[str] | Location) -> "Workspace":
+    def open(cls, where: str | os.PathLike[str] | Location) -> Workspace:
         """Open an existing workspace, migrating an older schema after backing it up.
 
         Refused with :class:`InputError` (nothing in it runs, nothing is written) unless
@@ -142,7 +142,7 @@ class Workspace:
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> "Workspace":
+    def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -22,8 +22,8 @@ from cutsim.engine.money import SERIES
 from cutsim.files.exchange import read_file
 from cutsim.files.versions import needed_versions
 from cutsim.levers.common import LeverError
-from cutsim.model.errors import InputError
 from cutsim.levers.kinds import CutLever
+from cutsim.model.errors import InputError
 from cutsim.model.schema import (
     Agency,
     Area,

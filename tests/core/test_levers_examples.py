@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from support.result_contract import result_problems
 
 from cutsim.api import load

@@ -101,8 +101,8 @@ def test_benefit_keeps_the_efficiency_saving_of_a_pooled_service_that_is_reinves
 def test_a_partner_whose_benefit_is_round_off_gets_no_share():
     # A reinvestment-only partner (the police's diversion scheme) whose benefit is nothing:
     # its share is exactly 0 under the benefit rule, not a sliver of noise.
-    from cutsim.levers.settlement import gain_shares
     from cutsim.levers.kinds import PoolLever
+    from cutsim.levers.settlement import gain_shares
 
     pool = PoolLever.model_validate({**POOL, "gain_share": "benefit"})
     shares = gain_shares(pool, ["council", "nhs", "police"],

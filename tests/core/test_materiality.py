@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from small_model import EXAMPLE
 
 import cutsim
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
-from small_model import EXAMPLE
 
 
 def test_the_floor_is_a_billionth_of_the_place_baseline_spend():

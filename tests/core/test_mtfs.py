@@ -16,8 +16,8 @@ from strategies import files
 
 import cutsim
 from cutsim.api import Project
-from cutsim.files.exchange import load_document
 from cutsim.appraise.mtfs import build_plan, funding_path, workforce
+from cutsim.files.exchange import load_document
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 

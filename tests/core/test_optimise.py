@@ -19,8 +19,8 @@ from cutsim.appraise.optimise import (
     pro_rata_scenario,
     unit_responses,
 )
-from cutsim.files.exchange import read_file
 from cutsim.cli import main
+from cutsim.files.exchange import read_file
 from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.model.schema import RedLine
 
@@ -196,10 +196,11 @@ def test_cli_reports_net_saving_outcome_changes_weakest_evidence_and_late_harm()
 def test_late_harm_names_a_cut_whose_knock_on_is_mostly_still_to_come(tmp_path):
     import copy
 
+    from small_model import SMALL_DOC
+
     from cutsim.api import Project
     from cutsim.appraise.optimise import consequences
     from cutsim.model.schema import CutsimFile
-    from small_model import SMALL_DOC
 
     doc = copy.deepcopy(SMALL_DOC)
     doc["model"]["effects"][0]["delay_years"] = 30.0  # the harm takes decades to arrive

@@ -21,8 +21,8 @@ from cutsim.cli import main
 from cutsim.engine.compiled import compile_model
 from cutsim.files import exchange
 from cutsim.levers.build import build_inputs
-from cutsim.model.errors import InputError
 from cutsim.levers.kinds import CutLever
+from cutsim.model.errors import InputError
 from cutsim.model.schema import (
     Agency,
     CutsimFile,

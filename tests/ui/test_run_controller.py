@@ -13,8 +13,8 @@ import pytest
 
 from cutsim.api import Project
 from cutsim.files.exchange import read_file
-from cutsim.model.commands import SetItemField, SetLever
 from cutsim.levers.kinds import CutLever
+from cutsim.model.commands import SetItemField, SetLever
 from ui.document import DocumentController
 from ui.run_controller import RunController
 

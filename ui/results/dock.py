@@ -39,8 +39,8 @@ from ui.results.charts import (
 )
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
 from ui.results.mtfs import MtfsPage
-from ui.results.sensitivity import SensitivityPage, ValueOfInformation
 from ui.results.pools import PoolsPage, has_pools_or_procurement
+from ui.results.sensitivity import SensitivityPage, ValueOfInformation
 from ui.results.tables import (
     AnnualMoneyTableModel,
     AppraisalTableModel,

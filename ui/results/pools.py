@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from cutsim.model.fmt import DASH, money
 from cutsim.model.materiality import materiality_floor
-from ui.results.tables import _Table, _agency_names
+from ui.results.tables import _agency_names, _Table
 
 
 class SettlementTableModel(_Table):
