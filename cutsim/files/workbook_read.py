@@ -365,7 +365,7 @@ class _Reader:
 
     # --- scenarios ---------------------------------------------------------------------
     def _scenario_parts(self, grids, scenarios: list[dict[str, Any]]) -> None:
-        by_id = {}
+        by_id: dict[Any, int] = {}
         for i, scenario in enumerate(scenarios):
             by_id.setdefault(scenario.get("id"), i)
             for part in SCENARIO_PARTS:

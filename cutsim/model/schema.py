@@ -13,9 +13,11 @@ and fractions are 0-1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from cutsim.model import lever_kinds
 
@@ -31,7 +33,7 @@ MAX_TERMINAL_YEARS = 100  # place.terminal_years: at most this many years after 
 DEFAULT_OPTIMISM_BIAS: dict[str, float] = {"1": 0.60, "2": 0.40, "3": 0.25, "4": 0.10, "5": 0.0}
 
 
-def added_in(version: int, *, changes_figures: bool) -> dict[str, object]:
+def added_in(version: int, *, changes_figures: bool) -> JsonDict:
     """Schema metadata for a field added after format version 1 (docs/file-format.md).
 
     Use as ``Field(default=None, json_schema_extra=added_in(2, changes_figures=False))``.
@@ -315,6 +317,8 @@ class LeverBase(Strict):
     directorate: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     owner: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     status: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    if TYPE_CHECKING:  # each kind's subclass declares it as a Literal
+        kind: str
 
 
 if TYPE_CHECKING:  # at run time, the union of the registered kinds (_install_lever_union)
@@ -504,7 +508,7 @@ def _by_id(items, item_id: str, kind: str):
     raise KeyError(f'no {kind} with id "{item_id}"')
 
 
-def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
+def _install_lever_union(kinds: Sequence[lever_kinds.LeverKind]) -> None:
     """Make ``Lever`` the union of the registered kinds' schemas, told apart by ``kind``,
     and rebuild the models that hold levers (pydantic then names the kinds in its errors
     and the JSON Schema)."""
@@ -516,7 +520,7 @@ def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
                   if len(members) > 1 else members[0])
     globals()["Lever"] = lever
     # pydantic keeps a field's resolved type once it is complete: give it the new union.
-    Scenario.model_fields["levers"].annotation = list[lever]  # type: ignore[valid-type]
+    Scenario.model_fields["levers"].annotation = list[lever]
     for holder in (Scenario, CutsimFile):
         holder.model_rebuild(force=True)
 
