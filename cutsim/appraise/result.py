@@ -161,12 +161,6 @@ class Result:
         return pd.DataFrame(self.cost_shift_matrix, index=pd.Index(ids, name="from"),
                             columns=pd.Index(ids, name="to"))
 
-    def to_frame(self) -> pd.DataFrame:
-        """Every time series in long form: columns t, entity, id, series, value."""
-        import pandas as pd
-
-        return pd.DataFrame(list(self._long_rows()), columns=["t", "entity", "id", "series", "value"])
-
     # -------------------------------------------------------------- exports
     def _series(self):
         """(entity, id, series, array over t) for every reported series."""

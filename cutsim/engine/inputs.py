@@ -101,16 +101,6 @@ class LeverInputs:
                 rates[lump.service, k] += lump.amount * steps
         return rates
 
-    def lump_rates_by_origin(self, n_agencies: int, service_agency: np.ndarray) -> np.ndarray:
-        """One-off cost rates per (origin, agency bearing it), shape (G, A, N+1), £/yr."""
-        n, steps = self.n_steps, self.steps_per_year
-        rates = np.zeros((n_agencies, n_agencies, n + 1))
-        for lump in self.lumps:
-            k = _step_of(lump.time, steps)
-            if 0 <= k < n:
-                rates[lump.origin, service_agency[lump.service], k] += lump.amount * steps
-        return rates
-
 
 def _step_of(time: float, steps_per_year: float) -> int:
     """Index of the step containing ``time`` (tolerant of rounding just below a grid point)."""

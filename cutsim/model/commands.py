@@ -551,10 +551,6 @@ class CommandStack:
         return self._done[-1].description if self._done else ""
 
     @property
-    def redo_text(self) -> str:
-        return self._undone[-1].description if self._undone else ""
-
-    @property
     def index(self) -> int:
         """How many steps are done (the position in the history)."""
         return len(self._done)

@@ -88,27 +88,6 @@ def gap(shortfall: float, floor: float = 0.0, format: Formatter = fmt.money) -> 
     return f"{format(shortfall)} more than the target"
 
 
-def more_or_fewer(change: float) -> str:
-    """"more" for a rise, "fewer" for a fall (the figure beside it is a magnitude)."""
-    return "more" if change > 0 else "fewer"
-
-
-def signed_range(low: float, high: float, noun_up: str, noun_down: str,
-                 format: Formatter = fmt.money) -> str:
-    """A range of a signed figure in words, each end a magnitude with its own direction:
-    "between a net saving of £1.2m and £1.5m", "between a net cost of £0.2m and a net
-    saving of £0.1m", or one figure when both ends read the same."""
-    lo, hi = sorted((low, high))
-    a, b = format(abs(lo)), format(abs(hi))
-    if lo >= 0 or hi <= 0:
-        noun = noun_up if lo >= 0 else noun_down
-        first, second = (a, b) if lo >= 0 else (b, a)
-        if first == second:
-            return f"{noun} of {first}"
-        return f"between {noun} of {first} and {second}"
-    return f"between {noun_down} of {a} and {noun_up} of {b}"
-
-
 def lever_kind_words(kind: str) -> str:
     """What a lever of ``kind`` is, in a phrase: "a cut in spending on a service"."""
     return registry.get(kind).words

@@ -163,9 +163,3 @@ def file_data(model_row_: ModelRow, items: dict[str, list], scenarios: list[Scen
              **{attr: [_join(r, cls) for r in items[attr]] for attr, cls, _ in ITEM_KINDS}}
     return {"format": "cutsim", "format_version": 1, "model": model, "scenarios": built,
             "provenance": provenance, "redacted": model_row_.redacted}
-
-
-def to_file(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
-            levers: list[LeverRow]) -> CutsimFile:
-    """Rebuild the exchange-file objects from rows (each list already in position order)."""
-    return CutsimFile.model_validate(file_data(model_row_, items, scenarios, levers))

@@ -32,7 +32,6 @@ from cutsim.workspace.tables import (
     EditRow,
     LeverRow,
     ModelRow,
-    RunRow,
     ScenarioRow,
 )
 
@@ -365,15 +364,6 @@ class Workspace:
         key = self._default_key(model_pk)
         with self._adapter.errors("read"), Session(self._bind()) as session:
             return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
-
-    def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
-                   tool_version: str, elapsed_ms: float, summary: dict,
-                   model_pk: int | None = None) -> None:
-        """Note that a scenario was run (what, when, with which draws and seed, how fast)."""
-        key = self._default_key(model_pk)
-        with self._write() as session:
-            session.add(RunRow(model_pk=key, scenario=scenario, at=_now(), draws=draws, seed=seed,
-                               tool_version=tool_version, elapsed_ms=elapsed_ms, summary=summary))
 
 
     # --- workshop decisions --------------------------------------------------

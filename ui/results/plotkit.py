@@ -68,10 +68,6 @@ class MoneyAxis(PlainAxis):
         per = f" {self.per}" if self.per else ""
         self.setLabel(f"{self.unit}{per} {SIGNS}")
 
-    @property
-    def label_text(self) -> str:
-        return str(self.labelText)
-
 
 class YearAxis(PlainAxis):
     """x axis in years from 1 April of base_year, labelled with financial years."""
