@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from import_graph import build_graph, cycles, layer_violations
+from support.import_graph import build_graph, cycles, layer_violations
 
 ROOT = Path(__file__).resolve().parents[2]
 

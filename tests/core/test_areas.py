@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
-from strategies import models, scenarios
+from support.strategies import models, scenarios
 
 from cutsim.appraise.areas import SUM_TOLERANCE
 from cutsim.appraise.run import run_scenario

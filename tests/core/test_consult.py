@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from consult_support import (
+from support.consult_support import (
     CONSULT_FILE,
     REPO,
     SCENARIO,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import axe_violations, browser, needs_browser, requested_urls
-from consult_support import CONSULT_FILE, REPO, SCENARIO, project, random_choices
+from support.browser_support import axe_violations, browser, needs_browser, requested_urls
+from support.consult_support import CONSULT_FILE, REPO, SCENARIO, project, random_choices
 
 from cutsim.consult.offer import with_choices
 from cutsim.consult.page import cost_word, sign_word, write_page

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from engine_fixtures import cutsim_file, loop_model
+from support.engine_fixtures import cutsim_file, loop_model
 from support.result_contract import result_problems
 
 from cutsim.files.exchange import write_file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import model, outcome, service
+from support.engine_fixtures import model, outcome, service
 
 from cutsim.engine import compile_model
 from cutsim.levers.build import build_inputs

@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 import pytest
-from engine_fixtures import loop_model
 from scipy.integrate import solve_ivp
 from scipy.stats import gamma
+from support.engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (load the module: the package re-exports a function)
 from cutsim.engine import EngineError, compile_model, simulate

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
-from engine_fixtures import chain_model, cutsim_file
 from scipy.special import gammainc
 from scipy.stats import gamma
+from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project
 from cutsim.engine import compile_model, simulate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import (
+from support.engine_fixtures import (
     cutsim_file,
     loop_model,
 )

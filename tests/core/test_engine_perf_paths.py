@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 import scipy.linalg
-from engine_fixtures import loop_model
+from support.engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
 from cutsim.api import Project

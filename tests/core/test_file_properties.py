@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import files
+from support.strategies import files
 
 from cutsim.files import exchange
 from cutsim.files.diff import diff_files

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from consult_support import (
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.consult_support import (
     CONSULT_FILE,
     SCENARIO,
     project,
@@ -19,8 +21,6 @@ from consult_support import (
     response_doc,
     write_json,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from cutsim.model.safecsv import Figure, SafeCsvWriter, csv_table
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import demand, effect, model, outcome, service
+from support.engine_fixtures import demand, effect, model, outcome, service
 
 from cutsim.appraise.run import run_scenario
 from cutsim.engine import compile_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from small_model import EXAMPLE
+from support.small_model import EXAMPLE
 
 import cutsim
 from cutsim.model.materiality import clean, is_nothing, materiality_floor

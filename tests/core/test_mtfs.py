@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from small_model import EXAMPLE, REPO
-from strategies import files
+from support.small_model import EXAMPLE, REPO
+from support.strategies import files
 
 import cutsim
 from cutsim.api import Project

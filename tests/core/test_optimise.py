@@ -196,7 +196,7 @@ def test_cli_reports_net_saving_outcome_changes_weakest_evidence_and_late_harm()
 def test_late_harm_names_a_cut_whose_knock_on_is_mostly_still_to_come(tmp_path):
     import copy
 
-    from small_model import SMALL_DOC
+    from support.small_model import SMALL_DOC
 
     from cutsim.api import Project
     from cutsim.appraise.optimise import consequences

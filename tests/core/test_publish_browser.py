@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from publish_support import publish_doc
+from support.publish_support import publish_doc
 
 from cutsim.publish.build import render_all
 

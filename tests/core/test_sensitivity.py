@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import cutsim_file, demand, effect, model, outcome, service
 from scipy.stats import norm
+from support.engine_fixtures import cutsim_file, demand, effect, model, outcome, service
 
 from cutsim.api import Project
 from cutsim.appraise import evppi as ev
@@ -195,7 +195,7 @@ def test_evppi_command(tmp_path, capsys):
 
 
 def test_lever_ranges_pool_efficiency_and_procurement_premium():
-    from small_model import REPO
+    from support.small_model import REPO
 
     from cutsim.files.exchange import read_file
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import chain_model, cutsim_file
+from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project, load
 from cutsim.appraise.executor import InProcess

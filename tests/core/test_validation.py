@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from small_model import EXAMPLE
+from support.small_model import EXAMPLE
 
 import cutsim
 from cutsim.model.schema import CutsimFile
