@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
 
 from cutsim.api import load
 from cutsim.appraise.compare import compare, table, times_within
@@ -18,8 +17,7 @@ POOLED = SCENARIOS / "pooled-health-care.cutsim"
 
 
 def _cutsim(*args):
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args)
 
 
 def test_comparison_matches_single_runs():

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
+from support.cli import run_cli
 from support.engine_fixtures import cutsim_file, loop_model
 from support.result_contract import result_problems
 
@@ -27,8 +26,7 @@ def fixture_file(tmp_path):
 
 
 def _cutsim(*args):
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args)
 
 
 @pytest.mark.parametrize("extra", [[], ["--draws", "20", "--seed", "1"]])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.cli import CliRun, run_cli
 from support.consult_support import (
     CONSULT_FILE,
     SCENARIO,
@@ -29,9 +30,8 @@ PAYLOAD = "Youth work\r=cmd|' /C calc'!A0"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, cwd=REPO, timeout=300, check=False)
+def _cli(*args: str) -> CliRun:
+    return run_cli(*args, cwd=REPO)
 
 
 def _is_number(cell: str) -> bool:

@@ -4,12 +4,11 @@ red lines and floors respected by the real engine, infeasible targets exit 3 nam
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.cli import run_cli
 
 from cutsim.api import load
 from cutsim.appraise.optimise import (
@@ -33,8 +32,7 @@ def cm():
 
 
 def _cutsim(*args):
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args)
 
 
 @pytest.mark.parametrize("request_", [
