@@ -38,7 +38,7 @@ import logging
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def run_entropy(seed: int | None) -> int:
         if seed < 0:
             raise ValueError("seed must be >= 0")
         return int(seed)
-    return int(np.random.SeedSequence().entropy)
+    return int(cast(int, np.random.SeedSequence().entropy))
 
 
 def block_sizes(draws: int) -> list[int]:

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 
@@ -37,7 +38,7 @@ from cutsim.model.schema import CutsimFile, Signature
 
 log = logging.getLogger(__name__)
 
-ALG = "ed25519"
+ALG: Final = "ed25519"
 MESSAGE_TAG = "cutsim-signature-v1"
 UNSIGNED_FIELDS = ("sha256", "signatures")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -35,7 +35,7 @@ class UsedField:
 def _meta(model: type[BaseModel], name: str) -> tuple[int, bool] | None:
     extra = model.model_fields[name].json_schema_extra
     if isinstance(extra, dict) and SINCE in extra:
-        return int(extra[SINCE]), bool(extra.get(CHANGES_FIGURES, True))
+        return int(cast(int, extra[SINCE])), bool(extra.get(CHANGES_FIGURES, True))
     return None
 
 
@@ -177,6 +177,6 @@ def _strip(obj: Any, version: int) -> Any:
         items = [_strip(v, version) for v in obj]
         return items if any(a is not b for a, b in zip(items, obj)) else obj
     if isinstance(obj, dict):
-        items = {k: _strip(v, version) for k, v in obj.items()}
-        return items if any(items[k] is not obj[k] for k in obj) else obj
+        members = {k: _strip(v, version) for k, v in obj.items()}
+        return members if any(members[k] is not obj[k] for k in obj) else obj
     return obj

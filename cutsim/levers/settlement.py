@@ -34,7 +34,7 @@ reported beside agency money, never folded into ``net_saving``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def settle(cm: CompiledModel, scenario: Scenario, params: Params | None = None,
                                                         if lv.id != pool.id]})
         without = _totals(scenario_money(cm, params, others))
         diff = {k: with_[k] - without[k] for k in with_}
-        block[pool.id] = settle_pool(cm, pool, diff)
+        block[pool.id] = settle_pool(cm, cast("PoolLever", pool), diff)
     return block
 
 
