@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, cast, get_args, get_origin
+from typing import Any, Literal, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -30,6 +30,9 @@ class UsedField:
     where: str  # e.g. 'services[3] "youth": short_name'
     since: int
     changes_figures: bool
+
+
+_Model = TypeVar("_Model", bound=BaseModel)  # downgrade returns the type it was given
 
 
 def _meta(model: type[BaseModel], name: str) -> tuple[int, bool] | None:
@@ -148,7 +151,7 @@ def check_declared_version(obj: BaseModel, declared: int, source: str) -> None:
                                           else f"{len(newer)} problem(s):\n  " + "\n  ".join(lines)))
 
 
-def downgrade(obj: BaseModel, version: int) -> BaseModel:
+def downgrade(obj: _Model, version: int) -> _Model:
     """A copy of ``obj`` for readers of format ``version``: fields newer than it that change
     no figure are left out; one that changes figures is refused (InputError naming it)."""
     blocking = [u for u in used_fields(obj) if u.since > version and u.changes_figures]
