@@ -18,7 +18,7 @@ from cutsim.consult.offer import with_choices
 from cutsim.consult.page import cost_word, sign_word, write_page
 from cutsim.model import fmt
 
-pytestmark = [needs_browser]
+pytestmark = [needs_browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -350,6 +350,7 @@ def test_every_number_the_validator_lets_through_fits_the_exchange_reader():
     assert validation.MAX_NOTICE_MONTHS == 12 * validation.MAX_TIMING_YEARS
 
 
+@pytest.mark.slow  # four commands on each pipe, each in a child process
 @pytest.mark.skipif(sys.platform == "win32", reason="named pipes are POSIX")
 @pytest.mark.parametrize("name", ["ws.sqlite", "model.cutsim", "model.xlsx", "model"])
 def test_a_named_pipe_is_refused_at_once_not_hung_on(tmp_path, name):
@@ -440,6 +441,7 @@ def test_every_command_with_an_output_option_has_force():
     assert all("force" in {a.dest for a in p._actions} for p in with_output)
 
 
+@pytest.mark.slow  # publishes twice, PDF included
 def test_publish_does_not_replace_a_users_own_index_html(tmp_path, monkeypatch, capsys):
     site = tmp_path / "site"
     site.mkdir()

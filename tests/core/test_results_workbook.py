@@ -87,6 +87,7 @@ def test_every_total_the_engine_reports_is_covered(written, result) -> None:
         assert m[:, j].sum() == pytest.approx(knock_on[j].sum(), rel=1e-9, abs=1e-6)
 
 
+@pytest.mark.slow  # LibreOffice recalculates the workbook
 def test_libreoffice_recalculates_every_total_to_the_engines_value(written, tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:

@@ -43,6 +43,8 @@ from cutsim.tools.xmile import (
     xmile_names,
 )
 
+pytestmark = pytest.mark.slow  # PySD integrates each model at 1/1536 year
+
 pytest.importorskip("pysd")
 
 # PySD's output writer calls DataFrame.set_index(inplace=True), which recent pandas
