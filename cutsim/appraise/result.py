@@ -196,7 +196,7 @@ class Result:
     def to_csv(self, stream: io.TextIOBase | None = None) -> str | None:
         """Write the long-form CSV (``t,entity,id,series,value``); return it if no stream."""
         own = stream is None
-        out = io.StringIO() if own else stream
+        out: Any = io.StringIO() if own else stream
         writer = SafeCsvWriter(out)
         writer.writerow(["t", "entity", "id", "series", "value"])
         writer.writerows(self._long_rows())

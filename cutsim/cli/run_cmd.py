@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import cast
 
 from cutsim.cli import options
 from cutsim.cli.output import emit
@@ -62,7 +63,7 @@ def run(args) -> int:
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:
-        text = result.to_annual_csv() if args.annual else result.to_csv()
+        text = result.to_annual_csv() if args.annual else cast(str, result.to_csv())  # no stream: the text
     else:
         text = summary(result, year)
     emit(text, args.out)
