@@ -35,7 +35,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"true", "1"}
 
 
-def skip_reason(report: pytest.TestReport) -> str:
+def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
     """The reason a skipped report gives ("" when it has none)."""
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
@@ -59,3 +59,23 @@ def pytest_runtest_makereport(
     report.longrepr = (f"{item.nodeid} skipped in CI, where every test must run: {reason}\n"
                        "Install what it needs (scripts/setup) or, if the skip is right in CI, "
                        "add its reason to ALLOWED_IN_CI in tests/conftest.py.")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, None]:
+    """In CI, a whole module skipped (``pytest.importorskip``, a module-level skip) whose
+    reason is not in :data:`ALLOWED_IN_CI` is a collection error."""
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()
+    if not (report.skipped and in_ci()):
+        return
+    reason = skip_reason(report)
+    if reason in ALLOWED_IN_CI:
+        return
+    report.outcome = "failed"
+    report.longrepr = (f"{collector.nodeid} skipped in CI, where every test must run: {reason}\n"
+                       "Install what it needs (scripts/setup) or, if the skip is right in CI, "
+                       "add its reason to ALLOWED_IN_CI in tests/conftest.py.")
+

@@ -51,3 +51,26 @@ def test_outside_ci_a_skip_is_a_skip(planted: pytest.Pytester,
         monkeypatch.setenv("CI", value)
     run = planted.runpytest("-p", "no:cacheprovider")
     run.assert_outcomes(passed=1, skipped=2)
+
+
+MODULE_SKIP = '''
+import pytest
+
+pytest.importorskip("a_package_that_is_not_installed")
+
+
+def test_never_reached():
+    pass
+'''
+
+
+def test_in_ci_a_module_that_skips_itself_is_an_error(planted: pytest.Pytester,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    planted.makepyfile(test_missing_package=MODULE_SKIP)
+    monkeypatch.setenv("CI", "true")
+    run = planted.runpytest("-p", "no:cacheprovider", "test_missing_package.py")
+    run.assert_outcomes(errors=1)
+    run.stdout.fnmatch_lines(["*skipped in CI, where every test must run*"])
+    monkeypatch.delenv("CI")
+    outside = planted.runpytest("-p", "no:cacheprovider", "test_missing_package.py")
+    outside.assert_outcomes(skipped=1)
