@@ -199,6 +199,7 @@ def _large_doc(services: int, pools: int) -> bytes:
     return json.dumps(doc).encode()
 
 
+@pytest.mark.slow  # files up to the 20 MiB cap
 def test_a_large_file_under_the_cap_is_read_in_time_linear_in_its_size(tmp_path: Path) -> None:
     """Reading scales linearly: four times the items take well under sixteen times as long
     (a ratio within one run, not a timed target; absolute speeds are in cutsim bench)."""

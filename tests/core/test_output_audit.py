@@ -71,6 +71,7 @@ def _pdftotext() -> str:
     return tool
 
 
+@pytest.mark.slow  # a publication and its PDF for every bundled scenario
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_publication_html_and_pdf_text_is_clean(path, tmp_path):
     from cutsim.publish.build import publish
