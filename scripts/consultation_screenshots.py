@@ -12,9 +12,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "core"))
+sys.path.insert(0, str(REPO / "tests"))
 
-from browser_support import browser  # noqa: E402
+from support.browser_support import browser  # noqa: E402
 
 import cutsim  # noqa: E402
 from cutsim.consult.page import write_page  # noqa: E402

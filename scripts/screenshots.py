@@ -209,7 +209,8 @@ SHOT_FILES: dict[str, Path] = {
 
 def render(name: str, shot: Shot, out: Path) -> Path | None:
     """One screenshot on a fresh window (so shots do not leak edits into each other)."""
-    window = MainWindow(read_file(SHOT_FILES.get(name, EXAMPLE)), None, settings=Settings(), recovery_dir=Path(tempfile.mkdtemp()))
+    window = MainWindow(read_file(SHOT_FILES.get(name, EXAMPLE)), None, settings=Settings(),
+                        recovery_dir=Path(tempfile.mkdtemp()))
     window.resize(*SIZE)
     window.show()
     settle()

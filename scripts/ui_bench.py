@@ -3,8 +3,8 @@
     python scripts/ui_bench.py [--moves 50] [--gap-ms 60] [--tab "Agency money"]
 
 Runs the real app offscreen on the example place, in its own process (the core never
-imports Qt, so ``cutsim bench`` runs this script in a subprocess). Targets (DESIGN §8):
-window shown < 1.2 s from process start (DESIGN §8 asks < 2 s); slider move → redrawn chart < 50 ms (median).
+imports Qt, so ``cutsim bench`` runs this script in a subprocess). Targets (docs/performance.md):
+window shown < 1.2 s from process start; slider move → redrawn chart < 50 ms (median).
 
 - ``window_shown_s``: from process start (the OS's record of it, when available) to the
   main window's first paint.

@@ -32,10 +32,6 @@ class ErrorReporter:
         sys.excepthook = self
         threading.excepthook = self._thread_hook
 
-    def uninstall(self) -> None:
-        sys.excepthook = self._previous
-        threading.excepthook = threading.__excepthook__
-
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_type is not None and args.exc_value is not None:
             log.error("unexpected error in thread %s", args.thread, exc_info=(args.exc_type, args.exc_value,

@@ -8,7 +8,6 @@ dock added with :meth:`MainWindow.add_dock` or :meth:`MainWindow.register_view`.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -21,16 +20,16 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.sources import OpenedSource
 from ui.actions import MainActions
+from ui.consult_action import ConsultController
 from ui.document import DocumentController
 from ui.editor.widget import ModelEditor
 from ui.files import FileController, dropped_paths
 from ui.problems import ProblemsDock
-from ui.consult_action import ConsultController
 from ui.publish_action import PublishController
-from ui.workbook_actions import WorkbookActions
 from ui.recovery import Autosaver
 from ui.screen_fit import fit_to_screen
 from ui.settings import Settings, data_dir
+from ui.workbook_actions import WorkbookActions
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +37,25 @@ DockArea = Qt.DockWidgetArea
 DEFAULT_SIZE = (1400, 900)  # px, the first window on a screen that has room for it
 ViewFactory = Callable[[DocumentController, Any], QWidget]
 
-# The views built beside the editor: (module, class, area, title, object name). Each is
-# optional, so the app runs whichever of them are installed.
-OPTIONAL_VIEWS: list[tuple[str, str, DockArea, str, str]] = [
-    ("ui.scenario.panel", "ScenarioDock", DockArea.LeftDockWidgetArea, "Scenario", "scenarioDock"),
-    ("ui.results.dock", "ResultsDock", DockArea.RightDockWidgetArea, "Results", "resultsDock"),
-    ("ui.diagram", "DiagramDock", DockArea.RightDockWidgetArea, "Influence diagram", "diagramDock"),
-]
+# The views built beside the editor, by object name: (area, title). Their modules are
+# imported in :func:`view_classes`, on first use, so the window can be shown before NumPy,
+# SciPy and pyqtgraph load (tests/ui/test_startup_lazy.py).
+VIEWS: dict[str, tuple[DockArea, str]] = {
+    "scenarioDock": (DockArea.LeftDockWidgetArea, "Scenario"),
+    "resultsDock": (DockArea.RightDockWidgetArea, "Results"),
+    "diagramDock": (DockArea.RightDockWidgetArea, "Influence diagram"),
+}
 
 
-def _optional_class(module_name: str, class_name: str) -> type | None:
-    """A class from a module that may not be installed yet (None if it is not there)."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module_name.startswith(exc.name):
-            return None  # the module itself is missing: that view is simply not offered
-        raise  # the module is there but one of *its* imports is broken: a real bug
-    return getattr(module, class_name, None)
+def view_classes() -> dict[str, ViewFactory]:
+    """The classes of :data:`VIEWS`, by object name; each is built as
+    ``cls(document, run_controller)``. Importing them loads the engine and the charts."""
+    from ui.diagram import DiagramDock
+    from ui.results.dock import ResultsDock
+    from ui.scenario.panel import ScenarioDock
+
+    return {"scenarioDock": ScenarioDock, "resultsDock": ResultsDock,
+            "diagramDock": DiagramDock}
 
 
 class MainWindow(QMainWindow):
@@ -144,16 +144,15 @@ class MainWindow(QMainWindow):
         return self.add_dock(widget, area, name, object_name[:1].lower() + object_name[1:] + "Dock")
 
     def _make_run_controller(self) -> Any:
-        cls = _optional_class("ui.run_controller", "RunController")
-        return cls(self.document) if cls is not None else None
+        from ui.run_controller import RunController  # loads the engine: after the first paint
+
+        return RunController(self.document)
 
     def _add_optional_views(self) -> None:
-        for module, class_name, area, title, object_name in OPTIONAL_VIEWS:
-            cls = _optional_class(module, class_name)
-            if cls is None:
-                log.info("view %s is not available", title)
-                continue
-            self.add_dock(cls(self.document, self.run_controller), area, title, object_name)
+        classes = view_classes()
+        for object_name, (area, title) in VIEWS.items():
+            view = classes[object_name](self.document, self.run_controller)
+            self.add_dock(view, area, title, object_name)
         right = [d for n, d in self.views.items() if n in ("resultsDock", "diagramDock")]
         if len(right) == 2:
             self.tabifyDockWidget(right[0], right[1])

@@ -1,4 +1,4 @@
-"""Green Book appraisal of a scenario's annual money (DESIGN §3, §7; docs/appraisal.md).
+"""Green Book appraisal of a scenario's annual money (docs/mathematics.md, docs/appraisal.md).
 
 Pure functions on *annual* figures: £ per financial year y = 0 … H−1, each the exact
 integral of a rate series over that year (lumps counted in the year they fall). Every
@@ -109,7 +109,7 @@ def year_rates(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE) -> n
 
 
 def discount_factors(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE) -> np.ndarray:
-    """Discount factors DF_y for y = 0 … horizon−1 (dimensionless), DESIGN §3.
+    """Discount factors DF_y for y = 0 … horizon−1 (dimensionless), docs/mathematics.md.
 
     Year 0 (the base financial year) is undiscounted; each later year's factor is the
     product of its year rates, ``DF_y = Π_{i=1..y} 1/(1 + r_i)`` with r_i from
@@ -537,7 +537,7 @@ def terminal_value_block(levels: LongRunLevels, place: Place, horizon: int,
                                             if npv_block.get(k) is not None})
 
 
-# --------------------------------------------------------------------------- the §7 block
+# --------------------------------------------------------------------- the result's block
 
 
 def _plain(value: Any) -> Any:
@@ -576,7 +576,7 @@ def appraise(
     long_run: LongRunLevels | None = None,
     path_grades: dict | None = None,
 ) -> Appraisal:
-    """The result's appraisal (DESIGN §7) from annual money per agency.
+    """The result's appraisal (docs/result-format.md) from annual money per agency.
 
     ``annual_agencies[agency][series]`` is £ per financial year (shape ``(H,)``, or
     ``(D, H)`` over Monte Carlo draws) for ``planned_saving``, ``knock_on_cost``,

@@ -136,7 +136,7 @@ def _active_origins(ai: AreaInputs) -> np.ndarray:
 
 
 def area_result(cm: CompiledModel, inputs: LeverInputs, ai: AreaInputs, run: AreaRun) -> AreaResult:
-    """Outcomes and agency money per area from the areas' trajectories (DESIGN §3 money with
+    """Outcomes and agency money per area from the areas' trajectories (docs/mathematics.md money with
     area a's baseline spend B·w_a, its lever ΔA and the place's efficiency)."""
     shares = ai.shares
     n, h = cm.n_steps, cm.h

@@ -184,7 +184,7 @@ class Waterfall:
 
 @dataclass(frozen=True)
 class Appraisal:
-    """The result's appraisal (DESIGN §7): discounting, and per agency and the place
+    """The result's appraisal (docs/result-format.md): discounting, and per agency and the place
     (``entities``, agencies in the model's order, then ``"place"``) the Green Book
     figures; the optimism bias, long run, terminal value and value split."""
 

@@ -9,7 +9,7 @@ in each outcome's unit) at t = 1, 3, 5 and 10 years (those within the horizon);
 ``settlement_transfer`` is £ each agency receives (+) or pays (−) under its pools' gain
 share, summed over pools (beside cash, never in ``net_saving``).
 
-Every comparison names one headline year (DESIGN §7a: ``year``, 0-based, and
+Every comparison names one headline year (docs/result-format.md: ``year``, 0-based, and
 ``year_label``; default the first scenario's headline year): ``net_saving_in_year`` is £
 in that financial year and ``outcome_change_in_year`` is ΔY at its end.
 """

@@ -1,4 +1,4 @@
-"""Where sweeps run: in this process, or on a Dask cluster (DESIGN §7 ``--dask``).
+"""Where sweeps run: in this process, or on a Dask cluster (docs/result-format.md ``--dask``).
 
 Monte Carlo blocks, Sobol and EVPPI samples and optimiser scans are all lists of pure
 tasks (same arguments, same bits: the Monte Carlo seeding contract), so the one

@@ -163,7 +163,7 @@ def long_run_levels(cm: CompiledModel, scenario: Scenario, params: Params,
 
 
 def _knock_words(value: float) -> str:
-    """Knock-on £ in words, never a negative cost (DESIGN §7a)."""
+    """Knock-on £ in words, never a negative cost (docs/result-format.md)."""
     if value > 0:
         return f"extra costs of {fmt.money(value)}"
     if value < 0:

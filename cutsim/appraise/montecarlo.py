@@ -1,4 +1,4 @@
-"""Monte Carlo over the model's uncertain per_unit values (DESIGN §3 "Uncertainty").
+"""Monte Carlo over the model's uncertain per_unit values (docs/uncertainty.md).
 
 Each effect and demand per_unit is drawn independently from a PERT distribution on
 [low, per_unit, high] (a Beta with λ = 4; low == high gives the constant), and all the
@@ -38,7 +38,7 @@ import logging
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def run_entropy(seed: int | None) -> int:
         if seed < 0:
             raise ValueError("seed must be >= 0")
         return int(seed)
-    return int(np.random.SeedSequence().entropy)
+    return int(cast(int, np.random.SeedSequence().entropy))
 
 
 def block_sizes(draws: int) -> list[int]:
@@ -364,7 +364,7 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
 
 
 def combine_blocks(cm: CompiledModel, blocks: list[DrawBlock], seed: int | None) -> Uncertainty:
-    """The result's uncertainty (DESIGN §7) from every block of a run, in draw order,
+    """The result's uncertainty (docs/result-format.md) from every block of a run, in draw order,
     kept whole: the plain full-storage computation (memory grows with the draws), the
     reference :func:`run_draws`'s bounded reduction equals bit for bit.
 

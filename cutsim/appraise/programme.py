@@ -6,7 +6,8 @@ directorate, owner and status (green, amber, red, delivered), its planned saving
 year, the posts it removes and its delivery confidence. A service's planned saving (the
 engine's exact annual figure) is shared among the levers acting on it in proportion to
 each one's own size and timing (its kind's ``saving_weight``, ramped; evenly where no
-lever says), so the rows add up to the plan's planned-savings line (to round-off). Income levers are not savings and are not in the programme.
+lever says), so the rows add up to the plan's planned-savings line (to round-off). Income
+levers are not savings and are not in the programme.
 """
 
 from __future__ import annotations

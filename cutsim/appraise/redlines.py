@@ -1,4 +1,4 @@
-"""How far a scenario's outcomes go past its red lines (DESIGN §4 "Red lines").
+"""How far a scenario's outcomes go past its red lines (docs/file-format.md "Scenarios").
 
 A red line caps the *adverse* change of an outcome (an increase when lower is better) at
 ``max_change``, in level units or percent of the baseline, up to ``by_year`` (the whole

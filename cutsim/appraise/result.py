@@ -1,4 +1,4 @@
-"""The result of running one scenario: arrays, pandas views and the DESIGN §7 JSON.
+"""The result of running one scenario: arrays, pandas views and its JSON (docs/result-format.md).
 
 Units and signs (see docs/result-format.md): time in years from 1 April of base_year;
 outcome levels in each outcome's unit; activity in units/yr; spend and money rates in
@@ -161,12 +161,6 @@ class Result:
         return pd.DataFrame(self.cost_shift_matrix, index=pd.Index(ids, name="from"),
                             columns=pd.Index(ids, name="to"))
 
-    def to_frame(self) -> pd.DataFrame:
-        """Every time series in long form: columns t, entity, id, series, value."""
-        import pandas as pd
-
-        return pd.DataFrame(list(self._long_rows()), columns=["t", "entity", "id", "series", "value"])
-
     # -------------------------------------------------------------- exports
     def _series(self):
         """(entity, id, series, array over t) for every reported series."""
@@ -202,7 +196,7 @@ class Result:
     def to_csv(self, stream: io.TextIOBase | None = None) -> str | None:
         """Write the long-form CSV (``t,entity,id,series,value``); return it if no stream."""
         own = stream is None
-        out = io.StringIO() if own else stream
+        out: Any = io.StringIO() if own else stream
         writer = SafeCsvWriter(out)
         writer.writerow(["t", "entity", "id", "series", "value"])
         writer.writerows(self._long_rows())
@@ -224,7 +218,7 @@ class Result:
         return out.getvalue()
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Exactly the DESIGN §7 result object (plain Python numbers and lists)."""
+        """Exactly the result object of docs/result-format.md (plain Python numbers and lists)."""
         cm = self.compiled
         outcomes: dict[str, Any] = {}
         services: dict[str, Any] = {}

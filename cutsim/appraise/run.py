@@ -1,4 +1,4 @@
-"""One scenario run: simulate, price the money, settle pools and appraise (DESIGN §3, §7).
+"""One scenario run: simulate, price the money, settle pools and appraise (docs/mathematics.md, docs/result-format.md).
 
 This is where the engine's exact arrays become a :class:`~cutsim.appraise.result.Result`:
 the engine simulates, the levers say what each scenario changes, and the appraisal (here,
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cutsim.appraise import appraisal
+from cutsim.appraise.areas import area_result, simulate_areas
 from cutsim.appraise.blocks import Appraisal, Uncertainty
 from cutsim.appraise.longrun import LongRunLevels, long_run_levels
-from cutsim.appraise.areas import area_result, simulate_areas
 from cutsim.appraise.result import Result
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs

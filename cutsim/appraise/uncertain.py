@@ -1,6 +1,6 @@
 """The uncertain inputs of a place model and its scenarios, their ranges and their draws.
 
-Every figure cutsim reads from a file can be uncertain (DESIGN §3 "Uncertainty"):
+Every figure cutsim reads from a file can be uncertain (docs/uncertainty.md):
 
 | input | name | range from |
 |---|---|---|

@@ -1,6 +1,6 @@
 """The ``cutsim`` command line, in the style of git/pip: one subcommand per module.
 
-Exit codes (DESIGN §7): 0 success; 1 bad input (message on stderr, no traceback);
+Exit codes (docs/result-format.md): 0 success; 1 bad input (message on stderr, no traceback);
 2 usage; 3 a valid request with no clean answer.
 """
 

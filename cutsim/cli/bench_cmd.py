@@ -1,4 +1,4 @@
-"""``cutsim bench``: the DESIGN §8 benchmarks as one JSON object."""
+"""``cutsim bench``: the benchmarks of docs/performance.md as one JSON object."""
 
 from __future__ import annotations
 

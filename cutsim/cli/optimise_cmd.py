@@ -2,7 +2,7 @@
 
 Red lines on the command line: ``OUTCOME:MAX`` (level units), ``OUTCOME:MAX%`` (percent of
 baseline), optionally ``@YEAR`` (by that year), e.g. ``youth_offending:5@3`` or
-``recorded_crime:1%``. They cap the adverse change of the outcome, as DESIGN §4.
+``recorded_crime:1%``. They cap the adverse change of the outcome, as docs/file-format.md says.
 """
 
 from __future__ import annotations
@@ -123,7 +123,6 @@ def run(args) -> int:
         optimise,
         pro_rata_scenario,
     )
-
     from cutsim.model.fmt import parse_year
 
     project = load(args.file)

@@ -109,9 +109,9 @@ class _SafeStream:
 @contextmanager
 def safe_streams() -> Iterator[None]:
     """While a command runs, nothing it prints can send a control character to a terminal
-    (names in a received file are untrusted; DESIGN §5)."""
+    (names in a received file are untrusted; docs/file-format.md)."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _SafeStream(saved[0]), _SafeStream(saved[1])  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _SafeStream(saved[0]), _SafeStream(saved[1])
     try:
         yield
     finally:

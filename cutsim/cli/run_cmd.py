@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import cast
 
 from cutsim.cli import options
 from cutsim.cli.output import emit
@@ -24,7 +25,7 @@ def register(subparsers) -> None:
     add_sweep_options(p)
     options.add_year(p)
     fmt_group = p.add_mutually_exclusive_group()
-    fmt_group.add_argument("--json", action="store_true", help="print the result object (DESIGN §7)")
+    fmt_group.add_argument("--json", action="store_true", help="print the result object (docs/result-format.md)")
     fmt_group.add_argument("--csv", action="store_true", help="long form: t,entity,id,series,value")
     p.add_argument("--annual", action="store_true",
                    help="with --csv: financial-year figures, year,entity,id,series,value")
@@ -62,7 +63,7 @@ def run(args) -> int:
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:
-        text = result.to_annual_csv() if args.annual else result.to_csv()
+        text = result.to_annual_csv() if args.annual else cast(str, result.to_csv())  # no stream: the text
     else:
         text = summary(result, year)
     emit(text, args.out)
@@ -71,7 +72,7 @@ def run(args) -> int:
 
 def summary(result, year: int) -> str:
     """The run for people: the headline year's money in words, the annual net saving
-    table (one unit and precision) and, with draws, P10/P50/P90 (DESIGN §7a)."""
+    table (one unit and precision) and, with draws, P10/P50/P90 (docs/result-format.md)."""
     cm = result.compiled
     floor = materiality_floor(cm.model)
     fy = result.years[year]

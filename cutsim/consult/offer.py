@@ -33,8 +33,8 @@ import numpy as np
 from cutsim.api import Project
 from cutsim.appraise.result import Result
 from cutsim.engine.money import SERIES
-from cutsim.model.errors import InputError
 from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.model.errors import InputError
 from cutsim.model.schema import Consultation, Scenario
 
 UNIT_PERCENT, UNIT_POUNDS = "percent", "amount"

@@ -26,10 +26,10 @@ from cutsim.consult.offer import Offer, build_offer, lever_unit, offered_levers
 from cutsim.engine.money import SERIES
 from cutsim.files.exchange import atomic_write_bytes, model_sha256
 from cutsim.files.safewrite import check_target
+from cutsim.model import fmt
 from cutsim.model.errors import InputError
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario, headline_year
-from cutsim.model import fmt
 from cutsim.version import __version__
 from cutsim.workshop.figures import agency_target, lead_agency
 

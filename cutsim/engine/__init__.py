@@ -2,7 +2,7 @@
 
 Headless (never imports Qt). See :mod:`cutsim.engine.compiled` (structure and parameters),
 :mod:`cutsim.engine.inputs` (lever inputs on the time grid), :mod:`cutsim.engine.simulate`
-(the exact linear time-invariant solution of DESIGN §3) and :mod:`cutsim.engine.money`.
+(the exact linear time-invariant solution of docs/mathematics.md) and :mod:`cutsim.engine.money`.
 """
 
 from __future__ import annotations

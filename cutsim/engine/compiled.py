@@ -6,7 +6,7 @@ values* (effect per_unit k[l], demand per_unit d[m]; unit costs and spends are f
 model). A slider move or a Monte Carlo draw only supplies new :class:`Params`; the
 structure is never rebuilt.
 
-Notation (DESIGN §3). Algebraic variables ``v = [ΔY (O outcomes); ΔA (S services)]``, the
+Notation (docs/mathematics.md). Algebraic variables ``v = [ΔY (O outcomes); ΔA (S services)]``, the
 V = O + S "nodes". Zero-delay links (τ = 0) and demand links are algebraic: they form the
 matrix ``P`` with ``v = P v + Q z + u`` where ``z`` are the outputs of the delay chains
 (τ > 0 links), ``Q`` puts ``k_l z_l`` onto outcome ``dst(l)`` and

@@ -1,4 +1,4 @@
-"""The engine's inputs for one scenario on the time grid (DESIGN §3, §4).
+"""The engine's inputs for one scenario on the time grid (docs/mathematics.md, docs/levers.md).
 
 Grid ``t_k = k/steps_per_year``, k = 0..N. Every input is held constant over the step
 starting at t_k (zero-order hold); index N is the value at t_N, used for reporting only.
@@ -99,16 +99,6 @@ class LeverInputs:
             k = _step_of(lump.time, steps)
             if 0 <= k < n:
                 rates[lump.service, k] += lump.amount * steps
-        return rates
-
-    def lump_rates_by_origin(self, n_agencies: int, service_agency: np.ndarray) -> np.ndarray:
-        """One-off cost rates per (origin, agency bearing it), shape (G, A, N+1), £/yr."""
-        n, steps = self.n_steps, self.steps_per_year
-        rates = np.zeros((n_agencies, n_agencies, n + 1))
-        for lump in self.lumps:
-            k = _step_of(lump.time, steps)
-            if 0 <= k < n:
-                rates[lump.origin, service_agency[lump.service], k] += lump.amount * steps
         return rates
 
 

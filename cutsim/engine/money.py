@@ -1,4 +1,4 @@
-"""Money per service and agency from a simulated trajectory (DESIGN §3).
+"""Money per service and agency from a simulated trajectory (docs/mathematics.md).
 
 Rates are £/yr at each grid time; positive is good for the agency's budget except the
 two cost series (positive = a cost). With u the unit cost, e(t) the efficiency, B the
@@ -67,7 +67,8 @@ def service_money(cm: CompiledModel, inputs: LeverInputs, traj: Trajectory,
              "net_saving": planned - knock - one_off}
     # Exact annual integrals: everything but ΔA is constant over each step.
     demand_int = traj.dA_int - lever[..., :n] * h
-    annual = {"planned_saving": np.broadcast_to(_per_year(planned[..., :n] * h, cm), traj.dA_int.shape[:-1] + (cm.horizon_years,)),
+    annual = {"planned_saving": np.broadcast_to(_per_year(planned[..., :n] * h, cm),
+                                                traj.dA_int.shape[:-1] + (cm.horizon_years,)),
               "knock_on_cost": _per_year(price[:, :n] * demand_int, cm),
               "one_off_cost": np.broadcast_to(_per_year(one_off[..., :n] * h, cm),
                                               traj.dA_int.shape[:-1] + (cm.horizon_years,))}

@@ -1,4 +1,4 @@
-"""What a lever can reach: the exact zeros of DESIGN §3.
+"""What a lever can reach: the exact zeros of docs/mathematics.md.
 
 A series that no lever can reach (no path of effect and demand links from any service or
 outcome a lever changes) is exactly 0, not the round-off of a matrix exponential over a

@@ -1,4 +1,4 @@
-"""The exact linear time-invariant simulation of DESIGN §3.
+"""The exact linear time-invariant simulation of docs/mathematics.md.
 
 Lever inputs are held constant over each step (zero-order hold); everything else is
 continuous, and at the grid points the result is the exact solution of the LTI system:
@@ -16,7 +16,7 @@ continuous, and at the grid points the result is the exact solution of the LTI s
 
 Never forward Euler. Step integrals are carried exactly too, so annual money is exact.
 
-How it stays fast (DESIGN §8): work is done only for *live* (chain, batch) pairs, those a
+How it stays fast (docs/performance.md): work is done only for *live* (chain, batch) pairs, those a
 nonzero lever input reaches; blocks of similar size are padded with decoupled zero states
 to a common size and advanced together as one batched recursion; step matrices depend
 only on the parameters and h, so for a single parameter set they are cached on the
@@ -38,8 +38,8 @@ from scipy.special import gammainc, gammaln
 
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.errors import EngineError
-from cutsim.engine.reach import reach
 from cutsim.engine.heap import keep_large_arrays_in_heap
+from cutsim.engine.reach import reach
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def lever_reach(cm: CompiledModel, activity_delta: np.ndarray,
 
 def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
                  services: np.ndarray | None, reached: _Reach) -> Trajectory:
-    """``traj`` with every node no lever input reaches set to exactly 0 (DESIGN §3).
+    """``traj`` with every node no lever input reaches set to exactly 0 (docs/mathematics.md).
 
     The reach is taken per input batch entry (one origin agency's levers, say), so that
     attribution by superposition carries no round-off either. ``services`` are the rows

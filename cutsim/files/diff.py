@@ -130,11 +130,11 @@ def _diff_keyed(kind: str, old: dict[str, dict], new: dict[str, dict],
         if ident not in new:
             yield Change(kind, ident, "removed", old=before, scenario=scenario, label=named(before))
     for ident, after in new.items():
-        before = old.get(ident)
-        if before is None:
+        earlier = old.get(ident)
+        if earlier is None:
             yield Change(kind, ident, "added", new=after, scenario=scenario, label=named(after))
             continue
-        for name, a, b in field_changes(before, after, skip):
+        for name, a, b in field_changes(earlier, after, skip):
             yield Change(kind, ident, "changed", name, a, b, scenario=scenario, label=named(after))
 
 

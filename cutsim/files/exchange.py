@@ -1,4 +1,4 @@
-"""Reading and writing ``.cutsim`` exchange files (DESIGN §5).
+"""Reading and writing ``.cutsim`` exchange files (docs/file-format.md).
 
 A received file is untrusted input. Reading goes in layers, each refusing with a
 message that names the place in the file: size → UTF-8 → nesting depth → strict JSON
@@ -499,7 +499,7 @@ def to_document(cutsim_file: CutsimFile, *, stamp: bool = True,
     if stamp:
         old = cutsim_file.provenance or Provenance()
         provenance = old.model_copy(update={
-            "created": old.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": old.created or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "tool_version": f"cutsim {__version__}",
             "model_sha256": model_sha256(cutsim_file.model),
         })

@@ -2,7 +2,7 @@
 
 Partners' own tools can check a file's shape with it; it is checked in as
 ``docs/cutsim.schema.json`` and a test keeps it equal to this output. It states
-types, required fields, unknown fields refused and the size limits of DESIGN §5; the
+types, required fields, unknown fields refused and the size limits of docs/file-format.md; the
 rules between values (references resolved, low <= per_unit <= high, …) are in
 docs/file-format.md and only cutsim's validator checks them all.
 

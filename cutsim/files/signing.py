@@ -1,7 +1,7 @@
 """Ed25519 signatures on ``.cutsim`` files, checked against the partner keyring.
 
 What is signed (docs/signing.md): the file's *content* is the RFC 8785 canonical JSON of
-the file without its ``sha256`` and ``signatures`` fields (DESIGN §5); its SHA-256 is the
+the file without its ``sha256`` and ``signatures`` fields (docs/file-format.md); its SHA-256 is the
 content hash. A signature signs the message::
 
     cutsim-signature-v1\\n<agency id>\\n<content hash, 64 lower-case hex digits>\\n
@@ -26,6 +26,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 
@@ -37,7 +38,7 @@ from cutsim.model.schema import CutsimFile, Signature
 
 log = logging.getLogger(__name__)
 
-ALG = "ed25519"
+ALG: Final = "ed25519"
 MESSAGE_TAG = "cutsim-signature-v1"
 UNSIGNED_FIELDS = ("sha256", "signatures")
 
@@ -58,7 +59,7 @@ def content_sha256(document: dict) -> str:
 
 def signed_message(agency: str, content_hash: str) -> bytes:
     """The exact bytes an Ed25519 signature signs."""
-    return f"{MESSAGE_TAG}\n{agency}\n{content_hash.lower()}\n".encode("utf-8")
+    return f"{MESSAGE_TAG}\n{agency}\n{content_hash.lower()}\n".encode()
 
 
 def _seal(document: dict) -> dict:

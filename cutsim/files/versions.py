@@ -1,4 +1,4 @@
-"""Which format version a file needs, from the fields it actually uses (DESIGN §5).
+"""Which format version a file needs, from the fields it actually uses (docs/file-format.md).
 
 Fields added after version 1 carry :func:`cutsim.model.schema.added_in` metadata. A field
 counts as used when its value differs from its default (``None``, an empty list, …).
@@ -12,8 +12,8 @@ version it declares.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Literal, get_args, get_origin
+from functools import cache
+from typing import Any, Literal, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -32,10 +32,13 @@ class UsedField:
     changes_figures: bool
 
 
+_Model = TypeVar("_Model", bound=BaseModel)  # downgrade returns the type it was given
+
+
 def _meta(model: type[BaseModel], name: str) -> tuple[int, bool] | None:
     extra = model.model_fields[name].json_schema_extra
     if isinstance(extra, dict) and SINCE in extra:
-        return int(extra[SINCE]), bool(extra.get(CHANGES_FIGURES, True))
+        return int(cast(int, extra[SINCE])), bool(extra.get(CHANGES_FIGURES, True))
     return None
 
 
@@ -50,7 +53,7 @@ def _label(base: str, item: Any, index: int) -> str:
     return f'{base}[{index}] "{ident}"' if isinstance(ident, str) else f"{base}[{index}]"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _defaults(model: type[BaseModel]) -> dict[str, Any]:
     """Every field's default, worked out once per class (a large file has tens of
     thousands of objects of a few classes; only compared, never handed out)."""
@@ -148,7 +151,7 @@ def check_declared_version(obj: BaseModel, declared: int, source: str) -> None:
                                           else f"{len(newer)} problem(s):\n  " + "\n  ".join(lines)))
 
 
-def downgrade(obj: BaseModel, version: int) -> BaseModel:
+def downgrade(obj: _Model, version: int) -> _Model:
     """A copy of ``obj`` for readers of format ``version``: fields newer than it that change
     no figure are left out; one that changes figures is refused (InputError naming it)."""
     blocking = [u for u in used_fields(obj) if u.since > version and u.changes_figures]
@@ -177,6 +180,6 @@ def _strip(obj: Any, version: int) -> Any:
         items = [_strip(v, version) for v in obj]
         return items if any(a is not b for a, b in zip(items, obj)) else obj
     if isinstance(obj, dict):
-        items = {k: _strip(v, version) for k, v in obj.items()}
-        return items if any(items[k] is not obj[k] for k in obj) else obj
+        members = {k: _strip(v, version) for k, v in obj.items()}
+        return members if any(members[k] is not obj[k] for k in obj) else obj
     return obj

@@ -12,7 +12,7 @@ engine for .xlsx) that only reads cell values: it evaluates nothing, never follo
 external links, expands no XML entities, and reads a formula's saved result. openpyxl in
 read-only mode, the other candidate, took about 10 s for a 5,000-service workbook (its
 pure-Python XML parsing through defusedxml); python-calamine reads the same in about 1 s,
-inside DESIGN §8's 3 s for reading and validating.
+inside the 3 s target of docs/performance.md for reading and validating.
 """
 
 from __future__ import annotations
@@ -399,7 +399,7 @@ class _Reader:
 
     # --- scenarios ---------------------------------------------------------------------
     def _scenario_parts(self, grids, scenarios: list[dict[str, Any]]) -> None:
-        by_id = {}
+        by_id: dict[Any, int] = {}
         for i, scenario in enumerate(scenarios):
             by_id.setdefault(scenario.get("id"), i)
             for part in SCENARIO_PARTS:

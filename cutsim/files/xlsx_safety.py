@@ -1,4 +1,4 @@
-"""Checks on a received .xlsx file before any spreadsheet library parses it (DESIGN §5).
+"""Checks on a received .xlsx file before any spreadsheet library parses it (docs/file-format.md).
 
 A workbook is untrusted input, like a ``.cutsim`` file. An .xlsx file is a zip of XML
 parts; these checks look only at the zip's directory and the raw bytes of its parts,

@@ -35,7 +35,7 @@ SAFE_OPTIONS = {
 }
 
 
-class ExactWorksheet(Worksheet):
+class ExactWorksheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type hints
     """A worksheet whose numbers keep every bit and whose formulas carry no cached value."""
 
     def _xml_number_element(self, number, attributes=()) -> None:  # noqa: D401 (XlsxWriter hook)
@@ -55,7 +55,7 @@ class ExactWorksheet(Worksheet):
             self.fh.write(f"<c{attr}><f>{formula}</f><v>{self._escape_data(result)}</v></c>")
 
 
-class SafeWorkbook(xlsxwriter.Workbook):
+class SafeWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]  # XlsxWriter has no type hints
     """An in-memory XlsxWriter workbook with the safe options and exact worksheets."""
 
     def __init__(self, buffer: io.BytesIO) -> None:

@@ -1,4 +1,4 @@
-"""Turn a scenario's levers into the engine's :class:`~cutsim.engine.inputs.LeverInputs` (DESIGN §4).
+"""Turn a scenario's levers into the engine's :class:`~cutsim.engine.inputs.LeverInputs` (docs/levers.md).
 
 Signs: a cut lowers spend, an invest raises it; ΔA is in activity units/yr, efficiency
 e(t) is the fraction by which unit cost falls (negative = a price premium).

@@ -1,4 +1,4 @@
-"""``pool`` levers: a pooled budget's efficiency, reinvestment and set-up cost (DESIGN §4).
+"""``pool`` levers: a pooled budget's efficiency, reinvestment and set-up cost (docs/levers.md).
 
 Who pays whom afterwards is :mod:`cutsim.levers.settlement`.
 """

@@ -33,9 +33,8 @@ reported as such.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
+from typing import TYPE_CHECKING
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs

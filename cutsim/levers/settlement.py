@@ -1,4 +1,4 @@
-"""Gain-share settlement of pooled budgets (DESIGN §4 ``pool``; maths in docs/levers.md).
+"""Gain-share settlement of pooled budgets (docs/levers.md ``pool``, with the maths).
 
 For each ``pool`` lever the result carries
 ``settlement[lever_id][agency] = {contribution, net_saving, share, transfer}`` for every
@@ -33,10 +33,8 @@ reported beside agency money, never folded into ``net_saving``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -84,7 +82,7 @@ def settle(cm: CompiledModel, scenario: Scenario, params: Params | None = None,
                                                         if lv.id != pool.id]})
         without = _totals(scenario_money(cm, params, others))
         diff = {k: with_[k] - without[k] for k in with_}
-        block[pool.id] = settle_pool(cm, pool, diff)
+        block[pool.id] = settle_pool(cm, cast("PoolLever", pool), diff)
     return block
 
 

@@ -7,7 +7,7 @@ found, located like ``areas[2] "north": service_shares["youth"] must be between 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the validator imports this module beside the schema; types only
     from cutsim.model.schema import Area, Geometry, Model
@@ -84,7 +84,7 @@ def area_problems(model: Model, slug, fmt) -> list[tuple[str, str]]:
 def _share_totals(areas: Sequence[Area], field: str, known: set[str]) -> list[tuple[str, str]]:
     """A service (outcome) named in one area's shares must be named in all, adding up to 1."""
     named: dict[str, list[float | None]] = {}
-    for i, area in enumerate(areas):
+    for area in areas:
         for key in getattr(area, field) or {}:
             if key in known:
                 named.setdefault(key, [None] * len(areas))
@@ -112,7 +112,7 @@ def _geometry_problems(geometry: Geometry) -> tuple[int, list[str]]:
     if depth != want:
         return 0, [f"a {geometry.type} needs coordinates nested {want} lists deep "
                    f"(got {depth})"]
-    polygons = [coords] if geometry.type == "Polygon" else coords
+    polygons: list[Any] = [coords] if geometry.type == "Polygon" else coords
     problems: list[str] = []
     count = 0
     for p, polygon in enumerate(polygons):

@@ -21,7 +21,7 @@ def polygons(area: Area) -> list[list[list[list[float]]]]:
     if area.geometry is None:
         return []
     coords = area.geometry.coordinates
-    return [coords] if area.geometry.type == "Polygon" else list(coords)  # type: ignore[list-item]
+    return [coords] if area.geometry.type == "Polygon" else list(coords)  # type: ignore[list-item,arg-type]
 
 
 def project(areas: list[Area], width: float, height: float,

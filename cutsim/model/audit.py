@@ -1,4 +1,4 @@
-"""The forms a figure people read must never take (DESIGN §7a), found in any text.
+"""The forms a figure people read must never take (docs/result-format.md), found in any text.
 
 Used by the output audit (every command's text, the publication, the workshop views and
 minutes) and by the formatter's own tests: rounding noise, an exponent, a negative zero,

@@ -1,4 +1,4 @@
-"""Undoable edits of a ``.cutsim`` document, without Qt (DESIGN §1: undo lives in the core).
+"""Undoable edits of a ``.cutsim`` document, without Qt (docs/architecture.md: undo lives in the core).
 
 A document (:class:`~cutsim.model.schema.CutsimFile`) is treated as an immutable value. Every
 command's :meth:`Command.apply` returns a *new* document and never mutates its input; the
@@ -562,10 +562,6 @@ class CommandStack:
     @property
     def undo_text(self) -> str:
         return self._done[-1].description if self._done else ""
-
-    @property
-    def redo_text(self) -> str:
-        return self._undone[-1].description if self._undone else ""
 
     @property
     def index(self) -> int:

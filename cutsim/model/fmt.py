@@ -1,4 +1,4 @@
-"""How figures read for people: the one formatter (DESIGN §7a).
+"""How figures read for people: the one formatter (docs/result-format.md).
 
 Every figure a person reads (CLI text, the app, workshop screens and minutes, the
 publication) goes through here, so a figure reads the same everywhere. Machine outputs
@@ -19,7 +19,7 @@ Rules:
   decimals for a whole column.
 - A range only when its ends differ at the shown precision (:func:`money_range`).
 
-Signs follow DESIGN §3 (for savings a positive number is good for the budget). Words
+Signs follow docs/mathematics.md (for savings a positive number is good for the budget). Words
 that carry a direction ("a net cost of £320,000") are :mod:`cutsim.model.wording`'s.
 """
 
@@ -272,7 +272,7 @@ def year_label(base_year: int, y: int) -> str:
 financial_year = year_label
 
 
-# Money on chart axes: one unit per chart, named in the axis label (DESIGN §7a), so the
+# Money on chart axes: one unit per chart, named in the axis label (docs/result-format.md), so the
 # tick numbers stay short and no automatic multiplier ("x0.001") can misstate them.
 AXIS_UNITS = ((1e6, "£m"), (1e3, "£k"), (1.0, "£"))
 

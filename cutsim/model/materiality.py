@@ -1,4 +1,4 @@
-"""The materiality floor: when a figure counts as nothing (DESIGN §3 "Exact zeros").
+"""The materiality floor: when a figure counts as nothing (docs/mathematics.md "Exact zeros").
 
 Every "is it nothing" decision (payback, shares, wording, which agencies a summary
 names) uses this one floor, tied to the place's money rather than to an agency's own

@@ -1,4 +1,4 @@
-"""The place model and scenarios as typed objects (DESIGN §2, §4, §5).
+"""The place model and scenarios as typed objects (docs/file-format.md, docs/levers.md).
 
 These are the domain objects every part of cutsim shares: the exchange file is read
 into them, the workspace stores them, the engine compiles them and the app edits them.
@@ -13,9 +13,11 @@ and fractions are 0-1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from cutsim.model import lever_kinds
 
@@ -31,8 +33,8 @@ MAX_TERMINAL_YEARS = 100  # place.terminal_years: at most this many years after 
 DEFAULT_OPTIMISM_BIAS: dict[str, float] = {"1": 0.60, "2": 0.40, "3": 0.25, "4": 0.10, "5": 0.0}
 
 
-def added_in(version: int, *, changes_figures: bool) -> dict[str, object]:
-    """Schema metadata for a field added after format version 1 (DESIGN §5).
+def added_in(version: int, *, changes_figures: bool) -> JsonDict:
+    """Schema metadata for a field added after format version 1 (docs/file-format.md).
 
     Use as ``Field(default=None, json_schema_extra=added_in(2, changes_figures=False))``.
     A field that can change a figure when present (growth, ranges) needs a reader that
@@ -73,7 +75,7 @@ class Place(Strict):
     optimism_bias: dict[str, float] | None = None
     local_multiplier: float | None = None
     notes: str | None = None
-    # Wider uncertainty (DESIGN §3): apply the documented default ranges by confidence
+    # Wider uncertainty (docs/mathematics.md): apply the documented default ranges by confidence
     # grade to every input without its own _low/_high; and the rank correlation of
     # inputs citing the same source (0 = independent draws, the default).
     wide_uncertainty: bool | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=True))
@@ -327,11 +329,14 @@ class LeverBase(Strict):
     phase_years: float = 0.0
     note: str | None = None
     # How sure the agency is of delivering the saving (0-100 %), for the plan's risk view.
-    delivery_confidence_percent: float | None = Field(default=None, json_schema_extra=added_in(2, changes_figures=False))
+    delivery_confidence_percent: float | None = Field(
+        default=None, json_schema_extra=added_in(2, changes_figures=False))
     # The savings programme (docs/mtfs.md): who delivers it and how it is going.
     directorate: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     owner: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     status: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
+    if TYPE_CHECKING:  # each kind's subclass declares it as a Literal
+        kind: str
 
 
 if TYPE_CHECKING:  # at run time, the union of the registered kinds (_install_lever_union)
@@ -408,7 +413,7 @@ DEFAULT_HEADLINE_YEAR = 4  # 0-based: the fifth financial year, when most delaye
 
 
 def headline_year(scenario: Scenario | None, horizon_years: int) -> int:
-    """The 0-based financial year a scenario's summaries show (DESIGN §7a).
+    """The 0-based financial year a scenario's summaries show (docs/result-format.md).
 
     The scenario's own ``headline_year`` when set, else min(4, H − 1).
     """
@@ -428,7 +433,7 @@ class Geometry(Strict):
 
 
 class Area(Strict):
-    """A neighbourhood of the place (DESIGN §7 areas; docs/areas.md).
+    """A neighbourhood of the place (docs/areas.md).
 
     Shares are fractions 0-1 of a service's baseline spend and activity, or of an outcome's
     baseline level, found in this area; a service or outcome not named takes the area's
@@ -565,7 +570,7 @@ def _by_id(items, item_id: str, kind: str):
     raise KeyError(f'no {kind} with id "{item_id}"')
 
 
-def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
+def _install_lever_union(kinds: Sequence[lever_kinds.LeverKind]) -> None:
     """Make ``Lever`` the union of the registered kinds' schemas, told apart by ``kind``,
     and rebuild the models that hold levers (pydantic then names the kinds in its errors
     and the JSON Schema)."""
@@ -577,7 +582,7 @@ def _install_lever_union(kinds: tuple[lever_kinds.LeverKind, ...]) -> None:
                   if len(members) > 1 else members[0])
     globals()["Lever"] = lever
     # pydantic keeps a field's resolved type once it is complete: give it the new union.
-    Scenario.model_fields["levers"].annotation = list[lever]  # type: ignore[valid-type]
+    Scenario.model_fields["levers"].annotation = list[lever]
     for holder in (Scenario, CutsimFile):
         holder.model_rebuild(force=True)
 

@@ -1,4 +1,4 @@
-"""Every rule of DESIGN §2, §4 and §5 about values and references, in one place.
+"""Every rule of docs/file-format.md and docs/levers.md about values and references, in one place.
 
 The CLI, the exchange-file reader, the workspace and the app all call this validator,
 so a problem reads the same wherever it is found. It never stops at the first problem:
@@ -20,10 +20,10 @@ from cutsim.model.area_rules import area_problems
 from cutsim.model.schema import (
     AGENCY_KINDS,
     AUTHORITY_CLASSES,
+    DISCOUNT_SCHEDULES,
     FUNDING_KINDS,
     GENERAL_FUND,
     LEVER_STATUSES,
-    DISCOUNT_SCHEDULES,
     MAX_TERMINAL_YEARS,
     PLACE_ID,
     SERVICE_MODES,

@@ -1,4 +1,4 @@
-"""Money named by its direction (DESIGN §7a): never a negative cost in words.
+"""Money named by its direction (docs/result-format.md): never a negative cost in words.
 
 A figure in a sentence is always a magnitude; the words say which way it goes: "a net
 saving of £320,000" or "a net cost of £320,000", "extra costs of £51,000" or "savings of
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from cutsim.model import lever_kinds as registry
 from cutsim.model import fmt
+from cutsim.model import lever_kinds as registry
 
 Formatter = Callable[[float], str]
 
@@ -86,27 +86,6 @@ def gap(shortfall: float, floor: float = 0.0, format: Formatter = fmt.money) -> 
     if shortfall < 0:
         return f"{format(-shortfall)} short"
     return f"{format(shortfall)} more than the target"
-
-
-def more_or_fewer(change: float) -> str:
-    """"more" for a rise, "fewer" for a fall (the figure beside it is a magnitude)."""
-    return "more" if change > 0 else "fewer"
-
-
-def signed_range(low: float, high: float, noun_up: str, noun_down: str,
-                 format: Formatter = fmt.money) -> str:
-    """A range of a signed figure in words, each end a magnitude with its own direction:
-    "between a net saving of £1.2m and £1.5m", "between a net cost of £0.2m and a net
-    saving of £0.1m", or one figure when both ends read the same."""
-    lo, hi = sorted((low, high))
-    a, b = format(abs(lo)), format(abs(hi))
-    if lo >= 0 or hi <= 0:
-        noun = noun_up if lo >= 0 else noun_down
-        first, second = (a, b) if lo >= 0 else (b, a)
-        if first == second:
-            return f"{noun} of {first}"
-        return f"between {noun} of {first} and {second}"
-    return f"between {noun_down} of {a} and {noun_up} of {b}"
 
 
 def lever_kind_words(kind: str) -> str:

@@ -35,7 +35,8 @@ def build_areas(model: Model, result: dict[str, Any], y: int) -> dict[str, Any] 
         block = annual[area.id]
         net = sum(a["net_saving"][y] for a in block["agencies"].values())
         knock = sum(a["knock_on_cost"][y] for a in block["agencies"].values())
-        worse, better = [], []
+        worse: list[dict[str, Any]] = []
+        better: list[dict[str, Any]] = []
         for oid, series in block["outcomes"].items():
             change = series["scenario"][y] - series["baseline"][y]
             if abs(change) <= 1e-9 * max(abs(series["baseline"][y]), 1.0):

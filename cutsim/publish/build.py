@@ -11,7 +11,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cutsim.publish import accountability, depends, disclosure, figures, html, notes, opendata
 
@@ -110,7 +110,7 @@ def publish_file(cutsim_file: Any, scenario_id: str, out_dir: str | os.PathLike[
             if name == "report.pdf":
                 from cutsim.publish.pdf import write_pdf
 
-                write_pdf(files["report.html"], folder / name)
+                write_pdf(cast(str, files["report.html"]), folder / name)
             else:
                 content = files[name]
                 data = content.encode("utf-8") if isinstance(content, str) else content

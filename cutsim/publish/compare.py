@@ -106,7 +106,7 @@ def _fit(text: str, width: int) -> str:
 def format_table(comparison: dict[str, Any]) -> str:
     """The comparison as a plain-text table for the terminal."""
     a, b = comparison["a"], comparison["b"]
-    rows = [("", a["place"], b["place"]),
+    rows: list[tuple[str, ...]] = [("", a["place"], b["place"]),
             ("Scenario", a["scenario"], b["scenario"]),
             ("Residents", _count(a["population"]), _count(b["population"])),
             ("Prices (year)", str(a["price_year"]), str(b["price_year"])),

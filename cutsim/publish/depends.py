@@ -41,9 +41,9 @@ def describe(model: Model, name: str) -> tuple[str, int | None]:
         return (f"how much {model.outcome(m.outcome).name.lower()} adds to demand for "
                 f"{model.service(m.service).name}", m.confidence)
     if kind == "services":
-        s = model.service(item)
+        service = model.service(item)
         what = "the cost of each unit of" if field == "unit_cost" else "the current spend on"
-        return f"{what} {s.name}", s.confidence
+        return f"{what} {service.name}", service.confidence
     if field == "efficiency_percent":
         return "the saving the pooled budget achieves", None
     return "the price premium of buying locally", None

@@ -66,8 +66,9 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
         used: list[float] = []
 
         def shown(total: float, values: np.ndarray) -> float:
-            result = protect_values(total, values, named, secret, floor)
-            used.append(result.base)
+            # called only within this iteration, so the loop's current values are meant
+            result = protect_values(total, values, named, secret, floor)  # noqa: B023
+            used.append(result.base)  # noqa: B023
             return result.total
 
         for s in SERIES:

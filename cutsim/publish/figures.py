@@ -1,11 +1,11 @@
 """The numbers a publication shows, computed only from the model and the engine's
-result object (DESIGN §7 format), with confidential items redacted here, once.
+result object (docs/result-format.md), with confidential items redacted here, once.
 
 The output is the open-data document (a plain JSON-able dict, documented in
 docs/open-data-schema.md): exact values, no rounding. The HTML page and the PDF render
 this same document, rounding for residents through :mod:`cutsim.model.fmt`.
 
-Units and signs (DESIGN §3): money in £ at the place's price year; ``planned_saving``
+Units and signs (docs/mathematics.md): money in £ at the place's price year; ``planned_saving``
 and ``net_saving`` positive is good for the budget, ``knock_on_cost`` and
 ``one_off_cost`` positive is a cost; annual figures are £ per financial year; spend
 changes are £/yr at the reporting date; outcome changes are in the outcome's unit
@@ -141,7 +141,7 @@ def build_open_data(model: Model, scenario: Scenario, result: dict[str, Any],
     """The whole publication as one open-data document (exact values, redacted).
 
     ``year`` is the 0-based financial year the summaries show (default the scenario's
-    headline year, DESIGN §7a); ``report_years`` (years from the start) is the older way
+    headline year, docs/result-format.md); ``report_years`` (years from the start) is the older way
     of saying year ``report_years − 1``.
     """
     ctx = _Context(model, scenario, result, report_years, year)

@@ -1,4 +1,4 @@
-"""Benchmarks of DESIGN §8: timings and ratios as one JSON object.
+"""Benchmarks of docs/performance.md: timings and ratios as one JSON object.
 
 ``cutsim bench`` runs :func:`measure` in a child process (``cutsim bench --in-process``) whose
 BLAS/OpenMP thread pools are limited to one thread through the environment before numpy
@@ -10,14 +10,14 @@ Each timing is the median of several repeats (machines are shared and noisy); en
 
 - ``example_deterministic``: the example place, 10 years monthly, one scenario run
   (levers, engine, money, cost shift, appraisal), warm (the model compiled once, as when a
-  slider moves), against DESIGN §8's 1 ms;
+  slider moves), against the 1 ms target of docs/performance.md;
 - ``monte_carlo``: the same scenario with 1,000 PERT draws (the central run included);
 - ``synthetic_deterministic``: a seeded synthetic place (:mod:`cutsim.tools.synthetic`) of
   5,000 services and 20,000 links, warm; its compile and first (cold) run are reported too;
 - ``areas_deterministic``: the example split into 20 areas (:mod:`cutsim.tools.area_split`),
   its area-targeted scenario, warm; target 20 × the example's own deterministic time;
 - ``draws_per_second``: Monte Carlo throughput on the example (blocks of 256 draws drawn,
-  simulated and priced, the central run excluded), against DESIGN §8's 20,000 draws/s;
+  simulated and priced, the central run excluded), against the target of docs/performance.md;
 - ``monte_carlo_end_to_end``: draws a second through ``Project.run`` at 1,000, 10,000
   and 100,000 draws, each in a fresh process, with its peak resident memory, against
   15,000 draws/s at every size and 800 MB at 100,000 draws (their per-draw CPU cost
@@ -65,7 +65,7 @@ UI_BENCH = Path(__file__).resolve().parents[2] / "scripts" / "ui_bench.py"
 EXAMPLE_SCENARIO = "youth-cut"
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-TARGETS = {  # seconds (DESIGN §8)
+TARGETS = {  # seconds (docs/performance.md)
     "example_deterministic": 0.001,
     "monte_carlo": 0.5,
     "synthetic_deterministic": 0.5,
@@ -78,7 +78,7 @@ TARGETS = {  # seconds (DESIGN §8)
 AREAS = 20
 AREAS_TIME_FACTOR = 20.0  # 20 areas within 20 × the place's deterministic time
 # The largest synthetic place whose .cutsim file stays within the 20 MiB limit (about
-# 19 MiB): 10,000 services and 40,000 links (DESIGN §8's 100,000-service targets, scaled
+# 19 MiB): 10,000 services and 40,000 links (the 100,000-service targets of docs/performance.md, scaled
 # to what a legal file can hold).
 LARGE_FILE_SPEC = {"n_services": 10_000, "n_links": 40_000}
 DRAWS_PER_SECOND_TARGET = 20_000.0

@@ -291,7 +291,7 @@ class _Builder:
         ws.freeze_panes(3, 1)
         if model.outcomes:
             chart = self.book.add_chart({"type": "line"})
-            for i, outcome in enumerate(model.outcomes[:12]):  # a readable number of lines
+            for i, _outcome in enumerate(model.outcomes[:12]):  # a readable number of lines
                 chart.add_series({
                     "name": ["Outcomes by year", 3 + i, 0],
                     "categories": ["Outcomes by year", 2, 5, 2, 4 + len(years)],

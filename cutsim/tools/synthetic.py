@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ SCENARIO_ID = "savings-programme"
 
 @dataclass(frozen=True)
 class SyntheticSpec:
-    """Size and mix of a synthetic place (defaults: the DESIGN §8 benchmark place)."""
+    """Size and mix of a synthetic place (defaults: the benchmark place of docs/performance.md)."""
 
     n_services: int = 5000
     n_links: int = 20000
@@ -144,7 +145,7 @@ def loop_gain_matrix(outcomes: list[str], effects: list[dict], demands: list[dic
     """G[o', o] = Σ_d |k_{d→o'}|·|d_{o→d}| over one cluster's demand-led services (worst case)."""
     pos = {o: i for i, o in enumerate(outcomes)}
     m = len(outcomes)
-    k = {}
+    k: dict[str, np.ndarray] = {}
     for e in effects:
         if e["outcome"] in pos:
             k.setdefault(e["service"], np.zeros(m))[pos[e["outcome"]]] += _worst(e)
@@ -237,7 +238,7 @@ def _scenario(b: _Builder) -> dict:
     """Cut a tenth of discretionary services by 5-20 %; 2-8 % efficiency on a twentieth of
     demand-led ones. Start years 0-2, half of them phased over a year."""
     rng = b.rng
-    levers = []
+    levers: list[dict[str, Any]] = []
     for s in b.services:
         share = 0.1 if s["mode"] == "discretionary" else 0.05
         if rng.random() >= share:

@@ -1,6 +1,6 @@
 """Export a model and scenario as an XMILE 1.0 system-dynamics model (and run it in PySD).
 
-The export is an independent check of the engine (DESIGN §3, §8): the same linear system
+The export is an independent check of the engine (docs/mathematics.md, docs/performance.md): the same linear system
 written as stocks, flows and auxiliaries that any XMILE tool integrates on its own.
 
 - Each effect link l: s → o with per_unit k, mean delay τ > 0 and order n is an n-stage
@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -58,9 +58,14 @@ class GridInputs(Protocol):
     The value at t_k holds over the step [t_k, t_{k+1}).
     """
 
-    activity_delta: np.ndarray
-    efficiency: np.ndarray
-    outcome_input: np.ndarray
+    @property
+    def activity_delta(self) -> np.ndarray: ...
+
+    @property
+    def efficiency(self) -> np.ndarray: ...
+
+    @property
+    def outcome_input(self) -> np.ndarray: ...
 
 
 # --------------------------------------------------------------------------- names
@@ -184,7 +189,7 @@ def _check_inputs(model: Model, inputs: GridInputs) -> int:
         "outcome_input": (len(model.outcomes), n_points),
     }
     for attr, shape in wanted.items():
-        got = np.shape(getattr(inputs, attr, None))
+        got = np.shape(cast(Any, getattr(inputs, attr, None)))
         if got != shape:
             raise InputError(f"lever inputs: {attr} must have shape {shape} (got {got})")
     return n_points

@@ -76,7 +76,7 @@ def build_minutes(session: WorkshopSession, file: CutsimFile,
     rows = []
     listed = [(package, summaries[package.label]) for package in session.packages
               if package.label in summaries]
-    # One unit and precision per money column (DESIGN §7a).
+    # One unit and precision per money column (docs/result-format.md).
     columns = [money_column([s.gauge.agency_net for _, s in listed]),
                money_column([s.gauge.place_net for _, s in listed]),
                money_column([s.gauge.partners_net for _, s in listed], signed=True)]

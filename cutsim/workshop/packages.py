@@ -38,10 +38,6 @@ class LeverState:
     prepared: LeverBase | None
 
     @property
-    def resizable(self) -> bool:
-        return lever_kinds.of(self.lever).sized
-
-    @property
     def changed(self) -> bool:
         return not self.on or self.prepared is None or self.prepared != self.lever
 

@@ -16,7 +16,7 @@ meeting's state and rules, without Qt:
   figure for every year, or the medium-term gap year by year); the scenario's place
   target. :class:`Gauge` puts it beside the lead agency's own net saving and the whole
   place's net saving after knock-on costs, so the cost pushed onto partners is visible.
-- Red lines (DESIGN §4) are the meeting's: they apply to every package. The breach test
+- Red lines (docs/levers.md) are the meeting's: they apply to every package. The breach test
   is the engine's own (:meth:`cutsim.appraise.result.Result.red_lines`), run on the working
   scenario with the meeting's red lines.
 - The decision log: every change with its time, package and an optional note, written
@@ -33,10 +33,10 @@ from typing import Any
 
 from cutsim.appraise.disclosure import protected_agency_annual
 from cutsim.appraise.result import Result, year_labels
+from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model.commands import Command, RemoveLever, ReplaceScenario, SetLever
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money  # one formatter for the CLI, the app and the minutes
-from cutsim.levers.kinds import CutLever, InvestLever
 from cutsim.model.schema import (
     CutsimFile,
     LeverBase,
@@ -80,8 +80,8 @@ class WorkshopSession:
 
     ``scenario_ids``: the prepared packages, in order (default: every scenario with levers,
     else every scenario). ``year``: the financial year (0-based) the gauges, the comparison
-    and the outcome changes show; by default the first package's headline year (DESIGN
-    §7a), so the workshop and the publication headline the same year.
+    and the outcome changes show; by default the first package's headline year
+    (docs/result-format.md), so the workshop and the publication headline the same year.
     """
 
     def __init__(self, file: CutsimFile, scenario_ids: Sequence[str] | None = None, *,

@@ -1,4 +1,4 @@
-"""The workspace (DESIGN §6): models, scenarios, history and run metadata, kept in a
+"""The workspace (docs/workspace-safety.md): models, scenarios, history and run metadata, kept in a
 database (an SQLite file today) behind one repository.
 
 Open one by its location with :func:`open_workspace` (a path, or a URL) and use it as a

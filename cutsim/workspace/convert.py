@@ -248,8 +248,3 @@ def file_data(model_row_: ModelRow, items: dict[str, list], scenarios: list[Scen
         document["actuals"] = actuals
     return document
 
-
-def to_file(model_row_: ModelRow, items: dict[str, list], scenarios: list[ScenarioRow],
-            levers: list[LeverRow]) -> CutsimFile:
-    """Rebuild the exchange-file objects from rows (each list already in position order)."""
-    return CutsimFile.model_validate(file_data(model_row_, items, scenarios, levers))

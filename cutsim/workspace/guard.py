@@ -1,4 +1,4 @@
-"""Opening a workspace as safely as reading a received file (DESIGN §5, §6).
+"""Opening a workspace as safely as reading a received file (docs/file-format.md, docs/workspace-safety.md).
 
 A workspace can arrive from anyone (an email, a shared drive), so it is no more trusted
 than a ``.cutsim`` file. Every connection cutsim makes to one is hardened

@@ -1,4 +1,4 @@
-"""Importing a received ``.cutsim`` file into a workspace model (DESIGN §5, §6).
+"""Importing a received ``.cutsim`` file into a workspace model (docs/file-format.md, docs/workspace-safety.md).
 
 The file has already been read and validated on its own (:mod:`cutsim.files.exchange`).
 Import then goes in three steps, and writes only in the last:
@@ -337,7 +337,7 @@ def plan_import(current: CutsimFile, incoming: CutsimFile,
     return combined, report
 
 
-def import_file(workspace: "Workspace", incoming: CutsimFile,
+def import_file(workspace: Workspace, incoming: CutsimFile,
                 resolve: dict[Key, str] | None = None, model_pk: int | None = None,
                 source: str = "file", current: CutsimFile | None = None) -> ImportReport:
     """Merge a validated file into a workspace model in one transaction (a new model if the

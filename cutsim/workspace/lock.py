@@ -1,4 +1,4 @@
-"""Who has a workspace open in the app: a lock file beside it (DESIGN §6, one writer).
+"""Who has a workspace open in the app: a lock file beside it (docs/workspace-safety.md, one writer).
 
 ``.<workspace name>.lock`` holds JSON naming the holder (user, host, process id, since
 when) and, while the holder runs, an exclusive ``flock`` on it. A second app instance
@@ -61,7 +61,7 @@ def _me() -> dict[str, Any]:
     except (KeyError, OSError):  # no user name (a container without passwd entries)
         user = None
     return {"user": user, "host": socket.gethostname(), "pid": os.getpid(),
-            "since": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+            "since": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
 
 
 def _read_holder(path: Path) -> dict[str, Any]:
@@ -144,7 +144,7 @@ class WorkspaceLock:
 
     def _stale(self, holder: dict[str, Any]) -> bool:
         try:
-            age = _dt.datetime.now(_dt.timezone.utc) - _dt.datetime.fromisoformat(holder["since"])
+            age = _dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(holder["since"])
             if age.total_seconds() > STALE_AFTER_S:
                 return True
         except (KeyError, TypeError, ValueError):
@@ -170,7 +170,7 @@ class WorkspaceLock:
         os.close(self._fd)  # drops the flock
         self._fd = None
 
-    def __enter__(self) -> "WorkspaceLock":
+    def __enter__(self) -> WorkspaceLock:
         self.acquire()
         return self
 

@@ -65,10 +65,6 @@ class WorkspaceRepository(Protocol):
 
     def edits(self, model_pk: int | None = None) -> list[EditRow]: ...
 
-    def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
-                   tool_version: str, elapsed_ms: float, summary: dict,
-                   model_pk: int | None = None) -> None: ...
-
     def add_decision(self, package: str, change: str, note: str | None = None, *,
                      at: str | None = None, model_pk: int | None = None) -> int: ...
 

@@ -1,7 +1,7 @@
 """A workspace kept in one SQLite file: everything about it that is SQLite's own.
 
 The repository (:mod:`cutsim.workspace.store`) writes portable SQLAlchemy queries over
-a session; this adapter gives it an engine and keeps the rest (DESIGN §6):
+a session; this adapter gives it an engine and keeps the rest (docs/workspace-safety.md):
 
 - durability: WAL journal, ``synchronous=FULL``, foreign keys on, every connection
   hardened for an untrusted file (:mod:`cutsim.workspace.guard`) with a time limit on
@@ -198,8 +198,8 @@ class SqliteAdapter:
         self._deadline = time.monotonic() + QUERY_TIME_LIMIT_S
 
     @classmethod
-    def create(cls, path: Path, fill: Callable[["SqliteAdapter"], None] | None = None
-               ) -> "SqliteAdapter":
+    def create(cls, path: Path, fill: Callable[[SqliteAdapter], None] | None = None
+               ) -> SqliteAdapter:
         """A new workspace file at ``path`` (refused if the file exists); ``fill`` writes
         its first contents through an adapter on the file being built.
 
@@ -230,7 +230,7 @@ class SqliteAdapter:
         return cls(path)
 
     @classmethod
-    def open(cls, path: Path) -> "SqliteAdapter":
+    def open(cls, path: Path) -> SqliteAdapter:
         """An existing workspace file, its older schema migrated after backing it up.
 
         Refused with :class:`InputError` (nothing in the file runs, nothing is written)
@@ -261,7 +261,7 @@ class SqliteAdapter:
         whose transactions are begun by this adapter (:meth:`write_lock`)."""
         # The driver's own transaction handling is off (isolation_level=None): _on_begin
         # issues BEGIN itself, IMMEDIATE for writes, so a read-plan-write holds the write
-        # lock from its first read (DESIGN §6: one writer).
+        # lock from its first read (docs/workspace-safety.md: one writer).
         engine = create_engine(f"sqlite:///{self.path}",
                                connect_args={"timeout": BUSY_TIMEOUT_S, "isolation_level": None},
                                json_deserializer=json_deserializer)

@@ -35,7 +35,6 @@ from cutsim.workspace.tables import (
     EditRow,
     LeverRow,
     ModelRow,
-    RunRow,
     ScenarioRow,
 )
 
@@ -56,7 +55,7 @@ def adapter_for(location: Location) -> Any:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _newest_edit(session: Session, model_pk: int) -> EditRow | None:
@@ -112,7 +111,7 @@ class Workspace:
 
     @classmethod
     def create(cls, where: str | os.PathLike[str] | Location,
-               cutsim_file: CutsimFile | None = None) -> "Workspace":
+               cutsim_file: CutsimFile | None = None) -> Workspace:
         """A new workspace at ``where`` (refused if one exists), optionally holding a file.
 
         Built whole before it appears (a workspace file: in a temporary file beside it), so
@@ -132,7 +131,7 @@ class Workspace:
         return cls(adapter, location)
 
     @classmethod
-    def open(cls, where: str | os.PathLike[str] | Location) -> "Workspace":
+    def open(cls, where: str | os.PathLike[str] | Location) -> Workspace:
         """Open an existing workspace, migrating an older schema after backing it up.
 
         Refused with :class:`InputError` (nothing in it runs, nothing is written) unless
@@ -145,7 +144,7 @@ class Workspace:
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> "Workspace":
+    def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -372,15 +371,6 @@ class Workspace:
         key = self._default_key(model_pk)
         with self._adapter.errors("read"), Session(self._bind()) as session:
             return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
-
-    def record_run(self, scenario: str, *, draws: int | None, seed: int | None,
-                   tool_version: str, elapsed_ms: float, summary: dict,
-                   model_pk: int | None = None) -> None:
-        """Note that a scenario was run (what, when, with which draws and seed, how fast)."""
-        key = self._default_key(model_pk)
-        with self._write() as session:
-            session.add(RunRow(model_pk=key, scenario=scenario, at=_now(), draws=draws, seed=seed,
-                               tool_version=tool_version, elapsed_ms=elapsed_ms, summary=summary))
 
 
     # --- workshop decisions --------------------------------------------------

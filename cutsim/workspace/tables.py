@@ -188,7 +188,8 @@ class EditRow(SQLModel, table=True):
 
 
 class RunRow(SQLModel, table=True):
-    """Run metadata: which scenario ran, with what draws and seed, how long it took."""
+    """Run metadata: which scenario ran, with what draws and seed, how long it took (kept in
+    the schema of version 1 workspaces; nothing writes it at present)."""
 
     __tablename__ = "run"
     __table_args__ = (ForeignKeyConstraint(["model_pk"], ["model.pk"], ondelete="CASCADE"),)

@@ -21,8 +21,8 @@ from cutsim.appraise.appraisal import (
 )
 from cutsim.appraise.run import run_scenario
 from cutsim.engine import compile_model
-from cutsim.model.materiality import materiality_floor
 from cutsim.levers.kinds import CutLever, PoolLever, Reinvest
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Agency, Demand, Effect, Model, Outcome, Place, Scenario, Service
 
 R = 0.035

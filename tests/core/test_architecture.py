@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from import_graph import build_graph, cycles, layer_violations
+from support.import_graph import build_graph, cycles, layer_violations
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,7 +118,6 @@ def test_a_planted_circle_is_caught(copy_of_tree: Path):
 IMPORTS_BY_NAME = {
     "cutsim/model/lever_kinds.py": "the lever kinds, found in cutsim/levers/kinds/ on first use",
     "cutsim/cli/__init__.py": "each command's module, loaded when the command runs",
-    "ui/main_window.py": "the optional docks, loaded after the first paint",
     "ui/scenario/lever_forms/__init__.py": "the lever editor's forms, one module per kind",
 }
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
-from strategies import models, scenarios
+from support.strategies import models, scenarios
 
 from cutsim.appraise.areas import SUM_TOLERANCE
 from cutsim.appraise.run import run_scenario
@@ -22,8 +22,8 @@ from cutsim.engine.money import SERIES
 from cutsim.files.exchange import read_file
 from cutsim.files.versions import needed_versions
 from cutsim.levers.common import LeverError
-from cutsim.model.errors import InputError
 from cutsim.levers.kinds import CutLever
+from cutsim.model.errors import InputError
 from cutsim.model.schema import (
     Agency,
     Area,

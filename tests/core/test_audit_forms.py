@@ -1,4 +1,4 @@
-"""The output audit catches each forbidden form (DESIGN §7a), and passes clean text."""
+"""The output audit catches each forbidden form (docs/result-format.md), and passes clean text."""
 
 from __future__ import annotations
 

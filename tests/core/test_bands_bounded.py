@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import chain_model, cutsim_file
+from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project, load
 from cutsim.appraise import bands
@@ -121,6 +121,7 @@ def test_example_bands_equal_full_storage(draws):
     assert _bits(project.run("youth-cut", draws=draws, seed=17).uncertainty) == ref
 
 
+@pytest.mark.slow  # thousands of draws stored in full for comparison
 @pytest.mark.parametrize("draws", (3, 255, 257, 1300, 4000))
 def test_bands_equal_full_storage_with_a_short_pilot_and_wider_inputs(draws, monkeypatch):
     monkeypatch.setattr(bands, "PILOT", 256)
@@ -164,6 +165,7 @@ def test_a_cancelled_run_gives_nothing():
     assert mc.run_draws(cm, inputs, 3000, 1, cancelled=cancelled) is None
 
 
+@pytest.mark.slow  # a Dask cluster
 @pytest.mark.dask
 @pytest.mark.timeout(300)
 def test_dask_returns_summaries_and_identical_bands():

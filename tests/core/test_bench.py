@@ -47,6 +47,7 @@ def _positive_finite(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
 
 
+@pytest.mark.slow  # cutsim bench --quick in a child process
 def test_every_timed_entry_has_seconds_target_and_verdict(report):
     assert report["quick"] is True
     for name in TIMED:
@@ -64,6 +65,7 @@ def test_every_timed_entry_has_seconds_target_and_verdict(report):
     assert _positive_finite(large["read_seconds"]) and large["file_bytes"] > 0
 
 
+@pytest.mark.slow  # cutsim bench --quick in a child process
 def test_draws_sobol_and_dask_entries(report):
     draws = report["draws_per_second"]
     assert _positive_finite(draws["draws_per_second"]) and draws["target_draws_per_second"] == 20000
@@ -75,6 +77,7 @@ def test_draws_sobol_and_dask_entries(report):
     assert _positive_finite(dask["overhead_ratio"]) and dask["workers"] == 2
 
 
+@pytest.mark.slow  # cutsim bench --quick in a child process
 def test_end_to_end_monte_carlo_entry(report):
     e2e = report["monte_carlo_end_to_end"]
     assert list(e2e["sizes"]) == ["300", "600"]  # the quick sizes
@@ -95,6 +98,7 @@ def test_end_to_end_monte_carlo_entry(report):
     assert e2e["per_draw_spread"] >= 1.0
 
 
+@pytest.mark.slow  # cutsim bench --quick in a child process
 def test_pysd_entry_and_ratios(report):
     pysd = report["pysd"]
     if pysd == "not installed":
@@ -105,6 +109,7 @@ def test_pysd_entry_and_ratios(report):
     assert all(_positive_finite(v) for v in report["ratios"].values())
 
 
+@pytest.mark.slow  # cutsim bench --quick in a child process
 def test_environment_says_one_thread_and_ui_is_reported(report):
     assert set(report["environment"]["threads"].values()) == {"1"}
     ui = report["ui"]

@@ -1,4 +1,4 @@
-"""The core never imports Qt or the app (DESIGN §1): checked in a fresh interpreter."""
+"""The core never imports Qt or the app (docs/architecture.md): checked in a fresh interpreter."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import files
+from support.strategies import files
 
 from cutsim.api import Project
 from cutsim.appraise.mtfs import build_plan

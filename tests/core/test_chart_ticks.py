@@ -35,7 +35,7 @@ def seen(monkeypatch) -> list[tuple[str, list[str]]]:
         fig.canvas.draw()
         for i, ax in enumerate(fig.axes):
             for name, labels in (("x", ax.get_xticklabels()), ("y", ax.get_yticklabels())):
-                low, high = sorted((ax.get_xlim() if name == "x" else ax.get_ylim()))
+                low, high = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
                 locs = ax.get_xticks() if name == "x" else ax.get_yticks()
                 shown = [lab.get_text() for loc, lab in zip(locs, labels)
                          if low - 1e-9 * abs(high - low) <= loc <= high + 1e-9 * abs(high - low)]

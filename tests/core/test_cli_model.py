@@ -1,22 +1,20 @@
-"""`cutsim init / validate / show / export` as a user runs them (a subprocess each)."""
+"""`cutsim init / validate / show / export` as a user runs them (the entry point in-process)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import CliRun, run_cli
 
 from cutsim.files import exchange
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim"
 
 
-def cutsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cutsim", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd)
+def cutsim(*args: object, cwd: Path | None = None) -> CliRun:
+    return run_cli(*args, cwd=cwd)
 
 
 def test_init_show_export_round_trip(tmp_path: Path, small_file: Path) -> None:

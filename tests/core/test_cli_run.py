@@ -1,5 +1,5 @@
 """``cutsim run`` and ``compare`` for people and machines: the headline year, draws,
-annual CSV, workspaces and out-of-range options (DESIGN §7, §7a)."""
+annual CSV, workspaces and out-of-range options (docs/result-format.md)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 import cutsim
 from cutsim.appraise.montecarlo import draw_params
 from cutsim.cli import main
-from cutsim.model.schema import PLACE_ID
 from cutsim.engine.compiled import Params
 from cutsim.files.exchange import read_file
 from cutsim.model.audit import audit_text
+from cutsim.model.schema import PLACE_ID
 from cutsim.workspace.store import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

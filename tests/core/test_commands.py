@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from cutsim.files.exchange import load_document
+from cutsim.levers.kinds import CutLever, PoolLever
 from cutsim.model.commands import (
     AddItem,
     AddScenario,
@@ -26,7 +27,6 @@ from cutsim.model.commands import (
     references,
 )
 from cutsim.model.errors import InputError
-from cutsim.levers.kinds import CutLever, PoolLever
 from cutsim.model.schema import CutsimFile, Outcome, Scenario, Service
 from cutsim.model.validation import validate_file
 

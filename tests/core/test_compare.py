@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
 
 from cutsim.api import load
 from cutsim.appraise.compare import compare, table, times_within
@@ -18,8 +17,7 @@ POOLED = SCENARIOS / "pooled-health-care.cutsim"
 
 
 def _cutsim(*args):
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args)
 
 
 def test_comparison_matches_single_runs():
@@ -37,7 +35,7 @@ def test_comparison_matches_single_runs():
     assert comp["scenarios"]["partners-counter"]["parent"] == "youth-cut-20"
     text = table(comp)
     assert "youth-cut-20" in text and "NPV place" in text and "youth_offending (" in text
-    # One headline year, named, with its figures (DESIGN §7a).
+    # One headline year, named, with its figures (docs/result-format.md).
     assert comp["year"] == 4 and comp["year_label"] == "2030-31"
     assert "Net saving in 2030-31" in text and "by the end of 2030-31" in text
     for r in results:

@@ -7,13 +7,12 @@ import hashlib
 import html as html_lib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from consult_support import (
+from support.cli import CliRun, run_cli
+from support.consult_support import (
     CONSULT_FILE,
     REPO,
     SCENARIO,
@@ -31,9 +30,8 @@ from cutsim.model.errors import InputError
 from cutsim.model.validation import validate_scenario
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, cwd=REPO, timeout=300)
+def _cli(*args: str) -> CliRun:
+    return run_cli(*args, cwd=REPO)
 
 
 def test_the_page_sums_equal_the_engine_for_random_choices():
@@ -50,7 +48,7 @@ def test_the_page_sums_equal_the_engine_for_random_choices():
         money = slice(0, len(offer.layout.agencies) * 4 * offer.layout.horizon)
         assert np.max(np.abs(got[money] - want[money])) < 0.005  # to the penny
         assert got[-1] == pytest.approx(want[-1], abs=0.005)
-        assert np.allclose(got, want, rtol=1e-9, atol=1e-7)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-7)
 
 
 def test_a_demand_led_efficiency_and_a_demand_change_multiply():

@@ -5,20 +5,19 @@ no axe-core violation, and the formatter matches the core's (docs/consultation.m
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import axe_violations, browser, needs_browser, requested_urls
-from consult_support import CONSULT_FILE, REPO, SCENARIO, project, random_choices
+from support.browser_support import axe_violations, browser, needs_browser, requested_urls
+from support.cli import run_cli
+from support.consult_support import CONSULT_FILE, REPO, SCENARIO, project, random_choices
 
 from cutsim.consult.offer import with_choices
 from cutsim.consult.page import cost_word, sign_word, write_page
 from cutsim.model import fmt
 
-pytestmark = [needs_browser]
+pytestmark = [needs_browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -117,10 +116,8 @@ def test_a_response_round_trips_through_summarise(driver, page, tmp_path: Path):
     assert response["choices"] == choices and response["equality"] == {"age": "65 or over"}
     path = tmp_path / "response.json"
     path.write_text(text, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "cutsim", "consult", "summarise", str(path),
-                          "--model", str(CONSULT_FILE), "--scenario", SCENARIO, "-o",
-                          str(tmp_path / "summary")], capture_output=True, text=True, cwd=REPO,
-                         timeout=300)
+    out = run_cli("consult", "summarise", path, "--model", CONSULT_FILE, "--scenario", SCENARIO,
+                  "-o", tmp_path / "summary", cwd=REPO)
     assert out.returncode == 0, out.stderr
     summary = json.loads((tmp_path / "summary" / "summary.json").read_text())
     assert summary["responses"] == 1 and summary["median"] == choices

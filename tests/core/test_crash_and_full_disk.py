@@ -35,9 +35,9 @@ SYSCALLS = ("write", "pwrite64", "fsync", "fdatasync", "rename", "renameat", "re
             "link", "linkat")
 KILLS_PER_COMMAND = 14  # 4 commands: 56 kill points (a few may fall after the last call)
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     STRACE is None or not sys.platform.startswith("linux"),
-    reason="needs Linux and strace (scripts/setup installs it)")
+    reason="needs Linux and strace (scripts/setup installs it)")]
 
 
 def _env() -> dict[str, str]:

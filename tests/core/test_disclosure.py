@@ -72,7 +72,7 @@ def test_no_published_total_less_its_named_items_gives_a_confidential_item_away(
         secret = [i for i in mine if model.services[i].confidential]
         # The engine's per-service money adds up to the agency's (the items are the right ones).
         for s in SERIES:
-            assert np.allclose(money[s][mine].sum(axis=0), result["annual"]["agencies"][agency["id"]][s],
+            np.testing.assert_allclose(money[s][mine].sum(axis=0), result["annual"]["agencies"][agency["id"]][s],
                                rtol=0, atol=1e-6 * max(1.0, float(spend.sum())))
         if not secret:
             continue

@@ -1,10 +1,10 @@
-"""Lever rules of DESIGN §4: phasing, notice, lumps, floors, efficiency caps, refusals."""
+"""Lever rules of docs/levers.md: phasing, notice, lumps, floors, efficiency caps, refusals."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import model, outcome, service
+from support.engine_fixtures import model, outcome, service
 
 from cutsim.engine import compile_model
 from cutsim.levers.build import build_inputs
@@ -27,16 +27,17 @@ def test_phasing_ramp_is_sampled_at_step_starts():
     full = -0.24 * 1200.0  # units/yr at full effect
     act = inp.activity_delta[0]
     assert np.all(act[:12] == 0)
-    assert np.allclose(act[12:25], full * np.arange(13) / 12)
-    assert np.allclose(act[24:], full)
-    assert np.allclose(ramp(np.array([0.0, 0.5, 1.0, 2.0]), 0.5, 1.0), [0, 0, 0.5, 1])
+    np.testing.assert_allclose(act[12:25], full * np.arange(13) / 12, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(act[24:], full, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(ramp(np.array([0.0, 0.5, 1.0, 2.0]), 0.5, 1.0), [0, 0, 0.5, 1], rtol=1e-5, atol=1e-8)
 
 
 def test_notice_delays_the_saving_but_not_the_lump():
     inp = _inputs({"id": "l1", "kind": "cut", "service": "youth", "amount": 120_000,
                    "start_year": 2, "notice_months": 6, "one_off_cost": 30_000})
     act = inp.activity_delta[0]
-    assert np.all(act[:30] == 0) and np.allclose(act[30:], -120.0)
+    assert np.all(act[:30] == 0)
+    np.testing.assert_allclose(act[30:], -120.0, rtol=1e-5, atol=1e-8)
     assert [(lp.service, lp.time, lp.amount) for lp in inp.lumps] == [(0, 2.0, 30_000.0)]
     assert inp.lumps[0].origin == CM.agency_index["council"]
     rates = inp.lump_rates(CM.n_services)
@@ -48,7 +49,8 @@ def test_levers_on_one_service_add_up_and_invest_raises_activity():
                   {"id": "b", "kind": "invest", "service": "youth", "amount": 60_000,
                    "start_year": 1})
     act = inp.activity_delta[0]
-    assert np.allclose(act[:12], -120.0) and np.allclose(act[12:], -60.0)
+    np.testing.assert_allclose(act[:12], -120.0, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(act[12:], -60.0, rtol=1e-5, atol=1e-8)
 
 
 def test_cut_below_statutory_floor_is_refused_naming_service_and_floor():
@@ -63,7 +65,8 @@ def test_demand_led_cut_is_an_efficiency_and_is_capped():
     inp = _inputs({"id": "e", "kind": "cut", "service": "ae", "amount": 250_000,
                    "phase_years": 1})
     assert not np.any(inp.activity_delta)
-    assert np.allclose(inp.efficiency[1, 12:], 0.05) and inp.efficiency[1, 0] == 0
+    np.testing.assert_allclose(inp.efficiency[1, 12:], 0.05, rtol=1e-5, atol=1e-8)
+    assert inp.efficiency[1, 0] == 0
     with pytest.raises(LeverError, match=r'lever "big" cut ae: an efficiency of 15 % .* '
                                          r"maximum of 10 %"):
         _inputs({"id": "big", "kind": "cut", "service": "ae", "percent": 15})

@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 import pytest
-from engine_fixtures import loop_model
 from scipy.integrate import solve_ivp
 from scipy.stats import gamma
+from support.engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (load the module: the package re-exports a function)
 from cutsim.engine import EngineError, compile_model, simulate
@@ -68,7 +68,7 @@ def test_algebraic_loop_is_solved_exactly():
     tr = simulate(cm, cm.central_params(), _cut_youth(cm))
     # crime = z1 + 0.5·custody and custody = crime, so crime = 2·z1
     z1 = -0.5 * -100.0 * gamma.cdf(cm.t, a=2, scale=0.5)
-    assert np.allclose(tr.dY[0, cm.outcome_index["crime"]], 2 * z1, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(tr.dY[0, cm.outcome_index["crime"]], 2 * z1, rtol=1e-12, atol=1e-10)
 
 
 def test_sparse_path_matches_dense_path(monkeypatch):
@@ -78,8 +78,8 @@ def test_sparse_path_matches_dense_path(monkeypatch):
         monkeypatch.setattr(simulate_module, "DENSE_LIMIT", 0)
         sparse = simulate(cm, cm.central_params(), _cut_youth(cm))
         monkeypatch.undo()
-        assert np.allclose(dense.dA, sparse.dA, rtol=1e-12, atol=1e-10)
-        assert np.allclose(dense.dY_int, sparse.dY_int, rtol=1e-12, atol=1e-10)
+        np.testing.assert_allclose(dense.dA, sparse.dA, rtol=1e-12, atol=1e-10)
+        np.testing.assert_allclose(dense.dY_int, sparse.dY_int, rtol=1e-12, atol=1e-10)
 
 
 @pytest.mark.parametrize("dense_limit", [600, 0])

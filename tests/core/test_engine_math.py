@@ -1,13 +1,13 @@
-"""The engine equals the exact solution of DESIGN §3 (closed forms and independent solvers)."""
+"""The engine equals the exact solution of docs/mathematics.md (closed forms and independent solvers)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import scipy.linalg
-from engine_fixtures import chain_model, cutsim_file
 from scipy.special import gammainc
 from scipy.stats import gamma
+from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project
 from cutsim.engine import compile_model, simulate
@@ -50,20 +50,20 @@ def test_erlang_orders_match_gamma_cdf_and_annual_integrals(order, tau):
     cum = _erlang_integral(years, order, tau)
     annual_exact = scale * np.diff(cum)
     annual = r.agency_annual["knock_on_cost"][nhs]
-    assert np.allclose(annual, annual_exact, rtol=1e-9, atol=1e-9 * abs(scale))
+    np.testing.assert_allclose(annual, annual_exact, rtol=1e-9, atol=1e-9 * abs(scale))
 
 
 def test_quarterly_grid_is_exact_too():
     r = _run_chain(tau=0.3, order=2, steps=4, horizon=5)
     nhs = r.compiled.agency_index["nhs"]
     exact = -(C / U) * K * D * V * gamma.cdf(r.t, a=2, scale=0.15)
-    assert np.allclose(r.agency_rates["knock_on_cost"][nhs], exact, rtol=0, atol=1e-9 * 500)
+    np.testing.assert_allclose(r.agency_rates["knock_on_cost"][nhs], exact, rtol=0, atol=1e-9 * 500)
 
 
 def test_zero_delay_link_is_instantaneous():
     r = _run_chain(tau=0.0)
     nhs = r.compiled.agency_index["nhs"]
-    assert np.allclose(r.agency_rates["knock_on_cost"][nhs], -(C / U) * K * D * V)
+    np.testing.assert_allclose(r.agency_rates["knock_on_cost"][nhs], -(C / U) * K * D * V, rtol=1e-5, atol=1e-8)
 
 
 def test_erlang_step_matrices_equal_augmented_expm():
@@ -78,10 +78,10 @@ def test_erlang_step_matrices_equal_augmented_expm():
         big[n:2 * n, n:2 * n] = a
         big[n:2 * n, 2 * n:] = b
         e = scipy.linalg.expm(big * h)
-        assert np.allclose(phi[i, :n, :n], e[n:2 * n, n:2 * n], atol=1e-13)
-        assert np.allclose(gam[i, :n], e[n:2 * n, 2 * n], atol=1e-13)
-        assert np.allclose(psi1[i, :n, :n], e[:n, n:2 * n], atol=1e-13)
-        assert np.allclose(psi2[i, :n], e[:n, 2 * n], atol=1e-13)
+        np.testing.assert_allclose(phi[i, :n, :n], e[n:2 * n, n:2 * n], atol=1e-13, rtol=1e-5)
+        np.testing.assert_allclose(gam[i, :n], e[n:2 * n, 2 * n], atol=1e-13, rtol=1e-5)
+        np.testing.assert_allclose(psi1[i, :n, :n], e[:n, n:2 * n], atol=1e-13, rtol=1e-5)
+        np.testing.assert_allclose(psi2[i, :n], e[:n, 2 * n], atol=1e-13, rtol=1e-5)
 
 
 def test_phi_functions_equal_scipy_expm_of_augmented_matrix():
@@ -93,15 +93,15 @@ def test_phi_functions_equal_scipy_expm_of_augmented_matrix():
         big[:6, 6:] = np.eye(6)
         big[6:, 6:] = a[i]
         ex = scipy.linalg.expm(big * 0.25)
-        assert np.allclose(e[i], ex[6:, 6:], rtol=1e-11, atol=1e-12)
-        assert np.allclose(p1[i], ex[:6, 6:], rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(e[i], ex[6:, 6:], rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(p1[i], ex[:6, 6:], rtol=1e-11, atol=1e-12)
         # h² φ2(Ah) = ∫_0^h ∫_0^s e^{Ar} dr ds: check through a third augmented block
         big3 = np.zeros((18, 18))
         big3[:6, 6:12] = np.eye(6)
         big3[6:12, 12:] = np.eye(6)
         big3[12:, 12:] = a[i]
         ex3 = scipy.linalg.expm(big3 * 0.25)
-        assert np.allclose(p2[i], ex3[:6, 12:], rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(p2[i], ex3[:6, 12:], rtol=1e-11, atol=1e-12)
 
 
 def test_parameters_with_a_draws_axis_match_single_runs():
@@ -116,5 +116,5 @@ def test_parameters_with_a_draws_axis_match_single_runs():
     batched = simulate(cm, Params(ks, ds), act)
     for i in range(3):
         one = simulate(cm, Params(ks[i], ds[i]), act)
-        assert np.allclose(batched.dA[i], one.dA[0], rtol=1e-12, atol=1e-12)
-        assert np.allclose(batched.dA_int[i], one.dA_int[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(batched.dA[i], one.dA[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(batched.dA_int[i], one.dA_int[0], rtol=1e-12, atol=1e-12)

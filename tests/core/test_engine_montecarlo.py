@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from engine_fixtures import chain_model, cutsim_file
+from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project
 from cutsim.appraise.montecarlo import pert

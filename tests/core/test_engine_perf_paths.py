@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 import scipy.linalg
-from engine_fixtures import loop_model
+from support.engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
 from cutsim.api import Project
@@ -221,9 +221,9 @@ def test_monte_carlo_money_equals_full_money():
     part = simulate(cm, params, inputs.activity_delta, inputs.outcome_input, services=dl,
                     outcome_integrals=False)
     # the rows a draw asks for are the rows of the full run
-    assert np.allclose(part.dY, traj.dY, rtol=1e-13, atol=0)
-    assert np.allclose(part.dA, traj.dA[:, dl], rtol=1e-13, atol=0)
-    assert np.allclose(part.dA_int, traj.dA_int[:, dl], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(part.dY, traj.dY, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(part.dA, traj.dA[:, dl], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(part.dA_int, traj.dA_int[:, dl], rtol=1e-13, atol=0)
     assert part.dY_int.shape == (5, 0, cm.n_steps)
     net, npv, annual = _net_and_npv(cm, inputs, part)
     money = service_money(cm, inputs, traj)
@@ -259,7 +259,7 @@ def test_synthetic_run_through_the_api_agrees_with_per_origin_money():
     result = Project(f).run(SCENARIO_ID)
     knock = result.agency_annual["knock_on_cost"].sum(axis=-1)
     shifted = result.cost_shift_matrix.sum(axis=0)
-    assert np.allclose(shifted, knock, rtol=1e-10, atol=1e-6 * max(1.0, np.max(np.abs(knock))))
+    np.testing.assert_allclose(shifted, knock, rtol=1e-10, atol=1e-6 * max(1.0, np.max(np.abs(knock))))
 
 
 def test_the_outcome_inverse_by_blocks_equals_the_whole_inverse():
@@ -276,4 +276,4 @@ def test_the_outcome_inverse_by_blocks_equals_the_whole_inverse():
         dm = rng.normal(scale=0.3, size=(7, 9, 6))
         want = np.linalg.inv(np.eye(6) - k0 @ dm)
         got = sim._outcome_inverse(k0, dm, np.array(fed, dtype=np.int64))
-        assert np.allclose(got, want, rtol=1e-12, atol=1e-14), fed
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=str(fed))

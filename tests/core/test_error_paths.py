@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import CliRun, run_cli
 
 from cutsim.cli import main
 from cutsim.model.safetext import formula_safe, terminal_safe
@@ -20,10 +19,8 @@ EXAMPLE = ROOT / "models" / "example-place.cutsim"
 SCENARIO_FILE = ROOT / "scenarios" / "youth-cut.cutsim"
 
 
-def cutsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=120)
+def cutsim(*args: str, cwd: Path | None = None) -> CliRun:
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Exact zeros (DESIGN §3): what no lever can reach is exactly 0, not round-off."""
+"""Exact zeros (docs/mathematics.md): what no lever can reach is exactly 0, not round-off."""
 
 from __future__ import annotations
 

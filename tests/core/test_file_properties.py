@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import files
+from support.strategies import files
 
 from cutsim.files import exchange
 from cutsim.files.diff import diff_files
@@ -42,6 +43,7 @@ def test_the_diff_of_a_file_with_itself_and_with_its_saved_copy_is_empty(cutsim_
     assert diff_files(cutsim_file, saved) == []
 
 
+@pytest.mark.slow  # many generated models merged
 @SETTINGS
 @given(files(), files())
 def test_a_merge_with_one_side_unchanged_gives_the_other(base, changed) -> None:

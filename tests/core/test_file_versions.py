@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from small_model import EXAMPLE, REPO, SMALL_DOC
+from support.small_model import EXAMPLE, REPO, SMALL_DOC
 
 from cutsim.files import exchange, file_schema
 from cutsim.model.errors import InputError

@@ -1,4 +1,4 @@
-"""The one formatter (DESIGN §7a): figures parse back within the rounding shown, and no
+"""The one formatter (docs/result-format.md): figures parse back within the rounding shown, and no
 forbidden form ever appears."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A corpus of malformed and hostile ``.cutsim`` files (DESIGN §5).
+"""A corpus of malformed and hostile ``.cutsim`` files (docs/file-format.md).
 
 Each case is refused with its own clear message, exit code 1 and no traceback, by
 ``cutsim validate``, ``cutsim init WS --from`` and ``cutsim import WS``; a workspace is
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from small_model import SMALL_DOC
+from support.small_model import SMALL_DOC
 
 from cutsim.cli import main
 from cutsim.files import exchange
@@ -199,6 +199,7 @@ def _large_doc(services: int, pools: int) -> bytes:
     return json.dumps(doc).encode()
 
 
+@pytest.mark.slow  # files up to the 20 MiB cap
 def test_a_large_file_under_the_cap_is_read_in_time_linear_in_its_size(tmp_path: Path) -> None:
     """Reading scales linearly: four times the items take well under sixteen times as long
     (a ratio within one run, not a timed target; absolute speeds are in cutsim bench)."""

@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from consult_support import (
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support.cli import CliRun, run_cli
+from support.consult_support import (
     CONSULT_FILE,
     SCENARIO,
     project,
@@ -19,8 +22,6 @@ from consult_support import (
     response_doc,
     write_json,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from cutsim.model.safecsv import Figure, SafeCsvWriter, csv_table
 
@@ -29,9 +30,8 @@ PAYLOAD = "Youth work\r=cmd|' /C calc'!A0"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, cwd=REPO, timeout=300, check=False)
+def _cli(*args: str) -> CliRun:
+    return run_cli(*args, cwd=REPO)
 
 
 def _is_number(cell: str) -> bool:
@@ -351,6 +351,7 @@ def test_every_number_the_validator_lets_through_fits_the_exchange_reader():
     assert validation.MAX_NOTICE_MONTHS == 12 * validation.MAX_TIMING_YEARS
 
 
+@pytest.mark.slow  # four commands on each pipe, each in a child process
 @pytest.mark.skipif(sys.platform == "win32", reason="named pipes are POSIX")
 @pytest.mark.parametrize("name", ["ws.sqlite", "model.cutsim", "model.xlsx", "model"])
 def test_a_named_pipe_is_refused_at_once_not_hung_on(tmp_path, name):
@@ -441,6 +442,7 @@ def test_every_command_with_an_output_option_has_force():
     assert all("force" in {a.dest for a in p._actions} for p in with_output)
 
 
+@pytest.mark.slow  # publishes twice, PDF included
 def test_publish_does_not_replace_a_users_own_index_html(tmp_path, monkeypatch, capsys):
     site = tmp_path / "site"
     site.mkdir()

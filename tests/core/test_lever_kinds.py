@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from small_model import EXAMPLE, REPO
+from support.small_model import EXAMPLE, REPO
 
 import cutsim
 from cutsim.files import exchange

@@ -4,16 +4,15 @@ that sums to zero, local spend retained, a counter-proposal that shifts less).""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from support.result_contract import result_problems
 
 from cutsim.api import load
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-CHECKER = Path(__file__).resolve().parents[3] / "shared" / "contract" / "check_result.py"
 RUNS = [("youth-cut.cutsim", "youth-cut-20"),
         ("youth-cut-counter-proposal.cutsim", "partners-counter"),
         ("pooled-health-care.cutsim", "bcf-benefit"),
@@ -21,16 +20,12 @@ RUNS = [("youth-cut.cutsim", "youth-cut-20"),
         ("social-value-procurement.cutsim", "social-value")]
 
 
-@pytest.mark.skipif(not CHECKER.exists(), reason="the shared contract checker is not present")
 @pytest.mark.parametrize("name,scenario", RUNS)
 def test_example_scenarios_pass_the_result_contract(name, scenario):
-    spec = importlib.util.spec_from_file_location("check_result", CHECKER)
-    checker = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(checker)
     path = SCENARIOS / name
     result = json.loads(json.dumps(load(path).run(scenario).to_json_dict()))
     model = json.loads(path.read_text(encoding="utf-8"))["model"]
-    assert checker.check(result, model) == []
+    assert result_problems(result, model) == []
 
 
 def test_youth_cut_saves_for_the_council_and_shifts_costs_onto_other_agencies():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import demand, effect, model, outcome, service
+from support.engine_fixtures import demand, effect, model, outcome, service
 
 from cutsim.appraise.run import run_scenario
 from cutsim.engine import compile_model
@@ -42,8 +42,8 @@ def test_pooled_efficiency_leaves_activity_unchanged_and_saves_e_times_baseline(
     result = _run(reinvest=[])
     youth, community = CM.service_index["youth"], CM.service_index["community"]
     assert not np.any(result.activity_delta[[youth, community]])
-    assert np.allclose(result.spend[youth], 950_000) and np.allclose(result.spend[community],
-                                                                     1_900_000)
+    np.testing.assert_allclose(result.spend[youth], 950_000, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(result.spend[community], 1_900_000, rtol=1e-5, atol=1e-8)
     planned = result.agency_annual["planned_saving"]
     assert planned[0, 3] == pytest.approx(50_000) and planned[1, 3] == pytest.approx(100_000)
 
@@ -51,7 +51,7 @@ def test_pooled_efficiency_leaves_activity_unchanged_and_saves_e_times_baseline(
 def test_reinvestment_buys_prevention_owned_by_its_agency():
     result = _run()
     prevention = CM.service_index["prevention"]
-    assert np.allclose(result.activity_delta[prevention], 75.0)
+    np.testing.assert_allclose(result.activity_delta[prevention], 75.0, rtol=1e-5, atol=1e-8)
     annual = result.agency_annual
     assert annual["planned_saving"][0, 3] == pytest.approx(50_000 - 75_000)
     assert annual["knock_on_cost"][1, 3] == pytest.approx(-37_500)
@@ -101,8 +101,8 @@ def test_benefit_keeps_the_efficiency_saving_of_a_pooled_service_that_is_reinves
 def test_a_partner_whose_benefit_is_round_off_gets_no_share():
     # A reinvestment-only partner (the police's diversion scheme) whose benefit is nothing:
     # its share is exactly 0 under the benefit rule, not a sliver of noise.
-    from cutsim.levers.settlement import gain_shares
     from cutsim.levers.kinds import PoolLever
+    from cutsim.levers.settlement import gain_shares
 
     pool = PoolLever.model_validate({**POOL, "gain_share": "benefit"})
     shares = gain_shares(pool, ["council", "nhs", "police"],

@@ -1,13 +1,13 @@
-"""The one materiality floor (DESIGN §3 "Exact zeros")."""
+"""The one materiality floor (docs/mathematics.md "Exact zeros")."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from support.small_model import EXAMPLE
 
 import cutsim
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
-from small_model import EXAMPLE
 
 
 def test_the_floor_is_a_billionth_of_the_place_baseline_spend():

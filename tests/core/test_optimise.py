@@ -4,12 +4,11 @@ red lines and floors respected by the real engine, infeasible targets exit 3 nam
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.cli import run_cli
 
 from cutsim.api import load
 from cutsim.appraise.optimise import (
@@ -19,8 +18,8 @@ from cutsim.appraise.optimise import (
     pro_rata_scenario,
     unit_responses,
 )
-from cutsim.files.exchange import read_file
 from cutsim.cli import main
+from cutsim.files.exchange import read_file
 from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.model.schema import RedLine
 
@@ -33,8 +32,7 @@ def cm():
 
 
 def _cutsim(*args):
-    return subprocess.run([sys.executable, "-m", "cutsim", *args], capture_output=True,
-                          text=True, timeout=120)
+    return run_cli(*args)
 
 
 @pytest.mark.parametrize("request_", [
@@ -160,7 +158,7 @@ def test_red_lines_can_come_from_a_scenario_in_the_file(tmp_path):
     assert missing.returncode == 1 and 'no scenario "nope"' in missing.stderr
 
 
-# ----------------------------------------------------------------- net targets (DESIGN §7)
+# ----------------------------------------------------------------- net targets (docs/result-format.md)
 
 
 def test_council_target_of_8m_is_netted_in_every_year_by_the_real_engine(cm):
@@ -206,10 +204,11 @@ def test_cli_reports_net_saving_outcome_changes_weakest_evidence_and_late_harm()
 def test_late_harm_names_a_cut_whose_knock_on_is_mostly_still_to_come(tmp_path):
     import copy
 
+    from support.small_model import SMALL_DOC
+
     from cutsim.api import Project
     from cutsim.appraise.optimise import consequences
     from cutsim.model.schema import CutsimFile
-    from small_model import SMALL_DOC
 
     doc = copy.deepcopy(SMALL_DOC)
     doc["model"]["effects"][0]["delay_years"] = 30.0  # the harm takes decades to arrive

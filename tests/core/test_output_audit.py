@@ -1,4 +1,4 @@
-"""The output audit (DESIGN §7a): every text people read, for every bundled scenario and
+"""The output audit (docs/result-format.md): every text people read, for every bundled scenario and
 the baseline, is free of rounding noise, exponents, negative zeros, "£1,000k", elided
 figures, negative amounts in words and degenerate ranges.
 
@@ -71,6 +71,7 @@ def _pdftotext() -> str:
     return tool
 
 
+@pytest.mark.slow  # a publication and its PDF for every bundled scenario
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_publication_html_and_pdf_text_is_clean(path, tmp_path):
     from cutsim.publish.build import publish

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from publish_support import html_figures
+from support.publish_support import html_figures
 
 import cutsim
 from cutsim.publish.build import render_all

@@ -23,10 +23,10 @@ AXE = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_VERSION = "4"
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     BROWSER is None or DRIVER is None,
     reason="no chromium/chromedriver on PATH (Debian packages chromium and chromium-driver, "
-           "installed by scripts/setup): the axe-core check cannot run")
+           "installed by scripts/setup): the axe-core check cannot run")]
 
 RUN_AXE = """
 var done = arguments[arguments.length - 1];

@@ -14,14 +14,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from publish_support import publish_doc
+from support.publish_support import publish_doc
 
 from cutsim.publish.build import render_all
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     BROWSER is None, reason="no chromium on PATH (Debian package `chromium`, installed by "
-                            "scripts/setup): the real-browser accessibility check cannot run")
+                            "scripts/setup): the real-browser accessibility check cannot run")]
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "models" / "example-place.cutsim"
 

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from publish_support import publish_doc
+from support.publish_support import publish_doc
 
 from cutsim.cli import main
 

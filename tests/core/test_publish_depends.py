@@ -3,7 +3,7 @@ the place NPV, in words, with confidential links never named."""
 
 from __future__ import annotations
 
-from publish_support import html_figures, publish_doc
+from support.publish_support import html_figures, publish_doc
 
 from cutsim.api import Project
 from cutsim.model.schema import CutsimFile

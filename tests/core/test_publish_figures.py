@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 import pytest
-from publish_support import Engine, html_figures, publish_doc
+from support.publish_support import Engine, html_figures, publish_doc
 
 import cutsim
 from cutsim.model import fmt

@@ -11,7 +11,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from publish_support import html_figures, publish_doc
+from support.publish_support import html_figures, publish_doc
 
 import cutsim
 from cutsim.publish import publish

@@ -83,10 +83,11 @@ def test_every_total_the_engine_reports_is_covered(written, result) -> None:
     knock_on = result.agency_annual["knock_on_cost"]
     for j, agency in enumerate(result.compiled.agency_ids):
         assert what[f"knock-on cost borne by {agency}"] == pytest.approx(m[:, j].sum())
-        # DESIGN §3: what agency j bears from everyone is its whole knock-on cost.
+        # docs/mathematics.md: what agency j bears from everyone is its whole knock-on cost.
         assert m[:, j].sum() == pytest.approx(knock_on[j].sum(), rel=1e-9, abs=1e-6)
 
 
+@pytest.mark.slow  # LibreOffice recalculates the workbook
 def test_libreoffice_recalculates_every_total_to_the_engines_value(written, tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:

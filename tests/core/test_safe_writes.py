@@ -55,6 +55,7 @@ def test_a_device_target_is_refused() -> None:
         atomic_write_bytes("/dev/null", b"x")
 
 
+@pytest.mark.slow  # publishes, PDF included
 def test_publish_refuses_a_planted_link_and_a_folder_of_other_files(tmp_path, capsys) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("x", encoding="utf-8")

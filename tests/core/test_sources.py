@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from small_model import EXAMPLE, REPO
+from support.small_model import EXAMPLE, REPO
 
 from cutsim.cli import main
 from cutsim.files import exchange, signing

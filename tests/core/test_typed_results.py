@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import chain_model, cutsim_file
+from support.engine_fixtures import chain_model, cutsim_file
 
 import cutsim
 from cutsim.api import Project

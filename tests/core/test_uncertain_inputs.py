@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_fixtures import chain_model, cutsim_file
+from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project, load
 from cutsim.appraise.executor import InProcess
@@ -130,6 +130,7 @@ def test_executor_in_process_equals_plain_run():
     assert p.run("s", draws=300, seed=11, executor=InProcess()).uncertainty == plain
 
 
+@pytest.mark.slow  # a Dask cluster
 @pytest.mark.dask
 @pytest.mark.timeout(300)
 def test_two_worker_local_cluster_gives_identical_results():

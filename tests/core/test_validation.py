@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support.small_model import EXAMPLE
+
 import cutsim
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_file
-from small_model import EXAMPLE
 
 
 def problems(doc: dict) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import files
+from support.strategies import files
 
 from cutsim.cli import main
 from cutsim.files import exchange

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import budget_files
+from support.strategies import budget_files
 
 from cutsim.cli import main
 from cutsim.files import exchange

@@ -14,9 +14,9 @@ from cutsim.model.errors import InputError
 from cutsim.model.schema import RedLine, Target
 from cutsim.workshop import (
     MemoryLog,
+    SidecarLog,
     WorkshopSession,
     agency_target,
-    SidecarLog,
     open_log,
     propose,
     red_line_statuses,

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from cutsim.files import exchange
-from cutsim.model.errors import InputError, WorkspaceChanged
+from cutsim.model.errors import InputError, StorageError, WorkspaceChanged
 from cutsim.model.validation import validate_file
 from cutsim.workspace import (
     Workspace,
@@ -109,7 +109,7 @@ def test_a_failed_save_leaves_the_workspace_as_it_was(tmp_path: Path, small_doc:
         original = store._require_valid
         store._require_valid = lambda _f: None
         try:
-            with pytest.raises(Exception):
+            with pytest.raises(StorageError):
                 ws.save(broken)
         finally:
             store._require_valid = original

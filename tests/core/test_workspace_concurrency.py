@@ -16,6 +16,8 @@ from cutsim.files import exchange
 from cutsim.model.errors import WorkspaceBusy
 from cutsim.workspace import Workspace
 
+pytestmark = pytest.mark.slow  # parallel writers in child processes
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "models" / "example-place.cutsim"
 FILES = {ROOT / "scenarios" / "youth-cut.cutsim": {"youth-cut-20"},

@@ -3,7 +3,7 @@
 The model has a first-order delay, an order-3 delay, a zero-delay link, demand links and a
 stable feedback loop (offending -> custody demand -> less offending). PySD integrates the
 exported XMILE by Euler at dt = 1/1536 year; every outcome delta and agency knock-on cost
-must agree with the reference within 1e-3 of the series' largest magnitude (DESIGN §8).
+must agree with the reference within 1e-3 of the series' largest magnitude (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from cutsim.cli import main
 from cutsim.engine.compiled import compile_model
 from cutsim.files import exchange
 from cutsim.levers.build import build_inputs
-from cutsim.model.errors import InputError
 from cutsim.levers.kinds import CutLever
+from cutsim.model.errors import InputError
 from cutsim.model.schema import (
     Agency,
     CutsimFile,
@@ -42,6 +42,8 @@ from cutsim.tools.xmile import (
     to_xmile,
     xmile_names,
 )
+
+pytestmark = pytest.mark.slow  # PySD integrates each model at 1/1536 year
 
 pytest.importorskip("pysd")
 
@@ -231,7 +233,7 @@ def test_chains_delays_and_feedback_match_the_exact_solution(tmp_path):
 
 
 def _engine_series(model: Model, scenario: Scenario, tmp_path) -> dict:
-    """The engine's result, read through the public API and the §7 result format."""
+    """The engine's result, read through the public API and the result format (docs/result-format.md)."""
     path = tmp_path / "place.cutsim"
     exchange.write_file(path, CutsimFile(format="cutsim", format_version=1, model=model,
                                          scenarios=[scenario]))

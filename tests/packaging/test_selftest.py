@@ -20,6 +20,7 @@ def run_selftest(*extra_env: tuple[str, str]) -> subprocess.CompletedProcess[str
                           capture_output=True, text=True, timeout=240)
 
 
+@pytest.mark.slow  # the app in a child process
 def test_selftest_passes_from_the_source_tree() -> None:
     proc = run_selftest(("CUTSIM_LAUNCH_TIME", "0"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -30,6 +31,7 @@ def test_selftest_passes_from_the_source_tree() -> None:
         assert part in line
 
 
+@pytest.mark.slow  # the app in a child process
 def test_selftest_fails_with_the_reason(tmp_path: Path) -> None:
     # A copy of the app whose bundled example is missing: the report must name the cause.
     import shutil

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cutsim.levers.kinds import CutLever
 from cutsim.model.commands import (
     DuplicateScenario,
     RemoveItem,
@@ -9,7 +10,6 @@ from cutsim.model.commands import (
     SetItemField,
     SetLever,
 )
-from cutsim.levers.kinds import CutLever
 from ui.document import DocumentController
 
 

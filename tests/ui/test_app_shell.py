@@ -85,12 +85,12 @@ def test_a_registered_view_is_docked_and_listed_in_the_view_menu(window) -> None
 def test_the_optional_views_plug_in_when_installed(make_window, example_file) -> None:
     window = make_window(example_file, optional_views=True)
     assert "problemsDock" in window.views
-    for module, _cls, _area, _title, object_name in __import__("ui.main_window").main_window.OPTIONAL_VIEWS:
-        try:
-            __import__(module)
-        except ModuleNotFoundError:
-            continue
-        assert object_name in window.views, f"{module} is installed but not docked"
+    from ui.main_window import VIEWS, view_classes
+
+    classes = view_classes()
+    for object_name in VIEWS:
+        dock = window.views[object_name]
+        assert isinstance(dock, classes[object_name]) or isinstance(dock.widget(), classes[object_name])
     assert window.run_controller is not None
 
 

@@ -1,4 +1,4 @@
-"""The output audit on the workshop's screens (DESIGN §7a): for every bundled scenario and
+"""The output audit on the workshop's screens (docs/result-format.md): for every bundled scenario and
 a baseline, the presenter and audience views show no rounding noise, exponent, negative
 zero, "£1,000k", elided figure, negative amount in words or degenerate range, in the
 headline year, the first and the last year."""

@@ -7,11 +7,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
 
 from cutsim.files.exchange import read_file
 from ui.document import DocumentController
@@ -23,10 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def cli_json(path: Path, scenario: str) -> dict:
-    """`cutsim run FILE --scenario ID --json`, as a separate process prints it."""
-    out = subprocess.run([sys.executable, "-m", "cutsim", "run", str(path), "--scenario", scenario,
-                          "--json"], capture_output=True, text=True, check=True, cwd=REPO,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    """`cutsim run FILE --scenario ID --json`, as the command prints it."""
+    out = run_cli("run", path, "--scenario", scenario, "--json", cwd=REPO)
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from cutsim.api import Project
 from cutsim.files.exchange import read_file
-from cutsim.model.commands import SetItemField, SetLever
 from cutsim.levers.kinds import CutLever
+from cutsim.model.commands import SetItemField, SetLever
 from ui.document import DocumentController
 from ui.run_controller import RunController
 
@@ -55,7 +55,7 @@ def test_a_lever_change_reruns_without_recompiling(qtbot, controller, document):
     assert controller.project.compiled is compiled
     planned = blocker.args[0].agency_rates["planned_saving"]
     council = blocker.args[0].compiled.agency_index["council"]
-    # 40 % of £3m youth + 20 % of £9m early help, DESIGN §3 sign: + = saving
+    # 40 % of £3m youth + 20 % of £9m early help, docs/mathematics.md sign: + = saving
     assert planned[council, -1] == pytest.approx(0.4 * 3e6 + 0.2 * 9e6)
 
 

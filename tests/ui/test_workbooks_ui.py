@@ -117,7 +117,7 @@ def test_the_evidence_picker_shows_null_results_and_sets_the_source(qtbot, windo
 
 
 def test_the_budget_dialog_shows_before_it_adds(qtbot, window, tmp_path: Path) -> None:
-    from budget_book_support import MAPPING, make_book
+    from support.budget_book_support import MAPPING, make_book
 
     (tmp_path / "map.toml").write_text(MAPPING, encoding="utf-8")
     dialog = BudgetDialog(window.document, window)
@@ -140,7 +140,7 @@ def test_the_budget_dialog_shows_before_it_adds(qtbot, window, tmp_path: Path) -
 
 
 def test_the_budget_dialog_writes_a_workbook_to_complete(qtbot, window, tmp_path: Path) -> None:
-    from budget_book_support import MAPPING, make_book
+    from support.budget_book_support import MAPPING, make_book
 
     (tmp_path / "map.toml").write_text(MAPPING, encoding="utf-8")
     dialog = BudgetDialog(window.document, window)

@@ -2,7 +2,7 @@
 
 Every chart plots numbers read straight from the engine's :class:`~cutsim.appraise.result.Result`
 (the only arithmetic here is the axis unit, £ → £k or £m, and the sign of costs so that
-"+ = good for the budget" holds on every money axis, DESIGN §3). Curves are created once
+"+ = good for the budget" holds on every money axis, docs/mathematics.md). Curves are created once
 and updated with ``setData`` so a slider move redraws in a few milliseconds; tests read
 the plotted numbers back with ``curve.getData()`` and the axis's ``divisor``.
 

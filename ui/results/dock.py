@@ -40,8 +40,8 @@ from ui.results.charts import (
 )
 from ui.results.export import CHART_FILTER, TABLE_FILTER, export_chart, export_table
 from ui.results.mtfs import MtfsPage
-from ui.results.sensitivity import SensitivityPage, ValueOfInformation
 from ui.results.pools import PoolsPage, has_pools_or_procurement
+from ui.results.sensitivity import SensitivityPage, ValueOfInformation
 from ui.results.tables import (
     AnnualMoneyTableModel,
     AppraisalTableModel,
@@ -267,7 +267,7 @@ class ResultsDock(QWidget):
 
     @staticmethod
     def headline(result: Any) -> str:
-        """The summary of the scenario's headline year (DESIGN §7a), in the core's words."""
+        """The summary of the scenario's headline year (docs/result-format.md), in the core's words."""
         cm = result.compiled
         year = headline_year(result.scenario, cm.horizon_years)
         net = float(result.place_annual["net_saving"][year])

@@ -68,10 +68,6 @@ class MoneyAxis(PlainAxis):
         per = f" {self.per}" if self.per else ""
         self.setLabel(f"{self.unit}{per} {SIGNS}")
 
-    @property
-    def label_text(self) -> str:
-        return str(self.labelText)
-
 
 class YearAxis(PlainAxis):
     """x axis in years from 1 April of base_year, labelled with financial years."""
@@ -157,7 +153,7 @@ def plot_widget(title: str, y_label: str | None = None, base_year: int = 2026, h
 
 
 class HeadlineMark:
-    """A light band over the scenario's headline financial year (DESIGN §7a), so a chart
+    """A light band over the scenario's headline financial year (docs/result-format.md), so a chart
     shows the year every summary quotes."""
 
     def __init__(self, widget: pg.PlotWidget) -> None:

@@ -1,7 +1,7 @@
 """Pools and procurement: a pooled budget's settlement and procurement's local value.
 
 Both tables read the result's own blocks (``Result.settlement`` and ``Result.procurement``,
-DESIGN §7), so every figure is the engine's: the settlement table shows, per pool and
+docs/result-format.md), so every figure is the engine's: the settlement table shows, per pool and
 partner, the contribution (£/yr), the net saving the pool causes (£ over the horizon,
 undiscounted, + = saving), the share of the pool's total net saving (%) and the transfer
 (£, + = the partner receives, − = it pays). The procurement table shows the spend moved
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from cutsim.model.fmt import DASH, money
 from cutsim.model.materiality import materiality_floor
-from ui.results.tables import _Table, _agency_names
+from ui.results.tables import _agency_names, _Table
 
 
 class SettlementTableModel(_Table):

@@ -22,6 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from cutsim.engine.money import SERIES
+from cutsim.files.safewrite import atomic_write_bytes
 from cutsim.model.fmt import (
     DASH,
     money,
@@ -32,9 +33,8 @@ from cutsim.model.fmt import (
     year_label,
 )
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
-from cutsim.model.schema import PLACE_ID, headline_year
-from cutsim.files.safewrite import atomic_write_bytes
 from cutsim.model.safecsv import Figure, SafeCsvWriter
+from cutsim.model.schema import PLACE_ID, headline_year
 from ui.palette import diverging, text_colour_on
 
 RAW_ROLE = Qt.ItemDataRole.UserRole

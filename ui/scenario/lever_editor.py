@@ -33,6 +33,7 @@ from cutsim.model.commands import SetLever
 from cutsim.model.schema import Model, Scenario
 from cutsim.model.validation import validate_scenario
 from ui.scenario.lever_forms import LeverForm, form_for
+
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
 LOCATION = "this lever"
 

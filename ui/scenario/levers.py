@@ -24,26 +24,26 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QLabel,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
-    QToolButton,
     QScrollArea,
     QSlider,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from cutsim.model.commands import RemoveLever, SetLever
 from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.model.commands import RemoveLever, SetLever
 from cutsim.model.schema import Scenario, Service
 from cutsim.workshop import describe_lever
 from ui import dialogs
 from ui.palette import agency_colours
-from ui.scenario.area_targets import AreaTargets
 from ui.results.fmt import MINUS, money, year_label
+from ui.scenario.area_targets import AreaTargets
 
 SLIDER_MIN, SLIDER_MAX = -100, 50  # a closure at most; invest up to +50 % by slider
 

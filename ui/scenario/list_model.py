@@ -98,11 +98,6 @@ class ScenarioListModel(QAbstractListModel):
             return True
         return False
 
-    @property
-    def comparison_id(self) -> str | None:
-        """The first ticked scenario (None when none is ticked)."""
-        return self.comparison_ids[0] if self.comparison_ids else None
-
     def set_comparison(self, scenario_id: str | None) -> None:
         """Compare with ``scenario_id`` alone (or with nothing)."""
         self.set_comparisons([scenario_id] if scenario_id else [])

@@ -94,7 +94,8 @@ class LeverRows(QWidget):
             check.toggled.connect(lambda _on, lid=lever.id: self.controller.toggle(lid))
             words = describe_lever(lever, model)
             prepared = "" if state.prepared is None else (
-                "" if state.prepared == lever else f"  (prepared: {describe_lever(state.prepared, model).split(' by ')[-1]})")
+                "" if state.prepared == lever
+                else f"  (prepared: {describe_lever(state.prepared, model).split(' by ')[-1]})")
             text = QLabel(words[:1].upper() + words[1:] + prepared)
             text.setWordWrap(True)
             text.setEnabled(state.on)

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parents[1]))  # tests/, for the support package
 
-from small_model import SMALL_DOC  # noqa: E402
+from support.small_model import SMALL_DOC  # noqa: E402
 
 from cutsim.files import exchange  # noqa: E402
 
