@@ -110,9 +110,11 @@ def _cluster_security(address: str):
     from cutsim.model.errors import InputError
 
     security = Security(require_encryption=True)
-    missing = [name for name, value in (("distributed.comm.tls.ca-file", security.tls_ca_file),
+    # Security sets its TLS attributes from Dask's configuration at run time.
+    missing = [name for name, value in (("distributed.comm.tls.ca-file",
+                                         getattr(security, "tls_ca_file", None)),
                                         ("distributed.comm.tls.client.cert",
-                                         security.tls_client_cert))
+                                         getattr(security, "tls_client_cert", None)))
                if not value]
     if missing:
         raise InputError(f"--dask {address}: no TLS certificates to reach the cluster with; "

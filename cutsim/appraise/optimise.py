@@ -397,7 +397,7 @@ def _constraints(problem: _Problem) -> list[LinearConstraint]:
     by_service: dict[int, list[int]] = {}
     for i, s in enumerate(r.services):
         by_service.setdefault(s, []).append(i)
-    for s, cols in by_service.items():
+    for cols in by_service.values():
         if len(cols) > 1:
             row = np.zeros(nv)
             row[cols] = 1.0

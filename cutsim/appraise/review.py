@@ -284,7 +284,7 @@ def review(cutsim_file: CutsimFile, scenario_id: str | None = None, *,
 def _evidence(cutsim_file: CutsimFile, cm: CompiledModel, observations: list[Observation],
               base_year: int) -> Evidence:
     index = {o: i for i, o in enumerate(cm.outcome_ids)}
-    rows = [(index[o.id], year_index(o.year, base_year), o.value, observation_sd(cutsim_file, o.id))
+    rows = [(index[o.id], _year(o.year, base_year), o.value, observation_sd(cutsim_file, o.id))
             for o in observations]
     if not rows:
         return Evidence(*(np.zeros(0, dtype=int if i < 2 else float) for i in range(4)))
@@ -306,7 +306,7 @@ def _outcome_review(cutsim_file, cm, central, prior: PriorDraws, weights, observ
         if not obs:
             continue
         i = cm.outcome_ids.index(outcome_id)
-        years = [year_index(o.year, base_year) for o in obs]
+        years = [_year(o.year, base_year) for o in obs]
         band = weighted_quantiles(prior.yearly[:, i, years], None)
         observed = [o.value for o in obs]
         outcomes[outcome_id] = {
@@ -331,25 +331,38 @@ def _outcome_review(cutsim_file, cm, central, prior: PriorDraws, weights, observ
     return outcomes, reforecast
 
 
+def _year(label: str, base_year: int) -> int:
+    """The 0-based year of an observation's label (validated when the actuals were read)."""
+    index = year_index(label, base_year)
+    if index is None:
+        raise InputError(f'actuals: "{label}" is not a financial year such as 2026-27')
+    return index
+
+
 def _savings_review(cutsim_file: CutsimFile, cm: CompiledModel, scenario: Scenario, central,
                     spend: list[Observation], labels, base_year) -> tuple[dict, dict]:
     if not spend:
         return {}, {}
     model = cutsim_file.model
     growth = growth_factors(model)  # (S, H)
+    if central.service_annual is None:
+        raise InputError("the review needs a run with per-service money")
     planned = central.service_annual["planned_saving"]  # (S, H) £ a year
     # each lever's own planned saving on each service, from a run of that lever alone
     own: dict[str, np.ndarray] = {}
     for lever in scenario.levers:
         alone = scenario.model_copy(update={"levers": [lever]})
-        own[lever.id] = run_scenario(cm, alone).service_annual["planned_saving"]
+        annual = run_scenario(cm, alone).service_annual
+        if annual is None:
+            raise InputError("the review needs a run with per-service money")
+        own[lever.id] = annual["planned_saving"]
     services: dict[str, dict[str, Any]] = {}
     savings: dict[str, dict[str, Any]] = {}
     shares: dict[str, dict[int, float]] = {lever_id: {} for lever_id in own}
     planned_of: dict[str, dict[int, float]] = {lever_id: {} for lever_id in own}
     for obs in sorted(spend, key=lambda o: (cm.service_ids.index(o.id), o.year)):
         s = cm.service_ids.index(obs.id)
-        y = year_index(obs.year, base_year)
+        y = _year(obs.year, base_year)
         service = model.service(obs.id)
         baseline = float(service.baseline_spend * growth[s, y])
         delivered = baseline - obs.value
@@ -376,11 +389,11 @@ def _savings_review(cutsim_file: CutsimFile, cm: CompiledModel, scenario: Scenar
         if not years:
             continue
         got = [shares[lever.id][y] for y in years]
-        plan = [planned_of[lever.id][y] for y in years]
+        plans = [planned_of[lever.id][y] for y in years]
         savings[lever.id] = {
             "kind": lever.kind, "services": list(lever_kinds.of(lever).services(lever)),
-            "years": [labels[y] for y in years], "planned": plan, "delivered": got,
-            "slipped": [_slipped(p, d) for p, d in zip(plan, got)],
+            "years": [labels[y] for y in years], "planned": plans, "delivered": got,
+            "slipped": [_slipped(p, d) for p, d in zip(plans, got)],
             "overspent": [max(0.0, -d) for d in got]}
     return savings, services
 
@@ -454,7 +467,7 @@ SCALES = ((1.0, ""), (1e3, "thousandths"), (1e6, "millionths"), (1e9, "billionth
 
 def estimate_scale(*bands: dict[str, float]) -> tuple[float, str]:
     """(factor, words) so that every figure of ``bands`` times the factor reads to three
-    significant figures with at most four decimals (DESIGN §7a: no rounding noise): 1 and
+    significant figures with at most four decimals (docs/result-format.md "Figures people read": no rounding noise): 1 and
     "" for figures of 0.01 or more, else 1,000 and "thousandths", and so on."""
     sizes = [abs(v) for band in bands for v in band.values() if v and np.isfinite(v)]
     if not sizes:

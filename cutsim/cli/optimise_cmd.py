@@ -295,7 +295,8 @@ def _text(report: dict, explain: bool = False) -> str:
         lines += [f"  {y}  {c:>10}" for y, c in zip(net["years"], cells)]
     if explain:
         lines += ["", "What binds"]
-        lines += [f"  - {b['text']}" for b in report["binding"]] or ["  (nothing: the target is met with room to spare)"]
+        lines += ([f"  - {b['text']}" for b in report["binding"]]
+                  or ["  (nothing: the target is met with room to spare)"])
     o = report["objective"]
     npv = fmt.money_column([o["knock_on_npv"], o["one_off_npv"], o["outcome_loss_npv"]])
     lines += ["", "Objective (net present value; valued outcome loss is kept apart, never added to cash)",

@@ -62,7 +62,9 @@ def read_table(path: str | os.PathLike[str]) -> list[Row]:
 
 
 def _header(names: list[Any], where: str) -> list[str | None]:
-    problems, seen, fields = [], set(), []
+    problems: list[str] = []
+    seen: set[str] = set()
+    fields: list[str | None] = []
     for i, name in enumerate(names, start=1):
         text = str(name).strip().lower() if name is not None else ""
         if not text:
@@ -220,9 +222,9 @@ def observations_from(rows: list[Row], cutsim_file: CutsimFile) -> list[Observat
         texts = {name: _text(row, name, problems) for name in ("year", "source", "area", "date", "notes")}
         if len(problems) > before or value is None:
             continue
-        obs = Observation(kind=kind, id=ident, year=texts["year"] or "", value=value,
-                          source=texts["source"] or "", area=texts["area"], date=texts["date"],
-                          notes=texts["notes"])
+        obs = Observation(kind="outcome" if kind == "outcome" else "spend", id=ident,
+                          year=texts["year"] or "", value=value, source=texts["source"] or "",
+                          area=texts["area"], date=texts["date"], notes=texts["notes"])
         for message in observation_problems(model, obs):
             field, rest = message.split(" ", 1)
             if field == "id":  # 'refers to service "x"…' reads better after '(id):'

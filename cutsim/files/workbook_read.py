@@ -31,9 +31,9 @@ from cutsim.files.workbook_cells import CellError, read_cell, shown
 from cutsim.files.workbook_layout import (
     ACTUALS,
     AREAS,
-    DECISION,
     BUDGET_SHEETS,
     COUNCIL_TAX,
+    DECISION,
     FIRST_DATA_ROW,
     HOW_TO,
     LEVERS,

@@ -218,7 +218,11 @@ def scan_sheet(stream: IO[bytes], book: str, sheet: str,
 
 
 QUICK_PART_BYTES = 16 * 1024 * 1024  # a part at most this size may take the quick path
-_QUICK_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?(?:<\?xml[^>]*?encoding=["\'](?:utf-8|UTF-8|us-ascii|US-ASCII)["\'][^>]*\?>|<\?xml(?:(?!encoding)[^>])*\?>|<[A-Za-z])')
+_QUICK_HEAD = re.compile(
+    rb'\A(?:\xef\xbb\xbf)?'  # an optional byte-order mark, then one of:
+    rb'(?:<\?xml[^>]*?encoding=["\'](?:utf-8|UTF-8|us-ascii|US-ASCII)["\'][^>]*\?>'  # UTF-8 declared
+    rb'|<\?xml(?:(?!encoding)[^>])*\?>'  # a declaration naming no encoding
+    rb'|<[A-Za-z])')  # no declaration at all
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^>]*)>")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^>]*)>")
 _DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension(?=[\s/>])([^>]*)>")

@@ -100,7 +100,8 @@ def outcome_chart(row: dict[str, Any], chart_id: str) -> str:
     observed mean level as a point (outcome units)."""
     years = row["years"]
     x = list(range(len(years)))
-    with plt.rc_context(_RC):
+    style: Any = _RC  # matplotlib's stubs list every key; ours are a subset
+    with plt.rc_context(style):
         fig, ax = plt.subplots(figsize=(4.6, 2.6))
         for i in x:
             ax.plot([i, i], [row["forecast_p10"][i], row["forecast_p90"][i]], color=NEUTRAL,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from html import escape
+from typing import Any
 
 import matplotlib
 
@@ -29,7 +30,7 @@ NEUTRAL = "#1d4f91"  # 8.4:1 on white
 INK = "#1a1a1a"
 GRID = "#d0d0d0"
 
-_RC = {
+_RC: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
     "svg.fonttype": "none",

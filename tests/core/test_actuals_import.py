@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from small_model import SMALL_DOC
+from support.small_model import SMALL_DOC
 
 from cutsim.cli import main
 from cutsim.files import exchange

@@ -94,7 +94,7 @@ def test_end_to_end_monte_carlo_entry(report):
     assert e2e["target_draws_per_second"] == 15000 and e2e["target_peak_rss_mb"] == 800
     assert isinstance(e2e["meets_rate"], bool) and isinstance(e2e["meets_memory"], bool)
     assert isinstance(e2e["meets_rate_cpu"], bool)
-    assert report["example_deterministic"]["target_seconds"] == 0.001  # DESIGN §8
+    assert report["example_deterministic"]["target_seconds"] == 0.001  # docs/performance.md
     assert e2e["per_draw_spread"] >= 1.0
 
 

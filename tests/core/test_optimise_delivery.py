@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from support.small_model import EXAMPLE, SMALL_DOC
 
 from cutsim.api import Project, load
 from cutsim.appraise import delivery
@@ -20,7 +21,6 @@ from cutsim.files.exchange import read_file
 from cutsim.model.errors import NoCleanAnswer
 from cutsim.model.schema import CutsimFile
 from cutsim.model.validation import validate_model
-from small_model import EXAMPLE, SMALL_DOC
 
 RING_FENCED = {"drug_alcohol"}  # the example's public health grant
 

@@ -6,7 +6,7 @@ import copy
 import json
 
 import pytest
-from small_model import REPO, SMALL_DOC
+from support.small_model import REPO, SMALL_DOC
 
 from cutsim.api import Project
 from cutsim.files import exchange

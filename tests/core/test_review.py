@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from small_model import SMALL_DOC
+from support.small_model import SMALL_DOC
 
 from cutsim.appraise.montecarlo import pert
 from cutsim.appraise.review import (
@@ -190,7 +190,7 @@ def test_for_a_fixed_truth_the_posterior_median_is_nearer_than_the_prior_median(
 def test_the_example_places_actuals_come_from_its_documented_true_model() -> None:
     import importlib.util
 
-    from small_model import EXAMPLE, REPO
+    from support.small_model import EXAMPLE, REPO
 
     spec = importlib.util.spec_from_file_location("build_example_actuals",
                                                   REPO / "models" / "build_example_actuals.py")
@@ -204,7 +204,7 @@ def test_the_example_places_actuals_come_from_its_documented_true_model() -> Non
 
 
 def test_the_example_review_learns() -> None:
-    from small_model import EXAMPLE
+    from support.small_model import EXAMPLE
 
     result = review(exchange.read_file(EXAMPLE), draws=4000, seed=35)
     assert result.effective_sample_size >= 100 and not result.warnings
