@@ -86,8 +86,15 @@ def text() -> str:
     return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+USAGE = ("usage: python -m cutsim.files.file_schema [SCHEMA.json]\n"
+         "       python -m cutsim.files.file_schema --docs [docs/file-format.md]\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if any(a.startswith("-") and a != "--docs" for a in args) or len(args) > 2:
+        sys.stderr.write(USAGE)  # never write the schema to a file named like an option
+        return 2
     if args[:1] == ["--docs"]:  # renew the lever-kind table of docs/file-format.md
         path = args[1] if len(args) > 1 else "docs/file-format.md"
         with open(path, encoding="utf-8") as handle:
