@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from cutsim.api import Project
+from cutsim.appraise.disclosure import DisclosureGate
 from cutsim.consult.offer import Offer, build_offer, lever_unit, offered_levers
 from cutsim.engine.money import SERIES
 from cutsim.files.exchange import atomic_write_bytes, model_sha256
@@ -100,6 +101,8 @@ def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> 
         "outcome_floor": {o.id: 1e-9 * max(1.0, abs(o.baseline)) for o in model.outcomes},
         "equality_questions": [q.model_dump() for q in block.equality_questions],
         "response_format": RESPONSE_FORMAT, "response_version": RESPONSE_VERSION,
+        # Said on the page wherever figures hold confidential money (the gate's words).
+        "disclosure_note": DisclosureGate.for_model(project.compiled).note(),
     }
 
 
