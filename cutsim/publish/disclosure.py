@@ -44,7 +44,8 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
     doc["redacted"]["disclosure"] = {"p_percent": P_PERCENT, "grid_ratio": GRID_RATIO,
                                      "rule": rule_text(),
                                      "scaled": [a for a in scaled],
-                                     "suppressed": [a for a, s in scaled.items() if s.suppressed]}
+                                     "suppressed": [a for a, s in scaled.items() if s.suppressed],
+                                     "note": gate.note()}
     if not gate.applies:
         return doc
     money = gate._money()
