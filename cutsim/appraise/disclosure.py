@@ -105,7 +105,8 @@ class DisclosureGate:
         if not parts:
             return ""
         return ("To keep commercially confidential services confidential, figures that hold "
-                "their money are not exact. " + "; ".join(parts) + ". Totals still add up.")
+                "their money are not exact. " + "; ".join(parts) + ". Totals still add up; "
+                "the NPV adjusted for optimism bias is not published.")
 
     def correction(self, per_service: np.ndarray) -> np.ndarray:
         """(A, …): what to take off each agency's figure whose per-service parts are

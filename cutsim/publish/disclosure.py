@@ -8,8 +8,8 @@ each financial year, over the horizon and in the report year, the NPV, the basel
 budget, the rate bands, and the cost-shift entries it bears. The place's figures are the
 sums of the agencies' published ones, its rate series (the chart "Net saving to the
 place over time") the engine's rates with the same scaled parts taken off, so the chart
-keeps its shape and scale; bands and the optimism-bias-adjusted NPV move by the same
-amount as the central figure they belong to.
+keeps its shape and scale; bands move by the same amount as the central figure they
+belong to; the optimism-bias-adjusted NPV is left out (null).
 """
 
 from __future__ import annotations
@@ -111,8 +111,10 @@ def _place(doc: dict[str, Any], rate_fix: dict[str, np.ndarray], npv_fix: float,
         place["report_year"][s] = math.fsum(a["report_year"][s] for a in agencies)
     if place.get("npv") is not None and all(a.get("npv") is not None for a in agencies):
         place["npv"] = math.fsum(a["npv"] for a in agencies)
-    if place.get("npv_adjusted") is not None:
-        place["npv_adjusted"] = float(place["npv_adjusted"] - npv_fix)
+    # The optimism-bias adjustment is made line by line and is not split by service, so
+    # the adjusted NPV less the NPV would give the adjustment of the confidential lines
+    # back: it is left out (null), which the note and docs/signing.md say.
+    place["npv_adjusted"] = None
     if place.get("npv_range"):
         place["npv_range"] = {q: float(v - npv_fix) for q, v in place["npv_range"].items()}
     fix = rate_fix["net_saving"].sum(axis=0)
