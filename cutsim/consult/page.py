@@ -91,7 +91,6 @@ def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> 
         "higher_is_better": {o.id: o.higher_is_better for o in model.outcomes},
         "series": list(SERIES), "horizon": offer.layout.horizon, "year": year,
         "year_label": fmt.financial_year(model.place.base_year, year),
-        "last_year_label": fmt.financial_year(model.place.base_year, offer.layout.horizon - 1),
         "lead": lead, "target": target,
         "base": [float(v) for v in offer.base],
         "levers": levers,

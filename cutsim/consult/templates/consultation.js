@@ -69,7 +69,7 @@
     if (isZero(body)) { return "less than 0.01"; }
     return sign + trim(body);
   }
-  window.cutsimFormat = { money: money, number: number };  // for checking against the core
+  window.cutsimFormat = { money: money, number: number, countWords: countWords };  // checked against the core
 
   // ---- wording, as cutsim.consult.page words the static page
   function signWord(v) { return Math.abs(v) < data.money_floor ? "no change" : (v > 0 ? "saves " : "costs ") + money(Math.abs(v)); }
