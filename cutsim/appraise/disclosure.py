@@ -98,15 +98,18 @@ class DisclosureGate:
         """The agencies whose figures are scaled, in the model's order."""
         return {a: s for a, s in self.scales.items() if s.scaled}
 
-    def note(self) -> str:
-        """One sentence for every output that shows scaled figures ('' when none)."""
+    def note(self, adjusted_npv: bool = False) -> str:
+        """One sentence for every output that shows scaled figures ('' when none);
+        ``adjusted_npv`` for an output that would otherwise show the NPV adjusted for
+        optimism bias (the publication), which is left out."""
         names = {a.id: a.name for a in self.cm.model.agencies}
         parts = [f"{names[a]}: {describe_scale(s)}" for a, s in self.scaled_agencies().items()]
         if not parts:
             return ""
         return ("To keep commercially confidential services confidential, figures that hold "
-                "their money are not exact. " + "; ".join(parts) + ". Totals still add up; "
-                "the NPV adjusted for optimism bias is not published.")
+                "their money are not exact. " + "; ".join(parts) + ". Totals still add up"
+                + ("; the NPV adjusted for optimism bias is not published." if adjusted_npv
+                   else "."))
 
     def correction(self, per_service: np.ndarray) -> np.ndarray:
         """(A, …): what to take off each agency's figure whose per-service parts are

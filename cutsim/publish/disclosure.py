@@ -45,7 +45,7 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
                                      "rule": rule_text(),
                                      "scaled": [a for a in scaled],
                                      "suppressed": [a for a, s in scaled.items() if s.suppressed],
-                                     "note": gate.note()}
+                                     "note": gate.note(adjusted_npv=True)}
     if not gate.applies:
         return doc
     money = gate._money()
@@ -76,7 +76,7 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
         _per_resident(agency, population)
     _cost_shift(doc, gate, ids, population)
     _place(doc, rate_fix, float(npv_fix.sum()), population)
-    doc["redacted"]["note"] += " " + gate.note()
+    doc["redacted"]["note"] += " " + gate.note(adjusted_npv=True)
     return doc
 
 
