@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cutsim.appraise.appraisal import place_discount_factors
-from cutsim.appraise.run import simulate_by_origin
+from cutsim.appraise.areas import AreaResult, area_result
+from cutsim.appraise.run import simulate_scenario
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.money import SERIES, ServiceMoney, by_agency, knock_on_by_origin, service_money
-from cutsim.levers.build import build_inputs
 from cutsim.model.disclosure import Scale, agency_scales, describe_scale
 from cutsim.model.schema import Model, Scenario
 
@@ -62,6 +62,7 @@ class DisclosureGate:
     weights: np.ndarray
     money: ServiceMoney | None = None
     knock_on_origin: np.ndarray | None = None  # (A, S) £ over the horizon, by origin agency
+    areas: AreaResult | None = None  # per-area money, for a model with areas
     _cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -79,13 +80,15 @@ class DisclosureGate:
         gate = cls.for_model(cm)
         if not gate.applies:
             return gate
-        inputs = build_inputs(cm, scenario)
-        origins, by_origin, total = simulate_by_origin(cm, cm.central_params(), inputs)
+        inputs, origins, by_origin, total, by_area, area_run = simulate_scenario(
+            cm, scenario, cm.central_params())
         gate.money = service_money(cm, inputs, total)
         shift = np.zeros((len(cm.agency_ids), cm.n_services))
         if by_origin is not None and len(origins):
             shift[origins] = knock_on_by_origin(cm, inputs, origins, by_origin)
         gate.knock_on_origin = shift
+        if by_area is not None and area_run is not None:
+            gate.areas = area_result(cm, inputs, by_area, area_run)
         return gate
 
     # ------------------------------------------------------------------ the rule
@@ -152,6 +155,14 @@ class DisclosureGate:
     def spend_correction(self) -> np.ndarray:
         """(A,) £/yr to take off each agency's baseline spend."""
         return self.correction(np.array([s.baseline_spend for s in self.cm.model.services]))
+
+    def area_correction(self, series: str) -> np.ndarray | None:
+        """(R, A, H) £ to take off each area's agency figures of ``series`` (None without
+        areas), so that the areas' published figures add up to the agencies' published ones."""
+        if self.areas is None or self.areas.service_annual is None:
+            return None
+        per_area = self.areas.service_annual[series]  # (R, S, H)
+        return np.stack([self.correction(per_area[r]) for r in range(per_area.shape[0])])
 
     def cost_shift(self, matrix: np.ndarray) -> np.ndarray:
         """cost_shift[i, j] (£ over the horizon) as published: the knock-on cost agency j's

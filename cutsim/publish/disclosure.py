@@ -24,6 +24,7 @@ from cutsim.appraise.disclosure import DisclosureGate
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.money import SERIES
 from cutsim.model.disclosure import GRID_RATIO, P_PERCENT
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario
 
 
@@ -75,9 +76,36 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
                                                for q, v in band.items()}
         _per_resident(agency, population)
     _cost_shift(doc, gate, ids, population)
+    _areas(doc, gate, y_report, cm)
     _place(doc, rate_fix, float(npv_fix.sum()), population)
     doc["redacted"]["note"] += " " + gate.note(adjusted_npv=True)
     return doc
+
+
+def _areas(doc: dict[str, Any], gate: DisclosureGate, y: int, cm: CompiledModel) -> None:
+    """Each area's net saving and knock-on cost in the report year with the confidential
+    part scaled (the areas then add up to the place's published figures), and the
+    deprivation deciles summed again from them."""
+    block = doc.get("areas")
+    if not block:
+        return
+    from cutsim.publish.areas import by_decile
+
+    net = gate.area_correction("net_saving")
+    knock = gate.area_correction("knock_on_cost")
+    if net is None or knock is None:
+        raise ValueError("the disclosure gate has no area figures for a model with areas")
+    order = list(gate.areas.area_ids) if gate.areas is not None else []
+    floor = materiality_floor(cm.model)
+    for row in block["areas"]:
+        r = order.index(row["id"])
+        row["net_saving"] = _nothing(row["net_saving"] - float(net[r, :, y].sum()), floor)
+        row["knock_on_cost"] = _nothing(row["knock_on_cost"] - float(knock[r, :, y].sum()), floor)
+    block["by_deprivation"] = by_decile(block["areas"], floor)
+
+
+def _nothing(value: float, floor: float) -> float:
+    return 0.0 if abs(value) < floor else float(value)
 
 
 def _per_resident(block: dict[str, Any], population: int | None) -> None:
