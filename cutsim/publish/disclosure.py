@@ -24,6 +24,7 @@ from cutsim.appraise.disclosure import DisclosureGate
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.money import SERIES
 from cutsim.model.disclosure import GRID_RATIO, P_PERCENT
+from cutsim.model.fmt import round_sig
 from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import Scenario
 
@@ -77,7 +78,7 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
         _per_resident(agency, population)
     _cost_shift(doc, gate, ids, population)
     _areas(doc, gate, y_report, cm)
-    _place(doc, rate_fix, float(npv_fix.sum()), population)
+    _place(doc, gate, rate_fix, float(npv_fix.sum()), population)
     doc["redacted"]["note"] += " " + gate.note(adjusted_npv=True)
     return doc
 
@@ -128,8 +129,23 @@ def _cost_shift(doc: dict[str, Any], gate: DisclosureGate, ids: list[str],
         e["per_resident"] = e["amount"] / population if population else None
 
 
-def _place(doc: dict[str, Any], rate_fix: dict[str, np.ndarray], npv_fix: float,
-           population: int | None) -> None:
+def _cashable_percent(gate: DisclosureGate) -> float | None:
+    """The cashable share (%, two significant figures) of the place's published extra
+    demand costs: each service's knock-on cost over the horizon, the confidential ones
+    scaled, weighted by its cashable share (the exact share would tie the confidential
+    knock-on cost to the named ones)."""
+    model = gate.cm.model
+    knock = gate._money().annual["knock_on_cost"][0].sum(axis=1) * (1.0 - gate.weights)
+    share = np.array([1.0 if s.cashable_share is None else s.cashable_share
+                      for s in model.services])
+    total = float(knock.sum())
+    if total <= 0:
+        return None
+    return round_sig(100.0 * float((knock * share).sum()) / total, 2)
+
+
+def _place(doc: dict[str, Any], gate: DisclosureGate, rate_fix: dict[str, np.ndarray],
+           npv_fix: float, population: int | None) -> None:
     """The place's money as the sum of the agencies' published figures."""
     place, agencies = doc["place_money"], doc["agencies"]
     for s in SERIES:
@@ -145,6 +161,8 @@ def _place(doc: dict[str, Any], rate_fix: dict[str, np.ndarray], npv_fix: float,
     place["npv_adjusted"] = None
     if place.get("npv_range"):
         place["npv_range"] = {q: float(v - npv_fix) for q, v in place["npv_range"].items()}
+    if place.get("knock_on_cashable_percent") is not None:
+        place["knock_on_cashable_percent"] = _cashable_percent(gate)
     fix = rate_fix["net_saving"].sum(axis=0)
     place["net_saving_rate"] = [float(v - fix[i]) for i, v in enumerate(place["net_saving_rate"])]
     if place.get("net_saving_rate_range"):
