@@ -268,3 +268,24 @@ def test_responses_can_open_an_email_as_well_as_the_file(tmp_path: Path):
     bad = block.model_copy(update={"post_url": "mailto:a@b.example?bcc=x@y.example"})
     problems = validate_scenario(proj.model, scenario.model_copy(update={"consultation": bad}), "s")
     assert any("post_url" in str(p) for p in problems)
+
+
+def test_the_summary_of_responses_shows_the_median_package_through_the_disclosure_gate():
+    """A summary may be published as a consultation's outcome: its money is the gate's,
+    so a confidential cut left in the scenario is not given back by it."""
+    from cutsim.appraise.disclosure import DisclosureGate
+    from cutsim.consult.summary import package_figures
+    from cutsim.levers.kinds import CutLever
+
+    proj = project()
+    scenario = proj.scenario(SCENARIO)
+    hidden = CutLever(id="hc", kind="cut", service="home_care", percent=5.0, start_year=0)
+    package = scenario.model_copy(update={"levers": [*scenario.levers, hidden]})
+    figures = package_figures(proj, package)
+    result = proj.run(package)
+    y, council = figures["year"], proj.compiled.agency_ids.index("council")
+    gated = DisclosureGate.for_scenario(proj.compiled, package).annual(result.agency_annual)
+    planned = figures["agencies"][council][1]
+    assert planned == pytest.approx(gated["planned_saving"][council][y])
+    assert abs(planned - result.agency_annual["planned_saving"][council][y]) > 0.1 * 1_100_000
+    assert "not exact" in figures["disclosure_note"]
