@@ -22,7 +22,7 @@ are the sums of the agencies' published ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,7 +30,13 @@ from cutsim.appraise.appraisal import place_discount_factors
 from cutsim.appraise.areas import AreaResult, area_result
 from cutsim.appraise.run import simulate_scenario
 from cutsim.engine.compiled import CompiledModel
-from cutsim.engine.money import SERIES, ServiceMoney, by_agency, knock_on_by_origin, service_money
+from cutsim.engine.money import (
+    SERIES,
+    ServiceMoney,
+    by_agency,
+    knock_on_by_origin,
+    service_money,
+)
 from cutsim.model.disclosure import Scale, agency_scales, describe_scale
 from cutsim.model.schema import Model, Scenario
 
@@ -63,7 +69,6 @@ class DisclosureGate:
     money: ServiceMoney | None = None
     knock_on_origin: np.ndarray | None = None  # (A, S) £ over the horizon, by origin agency
     areas: AreaResult | None = None  # per-area money, for a model with areas
-    _cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def for_model(cls, cm: CompiledModel) -> DisclosureGate:
@@ -123,7 +128,8 @@ class DisclosureGate:
             return by_agency(self.cm, weighted[:, None])[:, 0]
         return by_agency(self.cm, weighted)
 
-    def _money(self) -> ServiceMoney:
+    def scenario_money(self) -> ServiceMoney:
+        """The scenario's per-service money the gate was built with (:meth:`for_scenario`)."""
         if self.money is None:
             raise ValueError("this gate was made without the scenario's money (for_scenario)")
         return self.money
@@ -133,7 +139,7 @@ class DisclosureGate:
         """Each agency's £ per financial year (A, H) as published."""
         if not self.applies:
             return {s: np.array(agency_annual[s], dtype=float) for s in SERIES}
-        money = self._money()
+        money = self.scenario_money()
         return {s: np.asarray(agency_annual[s], dtype=float) - self.correction(money.annual[s][0])
                 for s in SERIES}
 
@@ -141,7 +147,7 @@ class DisclosureGate:
         """Each agency's £/yr over the grid (A, N+1) as published."""
         if not self.applies:
             return {s: np.array(agency_rates[s], dtype=float) for s in SERIES}
-        money = self._money()
+        money = self.scenario_money()
         return {s: np.asarray(agency_rates[s], dtype=float) - self.correction(money.rates[s][0])
                 for s in SERIES}
 
@@ -149,7 +155,7 @@ class DisclosureGate:
         """(A,) £ to take off each agency's NPV of net saving."""
         if not self.applies:
             return np.zeros(len(self.cm.agency_ids))
-        money = self._money()
+        money = self.scenario_money()
         return self.correction(service_npv(self.cm, {s: money.annual[s][0] for s in SERIES}))
 
     def spend_correction(self) -> np.ndarray:

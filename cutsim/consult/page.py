@@ -96,8 +96,7 @@ def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> 
         "levers": levers,
         "products": [{"i": i, "j": j, "b": _sparse(b)} for (i, j), b in sorted(offer.products.items())],
         "post_url": block.post_url,
-        "post_by": (None if block.post_url is None
-                    else "email" if block.post_url.startswith("mailto:") else "web"),
+        "post_by": _post_by(block.post_url),
         "money_floor": materiality_floor(model),
         # Outcome changes below a billionth of the outcome's baseline are round-off.
         "outcome_floor": {o.id: 1e-9 * max(1.0, abs(o.baseline)) for o in model.outcomes},
@@ -106,6 +105,13 @@ def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> 
         # Said on the page wherever figures hold confidential money (the gate's words).
         "disclosure_note": DisclosureGate.for_model(project.compiled).note(),
     }
+
+
+def _post_by(post_url: str | None) -> str | None:
+    """How the page sends a response beside the file: "web" (a POST), "email" or None."""
+    if post_url is None:
+        return None
+    return "email" if post_url.startswith("mailto:") else "web"
 
 
 def _sparse(vector) -> dict[str, float]:
@@ -176,7 +182,8 @@ def render(project: Project, scenario_id: str, year: int | None = None) -> str:
 def page_title(scenario: Scenario, year_label: str) -> str:
     """The page's title naming the one year every figure is for ("…: figures for
     2030-31"), whatever year the council's own title names."""
-    title = scenario.consultation.title or scenario.name
+    block = scenario.consultation
+    title = (block.title if block is not None else None) or scenario.name
     return title if title.endswith(f"figures for {year_label}") else f"{title} — figures for {year_label}"
 
 

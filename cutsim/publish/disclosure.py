@@ -50,7 +50,7 @@ def protect_document(doc: dict[str, Any], cm: CompiledModel, scenario: Scenario)
                                      "note": gate.note(adjusted_npv=True)}
     if not gate.applies:
         return doc
-    money = gate._money()
+    money = gate.scenario_money()
     ids = list(cm.agency_ids)
     y_report = doc["report"]["years_from_start"] - 1
     k = doc["report"]["years_from_start"] * cm.model.place.steps_per_year
@@ -135,7 +135,7 @@ def _cashable_percent(gate: DisclosureGate) -> float | None:
     scaled, weighted by its cashable share (the exact share would tie the confidential
     knock-on cost to the named ones)."""
     model = gate.cm.model
-    knock = gate._money().annual["knock_on_cost"][0].sum(axis=1) * (1.0 - gate.weights)
+    knock = gate.scenario_money().annual["knock_on_cost"][0].sum(axis=1) * (1.0 - gate.weights)
     share = np.array([1.0 if s.cashable_share is None else s.cashable_share
                       for s in model.services])
     total = float(knock.sum())

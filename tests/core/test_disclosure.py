@@ -7,9 +7,9 @@ every year and series, and subtract it from each published agency total.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
-import io
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +18,18 @@ import pytest
 import cutsim
 from cutsim.appraise import appraisal
 from cutsim.appraise.disclosure import protected_agency_annual
-from cutsim.model.disclosure import GRID_RATIO, MARGIN, agency_scales, scale_for_anchor
 from cutsim.appraise.run import simulate_by_origin
 from cutsim.engine.money import SERIES, service_money
 from cutsim.files import exchange
 from cutsim.files.redact import redact
 from cutsim.levers.build import build_inputs
-from cutsim.model.disclosure import P_PERCENT
+from cutsim.model.disclosure import (
+    GRID_RATIO,
+    MARGIN,
+    P_PERCENT,
+    agency_scales,
+    scale_for_anchor,
+)
 from cutsim.model.materiality import materiality_floor
 from cutsim.publish.build import render_all
 
@@ -183,7 +188,7 @@ def test_the_inversion_solver_cannot_pin_a_confidential_figure(path: Path, scena
     for agency, scale in scales.items():
         if not scale.scaled:
             continue
-        rows, shown, truth, doc = _published_cells(project, scenario_id, agency)
+        rows, shown, truth, _ = _published_cells(project, scenario_id, agency)
         # What the rule tells the attacker: the anchor's grid cell, from the published anchor.
         low = scale.published_anchor / ((1 - P_PERCENT / 100) * (1 - MARGIN))
         assert low == pytest.approx(scale.low, rel=1e-12)
@@ -287,7 +292,7 @@ def test_a_consultation_page_does_not_give_a_hidden_cut_away() -> None:
         assert abs(value - hidden) > P_PERCENT / 100 * hidden
     html = render(project, scenario.id)
     data = json.loads(re.search(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>',
-                                html, re.S).group(1))
+                                html, re.DOTALL).group(1))
     # No entry of the page's F₀ (every offered lever at its proposal's reference 0) is
     # within 10 % of the hidden cut.
     assert not any(abs(v - hidden) <= P_PERCENT / 100 * hidden for v in data["base"])
@@ -299,7 +304,7 @@ def test_a_consultation_page_does_not_give_a_hidden_cut_away() -> None:
 def test_consult_refuses_a_confidential_lever_until_its_service_is_marked_public(tmp_path) -> None:
     from cutsim.cli import main
 
-    project, scenario = _consultation_with_hidden_cut()
+    _, scenario = _consultation_with_hidden_cut()
     block = scenario.consultation
     from cutsim.model.schema import OfferedLever
 
