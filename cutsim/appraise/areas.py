@@ -41,7 +41,8 @@ class AreaResult:
 
     ``outcome_delta[R, O, N+1]`` ΔY; ``outcome_baseline[R, O]`` levels;
     ``outcome_annual[R, O, H]`` ∫ΔY over each financial year (outcome units × years);
-    ``rates[series][R, A, N+1]`` £/yr; ``annual[series][R, A, H]`` £.
+    ``rates[series][R, A, N+1]`` £/yr; ``annual[series][R, A, H]`` £;
+    ``service_annual[series][R, S, H]`` £ per service (the disclosure gate's parts).
     """
 
     area_ids: list[str]
@@ -50,6 +51,7 @@ class AreaResult:
     outcome_annual: np.ndarray
     rates: dict[str, np.ndarray]
     annual: dict[str, np.ndarray]
+    service_annual: dict[str, np.ndarray] | None = None
 
 
 @dataclass(eq=False)
@@ -161,7 +163,8 @@ def area_result(cm: CompiledModel, inputs: LeverInputs, ai: AreaInputs, run: Are
     return AreaResult(
         area_ids=list(shares.area_ids), outcome_delta=run.dY,
         outcome_baseline=shares.outcome.T * cm.outcome_baseline[None, :],
-        outcome_annual=_per_year(cm, run.dY_int), rates=rates, annual=annual)
+        outcome_annual=_per_year(cm, run.dY_int), rates=rates, annual=annual,
+        service_annual=annual_service)
 
 
 def _per_year(cm: CompiledModel, step_values: np.ndarray) -> np.ndarray:

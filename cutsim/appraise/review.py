@@ -467,8 +467,8 @@ SCALES = ((1.0, ""), (1e3, "thousandths"), (1e6, "millionths"), (1e9, "billionth
 
 def estimate_scale(*bands: dict[str, float]) -> tuple[float, str]:
     """(factor, words) so that every figure of ``bands`` times the factor reads to three
-    significant figures with at most four decimals (docs/result-format.md "Figures people read": no rounding noise): 1 and
-    "" for figures of 0.01 or more, else 1,000 and "thousandths", and so on."""
+    significant figures with at most four decimals (docs/result-format.md "Figures people
+    read": no rounding noise): 1 and "" for figures of 0.01 or more, else 1,000 and "thousandths", and so on."""
     sizes = [abs(v) for band in bands for v in band.values() if v and np.isfinite(v)]
     if not sizes:
         return 1.0, ""

@@ -48,6 +48,23 @@ def simulate_by_origin(cm: CompiledModel, params: Params, inputs: LeverInputs):
     return origins, by_origin, total
 
 
+def simulate_scenario(cm: CompiledModel, scenario: Scenario, params: Params):
+    """The engine's part of one run: ``(inputs, origins, by_origin, total, by_area,
+    area_run)``, the lever inputs, the trajectories by origin agency and summed (for a
+    model whose effect multipliers make the areas the model, the areas' sum), and the
+    areas' inputs and run (None without areas). :func:`run_scenario` and the disclosure
+    gate both start here, so the gate's per-service money is the result's."""
+    inputs = build_inputs(cm, scenario)
+    origins, by_origin, total = simulate_by_origin(cm, params, inputs)
+    by_area = area_inputs(cm, scenario, inputs)  # None without areas: today's run unchanged
+    area_run = None
+    if by_area is not None:
+        area_run = simulate_areas(cm, params, inputs, by_area, origins, by_origin, total)
+        if area_run.place is not None:  # effect multipliers: the place is the areas' sum
+            origins, by_origin, total = area_run.place
+    return inputs, origins, by_origin, total, by_area, area_run
+
+
 def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None,
                  seed: int | None = None, params: Params | None = None, *,
                  wide: bool | None = None, correlation: float | None = None,
@@ -58,14 +75,7 @@ def run_scenario(cm: CompiledModel, scenario: Scenario, draws: int | None = None
     input (:mod:`cutsim.appraise.uncertain`; ``wide`` and ``correlation`` None follow the
     place's settings), its blocks run by ``executor`` (in this process by default)."""
     params = params or cm.central_params()
-    inputs = build_inputs(cm, scenario)
-    origins, by_origin, total = simulate_by_origin(cm, params, inputs)
-    by_area = area_inputs(cm, scenario, inputs)  # None without areas: today's run unchanged
-    area_run = None
-    if by_area is not None:
-        area_run = simulate_areas(cm, params, inputs, by_area, origins, by_origin, total)
-        if area_run.place is not None:  # effect multipliers: the place is the areas' sum
-            origins, by_origin, total = area_run.place
+    inputs, origins, by_origin, total, by_area, area_run = simulate_scenario(cm, scenario, params)
     money = service_money(cm, inputs, total)
     rates = {s: by_agency(cm, money.rates[s])[0] for s in SERIES}
     annual = {s: by_agency(cm, money.annual[s])[0] for s in SERIES}

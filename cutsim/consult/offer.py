@@ -21,6 +21,14 @@ The figures F, all in the place's price year:
 - ``outcomes[outcome]``: the average change in the outcome's level in each financial
   year (outcome units; ∫ΔY over the year);
 - ``npv``: the place's net present value, £ (the appraisal's discounting).
+
+A consultation page is public, so every figure F passes through the disclosure gate
+(:mod:`cutsim.appraise.disclosure`) as it is measured: each run's figures have the
+confidential services' part scaled by their agency's factor, F′ = F − (1 − k)·C. That
+is linear in each run's money, so the terms of F′ add up exactly as those of F do, and a
+page shows the same figures as the publication of the same choices. A lever on a
+confidential service is never offered: :func:`check_public` refuses it, naming it,
+until the service's owner marks the service public (``"confidential": false``).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from cutsim.api import Project
+from cutsim.appraise.disclosure import DisclosureGate, service_npv
 from cutsim.appraise.result import Result
 from cutsim.engine.money import SERIES
 from cutsim.levers.kinds import CutLever, InvestLever
@@ -52,12 +61,21 @@ class FigureLayout:
     def size(self) -> int:
         return (len(self.agencies) * len(SERIES) + len(self.outcomes)) * self.horizon + 1
 
-    def flatten(self, result: Result) -> np.ndarray:
-        """F for one engine result, in the layout's order."""
-        money = np.stack([result.agency_annual[s] for s in SERIES], axis=1)  # (A, 4, H)
+    def flatten(self, result: Result, gate: DisclosureGate | None = None) -> np.ndarray:
+        """F for one engine result, in the layout's order; with ``gate``, as published
+        (the confidential services' part of every money figure scaled)."""
+        annual = result.agency_annual
+        npv = float(result.appraisal.place.npv)
+        if gate is not None and gate.applies:
+            per_service = result.service_annual
+            if per_service is None:
+                raise ValueError("this result was made without per-service money")
+            annual = {s: np.asarray(annual[s]) - gate.correction(per_service[s]) for s in SERIES}
+            npv -= float(gate.correction(service_npv(result.compiled, per_service)).sum())
+        money = np.stack([annual[s] for s in SERIES], axis=1)  # (A, 4, H)
         outcomes = result.outcome_annual
-        npv = np.array([result.appraisal.place.npv], dtype=float)
-        return np.concatenate([money.reshape(-1), np.asarray(outcomes).reshape(-1), npv])
+        return np.concatenate([money.reshape(-1), np.asarray(outcomes).reshape(-1),
+                               np.array([npv], dtype=float)])
 
     def unflatten(self, vector: np.ndarray) -> dict[str, Any]:
         """F as nested figures: annual[agency][series], outcomes[outcome], npv."""
@@ -160,15 +178,31 @@ def default_consultation(scenario: Scenario) -> Consultation:
     return Consultation(levers=offered)
 
 
+def check_public(project: Project, scenario: Scenario) -> None:
+    """Refuse an offered lever on a confidential service, naming it (a page is public)."""
+    for lever in offered_levers(scenario):
+        service = project.model.service(lever.service)
+        if service.confidential:
+            raise InputError(
+                f'scenario "{scenario.id}": lever "{lever.id}" offers residents a change to '
+                f'service "{service.id}", which is confidential, and a consultation page is '
+                "public. Take the lever out of the consultation block, or, if the service's "
+                'owner agrees it may be named, mark the service public ("confidential": false '
+                "in the file, or untick Confidential in the app's Services table)")
+
+
 def build_offer(project: Project, scenario: Scenario) -> Offer:
-    """Measure F₀, aᵢ, Lᵢ and bᵢⱼ with the engine (2n + 1 runs plus four per product pair)."""
+    """Measure F₀, aᵢ, Lᵢ and bᵢⱼ with the engine (2n + 1 runs plus four per product pair),
+    every run's figures as the disclosure gate publishes them."""
     levers = offered_levers(scenario)
+    check_public(project, scenario)
     cm = project.compiled
+    gate = DisclosureGate.for_model(cm)
     layout = FigureLayout(list(cm.agency_ids), list(cm.outcome_ids), cm.horizon_years)
     zero = {lv.id: 0.0 for lv in levers}
 
     def figures(choices: dict[str, float]) -> np.ndarray:
-        return layout.flatten(project.run(with_choices(scenario, {**zero, **choices})))
+        return layout.flatten(project.run(with_choices(scenario, {**zero, **choices})), gate)
 
     base = figures({})
     terms, single = [], []

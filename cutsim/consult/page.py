@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from cutsim.api import Project
+from cutsim.appraise.disclosure import DisclosureGate
 from cutsim.consult.offer import Offer, build_offer, lever_unit, offered_levers
 from cutsim.engine.money import SERIES
 from cutsim.files.exchange import atomic_write_bytes, model_sha256
@@ -47,7 +48,7 @@ def _csp(script: str, style: str, post_url: str | None) -> str:
     def digest(text: str) -> str:
         return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
-    connect = post_url if post_url else "'none'"
+    connect = post_url if post_url and post_url.startswith("https://") else "'none'"
     return (f"default-src 'none'; script-src {digest(script)}; style-src {digest(style)}; "
             f"img-src data:; connect-src {connect}; form-action 'none'; base-uri 'none'")
 
@@ -86,21 +87,31 @@ def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> 
         "outcomes": offer.layout.outcomes,
         "outcome_names": {o.id: o.name for o in model.outcomes},
         "outcome_units": {o.id: o.unit for o in model.outcomes},
+        "outcome_counts": {o.id: is_count(o.unit) for o in model.outcomes},
         "higher_is_better": {o.id: o.higher_is_better for o in model.outcomes},
         "series": list(SERIES), "horizon": offer.layout.horizon, "year": year,
         "year_label": fmt.financial_year(model.place.base_year, year),
-        "last_year_label": fmt.financial_year(model.place.base_year, offer.layout.horizon - 1),
         "lead": lead, "target": target,
         "base": [float(v) for v in offer.base],
         "levers": levers,
         "products": [{"i": i, "j": j, "b": _sparse(b)} for (i, j), b in sorted(offer.products.items())],
         "post_url": block.post_url,
+        "post_by": _post_by(block.post_url),
         "money_floor": materiality_floor(model),
         # Outcome changes below a billionth of the outcome's baseline are round-off.
         "outcome_floor": {o.id: 1e-9 * max(1.0, abs(o.baseline)) for o in model.outcomes},
         "equality_questions": [q.model_dump() for q in block.equality_questions],
         "response_format": RESPONSE_FORMAT, "response_version": RESPONSE_VERSION,
+        # Said on the page wherever figures hold confidential money (the gate's words).
+        "disclosure_note": DisclosureGate.for_model(project.compiled).note(),
     }
+
+
+def _post_by(post_url: str | None) -> str | None:
+    """How the page sends a response beside the file: "web" (a POST), "email" or None."""
+    if post_url is None:
+        return None
+    return "email" if post_url.startswith("mailto:") else "web"
 
 
 def _sparse(vector) -> dict[str, float]:
@@ -128,8 +139,12 @@ def static_figures(data: dict[str, Any], figures: dict[str, Any]) -> dict[str, A
         "knock_on": {a: annual[a]["knock_on_cost"][y] for a in data["agencies"]},
         "place_net": place["net_saving"],
         "place_total": place_total, "npv": figures["npv"],
-        "outcomes": {o: (figures["outcomes"][o][y], figures["outcomes"][o][-1])
-                     for o in data["outcomes"]},
+        "outcomes": {o: figures["outcomes"][o][y] for o in data["outcomes"]},
+        # Rows that do not change are folded into one line ("No change for: …").
+        "unchanged_agencies": [data["agency_names"][a] for a in data["agencies"]
+                               if abs(annual[a]["knock_on_cost"][y]) < data["money_floor"]],
+        "unchanged_outcomes": [data["outcome_names"][o] for o in data["outcomes"]
+                               if abs(figures["outcomes"][o][y]) < data["outcome_floor"][o]],
     }
 
 
@@ -155,12 +170,21 @@ def render(project: Project, scenario_id: str, year: int | None = None) -> str:
         script=Markup(script), style=Markup(style), csp=_csp(script, style, data["post_url"]),
         version=__version__, illustrative=_any_illustrative(project.model),
         offered=list(zip(scenario.consultation.levers, data["levers"])),
-        sign_word=sign_word, cost_word=cost_word, change_word=change_word)
+        sign_word=sign_word, cost_word=cost_word, change_word=change_word,
+        title=page_title(scenario, data["year_label"]))
     size = len(html.encode("utf-8"))
     if size > MAX_PAGE_BYTES:
         raise InputError(f"the consultation page would be {size:,} bytes, above the "
                          f"{MAX_PAGE_BYTES:,} limit: offer fewer levers")
     return html
+
+
+def page_title(scenario: Scenario, year_label: str) -> str:
+    """The page's title naming the one year every figure is for ("…: figures for
+    2030-31"), whatever year the council's own title names."""
+    block = scenario.consultation
+    title = (block.title if block is not None else None) or scenario.name
+    return title if title.endswith(f"figures for {year_label}") else f"{title} — figures for {year_label}"
 
 
 def _any_illustrative(model) -> bool:
@@ -182,12 +206,34 @@ def cost_word(value: float, floor: float) -> str:
     return ("extra costs of " if value > 0 else "saves ") + fmt.resident_money(abs(value))
 
 
-def change_word(value: float, floor: float, higher_is_better: bool, unit: str) -> str:
-    """An outcome change in words: "3.1 more (offences; worse)"."""
+_NOT_COUNTS = ("gbp", "£", "%", "percent", "per ", "rate", "score", "index", "ratio", "average")
+
+
+def is_count(unit: str) -> bool:
+    """True when an outcome's unit counts whole things (people, crimes, admissions, bed
+    days): its changes are said in whole numbers. Money, percentages, rates and scores
+    are not counts."""
+    text = unit.lower()
+    return not any(word in text for word in _NOT_COUNTS)
+
+
+def count_words(value: float) -> str:
+    """A count's size for residents (value ≥ 0): "fewer than one" below 1, else the whole
+    number to two significant figures ("3", "1,200", "2.1 million")."""
+    if value < 1.0:
+        return "fewer than one"
+    return fmt.resident_number(float(round(value)))
+
+
+def change_word(value: float, floor: float, higher_is_better: bool, unit: str,
+                count: bool = False) -> str:
+    """An outcome change in words: "3 more (offences a year; worse)", "fewer than one
+    more (children a year; worse)" for a count; "no change" below the floor."""
     if abs(value) < floor:
         return "no change"
     better = (value > 0) == higher_is_better
-    return (f"{fmt.resident_number(abs(value))} {'more' if value > 0 else 'fewer'} "
+    size = count_words(abs(value)) if count else fmt.resident_number(abs(value))
+    return (f"{size} {'more' if value > 0 else 'fewer'} "
             f"({unit}; {'better' if better else 'worse'})")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cutsim.api import Project
+from cutsim.appraise.disclosure import DisclosureGate
 from cutsim.consult.offer import with_choices
 from cutsim.consult.responses import Response
 from cutsim.files.exchange import dumps
@@ -111,17 +112,20 @@ def equality_breakdown(scenario: Scenario, responses: list[Response]) -> list[di
 
 
 def package_figures(project: Project, package: Scenario) -> dict[str, Any]:
-    """What the median package does in the headline year (engine figures)."""
+    """What the median package does in the headline year: the engine's figures through
+    the disclosure gate (a summary of a public consultation is published too)."""
     result = project.run(package)
     cm = result.compiled
     y = headline_year(package, cm.horizon_years)
-    annual = result.agency_annual
+    gate = DisclosureGate.for_scenario(cm, package)
+    annual = gate.annual(result.agency_annual)
     return {
         "year": y, "year_label": fmt.financial_year(project.model.place.base_year, y),
         "agencies": [(a.name, float(annual["planned_saving"][i][y]), float(annual["knock_on_cost"][i][y]),
                       float(annual["net_saving"][i][y])) for i, a in enumerate(project.model.agencies)],
         "place_net": float(annual["net_saving"][:, y].sum()),
-        "npv": float(result.appraisal.place.npv),
+        "npv": float(result.appraisal.place.npv - gate.npv_correction().sum()),
+        "disclosure_note": gate.note(),
         "outcomes": [(o.name, o.unit, float(result.outcome_annual[i][y]))
                      for i, o in enumerate(project.model.outcomes)],
     }

@@ -94,13 +94,7 @@ def cost_shift(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
     shift = np.zeros((n_ag, n_ag))
     if len(origins) == 0:
         return shift
-    # Only the horizon total of knock_on_cost is needed per origin, not every series:
-    # Σ_k u(1 − e_k)·(∫ΔA − ΔA_lever·h) over the steps, as in service_money.
-    n, h = cm.n_steps, cm.h
-    lever = inputs.activity_by_origin[origins, :, :n]  # (G, S, N)
-    price = cm.unit_cost[:, None] * (1.0 - inputs.efficiency[:, :n])  # (S, N)
-    total = np.einsum("gsk,sk->gs", traj_by_origin.dA_int, price) \
-        - h * np.einsum("gsk,sk->gs", lever, price)  # (G, S)
+    total = knock_on_by_origin(cm, inputs, origins, traj_by_origin)  # (G, S)
     shift[origins] = by_agency(cm, total[..., None])[..., 0]
     # Knock-on cost falls only on demand-led services (demand links may point nowhere
     # else). An agency with none bears exactly £0: its services' two integrals above
@@ -109,3 +103,18 @@ def cost_shift(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
     bears[cm.service_agency[cm.demand_led]] = True
     shift[:, ~bears] = 0.0
     return shift
+
+
+def knock_on_by_origin(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
+                       traj_by_origin: Trajectory) -> np.ndarray:
+    """(G, S): knock-on cost (£, over the horizon, undiscounted; + = a cost) on each service
+    caused by the levers of each origin agency in ``origins`` (one batch entry each in
+    ``traj_by_origin``), the paying service's (1 − e) applied; :func:`cost_shift` sums it
+    by paying agency."""
+    # Only the horizon total of knock_on_cost is needed per origin, not every series:
+    # Σ_k u(1 − e_k)·(∫ΔA − ΔA_lever·h) over the steps, as in service_money.
+    n, h = cm.n_steps, cm.h
+    lever = inputs.activity_by_origin[origins, :, :n]  # (G, S, N)
+    price = cm.unit_cost[:, None] * (1.0 - inputs.efficiency[:, :n])  # (S, N)
+    return np.einsum("gsk,sk->gs", traj_by_origin.dA_int, price) \
+        - h * np.einsum("gsk,sk->gs", lever, price)

@@ -11,8 +11,9 @@ What ``redact`` does (and docs/file-format.md promises partners):
   figure, a placeholder service ``redacted-<agency>`` with no links and a statutory
   floor of 1 (it cannot be cut), so that agency and place budget totals still add up
   for the receiver; that total is published under the disclosure rule
-  (:mod:`cutsim.model.disclosure`): when it would give away one confidential service's
-  spend (or a pair's), it is rounded as the rule says and the note says so; with
+  (:mod:`cutsim.model.disclosure`): it is the agency's published anchor, its confidential
+  spend scaled by the same factor as every other published figure of that agency (the
+  publication's, the consultation page's, the workshop's), and the note says so; with
   ``keep_totals=False`` the spend is left out entirely;
 - the file is marked ``"redacted": true`` and the place's notes say what was left out.
 
@@ -25,9 +26,8 @@ import logging
 from collections import defaultdict
 
 from cutsim.model import lever_kinds
-from cutsim.model.disclosure import Cell, describe_base, protect
+from cutsim.model.disclosure import agency_scales
 from cutsim.model.errors import InputError
-from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import CutsimFile, Model, Scenario, Service
 from cutsim.model.validation import validate_file
 
@@ -57,15 +57,17 @@ def _placeholders(model: Model, hidden: list[Service]) -> list[Service]:
     for service in hidden:
         spend[service.agency].append(service.baseline_spend)
     taken = {s.id for s in model.services}
-    floor = materiality_floor(model)
+    scales = agency_scales(model)
     result = []
     for agency in (a.id for a in model.agencies if a.id in spend):
-        # The placeholder is the residual itself: total minus the named services.
-        shown = protect(Cell(sum(spend[agency]), 0.0, tuple(spend[agency])), floor)
-        total = shown.total
-        rounding = (f" Rounded to the nearest {describe_base(shown.base)} (to a multiple of it) so "
-                    "that no confidential service's spend can be worked out from it."
-                    if shown.rounded else "")
+        # The placeholder is the residual itself (total minus the named services), as
+        # the disclosure gate publishes it: no confidential spend can be worked out from it.
+        total = scales[agency].published_anchor
+        if total <= 0.0:
+            continue  # nothing material to keep: the spend is left out, as the note says
+        rounding = (" Scaled down by the factor every published figure of this agency's "
+                    "confidential money uses (between 10 % and 28 % below the true total), so "
+                    "that no confidential service's spend can be worked out from it.")
         result.append(Service(
             id=_placeholder_id(agency, taken), agency=agency,
             name="Confidential services (redacted)",

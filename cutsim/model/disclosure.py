@@ -1,36 +1,41 @@
-"""Disclosure control: the p % rule, a small-group threshold and controlled rounding.
+"""The disclosure rule: one scale factor per agency for its confidential money.
 
 Redacting a confidential item (a commercially confidential service's money) is not
 enough when a published total and the published items beside it give it back by
-subtraction. For each published total (a *cell*: one agency, one series, one year, or a
-horizon total, an NPV or a baseline budget) cutsim looks at what an outsider can derive:
+subtraction, and rounding each published total on its own is not enough either: an
+outsider who knows the rounding rule and how the cells relate (a ramp's yearly
+fractions, a horizon total as the sum of its years, a pool's published percentage)
+intersects what each rounded cell allows and pins the figure far more closely than any
+one rounding (the pooled-budget example: £880,000 to about ±1 %, where ±£200,000 was
+promised). docs/signing.md, "Disclosure control", states the attacker this rule is
+built against.
 
-    residual R = published total − Σ published items of that total
+**The rule.** Every figure shown outside the owner is
 
-where the published items are the figures of every *named* (non-confidential) service,
-which anyone holding a redacted file or the publication can know exactly (the worst
-case). R is then the sum of the confidential items c₁ … cₙ (each counted only when
-material, :mod:`cutsim.model.materiality`).
+    published = named part + k_a × confidential part
 
-**The rule** (docs/signing.md, "Disclosure control"). A cell is *sensitive* when
+where the confidential part is the money of the agency's confidential services (all of
+it: each series, each year, the horizon totals, NPVs, rates, baseline spend) and k_a is
+*one* factor per agency, fixed by the model alone (so every publication, consultation
+page, redacted file and workshop screen of the same model uses the same k_a):
 
-- (p % rule) R lies within ``P_PERCENT`` % of a confidential item: |R − cᵢ| ≤ p·|cᵢ|; or
-- (threshold) R holds fewer than ``MIN_GROUP`` material confidential items, so it would
-  publish a single item or a pair as its sum.
+- the anchor A is the agency's total confidential baseline spend (£/yr, material items
+  only, :mod:`cutsim.model.materiality`);
+- A falls in one cell of a geometric grid, [L, R·L) with L = R^m and ``GRID_RATIO``
+  R = 1.25;
+- the published anchor is A′ = L·(1 − p)·(1 − ``MARGIN``), with p = ``P_PERCENT`` %, and
+  k_a = A′ / A.
 
-A sensitive cell's residual is published as R′, R rounded to a base b of the 1-2-5
-series (£1, 2, 5, 10, 20, 50, …): the smallest b ≥ 2·p·max(|cᵢ|, |Σcᵢ|) for which
-rounding down or up (the nearer first) leaves R′ more than p % away from every
-confidential item; if neither does, the next base. The published total is then
-(Σ published items) + R′, so every output that shows the total (publication, open data,
-CSVs, the redacted file's ``redacted-<agency>`` totals, the workshop's audience view)
-shows the same R′, and nothing that is published gives R back: the outsider's
-subtraction yields R′, which is more than p % from any confidential figure, and R is
-only known to lie within ±b of it, b being at least 2·p of the largest.
+So k_a lies in ((1 − p)(1 − MARGIN)/R, (1 − p)(1 − MARGIN)], about 0.72 to 0.90: every
+confidential figure an outsider can derive (published total less the named items) is
+more than p % below the truth, and since every cell is the same multiple of the truth,
+combining cells (sums, differences, ratios, ramps) gives the outsider the shape of the
+confidential money but never its level: all they learn is A′, hence A ∈ [L, R·L), a
+range 25 % wide, and each confidential figure x only to within the same factor.
 
-The cost: a protected total is no longer exact (it is within ±b of the truth, said
-beside it), and identities between protected totals (net = planned − knock-on −
-one-off) hold only to that precision.
+A model whose agency has confidential services with no material baseline spend (a new
+confidential service, say) gets k_a = 0: its confidential money is suppressed, which the
+outputs say.
 """
 
 from __future__ import annotations
@@ -39,32 +44,79 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cutsim.model.materiality import materiality_floor
+from cutsim.model.schema import Model
+
 P_PERCENT = 10.0  # no confidential item may be derivable to within 10 % of its value
-MIN_GROUP = 3  # a residual of fewer material confidential items is always rounded
-_STEPS = (1.0, 2.0, 5.0)
-_MAX_BASE = 1e16  # above any money cutsim accepts (files hold numbers below 1e15)
+GRID_RATIO = 1.25  # the anchor is only known to lie in [L, 1.25·L)
+MARGIN = 1e-3  # keeps |k − 1| strictly above p at the grid's lower end
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One published total, split into what is published and what is confidential (£)."""
+class Scale:
+    """How one agency's confidential money is published.
 
-    total: float
-    published_items: float  # Σ of the items published beside the total
-    confidential: tuple[float, ...]  # the confidential items inside the total
+    ``factor`` k (0 ≤ k < 1; 1 for an agency without confidential services);
+    ``anchor`` A and ``published_anchor`` A′ (£/yr of baseline spend);
+    ``low``/``high`` (£/yr): the range [L, R·L) an outsider can place A in.
+    """
 
-
-@dataclass(frozen=True)
-class Protected:
-    """How a cell is published: ``total`` (£) and the rounding base (0 when exact)."""
-
-    total: float
-    residual: float  # what total − published items gives an outsider
-    base: float
+    factor: float
+    anchor: float
+    published_anchor: float
+    low: float
+    high: float
 
     @property
-    def rounded(self) -> bool:
-        return self.base > 0
+    def scaled(self) -> bool:
+        """True when the agency's figures are not the engine's exact ones."""
+        return self.factor != 1.0
+
+    @property
+    def suppressed(self) -> bool:
+        """True when the confidential money is left out altogether (k = 0)."""
+        return self.factor == 0.0
+
+
+EXACT = Scale(1.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def grid_cell(anchor: float) -> tuple[float, float]:
+    """(L, R·L): the cell of the geometric grid that holds ``anchor`` (> 0, £/yr)."""
+    if not anchor > 0.0 or not math.isfinite(anchor):
+        raise ValueError(f"an anchor must be a positive amount (got {anchor!r})")
+    m = math.floor(math.log(anchor) / math.log(GRID_RATIO))
+    low = GRID_RATIO ** m
+    while low > anchor:  # guard the logarithm's round-off at a cell's edge
+        m -= 1
+        low = GRID_RATIO ** m
+    while GRID_RATIO ** (m + 1) <= anchor:
+        m += 1
+        low = GRID_RATIO ** m
+    return low, GRID_RATIO ** (m + 1)
+
+
+def scale_for_anchor(anchor: float) -> Scale:
+    """The scale of an agency whose confidential baseline spend totals ``anchor`` (£/yr)."""
+    if anchor <= 0.0:
+        return Scale(0.0, anchor, 0.0, 0.0, math.inf)
+    low, high = grid_cell(anchor)
+    published = low * (1.0 - P_PERCENT / 100.0) * (1.0 - MARGIN)
+    return Scale(published / anchor, anchor, published, low, high)
+
+
+def agency_scales(model: Model) -> dict[str, Scale]:
+    """Every agency's scale (:data:`EXACT` for one without confidential services)."""
+    floor = materiality_floor(model)
+    out: dict[str, Scale] = {}
+    for agency in model.agencies:
+        secret = [s for s in model.services if s.agency == agency.id and s.confidential]
+        if not secret:
+            out[agency.id] = EXACT
+            continue
+        anchor = math.fsum(s.baseline_spend for s in secret if abs(s.baseline_spend) >= floor)
+        out[agency.id] = scale_for_anchor(anchor)
+    return out
 
 
 def _material(values: Iterable[float], floor: float) -> list[float]:
@@ -73,48 +125,15 @@ def _material(values: Iterable[float], floor: float) -> list[float]:
 
 def disclosed(residual: float, confidential: Sequence[float], floor: float = 0.0,
               p_percent: float = P_PERCENT) -> list[float]:
-    """The material confidential items that ``residual`` lies within p % of."""
+    """The material confidential items that ``residual`` (£) lies within p % of."""
     p = p_percent / 100.0
     return [c for c in _material(confidential, floor) if abs(residual - c) <= p * abs(c)]
 
 
-def is_sensitive(cell: Cell, floor: float = 0.0, p_percent: float = P_PERCENT) -> bool:
-    """True when the cell must be rounded (the p % rule or the small-group threshold)."""
-    items = _material(cell.confidential, floor)
-    if not items:
-        return False
-    residual = cell.total - cell.published_items
-    return len(items) < MIN_GROUP or bool(disclosed(residual, items, floor, p_percent))
-
-
-def _bases(start: float) -> Iterable[float]:
-    exponent = math.floor(math.log10(max(start, 1.0)))
-    while 10.0 ** exponent <= _MAX_BASE:
-        for step in _STEPS:
-            base = step * 10.0 ** exponent
-            if base >= start:
-                yield base
-        exponent += 1
-
-
-def protect(cell: Cell, floor: float = 0.0, p_percent: float = P_PERCENT) -> Protected:
-    """The cell as published under the rule in the module docstring."""
-    residual = cell.total - cell.published_items
-    if not is_sensitive(cell, floor, p_percent):
-        return Protected(cell.total, residual, 0.0)
-    items = _material(cell.confidential, floor)
-    p = p_percent / 100.0
-    start = 2.0 * p * max([abs(sum(items))] + [abs(c) for c in items])
-    for base in _bases(start):
-        down = math.floor(residual / base) * base
-        up = down + base
-        for candidate in sorted((down, up), key=lambda r: (abs(r - residual), r)):
-            if not disclosed(candidate, items, floor, p_percent):
-                return Protected(cell.published_items + candidate, candidate, base)
-    # Unreachable for finite money: a base beyond every item always clears them all.
-    raise ValueError(f"no rounding protects a total of {cell.total!r}")
-
-
-def describe_base(base: float) -> str:
-    """'£200,000' for a rounding base, as said beside a protected figure."""
-    return f"£{base:,.0f}"
+def describe_scale(scale: Scale) -> str:
+    """Words for a scaled agency, said beside its figures."""
+    if scale.suppressed:
+        return "its confidential services' money is left out"
+    # The factor itself is never said: with it, A′ / k would give the anchor back.
+    return ("its confidential services' money is shown scaled down by one factor for every "
+            "figure, between 10 % and 28 % below the true amounts")

@@ -541,8 +541,11 @@ def _check_consultation(problems: list[Problem], location: str, model: Model,
         c.add("levers must offer at least one lever")
     if len(block.levers) > MAX_OFFERED_LEVERS:
         c.add(f"levers: at most {MAX_OFFERED_LEVERS} may be offered (got {len(block.levers)})")
-    if block.post_url is not None and not re.fullmatch(r"https://[^\s\"'<>]{1,2000}", block.post_url):
-        c.add(f"post_url must be an https:// address (got {fmt(block.post_url)})")
+    if block.post_url is not None and not (
+            re.fullmatch(r"https://[^\s\"'<>]{1,2000}", block.post_url)
+            or re.fullmatch(r"mailto:[^\s\"'<>?&#@]{1,200}@[^\s\"'<>?&#@]{1,200}", block.post_url)):
+        c.add(f"post_url must be an https:// address or mailto:name@example.org (got "
+              f"{fmt(block.post_url)})")
     levers = {lv.id: lv for lv in scenario.levers}
     seen: set[str] = set()
     for i, offered in enumerate(block.levers):

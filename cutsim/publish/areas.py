@@ -52,11 +52,11 @@ def build_areas(model: Model, result: dict[str, Any], y: int) -> dict[str, Any] 
             "affected": bool(worse or better or not is_nothing(net, floor)),
             "geometry": None if area.geometry is None else area.geometry.model_dump(),
         })
-    return {"areas": rows, "by_deprivation": _by_decile(rows, floor),
+    return {"areas": rows, "by_deprivation": by_decile(rows, floor),
             "illustrative": any(a.illustrative for a in model.areas)}
 
 
-def _by_decile(rows: list[dict[str, Any]], floor: float) -> list[dict[str, Any]]:
+def by_decile(rows: list[dict[str, Any]], floor: float) -> list[dict[str, Any]]:
     """The equality screen by deprivation decile: population, net saving, knock-on cost,
     and how many people live in areas where an outcome gets worse."""
     deciles: dict[int | None, dict[str, Any]] = {}

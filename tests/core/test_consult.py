@@ -23,7 +23,7 @@ from support.consult_support import (
 )
 
 from cutsim.consult.offer import build_offer, default_consultation, with_choices
-from cutsim.consult.page import MAX_PAGE_BYTES, render
+from cutsim.consult.page import MAX_PAGE_BYTES, count_words, is_count, render
 from cutsim.consult.responses import check_response
 from cutsim.consult.summary import SMALL_GROUP, suppressed_counts
 from cutsim.model.errors import InputError
@@ -223,3 +223,67 @@ def cutsim_load(path: Path):
     import cutsim
 
     return cutsim.load(path)
+
+
+def test_one_year_throughout_named_in_the_title_in_whole_things_with_unchanged_rows_folded():
+    """Issue 31: the page titled itself "budget 2026-27" while every figure was for
+    2030-31, showed "0.07 more children a year", and listed every row."""
+    html = render(project(), SCENARIO)
+    assert re.search(r"<h1>[^<]*— figures for 2030-31</h1>", html)
+    assert re.search(r"<title>[^<]*figures for 2030-31", html)
+    assert "2035-36" not in html  # no second year: the last year's column is gone
+    words = re.findall(r'id="outcome-\d+-year" data-value="[^"]+">([^<]*)<', html)
+    assert words and "fewer than one more (children a year; worse)" in words
+    assert not any(re.match(r"0\.\d", w) for w in words)
+    # A row with no change is hidden and named in the one line under its table.
+    rows = re.findall(r'<tr id="outcome-row-\d+"( hidden)?><th scope="row">([^<]*)<', html)
+    folded = [html_lib.unescape(name) for hidden, name in rows if hidden]
+    line = html_lib.unescape(re.search(r'id="outcome-unchanged">([^<]*)<', html).group(1))
+    assert folded and line == "No change for: " + ", ".join(folded) + "."
+
+
+@pytest.mark.parametrize(("value", "words"), [(0.07, "fewer than one"), (0.999, "fewer than one"),
+                                              (1.0, "1"), (2.5, "2"), (3.5, "4"), (73.2, "73"),
+                                              (1234.0, "1,200")])
+def test_counts_are_whole(value: float, words: str):
+    assert count_words(value) == words
+    assert is_count("children a year") and is_count("bed days a year")
+    assert not is_count("GBP a year") and not is_count("% of pupils")
+
+
+def test_responses_can_open_an_email_as_well_as_the_file(tmp_path: Path):
+    proj = project()
+    scenario = proj.scenario(SCENARIO)
+    block = scenario.consultation.model_copy(update={"post_url": "mailto:consult@seaport.example"})
+    proj.file.scenarios[:] = [scenario.model_copy(update={"consultation": block})]
+    from cutsim.model.validation import validate_scenario
+
+    assert validate_scenario(proj.model, proj.scenario(SCENARIO), "s") == []
+    html = render(proj, SCENARIO)
+    assert "Email my response to the council" in html and 'id="download"' in html
+    csp = html_lib.unescape(re.search(r'Content-Security-Policy" content="([^"]+)"', html).group(1))
+    assert "connect-src 'none'" in csp  # an email is not a network request of the page's
+    bad = block.model_copy(update={"post_url": "mailto:a@b.example?bcc=x@y.example"})
+    problems = validate_scenario(proj.model, scenario.model_copy(update={"consultation": bad}), "s")
+    assert any("post_url" in str(p) for p in problems)
+
+
+def test_the_summary_of_responses_shows_the_median_package_through_the_disclosure_gate():
+    """A summary may be published as a consultation's outcome: its money is the gate's,
+    so a confidential cut left in the scenario is not given back by it."""
+    from cutsim.appraise.disclosure import DisclosureGate
+    from cutsim.consult.summary import package_figures
+    from cutsim.levers.kinds import CutLever
+
+    proj = project()
+    scenario = proj.scenario(SCENARIO)
+    hidden = CutLever(id="hc", kind="cut", service="home_care", percent=5.0, start_year=0)
+    package = scenario.model_copy(update={"levers": [*scenario.levers, hidden]})
+    figures = package_figures(proj, package)
+    result = proj.run(package)
+    y, council = figures["year"], proj.compiled.agency_ids.index("council")
+    gated = DisclosureGate.for_scenario(proj.compiled, package).annual(result.agency_annual)
+    planned = figures["agencies"][council][1]
+    assert planned == pytest.approx(gated["planned_saving"][council][y])
+    assert abs(planned - result.agency_annual["planned_saving"][council][y]) > 0.1 * 1_100_000
+    assert "not exact" in figures["disclosure_note"]

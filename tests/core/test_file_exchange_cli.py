@@ -201,10 +201,14 @@ def test_redacted_export_leaves_out_confidential_items(tmp_path: Path, base: dic
     sent = exchange.read_file(out)
     assert sent.redacted is True
     assert [s.id for s in sent.model.services] == ["ae", "redacted-council"]
-    # £1.3m of two confidential services, published under the disclosure rule: a pair is
-    # always rounded, here to a multiple of £500,000 away from the £1m service (1.0m would be it).
-    assert sent.model.service("redacted-council").baseline_spend == 1_500_000
-    assert "Rounded to the nearest £500,000" in sent.model.service("redacted-council").notes
+    # £1.3m of two confidential services, published under the disclosure rule: scaled by
+    # the council's one factor, the lower end of its grid cell [1.25^63, 1.25^64) less
+    # 10 % (and the margin), more than 10 % away from either service or their sum.
+    kept = sent.model.service("redacted-council").baseline_spend
+    assert 1.25 ** 63 <= 1_300_000 < 1.25 ** 64
+    assert kept == pytest.approx(1.25 ** 63 * 0.9 * 0.999, rel=1e-12)
+    assert all(abs(kept - c) > 0.1 * c for c in (1_000_000, 300_000, 1_300_000))
+    assert "Scaled down by the factor" in sent.model.service("redacted-council").notes
     assert sent.model.effects == [] and sent.scenario("youth-cut").levers == []
     assert "l1" in sent.scenario("youth-cut").description
     text = out.read_text(encoding="utf-8")

@@ -82,7 +82,7 @@ class Engine:
         # The open-data document built from ``result`` and protected by the disclosure rule:
         # the money of an agency with confidential services is published as the rule says.
         self.shown = shown
-        self.rounded = set((shown or {}).get("redacted", {}).get("disclosure", {}).get("rounded", {}))
+        self.rounded = set((shown or {}).get("redacted", {}).get("disclosure", {}).get("scaled", []))
         self.ry = min(report_years, model.place.horizon_years)
         self.k = self.ry * model.place.steps_per_year
         self.y = self.ry - 1

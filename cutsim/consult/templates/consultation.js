@@ -69,15 +69,29 @@
     if (isZero(body)) { return "less than 0.01"; }
     return sign + trim(body);
   }
-  window.cutsimFormat = { money: money, number: number };  // for checking against the core
+  window.cutsimFormat = { money: money, number: number, countWords: countWords };  // checked against the core
 
   // ---- wording, as cutsim.consult.page words the static page
   function signWord(v) { return Math.abs(v) < data.money_floor ? "no change" : (v > 0 ? "saves " : "costs ") + money(Math.abs(v)); }
   function costWord(v) { return Math.abs(v) < data.money_floor ? "no change" : (v > 0 ? "extra costs of " : "saves ") + money(Math.abs(v)); }
+  // cutsim.consult.page.count_words: whole things; "fewer than one" below 1
+  function countWords(v) { return v < 1 ? "fewer than one" : number(toNumber(roundTo(v, 0), 0)); }
   function changeWord(v, o) {
     if (Math.abs(v) < data.outcome_floor[o]) { return "no change"; }
     var better = (v > 0) === data.higher_is_better[o];
-    return number(Math.abs(v)) + " " + (v > 0 ? "more" : "fewer") + " (" + data.outcome_units[o] + "; " + (better ? "better" : "worse") + ")";
+    var size = data.outcome_counts[o] ? countWords(Math.abs(v)) : number(Math.abs(v));
+    return size + " " + (v > 0 ? "more" : "fewer") + " (" + data.outcome_units[o] + "; " + (better ? "better" : "worse") + ")";
+  }
+  // Rows that do not change are folded into one line naming them.
+  function fold(prefix, names, changed) {
+    var still = [];
+    names.forEach(function (name, i) {
+      var row = document.getElementById(prefix + "-row-" + i);
+      if (row) { row.hidden = !changed[i]; }
+      if (!changed[i]) { still.push(name); }
+    });
+    var line = document.getElementById(prefix + "-unchanged");
+    if (line) { line.hidden = still.length === 0; line.textContent = "No change for: " + still.join(", ") + "."; }
   }
 
   // ---- the sum
@@ -124,12 +138,19 @@
     put("lead-net", money_at(F, lead, "net_saving", y), signWord(money_at(F, lead, "net_saving", y)));
     var placeNet = sumOver(function (a) { return money_at(F, a, "net_saving", y); });
     put("place-net", placeNet, signWord(placeNet));
-    for (var a = 0; a < A; a++) { var k = money_at(F, a, "knock_on_cost", y); put("knock-" + a, k, costWord(k)); }
+    var knockChanged = [], outcomeChanged = [];
+    for (var a = 0; a < A; a++) {
+      var k = money_at(F, a, "knock_on_cost", y);
+      put("knock-" + a, k, costWord(k));
+      knockChanged.push(Math.abs(k) >= data.money_floor);
+    }
     data.outcomes.forEach(function (o, i) {
-      var v1 = outcome_at(F, i, y), v2 = outcome_at(F, i, H - 1);
+      var v1 = outcome_at(F, i, y);
       put("outcome-" + i + "-year", v1, changeWord(v1, o));
-      put("outcome-" + i + "-last", v2, changeWord(v2, o));
+      outcomeChanged.push(Math.abs(v1) >= data.outcome_floor[o]);
     });
+    fold("knock", data.agencies.map(function (id) { return data.agency_names[id]; }), knockChanged);
+    fold("outcome", data.outcomes.map(function (id) { return data.outcome_names[id]; }), outcomeChanged);
     var total = 0;
     for (var yy = 0; yy < H; yy++) { total += sumOver(function (a) { return money_at(F, a, "net_saving", yy); }); }
     put("place-total", total, signWord(total));
@@ -175,6 +196,13 @@
   }
   function send() {
     var status = document.getElementById("send-status");
+    if (data.post_by === "email") {   // the resident's own email program, with the response
+      var body = document.getElementById("response-json").value;
+      window.location.href = data.post_url + "?subject=" + encodeURIComponent("Consultation response: " +
+        data.consultation.scenario) + "&body=" + encodeURIComponent(body);
+      status.textContent = "Your email program should open with your response; if not, save it as a file and email it.";
+      return;
+    }
     status.textContent = "Sending…";
     fetch(data.post_url, { method: "POST", headers: { "Content-Type": "application/json" },
                            body: document.getElementById("response-json").value })
