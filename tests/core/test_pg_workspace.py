@@ -163,3 +163,14 @@ def test_every_table_of_a_workspace_file_is_on_the_server(pg_url: str) -> None:
                              elapsed_ms=1.0, summary={"a": 1})
         assert [d.change for d in workspace.decisions()] == ["youth 10% → 20%"]
         assert json.dumps(workspace.edits()[0].detail)
+
+
+def test_bench_on_a_server_reports_each_place_and_leaves_the_database_empty(pg_url: str,
+                                                                           capsys) -> None:
+    assert main(["bench", "--server", pg_url, "--quick"]) == 0
+    report = json.loads(capsys.readouterr().out)["server"]
+    assert report["example"]["services"] == len(exchange.read_file(EXAMPLE).model.services)
+    assert report["synthetic"]["services"] == 200
+    for place in report.values():
+        assert place["open_load_seconds"] > 0 and place["save_one_change_seconds"] > 0
+    assert _columns_pg(pg_url) == {}
