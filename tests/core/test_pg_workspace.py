@@ -174,3 +174,30 @@ def test_bench_on_a_server_reports_each_place_and_leaves_the_database_empty(pg_u
     for place in report.values():
         assert place["open_load_seconds"] > 0 and place["save_one_change_seconds"] > 0
     assert _columns_pg(pg_url) == {}
+
+
+def test_a_listener_hears_a_partners_save(pg_url: str) -> None:
+    from cutsim.workspace.live import ChangeListener
+
+    with create_workspace(pg_url, exchange.read_file(EXAMPLE)):
+        pass
+    heard: list[int] = []
+    arrived = threading.Event()
+
+    def on_change(key: int) -> None:
+        heard.append(key)
+        arrived.set()
+
+    listener = ChangeListener(pg_url, on_change)
+    assert listener.start()
+    try:
+        with open_workspace(pg_url) as partner:
+            model, version = partner.load_versioned()
+            partner.save(_with_spend(model, "youth", 2_000_000.0), expected_version=version)
+            key = partner.model_keys()[0][0]
+        assert arrived.wait(10)
+        assert heard == [key]
+    finally:
+        listener.stop()
+    with pytest.raises(ValueError):
+        ChangeListener("w.sqlite", on_change)
