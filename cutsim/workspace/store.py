@@ -253,7 +253,7 @@ class Workspace:
             if previous is None and getattr(self._adapter, "diff_writes", False):
                 # A server workspace is written by difference (pg_adapter.diff_writes): what
                 # the model holds now, read under the write lock.
-                previous = self.load(key)
+                previous = self._read(key, checked=False)
             return self._save(cutsim_file, key, action, previous, expected_version)
 
     def _save(self, cutsim_file: CutsimFile, key: int, action: str,
@@ -363,7 +363,12 @@ class Workspace:
     def load(self, model_pk: int | None = None) -> CutsimFile:
         """The model (first one by default) and its scenarios as an exchange file,
         validated exactly as a received ``.cutsim`` file is (InputError if not valid)."""
-        key = self._default_key(model_pk)
+        return self._read(self._default_key(model_pk), checked=True)
+
+    def _read(self, key: int, *, checked: bool) -> CutsimFile:
+        """The model with key ``key``; ``checked``: every limit and rule of a received file
+        checked too (unchecked only to compare with what is about to be written, under the
+        write lock)."""
         with self._adapter.errors("read"), Session(self._bind()) as session:
             model_row = session.get(ModelRow, key)
             if model_row is None:
@@ -383,13 +388,14 @@ class Workspace:
         # by the file parser): text and list limits, types, then every rule. A workspace
         # is no more trusted than a file.
         source = f"{self.path.name} (workspace)"
-        exchange.check_limits(data, source)
+        if checked:
+            exchange.check_limits(data, source)
         try:
             built = CutsimFile.model_validate(data)
         except (pydantic.ValidationError, ValueError, TypeError) as exc:
             raise InputError(f"{self.path}: the workspace's rows do not make a valid model "
                              f"({_first_line(exc)}); it was not read") from None
-        problems = [str(p) for p in validate_file(built)]
+        problems = [str(p) for p in validate_file(built)] if checked else []
         if problems:
             raise InputError(f"{source}: {len(problems)} problem(s); it was not read:\n  "
                              + "\n  ".join(problems[:20]), problems)
