@@ -14,7 +14,7 @@ from cutsim.model.fmt import money
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import create_workspace
-from cutsim.workspace.location import shown
+from cutsim.workspace.location import is_url, shown
 from cutsim.workspace.sources import open_source, read_any
 
 
@@ -125,6 +125,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     cutsim_file = read_any(args.workspace)  # a workspace, .cutsim file or workbook
+    if is_url(args.workspace):  # a partner's role: marked if other agencies' lines were withheld
+        from cutsim.workspace.partnership import mark_partial
+
+        cutsim_file = mark_partial(cutsim_file, args.workspace)
     if args.drop_totals and not args.redact:
         raise InputError("--drop-totals only applies with --redact")
     if args.redact:

@@ -37,6 +37,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from psycopg import sql
 
 from cutsim.model.errors import InputError
+from cutsim.model.schema import CutsimFile
 from cutsim.workspace.location import Location, parse_location
 from cutsim.workspace.pg_adapter import PostgresAdapter, connect, schema_version, server_errors
 
@@ -224,6 +225,27 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- How many rows the asking agency's role is not sent (0 for the owner).
+CREATE OR REPLACE FUNCTION partnership_hidden(OUT services INTEGER, OUT links INTEGER,
+                                              OUT levers INTEGER)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+DECLARE
+    me VARCHAR;
+BEGIN
+    SELECT agency INTO me FROM {role_table} WHERE role_name = session_user;
+    services := 0; links := 0; levers := 0;
+    IF me IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT count(*) INTO services FROM service WHERE confidential AND agency <> me;
+    SELECT count(*) INTO links FROM (
+        SELECT model_pk, service, confidential FROM effect
+        UNION ALL SELECT model_pk, service, confidential FROM demand) l
+        JOIN service s ON s.model_pk = l.model_pk AND s.id = l.service
+        WHERE s.agency <> me AND (s.confidential OR l.confidential);
+    SELECT count(*) INTO levers FROM lever WHERE cutsim_lever_hidden(model_pk, params, me);
+END $$;
+
 CREATE OR REPLACE FUNCTION cutsim_audit_is_final() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
@@ -300,6 +322,39 @@ def setup(where: str | Location, agencies: list[str]) -> list[AgencyAccess]:
             access.append(AgencyAccess(agency, role, agency_uri(adapter.url, role, password)))
     log.info("partnership set up in %s for %s", shown, ", ".join(agencies))
     return access
+
+
+def hidden_counts(where: str | Location) -> tuple[int, int, int]:
+    """(services, links, levers) of the server workspace at ``where`` that the connecting
+    role is not sent (other agencies' confidential lines); (0, 0, 0) for the owner and for
+    a workspace with no partnership set up."""
+    location = parse_location(where) if not isinstance(where, Location) else where
+    if not location.is_server or location.url is None:
+        return (0, 0, 0)
+    with server_errors(location.shown, "read"), connect(location.url) as conn:
+        if conn.execute("SELECT to_regproc('partnership_hidden')").fetchone()[0] is None:
+            return (0, 0, 0)
+        row = conn.execute("SELECT services, links, levers FROM partnership_hidden()").fetchone()
+    return (int(row[0]), int(row[1]), int(row[2]))
+
+
+def mark_partial(cutsim_file: CutsimFile, where: str | Location) -> CutsimFile:
+    """The model as read from the server workspace at ``where``, marked as a redacted copy
+    (``"redacted": true`` and a note in the place's notes, as
+    :func:`cutsim.files.redact.redact` marks its copies) when the role that read it was
+    not sent some of other agencies' confidential lines; unchanged otherwise."""
+    services, links, levers = hidden_counts(where)
+    if not (services or links or levers):
+        return cutsim_file
+    what = (f"Exported by a partner agency's role: {services} confidential service(s) of "
+            f"other agencies, {links} link(s) and {levers} lever(s) naming them or marked "
+            "confidential are not in this copy (the partnership's database did not send "
+            "them); their spend is not in this file.")
+    place = cutsim_file.model.place
+    place = place.model_copy(update={"notes": f"{place.notes}\n\n{what}" if place.notes else what})
+    return cutsim_file.model_copy(update={
+        "model": cutsim_file.model.model_copy(update={"place": place}),
+        "redacted": True, "signatures": None})
 
 
 def _install(conn, schema: str) -> None:

@@ -180,6 +180,20 @@ def test_a_confidential_service_of_a_is_in_no_query_by_b(partnership: dict[str, 
     assert all(lever.id != "hc" for sc in exported.scenarios for lever in sc.levers)
     text = mine.read_text(encoding="utf-8")
     assert "home_care" not in text
+    # Marked as a redacted copy, as cutsim export --redact marks one, saying what is missing.
+    owners = tmp_path / "owner.cutsim"
+    assert main(["export", partnership["owner"], "-o", str(owners)]) == 0
+    everything = exchange.read_file(owners)
+    assert not everything.redacted  # the owner is sent everything
+
+    def links(f) -> set[str]:
+        return {x.id for x in (*f.model.effects, *f.model.demands)}
+
+    missing = len(links(everything) - links(exported))
+    assert SECRET_LINK in links(everything) and missing >= 1
+    assert exported.redacted is True
+    assert (f"2 confidential service(s) of other agencies, {missing} link(s) and 1 lever(s)"
+            in exported.model.place.notes)
 
 
 def test_scenarios_are_read_by_all_and_changed_by_their_owner(partnership: dict[str, str]) -> None:
