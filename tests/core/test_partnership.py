@@ -237,3 +237,35 @@ def test_an_agency_uri_keeps_host_port_database_and_options() -> None:
     uri = agency_uri("postgresql://admin:pw@db.example.org:6543/place?sslmode=require",
                      "place_police", "p/w@")
     assert uri == "postgresql://place_police:p%2Fw%40@db.example.org:6543/place?sslmode=require"
+
+
+def test_a_local_copy_syncs_back_with_merge_conflicts_shown(partnership: dict[str, str],
+                                                            tmp_path: Path, capsys) -> None:
+    police = partnership["police"]
+    base = tmp_path / "base.cutsim"
+    assert main(["export", police, "-o", str(base)]) == 0
+    local = tmp_path / "mine.sqlite"
+    assert main(["init", str(local), "--from", str(base)]) == 0
+    with open_workspace(local) as mine:  # offline: the police change their own service
+        model, version = mine.load_versioned()
+        mine.save(_with_spend(model, "police_asb", 600_000.0), expected_version=version)
+    with open_workspace(partnership["council"]) as council:  # meanwhile, on the server
+        model, version = council.load_versioned()
+        council.save(_with_spend(model, "youth", 2_800_000.0), expected_version=version)
+    merged = tmp_path / "merged.cutsim"
+    assert main(["merge", str(base), str(local), police, "-o", str(merged)]) == 0
+    assert main(["import", police, str(merged), "--all", "replace"]) == 0
+    capsys.readouterr()
+    with open_workspace(partnership["owner"]) as workspace:
+        spend = {s.id: s.baseline_spend for s in workspace.load().model.services}
+    assert spend["police_asb"] == 600_000.0 and spend["youth"] == 2_800_000.0  # both kept
+    # Both sides change the same service: the conflict is shown and nothing is written.
+    with open_workspace(local) as mine:
+        model, version = mine.load_versioned()
+        mine.save(_with_spend(model, "police_asb", 1.0), expected_version=version)
+    with open_workspace(police) as server:
+        model, version = server.load_versioned()
+        server.save(_with_spend(model, "police_asb", 2.0), expected_version=version)
+    clash = tmp_path / "clash.cutsim"
+    assert main(["merge", str(merged), str(local), police, "-o", str(clash)]) == 3
+    assert "police_asb" in capsys.readouterr().err and not clash.exists()
