@@ -24,15 +24,15 @@ if not os.environ.get("DISPLAY"):
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer
 
-from cutsim.files.exchange import read_file  # noqa: E402
-from cutsim.workspace import create_workspace  # noqa: E402
-from cutsim.workspace.partnership import setup  # noqa: E402
-from ui.examples import EXAMPLE  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
-from ui.settings import Settings  # noqa: E402
-from ui.startup import make_application  # noqa: E402
+from cutsim.files.exchange import read_file
+from cutsim.workspace import create_workspace
+from cutsim.workspace.partnership import setup
+from ui.examples import EXAMPLE
+from ui.main_window import MainWindow
+from ui.settings import Settings
+from ui.startup import make_application
 
 SIZE = (1600, 1000)
 

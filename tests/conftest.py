@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pg_cluster import PgCluster, find_bindir, start_cluster  # noqa: E402
+from pg_cluster import PgCluster, find_bindir, start_cluster
 
 
 def _in_ci() -> bool:

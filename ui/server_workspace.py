@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMainWindow, QMessageBox
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.workspace.location import Location, parse_location
 from cutsim.workspace.sources import open_source
+from ui import dialogs
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class ServerWorkspace(QObject):
             opened = open_source(location)
         except CutsimError as exc:
             log.info("refused a server workspace: %s", exc)
-            self.files._error("Cannot open the partnership workspace", exc)
+            dialogs.show_error(self.window, "Cannot open the partnership workspace", str(exc))
             return False
         self.files.release_lock()
         self._replacing = True
@@ -98,7 +99,7 @@ class ServerWorkspace(QObject):
                 version = workspace.save(self.document.file, self.files.model_key,
                                          expected_version=self.files.workspace_version)
         except CutsimError as exc:
-            self.files._error(f"Cannot save {self.location.name}", exc)
+            dialogs.show_error(self.window, f"Cannot save {self.location.name}", str(exc))
             return False
         self.files.workspace_version = version
         self.document.undo_stack.setClean()
@@ -173,7 +174,7 @@ class ServerWorkspace(QObject):
         try:
             opened = open_source(location, self.files.model_key)
         except CutsimError as exc:
-            self.files._error(f"Cannot reload {location.name}", exc)
+            dialogs.show_error(self.window, f"Cannot reload {location.name}", str(exc))
             return False
         self._replacing = True
         try:

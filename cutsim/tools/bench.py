@@ -507,7 +507,7 @@ def bench_server(url: str, quick: bool = False) -> dict:
                 workspace.save(changed, expected_version=version)
                 saved = time.perf_counter() - t0
         finally:
-            PostgresAdapter(location)._drop_all()
+            PostgresAdapter(location).drop()
         out[name] = {"services": len(place.model.services),
                      "links": len(place.model.effects) + len(place.model.demands),
                      "create_seconds": created, "open_load_seconds": timing["seconds"],

@@ -39,7 +39,12 @@ from psycopg import sql
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.location import Location, parse_location
-from cutsim.workspace.pg_adapter import PostgresAdapter, connect, schema_version, server_errors
+from cutsim.workspace.pg_adapter import (
+    PostgresAdapter,
+    connect,
+    schema_version,
+    server_errors,
+)
 
 log = logging.getLogger(__name__)
 

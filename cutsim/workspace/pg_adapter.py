@@ -43,6 +43,7 @@ from sqlmodel import create_engine
 from cutsim.model.errors import CutsimError, InputError, StorageError, WorkspaceBusy
 from cutsim.workspace.location import Location, without_password
 from cutsim.workspace.migrations import SCHEMA_VERSION
+from cutsim.workspace.tables import ITEM_TABLES as _ITEMS
 from cutsim.workspace.tables import (
     DecisionRow,
     EditRow,
@@ -51,7 +52,6 @@ from cutsim.workspace.tables import (
     RunRow,
     ScenarioRow,
 )
-from cutsim.workspace.tables import ITEM_TABLES as _ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class PostgresAdapter:
 
     @classmethod
     def create(cls, location: Location,
-               fill: Callable[["PostgresAdapter"], None] | None = None) -> "PostgresAdapter":
+               fill: Callable[[PostgresAdapter], None] | None = None) -> PostgresAdapter:
         """A new workspace in the existing, empty database at ``location``; ``fill``
         writes its first contents. The tables are built in one transaction; if filling
         fails they are dropped again, so the database is left empty as it was found."""
@@ -206,19 +206,21 @@ class PostgresAdapter:
             try:
                 fill(adapter)
             except BaseException:
-                adapter._drop_all()
+                adapter.drop()
                 raise
         log.info("created a workspace in %s", adapter.shown)
         return adapter
 
-    def _drop_all(self) -> None:
+    def drop(self) -> None:
+        """Remove every table and function of the workspace from its database (leaving it
+        empty as ``create`` found it): a failed ``init``, and ``cutsim bench --server``."""
         with server_errors(self.shown, "create"), connect(self.url) as conn:
             for row_class in reversed(TABLES):
                 conn.execute(f'DROP TABLE IF EXISTS "{row_class.__tablename__}" CASCADE')
             conn.execute("DROP FUNCTION IF EXISTS cutsim_notify_edit() CASCADE")
 
     @classmethod
-    def open(cls, location: Location) -> "PostgresAdapter":
+    def open(cls, location: Location) -> PostgresAdapter:
         """The workspace in the database at ``location``, an older schema brought up to
         date. Refused with :class:`InputError` if the database holds no cutsim workspace
         or one written by a newer cutsim."""
@@ -248,7 +250,7 @@ class PostgresAdapter:
         limits, whose write transactions take the write lock (:meth:`write_lock`)."""
         url = self.url
         engine = create_engine("postgresql+psycopg://", creator=lambda: connect(url),
-                               json_deserializer=json_deserializer, pool_pre_ping=True)
+                               json_deserializer=json_deserializer)
         event.listen(engine, "begin", self._on_begin)
         return engine
 

@@ -14,7 +14,15 @@ from cutsim.files import exchange
 from cutsim.model.errors import InputError, WorkspaceChanged
 from cutsim.workspace import create_workspace, open_workspace
 from cutsim.workspace.sources import open_source, read_any
-from cutsim.workspace.tables import ITEM_TABLES, DecisionRow, EditRow, LeverRow, ModelRow, RunRow, ScenarioRow
+from cutsim.workspace.tables import (
+    ITEM_TABLES,
+    DecisionRow,
+    EditRow,
+    LeverRow,
+    ModelRow,
+    RunRow,
+    ScenarioRow,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "models" / "example-place.cutsim"

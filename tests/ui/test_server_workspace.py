@@ -75,10 +75,10 @@ def test_a_partners_save_is_offered_for_reloading(window, partnership, dialog_lo
     files = window.files
     assert files.server.open_url(partnership["police"])
     try:
-        with qtbot.waitSignal(files.server.reloadOffered, timeout=15000) as offered:
-            with open_workspace(partnership["council"]) as partner:
-                model, version = partner.load_versioned()
-                partner.save(_with_spend(model, "youth", 2_222_222.0), expected_version=version)
+        with qtbot.waitSignal(files.server.reloadOffered, timeout=15000) as offered, \
+                open_workspace(partnership["council"]) as partner:
+            model, version = partner.load_versioned()
+            partner.save(_with_spend(model, "youth", 2_222_222.0), expected_version=version)
         assert "A partner saved" in offered.args[0]
         box = files.server.offer
         assert box is not None and box.isVisible()
