@@ -42,6 +42,7 @@ class ServerWorkspace(QObject):
         self._replacing = False
         self.modelWritten.connect(self._on_model_written, Qt.ConnectionType.QueuedConnection)
         self.document.fileReplaced.connect(self._on_file_replaced)
+        self.document.pathChanged.connect(self._on_path_changed)
 
     # --- open ----------------------------------------------------------------------
 
@@ -130,6 +131,12 @@ class ServerWorkspace(QObject):
     def _on_file_replaced(self) -> None:
         if not self._replacing and self.location is not None:
             self.location = None  # another document replaced the server's model
+            self.stop()
+
+    @Slot()
+    def _on_path_changed(self) -> None:
+        if self.document.path is not None and self.location is not None:
+            self.location = None  # saved as a file or a local workspace (Save As)
             self.stop()
 
     @Slot(int)

@@ -97,3 +97,15 @@ def test_a_bad_url_is_refused_with_a_dialog_and_nothing_changes(window, dialog_l
     assert "cannot connect" in dialog_log.error_text()
     assert "s3cret" not in dialog_log.error_text()
     assert window.document.file is before and window.files.server.location is None
+
+
+def test_save_as_a_file_leaves_the_server(window, partnership, dialog_log, tmp_path) -> None:
+    files = window.files
+    assert files.server.open_url(partnership["police"])
+    try:
+        target = tmp_path / "mine.cutsim"
+        assert files.save_to(target)
+        assert files.server.location is None and window.document.path == target
+        assert "(partnership)" not in window.windowTitle()
+    finally:
+        files.server.stop()
