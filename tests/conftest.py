@@ -14,9 +14,10 @@ after the tests.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 
 import pytest
+from pg_cluster import PgCluster, find_bindir, start_cluster
 
 pytest_plugins = ["pytester"]  # tests/core/test_ci_skips.py runs pytest on planted tests
 
@@ -79,3 +80,24 @@ def pytest_make_collect_report(
                        "Install what it needs (scripts/setup) or, if the skip is right in CI, "
                        "add its reason to ALLOWED_IN_CI in tests/conftest.py.")
 
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A private PostgreSQL cluster for the whole test run (tests/pg_cluster.py), stopped
+    at the end. Without PostgreSQL installed the tests that need it are skipped, except in
+    CI, where that skip is a failure (above): scripts/setup installs it."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl found); "
+                    "scripts/setup installs Debian's postgresql package")
+    cluster = start_cluster(bindir)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster) -> str:
+    """The superuser's URI of a fresh, empty database on the private cluster."""
+    return pg_cluster.new_database()

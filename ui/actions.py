@@ -48,6 +48,10 @@ class MainActions:
         self._add(file_menu, "new", "&New", files.new, Key.New, "Start a new, empty place model")
         self._add(file_menu, "open", "&Open…", files.open, Key.Open,
                   "Open a .cutsim file, a workspace or a model workbook (.xlsx)")
+        self._add(file_menu, "open_server", "Open &Partnership Workspace…",
+                  files.server.ask_and_open, None,
+                  "Open a partnership's shared workspace on a PostgreSQL server by its address "
+                  "(postgresql://…)")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._add(file_menu, "open_example", "Open &Example", self._open_example, None,

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFileOpenEvent
 
 from cutsim import __version__
+from cutsim.workspace.location import is_url
 from ui import dialogs
 from ui.errors import ErrorReporter
 from ui.main_window import MainWindow
@@ -55,7 +56,9 @@ def offer_recovery(window: MainWindow, folder: Path) -> bool:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="cutsim-app", description="cutsim desktop app")
-    parser.add_argument("file", nargs="?", type=Path, help="a .cutsim file or a workspace to open")
+    parser.add_argument("file", nargs="?",
+                        help="a .cutsim file or a workspace to open (a path, or a "
+                             "partnership workspace's postgresql:// address)")
     parser.add_argument("--version", action="version", version=f"cutsim {__version__}")
     parser.add_argument("--selftest", action="store_true",
                         help="check this installation (example, engine, charts) and exit 0 or 1")
@@ -95,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     reporter = ErrorReporter(str(configure_logging(folder)))
     reporter.install()
     log.info("cutsim %s starting", __version__)
-    file, path, error, opened = initial_source(args.file)
+    url = args.file if args.file and is_url(args.file) else None
+    file, path, error, opened = initial_source(Path(args.file) if args.file and not url else None)
     recovery_folder = folder / "recovery"
     window = MainWindow(file, path, settings=Settings(), recovery_dir=recovery_folder,
                         defer_views=True, opened=opened)
@@ -105,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if error:
         dialogs.show_error(window, "Cannot open file", error)
     window.files.claim_current()  # a workspace another instance holds: say who
+    if url is not None:
+        window.files.server.open_url(url)  # a dialog says why not
     offer_recovery(window, recovery_folder)
     code = app.exec()
     log.info("cutsim exiting (%d)", code)

@@ -35,6 +35,7 @@ from cutsim.workspace.sources import (
 from ui import dialogs, import_dialog
 from ui.document import DocumentController
 from ui.examples import blank_file
+from ui.server_workspace import ServerWorkspace
 from ui.settings import Settings
 
 if TYPE_CHECKING:  # signing and workbooks load on first use: start-up stays light
@@ -87,6 +88,8 @@ class FileController(QObject):
             self._adopt(opened)
         else:
             self._reverify()
+        # A partnership's workspace on a server, opened by its URL (ui/server_workspace.py).
+        self.server = ServerWorkspace(window, self)
 
     def _adopt(self, opened: OpenedSource) -> None:
         """Take the workspace model, its version and the signature verdict from the source
@@ -196,7 +199,9 @@ class FileController(QObject):
         self.recentFilesChanged.emit()
 
     def display_name(self) -> str:
-        return self.document.path.name if self.document.path else "Untitled"
+        if self.document.path:
+            return self.document.path.name
+        return self.server.title or "Untitled"
 
     # --- the unsaved-changes prompt ------------------------------------------------
 
@@ -350,7 +355,10 @@ class FileController(QObject):
     # --- save ----------------------------------------------------------------------
 
     def save(self) -> bool:
-        """Save to the current path (Save As if there is none)."""
+        """Save to the current path (Save As if there is none), or back to the server
+        workspace the document was opened from."""
+        if self.document.path is None and self.server.location is not None:
+            return self.server.save()
         if self.document.path is None:
             return self.save_as()
         return self.save_to(self.document.path)

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         path = self.document.path
         place = self.document.file.model.place.name
-        shown = path.name if path is not None else "Untitled"
+        shown = path.name if path is not None else (self.files.server.title or "Untitled")
         signed = self.files.signature_text()
         self.setWindowTitle(f"{shown}[*] — {place}{f' — {signed}' if signed else ''} — cutsim")
         self.setWindowModified(self.document.is_dirty)
@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosaver.close_cleanly()
         self.files.release_lock()
+        self.files.server.stop()
         self.publisher.shutdown()
         shutdown = getattr(self.run_controller, "shutdown", None)
         if callable(shutdown):

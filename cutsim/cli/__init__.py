@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "cutsim.cli.workbook_cmds",
     "cutsim.cli.sensitivity_cmd",
     "cutsim.cli.actuals_cmds",
+    "cutsim.cli.partnership_cmd",
 ]
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_NO_CLEAN_ANSWER = 0, 1, 2, 3

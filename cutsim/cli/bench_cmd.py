@@ -22,12 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="small sizes and few repeats (a smoke test, not a measurement)")
     parser.add_argument("--out", metavar="FILE", help="also write the JSON to FILE")
     parser.add_argument("--no-ui", action="store_true", help="skip the app benchmark")
+    parser.add_argument("--server", metavar="URL",
+                        help="instead, time a workspace on a PostgreSQL server: URL is an "
+                             "existing, empty database (left empty again)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=cmd_bench)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    if args.in_process:  # the measuring child: numbers only, no UI
+    if args.server:
+        report = {"server": bench.bench_server(args.server, quick=args.quick),
+                  "environment": bench.environment()}
+    elif args.in_process:  # the measuring child: numbers only, no UI
         report = bench.measure(quick=args.quick)
     else:
         try:

@@ -23,6 +23,7 @@ from cutsim.workspace.importer import (
     items_of,
     plan_import,
 )
+from cutsim.workspace.location import shown
 from cutsim.workspace.sources import read_any
 
 
@@ -57,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "transaction. An item whose id is already in the workspace with different "
                     "content is a clash: the import stops and lists them until each has a choice. "
                     "ID may be written KIND:ID (e.g. service:youth) when several kinds share an id.")
-    imp.add_argument("workspace", metavar="WORKSPACE", help="workspace file")
+    imp.add_argument("workspace", metavar="WORKSPACE",
+                     help="workspace file, or a workspace's postgresql:// URI")
     imp.add_argument("file", metavar="FILE", help=".cutsim file or model workbook (.xlsx) to import")
     imp.add_argument("--keep", action="append", default=[], metavar="ID",
                      help="keep the workspace's version of ID (the file's is not imported)")
@@ -169,7 +171,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     # before the workspace is even opened.
     incoming, verification = check_signed(args.file, args.require_signed, args.workspace)
     if not is_workspace(args.workspace):
-        raise InputError(f"{args.workspace}: not a cutsim workspace (create one with cutsim init)")
+        raise InputError(f"{shown(args.workspace)}: not a cutsim workspace (create one with "
+                         "cutsim init)")
     print(verdict(args.file, verification), file=sys.stderr)
     with open_workspace(args.workspace) as workspace, \
             (nullcontext() if args.dry_run else workspace.write_transaction()):
@@ -193,5 +196,5 @@ def cmd_import(args: argparse.Namespace) -> int:
             hint = ("\nRun again with --keep ID, --replace ID or --rename ID for each "
                     "(or --all keep|replace|rename).")
             raise NoCleanAnswer(f"{args.file}: {exc}{hint}") from None
-    print(f"imported {Path(args.file).name} into {args.workspace}: {report.summary()}")
+    print(f"imported {Path(args.file).name} into {shown(args.workspace)}: {report.summary()}")
     return 0

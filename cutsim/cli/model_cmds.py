@@ -14,13 +14,15 @@ from cutsim.model.fmt import money
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import create_workspace
+from cutsim.workspace.location import is_url, shown
 from cutsim.workspace.sources import read_any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     init = subparsers.add_parser("init", help="create a workspace, optionally from a .cutsim file",
                                  description="Create a new SQLite workspace.")
-    init.add_argument("workspace", help="path of the new workspace file (e.g. place.sqlite)")
+    init.add_argument("workspace", help="path of the new workspace file (e.g. place.sqlite), "
+                      "or the postgresql:// URI of an existing, empty database")
     init.add_argument("--from", dest="source", metavar="FILE",
                       help=".cutsim file or model workbook (.xlsx) to start from")
     init.add_argument("--require-signed", action="store_true",
@@ -70,14 +72,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     with create_workspace(args.workspace, source):
         pass
     what = f" from {Path(args.source).name}" if args.source else ""
-    print(f"created workspace {args.workspace}{what}")
+    print(f"created workspace {shown(args.workspace)}{what}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     cutsim_file = read_any(args.path)  # raises InputError listing every problem
     model = cutsim_file.model
-    print(f"{args.path}: valid ({len(model.agencies)} agencies, {len(model.services)} services, "
+    print(f"{shown(args.path)}: valid ({len(model.agencies)} agencies, {len(model.services)} services, "
           f"{len(model.outcomes)} outcomes, {len(model.effects)} effect links, "
           f"{len(model.demands)} demand links, {len(cutsim_file.scenarios)} scenarios)")
     return 0
@@ -132,6 +134,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     cutsim_file = read_any(args.workspace)  # a workspace, .cutsim file or workbook
+    if is_url(args.workspace):  # a partner's role: marked if other agencies' lines were withheld
+        from cutsim.workspace.partnership import mark_partial
+
+        cutsim_file = mark_partial(cutsim_file, args.workspace)
     if args.drop_totals and not args.redact:
         raise InputError("--drop-totals only applies with --redact")
     if args.redact:

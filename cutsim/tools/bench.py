@@ -493,6 +493,52 @@ def bench_pysd(project, engine_seconds: float, quick: bool) -> dict | str:
             "meets_target": bool(ratio >= PYSD_MIN_RATIO and worst <= PYSD_MAX_REL_DIFF)}
 
 
+def bench_server(url: str, quick: bool = False) -> dict:
+    """A workspace on a PostgreSQL server (``url``: an existing, empty database, as a role
+    that may create tables there; left empty again): the example, then a synthetic place
+    of 5,000 services (200 with ``quick``), each created (``init``), opened and loaded, and
+    saved with one service changed (written by difference, under the write lock)."""
+    from cutsim.api import load
+    from cutsim.tools.synthetic import SyntheticSpec, synthetic_place
+    from cutsim.workspace.location import parse_location
+    from cutsim.workspace.pg_adapter import PostgresAdapter
+    from cutsim.workspace.store import Workspace
+
+    places = {"example": load(EXAMPLE).file,
+              "synthetic": synthetic_place(SyntheticSpec(n_services=200, n_links=800) if quick
+                                           else SyntheticSpec(), seed=0)}
+    out: dict[str, Any] = {}
+    location = parse_location(url)
+    for name, place in places.items():
+        t0 = time.perf_counter()
+        Workspace.create(location, place).close()
+        created = time.perf_counter() - t0
+        try:
+            def open_and_load() -> None:
+                with Workspace.open(location) as workspace:
+                    workspace.load()
+
+            open_and_load()
+            timing = median_time(open_and_load, 3 if quick else 11)
+            with Workspace.open(location) as workspace:
+                model, version = workspace.load_versioned()
+                first = model.model.services[0]
+                services = [first.model_copy(update={"baseline_spend": first.baseline_spend + 1}),
+                            *model.model.services[1:]]
+                changed = model.model_copy(update={"model": model.model.model_copy(
+                    update={"services": services})})
+                t0 = time.perf_counter()
+                workspace.save(changed, expected_version=version)
+                saved = time.perf_counter() - t0
+        finally:
+            PostgresAdapter(location).drop()
+        out[name] = {"services": len(place.model.services),
+                     "links": len(place.model.effects) + len(place.model.demands),
+                     "create_seconds": created, "open_load_seconds": timing["seconds"],
+                     "open_load_repeats": timing["repeats"], "save_one_change_seconds": saved}
+    return out
+
+
 def measure(quick: bool = False) -> dict:
     """Every core benchmark, in this process (call it with BLAS limited to one thread)."""
     import numpy as np

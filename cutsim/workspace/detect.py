@@ -17,12 +17,15 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def is_workspace(location: str | os.PathLike[str] | Location) -> bool:
     """True if ``location`` names a workspace: an SQLite file (a workspace, or something
-    to refuse clearly when opened), or a URL of a workspace (a server's too: opening it
-    then says clearly that it is not supported yet)."""
+    to refuse clearly when opened), or a URL of a workspace (a PostgreSQL server's too:
+    opening it then says clearly if it is not one)."""
     try:
-        path = parse_location(location).path
+        parsed = parse_location(location)
     except InputError:
-        return True  # a workspace URL (a server's): opening it says what is wrong with it
+        return True  # a workspace URL of a kind not kept: opening it says what is wrong
+    if parsed.is_server:
+        return True  # a PostgreSQL workspace: opening it says if it is not one
+    path = parsed.path
     refuse_special(path)  # a FIFO named ws.sqlite would block the open below for ever
     try:
         with open(path, "rb") as handle:

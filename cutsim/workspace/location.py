@@ -1,11 +1,12 @@
-"""Where a workspace is kept: a file today, a database server's URL later.
+"""Where a workspace is kept: a file, or a database on a PostgreSQL server.
 
 Everything that opens a workspace passes a *location*: a path (``w.sqlite``), or a URL.
 ``sqlite:///w.sqlite`` and ``file:///…/w.sqlite`` name a workspace file like its path
-does; a server URL (``postgresql://host/db``) is recognised and refused with
-:class:`~cutsim.model.errors.WorkspaceUnsupported`, so that adding a server workspace
-means adding an adapter beside :mod:`cutsim.workspace.sqlite_adapter`, not changing
-the callers. No database code is loaded here (the app's start-up reads this module).
+does; a libpq connection URI (``postgresql://role:password@host:5432/db``, also
+``postgres://``) names a partnership's workspace on a server
+(:mod:`cutsim.workspace.pg_adapter`). Any other scheme is refused with
+:class:`~cutsim.model.errors.WorkspaceUnsupported`. Messages show a URL without its
+password. No database code is loaded here (the app's start-up reads this module).
 """
 
 from __future__ import annotations
@@ -21,21 +22,37 @@ from cutsim.model.errors import InputError, WorkspaceUnsupported
 # A scheme of two letters or more, then "://": a drive letter ("C:\\", "C:/") never matches.
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
 _FILE_SCHEMES = {"sqlite", "sqlite+pysqlite", "file"}
+_SERVER_SCHEMES = {"postgresql", "postgres"}
 
 
 @dataclass(frozen=True)
 class Location:
-    """A workspace's place: ``path`` of its file (the only kind opened today)."""
+    """A workspace's place: ``path`` of its file, or for a server workspace its libpq
+    ``url`` (with its password, for connecting) and as ``path`` the database's name."""
 
     path: Path
+    url: str | None = None
+
+    @property
+    def is_server(self) -> bool:
+        """True for a workspace on a database server (a ``postgresql://`` URL)."""
+        return self.url is not None
 
     @property
     def name(self) -> str:
-        """What messages call the workspace (the file's name)."""
+        """What messages call the workspace (the file's name, or the database's)."""
         return self.path.name
 
+    @property
+    def shown(self) -> str:
+        """The location as messages show it: a path, or the URL without its password."""
+        return without_password(self.url) if self.url is not None else str(self.path)
+
     def __str__(self) -> str:
-        return str(self.path)
+        return self.shown
+
+    def __repr__(self) -> str:  # never the password, even in a traceback
+        return f"Location({self.shown!r})"
 
 
 def is_url(where: str | os.PathLike[str] | Location) -> bool:
@@ -44,11 +61,11 @@ def is_url(where: str | os.PathLike[str] | Location) -> bool:
 
 
 def parse_location(where: str | os.PathLike[str] | Location) -> Location:
-    """The workspace location ``where`` names: a path, or an ``sqlite:``/``file:`` URL.
+    """The workspace location ``where`` names: a path, an ``sqlite:``/``file:`` URL, or
+    a libpq URI (``postgresql://…``, ``postgres://…``) of a server workspace.
 
-    A URL of any other scheme (``postgresql://``, ``mysql://``, …) raises
-    :class:`WorkspaceUnsupported`: server workspaces are not supported yet. The message
-    shows the URL without its password.
+    A URL of any other scheme (``mysql://``, …) raises :class:`WorkspaceUnsupported`.
+    Messages show the URL without its password.
     """
     if isinstance(where, Location):
         return where
@@ -57,11 +74,13 @@ def parse_location(where: str | os.PathLike[str] | Location) -> Location:
     text = str(where)
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
+    if scheme in _SERVER_SCHEMES:
+        return _server_location(text, parts.path)
     if scheme not in _FILE_SCHEMES:
-        shown = _without_password(text)
+        shown = without_password(text)
         raise WorkspaceUnsupported(
-            f"{shown}: server workspaces ({scheme.split('+')[0]}) are not supported yet; "
-            "a workspace is a file for now (for example w.sqlite)")
+            f"{shown}: workspaces on {scheme.split('+')[0]} are not supported; a workspace "
+            "is a file (for example w.sqlite) or a PostgreSQL database (postgresql://…)")
     if parts.query or parts.fragment:
         raise InputError(f"{text}: a workspace URL takes no options (?…, #…)")
     if scheme == "file":
@@ -79,9 +98,28 @@ def parse_location(where: str | os.PathLike[str] | Location) -> Location:
     return Location(Path(unquote(rest[1:])))
 
 
-def _without_password(url: str) -> str:
+def _server_location(text: str, path: str) -> Location:
+    """A libpq URI: the database named by its path (libpq's default, the user's name,
+    when it names none)."""
+    database = unquote(path.lstrip("/")) or "postgres"
+    if "/" in database or database in (".", ".."):
+        raise InputError(f"{without_password(text)}: not a database name ({database!r})")
+    return Location(Path(database), text)
+
+
+def without_password(url: str) -> str:
+    """``url`` with the password of its user part, and any ``password=`` option, shown
+    as ``***``."""
+    url = re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
     parts = urlsplit(url)
     userinfo, at, host = parts.netloc.rpartition("@")
     if not at or ":" not in userinfo:
         return url
     return parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{host}").geturl()
+
+
+def shown(where: str | os.PathLike[str] | Location) -> str:
+    """``where`` as messages show it: a path as written, a URL without its password."""
+    if isinstance(where, Location):
+        return where.shown
+    return without_password(str(where)) if is_url(where) else str(where)

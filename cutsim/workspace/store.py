@@ -14,7 +14,6 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -46,12 +45,20 @@ log = logging.getLogger(__name__)
 
 def adapter_for(location: Location) -> Any:
     """The adapter class that keeps the workspace at ``location``: a file is SQLite's
-    (:class:`~cutsim.workspace.sqlite_adapter.SqliteAdapter`). A server's adapter would be
-    chosen here by its URL; :func:`~cutsim.workspace.location.parse_location` refuses
-    such URLs until one exists."""
+    (:class:`~cutsim.workspace.sqlite_adapter.SqliteAdapter`), a ``postgresql://`` URL
+    PostgreSQL's (:class:`~cutsim.workspace.pg_adapter.PostgresAdapter`)."""
+    if location.is_server:
+        from cutsim.workspace.pg_adapter import PostgresAdapter
+
+        return PostgresAdapter
     from cutsim.workspace.sqlite_adapter import SqliteAdapter
 
     return SqliteAdapter
+
+
+def _adapter_target(location: Location) -> Any:
+    """What the adapter's ``open``/``create`` take: a server's location, a file's path."""
+    return location if location.is_server else location.path
 
 
 def _now() -> str:
@@ -70,7 +77,8 @@ class Workspace:
 
     def __init__(self, adapter: StorageAdapter, location: Location | None = None) -> None:
         self._adapter = adapter
-        self.location = location if location is not None else Location(adapter.path)
+        self.location = (location if location is not None
+                         else getattr(adapter, "location", None) or Location(adapter.path))
         self.path = adapter.path  # what messages name
         self.backup = adapter.backup  # the copy made before a migration on open, if one was
         self._engine = adapter.engine(self._read_json)
@@ -126,7 +134,7 @@ class Workspace:
             finally:
                 staging.close()
 
-        adapter = adapter_for(location).create(location.path,
+        adapter = adapter_for(location).create(_adapter_target(location),
                                                 fill if cutsim_file is not None else None)
         return cls(adapter, location)
 
@@ -139,7 +147,7 @@ class Workspace:
         see :mod:`cutsim.workspace.guard`.
         """
         location = parse_location(where)
-        return cls(adapter_for(location).open(location.path), location)
+        return cls(adapter_for(location).open(_adapter_target(location)), location)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -242,15 +250,25 @@ class Workspace:
         if not validated:
             _require_valid(cutsim_file)
         key = self._default_key(model_pk)
+        with self.write_transaction():
+            if previous is None and getattr(self._adapter, "diff_writes", False):
+                # A server workspace is written by difference (pg_adapter.diff_writes): what
+                # the model holds now, read under the write lock.
+                previous = self._read(key, checked=False)
+            return self._save(cutsim_file, key, action, previous, expected_version)
+
+    def _save(self, cutsim_file: CutsimFile, key: int, action: str,
+              previous: CutsimFile | None, expected_version: int | None) -> int:
         with self._write() as session:
             existing = session.get(ModelRow, key)
             if existing is None:
                 raise InputError(f"{self.path.name}: no model with key {key}")
             if expected_version is not None:
                 self._check_unchanged(session, key, expected_version)
-            item_classes = [] if previous is not None else [c for _, _, c in convert.ITEM_KINDS]
-            for row_class in (ActualRow, AdoptionRow, LeverRow, ScenarioRow, *reversed(item_classes)):
-                session.exec(delete(row_class).where(row_class.model_pk == key))
+            if previous is None:
+                for row_class in (ActualRow, AdoptionRow, LeverRow, ScenarioRow,
+                                  *reversed([c for _, _, c in convert.ITEM_KINDS])):
+                    session.exec(delete(row_class).where(row_class.model_pk == key))
             fresh = convert.model_row(cutsim_file)
             for name in ModelRow.model_fields:
                 if name != "pk":
@@ -259,10 +277,13 @@ class Workspace:
                 self._add_contents(session, key, cutsim_file)
             else:
                 self._write_item_changes(session, key, previous, cutsim_file)
-                for table, rows in chain(convert.scenario_batches(key, cutsim_file),
-                                         convert.actuals_batches(key, cutsim_file)):
-                    if rows:  # scenarios, their levers and the actuals: rewritten whole
-                        session.execute(insert(table), rows)
+                self._write_scenario_changes(session, key, previous, cutsim_file)
+                if previous.actuals != cutsim_file.actuals:  # rewritten whole, when changed
+                    for row_class in (ActualRow, AdoptionRow):
+                        session.exec(delete(row_class).where(row_class.model_pk == key))
+                    for table, rows in convert.actuals_batches(key, cutsim_file):
+                        if rows:
+                            session.execute(insert(table), rows)
             edit = EditRow(model_pk=key, at=_now(), action=action, detail={})
             session.add(edit)
             session.flush()
@@ -314,10 +335,47 @@ class Workspace:
                 session.execute(delete(table).where(table.c.model_pk == key,
                                                     table.c.id.in_(ids[start:start + 500])))
 
+    @staticmethod
+    def _write_scenario_changes(session: Session, key: int, previous: CutsimFile,
+                                cutsim_file: CutsimFile) -> None:
+        """Insert, update and delete the scenario and lever rows that differ between two
+        versions of a model (scenarios before their levers are added, after them removed),
+        so that a row nobody changed is not written (under row-level security a role may
+        not write another's rows back, even unchanged)."""
+        old = dict(convert.scenario_batches(key, previous))
+        new = dict(convert.scenario_batches(key, cutsim_file))
+        removed = []
+        for table in (ScenarioRow.__table__, LeverRow.__table__):
+            keys = [c.name for c in table.primary_key.columns]
+            before = {tuple(row[k] for k in keys): row for row in old[table]}
+            inserts, updates = [], []
+            for row in new[table]:
+                was = before.pop(tuple(row[k] for k in keys), None)
+                if was is None:
+                    inserts.append(row)
+                elif was != row:
+                    updates.append(row)
+            if inserts:
+                session.execute(insert(table), inserts)
+            for row in updates:
+                where = [table.c[k] == row[k] for k in keys]
+                session.execute(update(table).where(*where)
+                                .values({c: v for c, v in row.items() if c not in keys}))
+            removed.append((table, keys, list(before)))
+        for table, keys, gone in reversed(removed):
+            for values in gone:
+                session.execute(delete(table).where(*[table.c[k] == v
+                                                      for k, v in zip(keys, values)]))
+
     def load(self, model_pk: int | None = None) -> CutsimFile:
         """The model (first one by default) and its scenarios as an exchange file,
         validated exactly as a received ``.cutsim`` file is (InputError if not valid)."""
-        key = self._default_key(model_pk)
+        return self._read(self._default_key(model_pk), checked=True)
+
+    def _read(self, key: int, *, checked: bool) -> CutsimFile:
+        """The model with key ``key``; ``checked``: every limit and rule of a received file
+        checked too (unchecked only to compare with what is about to be written, under the
+        write lock)."""
         with self._adapter.errors("read"), Session(self._bind()) as session:
             model_row = session.get(ModelRow, key)
             if model_row is None:
@@ -340,13 +398,14 @@ class Workspace:
         # by the file parser): text and list limits, types, then every rule. A workspace
         # is no more trusted than a file.
         source = f"{self.path.name} (workspace)"
-        exchange.check_limits(data, source)
+        if checked:
+            exchange.check_limits(data, source)
         try:
             built = CutsimFile.model_validate(data)
         except (pydantic.ValidationError, ValueError, TypeError) as exc:
             raise InputError(f"{self.path}: the workspace's rows do not make a valid model "
                              f"({_first_line(exc)}); it was not read") from None
-        problems = [str(p) for p in validate_file(built)]
+        problems = [str(p) for p in validate_file(built)] if checked else []
         if problems:
             raise InputError(f"{source}: {len(problems)} problem(s); it was not read:\n  "
                              + "\n  ".join(problems[:20]), problems)

@@ -34,6 +34,8 @@ from cutsim.workspace.sources import read_any
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "models" / "example-place.cutsim"
 SERVER_URL = "postgresql://planner:s3cret@db.example.org:5432/partnership"
+# Port 1 of this computer: nothing listens there, so a connection is refused at once.
+UNREACHABLE_URL = "postgresql://planner:s3cret@127.0.0.1:1/partnership"
 
 # Words that only the workspace package may write: the database library (and the
 # toolkit over it), and the first bytes of a workspace file.
@@ -107,28 +109,37 @@ def test_a_location_is_a_path_or_a_workspace_file_url(tmp_path: Path) -> None:
         parse_location("sqlite:///w.sqlite?mode=ro")
 
 
-def test_a_server_url_is_refused_clearly_without_its_password() -> None:
-    with pytest.raises(WorkspaceUnsupported, match="server workspaces .postgresql. are not "
-                                                   "supported yet") as caught:
-        parse_location(SERVER_URL)
-    assert "s3cret" not in str(caught.value) and "planner:***@db.example.org" in str(caught.value)
+def test_a_server_url_is_a_location_shown_without_its_password() -> None:
+    location = parse_location(SERVER_URL)
+    assert location.is_server and location.url == SERVER_URL
+    assert location.name == "partnership"
+    assert "s3cret" not in str(location) and "s3cret" not in repr(location)
+    assert "planner:***@db.example.org" in str(location)
+    assert parse_location("postgres://db.example.org").name == "postgres"
+    assert is_workspace(SERVER_URL)  # so that every caller opens it as a workspace
+    with pytest.raises(WorkspaceUnsupported, match="not supported") as caught:
+        parse_location("mysql://planner:s3cret@db/partnership")
+    assert "s3cret" not in str(caught.value)
     assert isinstance(caught.value, InputError)  # the CLI's exit 1, the app's dialog
     with pytest.raises(WorkspaceUnsupported):
-        parse_location("postgresql+psycopg://db/partnership")
-    assert is_workspace(SERVER_URL)  # so that every caller opens it, and is told
-    with pytest.raises(WorkspaceUnsupported):
-        open_workspace(SERVER_URL)
-    with pytest.raises(WorkspaceUnsupported):
-        read_any(SERVER_URL)
+        parse_location("postgresql+psycopg://db/partnership")  # not a libpq URI
 
 
-@pytest.mark.parametrize("command", [["run", SERVER_URL, "--scenario", "x"],
-                                     ["init", SERVER_URL, "--from", str(EXAMPLE)],
-                                     ["import", SERVER_URL, str(EXAMPLE)]])
-def test_the_command_line_refuses_a_server_workspace_with_exit_1(command, capsys) -> None:
+def test_an_unreachable_server_is_refused_in_words_without_its_password() -> None:
+    with pytest.raises(StorageError, match="cannot connect") as caught:
+        open_workspace(UNREACHABLE_URL)
+    assert "s3cret" not in str(caught.value) and "planner:***@" in str(caught.value)
+    with pytest.raises(StorageError, match="cannot connect"):
+        read_any(UNREACHABLE_URL)
+
+
+@pytest.mark.parametrize("command", [["run", UNREACHABLE_URL, "--scenario", "x"],
+                                     ["init", UNREACHABLE_URL, "--from", str(EXAMPLE)],
+                                     ["import", UNREACHABLE_URL, str(EXAMPLE)]])
+def test_the_command_line_says_an_unreachable_server_with_exit_1(command, capsys) -> None:
     assert main(command) == 1
     err = capsys.readouterr().err
-    assert "not supported yet" in err and "s3cret" not in err and "Traceback" not in err
+    assert "cannot" in err and "s3cret" not in err and "Traceback" not in err
 
 
 def test_a_workspace_opens_by_path_url_or_location_as_one_repository(tmp_path: Path) -> None:
