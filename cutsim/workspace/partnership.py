@@ -57,7 +57,9 @@ _MAX_IDENTIFIER = 63  # PostgreSQL's limit on a name (NAMEDATALEN - 1)
 # Tables whose rows an agency may change (its own), and those it may only add to.
 _OWNED = ("agency", "service", "effect", "demand", "scenario", "lever")
 _APPEND_ONLY = ("edit", "run", "decision")
-_READ_ONLY = ("model", "outcome")
+# Actuals are changed by the owner's role only (for now); a spend outturn is seen with its
+# service, so another agency's confidential service's outturn is never sent.
+_READ_ONLY = ("model", "outcome", "actual", "adoption")
 _AUDITED = ("model", "agency", "service", "outcome", "effect", "demand", "scenario", "lever")
 
 _FUNCTIONS = """
@@ -393,6 +395,9 @@ def _install(conn, schema: str) -> None:
         "scenario": "true",
         "lever": "NOT cutsim_lever_hidden(model_pk, params, cutsim_agency())",
         "model": "true", "outcome": "true", "edit": "true", "run": "true", "decision": "true",
+        "actual": ("kind <> 'spend' OR EXISTS (SELECT 1 FROM service s "
+                   "WHERE s.model_pk = actual.model_pk AND s.id = actual.ref)"),
+        "adoption": "true",
     }
     for table, condition in visible.items():
         conn.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')

@@ -45,6 +45,8 @@ from cutsim.workspace.location import Location, without_password
 from cutsim.workspace.migrations import SCHEMA_VERSION
 from cutsim.workspace.tables import ITEM_TABLES as _ITEMS
 from cutsim.workspace.tables import (
+    ActualRow,
+    AdoptionRow,
     DecisionRow,
     EditRow,
     LeverRow,
@@ -67,7 +69,8 @@ STAMP = "cutsim workspace, schema version {version}"
 _STAMP_RE = re.compile(r"^cutsim workspace, schema version (\d+)$")
 
 #: Every table of a workspace, parents before children (the same as a workspace file's).
-TABLES = (ModelRow, *_ITEMS, ScenarioRow, LeverRow, EditRow, RunRow, DecisionRow)
+TABLES = (ModelRow, *_ITEMS, ScenarioRow, LeverRow, EditRow, RunRow, DecisionRow, ActualRow,
+          AdoptionRow)
 
 #: PG_MIGRATIONS[v] takes a server workspace from schema version v to v + 1 (SQL text).
 #: The first server schema is version 4; a later schema change adds its step both here

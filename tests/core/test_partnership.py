@@ -28,7 +28,14 @@ def _example_with_secret_lever():
     lever = youth.levers[0].model_copy(update={"id": "hc", "service": "home_care"})
     secret = youth.model_copy(update={"id": "care-cut", "name": "Home care cut",
                                       "levers": [lever]})
-    return source.model_copy(update={"scenarios": [*source.scenarios, secret]})
+    # the confidential service's outturn, which only its agency may see
+    outturn = source.actuals.observations[0].model_copy(update={
+        "kind": "spend", "id": "home_care", "year": "2026-27", "value": 21_500_000.0,
+        "area": None})
+    actuals = source.actuals.model_copy(update={
+        "observations": [*source.actuals.observations, outturn]})
+    return source.model_copy(update={"scenarios": [*source.scenarios, secret],
+                                     "actuals": actuals})
 
 
 @pytest.fixture
@@ -158,7 +165,7 @@ def test_the_audit_trail_is_changeable_by_none(partnership: dict[str, str]) -> N
 def test_a_confidential_service_of_a_is_in_no_query_by_b(partnership: dict[str, str],
                                                        tmp_path: Path, capsys) -> None:
     tables = ("service", "effect", "demand", "lever", "scenario", "agency", "outcome", "model",
-              "edit", AUDIT_TABLE)
+              "edit", "actual", AUDIT_TABLE)
     with psycopg.connect(partnership["police"]) as conn:
         for table in tables:
             text = json.dumps([list(r) for r in conn.execute(f'SELECT * FROM "{table}"')],
@@ -172,6 +179,7 @@ def test_a_confidential_service_of_a_is_in_no_query_by_b(partnership: dict[str, 
         assert conn.execute("SELECT count(*) FROM service WHERE id IN ('home_care', 'ta')"
                             ).fetchone()[0] == 2
         assert conn.execute("SELECT count(*) FROM lever WHERE id = 'hc'").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM actual WHERE ref = 'home_care'").fetchone()[0] == 1
     # A role's export carries only what it sees, and is a valid model.
     mine = tmp_path / "police.cutsim"
     assert main(["export", partnership["police"], "-o", str(mine)]) == 0

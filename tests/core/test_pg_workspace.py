@@ -16,6 +16,8 @@ from cutsim.workspace import create_workspace, open_workspace
 from cutsim.workspace.sources import open_source, read_any
 from cutsim.workspace.tables import (
     ITEM_TABLES,
+    ActualRow,
+    AdoptionRow,
     DecisionRow,
     EditRow,
     LeverRow,
@@ -163,12 +165,10 @@ def test_every_table_of_a_workspace_file_is_on_the_server(pg_url: str) -> None:
     with create_workspace(pg_url, exchange.read_file(EXAMPLE)):
         pass
     expected = {c.__tablename__ for c in (ModelRow, *ITEM_TABLES, ScenarioRow, LeverRow,
-                                          EditRow, RunRow, DecisionRow)}
+                                          EditRow, RunRow, DecisionRow, ActualRow, AdoptionRow)}
     assert set(_columns_pg(pg_url)) == expected
     with open_workspace(pg_url) as workspace:
         workspace.add_decision("youth-cut", "youth 10% → 20%", "agreed")
-        workspace.record_run("youth-cut", draws=None, seed=None, tool_version="t",
-                             elapsed_ms=1.0, summary={"a": 1})
         assert [d.change for d in workspace.decisions()] == ["youth 10% → 20%"]
         assert json.dumps(workspace.edits()[0].detail)
 
