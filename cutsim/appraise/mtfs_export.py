@@ -9,7 +9,7 @@ from typing import Any
 
 from cutsim.appraise.mtfs import LABELS, LINES, OPTIONAL_LINES, Plan
 from cutsim.appraise.programme import totals_by
-from cutsim.model.fmt import money_table, table_unit
+from cutsim.model.fmt import TABLE_UNITS, excel_money_format, money_table, table_unit
 
 
 def _shown(line: str, values) -> bool:
@@ -115,7 +115,7 @@ def to_csv(plan: Plan) -> str:
 
 
 #: £m to two decimals by number format (the cell keeps the exact £), minus as "−".
-MILLIONS = '£#,##0.00,,"m";−£#,##0.00,,"m";£0.00"m"'
+MILLIONS = excel_money_format(TABLE_UNITS[0])  # £m to two decimals, "−" for negatives
 
 
 def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> None:
@@ -160,6 +160,7 @@ def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> None:
                 sheet.set_landscape()
                 sheet.fit_to_pages(1, 0)
                 sheet.repeat_rows(row)
+                sheet.set_header(f"&L{title.replace('&', '&&')[:200]}: medium-term financial plan&R&D")
                 sheets[key] = sheet
                 rows[sheet] = row + 1
             sheet = sheets[key]

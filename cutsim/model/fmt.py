@@ -205,15 +205,18 @@ def money_in_unit(value: float | None, unit: tuple[float, str, int], *,
 
 def excel_money_format(unit: tuple[float, str, int], *, brackets: bool = False) -> str:
     """The spreadsheet number format that shows exact £ cells in ``unit``
-    (:func:`table_unit`): ``£#,##0.00,,"m"`` and so on, a real minus (or brackets) for
-    negatives and ``£0`` for zero. The cell keeps the exact figure; only its look is scaled."""
+    (:func:`table_unit`): ``£#,##0.00,,"m"`` and so on, with a real minus (or brackets) for
+    negatives. A figure that rounds to nothing in the unit (zero included) reads ``£0.00m``
+    with no sign, never ``−£0.00m``: the sections are conditional on half the last digit
+    shown. The cell keeps the exact figure; only its look is scaled."""
     divisor, suffix, decimals = unit
     commas = {1e6: ",,", 1e3: ",", 1.0: ""}[divisor]
     body = "#,##0" + ("." + "0" * decimals if decimals else "") + commas
     tail = f'"{suffix}"' if suffix else ""
+    half = f"{0.5 * divisor * 10.0 ** -decimals:g}"
     positive = f"£{body}{tail}"
     negative = f"(£{body}{tail})" if brackets else f'"{MINUS}"£{body}{tail}'
-    return f"{positive};{negative};£0"
+    return f"[>={half}]{positive};[<=-{half}]{negative};{positive}"
 
 
 def money_range(low: float, high: float, *, digits: int = SCREEN, words: bool = False,

@@ -76,10 +76,11 @@ def test_the_run_text_can_show_negatives_in_brackets(capsys):
 
 
 def test_workbook_number_formats_follow_the_unit():
-    assert fmt.excel_money_format(fmt.table_unit([2e6])) == '£#,##0.00,,"m";"−"£#,##0.00,,"m";£0'
+    assert fmt.excel_money_format(fmt.table_unit([2e6])) == \
+        '[>=5000]£#,##0.00,,"m";[<=-5000]"−"£#,##0.00,,"m";£#,##0.00,,"m"'
     assert fmt.excel_money_format(fmt.table_unit([2e4]), brackets=True) == \
-        '£#,##0.0,"k";(£#,##0.0,"k");£0'
-    assert fmt.excel_money_format(fmt.table_unit([20])) == '£#,##0;"−"£#,##0;£0'
+        '[>=50]£#,##0.0,"k";[<=-50](£#,##0.0,"k");£#,##0.0,"k"'
+    assert fmt.excel_money_format(fmt.table_unit([20])) == '[>=0.5]£#,##0;[<=-0.5]"−"£#,##0;£#,##0'
 
 
 def test_the_audit_finds_mixed_units_gbp_and_pound_minus():

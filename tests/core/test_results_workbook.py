@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import zipfile
@@ -13,6 +14,8 @@ import pytest
 import cutsim
 from cutsim.cli import main
 from cutsim.engine.money import SERIES
+from cutsim.model.materiality import materiality_floor
+from cutsim.model.schema import headline_year
 from cutsim.tools.results_workbook import write_results_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +60,7 @@ def test_the_sheets_and_their_layout(written) -> None:
                                               "illustrative", "source"]
 
 
-def test_cells_hold_full_precision_and_totals_are_formulas_without_cached_values(written, result) -> None:
+def test_cells_hold_full_precision_and_totals_are_formulas_with_their_values(written, result) -> None:
     path, totals = written
     book = openpyxl.load_workbook(path)
     annual = book["Annual money"]
@@ -68,7 +71,73 @@ def test_cells_hold_full_precision_and_totals_are_formulas_without_cached_values
         assert str(book[total.sheet][total.cell].value).startswith("=")
     with zipfile.ZipFile(path) as archive:
         xml = archive.read("xl/worksheets/sheet2.xml").decode()
-    assert "<f>" in xml and "</f><v>" not in xml  # no cached result to trust
+    assert "<f>" in xml and "</f></c>" not in xml  # every formula carries its value
+
+
+def test_a_reader_that_never_recalculates_sees_the_engines_figures(written, result) -> None:
+    """openpyxl with data_only=True reads the saved values, as previews and pandas do."""
+    path, totals = written
+    book = openpyxl.load_workbook(path, data_only=True)
+    floor = materiality_floor(result.compiled.model)
+    assert len(totals) > 80
+    for t in totals:
+        value = book[t.sheet][t.cell].value
+        assert isinstance(value, (int, float)), (t.what, value)
+        assert value == pytest.approx(t.expected, rel=1e-12, abs=floor), t.what
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+    hy = headline_year(result.scenario, result.compiled.horizon_years)
+    net = f"place net saving in {result.years[hy]}"
+    assert summary[net] == pytest.approx(result.place_annual["net_saving"][hy], rel=1e-12)
+    assert summary["place NPV"] == pytest.approx(result.appraisal.place.npv, rel=1e-12)
+    place_row = [row for row in book["Annual money"].iter_rows(values_only=True)
+                 if row[0] == "The whole place" and row[1] == "net saving"][0]
+    assert list(place_row[2:12]) == pytest.approx(list(result.place_annual["net_saving"]), rel=1e-12)
+
+
+def test_money_is_exact_or_an_exact_zero_in_one_unit_per_sheet(written, result) -> None:
+    path, _ = written
+    book = openpyxl.load_workbook(path)
+    floor = materiality_floor(result.compiled.model)
+    for name in ("Summary", "Annual money", "Cost shift", "Uncertainty"):
+        formats = set()
+        for row in book[name].iter_rows():
+            for cell in row:
+                if "£" in cell.number_format:
+                    formats.add(cell.number_format)
+                    if isinstance(cell.value, float):
+                        assert cell.value == 0 or abs(cell.value) >= floor, (name, cell.coordinate)
+        assert len(formats) == 1, (name, formats)
+        assert "E" not in next(iter(formats)) and '"−"£' in next(iter(formats))
+    assert book["Annual money"]["C4"].number_format == \
+        '[>=5000]£#,##0.00,,"m";[<=-5000]"−"£#,##0.00,,"m";£#,##0.00,,"m"'
+
+
+def test_names_and_year_labels_not_ids(written, result) -> None:
+    path, _ = written
+    book = openpyxl.load_workbook(path)
+    assert book["Annual money"]["A4"].value == "Seaport Council (unitary)"
+    assert book["Cost shift"]["B3"].value == "Seaport Council (unitary)"
+    texts = [c for row in book["Summary"].iter_rows(values_only=True) for c in row
+             if isinstance(c, str)]
+    payback = [row[1] for row in book["Summary"].iter_rows(values_only=True)
+               if row[0] == "place payback year"][0]
+    assert payback in result.years  # a label such as 2026-27, never 0.00
+    levers = [t for t in texts if "from 20" in t and "Youth work" in t]
+    assert levers and not any("from year" in t or "bp1" in t for t in texts), levers
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_repeated_headings(written, result) -> None:
+    path, _ = written
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        workbook_xml = archive.read("xl/workbook.xml").decode()
+        for name in names:
+            xml = archive.read(name).decode()
+            assert 'orientation="landscape"' in xml and 'fitToPage="1"' in xml, name
+            assert 'fitToHeight="0"' in xml, name  # one page wide, as many pages long as needed
+            assert "<oddHeader>" in xml and "&amp;D" in xml, name
+            assert result.scenario.name in xml
+    assert workbook_xml.count("_xlnm.Print_Titles") == len(names)
 
 
 def test_every_total_the_engine_reports_is_covered(written, result) -> None:
@@ -90,6 +159,8 @@ def test_every_total_the_engine_reports_is_covered(written, result) -> None:
 def test_libreoffice_recalculates_every_total_to_the_engines_value(written, tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is needed on CI to recalculate the workbook")
         pytest.skip("LibreOffice (soffice) is not installed; scripts/setup installs "
                     "libreoffice-calc-nogui")
     path, totals = written
@@ -133,7 +204,10 @@ def test_text_from_a_received_file_never_becomes_a_formula(tmp_path: Path) -> No
 
 def test_run_writes_the_workbook_from_the_cli(tmp_path: Path, capsys) -> None:
     out = tmp_path / "results.xlsx"
+    assert main(["run", str(EXAMPLE), "--scenario", "youth-cut"]) == 0
+    report = capsys.readouterr().out
     assert main(["run", str(EXAMPLE), "--scenario", "youth-cut", "--xlsx", str(out)]) == 0
+    assert capsys.readouterr().out == report  # the same report as run without --xlsx
     assert openpyxl.load_workbook(out).sheetnames[:3] == ["Summary", "Annual money", "Cost shift"]
     assert main(["run", str(EXAMPLE), "--scenario", "nope", "--xlsx", str(tmp_path / "x.xlsx")]) == 1
     assert not (tmp_path / "x.xlsx").exists()
