@@ -105,6 +105,11 @@ def summary(result, year: int, *, brackets: bool = False) -> str:
         lines.append(f"{label:<9}" + "".join(f"{c:>{width + 1}}" for c in cells[y * n:(y + 1) * n]))
     lines += ["", f"Net present value over the {cm.horizon_years} years (£ in today's money)",
               "         " + "".join(f"{c:>{width + 1}}" for c in npv_cells)]
+    from cutsim.appraise.appraisal import describe_optimism_bias
+
+    place_row = result.appraisal.place
+    lines += ["", *describe_optimism_bias(cm.model, result.appraisal.optimism_bias,
+                                          place_row.npv, place_row.npv_adjusted)]
     if result.uncertainty is not None:
         lines += ["", *_bands(result, year, shown, floor, brackets)]
     long_run = _long_run_lines(result)

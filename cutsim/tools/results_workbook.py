@@ -179,8 +179,6 @@ class _Builder:
             ("discount rate", appraisal.discount_rate, "a year"),
             ("prices of", f"{appraisal.price_year}-{(appraisal.price_year + 1) % 100:02d}",
              "all money is in this year's prices"),
-            ("optimism bias", appraisal.optimism_bias.fraction,
-             f"for confidence grade {appraisal.optimism_bias.grade}, the weakest on the path"),
         ]
         # The two place net figures point at the Annual money sheet's own totals.
         H = len(r.years)
@@ -195,7 +193,7 @@ class _Builder:
                            f"summary: {label}", self.f_money)
             elif isinstance(value, str):
                 self.text(ws, i, 1, value)
-            elif label in ("discount rate", "optimism bias"):
+            elif label == "discount rate":
                 ws.write_number(i, 1, float(value), self.f_percent)
             elif label == "place benefit-cost ratio":
                 if value is None:
@@ -207,6 +205,13 @@ class _Builder:
             self.text(ws, i, 2, unit, self.f_note)
         self.print_setup(ws, 0)
         row = len(rows) + 3
+        from cutsim.appraise.appraisal import describe_optimism_bias
+
+        for line in describe_optimism_bias(model, appraisal.optimism_bias, appraisal.place.npv,
+                                           appraisal.place.npv_adjusted):
+            ws.write_string(row, 0, line.strip())
+            row += 1
+        row += 1
         self.text(ws, row, 0, "Appraisal by agency", self.f_bold)
         heads = ["agency", "NPV (£)", "NPV after optimism bias (£)", "payback year", "BCR"]
         for c, h in enumerate(heads):
