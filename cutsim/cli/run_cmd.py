@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+import numpy as np
+
 from cutsim.cli import options
 from cutsim.cli.output import emit
 from cutsim.cli.sensitivity_cmd import add_sweep_options, sweep_settings
@@ -105,6 +107,7 @@ def summary(result, year: int, *, brackets: bool = False) -> str:
         lines.append(f"{label:<9}" + "".join(f"{c:>{width + 1}}" for c in cells[y * n:(y + 1) * n]))
     lines += ["", f"Net present value over the {cm.horizon_years} years (£ in today's money)",
               "         " + "".join(f"{c:>{width + 1}}" for c in npv_cells)]
+    lines += _settlement_lines(result, year, floor, brackets)
     from cutsim.appraise.appraisal import describe_optimism_bias
 
     place_row = result.appraisal.place
@@ -117,6 +120,39 @@ def summary(result, year: int, *, brackets: bool = False) -> str:
         lines += ["", *long_run]
     lines += _income_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _settlement_lines(result, year: int, floor: float, brackets: bool) -> list[str]:
+    """With a pooled budget: each partner's net saving before and after the settlement
+    (the headline year and the horizon), one table in one unit; nothing without a pool."""
+    after = result.net_after_settlement()
+    if not after:
+        return []
+    cm = result.compiled
+    transfers = result.settlement_transfers()
+    partners = [a for a in cm.agency_ids if np.any(transfers[a] != 0)]
+    if not partners:
+        return []
+    net = result.agency_annual["net_saving"]
+    rows = []
+    for a in partners:
+        i = cm.agency_index[a]
+        rows.append((a, [net[i][year], after[a][year], net[i].sum(), transfers[a].sum(),
+                         after[a].sum()]))
+    fy, hz = result.years[year], cm.horizon_years
+    cells = fmt.money_table([v for _, vs in rows for v in vs], floor=floor, brackets=brackets)
+    heads = [f"net {fy}", f"after settlement {fy}", f"net, {hz} years", f"transfer, {hz} years",
+             f"after settlement, {hz} years"]
+    label_w = max(10, *(len(a) for a in partners))
+    widths = [2 + max(len(h), *(len(cells[5 * k + j]) for k in range(len(rows))))
+              for j, h in enumerate(heads)]
+    out = ["", "After the pooled budget's settlement (transfers between partners under the "
+               "gain-share rule; + = receives; the net saving above is before it)",
+           " " * label_w + "".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    for k, (a, _) in enumerate(rows):
+        out.append(f"{a:<{label_w}}" + "".join(f"{c:>{w}}" for c, w in
+                                                zip(cells[5 * k:5 * k + 5], widths)))
+    return out
 
 
 def _income_lines(result) -> list[str]:

@@ -1,7 +1,8 @@
 """A scenario's results as an Excel workbook (``cutsim run --xlsx``, the app's export).
 
 Sheets: Summary (headline, appraisal, assumptions), Annual money (agency × financial year:
-planned saving, knock-on cost, one-off cost, net saving), Cost shift, Outcomes by year,
+planned saving, knock-on cost, one-off cost, net saving), Cost shift, Settlement (with a
+pooled budget: each partner's net saving after the settlement), Outcomes by year,
 Uncertainty (P10/P50/P90, when draws were run) and Sources (every figure's source,
 confidence and whether it is illustrative).
 
@@ -338,6 +339,49 @@ class _Builder:
         ws.freeze_panes(3, 1)
         self.print_setup(ws, 2)
 
+    def settlement(self) -> None:
+        """With a pooled budget: each partner's net saving, its settlement transfer and its
+        net saving after the settlement, by financial year (the last a live formula)."""
+        r, cm = self.result, self.cm
+        after = r.net_after_settlement()
+        if not after:
+            return
+        transfers = r.settlement_transfers()
+        partners = [a for a in cm.agency_ids if np.any(transfers[a] != 0)]
+        if not partners:
+            return
+        ws = self.book.add_worksheet("Settlement")
+        years, H = r.years, len(r.years)
+        net = r.agency_annual["net_saving"]
+        self.use_unit([v for a in partners for v in (*net[cm.agency_index[a]], *transfers[a],
+                                                     *after[a], after[a].sum())])
+        self.text(ws, 0, 0, "Net saving after the pooled budget's settlement, £ per financial "
+                  "year (transfer: + = receives, under the gain-share rule; net saving is "
+                  "before it, as on the Annual money sheet)", self.f_bold)
+        for c, h in enumerate(["agency", "line"] + years + ["Total"]):
+            self.text(ws, 2, c, h, self.f_header)
+        row = 3
+        for a in partners:
+            i = cm.agency_index[a]
+            for label, values in (("net saving", net[i]), ("settlement transfer", transfers[a])):
+                self.text(ws, row, 0, self.name_of(a))
+                self.text(ws, row, 1, label)
+                for y in range(H):
+                    self.number(ws, row, 2 + y, values[y])
+                self.total(ws, row, 2 + H, f"=SUM({_ref(row, 2)}:{_ref(row, 1 + H)})",
+                           float(values.sum()), f"{a} {label} over the horizon")
+                row += 1
+            self.text(ws, row, 0, self.name_of(a), self.f_bold)
+            self.text(ws, row, 1, "net saving after settlement", self.f_bold)
+            for y in range(H + 1):
+                expected = after[a][y] if y < H else after[a].sum()
+                self.total(ws, row, 2 + y, f"={_ref(row - 2, 2 + y)}+{_ref(row - 1, 2 + y)}",
+                           float(expected), f"{a} net saving after settlement "
+                           + (years[y] if y < H else "over the horizon"))
+            row += 2
+        ws.freeze_panes(3, 2)
+        self.print_setup(ws, 2)
+
     def outcomes(self) -> None:
         r, cm, model = self.result, self.cm, self.model
         ws = self.book.add_worksheet("Outcomes by year")
@@ -455,6 +499,7 @@ def write_results_workbook(path: str | os.PathLike[str], result: Result) -> list
         builder.summary()
         builder.annual()
         builder.cost_shift()
+        builder.settlement()
         builder.outcomes()
         builder.uncertainty()
         builder.sources()

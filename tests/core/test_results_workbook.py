@@ -211,3 +211,42 @@ def test_run_writes_the_workbook_from_the_cli(tmp_path: Path, capsys) -> None:
     assert openpyxl.load_workbook(out).sheetnames[:3] == ["Summary", "Annual money", "Cost shift"]
     assert main(["run", str(EXAMPLE), "--scenario", "nope", "--xlsx", str(tmp_path / "x.xlsx")]) == 1
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_pooled_budget_shows_each_partners_net_saving_after_settlement(tmp_path: Path) -> None:
+    project = cutsim.load(ROOT / "scenarios" / "pooled-health-care.cutsim")
+    result = project.run("bcf-benefit")
+    path = tmp_path / "pool.xlsx"
+    totals = write_results_workbook(path, result)
+    book = openpyxl.load_workbook(path, data_only=True)
+    assert "Settlement" in book.sheetnames
+    after = result.net_after_settlement()
+    what = {t.what: t for t in totals}
+    for agency in ("council", "nhs"):
+        total = what[f"{agency} net saving after settlement over the horizon"]
+        assert book["Settlement"][total.cell].value == pytest.approx(after[agency].sum(), rel=1e-12)
+    # The settlement only moves money between partners: the place is unchanged.
+    assert sum(a.sum() for a in after.values()) == pytest.approx(
+        result.place_annual["net_saving"].sum(), rel=1e-12)
+
+
+def test_the_json_and_text_carry_net_saving_after_settlement(capsys) -> None:
+    import json
+
+    path = str(ROOT / "scenarios" / "pooled-health-care.cutsim")
+    assert main(["run", path, "--scenario", "bcf-benefit", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    annual = doc["annual"]["agencies"]
+    for agency, row in doc["settlement"]["bcf"].items():
+        assert sum(row["transfer_by_year"]) == pytest.approx(row["transfer"], rel=1e-9)
+        after = annual[agency]["net_saving_after_settlement"]
+        assert after == pytest.approx([n + t for n, t in zip(annual[agency]["net_saving"],
+                                                              row["transfer_by_year"])])
+    council = sum(annual["council"]["net_saving_after_settlement"])
+    assert council == pytest.approx(sum(annual["council"]["net_saving"])
+                                    + doc["settlement"]["bcf"]["council"]["transfer"])
+    assert doc["annual"]["place"]["net_saving_after_settlement"] == pytest.approx(
+        doc["annual"]["place"]["net_saving"])
+    assert main(["run", path, "--scenario", "bcf-benefit"]) == 0
+    text = capsys.readouterr().out
+    assert "After the pooled budget's settlement" in text and "£6.37m" in text
