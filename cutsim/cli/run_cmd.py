@@ -92,7 +92,10 @@ def summary(result, year: int, *, brackets: bool = False) -> str:
     npvs = [result.appraisal.npv_of(a) for a in shown]
     # One unit for the headline lines, the yearly table and the NPV row (docs/user-guide.md).
     unit = fmt.table_unit([v for row in rows for v in row] + npvs, floor=floor)
-    in_unit = lambda v: fmt.money_in_unit(v, unit, floor=floor, brackets=brackets)  # noqa: E731
+
+    def in_unit(value: float) -> str:
+        return fmt.money_in_unit(value, unit, floor=floor, brackets=brackets)
+
     lines.append(f"  the place: {wording.net(place[year], floor, in_unit)}")
     for i in moved:
         lines.append(f"  {cm.agency_ids[i]}: {wording.net(net[i, year], floor, in_unit)}")
@@ -146,8 +149,9 @@ def _settlement_lines(result, year: int, floor: float, brackets: bool) -> list[s
     label_w = max(10, *(len(a) for a in partners))
     widths = [2 + max(len(h), *(len(cells[5 * k + j]) for k in range(len(rows))))
               for j, h in enumerate(heads)]
-    out = ["", "After the pooled budget's settlement (transfers between partners under the "
-               "gain-share rule; + = receives; the net saving above is before it)",
+    title = ("After the pooled budget's settlement (transfers between partners under the "
+             "gain-share rule; + = receives; the net saving above is before it)")
+    out = ["", title,
            " " * label_w + "".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
     for k, (a, _) in enumerate(rows):
         out.append(f"{a:<{label_w}}" + "".join(f"{c:>{w}}" for c, w in

@@ -99,7 +99,7 @@ def text_tables(text: str) -> list[str]:
     return tables
 
 
-_TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL | re.IGNORECASE)
 
 
 def mixed_units(text: str, *, html_page: bool = False) -> list[Finding]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from small_model import SMALL_DOC
 
 import cutsim
 from cutsim.appraise.mtfs import build_plan, do_nothing
@@ -14,7 +15,6 @@ from cutsim.model import fmt
 from cutsim.model.audit import audit_text, mixed_units, visible_text
 from cutsim.model.schema import Scenario
 from cutsim.publish.build import publish
-from small_model import SMALL_DOC
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "models" / "example-place.cutsim"

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_output_audit import FILES, _with_baseline
 
 from cutsim.cli import main
 from cutsim.model import fmt
 from cutsim.model.audit import audit_text, mixed_units, units_of, visible_text
-from test_output_audit import FILES, _with_baseline
 
 MINUS = "\u2212"
 

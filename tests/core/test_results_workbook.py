@@ -89,8 +89,8 @@ def test_a_reader_that_never_recalculates_sees_the_engines_figures(written, resu
     net = f"place net saving in {result.years[hy]}"
     assert summary[net] == pytest.approx(result.place_annual["net_saving"][hy], rel=1e-12)
     assert summary["place NPV"] == pytest.approx(result.appraisal.place.npv, rel=1e-12)
-    place_row = [row for row in book["Annual money"].iter_rows(values_only=True)
-                 if row[0] == "The whole place" and row[1] == "net saving"][0]
+    place_row = next(row for row in book["Annual money"].iter_rows(values_only=True)
+                     if row[0] == "The whole place" and row[1] == "net saving")
     assert list(place_row[2:12]) == pytest.approx(list(result.place_annual["net_saving"]), rel=1e-12)
 
 
@@ -119,8 +119,8 @@ def test_names_and_year_labels_not_ids(written, result) -> None:
     assert book["Cost shift"]["B3"].value == "Seaport Council (unitary)"
     texts = [c for row in book["Summary"].iter_rows(values_only=True) for c in row
              if isinstance(c, str)]
-    payback = [row[1] for row in book["Summary"].iter_rows(values_only=True)
-               if row[0] == "place payback year"][0]
+    payback = next(row[1] for row in book["Summary"].iter_rows(values_only=True)
+                   if row[0] == "place payback year")
     assert payback in result.years  # a label such as 2026-27, never 0.00
     levers = [t for t in texts if "from 20" in t and "Youth work" in t]
     assert levers and not any("from year" in t or "bp1" in t for t in texts), levers
