@@ -533,15 +533,20 @@ def describe_optimism_bias(model: Model, bias: OptimismBias, npv_value: float | 
     the place's NPV before and after, then each agency's adjusted lines with the evidence
     grade behind them; planned savings said to be unadjusted unless a lever gives its
     delivery confidence."""
-    from cutsim.model import fmt
+    from cutsim.model import fmt, wording
 
     names = {a.id: a.name for a in model.agencies}
     out = []
     if npv_value is not None and npv_adjusted is not None:
         unit = fmt.table_unit([npv_value, npv_adjusted])
-        out.append(f"Optimism bias, line by line: the place's NPV of "
-                   f"{fmt.money_in_unit(npv_value, unit)} is {fmt.money_in_unit(npv_adjusted, unit)} "
-                   "after adjusting each line by the evidence it rests on.")
+
+        def in_unit(value: float) -> str:
+            return fmt.money_in_unit(value, unit)
+
+        before, after = wording.net(npv_value, 0.0, in_unit), wording.net(npv_adjusted, 0.0, in_unit)
+        change = ("is the same" if before == after else f"becomes {after}")
+        out.append(f"Optimism bias, line by line: the place's net present value, {before}, "
+                   f"{change} after adjusting each line by the evidence it rests on.")
     for agency, line in bias.lines.items():
         if line.knock_on_grade is not None and line.knock_on_fraction > 0:
             out.append(f"  {names.get(agency, agency)}: knock-on costs raised (and avoided costs "

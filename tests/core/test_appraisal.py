@@ -309,7 +309,9 @@ def test_the_adjustment_is_said_in_words():
     model = _model()
     bias = optimism_bias(model, _cut("youth"))
     words = " ".join(describe_optimism_bias(model, bias, 1_000_000.0, 900_000.0))
-    assert "£1.00m is £0.90m" in words
+    assert "net present value, a net saving of £1.00m, becomes a net saving of £0.90m" in words
+    negative = " ".join(describe_optimism_bias(model, bias, -2_150_000.0, -2_150_000.0))
+    assert "a net cost of £2.15m, is the same" in negative and "−£" not in negative
     assert "knock-on costs raised (and avoided costs lowered) by 25 %" in words
     assert "grade 3 (moderate)" in words
     assert "Planned savings and one-off costs are not adjusted" in words
