@@ -425,8 +425,10 @@ def knock_on_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
     scenario's levers to that agency's services: the evidence its knock-on costs (and
     avoided costs) rest on. None for an agency no path reaches (it has no knock-on money).
 
-    A link is on such a path when the levers reach its start (the traversal of
-    :func:`path_confidences`) and its end reaches one of the agency's services.
+    One pass over the links the levers reach (those of :func:`path_confidences`): each
+    node keeps the weakest grade of any link on a path into it, lowered along each link
+    until nothing changes (a grade can only fall, at most four times, so loops end); an
+    agency's grade is the weakest over its services.
     """
     effects_by_service: dict[str, list] = {}
     for effect in model.effects:
@@ -434,39 +436,28 @@ def knock_on_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
     demands_by_outcome: dict[str, list] = {}
     for demand in model.demands:
         demands_by_outcome.setdefault(demand.outcome, []).append(demand)
-    # Forward: the links the levers reach (each with the node it leads to).
     start_services, start_outcomes = _lever_start_services(scenario)
     queue: deque[tuple[str, str]] = deque(
         [("service", x) for x in sorted(start_services)] + [("outcome", o) for o in sorted(start_outcomes)])
-    seen: set[tuple[str, str]] = set(queue)
-    reached: list[tuple[int, tuple[str, str]]] = []  # (grade, node the link leads to)
+    weakest: dict[tuple[str, str], int] = {}  # node → weakest grade on a path into it
+    sentinel = NO_PATH_GRADE + 1
     while queue:
-        kind, node = queue.popleft()
-        links: Iterable = (effects_by_service.get(node, ()) if kind == "service"
-                           else demands_by_outcome.get(node, ()))
+        node = queue.popleft()
+        kind, name = node
+        here = weakest.get(node, sentinel)
+        links: Iterable = (effects_by_service.get(name, ()) if kind == "service"
+                           else demands_by_outcome.get(name, ()))
         for link in links:
             nxt = ("outcome", link.outcome) if kind == "service" else ("service", link.service)
-            reached.append((int(link.confidence), nxt))
-            if nxt not in seen:
-                seen.add(nxt)
+            grade = min(here, int(link.confidence))
+            if grade < weakest.get(nxt, sentinel + 1):
+                weakest[nxt] = grade
                 queue.append(nxt)
-    # Backward: the nodes from which each agency's services can be reached.
-    into: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for effect in model.effects:
-        into.setdefault(("outcome", effect.outcome), []).append(("service", effect.service))
-    for demand in model.demands:
-        into.setdefault(("service", demand.service), []).append(("outcome", demand.outcome))
     grades: dict[str, int | None] = {}
     for agency in model.agencies:
-        back = {("service", x.id) for x in model.services if x.agency == agency.id}
-        todo = deque(back)
-        while todo:
-            for prev in into.get(todo.popleft(), ()):
-                if prev not in back:
-                    back.add(prev)
-                    todo.append(prev)
-        on_path = [grade for grade, nxt in reached if nxt in back]
-        grades[agency.id] = min(on_path) if on_path else None
+        found = [weakest[("service", x.id)] for x in model.services
+                 if x.agency == agency.id and ("service", x.id) in weakest]
+        grades[agency.id] = min(found) if found else None
     return grades
 
 
