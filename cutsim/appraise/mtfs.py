@@ -506,8 +506,9 @@ def workforce(result: Result) -> dict[str, Any]:
     return {"levers": levers, "agencies": agencies}
 
 
-DO_NOTHING_PRESSURES = ("pressure_demand", "pressure_pay", "pressure_prices", "levies",
-                        "named_pressures")
+# What raises the cost of today's services year on year (levies are a standing line of
+# spend, in the base year too, so not a rise).
+DO_NOTHING_PRESSURES = ("pressure_demand", "pressure_pay", "pressure_prices", "named_pressures")
 
 
 def do_nothing(result: Result, years: int = DEFAULT_YEARS, cash: bool = True) -> dict[str, Any] | None:
@@ -515,7 +516,7 @@ def do_nothing(result: Result, years: int = DEFAULT_YEARS, cash: bool = True) ->
     the first ``years`` financial years of the MTFS in its default terms (cash, as
     ``cutsim mtfs`` shows it), before any saving. £ per year, plain floats:
     ``years``, ``terms``, ``pressures`` {line: [..]} (the rise in the cost of today's
-    services, by kind; lines that are nothing left out), ``funding``, ``baseline_spend``,
+    services, by kind: demand, pay, prices, named pressures; lines that are nothing left out), ``funding``, ``baseline_spend``,
     ``gap_before_savings`` and ``cumulative_gap_before_savings`` for the place, and
     ``agencies`` [{id, name, gap_before_savings}] for each agency with a gap. None when
     the model has no pressures and no gap (its plan is flat: nothing to state).
