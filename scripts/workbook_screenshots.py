@@ -1,5 +1,6 @@
-"""Screenshots of the model workbook template (rendered by LibreOffice) and of the
-"Pick from the Unit Cost Database" dialog, into ``docs/screenshots/``.
+"""Screenshots of the model workbook template and the results workbook (rendered by
+LibreOffice) and of the "Pick from the Unit Cost Database" dialog, into
+``docs/screenshots/``.
 
     python scripts/workbook_screenshots.py [--out docs/screenshots]
 
@@ -62,6 +63,32 @@ def template_pages(out: Path) -> list[Path]:
     return written
 
 
+def results_page(out: Path) -> Path:
+    """The first page of the results workbook (``cutsim run --xlsx``) as LibreOffice prints
+    it: the Summary sheet, landscape, one page wide, with its page header."""
+    import cutsim
+    from cutsim.tools.results_workbook import write_results_workbook
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or shutil.which("pdftoppm") is None:
+        raise SystemExit("needs LibreOffice (soffice) and pdftoppm (poppler-utils)")
+    target = out / "results-workbook.png"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        book = tmp_path / "results.xlsx"
+        write_results_workbook(book, cutsim.load(ROOT / "models" / "example-place.cutsim")
+                               .run("youth-cut", draws=200, seed=1))
+        subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                        "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
+                       check=True, capture_output=True, timeout=300)
+        for page, name in ((1, "results-workbook.png"), (2, "results-workbook-annual.png")):
+            subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", str(page), "-l", str(page),
+                            "-singlefile", str(tmp_path / "results.pdf"), str(tmp_path / "page")],
+                           check=True)
+            shutil.copy(tmp_path / "page.png", out / name)
+    return target
+
+
 def picker_dialog(out: Path) -> Path:
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -86,9 +113,14 @@ def picker_dialog(out: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--results-only", action="store_true",
+                        help="only the results workbook's pages (no Qt needed)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    for path in template_pages(args.out) + [picker_dialog(args.out)]:
+    if args.results_only:
+        print(results_page(args.out))
+        return
+    for path in template_pages(args.out) + [picker_dialog(args.out), results_page(args.out)]:
         print(path)
 
 

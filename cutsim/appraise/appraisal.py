@@ -18,9 +18,14 @@ Definitions (all documented with a worked example in docs/appraisal.md):
 - *benefits* are amounts good for the budget (positive planned saving, negative knock-on or
   one-off cost), *costs* the amounts bad for it, classified year by year and agency by
   agency, so ``NPV = PV(benefits) − PV(costs)`` always;
-- optimism bias lowers benefits by f and raises costs by f, where f is the table's fraction
-  for the weakest confidence grade on the scenario's causal path (grade 5 when there is no
-  path): ``NPV_adjusted = (1−f)·PV(benefits) − (1+f)·PV(costs)``;
+- optimism bias, line by line (after the GMCA/New Economy CBA model): each agency's
+  knock-on costs are raised, and its avoided costs lowered, by the fraction f_k of the
+  weakest confidence grade on the links whose path reaches its services; its own planned
+  saving is lowered (a planned spend raised) and its one-off costs raised by the fraction
+  f_d of the weakest ``delivery_confidence`` of the levers on its services, and not at all
+  when none is given (an agency's decision to stop spending rests on no knock-on link):
+  ``NPV_adjusted = Σ_y DF_y · [(1∓f_d)·planned − (1±f_k)·knock-on − (1±f_d)·one-off]``,
+  upper signs for amounts bad for the budget;
 - ``BCR = PV(benefits)/PV(costs)``, ``None`` when PV(costs) is nothing (below the
   materiality floor of :mod:`cutsim.model.materiality`: the ratio is undefined);
 - payback year: the first year from which the *discounted* cumulative net saving is ≥ 0 and
@@ -46,6 +51,7 @@ import numpy as np
 from cutsim.appraise.blocks import (
     Appraisal,
     EntityAppraisal,
+    LineBias,
     LongRun,
     LongRunEntity,
     OptimismBias,
@@ -405,25 +411,9 @@ def weakest_confidence_on_path(model: Model, scenario: Scenario) -> int | None:
     return min(grades) if grades else None
 
 
-def optimism_bias(model: Model, scenario: Scenario,
-                  known: dict | None = None) -> OptimismBias:
-    """The optimism-bias grade and fraction applied to a scenario: the weakest confidence
-    grade on the path and its fraction in ``place.effective_optimism_bias``; grade 5's
-    fraction when there is no knock-on path (``on_path`` false).
-
-    ``known`` (a dict kept with a compiled model of ``model``) holds the weakest grade
-    of each set of path sources already traced, so a rerun of the same levers on the same
-    model does not walk the graph again.
-    """
-    if known is None:
-        weakest = weakest_confidence_on_path(model, scenario)
-    else:
-        services, outcomes = _lever_start_services(scenario)
-        key = (frozenset(services), frozenset(outcomes))
-        if key not in known:
-            known[key] = weakest_confidence_on_path(model, scenario)
-        weakest = known[key]
-    grade = NO_PATH_GRADE if weakest is None else int(weakest)
+def bias_fraction(model: Model, grade: int) -> float:
+    """The optimism-bias fraction (0 ≤ f < 1) of confidence ``grade`` (1-5) in the place's
+    table (``place.effective_optimism_bias``); InputError naming the grade otherwise."""
     table = model.place.effective_optimism_bias
     try:
         fraction = float(table[str(grade)])
@@ -433,8 +423,173 @@ def optimism_bias(model: Model, scenario: Scenario,
         raise InputError(
             f'place.optimism_bias["{grade}"]: fraction must be in [0, 1) (got {fraction})'
         )
-    return OptimismBias(grade=grade, fraction=fraction, on_path=weakest is not None)
+    return fraction
 
+
+def _lever_services(lever: Any) -> set[str]:
+    """The services a lever changes directly (its own planned saving falls on their agencies)."""
+    out = set()
+    if getattr(lever, "service", None):
+        out.add(lever.service)
+    out.update(getattr(lever, "services", None) or ())
+    out.update(r.service for r in getattr(lever, "reinvest", None) or ())
+    return out
+
+
+def knock_on_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
+    """Per agency, the weakest confidence grade (1-5) of the links on any path from the
+    scenario's levers to that agency's services: the evidence its knock-on costs (and
+    avoided costs) rest on. None for an agency no path reaches (it has no knock-on money).
+
+    One pass over the links the levers reach (those of :func:`path_confidences`): each
+    node keeps the weakest grade of any link on a path into it, lowered along each link
+    until nothing changes (a grade can only fall, at most four times, so loops end); an
+    agency's grade is the weakest over its services.
+    """
+    effects_by_service: dict[str, list] = {}
+    for effect in model.effects:
+        effects_by_service.setdefault(effect.service, []).append(effect)
+    demands_by_outcome: dict[str, list] = {}
+    for demand in model.demands:
+        demands_by_outcome.setdefault(demand.outcome, []).append(demand)
+    start_services, start_outcomes = _lever_start_services(scenario)
+    queue: deque[tuple[str, str]] = deque(
+        [("service", x) for x in sorted(start_services)] + [("outcome", o) for o in sorted(start_outcomes)])
+    weakest: dict[tuple[str, str], int] = {}  # node → weakest grade on a path into it
+    sentinel = NO_PATH_GRADE + 1
+    while queue:
+        node = queue.popleft()
+        kind, name = node
+        here = weakest.get(node, sentinel)
+        links: Iterable = (effects_by_service.get(name, ()) if kind == "service"
+                           else demands_by_outcome.get(name, ()))
+        for link in links:
+            nxt = ("outcome", link.outcome) if kind == "service" else ("service", link.service)
+            grade = min(here, int(link.confidence))
+            if grade < weakest.get(nxt, sentinel + 1):
+                weakest[nxt] = grade
+                queue.append(nxt)
+    grades: dict[str, int | None] = {}
+    for agency in model.agencies:
+        found = [weakest[("service", x.id)] for x in model.services
+                 if x.agency == agency.id and ("service", x.id) in weakest]
+        grades[agency.id] = min(found) if found else None
+    return grades
+
+
+def delivery_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
+    """Per agency, the weakest ``delivery_confidence`` (1-5) of the scenario's levers on
+    its services; None when no lever on its services gives one."""
+    agency_of = {x.id: x.agency for x in model.services}
+    grades: dict[str, int | None] = {a.id: None for a in model.agencies}
+    for lever in scenario.levers:
+        grade = getattr(lever, "delivery_confidence", None)
+        if grade is None:
+            continue
+        for service in _lever_services(lever):
+            agency = agency_of.get(service)
+            if agency is not None:
+                old = grades.get(agency)
+                grades[agency] = int(grade) if old is None else min(old, int(grade))
+    return grades
+
+
+def _optimism_bias(model: Model, scenario: Scenario) -> OptimismBias:
+    """The optimism bias applied to a scenario, line by line (docs/appraisal.md): per
+    agency the grade and fraction for its knock-on lines and for its own planned saving
+    and one-off costs (:class:`~cutsim.appraise.blocks.LineBias`). ``grade``/``fraction``
+    summarise the weakest confidence grade on the whole path (grade 5's fraction when there
+    is no knock-on path, ``on_path`` false); they no longer scale every line.
+    """
+    weakest = weakest_confidence_on_path(model, scenario)
+    grade = NO_PATH_GRADE if weakest is None else int(weakest)
+    knock, deliver = knock_on_grades(model, scenario), delivery_grades(model, scenario)
+    lines = {a.id: LineBias(
+        knock_on_grade=knock[a.id],
+        knock_on_fraction=0.0 if knock[a.id] is None else bias_fraction(model, knock[a.id]),
+        delivery_grade=deliver[a.id],
+        delivery_fraction=0.0 if deliver[a.id] is None else bias_fraction(model, deliver[a.id]))
+        for a in model.agencies}
+    return OptimismBias(grade=grade, fraction=bias_fraction(model, grade),
+                        on_path=weakest is not None, lines=lines)
+
+
+def optimism_bias(model: Model, scenario: Scenario,
+                  known: dict | None = None) -> OptimismBias:
+    """The optimism bias applied to a scenario, line by line (:func:`_optimism_bias`).
+
+    ``known`` (a dict kept with a compiled model of ``model``) holds the bias of each set
+    of path sources and delivery confidences already traced, so a rerun of the same levers
+    on the same model does not walk the graph again.
+    """
+    if known is None:
+        return _optimism_bias(model, scenario)
+    services, outcomes = _lever_start_services(scenario)
+    deliveries = tuple(sorted(
+        (tuple(sorted(_lever_services(lever))), int(lever.delivery_confidence))
+        for lever in scenario.levers if getattr(lever, "delivery_confidence", None) is not None))
+    key = (frozenset(services), frozenset(outcomes), deliveries)
+    if key not in known:
+        known[key] = _optimism_bias(model, scenario)
+    return known[key]
+
+
+def adjusted_benefits_and_costs(
+    series: Mapping[str, np.ndarray], line: LineBias, rate: float,
+    schedule: str = DEFAULT_SCHEDULE, *, factors: np.ndarray | None = None,
+) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """PV of benefits and PV of costs (both ≥ 0, £) of one agency's annual money after
+    optimism bias, line by line: each year's planned saving and one-off cost by the
+    ``delivery_fraction``, its knock-on cost by the ``knock_on_fraction``; a benefit (good
+    for the budget) is lowered by its line's fraction, a cost raised by it.
+    """
+    planned = np.asarray(series["planned_saving"], dtype=float)
+    knock = np.asarray(series["knock_on_cost"], dtype=float)
+    one_off = np.asarray(series["one_off_cost"], dtype=float)
+    fd, fk = line.delivery_fraction, line.knock_on_fraction
+    good = ((1.0 - fd) * (np.maximum(planned, 0.0) + np.maximum(-one_off, 0.0))
+            + (1.0 - fk) * np.maximum(-knock, 0.0))
+    bad = ((1.0 + fd) * (np.maximum(-planned, 0.0) + np.maximum(one_off, 0.0))
+           + (1.0 + fk) * np.maximum(knock, 0.0))
+    return (npv(good, rate, schedule, factors=factors),
+            npv(bad, rate, schedule, factors=factors))
+
+
+def describe_optimism_bias(model: Model, bias: OptimismBias, npv_value: float | None,
+                           npv_adjusted: float | None) -> list[str]:
+    """In words, what optimism bias adjusted in a run and why (sentences for people):
+    the place's NPV before and after, then each agency's adjusted lines with the evidence
+    grade behind them; planned savings said to be unadjusted unless a lever gives its
+    delivery confidence."""
+    from cutsim.model import fmt, wording
+
+    names = {a.id: a.name for a in model.agencies}
+    out = []
+    if npv_value is not None and npv_adjusted is not None:
+        unit = fmt.table_unit([npv_value, npv_adjusted])
+
+        def in_unit(value: float) -> str:
+            return fmt.money_in_unit(value, unit)
+
+        before, after = wording.net(npv_value, 0.0, in_unit), wording.net(npv_adjusted, 0.0, in_unit)
+        change = ("is the same" if before == after else f"becomes {after}")
+        out.append(f"Optimism bias, line by line: the place's net present value, {before}, "
+                   f"{change} after adjusting each line by the evidence it rests on.")
+    for agency, line in bias.lines.items():
+        if line.knock_on_grade is not None and line.knock_on_fraction > 0:
+            out.append(f"  {names.get(agency, agency)}: knock-on costs raised (and avoided costs "
+                       f"lowered) by {fmt.percent(100 * line.knock_on_fraction, signed=False)}, "
+                       f"the weakest evidence on their path being grade {line.knock_on_grade} "
+                       f"({fmt.confidence_words(line.knock_on_grade)}).")
+        if line.delivery_grade is not None and line.delivery_fraction > 0:
+            out.append(f"  {names.get(agency, agency)}: planned saving lowered and one-off costs "
+                       f"raised by {fmt.percent(100 * line.delivery_fraction, signed=False)}, "
+                       f"for delivery confidence grade {line.delivery_grade} "
+                       f"({fmt.confidence_words(line.delivery_grade)}).")
+    if not any(line.delivery_grade is not None for line in bias.lines.values()):
+        out.append("  Planned savings and one-off costs are not adjusted: no lever gives a "
+                   "delivery confidence, and a decision to stop spending rests on no knock-on link.")
+    return out
 
 # --------------------------------------------------------------------------- social value
 
@@ -601,7 +756,6 @@ def appraise(
     schedule = place.effective_discount_schedule
     floor = materiality_floor(model)
     bias = optimism_bias(model, scenario, path_grades)
-    f = bias.fraction
 
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
     if not agencies:
@@ -619,6 +773,9 @@ def appraise(
     place_net = np.zeros(shape)
     place_b: np.ndarray | float = 0.0
     place_c: np.ndarray | float = 0.0
+    place_ab: np.ndarray | float = 0.0
+    place_ac: np.ndarray | float = 0.0
+    no_bias = LineBias(None, 0.0, None, 0.0)
     # Every agency's figures at once, along a leading agency axis (the same arithmetic
     # row by row), then each agency's row.
     names = list(agencies)
@@ -630,13 +787,15 @@ def appraise(
     for i, agency in enumerate(names):
         net = stacked["net_saving"][i]
         b, c = _row(b_all, i), _row(c_all, i)
-        entities[agency] = _entity(net, b, c, f, disc, social=None,
+        ab, ac = adjusted_benefits_and_costs(agencies[agency], bias.lines.get(agency, no_bias),
+                                             rate, schedule, factors=factors)
+        entities[agency] = _entity(net, (b, c), (ab, ac), disc, social=None,
                                    known=(_row(npv_all, i), payback_all[i]))
         place_net = place_net + net
-        place_b = place_b + b
-        place_c = place_c + c
+        place_b, place_c = place_b + b, place_c + c
+        place_ab, place_ac = place_ab + ab, place_ac + ac
     sv = (social_value_annual or {}).get(PLACE_ID)
-    entities[PLACE_ID] = _entity(place_net, place_b, place_c, f, disc,
+    entities[PLACE_ID] = _entity(place_net, (place_b, place_c), (place_ab, place_ac), disc,
                                  social=None if sv is None
                                  else _plain(npv(sv, rate, schedule, factors=factors)))
 
@@ -665,24 +824,26 @@ def _row(values: np.ndarray, i: int) -> Any:
     return float(row) if np.ndim(row) == 0 else row
 
 
-def _entity(net: np.ndarray, b: Any, c: Any, f: float,
+def _entity(net: np.ndarray, pv: tuple[Any, Any], adjusted: tuple[Any, Any],
             disc: tuple[float, str, float, np.ndarray], social: Any,
             known: tuple[Any, np.ndarray] | None = None) -> EntityAppraisal:
-    """One entity's NPV, adjusted NPV, payback, BCRs and present values (``disc``: the
+    """One entity's NPV, adjusted NPV, payback, BCRs and present values: ``pv`` the PV of
+    its benefits and costs, ``adjusted`` the same after optimism bias (£); ``disc``: the
     rate, schedule, materiality floor and the discount factors of those; ``known``: its
-    NPV and payback years already computed)."""
+    NPV and payback years already computed."""
     rate, schedule, floor, factors = disc
+    b, c = pv
+    ab, ac = adjusted
     if known is None:
         known = (npv(net, rate, schedule, factors=factors),
                  payback_years(net, rate, schedule, floor, factors=factors))
     net_npv, years = known
     return EntityAppraisal(
         npv=_plain(net_npv),
-        npv_adjusted=_plain((1.0 - f) * np.asarray(b) - (1.0 + f) * np.asarray(c)),
+        npv_adjusted=_plain(np.asarray(ab) - np.asarray(ac)),
         payback_year=_payback_plain(years),
         bcr=_plain(_nan_bcr(b, c, floor)),
-        bcr_adjusted=_plain(_nan_bcr((1.0 - f) * np.asarray(b), (1.0 + f) * np.asarray(c),
-                                     floor)),
+        bcr_adjusted=_plain(_nan_bcr(ab, ac, floor)),
         social_value_npv=social,
         pv_benefits=_plain(b),
         pv_costs=_plain(c))

@@ -16,7 +16,7 @@ are both ≥ 0, with ``npv = pv_benefits − pv_costs``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cutsim.model.schema import PLACE_ID
@@ -52,16 +52,40 @@ class EntityAppraisal:
 
 
 @dataclass(frozen=True)
+class LineBias:
+    """The optimism bias on one agency's lines (docs/appraisal.md, "Optimism bias, line by
+    line"): ``knock_on_grade``/``knock_on_fraction`` for its knock-on costs and avoided costs
+    (the weakest confidence grade on the links whose path reaches its services; None and 0
+    when no path does), ``delivery_grade``/``delivery_fraction`` for its own planned saving
+    and one-off costs (the weakest ``delivery_confidence`` of the levers on its services;
+    None and 0 when none is given)."""
+
+    knock_on_grade: int | None
+    knock_on_fraction: float
+    delivery_grade: int | None
+    delivery_fraction: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"knock_on_grade": self.knock_on_grade, "knock_on_fraction": self.knock_on_fraction,
+                "delivery_grade": self.delivery_grade, "delivery_fraction": self.delivery_fraction}
+
+
+@dataclass(frozen=True)
 class OptimismBias:
     """The weakest confidence ``grade`` (1-5) on the scenario's path, its ``fraction``
-    (0 ≤ f < 1) and ``on_path`` (False when no knock-on path: grade 5's fraction)."""
+    (0 ≤ f < 1) and ``on_path`` (False when no knock-on path: grade 5's fraction), kept as
+    a summary; the adjustment itself is line by line, per agency (``lines``)."""
 
     grade: int
     fraction: float
     on_path: bool
+    lines: Mapping[str, LineBias] = field(default_factory=dict)
+    method: str = "line_by_line"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"grade": self.grade, "fraction": self.fraction, "on_path": self.on_path}
+        return {"grade": self.grade, "fraction": self.fraction, "on_path": self.on_path,
+                "method": self.method,
+                "lines": {a: line.as_dict() for a, line in self.lines.items()}}
 
 
 @dataclass(frozen=True)

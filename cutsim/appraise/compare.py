@@ -106,7 +106,7 @@ def _plain(value: Any) -> Any:
 
 def table(comparison: dict[str, Any]) -> str:
     """A side-by-side text table; each block names its year or period and shows its money
-    in one unit and one precision (:func:`cutsim.model.fmt.money_column`).
+    in one unit and one precision for the whole table (:func:`cutsim.model.fmt.table_unit`).
 
     Agencies and outcomes that no compared scenario moves (below the materiality floor
     for money, exactly 0 for outcomes) are left out.
@@ -116,15 +116,15 @@ def table(comparison: dict[str, Any]) -> str:
     floor = comparison.get("materiality_floor", 0.0)
     fy = comparison["year_label"]
     rows: list[tuple[str, list[str]]] = []
+    money: list[tuple[int, list[float | None], bool]] = []  # (row index, values, signed)
 
     def block(title: str, labelled: list[tuple[str, list[float | None]]], signed: bool = False) -> None:
         if not labelled:
             return
         rows.append((title, []))
-        cells = fmt.money_column([v for _, vs in labelled for v in vs], signed=signed, floor=floor)
-        n = len(ids)
-        for k, (label, _) in enumerate(labelled):
-            rows.append((f"  {label}", cells[k * n:(k + 1) * n]))
+        for label, values in labelled:
+            money.append((len(rows), values, signed))
+            rows.append((f"  {label}", []))
 
     def moved(values: list[float | None]) -> bool:
         return any(v is not None and not is_nothing(v, floor) for v in values)
@@ -153,6 +153,10 @@ def table(comparison: dict[str, Any]) -> str:
         for o, meta in changed:
             rows.append((f"  {o} ({meta['unit']})",
                          [fmt.count(scen[s]["outcome_change_in_year"][o], signed=True) for s in ids]))
+    # One unit for every money figure of the table (docs/user-guide.md, money style).
+    unit = fmt.table_unit([v for _, values, _ in money for v in values], floor=floor)
+    for index, values, signed in money:
+        rows[index] = (rows[index][0], fmt.money_table(values, signed=signed, floor=floor, unit=unit))
     label_w = max(len(r[0]) for r in rows)
     col_w = max(12, *(len(s) for s in ids), *(len(c) for _, cs in rows for c in cs))
     lines = [" " * label_w + "".join(f"  {s:>{col_w}}" for s in ids)]

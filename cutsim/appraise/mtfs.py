@@ -503,3 +503,45 @@ def workforce(result: Result) -> dict[str, Any]:
         days = next((d for n, d in THRESHOLDS if worst >= n), None)
         agencies[aid] = {"most_posts_within_90_days": worst, "consultation_days": days}
     return {"levers": levers, "agencies": agencies}
+
+
+# What raises the cost of today's services year on year (levies are a standing line of
+# spend, in the base year too, so not a rise).
+DO_NOTHING_PRESSURES = ("pressure_demand", "pressure_pay", "pressure_prices", "named_pressures")
+
+
+def do_nothing(result: Result, years: int = DEFAULT_YEARS, cash: bool = True) -> dict[str, Any] | None:
+    """What the plan says happens if nothing changes (the publication's baseline page):
+    the first ``years`` financial years of the MTFS in its default terms (cash, as
+    ``cutsim mtfs`` shows it), before any saving. £ per year, plain floats:
+    ``years``, ``terms``, ``pressures`` {line: [..]} (the rise in the cost of today's
+    services, by kind: demand, pay, prices, named pressures; lines that are nothing left
+    out), ``funding``, ``baseline_spend``,
+    ``gap_before_savings`` and ``cumulative_gap_before_savings`` for the place, and
+    ``agencies`` [{id, name, gap_before_savings}] for each agency with a gap. None when
+    the model has no pressures and no gap (its plan is flat: nothing to state).
+    """
+    from cutsim.model.materiality import materiality_floor
+
+    plan = build_plan(result, cash=cash).span(years)
+    floor = materiality_floor(result.compiled.model)
+    place = plan.place
+    gap = np.asarray(place["gap_before_savings"], dtype=float)
+    pressures = {k: np.asarray(place[k], dtype=float) for k in DO_NOTHING_PRESSURES if k in place}
+    pressures = {k: v for k, v in pressures.items() if np.any(np.abs(v) >= max(floor, 1e-9))}
+    agencies = [{"id": a.agency, "name": a.name,
+                 "gap_before_savings": [float(v) + 0.0 for v in a.lines["gap_before_savings"]]}
+                for a in plan.agencies
+                if np.any(np.abs(a.lines["gap_before_savings"]) >= max(floor, 1e-9))]
+    if not pressures and not agencies:
+        return None
+    plain = lambda values: [float(v) + 0.0 for v in values]  # noqa: E731
+    return {
+        "years": list(plan.years), "terms": plan.terms, "price_year": plan.price_year,
+        "pressures": {k: plain(v) for k, v in pressures.items()},
+        "pressure_labels": {k: LABELS[k].strip() for k in pressures},
+        "funding": plain(place["funding"]), "baseline_spend": plain(place["baseline_spend"]),
+        "gap_before_savings": plain(gap),
+        "cumulative_gap_before_savings": float(gap.sum()) + 0.0,
+        "agencies": agencies,
+    }

@@ -9,7 +9,7 @@ from typing import Any
 
 from cutsim.appraise.mtfs import LABELS, LINES, OPTIONAL_LINES, Plan
 from cutsim.appraise.programme import totals_by
-from cutsim.model.fmt import money
+from cutsim.model.fmt import TABLE_UNITS, excel_money_format, money_table, table_unit
 
 
 def _shown(line: str, values) -> bool:
@@ -55,14 +55,22 @@ def programme_text(plan: Plan, agencies: list[str] | None = None, width: int = 1
         out += ["", f"{agency.name}: savings programme (planned saving, £ a year)",
                 f"{'proposal':<44}{'directorate':<18}{'owner':<28}{'status':<10}{'FTE':>7}"
                 + "".join(f"{y:>{width}}" for y in plan.years)]
+        # One unit for the whole programme table (docs/user-guide.md, money style).
+        totals = [(key, name, values) for key in ("directorate", "status")
+                  for name, values in totals_by(agency.programme, key).items()]
+        unit = table_unit([v for row in agency.programme for v in row["saving"]]
+                          + [v for _, _, values in totals for v in values])
+        w = max(width, 2 + max((len(c) for values in [r["saving"] for r in agency.programme]
+                                + [t[2] for t in totals]
+                                for c in money_table(values, unit=unit)), default=0))
+        out[-1] = out[-1][:107] + "".join(f"{y:>{w}}" for y in plan.years)
         for row in agency.programme:
             out.append(f"{row['name'][:43]:<44}{row['directorate'][:17]:<18}{row['owner'][:27]:<28}"
                        f"{row['status']:<10}{row['fte']:>7.1f}"
-                       + "".join(f"{money(v):>{width}}" for v in row["saving"]))
-        for key in ("directorate", "status"):
-            for name, values in totals_by(agency.programme, key).items():
-                out.append(f"{'  total, ' + key + ' ' + name:<107}"
-                           + "".join(f"{money(v):>{width}}" for v in values))
+                       + "".join(f"{c:>{w}}" for c in money_table(row["saving"], unit=unit)))
+        for key, name, values in totals:
+            out.append(f"{'  total, ' + key + ' ' + name:<107}"
+                       + "".join(f"{c:>{w}}" for c in money_table(list(values), unit=unit)))
     return out
 
 
@@ -72,7 +80,8 @@ def to_text(plan: Plan, agencies: list[str] | None = None) -> str:
              else f"real terms, {plan.price_year} prices")
     out = [f"Medium-term financial plan, £ a year, {terms}. A positive gap is a shortfall.", ""]
     out += warnings_text(plan)
-    width = 11
+    width = 12
+    blocks: list[tuple[str, list[tuple[str, list[float]]]]] = []
     current = None
     for ident, name, budget, line, values in _rows(plan):
         if agencies and ident not in agencies and ident != "place":
@@ -81,8 +90,15 @@ def to_text(plan: Plan, agencies: list[str] | None = None) -> str:
         if key != current:
             current = key
             title = name if budget == "general_fund" else f"{name}: ring-fenced {budget.replace('_', ' ')}"
-            out += ["", title, f"{'':<44}" + "".join(f"{y:>{width}}" for y in plan.years)]
-        out.append(f"{LABELS.get(line, line):<44}" + "".join(f"{money(v):>{width}}" for v in values))
+            blocks.append((title, []))
+        blocks[-1][1].append((LABELS.get(line, line), list(values)))
+    for title, lines in blocks:  # one table each, in one unit (docs/user-guide.md)
+        unit = table_unit([v for _, values in lines for v in values])
+        cells = [(label, money_table(values, unit=unit)) for label, values in lines]
+        w = max(width, 2 + max(len(c) for _, row in cells for c in row))
+        out += ["", title, f"{'':<44}" + "".join(f"{y:>{w}}" for y in plan.years)]
+        for label, row in cells:
+            out.append(f"{label:<44}" + "".join(f"{c:>{w}}" for c in row))
     out += programme_text(plan, agencies, width)
     return "\n".join(out) + "\n"
 
@@ -99,7 +115,7 @@ def to_csv(plan: Plan) -> str:
 
 
 #: £m to two decimals by number format (the cell keeps the exact £), minus as "−".
-MILLIONS = '£#,##0.00,,"m";−£#,##0.00,,"m";£0.00"m"'
+MILLIONS = excel_money_format(TABLE_UNITS[0])  # £m to two decimals, "−" for negatives
 
 
 def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> None:
@@ -144,6 +160,7 @@ def write_xlsx(plan: Plan, path: str | os.PathLike[str]) -> None:
                 sheet.set_landscape()
                 sheet.fit_to_pages(1, 0)
                 sheet.repeat_rows(row)
+                sheet.set_header(f"&L{title.replace('&', '&&')[:200]}: medium-term financial plan&R&D")
                 sheets[key] = sheet
                 rows[sheet] = row + 1
             sheet = sheets[key]

@@ -252,6 +252,13 @@ class Result:
             result["areas"], result["annual"]["areas"] = areas_json(cm, self.areas)
         if self.settlement:
             result["settlement"] = self.settlement
+            # Each agency's net saving after the pools' settlement, beside net_saving
+            # (which keeps its meaning): docs/result-format.md.
+            after = self.net_after_settlement()
+            for a, values in after.items():
+                result["annual"]["agencies"][a]["net_saving_after_settlement"] = _floats(values)
+            result["annual"]["place"]["net_saving_after_settlement"] = _floats(
+                sum(after.values()))
         if self.procurement:
             result["procurement"] = self.procurement
         red_lines = self.red_lines()
@@ -260,6 +267,27 @@ class Result:
         if self.uncertainty is not None:
             result["uncertainty"] = self.uncertainty.as_dict()
         return result
+
+    def settlement_transfers(self) -> dict[str, np.ndarray]:
+        """Per agency, the pools' settlement transfers by financial year (£, (H,), positive
+        = receives), summed over pools; zeros for an agency in no pool. Empty without a pool."""
+        if not self.settlement:
+            return {}
+        cm = self.compiled
+        out = {a: np.zeros(cm.horizon_years) for a in cm.agency_ids}
+        for pool in self.settlement.values():
+            for a, row in pool.items():
+                out[a] = out[a] + np.asarray(row.get("transfer_by_year", [0.0] * cm.horizon_years))
+        return out
+
+    def net_after_settlement(self) -> dict[str, np.ndarray]:
+        """Per agency, net saving by financial year after the pools' settlement (£, (H,)):
+        ``net_saving`` plus what the agency receives (or minus what it pays) under the
+        gain-share rule; Σ over agencies equals the place's net saving. Empty without a pool."""
+        transfers = self.settlement_transfers()
+        net = self.agency_annual["net_saving"]
+        return {a: net[i] + transfers[a] for i, a in enumerate(self.compiled.agency_ids)
+                if a in transfers}
 
     def _add_cashable(self, result: dict[str, Any]) -> None:
         """``knock_on_cashable`` and ``knock_on_non_cashable`` beside ``knock_on_cost``

@@ -205,17 +205,21 @@ def analyse(model, scenario, method: str = "tornado", figure: str | None = None,
 
 def table(report: dict[str, Any]) -> str:
     """The report as text: one row per input, largest first (money per cutsim.model.fmt)."""
-    from cutsim.model.fmt import money
+    from cutsim.model.fmt import money_table, table_unit
 
     lines = [f"Scenario {report['scenario']}: what {report['figure_label']} depends on"]
     rows = report.get("tornado") or report.get("sobol") or []
     w = max([len("input"), *(len(r.get("label", r["input"])) for r in rows)])  # labels whole
     if report["method"] == "tornado":
-        lines.append(f"With every input at its central value: {money(report['central'])}.")
+        # One unit for the central figure and the whole table (docs/user-guide.md).
+        keys = ("figure_low", "figure_high", "swing")
+        unit = table_unit([report["central"]] + [r[k] for r in report["tornado"] for k in keys])
+        central = money_table([report["central"]], unit=unit)[0]
+        lines.append(f"With every input at its central value: {central}.")
         lines.append(f"{'input':<{w}} {'at low':>10} {'at high':>10} {'swing':>10}")
         for r in report["tornado"]:
-            lines.append(f"{r['label']:<{w}} {money(r['figure_low']):>10} "
-                         f"{money(r['figure_high']):>10} {money(r['swing']):>10}")
+            low, high, swing = money_table([r[k] for k in keys], unit=unit)
+            lines.append(f"{r['label']:<{w}} {low:>10} {high:>10} {swing:>10}")
     else:
         lines.append(f"Sobol indices from {report['runs']:,} runs (N = {report['n']}); "
                      + ("converged" if report["converged"] else "NOT converged: raise --n")

@@ -10,7 +10,7 @@ from cutsim.files import exchange
 from cutsim.files.redact import redact
 from cutsim.files.workbook import is_workbook_path, write_workbook
 from cutsim.model.errors import InputError
-from cutsim.model.fmt import money
+from cutsim.model.fmt import count, money, money_table, per_units
 from cutsim.model.safetext import terminal_safe
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace import create_workspace
@@ -96,29 +96,31 @@ def summary(cutsim_file: CutsimFile) -> str:
         f"discount rate {place.discount_rate:.1%}",
         f"  public spend modelled: {money(total)} a year",
         "",
-        "Agencies",
+        "Agencies (baseline spend, £ a year)",
     ]
-    for agency in model.agencies:
+    spends = [sum(s.baseline_spend for s in model.services if s.agency == a.id) for a in model.agencies]
+    for agency, cell in zip(model.agencies, money_table(spends)):  # one unit (docs/user-guide.md)
         own = [s for s in model.services if s.agency == agency.id]
-        spend = sum(s.baseline_spend for s in own)
-        lines.append(f"  {agency.id:<14} {agency.kind:<10} {money(spend):>10}  "
+        lines.append(f"  {agency.id:<14} {agency.kind:<10} {cell:>10}  "
                      f"{len(own):>2} services  {terminal_safe(agency.name)}")
-    lines += ["", "Services"]
-    for s in model.services:
+    lines += ["", "Services (baseline spend, £ a year)"]
+    for s, cell in zip(model.services, money_table([s.baseline_spend for s in model.services])):
         flags = "".join([" [illustrative]" if s.illustrative else "", " [confidential]" if s.confidential else ""])
-        lines.append(f"  {s.id:<22} {s.agency:<12} {s.mode:<13} {money(s.baseline_spend):>10}  "
-                     f"£{s.unit_cost:,.0f} per {terminal_safe(s.activity_unit)}{flags}")
-    lines += ["", "Outcomes"]
+        lines.append(f"  {s.id:<22} {s.agency:<12} {s.mode:<13} {cell:>10}{flags}")
+    lines += ["", "Unit costs (whole £ per unit of activity)"]
+    for s in model.services:
+        lines.append(f"  {s.id:<22} £{s.unit_cost:,.0f} per {terminal_safe(s.activity_unit)}")
+    lines += ["", "Outcomes (baseline level)"]
     for o in model.outcomes:
         better = "higher is better" if o.higher_is_better else "lower is better"
-        lines.append(f"  {o.id:<22} {o.baseline:>12,.6g} {terminal_safe(o.unit)}  ({better})")
+        lines.append(f"  {o.id:<22} {count(o.baseline):>12} {terminal_safe(o.unit)}  ({better})")
     lines += ["", f"Links: {len(model.effects)} effect (service → outcome), "
                   f"{len(model.demands)} demand (outcome → service)"]
     for e in model.effects:
-        lines.append(f"  {e.service} → {e.outcome}: {e.per_unit:+.4g} per unit, delay {e.delay_years:g} y "
+        lines.append(f"  {e.service} → {e.outcome}: {per_units(e.per_unit)}, delay {e.delay_years:g} y "
                      f"(order {e.delay_order}), confidence {e.confidence}")
     for d in model.demands:
-        lines.append(f"  {d.outcome} → {d.service}: {d.per_unit:+.4g} per unit, confidence {d.confidence}")
+        lines.append(f"  {d.outcome} → {d.service}: {per_units(d.per_unit)}, confidence {d.confidence}")
     lines += ["", "Scenarios"]
     for sc in cutsim_file.scenarios:
         lines.append(f"  {sc.id:<22} {len(sc.levers)} levers  {terminal_safe(sc.name)}")

@@ -201,12 +201,15 @@ def _scan_text(report: dict) -> str:
     lines = [f"What each target costs the whole place ({basis}, from "
              f"{report['from_year_label']}; net present value)", ""]
     feasible = [r for r in report["scan"] if r["feasible"]]
-    cells = {k: iter(fmt.money_column([r[k] for r in feasible]))
-             for k in ("cut_total", "knock_on_npv", "one_off_cost", "outcome_loss_npv")}
+    # One unit for the whole table (docs/user-guide.md, money style).
+    keys = ("cut_total", "knock_on_npv", "one_off_cost", "outcome_loss_npv")
+    unit = fmt.table_unit([r["target"] for r in report["scan"]]
+                          + [r[k] for r in feasible for k in keys])
+    cells = {k: iter(fmt.money_table([r[k] for r in feasible], unit=unit)) for k in keys}
     lines.append(f"  {'target £/yr':>12}{'cuts £/yr':>12}{'knock-on':>12}{'one-off':>12}"
                  f"{'outcome loss':>14}{'services cut':>14}")
     for r in report["scan"]:
-        target = fmt.money(r["target"])
+        target = fmt.money_in_unit(r["target"], unit)
         if not r["feasible"]:
             lines.append(f"  {target:>12}  cannot be met: {r['why']}")
             continue
@@ -308,9 +311,11 @@ def _text(report: dict, explain: bool = False) -> str:
     if "error" in pr:
         lines.append(f"  (no pro-rata comparison: {pr['error']})")
     else:
-        for key, label in (("npv_place", "place NPV"), ("knock_on_npv", "knock-on cost"),
-                           ("social_value_npv", "social value"), ("objective", "objective")):
-            a, b = fmt.money_column([report["package"][key], pr[key]], signed=True)
+        checked = (("npv_place", "place NPV"), ("knock_on_npv", "knock-on cost"),
+                   ("social_value_npv", "social value"), ("objective", "objective"))
+        unit = fmt.table_unit([v for key, _ in checked for v in (report["package"][key], pr[key])])
+        for key, label in checked:
+            a, b = fmt.money_table([report["package"][key], pr[key]], signed=True, unit=unit)
             lines.append(f"  {label:<38}{a:>11}  {b:>20}")
     changes = report["outcome_changes"]
     if changes:

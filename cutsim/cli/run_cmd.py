@@ -6,6 +6,8 @@ import json
 import sys
 from typing import cast
 
+import numpy as np
+
 from cutsim.cli import options
 from cutsim.cli.output import emit
 from cutsim.cli.sensitivity_cmd import add_sweep_options, sweep_settings
@@ -33,6 +35,8 @@ def register(subparsers) -> None:
     p.add_argument("--xlsx", metavar="PATH",
                    help="also write a results workbook (.xlsx): summary, annual money, cost "
                         "shift, outcomes, uncertainty, sources; totals are live formulas")
+    p.add_argument("--brackets", action="store_true",
+                   help="show negative money in brackets, (£0.25m), instead of with a minus sign")
     p.set_defaults(func=run)
 
 
@@ -57,22 +61,21 @@ def run(args) -> int:
         from cutsim.tools.results_workbook import write_results_workbook
 
         write_results_workbook(args.xlsx, result)
-        if not (args.json or args.csv or args.out):
-            print(f"wrote {args.xlsx}", file=sys.stderr)
-            return 0
+        print(f"wrote {args.xlsx}", file=sys.stderr)
     if args.json:
         text = json.dumps(result.to_json_dict(), allow_nan=False) + "\n"
     elif args.csv:
         text = result.to_annual_csv() if args.annual else cast(str, result.to_csv())  # no stream: the text
     else:
-        text = summary(result, year)
+        text = summary(result, year, brackets=args.brackets)
     emit(text, args.out)
     return 0
 
 
-def summary(result, year: int) -> str:
+def summary(result, year: int, *, brackets: bool = False) -> str:
     """The run for people: the headline year's money in words, the annual net saving
-    table (one unit and precision) and, with draws, P10/P50/P90 (docs/result-format.md)."""
+    table (one unit and precision, negatives in brackets with ``brackets``) and, with
+    draws, P10/P50/P90 (docs/result-format.md)."""
     cm = result.compiled
     floor = materiality_floor(cm.model)
     fy = result.years[year]
@@ -83,15 +86,23 @@ def summary(result, year: int) -> str:
     lines = [f"Scenario {result.scenario.id} ({result.scenario.name}): "
              f"{wording.lever_summary(lever.kind for lever in result.scenario.levers)}",
              "",
-             f"In {fy} (the headline year), after each agency's knock-on costs:",
-             f"  the place: {wording.net(place[year], floor)}"]
-    for i in moved:
-        lines.append(f"  {cm.agency_ids[i]}: {wording.net(net[i, year], floor)}")
+             f"In {fy} (the headline year), after each agency's knock-on costs:"]
     shown = [cm.agency_ids[i] for i in moved] + [PLACE_ID]
     rows = [[net[cm.agency_index[a], y] if a != PLACE_ID else place[y] for a in shown]
             for y in range(cm.horizon_years)]
-    cells = fmt.money_column([v for row in rows for v in row], floor=floor)
-    npv_cells = fmt.money_column([result.appraisal.npv_of(a) for a in shown], floor=floor)
+    npvs = [result.appraisal.npv_of(a) for a in shown]
+    # One unit for the headline lines, the yearly table and the NPV row (docs/user-guide.md).
+    unit = fmt.table_unit([v for row in rows for v in row] + npvs, floor=floor)
+
+    def in_unit(value: float) -> str:
+        return fmt.money_in_unit(value, unit, floor=floor, brackets=brackets)
+
+    lines.append(f"  the place: {wording.net(place[year], floor, in_unit)}")
+    for i in moved:
+        lines.append(f"  {cm.agency_ids[i]}: {wording.net(net[i, year], floor, in_unit)}")
+    cells = fmt.money_table([v for row in rows for v in row], floor=floor, unit=unit,
+                            brackets=brackets)
+    npv_cells = fmt.money_table(npvs, floor=floor, unit=unit, brackets=brackets)
     width = max(10, *(len(n) for n in shown), *(len(c) for c in cells + npv_cells))
     n = len(shown)
     lines += ["", "Net saving by financial year (positive = saving; £ a year)",
@@ -100,13 +111,53 @@ def summary(result, year: int) -> str:
         lines.append(f"{label:<9}" + "".join(f"{c:>{width + 1}}" for c in cells[y * n:(y + 1) * n]))
     lines += ["", f"Net present value over the {cm.horizon_years} years (£ in today's money)",
               "         " + "".join(f"{c:>{width + 1}}" for c in npv_cells)]
+    lines += _settlement_lines(result, year, floor, brackets)
+    from cutsim.appraise.appraisal import describe_optimism_bias
+
+    place_row = result.appraisal.place
+    lines += ["", *describe_optimism_bias(cm.model, result.appraisal.optimism_bias,
+                                          place_row.npv, place_row.npv_adjusted)]
     if result.uncertainty is not None:
-        lines += ["", *_bands(result, year, shown, floor)]
+        lines += ["", *_bands(result, year, shown, floor, brackets)]
     long_run = _long_run_lines(result)
     if long_run:
         lines += ["", *long_run]
     lines += _income_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _settlement_lines(result, year: int, floor: float, brackets: bool) -> list[str]:
+    """With a pooled budget: each partner's net saving before and after the settlement
+    (the headline year and the horizon), one table in one unit; nothing without a pool."""
+    after = result.net_after_settlement()
+    if not after:
+        return []
+    cm = result.compiled
+    transfers = result.settlement_transfers()
+    partners = [a for a in cm.agency_ids if np.any(transfers[a] != 0)]
+    if not partners:
+        return []
+    net = result.agency_annual["net_saving"]
+    rows = []
+    for a in partners:
+        i = cm.agency_index[a]
+        rows.append((a, [net[i][year], after[a][year], net[i].sum(), transfers[a].sum(),
+                         after[a].sum()]))
+    fy, hz = result.years[year], cm.horizon_years
+    cells = fmt.money_table([v for _, vs in rows for v in vs], floor=floor, brackets=brackets)
+    heads = [f"net {fy}", f"after settlement {fy}", f"net, {hz} years", f"transfer, {hz} years",
+             f"after settlement, {hz} years"]
+    label_w = max(10, *(len(a) for a in partners))
+    widths = [2 + max(len(h), *(len(cells[5 * k + j]) for k in range(len(rows))))
+              for j, h in enumerate(heads)]
+    title = ("After the pooled budget's settlement (transfers between partners under the "
+             "gain-share rule; + = receives; the net saving above is before it)")
+    out = ["", title,
+           " " * label_w + "".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    for k, (a, _) in enumerate(rows):
+        out.append(f"{a:<{label_w}}" + "".join(f"{c:>{w}}" for c, w in
+                                                zip(cells[5 * k:5 * k + 5], widths)))
+    return out
 
 
 def _income_lines(result) -> list[str]:
@@ -127,7 +178,7 @@ def _income_lines(result) -> list[str]:
     return out
 
 
-def _bands(result, year: int, shown: list[str], floor: float) -> list[str]:
+def _bands(result, year: int, shown: list[str], floor: float, brackets: bool) -> list[str]:
     """P10/P50/P90 of the place NPV and of each shown agency's net saving in ``year``."""
     u = result.uncertainty
     fy = result.years[year]
@@ -137,9 +188,9 @@ def _bands(result, year: int, shown: list[str], floor: float) -> list[str]:
         if band is not None:
             rows.append((f"{a} net saving in {fy}", {q: band.quantile(q)[year]
                                                      for q in ("p10", "p50", "p90")}))
-    # The NPV (£ over the horizon) and the yearly figures (£ a year) are columns of their own.
-    cells = fmt.money_column([rows[0][1][q] for q in ("p10", "p50", "p90")], floor=floor) + \
-        fmt.money_column([b[q] for _, b in rows[1:] for q in ("p10", "p50", "p90")], floor=floor)
+    # One unit for the whole table (docs/user-guide.md), NPV row and yearly rows alike.
+    cells = fmt.money_table([b[q] for _, b in rows for q in ("p10", "p50", "p90")], floor=floor,
+                            brackets=brackets)
     label_w = max(len(label) for label, _ in rows)
     width = max(10, *(len(c) for c in cells))
     seed = "" if u.seed is None else f", seed {u.seed}"

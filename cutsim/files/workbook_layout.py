@@ -289,6 +289,8 @@ class LeverSheet:
             _c("owner", "text", "who answers for it", width=20),
             _c("status", "choice", "delivery status: " + _either(list(LEVER_STATUSES)),
                choices=LEVER_STATUSES),
+            _c("delivery_confidence", "int", "how well evidenced its own saving is, "
+               "confidence grade 1-5 (5 strongest; blank: no optimism bias on it)"),
         )
         return head + own + tail
 

@@ -9,13 +9,16 @@ and ``strings_to_urls`` (text that looks like a link would become a hyperlink);
 
 Numbers are written with Python's shortest round-trip representation (17 significant
 digits when needed) instead of XlsxWriter's 16, so a cell holds exactly the float the
-engine computed. A formula is written with no cached result at all, so spreadsheet
-software must calculate it (there is no stale 0 to show).
+engine computed. A formula carries its computed value (XlsxWriter's formula value,
+written exactly like a number cell), so a reader that does not recalculate (a phone or
+mail preview, pandas, openpyxl ``data_only=True``) sees the engine's figure, and a
+spreadsheet that recalculates computes the same figure from the cells.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,20 +38,28 @@ SAFE_OPTIONS = {
 }
 
 
+def _number_text(number: float) -> str:
+    """A float as a cell value: whole numbers as integers (3000000, as spreadsheets write
+    them), others by Python's shortest round-trip representation; never "-0"."""
+    number = number + 0.0
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
 class ExactWorksheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no type hints
     """A worksheet whose numbers keep every bit and whose formulas carry no cached value."""
 
     def _xml_number_element(self, number, attributes=()) -> None:  # noqa: D401 (XlsxWriter hook)
         attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
-        if isinstance(number, float) and number.is_integer() and abs(number) < 1e15:
-            text = str(int(number))  # 3000000, as spreadsheets write whole numbers
-        else:
-            text = repr(float(number)) if isinstance(number, float) else str(number)
+        text = _number_text(number) if isinstance(number, float) else str(number)
         self.fh.write(f"<c{attr}><v>{text}</v></c>")
 
     def _xml_formula_element(self, formula, result, attributes=()) -> None:
         attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
         formula = self._escape_data(formula)
+        if isinstance(result, (int, float)) and not isinstance(result, bool):
+            result = _number_text(float(result))
         if result in (None, ""):
             self.fh.write(f"<c{attr}><f>{formula}</f></c>")
         else:
@@ -65,9 +76,14 @@ class SafeWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]  # XlsxWriter has
         return super().add_worksheet(name, worksheet_class or ExactWorksheet)
 
 
-def write_formula(sheet: Worksheet, row: int, col: int, formula: str, cell_format=None) -> None:
-    """A formula cell with no cached result: the spreadsheet computes it on opening."""
-    sheet.write_formula(row, col, formula, cell_format, "")
+def write_formula(sheet: Worksheet, row: int, col: int, formula: str, value: float | str,
+                  cell_format=None) -> None:
+    """A formula cell carrying ``value``, the figure it computes (the engine's own, £ for
+    money), so that readers that never recalculate show it; spreadsheet software that
+    recalculates gets the same figure from the cells the formula reads."""
+    if not isinstance(value, str) and not math.isfinite(value):
+        raise ValueError(f"formula {formula}: its value must be a finite number (got {value})")
+    sheet.write_formula(row, col, formula, cell_format, value if isinstance(value, str) else float(value))
 
 
 @contextmanager

@@ -25,6 +25,10 @@ For each ``pool`` lever the result carries
 - ``transfer`` (£) = share × Σ net_saving − net_saving: what the partner receives (positive)
   or pays (negative) so that each ends up with its share of the pool's total net saving.
   Σ transfer = 0 exactly (the last partner's transfer closes the sum).
+- ``transfer_by_year`` (£ per financial year, H figures): the same rule year by year with
+  the same shares, share × Σ net_saving_y − net_saving_y, the last partner closing each
+  year's sum; the years add up to ``transfer``. The result adds each agency's
+  ``net_saving_after_settlement`` (net saving plus its transfers) beside ``net_saving``.
 
 Knock-on changes that fall on agencies outside the partnership stay in their money and
 in ``cost_shift``; they are not part of the partners' settlement. Settlements are
@@ -65,6 +69,11 @@ def _totals(money: ServiceMoney) -> dict[str, np.ndarray]:
     return {k: np.asarray(v)[0].sum(axis=-1) for k, v in money.annual.items()}
 
 
+def _by_year(money: ServiceMoney) -> dict[str, np.ndarray]:
+    """£ per service and financial year (S, H) for each money series (batch entry 0)."""
+    return {k: np.asarray(v)[0] for k, v in money.annual.items()}
+
+
 def settle(cm: CompiledModel, scenario: Scenario, params: Params | None = None,
            money_with: ServiceMoney | None = None) -> dict[str, Any]:
     """The ``settlement`` block for every pool in ``scenario`` ({} when there is none).
@@ -75,14 +84,17 @@ def settle(cm: CompiledModel, scenario: Scenario, params: Params | None = None,
     if not pools:
         return {}
     params = params or cm.central_params()
-    with_ = _totals(money_with if money_with is not None else scenario_money(cm, params, scenario))
+    full = money_with if money_with is not None else scenario_money(cm, params, scenario)
+    with_, with_years = _totals(full), _by_year(full)
     block = {}
     for pool in pools:
         others = scenario.model_copy(update={"levers": [lv for lv in scenario.levers
                                                         if lv.id != pool.id]})
-        without = _totals(scenario_money(cm, params, others))
+        other_money = scenario_money(cm, params, others)
+        without, without_years = _totals(other_money), _by_year(other_money)
         diff = {k: with_[k] - without[k] for k in with_}
-        block[pool.id] = settle_pool(cm, cast("PoolLever", pool), diff)
+        diff_years = {k: with_years[k] - without_years[k] for k in with_years}
+        block[pool.id] = settle_pool(cm, cast("PoolLever", pool), diff, diff_years)
     return block
 
 
@@ -93,9 +105,11 @@ def partners(cm: CompiledModel, pool: PoolLever) -> list[str]:
     return [a for a in cm.agency_ids if a in owners]
 
 
-def settle_pool(cm: CompiledModel, pool: PoolLever, diff: dict[str, np.ndarray]) -> dict:
+def settle_pool(cm: CompiledModel, pool: PoolLever, diff: dict[str, np.ndarray],
+                diff_years: dict[str, np.ndarray] | None = None) -> dict:
     """Settlement of one pool from its per-service money (£ over the horizon, (S,) arrays:
-    the scenario with the pool minus without it)."""
+    the scenario with the pool minus without it); with ``diff_years`` (the same per
+    financial year, (S, H) arrays) each partner's ``transfer_by_year`` too."""
     names = partners(cm, pool)
     pooled = {cm.service_index[s] for s in pool.services}
     # £ the pool reinvests in each service over the horizon (its rate is held over each
@@ -114,8 +128,18 @@ def settle_pool(cm: CompiledModel, pool: PoolLever, diff: dict[str, np.ndarray])
         # knock-on cost the pool avoids on its services.
         benefit[a] = float(planned.sum() + reinvested[mine].sum() - knock.sum())
     shares = gain_shares(pool, names, contribution, benefit, materiality_floor(cm.model))
-    return {a: {"contribution": contribution[a], "net_saving": net[a], "share": shares[a],
-                "transfer": t} for a, t in zip(names, transfers(names, shares, net))}
+    out: dict[str, dict[str, Any]] = {
+        a: {"contribution": contribution[a], "net_saving": net[a], "share": shares[a],
+            "transfer": t} for a, t in zip(names, transfers(names, shares, net))}
+    if diff_years is not None:
+        years = diff_years["net_saving"].shape[-1]
+        per_year = [transfers(names, shares, {
+            a: float(diff_years["net_saving"][np.flatnonzero(
+                cm.service_agency == cm.agency_index[a]), y].sum()) for a in names})
+            for y in range(years)]
+        for k, a in enumerate(names):
+            out[a]["transfer_by_year"] = [row[k] for row in per_year]
+    return out
 
 
 def gain_shares(pool: PoolLever, names: list[str], contribution: dict[str, float],

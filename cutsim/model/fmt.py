@@ -15,8 +15,9 @@ Rules:
   ``£0`` when it is zero (or below the materiality floor) and "less than £X" (X the last
   digit shown) when it is not.
 - A real minus sign (U+2212), which screen readers say as "minus".
-- One precision within a table: :func:`money_column` picks one unit and one number of
-  decimals for a whole column.
+- One unit within a table: :func:`money_table` picks one unit from the largest figure (£m to two
+  decimals, £k to one where every figure is below £1m, whole £ below £1,000), the table money
+  style of docs/user-guide.md; negatives with a real minus or, as a setting, in brackets.
 - A range only when its ends differ at the shown precision (:func:`money_range`).
 
 Signs follow docs/mathematics.md (for savings a positive number is good for the budget). Words
@@ -28,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 MINUS = "\u2212"
 DASH = "\u2014"  # shown for a missing figure
@@ -128,43 +129,94 @@ def _trim(text: str) -> str:
     return text
 
 
-def money_column(values: Sequence[float | None], *, digits: int = SCREEN,
-                 signed: bool = False, floor: float = 0.0) -> list[str]:
-    """One column of a table in one unit and one precision.
+# The money style of tables (docs/user-guide.md "Money in tables"): one unit for a
+# whole table, chosen from its largest figure. (divisor, suffix, decimals), largest first.
+TABLE_UNITS = ((1e6, "m", 2), (1e3, "k", 1), (1.0, "", 0))
 
-    The unit (£, £k, £m, £bn) and decimals are chosen so that the largest magnitude shows
-    ``digits`` significant figures; every other figure uses the same. A zero (or a figure
-    below ``floor``) reads ``£0``; a non-zero figure too small for the column's precision
-    reads "less than £X" with X the column's last digit (``less than £0.01m``).
+
+def table_unit(values: Iterable[float | None], *, floor: float = 0.0) -> tuple[float, str, int]:
+    """``(divisor, suffix, decimals)`` of the one unit a table of money ``values`` (£) uses.
+
+    £m to two decimals when the largest magnitude reads £1m or more once rounded; £k to one
+    decimal when every figure is below £1m; whole £ when every figure is below £1,000.
+    Rounding happens before the choice, so £999,990 reads ``£1.00m``, never ``£1,000.0k``.
+    Figures missing, zero or below ``floor`` (£) do not choose the unit.
     """
-    finite = [abs(v) for v in values if not _missing(v) and abs(v) >= floor and v != 0]
-    if not finite:
-        return [DASH if _missing(v) else "£0" for v in values]
-    top = round_sig(max(finite), digits)
-    scale, suffix = 1.0, ""
-    for size, name in _SUFFIXES:
-        if top >= size:
-            scale, suffix = size, name
-            break
-    decimals = _sig_decimals(round_sig(top / scale, digits), digits)
-    if not suffix:
-        decimals = 0
+    finite = [abs(float(v)) for v in values
+              if not _missing(v) and v != 0 and abs(float(v)) >= floor]
+    top = max(finite, default=0.0)
+    if round(top / 1e3, 1) >= 1000:  # £1,000.0k or more reads in £m
+        return TABLE_UNITS[0]
+    if round(top) >= 1000:  # £1,000 or more reads in £k
+        return TABLE_UNITS[1]
+    return TABLE_UNITS[-1]
+
+
+def money_table(values: Sequence[float | None], *, signed: bool = False,
+                brackets: bool = False, floor: float = 0.0,
+                unit: tuple[float, str, int] | None = None) -> list[str]:
+    """Every money cell of one table in the table's one unit (:func:`table_unit`).
+
+    ``values`` are £ (positive good for the budget, docs/result-format.md "Signs", or whatever sign the table
+    states). A negative reads with a real minus (``−£0.25m``) or, with ``brackets``, in
+    brackets (``(£0.25m)``); ``signed`` adds "+" to positive figures. A zero, or a figure
+    below ``floor`` (£, the materiality floor), reads ``£0``; a non-zero figure too small for
+    the unit reads "less than £X" with X the last digit the table shows (``less than
+    £0.01m``); a missing figure reads "—". ``unit`` imposes a unit chosen elsewhere (several
+    blocks of one table).
+    """
+    divisor, suffix, decimals = unit or table_unit(values, floor=floor)
     step = 10.0 ** -decimals
     out = []
     for v in values:
         if _missing(v):
             out.append(DASH)
             continue
-        magnitude = abs(v)
+        magnitude = abs(float(v))
         if magnitude == 0 or magnitude < floor:
             out.append("£0")
             continue
-        shown = round(magnitude / scale, decimals)
+        shown = round(magnitude / divisor, decimals)
         if shown == 0:
             out.append(f"less than £{_grouped(step, decimals)}{suffix}")
             continue
-        out.append(_signed(f"£{_grouped(shown, decimals)}{suffix}", v, signed, False))
+        text = f"£{_grouped(shown, decimals)}{suffix}"
+        if brackets and v < 0:
+            out.append(f"({text})")
+        else:
+            out.append(_signed(text, v, signed, False))
     return out
+
+
+def money_column(values: Sequence[float | None], *, digits: int = SCREEN,
+                 signed: bool = False, floor: float = 0.0, brackets: bool = False) -> list[str]:
+    """One column or table in one unit and one precision: :func:`money_table` (the table
+    money style; ``digits`` is kept for callers and no longer changes the precision)."""
+    del digits
+    return money_table(values, signed=signed, floor=floor, brackets=brackets)
+
+
+def money_in_unit(value: float | None, unit: tuple[float, str, int], *,
+                  signed: bool = False, brackets: bool = False, floor: float = 0.0) -> str:
+    """One figure in a unit a table chose (:func:`table_unit`), e.g. a line of prose
+    beside the table that quotes one of its figures."""
+    return money_table([value], signed=signed, brackets=brackets, floor=floor, unit=unit)[0]
+
+
+def excel_money_format(unit: tuple[float, str, int], *, brackets: bool = False) -> str:
+    """The spreadsheet number format that shows exact £ cells in ``unit``
+    (:func:`table_unit`): ``£#,##0.00,,"m"`` and so on, with a real minus (or brackets) for
+    negatives. A figure that rounds to nothing in the unit (zero included) reads ``£0.00m``
+    with no sign, never ``−£0.00m``: the sections are conditional on half the last digit
+    shown. The cell keeps the exact figure; only its look is scaled."""
+    divisor, suffix, decimals = unit
+    commas = {1e6: ",,", 1e3: ",", 1.0: ""}[divisor]
+    body = "#,##0" + ("." + "0" * decimals if decimals else "") + commas
+    tail = f'"{suffix}"' if suffix else ""
+    half = f"{0.5 * divisor * 10.0 ** -decimals:g}"
+    positive = f"£{body}{tail}"
+    negative = f"(£{body}{tail})" if brackets else f'"{MINUS}"£{body}{tail}'
+    return f"[>={half}]{positive};[<=-{half}]{negative};{positive}"
 
 
 def money_range(low: float, high: float, *, digits: int = SCREEN, words: bool = False,
@@ -200,6 +252,24 @@ def count(value: float | None, *, digits: int = SCREEN, signed: bool = False,
     if float(body.replace(",", "")) == 0:
         return "less than 0.01"
     return _signed(_trim(body) if words else body, value, signed, False)
+
+
+def per_units(value: float, unit: str = "unit", digits: int = SCREEN) -> str:
+    """A coefficient per unit of something to ``digits`` significant figures, never an
+    exponent or more than four decimals: a small one is given per 1,000 or per million
+    units (``−0.415 per 1,000 units``, ``+0.0600 per unit``); ``0 per unit`` for zero.
+    The sign is always shown (a real minus, or "+")."""
+    if value == 0 or not math.isfinite(value):
+        return f"0 per {unit}"
+    scale, per = 1.0, f"per {unit}"
+    for size, words in ((1.0, f"per {unit}"), (1e3, f"per 1,000 {unit}s"),
+                        (1e6, f"per million {unit}s"), (1e9, f"per billion {unit}s")):
+        scale, per = size, words
+        if round_sig(abs(value) * size, digits) >= 0.01:
+            break
+    rounded = round_sig(abs(value) * scale, digits)
+    decimals = min(4, _sig_decimals(rounded, digits))
+    return _signed(f"{rounded:,.{decimals}f}", value, True, False) + " " + per
 
 
 def number(value: float | None, digits: int = 2) -> str:
@@ -251,11 +321,26 @@ def level_decimals(change: float, limit: int = 4) -> int:
 RESIDENT_FORMATS = {"number": resident_number, "money": resident_money, "percent": resident_percent}
 
 
+def unit_kind(unit: tuple[float, str, int]) -> str:
+    """The :func:`display` kind of money in a table's ``unit`` (:func:`table_unit`):
+    ``money_in_m``, ``money_in_k`` or ``money_in_pounds``."""
+    return "money_in_" + (unit[1] or "pounds")
+
+
+def unit_of_kind(kind: str) -> tuple[float, str, int]:
+    """The table unit a ``money_in_…`` kind names (inverse of :func:`unit_kind`)."""
+    suffix = kind.removeprefix("money_in_")
+    return next(u for u in TABLE_UNITS if (u[1] or "pounds") == suffix)
+
+
 def display(kind: str, value: float, signed: bool = True, decimals: int | None = None) -> str:
     """The resident text of a figure: ``kind`` ``number``, ``money``, ``percent`` (two
-    significant figures) or ``fixed`` (``decimals`` decimals); of |value| when ``signed``
+    significant figures), ``fixed`` (``decimals`` decimals) or ``money_in_m``/``_k``/
+    ``_pounds`` (a table's money in its one unit); of |value| when ``signed``
     is False because the sentence carries the direction in words ("about 6 *more*")."""
     value = value if signed else abs(value)
+    if kind.startswith("money_in_"):  # a table's money in the table's one unit
+        return money_in_unit(value, unit_of_kind(kind))
     if kind == "fixed":
         return fixed(value, decimals or 0)
     return RESIDENT_FORMATS[kind](value)
@@ -365,7 +450,10 @@ def parse_money(text: str, digits: int | None = None) -> tuple[float, float]:
     digit, or, with ``digits``, half its last significant figure when that is coarser
     ("£100" at two figures is 100 ± 5); for "less than £X", 0 and X. Raises ValueError
     for anything else."""
-    match = _MONEY.match(text.strip())
+    text = text.strip()
+    if text.startswith("(£") and text.endswith(")"):  # brackets for a negative
+        text = MINUS + text[1:-1]
+    match = _MONEY.match(text)
     if not match:
         raise ValueError(f"not a money figure: {text!r}")
     num = match["num"].replace(",", "")

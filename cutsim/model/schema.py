@@ -331,6 +331,10 @@ class LeverBase(Strict):
     # How sure the agency is of delivering the saving (0-100 %), for the plan's risk view.
     delivery_confidence_percent: float | None = Field(
         default=None, json_schema_extra=added_in(2, changes_figures=False))
+    # How well evidenced the lever's own saving is (confidence grade 1-5, 5 strongest): its
+    # planned saving and one-off cost take that grade's optimism bias (docs/appraisal.md).
+    delivery_confidence: int | None = Field(default=None,
+                                            json_schema_extra=added_in(3, changes_figures=True))
     # The savings programme (docs/mtfs.md): who delivers it and how it is going.
     directorate: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))
     owner: str | None = Field(default=None, json_schema_extra=added_in(3, changes_figures=False))

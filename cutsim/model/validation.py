@@ -503,6 +503,9 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
                 c.at_most(money, MAX_MONEY)
         c.numbers_within()
         c.between("delivery_confidence_percent", 0, 100)
+        if lever.delivery_confidence is not None and lever.delivery_confidence not in range(1, 6):
+            c.add(f"delivery_confidence must be a confidence grade from 1 to 5 "
+                  f"(got {fmt(lever.delivery_confidence)})")
         c.text("directorate")
         c.text("owner")
         if lever.status is not None and lever.status not in LEVER_STATUSES:

@@ -128,11 +128,12 @@ def outcome_chart(row: dict[str, Any], chart_id: str) -> str:
         return _to_svg(fig, chart_id, alt)
 
 
-def _status(planned: float, delivered: float, slipped: float, overspent: float) -> str:
+def _status(slipped: float, overspent: float, unit: tuple[float, str, int]) -> str:
+    """The result of one year's saving in words, its money in the table's unit."""
     if overspent > 0:
-        return f"overspent by {fmt.resident_money(overspent)}"
+        return f"overspent by {fmt.money_in_unit(overspent, unit)}"
     if slipped > 0:
-        return f"{fmt.resident_money(slipped)} not delivered"
+        return f"{fmt.money_in_unit(slipped, unit)} not delivered"
     return "delivered in full"
 
 
@@ -151,11 +152,15 @@ def section_html(doc: dict[str, Any]) -> str:
                         "illustrative</span> These figures are made up for illustration.")
     parts.append(Markup("<p>{}</p>").format(intro))
     if acc["savings"]:
+        # One unit for the whole table (docs/user-guide.md, money style).
+        unit = fmt.table_unit([v for s in acc["savings"]
+                               for key in ("planned", "delivered", "slipped", "overspent")
+                               for v in s[key]])
         rows = Markup("").join(
             Markup('<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>')
-            .format(s["name"], year, fmt.resident_money(s["planned"][i]),
-                    fmt.resident_money(max(s["delivered"][i], 0.0)),
-                    _status(s["planned"][i], s["delivered"][i], s["slipped"][i], s["overspent"][i]))
+            .format(s["name"], year, fmt.money_in_unit(s["planned"][i], unit),
+                    fmt.money_in_unit(max(s["delivered"][i], 0.0), unit),
+                    _status(s["slipped"][i], s["overspent"][i], unit))
             for s in acc["savings"] for i, year in enumerate(s["years"]))
         parts.append(Markup(
             '<div class="table-wrap"><table><caption>Savings planned and delivered, £ a year at '

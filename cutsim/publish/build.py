@@ -51,8 +51,15 @@ def render_all(project, scenario_id: str, draws: int | None = DEFAULT_DRAWS,
     The PDF is rendered separately (it needs a path); its HTML is under ``report.html``.
     """
     scenario = project.scenario(scenario_id)
-    result = project.run(scenario, draws=draws, seed=seed if draws else None).to_json_dict()
+    run = project.run(scenario, draws=draws, seed=seed if draws else None)
+    result = run.to_json_dict()
     doc = figures.build_open_data(project.model, scenario, result, report_years, year)
+    if not scenario.levers:  # the baseline states what doing nothing costs (the MTFS)
+        from cutsim.appraise.mtfs import do_nothing
+
+        block = do_nothing(run)
+        if block is not None:
+            doc["do_nothing"] = block
     # Disclosure control, once for every file rendered below (docs/signing.md).
     doc = disclosure.protect_document(doc, project.compiled, scenario)
     happened = accountability.accountability(project.file, scenario_id)  # with actuals only

@@ -194,7 +194,7 @@ def _place(ctx: _Context) -> dict[str, Any]:
         "name": p.name, "population": p.population, "base_year": p.base_year,
         "horizon_years": p.horizon_years, "steps_per_year": p.steps_per_year,
         "discount_rate": p.discount_rate, "price_year": p.effective_price_year,
-        "price_basis": f"GBP at {financial_year(p.effective_price_year, 0)} prices (real terms)",
+        "price_basis": f"£ at {financial_year(p.effective_price_year, 0)} prices (real terms)",
     }
 
 

@@ -22,10 +22,15 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def figure(key: str, value: float | None, kind: str = "number", signed: bool = True,
-           illustrative: bool = False, decimals: int | None = None) -> Markup:
-    """One published figure: rounded text for people, the exact value for machines."""
+           illustrative: bool = False, decimals: int | None = None,
+           unit: tuple[float, str, int] | None = None) -> Markup:
+    """One published figure: rounded text for people, the exact value for machines.
+    Money in a table passes the table's ``unit`` (:func:`unit_of`), so that every cell of
+    the table reads in it."""
     if value is None:
         return Markup('<span class="fig missing">not available</span>')
+    if kind == "money" and unit is not None:
+        kind = fmt.unit_kind(unit)
     text = fmt.display(kind, value, signed, decimals)
     tag = (Markup(' <span class="illus" title="rests on stand-in data, not local figures">'
                   'illustrative</span>') if illustrative else Markup(""))
@@ -77,6 +82,20 @@ def range_words(keys: tuple[str, str], low: float, high: float, kind: str = "num
     return Markup("between {} and {}").format(a, b)
 
 
+def unit_of(items: list[dict[str, Any]], *paths: str) -> tuple[float, str, int]:
+    """The one money unit of a table (:func:`cutsim.model.fmt.table_unit`) whose cells are
+    the values at the dotted ``paths`` (``"report_year.net_saving"``) of each of ``items``."""
+    values = []
+    for item in items:
+        for path in paths:
+            value: Any = item
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if isinstance(value, (int, float)):
+                values.append(float(value))
+    return fmt.table_unit(values)
+
+
 def humanise(group: str) -> str:
     """``young_people`` → ``Young people``."""
     return group.replace("_", " ").replace("-", " ").capitalize()
@@ -86,7 +105,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("cutsim.publish", "templates"),
                       autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(fig=figure, fmt=fmt, humanise=humanise, money_words=money_words,
+    env.globals.update(fig=figure, fmt=fmt, humanise=humanise, money_words=money_words, unit_of=unit_of,
                        range_words=range_words, wording=wording)
     env.filters["capitalize_first"] = lambda text: Markup(text[:1].upper()) + Markup(text[1:])
     return env

@@ -1,15 +1,22 @@
 """A scenario's results as an Excel workbook (``cutsim run --xlsx``, the app's export).
 
 Sheets: Summary (headline, appraisal, assumptions), Annual money (agency × financial year:
-planned saving, knock-on cost, one-off cost, net saving), Cost shift, Outcomes by year,
+planned saving, knock-on cost, one-off cost, net saving), Cost shift, Settlement (with a
+pooled budget: each partner's net saving after the settlement), Outcomes by year,
 Uncertainty (P10/P50/P90, when draws were run) and Sources (every figure's source,
 confidence and whether it is illustrative).
 
-Every cell holds the engine's full-precision value, shown to the pound; every total is a
-live formula with no cached result, so the spreadsheet computes it and it must equal the
-engine's own total (the writer returns the list of totals and the engine's value of each,
-which the tests recalculate in LibreOffice). Text from a received file is always written
-as text: the workbook is built with XlsxWriter's ``strings_to_formulas`` off.
+Every money cell holds the engine's full-precision £ (a figure below the materiality floor
+is an exact 0, never round-off such as 1.86e-09), shown through a number format in the
+sheet's one unit (£m to two decimals, or £k / £ for small figures: docs/user-guide.md,
+"Money in tables"). Every total is a live formula that carries its computed value, so a
+reader that never recalculates (a mail or phone preview, pandas) sees the engine's figure
+and a spreadsheet that recalculates gets the same one (the writer returns the list of
+totals and the engine's value of each, which the tests check both ways). Agencies and
+levers are named in words, years are financial-year labels, and every sheet prints
+landscape, one page wide, with its headings repeated and the scenario and date in the
+page header. Text from a received file is always written as text: the workbook is built
+with XlsxWriter's ``strings_to_formulas`` off.
 
 Signs as in docs/result-format.md: a positive saving is good for the budget; knock-on and
 one-off costs are positive when they cost money. Money is £ at the place's price year.
@@ -26,12 +33,14 @@ import numpy as np
 from cutsim.appraise.result import Result
 from cutsim.engine.money import SERIES
 from cutsim.files.xlsx_write import SafeWorkbook, new_workbook, write_formula
-from cutsim.model.fmt import money
+from cutsim.model import lever_kinds
+from cutsim.model.fmt import excel_money_format, money, table_unit, year_label
+from cutsim.model.materiality import materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
 
 SERIES_LABELS = {"planned_saving": "planned saving", "knock_on_cost": "knock-on cost",
                  "one_off_cost": "one-off cost", "net_saving": "net saving"}
-MONEY_FORMAT = '£#,##0;[Red]-£#,##0;£0'
+PLACE_NAME = "The whole place"
 
 
 @dataclass(frozen=True)
@@ -63,9 +72,9 @@ class _Builder:
         self.model = self.cm.model
         self.totals: list[Total] = []
         self.widths: dict[tuple[str, int], int] = {}
-        self.f_money = book.add_format({"num_format": MONEY_FORMAT})
-        self.f_money_bold = book.add_format({"num_format": MONEY_FORMAT, "bold": True,
-                                             "top": 1})
+        self.floor = materiality_floor(self.model)
+        self._money_formats: dict[tuple[float, str, int], tuple[Any, Any]] = {}
+        self.use_unit([1e6])
         self.f_header = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1,
                                          "text_wrap": True, "valign": "top"})
         self.f_bold = book.add_format({"bold": True})
@@ -73,6 +82,44 @@ class _Builder:
         self.f_note = book.add_format({"italic": True, "font_color": "#595959"})
         self.f_number = book.add_format({"num_format": "#,##0.00"})
         self.f_percent = book.add_format({"num_format": "0.0%"})
+
+    # --- names, years and the money unit ---------------------------------------------
+    def name_of(self, agency: str) -> str:
+        """An agency's name in words (the place as "The whole place")."""
+        if agency == PLACE_ID:
+            return PLACE_NAME
+        return next((a.name for a in self.model.agencies if a.id == agency), agency)
+
+    def year(self, index: float) -> str:
+        """A 0-based financial year as its label (``2027-28``)."""
+        return year_label(self.model.place.base_year, int(index))
+
+    def use_unit(self, values) -> None:
+        """Money cells written next read in the one unit of ``values`` (£), docs/user-guide.md."""
+        unit = table_unit([float(v) for v in values if v is not None and np.isfinite(v)],
+                          floor=self.floor)
+        if unit not in self._money_formats:
+            number_format = excel_money_format(unit)
+            self._money_formats[unit] = (
+                self.book.add_format({"num_format": number_format}),
+                self.book.add_format({"num_format": number_format, "bold": True, "top": 1}))
+        self.unit = unit
+        self.f_money, self.f_money_bold = self._money_formats[unit]
+
+    def exact(self, value: float) -> float:
+        """``value`` (£) as written: 0 below the materiality floor (no round-off in a cell)."""
+        value = float(value)
+        return 0.0 if abs(value) < self.floor else value + 0.0
+
+    def print_setup(self, ws, heading_row: int) -> None:
+        """Landscape, one page wide, the heading row repeated, scenario and date on top."""
+        title = f"{self.model.place.name}: {self.result.scenario.name}".replace("&", "&&")
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(heading_row)
+        ws.set_header(f"&L{title[:200]}&R&D", {"margin": 0.3})
+        ws.set_footer("&CPage &P of &N")
 
     # --- cells that remember their width -----------------------------------------------
     def text(self, ws, row: int, col: int, value: str, fmt=None) -> None:
@@ -83,12 +130,15 @@ class _Builder:
         if value is None or not np.isfinite(value):
             ws.write_string(row, col, "—")
             return
-        ws.write_number(row, col, float(value), fmt or self.f_money)
+        is_money = fmt is None or fmt in self._money_formats.get(self.unit, ())
+        value = self.exact(value) if is_money else float(value) + 0.0
+        ws.write_number(row, col, value, fmt or self.f_money)
         self._fit(ws, col, len(money(value)) + 4)
 
     def total(self, ws, row: int, col: int, formula: str, expected: float, what: str,
               fmt=None) -> None:
-        write_formula(ws, row, col, formula, fmt or self.f_money_bold)
+        """A live formula carrying ``expected``, the engine's own figure (£), as its value."""
+        write_formula(ws, row, col, formula, self.exact(expected), fmt or self.f_money_bold)
         self.totals.append(Total(ws.name, _ref(row, col), float(expected), what))
         self._fit(ws, col, len(money(expected)) + 4)
 
@@ -108,7 +158,11 @@ class _Builder:
         scenario = r.scenario
         hy = headline_year(scenario, cm.horizon_years)
         appraisal = r.appraisal
+        self.use_unit([float(r.place_annual["net_saving"].sum())]
+                      + [v for f in appraisal.entities.values()
+                         for v in (f.npv, f.npv_adjusted, f.social_value_npv)])
         self.text(ws, 0, 0, f"{model.place.name}: {scenario.name}", self.f_title)
+        pb = appraisal.place.payback_year
         rows: list[tuple[str, Any, str]] = [
             ("scenario", scenario.id, ""),
             ("headline year", r.years[hy], "the year every summary shows"),
@@ -118,15 +172,14 @@ class _Builder:
              f"£ undiscounted, {r.years[0]} to {r.years[-1]}"),
             ("place NPV", appraisal.place.npv, "£, Green Book discounting"),
             ("place NPV after optimism bias", appraisal.place.npv_adjusted, "£"),
-            ("place payback year", appraisal.place.payback_year, "0-based financial year"),
+            ("place payback year", "not within the horizon" if pb is None else self.year(pb),
+             "the financial year the place's cumulative discounted net saving turns positive"),
             ("place benefit-cost ratio", appraisal.place.bcr, ""),
             ("social value NPV", appraisal.place.social_value_npv,
              "£, beside cash, never added to it"),
             ("discount rate", appraisal.discount_rate, "a year"),
             ("prices of", f"{appraisal.price_year}-{(appraisal.price_year + 1) % 100:02d}",
              "all money is in this year's prices"),
-            ("optimism bias", appraisal.optimism_bias.fraction,
-             f"for confidence grade {appraisal.optimism_bias.grade}, the weakest on the path"),
         ]
         # The two place net figures point at the Annual money sheet's own totals.
         H = len(r.years)
@@ -141,9 +194,9 @@ class _Builder:
                            f"summary: {label}", self.f_money)
             elif isinstance(value, str):
                 self.text(ws, i, 1, value)
-            elif label in ("discount rate", "optimism bias"):
+            elif label == "discount rate":
                 ws.write_number(i, 1, float(value), self.f_percent)
-            elif label in ("place payback year", "place benefit-cost ratio"):
+            elif label == "place benefit-cost ratio":
                 if value is None:
                     self.text(ws, i, 1, "none")
                 else:
@@ -151,19 +204,27 @@ class _Builder:
             else:
                 self.number(ws, i, 1, value)
             self.text(ws, i, 2, unit, self.f_note)
+        self.print_setup(ws, 0)
         row = len(rows) + 3
+        from cutsim.appraise.appraisal import describe_optimism_bias
+
+        for line in describe_optimism_bias(model, appraisal.optimism_bias, appraisal.place.npv,
+                                           appraisal.place.npv_adjusted):
+            ws.write_string(row, 0, line.strip())
+            row += 1
+        row += 1
         self.text(ws, row, 0, "Appraisal by agency", self.f_bold)
         heads = ["agency", "NPV (£)", "NPV after optimism bias (£)", "payback year", "BCR"]
         for c, h in enumerate(heads):
             self.text(ws, row + 1, c, h, self.f_header)
         for k, agency in enumerate(list(cm.agency_ids) + [PLACE_ID]):
             rr = row + 2 + k
-            self.text(ws, rr, 0, agency)
+            self.text(ws, rr, 0, self.name_of(agency))
             figures = appraisal.entities[agency]
             self.number(ws, rr, 1, figures.npv)
             self.number(ws, rr, 2, figures.npv_adjusted)
             pb, ratio = figures.payback_year, figures.bcr
-            self.text(ws, rr, 3, "none") if pb is None else ws.write_number(rr, 3, pb)
+            self.text(ws, rr, 3, "not within the horizon" if pb is None else self.year(pb))
             self.text(ws, rr, 4, "none") if ratio is None else self.number(ws, rr, 4, ratio, self.f_number)
         row = row + 3 + len(cm.agency_ids) + 1
         self.text(ws, row, 0, "Assumptions", self.f_bold)
@@ -171,17 +232,22 @@ class _Builder:
             "Money is £ at the place's price year (real terms); a positive saving is good for "
             "the budget, a positive cost costs money.",
             "Annual figures are exact integrals of the engine's rates over each financial year.",
-            "Every total in this workbook is a live formula; each cell holds the engine's "
-            "full-precision value, shown to the pound.",
+            "Every total in this workbook is a live formula that also carries its value; each "
+            "cell holds the engine's full-precision value in £, shown in the sheet's unit "
+            "(£m to two decimals unless every figure is smaller); a figure below the "
+            f"materiality floor ({money(self.floor)}) is shown as an exact £0.",
         ]
         illustrative = sum(1 for item in (*model.services, *model.outcomes, *model.effects,
                                           *model.demands) if item.illustrative)
         if illustrative:
             notes.append(f"{illustrative} figures in the model are illustrative stand-ins for "
                          "local data (see the Sources sheet).")
+        services = {s.id: s.name for s in model.services}
+        areas = {a.id: a.name for a in (model.areas or [])}
         for lever in scenario.levers:
-            target = getattr(lever, "service", None) or ", ".join(getattr(lever, "services", []))
-            notes.append(f"lever {lever.id}: {lever.kind} {target} from year {lever.start_year:g}")
+            words = lever_kinds.of(lever).describe(lever, lambda i: services.get(i, i),
+                                                   lambda a: areas.get(a, a))
+            notes.append(f"{words[:1].upper()}{words[1:]} from {self.year(lever.start_year)}")
         for i, note in enumerate(notes, start=row + 1):
             ws.write_string(i, 0, note)
         ws.set_column(0, 0, 36)
@@ -192,6 +258,8 @@ class _Builder:
         ws = self.book.add_worksheet("Annual money")
         years = r.years
         H = len(years)
+        self.use_unit([v for s in SERIES for row in r.agency_annual[s] for v in row]
+                      + [float(r.place_annual[s].sum()) for s in SERIES])
         self.text(ws, 0, 0, f"Annual money by agency, £ per financial year, {years[0]} to "
                   f"{years[-1]} (positive saving = good for the budget)", self.f_bold)
         heads = ["agency", "series"] + years + ["Total"]
@@ -202,7 +270,7 @@ class _Builder:
         tcol = 2 + H
         for i, agency in enumerate(cm.agency_ids):
             for s in SERIES:
-                self.text(ws, row, 0, agency)
+                self.text(ws, row, 0, self.name_of(agency))
                 self.text(ws, row, 1, SERIES_LABELS[s])
                 values = r.agency_annual[s][i]
                 for y in range(H):
@@ -215,7 +283,7 @@ class _Builder:
         row += 1
         self.place_rows = {}
         for s in SERIES:
-            self.text(ws, row, 0, PLACE_ID, self.f_bold)
+            self.text(ws, row, 0, PLACE_NAME, self.f_bold)
             self.text(ws, row, 1, SERIES_LABELS[s], self.f_bold)
             crit = f"$B${first + 1}:$B${last + 1}"
             for y in range(H + 1):
@@ -227,6 +295,7 @@ class _Builder:
             self.place_rows[s] = row
             row += 1
         ws.freeze_panes(3, 2)
+        self.print_setup(ws, 2)
         # A native chart: net saving over the horizon by agency.
         chart = self.book.add_chart({"type": "bar"})
         net_rows = [first + 4 * i + 3 for i in range(len(cm.agency_ids))]
@@ -239,7 +308,7 @@ class _Builder:
                                           for n in net_rows) + ")",
             })
         chart.set_title({"name": "Net saving by agency over the horizon"})
-        chart.set_x_axis({"name": "£ (positive = saving)", "num_format": '£#,##0'})
+        chart.set_x_axis({"name": "£ (positive = saving)", "num_format": excel_money_format(self.unit)})
         chart.set_legend({"none": True})
         ws.insert_chart(row + 2, 2, chart, {"x_scale": 1.4, "y_scale": 1.2})
 
@@ -248,15 +317,16 @@ class _Builder:
         ws = self.book.add_worksheet("Cost shift")
         ids = list(cm.agency_ids)
         n = len(ids)
+        self.use_unit(list(r.cost_shift_matrix.ravel()) + [float(r.cost_shift_matrix.sum())])
         self.text(ws, 0, 0, "Knock-on cost borne by the column agency, caused by levers on the "
                   "row agency's services, £ over the horizon (undiscounted)", self.f_bold)
         self.text(ws, 2, 0, "from \\ to", self.f_header)
         for j, b in enumerate(ids):
-            self.text(ws, 2, 1 + j, b, self.f_header)
+            self.text(ws, 2, 1 + j, self.name_of(b), self.f_header)
         self.text(ws, 2, 1 + n, "Total caused", self.f_header)
         m = r.cost_shift_matrix
         for i, a in enumerate(ids):
-            self.text(ws, 3 + i, 0, a)
+            self.text(ws, 3 + i, 0, self.name_of(a))
             for j in range(n):
                 self.number(ws, 3 + i, 1 + j, m[i, j])
             self.total(ws, 3 + i, 1 + n, f"=SUM({_ref(3 + i, 1)}:{_ref(3 + i, n)})",
@@ -267,6 +337,50 @@ class _Builder:
             self.total(ws, 3 + n, 1 + j, f"=SUM({_ref(3, 1 + j)}:{_ref(2 + n, 1 + j)})",
                        float(expected), "knock-on cost borne by " + (ids[j] if j < n else "all"))
         ws.freeze_panes(3, 1)
+        self.print_setup(ws, 2)
+
+    def settlement(self) -> None:
+        """With a pooled budget: each partner's net saving, its settlement transfer and its
+        net saving after the settlement, by financial year (the last a live formula)."""
+        r, cm = self.result, self.cm
+        after = r.net_after_settlement()
+        if not after:
+            return
+        transfers = r.settlement_transfers()
+        partners = [a for a in cm.agency_ids if np.any(transfers[a] != 0)]
+        if not partners:
+            return
+        ws = self.book.add_worksheet("Settlement")
+        years, H = r.years, len(r.years)
+        net = r.agency_annual["net_saving"]
+        self.use_unit([v for a in partners for v in (*net[cm.agency_index[a]], *transfers[a],
+                                                     *after[a], after[a].sum())])
+        self.text(ws, 0, 0, "Net saving after the pooled budget's settlement, £ per financial "
+                  "year (transfer: + = receives, under the gain-share rule; net saving is "
+                  "before it, as on the Annual money sheet)", self.f_bold)
+        for c, h in enumerate(["agency", "line"] + years + ["Total"]):
+            self.text(ws, 2, c, h, self.f_header)
+        row = 3
+        for a in partners:
+            i = cm.agency_index[a]
+            for label, values in (("net saving", net[i]), ("settlement transfer", transfers[a])):
+                self.text(ws, row, 0, self.name_of(a))
+                self.text(ws, row, 1, label)
+                for y in range(H):
+                    self.number(ws, row, 2 + y, values[y])
+                self.total(ws, row, 2 + H, f"=SUM({_ref(row, 2)}:{_ref(row, 1 + H)})",
+                           float(values.sum()), f"{a} {label} over the horizon")
+                row += 1
+            self.text(ws, row, 0, self.name_of(a), self.f_bold)
+            self.text(ws, row, 1, "net saving after settlement", self.f_bold)
+            for y in range(H + 1):
+                expected = after[a][y] if y < H else after[a].sum()
+                self.total(ws, row, 2 + y, f"={_ref(row - 2, 2 + y)}+{_ref(row - 1, 2 + y)}",
+                           float(expected), f"{a} net saving after settlement "
+                           + (years[y] if y < H else "over the horizon"))
+            row += 2
+        ws.freeze_panes(3, 2)
+        self.print_setup(ws, 2)
 
     def outcomes(self) -> None:
         r, cm, model = self.result, self.cm, self.model
@@ -289,6 +403,7 @@ class _Builder:
                 value = annual[i, y] if annual is not None else np.nan
                 self.number(ws, row, 5 + y, value, self.f_number)
         ws.freeze_panes(3, 1)
+        self.print_setup(ws, 2)
         if model.outcomes:
             chart = self.book.add_chart({"type": "line"})
             for i, _outcome in enumerate(model.outcomes[:12]):  # a readable number of lines
@@ -313,13 +428,16 @@ class _Builder:
         steps = cm.model.place.steps_per_year
         H = cm.horizon_years
         idx = [y * steps for y in range(H)]
-        heads = ["entity", "id", "series", "percentile"] + r.years
+        self.use_unit([unc.place_npv.quantile(p) for p in ("p10", "p50", "p90")]
+                      + [v for b in [unc.place_net_saving, *unc.agency_net_saving.values()] if b
+                         for p in ("p10", "p50", "p90") for k in idx for v in [b.quantile(p)[k]]])
+        heads = ["entity", "name", "series", "percentile"] + r.years
         for c, h in enumerate(heads):
             self.text(ws, 2, c, h, self.f_header)
         row = 3
         for p in ("p10", "p50", "p90"):
             self.text(ws, row, 0, "place")
-            self.text(ws, row, 1, PLACE_ID)
+            self.text(ws, row, 1, PLACE_NAME)
             self.text(ws, row, 2, "NPV (£)")
             self.text(ws, row, 3, p.upper())
             self.number(ws, row, 4, unc.place_npv.quantile(p))
@@ -333,7 +451,8 @@ class _Builder:
                 continue
             for p in ("p10", "p50", "p90"):
                 self.text(ws, row, 0, entity)
-                self.text(ws, row, 1, ident)
+                self.text(ws, row, 1, self.name_of(ident) if entity != "outcome" else
+                          next((o.name for o in cm.model.outcomes if o.id == ident), ident))
                 self.text(ws, row, 2, series)
                 self.text(ws, row, 3, p.upper())
                 values = bands.quantile(p)
@@ -341,6 +460,7 @@ class _Builder:
                     self.number(ws, row, 4 + y, values[k], fmt)
                 row += 1
         ws.freeze_panes(3, 4)
+        self.print_setup(ws, 2)
 
     def sources(self) -> None:
         model = self.model
@@ -365,6 +485,7 @@ class _Builder:
                 else:
                     self.text(ws, i, c, str(v))
         ws.freeze_panes(1, 2)
+        self.print_setup(ws, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(heads) - 1)
 
 
@@ -378,6 +499,7 @@ def write_results_workbook(path: str | os.PathLike[str], result: Result) -> list
         builder.summary()
         builder.annual()
         builder.cost_shift()
+        builder.settlement()
         builder.outcomes()
         builder.uncertainty()
         builder.sources()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cutsim.model import wording
-from cutsim.model.fmt import money, money_column
+from cutsim.model.fmt import money, money_table, table_unit
 from cutsim.model.schema import CutsimFile
 from cutsim.version import __version__
 from cutsim.workshop import (
@@ -76,10 +76,12 @@ def build_minutes(session: WorkshopSession, file: CutsimFile,
     rows = []
     listed = [(package, summaries[package.label]) for package in session.packages
               if package.label in summaries]
-    # One unit and precision per money column (docs/result-format.md).
-    columns = [money_column([s.gauge.agency_net for _, s in listed]),
-               money_column([s.gauge.place_net for _, s in listed]),
-               money_column([s.gauge.partners_net for _, s in listed], signed=True)]
+    # One unit for the whole table (docs/user-guide.md, money style).
+    unit = table_unit([v for _, s in listed
+                       for v in (s.gauge.agency_net, s.gauge.place_net, s.gauge.partners_net)])
+    columns = [money_table([s.gauge.agency_net for _, s in listed], unit=unit),
+               money_table([s.gauge.place_net for _, s in listed], unit=unit),
+               money_table([s.gauge.partners_net for _, s in listed], signed=True, unit=unit)]
     for k, (package, s) in enumerate(listed):
         rows.append([package.label, s.name, columns[0][k], columns[1][k], columns[2][k], _status(s)])
     sections.append(Section(f"Packages compared ({year})", table=Table(

@@ -9,7 +9,9 @@ from cutsim.appraise.appraisal import (
     appraise,
     bcr,
     benefits_and_costs,
+    describe_optimism_bias,
     discount_factors,
+    knock_on_grades,
     npv,
     optimism_bias,
     outcome_values,
@@ -199,8 +201,11 @@ def test_no_path_uses_grade_five():
     model = _model()
     assert weakest_confidence_on_path(model, _cut("parks")) is None
     assert weakest_confidence_on_path(model, Scenario(id="s", name="s")) is None
-    assert optimism_bias(model, _cut("parks")).as_dict() == {"grade": 5, "fraction": 0.0,
-                                                   "on_path": False}
+    block = optimism_bias(model, _cut("parks")).as_dict()
+    assert {k: block[k] for k in ("grade", "fraction", "on_path")} == {
+        "grade": 5, "fraction": 0.0, "on_path": False}
+    assert all(line["knock_on_fraction"] == 0.0 and line["delivery_fraction"] == 0.0
+               for line in block["lines"].values())
 
 
 def test_pool_and_reinvest_services_start_the_path():
@@ -244,26 +249,72 @@ def test_appraise_block():
     assert block["npv"]["council"] == pytest.approx(council)
     assert block["npv"]["nhs"] == pytest.approx(nhs)
     assert block["npv"]["place"] == pytest.approx(council + nhs)
-    # Weakest grade on youth's path is 2 -> 40 %.
-    assert block["optimism_bias"] == {"grade": 2, "fraction": 0.4, "on_path": True}
+    # Weakest grade on youth's whole path is 2 (the summary); line by line, the NHS's
+    # knock-on costs rest on e1 (4) and d1 (3): 25 %; the council's own lines on nothing.
+    bias = block["optimism_bias"]
+    assert (bias["grade"], bias["fraction"], bias["on_path"], bias["method"]) == (2, 0.4, True,
+                                                                                 "line_by_line")
+    assert bias["lines"]["nhs"] == {"knock_on_grade": 3, "knock_on_fraction": 0.25,
+                                    "delivery_grade": None, "delivery_fraction": 0.0}
+    assert bias["lines"]["council"]["knock_on_grade"] is None
     b = 200 + 200 / 1.035 + 200 / 1.035**2
-    c = 50 + 30 / 1.035 + 60 / 1.035**2
-    assert block["npv_adjusted"]["place"] == pytest.approx(0.6 * b - 1.4 * c)
+    c_nhs = 30 / 1.035 + 60 / 1.035**2
+    c = 50 + c_nhs
+    assert block["npv_adjusted"]["place"] == pytest.approx(b - 50 - 1.25 * c_nhs)
+    assert block["npv_adjusted"]["council"] == pytest.approx(block["npv"]["council"])
+    assert block["npv_adjusted"]["nhs"] == pytest.approx(-1.25 * c_nhs)
     assert block["npv_adjusted"]["place"] < block["npv"]["place"]
     assert block["bcr"]["place"] == pytest.approx(b / c)
     assert block["bcr"]["council"] == pytest.approx(b / 50)
     assert block["bcr"]["nhs"] == 0.0
-    assert block["bcr_adjusted"]["place"] == pytest.approx(0.6 * b / (1.4 * c))
+    assert block["bcr_adjusted"]["place"] == pytest.approx(b / (50 + 1.25 * c_nhs))
     assert block["payback_year"] == {"council": 0, "nhs": None, "place": 0}
     assert block["social_value_npv"] == {"council": None, "nhs": None, "place": None}
 
 
-def test_optimism_bias_lowers_npv_of_positive_savings():
+def test_a_planned_saving_is_adjusted_only_by_its_own_delivery_confidence():
     model = _model()
-    annual = {"council": _money([100.0, 100.0, 100.0], [0.0, 0.0, 0.0])}
-    block = appraise(model, _cut("youth"), annual).as_dict()
-    assert block["npv_adjusted"]["council"] == pytest.approx(0.6 * block["npv"]["council"])
+    annual = {"council": _money([100.0, 100.0, 100.0], [0.0, 0.0, 0.0], [30.0, 0.0, 0.0])}
+    # A grade-2 link further down the path does not touch the council's own cash.
+    plain = appraise(model, _cut("youth"), annual).as_dict()
+    assert plain["npv_adjusted"]["council"] == pytest.approx(plain["npv"]["council"])
+    graded = _cut("youth")
+    graded = graded.model_copy(update={"levers": [graded.levers[0].model_copy(
+        update={"delivery_confidence": 1})]})
+    block = appraise(model, graded, annual).as_dict()
+    b = npv([100.0] * 3, R)
+    assert block["optimism_bias"]["lines"]["council"]["delivery_fraction"] == 0.6
+    assert block["npv_adjusted"]["council"] == pytest.approx(0.4 * b - 1.6 * 30.0)
     assert block["npv_adjusted"]["council"] < block["npv"]["council"]
+
+
+def test_knock_on_grades_follow_the_paths_into_each_agency():
+    model = _model()
+    # youth -e1(4)-> offending -d1(3)-> ae (nhs) -e2(2)-> health -d2(5)-> custody (police)
+    assert knock_on_grades(model, _cut("youth")) == {"council": None, "nhs": 3, "police": 2}
+    assert knock_on_grades(model, _cut("ae")) == {"council": None, "nhs": None, "police": 2}
+
+
+def test_avoided_costs_are_lowered_and_knock_on_costs_raised():
+    model = _model()
+    annual = {"council": _money([-100.0] * 3, [0.0] * 3),
+              "nhs": _money([0.0] * 3, [-80.0] * 3), "police": _money([0.0] * 3, [10.0] * 3)}
+    block = appraise(model, _cut("youth"), annual).as_dict()
+    assert block["npv_adjusted"]["nhs"] == pytest.approx(0.75 * npv([80.0] * 3, R))
+    assert block["npv_adjusted"]["police"] == pytest.approx(-1.4 * npv([10.0] * 3, R))
+    assert block["npv_adjusted"]["council"] == pytest.approx(-npv([100.0] * 3, R))
+
+
+def test_the_adjustment_is_said_in_words():
+    model = _model()
+    bias = optimism_bias(model, _cut("youth"))
+    words = " ".join(describe_optimism_bias(model, bias, 1_000_000.0, 900_000.0))
+    assert "net present value, a net saving of £1.00m, becomes a net saving of £0.90m" in words
+    negative = " ".join(describe_optimism_bias(model, bias, -2_150_000.0, -2_150_000.0))
+    assert "a net cost of £2.15m, is the same" in negative and "−£" not in negative
+    assert "knock-on costs raised (and avoided costs lowered) by 25 %" in words
+    assert "grade 3 (moderate)" in words
+    assert "Planned savings and one-off costs are not adjusted" in words
 
 
 def test_appraise_with_draws_axis():
@@ -476,3 +527,20 @@ def test_terminal_value_counts_the_long_run_for_the_years_after_the_horizon():
     plain = run_scenario(compile_model(_long_model(10, 20.0)),
                          _cut("youth")).appraisal.as_dict()
     assert block["npv"] == plain["npv"]
+
+
+def test_delivery_confidence_must_be_a_grade_and_marks_the_file_version_three():
+    from cutsim.files.exchange import dumps
+    from cutsim.model.schema import CutsimFile
+    from cutsim.model.validation import validate_file
+
+    graded = _cut("youth")
+    bad = graded.model_copy(update={"levers": [graded.levers[0].model_copy(
+        update={"delivery_confidence": 7})]})
+    problems = validate_file(CutsimFile(format="cutsim", format_version=1, model=_model(), scenarios=[bad]))
+    assert [p.message for p in problems if "delivery_confidence" in p.message] == [
+        "delivery_confidence must be a confidence grade from 1 to 5 (got 7)"]
+    good = graded.model_copy(update={"levers": [graded.levers[0].model_copy(
+        update={"delivery_confidence": 3})]})
+    text = dumps(CutsimFile(format="cutsim", format_version=1, model=_model(), scenarios=[good]))
+    assert '"format_version": 3' in text and '"min_reader_version": 3' in text

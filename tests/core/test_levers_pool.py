@@ -114,7 +114,7 @@ def test_a_partner_whose_benefit_is_round_off_gets_no_share():
 def test_fixed_settlement_and_the_result_block():
     result = _run(gain_share={"fixed": {"council": 0.5, "nhs": 0.5}})
     s = result.to_json_dict()["settlement"]["bcf"]
-    assert set(s["nhs"]) == {"contribution", "net_saving", "share", "transfer"}
+    assert set(s["nhs"]) == {"contribution", "net_saving", "share", "transfer", "transfer_by_year"}
     assert s["council"]["transfer"] == pytest.approx(547_500 + 260_000)
     assert sum(v["transfer"] for v in s.values()) == 0.0
     # beside agency money, never in it

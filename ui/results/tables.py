@@ -28,7 +28,6 @@ from cutsim.model.fmt import (
     money,
     money_exact,
     number,
-    percent,
     pounds_pence,
     year_label,
 )
@@ -178,8 +177,8 @@ class AppraisalTableModel(_Table):
         self._base_year = cm.model.place.base_year
         self.floor = materiality_floor(cm.model)
         horizon = cm.horizon_years
-        bias = percent(100 * appraisal.optimism_bias.fraction, signed=False)
-        self.columns = (f"NPV over {horizon} years (£)", f"NPV after optimism bias ({bias})",
+        # Optimism bias is applied line by line (docs/appraisal.md): no one percentage.
+        self.columns = (f"NPV over {horizon} years (£)", "NPV after optimism bias, line by line (£)",
                         "Payback year", "Benefit-cost ratio")
         names = _agency_names(result)
         net = {**{a: result.agency_annual["net_saving"][i] for i, a in enumerate(cm.agency_ids)},
