@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QStyle, QTableView
 from cutsim.api import Project
 from cutsim.engine.money import SERIES
 from cutsim.files.exchange import read_file
-from cutsim.model.fmt import money, year_label
+from cutsim.model.fmt import money, money_in_unit, table_unit, year_label
 from cutsim.model.materiality import clean, materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
 from ui.document import DocumentController
@@ -257,14 +257,18 @@ def check_not_elided(view: QTableView) -> None:
 
 
 def check_cells_are_the_engines(model, floor: float, engine: dict) -> None:
-    """``engine[(row, column)]`` = the engine's £; each cell shows it in the core's words."""
+    """``engine[(row, column)]`` = the engine's £; each cell shows it in the core's words,
+    in the one unit the table chose from its figures (docs/user-guide.md "Money in tables")."""
+    figures = [clean(v, floor) for v in engine.values() if v is not None and np.isfinite(v)]
+    assert table_unit(figures) == model.unit or not figures
     for (r, c), value in engine.items():
         raw = model.data(model.index(r, c), RAW_ROLE)
         assert raw == pytest.approx(value, rel=1e-12, abs=1e-9), (r, c)
         shown = model.data(model.index(r, c), Qt.ItemDataRole.DisplayRole)
         if shown not in ("", "—"):
             signed = shown.startswith("+")
-            assert shown == money(clean(value, floor), signed=signed), (r, c, shown)
+            assert shown == money_in_unit(clean(value, floor), model.unit, signed=signed), \
+                (r, c, shown)
 
 
 def check_tables(results, expected, other) -> None:

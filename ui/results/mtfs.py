@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from cutsim.appraise.mtfs import DEFAULT_YEARS, GRANT_LINES, LABELS, build_plan
 from cutsim.appraise.mtfs_export import shown_lines
 from cutsim.appraise.programme import totals_by
-from cutsim.model.fmt import money, money_exact, number, pounds_pence
+from cutsim.model.fmt import money_exact, number, pounds_pence
 from cutsim.model.schema import PLACE_ID
 from ui.results.tables import _Table
 
@@ -75,7 +75,7 @@ class MtfsTableModel(_Table):
         return f"{self._rows[row]}, {self.columns[column]}: {money_exact(self.shown(value))}"
 
     def format(self, row: int, column: int, value: Any) -> str:
-        return money(self.shown(value))
+        return self.money_cell(value)
 
     def to_csv(self, path: str | Path) -> None:
         """line, one column per financial year: £ to the penny."""
@@ -138,7 +138,10 @@ class ProgrammeTableModel(_Table):
             return ""
         if column == len(self.TEXT_COLUMNS):
             return number(value, 1)
-        return money(self.shown(value))
+        return self.money_cell(value)
+
+    def is_money_column(self, column: int) -> bool:
+        return column > len(self.TEXT_COLUMNS)  # after the text and the FTE
 
     def tooltip(self, row: int, column: int, value: Any) -> str | None:
         if column <= len(self.TEXT_COLUMNS) or value is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
-from cutsim.model.fmt import DASH, money
+from cutsim.model.fmt import DASH
 from cutsim.model.materiality import materiality_floor
 from ui.results.tables import _agency_names, _Table
 
@@ -42,7 +42,10 @@ class SettlementTableModel(_Table):
             return DASH
         if column == 2:
             return f"{100.0 * value:.1f} %"
-        return money(self.shown(value), signed=column == 3)
+        return self.money_cell(value, signed=column == 3)
+
+    def is_money_column(self, column: int) -> bool:
+        return column != 2  # the share
 
 
 class ProcurementTableModel(_Table):
@@ -68,7 +71,10 @@ class ProcurementTableModel(_Table):
             return DASH
         if column == 3:
             return f"{value:g}"
-        return money(self.shown(value))
+        return self.money_cell(value)
+
+    def is_money_column(self, column: int) -> bool:
+        return column != 3  # the local multiplier
 
 
 def has_pools_or_procurement(result: Any) -> bool:

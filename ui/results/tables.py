@@ -25,10 +25,11 @@ from cutsim.engine.money import SERIES
 from cutsim.files.safewrite import atomic_write_bytes
 from cutsim.model.fmt import (
     DASH,
-    money,
     money_exact,
+    money_in_unit,
     number,
     pounds_pence,
+    table_unit,
     year_label,
 )
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
@@ -64,6 +65,7 @@ class _Table(QAbstractTableModel):
         self._rows: list[str] = []  # row headers
         self._values: list[list[Any]] = []
         self.floor = 0.0
+        self.unit = table_unit([])  # the one money unit of the table (docs/user-guide.md)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._rows)
@@ -95,8 +97,16 @@ class _Table(QAbstractTableModel):
             return clean(value, self.floor)
         return value
 
+    def is_money_column(self, column: int) -> bool:
+        """Whether the column holds £ (its figures choose the table's one unit)."""
+        return True
+
+    def money_cell(self, value: Any, signed: bool = False) -> str:
+        """A £ figure in the table's one unit (docs/user-guide.md "Money in tables")."""
+        return money_in_unit(self.shown(value), self.unit, signed=signed)
+
     def format(self, row: int, column: int, value: Any) -> str:
-        return money(self.shown(value))
+        return self.money_cell(value)
 
     def tooltip(self, row: int, column: int, value: Any) -> str | None:
         if isinstance(value, float):
@@ -126,6 +136,10 @@ class _Table(QAbstractTableModel):
     def set_rows(self, rows: list[str], values: list[list[Any]]) -> None:
         self.beginResetModel()
         self._rows, self._values = rows, values
+        self.unit = table_unit([self.shown(v) for row in values for c, v in enumerate(row)
+                                if self.is_money_column(c) and isinstance(v, (int, float))
+                                and not isinstance(v, bool) and math.isfinite(v)],
+                               floor=self.floor)
         self.endResetModel()
 
     def clear(self) -> None:
@@ -206,7 +220,10 @@ class AppraisalTableModel(_Table):
                     (isinstance(value, float) and math.isnan(value)):
                 return DASH
             return number(value)
-        return money(self.shown(value))
+        return self.money_cell(value)
+
+    def is_money_column(self, column: int) -> bool:
+        return column not in (2, 3)  # payback year and benefit-cost ratio
 
     def tooltip(self, row: int, column: int, value: Any) -> str | None:
         if column == 2 and not self._meaning[row][0]:
@@ -258,7 +275,7 @@ class CostShiftTableModel(_Table):
                 f"cost to {self._full[column]} over the horizon (undiscounted)")
 
     def format(self, row: int, column: int, value: Any) -> str:
-        return "" if is_nothing(value, self.floor) else money(value)
+        return "" if is_nothing(value, self.floor) else self.money_cell(value)
 
 
 class AnnualMoneyTableModel(_Table):
@@ -302,10 +319,13 @@ class AnnualMoneyTableModel(_Table):
             return None  # the agency and money columns name each row
         return super().headerData(section, orientation, role)
 
+    def is_money_column(self, column: int) -> bool:
+        return column >= 2  # the agency and the money's name come first
+
     def format(self, row: int, column: int, value: Any) -> str:
         if column < 2:
             return value
-        return money(self.shown(value))
+        return self.money_cell(value)
 
     def tooltip(self, row: int, column: int, value: Any) -> str | None:
         _aid, name, series = self._keys[row]
@@ -371,4 +391,4 @@ class CompareTableModel(_Table):
         self.set_rows(rows, values)
 
     def format(self, row: int, column: int, value: Any) -> str:
-        return money(self.shown(value), signed=column >= getattr(self, "n_scenarios", 2))
+        return self.money_cell(value, signed=column >= getattr(self, "n_scenarios", 2))
