@@ -321,8 +321,8 @@ class BandReducer:
         caps = [max(capacity or self._capacity(j), self.pilot_size) for j in range(q)]
         self.capacity = [min(c, self.n) for c in caps]
         # The values a cell may hold before its bracket is narrowed (raised only when a
-        # narrowing cannot bring a block within it); the buffers themselves start small
-        # and grow to it as values arrive.
+        # narrowing cannot bring a block within it); the buffers are made that wide when
+        # the first values arrive (their pages are taken only as rows fill).
         self.limit = list(self.capacity)
         self.buffer: list[np.ndarray] = [np.full((self.cells, 0), np.inf) for _ in range(q)]
         self.pilot: list[np.ndarray] | None = []
@@ -444,13 +444,16 @@ class BandReducer:
         self.count[j] += k
 
     def _ensure_width(self, j: int, need: int) -> None:
-        """Make buffer j at least ``need`` values wide (doubling, up to its limit)."""
+        """Make buffer j at least ``need`` values wide (at once as wide as its limit)."""
         width = self.buffer[j].shape[1]
         if need <= width:
             return
-        # Only each row's first count[j] entries mean anything (the rest are read through
-        # _sorted_buffer, which pads them), so only those are copied.
-        grown = np.empty((self.cells, max(need, min(2 * width, self.limit[j]))))
+        # Straight to the limit: numpy.empty reserves the memory, and the system gives it
+        # pages only as rows are written, so a row's unused tail costs nothing, while
+        # growing by doubling would copy the buffer each time. Only each row's first
+        # count[j] entries mean anything (the rest are read through _sorted_buffer, which
+        # pads them), so only those are copied.
+        grown = np.empty((self.cells, max(need, self.limit[j])))
         used = min(int(self.count[j].max()), width) if self.cells else 0
         grown[:, :used] = self.buffer[j][:, :used]
         self.buffer[j] = grown
