@@ -172,6 +172,33 @@ def _sorted_rows(values: np.ndarray | list[np.ndarray], rows: np.ndarray) -> np.
     return out
 
 
+def _selected_rows(blocks: list[np.ndarray], rows: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Like :func:`_sorted_rows`, but only partitioned (``numpy.partition``) at ``ranks``
+    (0-based, the same for every row): each row's entry at each of those ranks is its
+    order statistic of that rank, exactly as after a full sort (NaN last), at a fraction
+    of a sort's cost. Include ranks 0 and n − 1 to read each row's least and greatest."""
+    out = np.empty((len(rows), sum(b.shape[0] for b in blocks)))
+    at = 0
+    for block in blocks:
+        out[:, at:at + block.shape[0]] = block[:, rows].T
+        at += block.shape[0]
+    if len(rows) and out.shape[1]:
+        out.partition(np.unique(np.asarray(ranks, dtype=np.intp)), axis=1)
+    return out
+
+
+def _mixed_zeros_selected(ordered: np.ndarray) -> np.ndarray:
+    """:func:`_mixed_zeros` of rows partitioned at their first and last ranks (least
+    value first, greatest last): only rows whose range holds 0 are looked at."""
+    out = np.zeros(len(ordered), bool)
+    if ordered.shape[1] < 2:
+        return out
+    maybe = np.flatnonzero((ordered[:, 0] <= 0) & (ordered[:, -1] >= 0))
+    if len(maybe):
+        out[maybe] = _mixed_zeros(ordered[maybe])
+    return out
+
+
 def _one_value(blocks: list[np.ndarray], bits: bool) -> np.ndarray:
     """Cells whose draws, over every block, all equal the first draw (by value, or by
     ``bits``): a boolean (cells,)."""
@@ -294,8 +321,8 @@ class BandReducer:
         caps = [max(capacity or self._capacity(j), self.pilot_size) for j in range(q)]
         self.capacity = [min(c, self.n) for c in caps]
         # The values a cell may hold before its bracket is narrowed (raised only when a
-        # narrowing cannot bring a block within it); the buffers themselves start small
-        # and grow to it as values arrive.
+        # narrowing cannot bring a block within it); the buffers are made that wide when
+        # the first values arrive (their pages are taken only as rows fill).
         self.limit = list(self.capacity)
         self.buffer: list[np.ndarray] = [np.full((self.cells, 0), np.inf) for _ in range(q)]
         self.pilot: list[np.ndarray] | None = []
@@ -417,13 +444,16 @@ class BandReducer:
         self.count[j] += k
 
     def _ensure_width(self, j: int, need: int) -> None:
-        """Make buffer j at least ``need`` values wide (doubling, up to its limit)."""
+        """Make buffer j at least ``need`` values wide (at once as wide as its limit)."""
         width = self.buffer[j].shape[1]
         if need <= width:
             return
-        # Only each row's first count[j] entries mean anything (the rest are read through
-        # _sorted_buffer, which pads them), so only those are copied.
-        grown = np.empty((self.cells, max(need, min(2 * width, self.limit[j]))))
+        # Straight to the limit: numpy.empty reserves the memory, and the system gives it
+        # pages only as rows are written, so a row's unused tail costs nothing, while
+        # growing by doubling would copy the buffer each time. Only each row's first
+        # count[j] entries mean anything (the rest are read through _sorted_buffer, which
+        # pads them), so only those are copied.
+        grown = np.empty((self.cells, max(need, self.limit[j])))
         used = min(int(self.count[j].max()), width) if self.cells else 0
         grown[:, :used] = self.buffer[j][:, :used]
         self.buffer[j] = grown
@@ -538,9 +568,10 @@ class BandReducer:
             # numpy's interpolation; a row not finite or with zeros of both signs is left
             # to numpy's percentile itself.
             rows = np.flatnonzero(~steady)
-            ordered = _sorted_rows(blocks, rows)
+            ordered = _selected_rows(blocks, rows, np.concatenate(
+                [[0, self.n - 1], self.lo_rank, self.hi_rank]))
             plain = (np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1])
-                     & ~_mixed_zero_rows(ordered)) if len(rows) else np.zeros(0, bool)
+                     & ~_mixed_zeros_selected(ordered)) if len(rows) else np.zeros(0, bool)
             for j in range(len(self.low)):
                 out[j, rows[plain]] = interpolate(ordered[plain, self.lo_rank[j]],
                                                   ordered[plain, self.hi_rank[j]],
