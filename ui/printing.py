@@ -144,6 +144,12 @@ def _table_html(model: Any, caption: str, zero_rows: bool = False, note: str = "
             words = isinstance(model.index(r, c).data(RAW_ROLE), str)
             shown = str(model.index(r, c).data() or "")
             text = html.escape(shown)
+            if not words and shown.startswith("less than "):
+                # "less than £0.01m" may take two lines: a figure too small for the table's
+                # one unit must not widen its column past the page
+                text = "less than<br>" + html.escape(shown.removeprefix("less than "))
+                cells.append(f'<td align="right">{text}</td>')
+                continue
             cells.append(f'<td align="left"{_keep_whole(shown)}>{text}</td>' if words else
                          f'<td align="right" style="white-space: nowrap">{text}</td>')
         name = str(model.headerData(r, Qt.Orientation.Vertical)) if row_heads else ""
