@@ -248,6 +248,10 @@ class MainWindow(QMainWindow):
         self.autosaver.close_cleanly()
         self.files.release_lock()
         self.publisher.shutdown()
+        results = self.views.get("resultsDock")
+        actuals = getattr(results.widget() if results is not None else None, "actuals", None)
+        if actuals is not None:
+            actuals.shutdown()  # a review running on its thread is cancelled and joined
         shutdown = getattr(self.run_controller, "shutdown", None)
         if callable(shutdown):
             shutdown()

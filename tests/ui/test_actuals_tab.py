@@ -16,7 +16,8 @@ def page(qtbot):
     document = DocumentController(read_file(EXAMPLE))
     widget = ActualsPage(document)
     qtbot.addWidget(widget)
-    return widget
+    yield widget
+    widget.shutdown()
 
 
 def test_editing_a_value_is_one_undoable_step(page, qtbot) -> None:
@@ -60,7 +61,10 @@ def test_add_and_remove_rows_undo(page) -> None:
 def test_review_shows_the_band_the_variance_and_what_moved(page, qtbot) -> None:
     page.draws.setValue(512)
     page.review_button.click()
-    qtbot.waitUntil(lambda: page.result is not None)
+    assert page.review_running and not page.review_button.isEnabled()  # on its own thread
+    qtbot.waitUntil(lambda: page.result is not None, timeout=30000)
+    assert not page.review_running and page.review_button.isEnabled()
+    assert page.progress.isHidden() and page.cancel_button.isHidden()
     assert page.outcome_choice.count() == 6
     assert page.variance.rowCount() == 4  # two services, two years
     assert page.variance.item(0, 3).text() == "£450k"  # youth: 75 % of £600k delivered
@@ -69,3 +73,38 @@ def test_review_shows_the_band_the_variance_and_what_moved(page, qtbot) -> None:
     assert page.chart.getPlotItem().legend.names() == [
         "forecast, likely range (P10 to P90)", "forecast, central", "without the decision",
         "what happened"]
+
+
+def test_the_review_runs_off_the_interface_thread_with_progress(page, qtbot) -> None:
+    page.draws.setValue(4096)  # 16 blocks of draws
+    seen: list[int] = []
+    page.progress.valueChanged.connect(seen.append)
+    page.show()
+    with qtbot.waitSignal(page.progress.valueChanged, timeout=30000):
+        assert page.run_review()
+    assert not page.progress.isHidden() and not page.cancel_button.isHidden()
+    qtbot.waitUntil(lambda: page.result is not None, timeout=60000)
+    assert len(set(seen)) >= 3 and max(seen) == 100  # several steps on the way
+    assert page.result.draws == 4096
+
+
+def test_cancel_stops_the_review_and_shows_nothing(page, qtbot) -> None:
+    page.draws.setValue(20000)
+    assert page.run_review()
+    worker = page._worker
+    page.cancel_button.click()
+    assert worker.is_cancelled
+    qtbot.waitUntil(lambda: not page._jobs, timeout=30000)  # its thread has finished
+    assert page.result is None and not page.review_running
+    assert page.review_button.isEnabled() and page.progress.isHidden()
+    assert page.variance.isHidden()  # nothing of a review shown
+
+
+def test_a_review_with_no_actuals_is_refused_without_a_thread(qtbot) -> None:
+    from cutsim.model.schema import Actuals
+    document = DocumentController(read_file(EXAMPLE).model_copy(update={"actuals": Actuals()}))
+    widget = ActualsPage(document)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(document.commandRefused) as refused:
+        assert not widget.run_review()
+    assert "no actuals" in refused.args[0] and not widget.review_running
