@@ -53,12 +53,11 @@ from cutsim.appraise.review import (
 from cutsim.files.exchange import atomic_write_bytes
 from cutsim.model.actuals_rules import year_index
 from cutsim.model.commands import SetActuals
-from cutsim.model.errors import InputError
+from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.fmt import count, money, year_label
 from cutsim.model.safecsv import csv_table
 from cutsim.model.schema import Actuals, CutsimFile, Observation
 from ui.results.plotkit import pen, plot_widget
-from ui.run_controller import user_message
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +103,8 @@ class ReviewWorker(QObject):
         except Exception as error:  # noqa: BLE001 - every failure becomes a message
             if not isinstance(error, InputError):
                 log.exception("the review failed")
-            self.failed.emit(user_message(error))
+            self.failed.emit(str(error) if isinstance(error, CutsimError) else
+                             f"The review could not run ({type(error).__name__}: {error})")
             return
         self.finished.emit(result)
 
