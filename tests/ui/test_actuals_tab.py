@@ -108,3 +108,31 @@ def test_a_review_with_no_actuals_is_refused_without_a_thread(qtbot) -> None:
     with qtbot.waitSignal(document.commandRefused) as refused:
         assert not widget.run_review()
     assert "no actuals" in refused.args[0] and not widget.review_running
+
+
+def test_the_workshops_agreed_package_is_offered_as_the_decision(qtbot, tmp_path) -> None:
+    from cutsim.files.exchange import write_file
+    from cutsim.workshop import WorkshopSession, open_log
+
+    file = read_file(EXAMPLE)
+    path = tmp_path / "budget.cutsim"
+    write_file(path, file)
+    document = DocumentController(file, path)
+    widget = ActualsPage(document)
+    qtbot.addWidget(widget)
+    assert widget.adopt_button.isHidden()  # no meeting held on this file yet
+    session = WorkshopSession(file, ["youth-cut"], log=open_log(file, path, is_workspace=False))
+    session.agree(file, "A", "to cabinet")
+    widget.show()  # the log is read again when the tab is shown
+    qtbot.waitUntil(lambda: widget.adopt_button.isVisible())
+    assert "agreed package A" in widget.adopt_button.toolTip()
+    before = document.file.actuals.decision
+    assert widget.record_logged_decision()
+    decision = document.file.actuals.decision
+    assert (decision.scenario, decision.by, decision.notes) == (
+        "youth-cut", "budget workshop (package A)", "to cabinet")
+    assert document.file.actuals.observations == file.actuals.observations
+    assert document.undo_stack.count() == 1 and widget.adopt_button.isHidden()
+    assert "by budget workshop (package A)" in widget.summary.text()
+    document.undo_stack.undo()
+    assert document.file.actuals.decision == before and widget.adopt_button.isVisible()

@@ -12,6 +12,7 @@ progress bar and a Cancel button; the interface stays live while it runs.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.fmt import count, money, year_label
 from cutsim.model.safecsv import csv_table
 from cutsim.model.schema import Actuals, CutsimFile, Observation
+from cutsim.workshop.adoption import LoggedAdoption, agreed_decision, logged_entries
 from ui.results.plotkit import pen, plot_widget
 
 log = logging.getLogger(__name__)
@@ -206,6 +208,11 @@ class ActualsPage(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("actuals-summary")
         self.summary.setWordWrap(True)
+        self.adopt_button = QPushButton("Record the workshop's agreed package as the decision",
+                                        self)
+        self.adopt_button.setObjectName("actuals-adopt")
+        self.adopt_button.clicked.connect(self.record_logged_decision)
+        self.logged: LoggedAdoption | None = None  # what the document's decision log agreed
         self.model = ObservationsModel(document, self)
         self.table = QTableView(self)
         self.table.setObjectName("actuals-table")
@@ -270,6 +277,10 @@ class ActualsPage(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.summary)
+        adopt_row = QHBoxLayout()
+        adopt_row.addWidget(self.adopt_button)
+        adopt_row.addStretch(1)
+        top_layout.addLayout(adopt_row)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
         middle = QWidget(self)
@@ -296,6 +307,11 @@ class ActualsPage(QWidget):
         self._jobs: dict[QThread, ReviewWorker] = {}
         self._worker: ReviewWorker | None = None  # the running review; None when idle
         document.changed.connect(self.show_document)
+        for name in ("pathChanged", "fileReplaced"):
+            signal = getattr(document, name, None)
+            if signal is not None:
+                signal.connect(self.read_decision_log)
+        self.read_decision_log()
         self.show_document()
 
     # --------------------------------------------------------------- the observations
@@ -318,11 +334,50 @@ class ActualsPage(QWidget):
                 + (" (illustrative)" if actuals.illustrative else "")
                 + ". Outcomes: the year's mean level in the outcome's unit; spend: outturn in £ "
                   "at the place's price year. Edit a cell to change it (Edit → Undo takes it back).")
+        self._show_offer()
         has = self.model.has_rows()
         self.add_button.setEnabled(has)
         self.remove_button.setEnabled(has)
         self.table.setHidden(not has)
         self.tables = [self.model] if has else []
+
+    # --------------------------------------------------------------- the decision
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """A meeting may have agreed a package since the tab was last shown."""
+        self.read_decision_log()
+        super().showEvent(event)
+
+    def read_decision_log(self) -> None:
+        """Read the decision log kept for the document (docs/workshop.md) and offer its
+        agreed package as the actuals' decision when it differs from the one recorded."""
+        try:
+            entries = logged_entries(self.document.path, self.document.is_workspace)
+        except (CutsimError, OSError, sqlite3.Error) as error:
+            log.warning("the decision log could not be read: %s", error)
+            entries = []
+        self.logged = agreed_decision(entries, self.document.file) if entries else None
+        self._show_offer()
+
+    def _show_offer(self) -> None:
+        actuals = self.document.file.actuals
+        current = actuals.decision if actuals is not None else None
+        offered = self.logged.decision if self.logged is not None else None
+        self.adopt_button.setHidden(offered is None or offered == current)
+        if self.logged is not None:
+            self.adopt_button.setToolTip(self.logged.reason[:1].upper() + self.logged.reason[1:]
+                                         + ": record it as the decision these actuals follow "
+                                           "(Edit → Undo takes it back)")
+
+    def record_logged_decision(self) -> bool:
+        """Record the decision log's agreed package as the actuals' decision (one undoable
+        edit); False when the log offers none."""
+        offered = self.logged.decision if self.logged is not None else None
+        if offered is None:
+            return False
+        current = self.document.file.actuals or Actuals()
+        return bool(self.document.apply(SetActuals(
+            current.model_copy(update={"decision": offered}),
+            f"Record the decision: scenario {offered.scenario} (from the workshop's log)")))
 
     def add_row(self) -> None:
         """A copy of the selected row (or the last) for the year after it."""
