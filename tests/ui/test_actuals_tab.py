@@ -60,9 +60,10 @@ def test_add_and_remove_rows_undo(page) -> None:
 
 def test_review_shows_the_band_the_variance_and_what_moved(page, qtbot) -> None:
     page.draws.setValue(512)
-    page.review_button.click()
-    assert page.review_running and not page.review_button.isEnabled()  # on its own thread
-    qtbot.waitUntil(lambda: page.result is not None, timeout=30000)
+    with qtbot.waitSignal(page.reviewFinished, timeout=30000) as finished:
+        page.review_button.click()
+        assert page.review_running and not page.review_button.isEnabled()  # on its own thread
+    assert finished.args[0] is page.result
     assert not page.review_running and page.review_button.isEnabled()
     assert page.progress.isHidden() and page.cancel_button.isHidden()
     assert page.outcome_choice.count() == 6

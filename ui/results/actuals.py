@@ -199,7 +199,11 @@ class ObservationsModel(QAbstractTableModel):
 
 
 class ActualsPage(QWidget):
-    """Observations (editable), then the review of the current scenario on demand."""
+    """Observations (editable), then the review of the current scenario on demand.
+
+    ``reviewFinished(Review)`` fires on the GUI thread when a review's figures are shown."""
+
+    reviewFinished = Signal(object)
 
     def __init__(self, document: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -322,8 +326,8 @@ class ActualsPage(QWidget):
         self.model.refresh()
         actuals = self.document.file.actuals
         if actuals is None or not actuals.observations:
-            self.summary.setText("No actuals yet: bring them in with cutsim actuals import "
-                                 "(docs/actuals.md), then open the file again.")
+            self.summary.setText("No actuals yet: bring them in with File → Import Actuals… "
+                                 "(a CSV or workbook, docs/actuals.md).")
         else:
             decision = actuals.decision
             said = (f"Adopted: scenario {decision.scenario}"
@@ -474,6 +478,7 @@ class ActualsPage(QWidget):
         self._set_running(False)
         self.result = result
         self.show_review(result)
+        self.reviewFinished.emit(result)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
