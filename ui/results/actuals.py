@@ -253,10 +253,11 @@ class ActualsPage(QWidget):
         for widget in (self.add_button, self.remove_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        buttons.addWidget(self.progress)
-        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.draws)
         buttons.addWidget(self.review_button)
+        running = QHBoxLayout()  # a row of its own, so the tab is no wider than before
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.cancel_button)
 
         self.outcome_choice = QComboBox(self)
         self.outcome_choice.currentIndexChanged.connect(lambda _i: self._draw_outcome())
@@ -287,12 +288,13 @@ class ActualsPage(QWidget):
         top_layout.addLayout(adopt_row)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
+        top_layout.addLayout(running)
         middle = QWidget(self)
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.outcome_choice)
         middle_layout.addWidget(self.chart, 1)
-        bottom = QSplitter(Qt.Orientation.Horizontal, self)
+        self.bottom = bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.addWidget(self.variance)
         bottom.addWidget(self.learning)
         bottom.setSizes([420, 820])
@@ -306,7 +308,7 @@ class ActualsPage(QWidget):
         self.plots: list[Any] = []  # the chart once a review has drawn it
         self.tables: list[Any] = []  # the observations, when there are any (export as CSV)
         for widget in (self.outcome_choice, self.chart, self.variance, self.learning,
-                       self.progress, self.cancel_button):
+                       self.bottom, self.progress, self.cancel_button):
             widget.setHidden(True)  # until a review
         self._jobs: dict[QThread, ReviewWorker] = {}
         self._worker: ReviewWorker | None = None  # the running review; None when idle
@@ -499,6 +501,7 @@ class ActualsPage(QWidget):
             widget.setHidden(not result.outcomes)
         self.variance.setHidden(not result.services)
         self.learning.setHidden(not result.outcomes)
+        self.bottom.setHidden(not (result.services or result.outcomes))
         self.plots = [self.chart] if result.outcomes else []
         self.outcome_choice.blockSignals(True)
         self.outcome_choice.clear()
