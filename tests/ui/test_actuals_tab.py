@@ -137,3 +137,15 @@ def test_the_workshops_agreed_package_is_offered_as_the_decision(qtbot, tmp_path
     assert "by budget workshop (package A)" in widget.summary.text()
     document.undo_stack.undo()
     assert document.file.actuals.decision == before and widget.adopt_button.isVisible()
+
+
+def test_the_dock_offers_the_chart_for_export_once_the_review_is_in(make_results_docks, qtbot) -> None:
+    _document, _controller, _scenario, results = make_results_docks(EXAMPLE)
+    results.tabs.setCurrentWidget(results.actuals)
+    export = results.export_buttons["export-chart"]
+    assert not export.isEnabled()  # no chart before a review
+    results.actuals.draws.setValue(256)
+    with qtbot.waitSignal(results.actuals.reviewFinished, timeout=30000):
+        results.actuals.review_button.click()
+    assert export.isEnabled()
+    results.actuals.shutdown()
