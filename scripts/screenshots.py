@@ -133,7 +133,12 @@ def _actuals(window: MainWindow) -> QWidget:
     offending observed over the forecast's band, the savings variance, what moved."""
     dock = _results_tab("Actuals")(window)
     page = dock.widget().actuals
-    page.review_button.click()
+    from PySide6.QtCore import QEventLoop
+
+    done = QEventLoop()
+    page.reviewFinished.connect(done.quit)
+    page.review_button.click()  # the review runs on its own thread
+    done.exec()
     page.outcome_choice.setCurrentIndex(page.outcome_choice.findData("youth_offending"))
     dock.resize(1280, 1000)
     return dock

@@ -68,6 +68,10 @@ class MainActions:
         self._add(file_menu, "import_budget", "Import &Budget Book…", window.workbooks.import_budget,
                   None, "Map an existing budget workbook onto services (rows not mapped and the "
                   "reconciliation are shown before anything changes)")
+        self._add(file_menu, "import_actuals", "Import Ac&tuals…",
+                  window.actuals_import.import_actuals, "Ctrl+Shift+I",
+                  "Add observed outcomes and spend outturn from a CSV or workbook (kind, id, year, "
+                  "value, source); problems are named by row and nothing is imported; undoable")
         self._add(file_menu, "export_results_xlsx", "Export Results to E&xcel…",
                   window.workbooks.export_results, "Ctrl+Shift+X",
                   "Write the current scenario's results as an Excel workbook (totals are formulas)")

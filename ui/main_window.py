@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
 from cutsim.model.schema import CutsimFile
 from cutsim.workspace.sources import OpenedSource
 from ui.actions import MainActions
+from ui.actuals_action import ActualsImport
 from ui.consult_action import ConsultController
 from ui.document import DocumentController
 from ui.editor.widget import ModelEditor
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.publisher = PublishController(self, self.document)
         self.consultation = ConsultController(self, self.document)
         self.workbooks = WorkbookActions(self)
+        self.actuals_import = ActualsImport(self.document, self)
         self.autosaver = Autosaver(self.document, recovery_dir or data_dir() / "recovery",
                                    self.settings.autosave_seconds(), self)
         self.actions = MainActions(self)
@@ -249,6 +251,10 @@ class MainWindow(QMainWindow):
         self.files.release_lock()
         self.files.server.stop()
         self.publisher.shutdown()
+        results = self.views.get("resultsDock")
+        actuals = getattr(results.widget() if results is not None else None, "actuals", None)
+        if actuals is not None:
+            actuals.shutdown()  # a review running on its thread is cancelled and joined
         shutdown = getattr(self.run_controller, "shutdown", None)
         if callable(shutdown):
             shutdown()

@@ -31,6 +31,7 @@ units.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,10 @@ DEFAULT_SEED = 35  # the review is seeded by default, so that it reads the same 
 DEFAULT_SD_FRACTION = 0.05  # observation error when an outcome gives none: 5 % of its baseline
 MIN_ESS = 100  # fewer effective draws than this and the posterior is flagged as unreliable
 QUANTILES = (0.10, 0.50, 0.90)
+
+
+class ReviewCancelled(Exception):
+    """The review was stopped between blocks of draws (``cancelled()`` answered True)."""
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray | None,
@@ -120,16 +125,29 @@ class PriorDraws:
     seed: int
 
 
-def prior_draws(cm: CompiledModel, scenario: Scenario, draws: int, seed: int) -> PriorDraws:
+def prior_draws(cm: CompiledModel, scenario: Scenario, draws: int, seed: int, *,
+                progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> PriorDraws:
     """Draw ``draws`` input sets block by block under the Monte Carlo seeding contract and
-    work out every outcome's yearly mean level for each."""
+    work out every outcome's yearly mean level for each.
+
+    ``progress(done, draws)`` is called as each block of :data:`DRAW_BLOCK` draws is worked
+    out (0 first); ``cancelled()`` is asked before each block and a True answer raises
+    :class:`ReviewCancelled`. Neither changes a figure."""
     space = uncertainty_space(cm.model, [scenario])
     entropy = run_entropy(seed)
     values = np.concatenate([block_values(space, entropy, b, n)
                              for b, n in enumerate(block_sizes(draws))])
-    yearly = np.concatenate([yearly_means(cm, scenario, space, values[i:i + DRAW_BLOCK])
-                             for i in range(0, len(values), DRAW_BLOCK)])
-    return PriorDraws(space, values, yearly, int(seed))
+    parts = []
+    for i in range(0, len(values), DRAW_BLOCK):
+        if cancelled is not None and cancelled():
+            raise ReviewCancelled(f"the review was stopped after {i:,} of {len(values):,} draws")
+        if progress is not None:
+            progress(i, len(values))
+        parts.append(yearly_means(cm, scenario, space, values[i:i + DRAW_BLOCK]))
+    if progress is not None:
+        progress(len(values), len(values))
+    return PriorDraws(space, values, np.concatenate(parts), int(seed))
 
 
 @dataclass(frozen=True)
@@ -219,9 +237,15 @@ class Review:
 
 def review(cutsim_file: CutsimFile, scenario_id: str | None = None, *,
            draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED,
-           cm: CompiledModel | None = None) -> Review:
+           cm: CompiledModel | None = None,
+           progress: Callable[[int, int], None] | None = None,
+           cancelled: Callable[[], bool] | None = None) -> Review:
     """Review ``scenario_id`` (the decision's scenario when None) against the file's
-    actuals. InputError when there is nothing to review or no such scenario."""
+    actuals. InputError when there is nothing to review or no such scenario.
+
+    ``progress(done, draws)`` reports the prior draws worked out; ``cancelled()`` is asked
+    between blocks of draws and a True answer raises :class:`ReviewCancelled` (for the
+    app's worker thread). The figures do not depend on either."""
     actuals = cutsim_file.actuals
     if actuals is None or not actuals.observations:
         raise InputError("the file has no actuals to review (add them with cutsim actuals import)")
@@ -248,7 +272,8 @@ def review(cutsim_file: CutsimFile, scenario_id: str | None = None, *,
     not_used = [f"{o.kind} {o.id} {o.year} (area {o.area}): area figures are not reviewed yet"
                 for o in actuals.observations if o.area is not None]
     central = run_scenario(cm, scenario)
-    prior = prior_draws(cm, scenario, int(draws), int(seed))
+    prior = prior_draws(cm, scenario, int(draws), int(seed), progress=progress,
+                        cancelled=cancelled)
     outcome_obs = [o for o in used if o.kind == "outcome"]
     evidence = _evidence(cutsim_file, cm, outcome_obs, base_year)
     weights = importance_weights(prior, evidence)
@@ -468,7 +493,8 @@ SCALES = ((1.0, ""), (1e3, "thousandths"), (1e6, "millionths"), (1e9, "billionth
 def estimate_scale(*bands: dict[str, float]) -> tuple[float, str]:
     """(factor, words) so that every figure of ``bands`` times the factor reads to three
     significant figures with at most four decimals (docs/result-format.md "Figures people
-    read": no rounding noise): 1 and "" for figures of 0.01 or more, else 1,000 and "thousandths", and so on."""
+    read": no rounding noise): 1 and "" for figures of 0.01 or more, else 1,000 and
+    "thousandths", and so on."""
     sizes = [abs(v) for band in bands for v in band.values() if v and np.isfinite(v)]
     if not sizes:
         return 1.0, ""

@@ -16,6 +16,7 @@ from cutsim.appraise.montecarlo import pert
 from cutsim.appraise.review import (
     Evidence,
     PriorDraws,
+    ReviewCancelled,
     effective_sample_size,
     importance_weights,
     prior_draws,
@@ -84,6 +85,26 @@ def test_outcomes_against_the_forecast_by_hand() -> None:
     assert row["forecast_p10"][0] < row["forecast_p50"][0] < row["forecast_p90"][0]
     assert row["outside_band"] == [False, True]  # 2,040 is inside year 0's band; 2,400 is not
     assert result.observation_error["offending"]["sd"] == 20.0
+
+
+def test_progress_reports_every_block_and_changes_no_figure() -> None:
+    file = _file(OUTCOMES, observation_sd=20.0)
+    seen: list[tuple[int, int]] = []
+    with_progress = review(file, draws=600, seed=3, progress=lambda d, n: seen.append((d, n)))
+    assert seen == [(0, 600), (256, 600), (512, 600), (600, 600)]  # blocks of 256 draws
+    assert with_progress.to_json_dict() == review(file, draws=600, seed=3).to_json_dict()
+
+
+def test_a_cancelled_review_stops_between_blocks() -> None:
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # let the first block run, stop before the second
+
+    with pytest.raises(ReviewCancelled, match="after 256 of 600 draws"):
+        review(_file(OUTCOMES, observation_sd=20.0), draws=600, seed=3, cancelled=cancelled)
+    assert len(asked) == 2
 
 
 def test_the_json_has_the_documented_shape(tmp_path: Path, capsys) -> None:

@@ -5,20 +5,35 @@ document's command stack), and, on "Review", the core's review of the current sc
 observed points over the forecast's P10–P90 band for one outcome, the savings variance
 table, and the posterior against the prior for the inputs that moved most. The app
 computes nothing of its own: every figure is :func:`cutsim.appraise.review.review`'s.
+The review runs on a worker thread (as the run controller's Monte Carlo does), with a
+progress bar and a Cancel button; the interface stays live while it runs.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThread,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -29,21 +44,71 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.appraise.review import DEFAULT_SEED, Review, estimate_words, review
+from cutsim.appraise.review import (
+    DEFAULT_SEED,
+    Review,
+    ReviewCancelled,
+    estimate_words,
+    review,
+)
 from cutsim.files.exchange import atomic_write_bytes
 from cutsim.model.actuals_rules import year_index
 from cutsim.model.commands import SetActuals
-from cutsim.model.errors import InputError
+from cutsim.model.errors import CutsimError, InputError
 from cutsim.model.fmt import count, money, year_label
 from cutsim.model.safecsv import csv_table
-from cutsim.model.schema import Actuals, Observation
+from cutsim.model.schema import Actuals, CutsimFile, Observation
+from cutsim.workshop.adoption import LoggedAdoption, agreed_decision, logged_entries
 from ui.results.plotkit import pen, plot_widget
+
+log = logging.getLogger(__name__)
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("kind", "id", "year", "value", "source", "area", "date")
 EDITABLE = {"year", "value", "source", "date"}
 APP_DRAWS = 2000  # the app's default: a quicker look than the command line's 4,000
 BAND, CENTRAL, OBSERVED = "#1d4f91", "#1d4f91", "#b3261e"
+
+
+class ReviewWorker(QObject):
+    """Runs the core's review on its own thread; emits progress, the result or a message."""
+
+    progress = Signal(int)  # percent of the prior draws worked out, 0-100
+    finished = Signal(object)  # the Review
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, cutsim_file: CutsimFile, scenario: str | None, draws: int,
+                 seed: int) -> None:
+        super().__init__()
+        self._file, self._scenario, self._draws, self._seed = cutsim_file, scenario, draws, seed
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the review to stop at its next block of draws (thread-safe)."""
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = review(self._file, self._scenario, draws=self._draws, seed=self._seed,
+                            progress=lambda done, total: self.progress.emit(
+                                round(100 * done / max(total, 1))),
+                            cancelled=self._cancel.is_set)
+        except ReviewCancelled:
+            self.cancelled.emit()
+            return
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            if not isinstance(error, InputError):
+                log.exception("the review failed")
+            self.failed.emit(str(error) if isinstance(error, CutsimError) else
+                             f"The review could not run ({type(error).__name__}: {error})")
+            return
+        self.finished.emit(result)
 
 
 class ObservationsModel(QAbstractTableModel):
@@ -134,7 +199,11 @@ class ObservationsModel(QAbstractTableModel):
 
 
 class ActualsPage(QWidget):
-    """Observations (editable), then the review of the current scenario on demand."""
+    """Observations (editable), then the review of the current scenario on demand.
+
+    ``reviewFinished(Review)`` fires on the GUI thread when a review's figures are shown."""
+
+    reviewFinished = Signal(object)
 
     def __init__(self, document: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +212,11 @@ class ActualsPage(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("actuals-summary")
         self.summary.setWordWrap(True)
+        self.adopt_button = QPushButton("Record the workshop's agreed package as the decision",
+                                        self)
+        self.adopt_button.setObjectName("actuals-adopt")
+        self.adopt_button.clicked.connect(self.record_logged_decision)
+        self.logged: LoggedAdoption | None = None  # what the document's decision log agreed
         self.model = ObservationsModel(document, self)
         self.table = QTableView(self)
         self.table.setObjectName("actuals-table")
@@ -167,12 +241,23 @@ class ActualsPage(QWidget):
         self.review_button = QPushButton("Review against the forecast", self)
         self.review_button.setObjectName("actuals-review")
         self.review_button.clicked.connect(self.run_review)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("actuals-progress")
+        self.progress.setRange(0, 100)
+        self.progress.setFormat("Reviewing: %p% of the draws")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("actuals-cancel")
+        self.cancel_button.setToolTip("Stop the review (the figures shown stay as they were)")
+        self.cancel_button.clicked.connect(self.cancel_review)
         buttons = QHBoxLayout()
         for widget in (self.add_button, self.remove_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.draws)
         buttons.addWidget(self.review_button)
+        running = QHBoxLayout()  # a row of its own, so the tab is no wider than before
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.cancel_button)
 
         self.outcome_choice = QComboBox(self)
         self.outcome_choice.currentIndexChanged.connect(lambda _i: self._draw_outcome())
@@ -197,14 +282,19 @@ class ActualsPage(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.summary)
+        adopt_row = QHBoxLayout()
+        adopt_row.addWidget(self.adopt_button)
+        adopt_row.addStretch(1)
+        top_layout.addLayout(adopt_row)
         top_layout.addWidget(self.table, 1)
         top_layout.addLayout(buttons)
+        top_layout.addLayout(running)
         middle = QWidget(self)
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.outcome_choice)
         middle_layout.addWidget(self.chart, 1)
-        bottom = QSplitter(Qt.Orientation.Horizontal, self)
+        self.bottom = bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.addWidget(self.variance)
         bottom.addWidget(self.learning)
         bottom.setSizes([420, 820])
@@ -217,19 +307,29 @@ class ActualsPage(QWidget):
         layout.addWidget(splitter)
         self.plots: list[Any] = []  # the chart once a review has drawn it
         self.tables: list[Any] = []  # the observations, when there are any (export as CSV)
-        for widget in (self.outcome_choice, self.chart, self.variance, self.learning):
+        for widget in (self.outcome_choice, self.chart, self.variance, self.learning,
+                       self.bottom, self.progress, self.cancel_button):
             widget.setHidden(True)  # until a review
+        self._jobs: dict[QThread, ReviewWorker] = {}
+        self._worker: ReviewWorker | None = None  # the running review; None when idle
         document.changed.connect(self.show_document)
+        for name in ("pathChanged", "fileReplaced"):
+            signal = getattr(document, name, None)
+            if signal is not None:
+                signal.connect(self.read_decision_log)
+        self.read_decision_log()
         self.show_document()
 
     # --------------------------------------------------------------- the observations
     def show_document(self) -> None:
-        """Show the file's observations (after any edit, undo or redo)."""
+        """Show the file's observations (after any edit, undo or redo); a review running
+        on the file as it was is cancelled."""
+        self.cancel_review()
         self.model.refresh()
         actuals = self.document.file.actuals
         if actuals is None or not actuals.observations:
-            self.summary.setText("No actuals yet: bring them in with cutsim actuals import "
-                                 "(docs/actuals.md), then open the file again.")
+            self.summary.setText("No actuals yet: bring them in with File → Import Actuals… "
+                                 "(a CSV or workbook, docs/actuals.md).")
         else:
             decision = actuals.decision
             said = (f"Adopted: scenario {decision.scenario}"
@@ -240,11 +340,50 @@ class ActualsPage(QWidget):
                 + (" (illustrative)" if actuals.illustrative else "")
                 + ". Outcomes: the year's mean level in the outcome's unit; spend: outturn in £ "
                   "at the place's price year. Edit a cell to change it (Edit → Undo takes it back).")
+        self._show_offer()
         has = self.model.has_rows()
         self.add_button.setEnabled(has)
         self.remove_button.setEnabled(has)
         self.table.setHidden(not has)
         self.tables = [self.model] if has else []
+
+    # --------------------------------------------------------------- the decision
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """A meeting may have agreed a package since the tab was last shown."""
+        self.read_decision_log()
+        super().showEvent(event)
+
+    def read_decision_log(self) -> None:
+        """Read the decision log kept for the document (docs/workshop.md) and offer its
+        agreed package as the actuals' decision when it differs from the one recorded."""
+        try:
+            entries = logged_entries(self.document.path, self.document.is_workspace)
+        except (CutsimError, OSError, sqlite3.Error) as error:
+            log.warning("the decision log could not be read: %s", error)
+            entries = []
+        self.logged = agreed_decision(entries, self.document.file) if entries else None
+        self._show_offer()
+
+    def _show_offer(self) -> None:
+        actuals = self.document.file.actuals
+        current = actuals.decision if actuals is not None else None
+        offered = self.logged.decision if self.logged is not None else None
+        self.adopt_button.setHidden(offered is None or offered == current)
+        if self.logged is not None:
+            self.adopt_button.setToolTip(self.logged.reason[:1].upper() + self.logged.reason[1:]
+                                         + ": record it as the decision these actuals follow "
+                                           "(Edit → Undo takes it back)")
+
+    def record_logged_decision(self) -> bool:
+        """Record the decision log's agreed package as the actuals' decision (one undoable
+        edit); False when the log offers none."""
+        offered = self.logged.decision if self.logged is not None else None
+        if offered is None:
+            return False
+        current = self.document.file.actuals or Actuals()
+        return bool(self.document.apply(SetActuals(
+            current.model_copy(update={"decision": offered}),
+            f"Record the decision: scenario {offered.scenario} (from the workshop's log)")))
 
     def add_row(self) -> None:
         """A copy of the selected row (or the last) for the year after it."""
@@ -268,19 +407,93 @@ class ActualsPage(QWidget):
         self.model.replace(rows, f"Remove actuals row for {gone.id} in {gone.year}")
 
     # --------------------------------------------------------------- the review
-    def run_review(self) -> None:
-        """Review the current scenario against the actuals (the core's figures)."""
+    @property
+    def review_running(self) -> bool:
+        return self._worker is not None
+
+    def run_review(self) -> bool:
+        """Start the review of the adopted scenario (else the current one) against the
+        actuals on a worker thread; False (and a message) when there is nothing to review.
+        A review already running is cancelled first. The figures are the core's."""
+        self.cancel_review()
         file = self.document.file
         scenario = self.document.current_scenario_id
         decision = file.actuals.decision if file.actuals is not None else None
         if decision is not None and any(s.id == decision.scenario for s in file.scenarios):
             scenario = decision.scenario
-        try:
-            self.result = review(file, scenario, draws=self.draws.value(), seed=DEFAULT_SEED)
-        except InputError as exc:
-            self.document.report_refusal(str(exc))
+        if file.actuals is None or not file.actuals.observations:
+            self.document.report_refusal("the file has no actuals to review (File → Import "
+                                         "Actuals…)")
+            return False
+        thread = QThread(self)
+        worker = ReviewWorker(file, scenario, self.draws.value(), DEFAULT_SEED)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        for signal in (worker.finished, worker.failed, worker.cancelled):
+            signal.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)
+        self._jobs[thread] = worker
+        self._worker = worker
+        self._set_running(True)
+        thread.start()
+        return True
+
+    def cancel_review(self) -> None:
+        """Stop the running review; its result, if it comes, is not shown."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
+            self._set_running(False)
+
+    def wait_for_review(self, timeout_ms: int = 30000) -> bool:
+        """Block until every review thread has finished (for shutdown)."""
+        return all(thread.wait(timeout_ms) for thread in list(self._jobs))
+
+    def shutdown(self) -> None:
+        """Cancel and join the review (before the window closes)."""
+        self.cancel_review()
+        self.wait_for_review()
+
+    def _set_running(self, running: bool) -> None:
+        self.progress.setValue(0)
+        self.progress.setHidden(not running)
+        self.cancel_button.setHidden(not running)
+        self.review_button.setEnabled(not running)
+        self.draws.setEnabled(not running)
+
+    def _is_current(self, worker: QObject | None) -> bool:
+        return worker is not None and worker is self._worker and not self._worker.is_cancelled
+
+    @Slot(int)
+    def _on_progress(self, percent: int) -> None:
+        if self._is_current(self.sender()):
+            self.progress.setValue(percent)
+
+    @Slot(object)
+    def _on_finished(self, result: Review) -> None:
+        if not self._is_current(self.sender()):
             return
-        self.show_review(self.result)
+        self._worker = None
+        self._set_running(False)
+        self.result = result
+        self.show_review(result)
+        self.reviewFinished.emit(result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self._is_current(self.sender()):
+            self._worker = None
+            self._set_running(False)
+            self.document.report_refusal(message)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        if self._jobs.pop(thread, None) is not None:
+            thread.deleteLater()
 
     def show_review(self, result: Review) -> None:
         model = self.document.file.model
@@ -288,6 +501,7 @@ class ActualsPage(QWidget):
             widget.setHidden(not result.outcomes)
         self.variance.setHidden(not result.services)
         self.learning.setHidden(not result.outcomes)
+        self.bottom.setHidden(not (result.services or result.outcomes))
         self.plots = [self.chart] if result.outcomes else []
         self.outcome_choice.blockSignals(True)
         self.outcome_choice.clear()

@@ -178,6 +178,8 @@ class ResultsDock(QWidget):
         self._enable_pools(None)
         self.tabs.currentChanged.connect(lambda _i: self.redraw())
         self.tabs.currentChanged.connect(lambda _i: self._update_exports())
+        # the review finishes on its own thread's signal: its chart can then be exported
+        self.actuals.reviewFinished.connect(lambda _r: self._update_exports())
         for chart in (self.outcomes, self.money, self.waterfall, self.sensitivity):
             chart.selectionChanged.connect(self._selection_changed)
         self.compare.value_of_information.button.clicked.connect(
