@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from cutsim.model.errors import CutsimError
 from ui import dialogs
+
+if TYPE_CHECKING:
+    from ui.document import DocumentController
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ class ConsultController(QObject):
     built = Signal(object)  # the page's Path
     failed = Signal(str)
 
-    def __init__(self, window: QMainWindow, document: Any) -> None:
+    def __init__(self, window: QMainWindow, document: DocumentController) -> None:
         super().__init__(window)
         self.window, self.document = window, document
 
@@ -54,7 +57,9 @@ class ConsultController(QObject):
         if problem:
             return self._fail(problem)
         file = self.document.file
-        scenario = file.scenario(self.document.current_scenario_id)
+        scenario_id = self.document.current_scenario_id
+        assert scenario_id is not None  # _why_not refuses when no scenario is chosen
+        scenario = file.scenario(scenario_id)
         if scenario.consultation is None:
             if offer_all is None:
                 offer_all = dialogs.ask_yes_no(

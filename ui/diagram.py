@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import (
@@ -41,6 +41,10 @@ from PySide6.QtWidgets import (
 
 from cutsim.model.schema import Model
 from ui.palette import OUTCOME_COLOUR, agency_colours, text_colour_on
+
+if TYPE_CHECKING:
+    from ui.document import DocumentController
+    from ui.run_controller import RunController
 
 NODE_W, NODE_H = 200.0, 48.0
 LABEL_PAD = 6.0  # px either side of a node's label
@@ -300,7 +304,8 @@ class DiagramDock(QWidget):
 
     nodeSelected = Signal(str, str)
 
-    def __init__(self, document: Any, run_controller: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, run_controller: RunController | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("diagramPanel")
         self.document = document

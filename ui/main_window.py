@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
@@ -31,6 +31,9 @@ from ui.recovery import Autosaver
 from ui.screen_fit import fit_to_screen
 from ui.settings import Settings, data_dir
 from ui.workbook_actions import WorkbookActions
+
+if TYPE_CHECKING:  # for its type only
+    from ui.workshop.mode import WorkshopMode
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,7 @@ class MainWindow(QMainWindow):
     """
 
     viewsReady = Signal()  # the scenario, results and diagram docks are built
+    _workshop: WorkshopMode | None  # set while a workshop runs (ui.workshop.mode)
 
     def __init__(self, file: CutsimFile, path: Path | None = None, *,
                  settings: Settings | None = None, recovery_dir: Path | None = None,

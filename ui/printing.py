@@ -22,7 +22,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt, QUrl
 from PySide6.QtGui import (
@@ -45,6 +45,11 @@ from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, headline_year
 from cutsim.workshop import describe_lever
 from ui.results.tables import RAW_ROLE
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
+    from cutsim.model.schema import Model, Scenario
+    from ui.run_controller import RunController
 
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 MARGIN_MM = 15.0
@@ -70,7 +75,7 @@ def make_printer(page_size: str = "A4", pdf_path: str | Path | None = None) -> Q
     return printer
 
 
-def header_text(result: Any, when: dt.date | None = None) -> str:
+def header_text(result: Result, when: dt.date | None = None) -> str:
     """``"Youth cut · £ at 2024-25 prices · printed 2 December 2026"``: on every page."""
     place = result.compiled.model.place
     when = when or dt.date.today()
@@ -171,7 +176,7 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _notes_html(scenario: Any, model: Any = None) -> str:
+def _notes_html(scenario: Scenario, model: Model | None = None) -> str:
     """The scenario's description and its levers' notes, each lever named in words
     ("Cut Youth work and youth clubs by 20 %"), not by its id."""
     parts = []
@@ -197,7 +202,7 @@ def _sized_table(model: Any, caption: str, zero_rows: bool, fits: Fits | None) -
     return text
 
 
-def _mtfs_html(result: Any, options: PackOptions, fits: Fits | None) -> str:
+def _mtfs_html(result: Result, options: PackOptions, fits: Fits | None) -> str:
     """The medium-term financial plan as the MTFS tab shows it: its warnings in the core's
     words, the plan's lines by year, and the savings programme."""
     from ui.results.mtfs import MtfsTableModel, ProgrammeTableModel
@@ -234,7 +239,7 @@ def _mtfs_html(result: Any, options: PackOptions, fits: Fits | None) -> str:
     return "".join(parts)
 
 
-def report_html(result: Any, comparisons: list[Any] | None = None,
+def report_html(result: Result, comparisons: list[Result] | None = None,
                 chart_size: tuple[int, int] | None = None,
                 options: PackOptions | None = None, fits: Fits | None = None) -> str:
     """The printed pack's HTML: headline, notes, chart, appraisal, the scenarios compared,
@@ -384,7 +389,7 @@ def _first_content_bottom(doc: QTextDocument, block: Any) -> float:
     return rect.top() + (lines.lineAt(0).height() if lines.lineCount() else rect.height())
 
 
-def chart_image(result: Any, comparisons: list[Any] | None, size: tuple[int, int] = (900, 420)) -> Any:
+def chart_image(result: Result, comparisons: list[Result] | None, size: tuple[int, int] = (900, 420)) -> Any:
     """The place's net saving per year (and the compared scenarios') as an image."""
     from ui.results.charts import CompareChart
 
@@ -404,7 +409,7 @@ def _band_height(printer: QPrinter) -> float:
     return QFontMetricsF(QFont(*HEADER_FONT), printer).height() * HEADER_LINES
 
 
-def pack_document(printer: QPrinter, result: Any, comparisons: list[Any] | None = None,
+def pack_document(printer: QPrinter, result: Result, comparisons: list[Result] | None = None,
                   options: PackOptions | None = None) -> tuple[QTextDocument, float]:
     """The pack laid out for ``printer``'s pages: the document and the height of its page
     body in dots (the page less the header and foot bands). Tables take the largest type
@@ -440,7 +445,7 @@ def pack_document(printer: QPrinter, result: Any, comparisons: list[Any] | None 
     return doc, body_h
 
 
-def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None = None,
+def paint_report(printer: QPrinter, result: Result, comparisons: list[Result] | None = None,
                  when: dt.date | None = None, options: PackOptions | None = None) -> int:
     """Paint the pack on ``printer``, a header on every page; returns the page count."""
     doc, body_h = pack_document(printer, result, comparisons, options)
@@ -479,7 +484,7 @@ def paint_report(printer: QPrinter, result: Any, comparisons: list[Any] | None =
         painter.end()
 
 
-def print_to_pdf(path: str | Path, result: Any, comparisons: list[Any] | None = None,
+def print_to_pdf(path: str | Path, result: Result, comparisons: list[Result] | None = None,
                  page_size: str = "A4", when: dt.date | None = None,
                  options: PackOptions | None = None) -> int:
     """Print the pack to a PDF file at ``path``; returns the page count."""
@@ -489,7 +494,7 @@ def print_to_pdf(path: str | Path, result: Any, comparisons: list[Any] | None = 
 class PrintController:
     """File → Print… and File → Print Preview… for the main window's current result."""
 
-    def __init__(self, window: QWidget, run_controller: Any) -> None:
+    def __init__(self, window: QWidget, run_controller: RunController) -> None:
         self.window, self.run = window, run_controller
         self.page_size = "A4"
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from cutsim.model.errors import CutsimError, InputError
 from ui import dialogs
+
+if TYPE_CHECKING:
+    from cutsim.model.schema import CutsimFile
+    from ui.document import DocumentController
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +28,7 @@ class _PublishWorker(QObject):
     finished = Signal(object)  # list[Path] written
     failed = Signal(str)
 
-    def __init__(self, cutsim_file: Any, scenario_id: str, folder: Path) -> None:
+    def __init__(self, cutsim_file: CutsimFile, scenario_id: str, folder: Path) -> None:
         super().__init__()
         self.cutsim_file, self.scenario_id, self.folder = cutsim_file, scenario_id, folder
 
@@ -50,7 +54,7 @@ class PublishController(QObject):
     published = Signal(object)  # list[Path]
     failed = Signal(str)
 
-    def __init__(self, window: QMainWindow, document: Any) -> None:
+    def __init__(self, window: QMainWindow, document: DocumentController) -> None:
         super().__init__(window)
         self.window, self.document = window, document
         self._thread: QThread | None = None
@@ -71,6 +75,7 @@ class PublishController(QObject):
             dialogs.show_error(self.window, "Cannot publish", problem)
             return False
         scenario_id = self.document.current_scenario_id
+        assert scenario_id is not None  # _why_not refuses when no scenario is chosen
         self._thread = QThread(self)
         self._worker = _PublishWorker(self.document.file, scenario_id, folder)
         self._worker.moveToThread(self._thread)

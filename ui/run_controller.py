@@ -42,8 +42,11 @@ BASELINE_SCENARIO_ID = "__baseline__"  # never a valid slug, so never clashes wi
 class Document(Protocol):
     """What the run controller needs from the document controller."""
 
-    file: CutsimFile
-    current_scenario_id: str | None
+    @property
+    def file(self) -> CutsimFile: ...
+
+    @property
+    def current_scenario_id(self) -> str | None: ...
 
     def problems(self) -> list[Any]: ...
 
@@ -127,7 +130,7 @@ class RunController(QObject):
     monteCarloCancelled = Signal()
     monteCarloRunningChanged = Signal(bool)
 
-    def __init__(self, document: Any, parent: QObject | None = None, *,
+    def __init__(self, document: Document, parent: QObject | None = None, *,
                  min_interval_ms: int = 30) -> None:
         super().__init__(parent)
         self.document = document
@@ -154,7 +157,7 @@ class RunController(QObject):
         self.schedule()
 
     # ------------------------------------------------------------ wiring
-    def _connect(self, document: Any) -> None:
+    def _connect(self, document: Document) -> None:
         for name, slot in (("fileReplaced", self._on_model_changed),
                            ("modelChanged", self._on_model_changed),
                            ("scenariosChanged", self._on_scenarios_changed),

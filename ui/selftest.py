@@ -24,7 +24,11 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cutsim.api import Project
+    from cutsim.appraise.result import Result
 
 SCENARIO = "youth-cut"
 DRAWS = 50
@@ -84,7 +88,7 @@ def check_example() -> tuple[Any, str]:
                      f"{len(kinds)} lever kinds")
 
 
-def check_money(project: Any) -> tuple[Any, str]:
+def check_money(project: Project) -> tuple[Any, str]:
     """Run the youth cut; check the sign convention and the money identities."""
     import numpy as np
 
@@ -118,7 +122,7 @@ def check_money(project: Any) -> tuple[Any, str]:
                     f"place NPV £{npv['place'] / 1e6:,.2f}m")
 
 
-def check_monte_carlo(project: Any) -> tuple[dict, str]:
+def check_monte_carlo(project: Project) -> tuple[dict, str]:
     """A short seeded Monte Carlo: ordered bands, and the central run inside them."""
     import numpy as np
 
@@ -142,7 +146,7 @@ def check_monte_carlo(project: Any) -> tuple[dict, str]:
                   f"{npv['p50'] / 1e6:,.2f}m/{npv['p90'] / 1e6:,.2f}m"
 
 
-def check_window(project: Any, core_block: dict, folder: Path) -> tuple[float, str]:
+def check_window(project: Project, core_block: dict, folder: Path) -> tuple[float, str]:
     """Build and show the main window on the example; run Monte Carlo on its worker thread.
 
     The app's worker runs the core's Monte Carlo (same seeding contract), so its bands
@@ -190,7 +194,7 @@ def check_window(project: Any, core_block: dict, folder: Path) -> tuple[float, s
         QApplication.processEvents()
 
 
-def check_chart(result: Any) -> str:
+def check_chart(result: Result) -> str:
     """Draw the place net saving with the app's chart code into an image; check it shows."""
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtWidgets import QApplication
@@ -227,7 +231,7 @@ def check_chart(result: Any) -> str:
     return f"chart {len(colours)} colours, {curve} curve px"
 
 
-def check_sensitivity(project: Any) -> str:
+def check_sensitivity(project: Project) -> str:
     """Tornado and a small Sobol run (SALib) on the example; Dask at least imports."""
     from cutsim.appraise.sensitivity import analyse
 
@@ -244,7 +248,7 @@ def check_sensitivity(project: Any) -> str:
 
     return f"sensitivity: top swing {tornado[0]['label']} £{swings[0] / 1e6:,.2f}m, " \
            f"Sobol {sobol['runs']} runs, dask imports"
-def check_print(result: Any, folder: Path) -> str:
+def check_print(result: Result, folder: Path) -> str:
     """File > Print's report printed to a PDF file (Qt's print support is bundled)."""
     from ui.printing import print_to_pdf
 
@@ -254,7 +258,7 @@ def check_print(result: Any, folder: Path) -> str:
     return f"printed {pages} A4 page(s)"
 
 
-def check_publication(project: Any) -> str:
+def check_publication(project: Project) -> str:
     """When the publication is bundled: its residents' page renders from the example."""
     try:
         from cutsim.publish.build import render_all
@@ -266,7 +270,7 @@ def check_publication(project: Any) -> str:
     return "publication page ok"
 
 
-def check_plan(result: Any) -> str:
+def check_plan(result: Result) -> str:
     """The medium-term financial plan adds up: the general fund's gap before savings less
     its gap after savings is the net saving it counts (cashable knock-on only)."""
     from cutsim.appraise.mtfs import build_plan
@@ -281,7 +285,7 @@ def check_plan(result: Any) -> str:
     return f"plan of {len(plan.agencies)} agencies ok"
 
 
-def check_consultation(project: Any) -> str:
+def check_consultation(project: Project) -> str:
     """When the publication is bundled: a consultation page's sums equal the engine's."""
     try:
         from cutsim.consult.offer import build_offer, default_consultation, with_choices
@@ -327,7 +331,7 @@ def check_signing(folder: Path) -> str:
     return "signing ok"
 
 
-def check_workbooks(project: Any, result: Any, folder: Path) -> str:
+def check_workbooks(project: Project, result: Result, folder: Path) -> str:
     """Write the example as a model workbook and read it back; write a results workbook
     and find its sheets and total formulas; search the bundled unit costs."""
     import zipfile

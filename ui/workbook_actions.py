@@ -36,6 +36,7 @@ from ui import dialogs
 
 if TYPE_CHECKING:  # the workbook readers load when a budget book is imported
     from cutsim.files.budget import BudgetImport
+    from ui.document import DocumentController
 
 log = logging.getLogger(__name__)
 RESULTS_FILTER = "Excel workbook (*.xlsx)"
@@ -45,7 +46,7 @@ RECONCILE_TOLERANCE = 0.5  # £, as the command line
 class BudgetDialog(QDialog):
     """Choose a budget book and its mapping, see what maps, then add the services."""
 
-    def __init__(self, document: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("budgetDialog")
         self.setWindowTitle("Import a budget book")

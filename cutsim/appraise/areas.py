@@ -103,7 +103,7 @@ def simulate_areas(cm: CompiledModel, params: Params, inputs: LeverInputs, ai: A
             run = simulate(cm, params, ai.activity[rest].sum(axis=1), ai.outcome[rest].sum(axis=1))
             for f in fields:
                 out[f][rest] = getattr(run, f)
-        return AreaRun(**out)
+        return AreaRun(dY=out["dY"], dA=out["dA"], dY_int=out["dY_int"], dA_int=out["dA_int"])
     # Multipliers: the areas are the model. One run per distinct set of multipliers, by
     # origin agency (so cost shift stays exact), summed into the place's run.
     active = _active_origins(ai)

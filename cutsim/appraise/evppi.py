@@ -187,7 +187,7 @@ def evppi_table(space: UncertaintySpace, scenario_ids: list[str], agencies: list
                      "evppi": evppi(values[:, cols], nb, excess)})
     rows.sort(key=lambda r: (-r["evppi"], r["input"]))
     choice = _choice_without_information(nb, excess)
-    report = {"draws": int(draws), "seed": seed, "scenarios": list(scenario_ids),
+    report: dict[str, Any] = {"draws": int(draws), "seed": seed, "scenarios": list(scenario_ids),
               "expected_npv": {s: float(m) for s, m in zip(scenario_ids, means)},
               "choice": scenario_ids[choice],
               "choice_changes_share": float(np.mean(choices(nb, excess) != choice)),
@@ -212,7 +212,9 @@ def decision_rule(report: dict[str, Any]) -> str:
 def none_allowed(report: dict[str, Any]) -> bool:
     """Whether no compared scenario keeps to its red lines (the rule is then NPV alone)."""
     lines = report.get("red_lines")
-    return bool(lines) and not any(s["allowed"] for s in lines.values())
+    if not lines:
+        return False
+    return not any(s["allowed"] for s in lines.values())
 
 
 def table(report: dict[str, Any], top: int | None = None, floor: float = 0.0) -> str:

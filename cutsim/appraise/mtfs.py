@@ -65,6 +65,7 @@ from cutsim.appraise.result import Result
 from cutsim.engine.money import by_agency
 from cutsim.levers.common import yearly_ramp
 from cutsim.levers.kinds import CutLever, InvestLever
+from cutsim.levers.kinds.income import IncomeLever
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.fmt import money
@@ -416,12 +417,14 @@ def _cash_fees(result: Result, agency, h: int) -> np.ndarray:
     total = np.zeros(h)
     lines = funding_lines(agency, h).general
     for lever in result.scenario.levers:
-        if lever.kind != "income" or lever.agency != agency.id:
+        if not isinstance(lever, IncomeLever) or lever.agency != agency.id:
             continue
         fraction = yearly_ramp(cm, lever.start_year, lever.phase_years)
         if lever.amount is not None:
             total = total + lever.amount * fraction * deflator(agency, h)
         else:
+            # the kind's checks: one of percent or amount, and a percent names its line
+            assert lever.percent is not None and lever.line is not None
             total = total + lever.percent / 100.0 * lines.get(lever.line, np.zeros(h)) * fraction
     return total
 
@@ -483,7 +486,7 @@ def workforce(result: Result) -> dict[str, Any]:
     """Posts affected by each cut or invest lever on a service with ``fte``, and per agency
     the collective-consultation threshold the reductions reach (None below 20)."""
     model = result.compiled.model
-    levers = []
+    levers: list[dict[str, Any]] = []
     for lever in result.scenario.levers:
         if not isinstance(lever, (CutLever, InvestLever)):
             continue

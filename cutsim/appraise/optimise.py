@@ -59,7 +59,7 @@ from cutsim.engine.simulate import simulate
 from cutsim.levers.kinds import CutLever
 from cutsim.model import fmt
 from cutsim.model.errors import InputError, NoCleanAnswer
-from cutsim.model.schema import GENERAL_FUND, PLACE_ID, RedLine, Scenario, Target
+from cutsim.model.schema import GENERAL_FUND, PLACE_ID, LeverBase, RedLine, Scenario, Target
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +118,14 @@ class Responses:
     knock_npv: np.ndarray
     loss_npv: np.ndarray
     dY: np.ndarray
+    posts: np.ndarray
+    one_off: np.ndarray
+    agencies: np.ndarray
     net: np.ndarray | None = None
     knock_annual: np.ndarray | None = None  # (C, H) £ whole-place knock-on per £1/yr
     levels: list[int] = field(default_factory=list)
     leads: list[delivery.LeadTime] = field(default_factory=list)
-    posts: np.ndarray | None = None
-    one_off: np.ndarray | None = None
     one_off_npv: np.ndarray | None = None
-    agencies: np.ndarray | None = None
     caps: dict[str, str] = field(default_factory=dict)  # service id → what sets its cap
 
     def target_rows(self, request: Request) -> np.ndarray:
@@ -402,11 +402,11 @@ def _constraints(problem: _Problem) -> list[LinearConstraint]:
             row = np.zeros(nv)
             row[cols] = 1.0
             out.append(LinearConstraint(row, -np.inf, r.max_cut[cols[0]] / _SCALE))
-    for a in problem.consulting:
-        out += _consultation_rows(problem, a)
-    for a, cap in problem.caps.items():
+    for agency in problem.consulting:
+        out += _consultation_rows(problem, agency)
+    for agency, cap in problem.caps.items():
         row = np.zeros(nv)
-        on = np.ones(nc, dtype=bool) if a < 0 else (r.agencies == a)
+        on = np.ones(nc, dtype=bool) if agency < 0 else (r.agencies == agency)
         row[:nc] = np.where(on, r.one_off, 0.0) * _SCALE
         if np.any(row):
             # A hair under the cap, so rounding each cut up to the penny never passes it.
@@ -719,9 +719,9 @@ def binding(cm, request: Request, responses: Responses, problem: _Problem,
             out.append({"kind": "reserves_cap",
                         "text": f"{who}: no reserves above the minimum balance, so no cut that "
                                 "removes posts (set --max-one-off to allow redundancy costs)"})
-    for line, (a_rows, b) in zip(request.red_lines, problem.rows):
+    for red_line, (a_rows, b) in zip(request.red_lines, problem.rows):
         if np.any(a_rows @ chosen >= b - 1e-6 * np.maximum(1.0, np.abs(b))):
-            out.append({"kind": "red_line", "text": f"{describe(line)} is at its limit"})
+            out.append({"kind": "red_line", "text": f"{describe(red_line)} is at its limit"})
     return out
 
 
@@ -739,7 +739,7 @@ def package_scenario(cm, request: Request, lines: list[PackageCut], scenario_id:
                      knock: float, loss: float) -> Scenario:
     """The package as a scenario: one ``cut`` lever (amount £/yr) per service cut, its
     lead time as the lever's notice, its redundancy cost as the lever's one-off cost."""
-    levers = []
+    levers: list[LeverBase] = []
     for line in lines:
         service = cm.model.service(line.service)
         pct = line.amount / service.baseline_spend * 100
@@ -783,7 +783,7 @@ def pro_rata_scenario(cm: CompiledModel, request: Request, total: float,
     for s in services:
         service = model.services[s]
         posts[service.agency] = posts.get(service.agency, 0.0) + (service.fte or 0.0) * pct / 100
-    levers = []
+    levers: list[LeverBase] = []
     for s in services:
         service = model.services[s]
         days = delivery.consultation_days(posts[service.agency]) if service.fte else 0
@@ -840,7 +840,7 @@ def consequences(cm: CompiledModel, package: Package, params: Params | None = No
     result = run_scenario(cm, package.scenario, params=params)
     model, h = cm.model, cm.horizon_years
     last = fmt.year_label(model.place.base_year, h - 1)
-    changes = []
+    changes: list[dict[str, Any]] = []
     for i, outcome in enumerate(model.outcomes):
         change = float(result.outcome_delta[i, -1])
         if change == 0.0:

@@ -10,6 +10,7 @@ cost.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -162,7 +163,7 @@ class Result:
                             columns=pd.Index(ids, name="to"))
 
     # -------------------------------------------------------------- exports
-    def _series(self):
+    def _series(self) -> Iterator[tuple[str, str, str, np.ndarray]]:
         """(entity, id, series, array over t) for every reported series."""
         cm = self.compiled
         for i, oid in enumerate(cm.outcome_ids):
@@ -180,7 +181,8 @@ class Result:
         for s in SERIES:
             yield "place", PLACE_ID, s, self.place_rates[s]
 
-    def _long_rows(self):
+    def _long_rows(self) -> Iterator[tuple[float, str, str, str, float]]:
+        """Rows (t in years, entity, id, series, value) of the long-form CSV."""
         t = self.t
         series_rows = self._series()
         if self.areas is not None:  # rows of entity "area" after the place's (docs/areas.md)

@@ -126,16 +126,18 @@ class UncertaintySpace:
                 return j
         raise ValueError(f'no uncertain input "{name}"')
 
+    def _pert(self, rng: np.random.Generator, lo: int, hi: int, n: int) -> np.ndarray:
+        """``n`` PERT draws of the inputs at positions lo..hi-1, shape (n, hi - lo)."""
+        return pert(rng, self._column("low", lo, hi), self._column("central", lo, hi),
+                    self._column("high", lo, hi), n)
+
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` draws of every input, shape (n, P), in the documented order of draws."""
-        k = pert(rng, *(self._column(s, 0, self.n_k) for s in ("low", "central", "high")), n)
-        d = pert(rng, *(self._column(s, self.n_k, self.n_k + self.n_d)
-                        for s in ("low", "central", "high")), n)
+        k = self._pert(rng, 0, self.n_k, n)
+        d = self._pert(rng, self.n_k, self.n_k + self.n_d, n)
         parts = [k, d]
         if self.extras:
-            lo = self.n_k + self.n_d
-            parts.append(pert(rng, *(self._column(s, lo, len(self.inputs))
-                                     for s in ("low", "central", "high")), n))
+            parts.append(self._pert(rng, self.n_k + self.n_d, len(self.inputs), n))
         x = np.concatenate(parts, axis=1)
         if self.correlation > 0:
             for group in self.correlated_groups():

@@ -7,6 +7,7 @@ import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cutsim.cli.sign_cmds import check_signed, verdict
 from cutsim.files import exchange
@@ -14,6 +15,7 @@ from cutsim.files.diff import changes_json, diff_files, format_changes
 from cutsim.files.merge import change_sides, merge_files
 from cutsim.model.errors import InputError, NoCleanAnswer
 from cutsim.model.safetext import terminal_safe
+from cutsim.model.schema import CutsimFile
 from cutsim.workspace import is_workspace, open_workspace
 from cutsim.workspace.admission import admit
 from cutsim.workspace.importer import (
@@ -25,6 +27,9 @@ from cutsim.workspace.importer import (
 )
 from cutsim.workspace.location import shown
 from cutsim.workspace.sources import read_any
+
+if TYPE_CHECKING:  # signing loads the cryptography library: only when signatures are checked
+    from cutsim.files.signing import Verification
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -86,14 +91,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_checked(path: str, require: bool) -> tuple[object, object]:
+def _read_checked(path: str, require: bool) -> tuple[CutsimFile, Verification | None]:
     """A merge input of any format with its signature verdict (None for a workspace), the
     policy applied to it (:func:`cutsim.workspace.admission.admit`)."""
     opened = admit(path, require=require, allow_workspace=True)
     return opened.file, opened.verification
 
 
-def _signed_by(verification) -> str:
+def _signed_by(verification: Verification | None) -> str:
     """Who vouches for one side of a merge."""
     if verification is None:
         return "a workspace"
@@ -116,9 +121,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
         lines = "\n  ".join(terminal_safe(str(c)) for c in result.conflicts)
         raise NoCleanAnswer(f"{len(result.conflicts)} conflict(s); nothing was written to "
                             f"{args.out}. Settle each in OURS or THEIRS and merge again:\n  {lines}")
-    exchange.write_file(args.out, result.merged)
+    merged = result.merged
+    assert merged is not None  # a clean merge has its merged file
+    exchange.write_file(args.out, merged)
     signers = {"ours": _signed_by(ours_check), "theirs": _signed_by(theirs_check)}
-    sides = change_sides(base, ours, theirs, result.merged)
+    sides = change_sides(base, ours, theirs, merged)
     if args.json:
         print(json.dumps({"conflicts": [], "out": str(args.out),
                           "changes": [{"text": str(c), "side": side,

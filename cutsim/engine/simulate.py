@@ -143,7 +143,7 @@ def _reached(cm: CompiledModel, u: _Inputs) -> _Reach:
             nodes[u.rows[entry]] = True
             masks.append(np.concatenate(reach(cm, nodes[cm.n_outcomes:], nodes[:cm.n_outcomes])))
         entries = np.array(masks).reshape(len(live), cm.n_nodes)  # outcomes then services
-        return _Reach(entries.any(axis=0), entries)
+        return _Reach(np.asarray(entries.any(axis=0)), entries)
 
     # 64 lever patterns: a sitting moves a few levers, a sweep one pattern
     return _cached(cm, "reach", (u.rows.tobytes(), np.packbits(live).tobytes(), live.shape),
@@ -210,9 +210,11 @@ def _compact_inputs(cm: CompiledModel, activity_delta, outcome_input) -> _Inputs
         out = np.asarray(outcome_input, dtype=float)
         out = out[None] if out.ndim == 2 else out
         live = np.flatnonzero(np.any(out != 0, axis=(0, 2)))
-        parts.append(out[:, live]), rows.append(live)
+        parts.append(out[:, live])
+        rows.append(live)
     live = np.flatnonzero(np.any(act != 0, axis=(0, 2)))
-    parts.append(act[:, live]), rows.append(cm.n_outcomes + live)
+    parts.append(act[:, live])
+    rows.append(cm.n_outcomes + live)
     batch = max(p.shape[0] for p in parts)
     vals = np.concatenate([np.broadcast_to(p, (batch,) + p.shape[1:]) for p in parts], axis=1)
     return _Inputs(np.concatenate(rows).astype(np.int64), vals)
@@ -285,7 +287,9 @@ class _SingleM:
             if len(live) == 0:
                 continue
             w = sub[live] @ u.vals[b, cols]
-            pos.append(live), bat.append(np.full(len(live), b)), vals.append(np.asarray(w))
+            pos.append(live)
+            bat.append(np.full(len(live), b))
+            vals.append(np.asarray(w))
         if not pos:
             return _no_items(u.vals.shape[-1])
         return np.concatenate(pos), np.concatenate(bat), np.concatenate(vals)
@@ -455,7 +459,7 @@ def _scattered(shape: tuple[int, int, int], rows: np.ndarray, cols: np.ndarray,
     if len(np.unique(flat)) == len(flat):
         out.reshape(shape[0], -1)[:, flat] = values
     else:
-        np.add.at(out, (slice(None), rows, cols), values)
+        np.add.at(out, (slice(None), rows, cols), values)  # type: ignore[arg-type]  # numpy's stubs: no slice in the index
     return out
 
 
@@ -466,7 +470,7 @@ def _loop_block(cm: CompiledModel, kb: np.ndarray, db: np.ndarray, nodes: np.nda
     local[nodes] = np.arange(len(nodes))
     inside = (local[rows] >= 0) & (local[cols] >= 0)
     block = np.broadcast_to(np.eye(len(nodes)), (kb.shape[0], len(nodes), len(nodes))).copy()
-    np.subtract.at(block, (slice(None), local[rows[inside]], local[cols[inside]]),
+    np.subtract.at(block, (slice(None), local[rows[inside]], local[cols[inside]]),  # type: ignore[arg-type]
                    vals[:, inside])
     return block
 
@@ -488,9 +492,13 @@ def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
         _check_algebraic_block(cm, block[None], nodes)
         k_c = np.linalg.inv(block)
         r, cc = np.meshgrid(nodes, nodes, indexing="ij")
-        t_rows.append(r.ravel()), t_cols.append(cc.ravel()), t_vals.append(k_c.ravel())
+        t_rows.append(r.ravel())
+        t_cols.append(cc.ravel())
+        t_vals.append(k_c.ravel())
     free = np.flatnonzero(in_loop < 0)
-    t_rows.append(free), t_cols.append(free), t_vals.append(np.ones(len(free)))
+    t_rows.append(free)
+    t_cols.append(free)
+    t_vals.append(np.ones(len(free)))
     t_mat = sp.csr_matrix((np.concatenate(t_vals), (np.concatenate(t_rows),
                                                    np.concatenate(t_cols))), shape=(v, v))
     coo = p.tocoo()
@@ -541,9 +549,10 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
     srv = np.arange(cm.n_services) if services is None else np.asarray(services, dtype=np.int64)
     out_live = np.flatnonzero(reached.nodes[:n_out])
     srv_live = np.flatnonzero(reached.nodes[n_out + srv])  # positions in srv
-    rows = np.concatenate([out_live, n_out + srv[srv_live]])
-    rows_int = rows if outcome_integrals else n_out + srv[srv_live]
-    if services is None and len(rows) == cm.n_nodes:  # every row in node order: M as it is
+    live_rows = np.concatenate([out_live, n_out + srv[srv_live]])
+    rows: np.ndarray | None = live_rows  # None: every row, in node order
+    rows_int: np.ndarray | None = live_rows if outcome_integrals else n_out + srv[srv_live]
+    if services is None and len(live_rows) == cm.n_nodes:  # every row in node order: M as it is
         rows = None
         if outcome_integrals:
             rows_int = None
@@ -689,7 +698,7 @@ def _build_layout(cm: CompiledModel) -> _Layout:
     chain_slot = np.full(n_dyn, -1)
     sizes = np.array([g.n_states for g in cm.groups], dtype=np.int64)
     padded = -(-sizes // BUCKET_STATES) * BUCKET_STATES
-    buckets = []
+    buckets: list[_Bucket] = []
     for n in np.unique(padded):
         members = np.flatnonzero(padded == n)
         bucket = _build_bucket(cm, int(n), members)
@@ -729,7 +738,9 @@ def _build_bucket(cm: CompiledModel, n: int, members: np.ndarray) -> _Bucket:
         inner = np.setdiff1d(states, first[i, :m])
         base[i, inner, inner - 1] = stage_rate[inner]
         ii, jj = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
-        cp[0].append(np.full(m * m, i)), cp[1].append(ii.ravel()), cp[2].append(jj.ravel())
+        cp[0].append(np.full(m * m, i))
+        cp[1].append(ii.ravel())
+        cp[2].append(jj.ravel())
     block, slot_i, slot_j = (np.concatenate(x) for x in cp[:3])
     src = cm.n_outcomes + cm.eff_src[cm.dyn[chain[block, slot_i]]]
     dst = cm.eff_dst[cm.dyn[chain[block, slot_j]]]
@@ -924,9 +935,9 @@ def _check_block_loops(cm: CompiledModel, bucket: _Bucket, block: int, a: np.nda
         if worst > _UNSTABLE_TOL * scale:
             links = cm.dyn[g.chains[loop]]
             nodes = np.concatenate([cm.n_outcomes + cm.eff_src[links], cm.eff_dst[links]])
-            nodes = list(dict.fromkeys(int(x) for x in nodes))
+            in_order = list(dict.fromkeys(int(x) for x in nodes))
             note = " (in at least one draw)" if draws else ""
-            raise _loop_error(cm, nodes, f"unstable feedback loop{note}: it grows at "
+            raise _loop_error(cm, in_order, f"unstable feedback loop{note}: it grows at "
                               f"{worst:.3g}/yr")
 
 

@@ -44,6 +44,7 @@ import io
 import math
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,11 @@ def read_mapping(path: str | Path) -> BudgetMapping:
             problems.append(f"[{table}]: unknown table (tables: {', '.join(_MAPPING_KEYS)})")
         elif not isinstance(value, dict):
             problems.append(f"{table}: must be a table")
-        elif _MAPPING_KEYS[table] is not None:
+        elif (allowed := _MAPPING_KEYS[table]) is not None:
             for key in value:
-                if key not in _MAPPING_KEYS[table]:
+                if key not in allowed:
                     problems.append(f"[{table}] {key}: unknown key (keys: "
-                                    f"{', '.join(sorted(_MAPPING_KEYS[table]))})")
+                                    f"{', '.join(sorted(allowed))})")
     columns = data.get("columns", {})
     for required in ("service", "amount"):
         if not isinstance(columns.get(required), str):
@@ -192,21 +193,22 @@ def read_budget(book: str | Path, mapping: BudgetMapping) -> BudgetImport:
     return _map_rows(rows, mapping, f"{checked.name} {title}")
 
 
-def _map_rows(rows: list[tuple], mapping: BudgetMapping, where: str) -> BudgetImport:
+def _map_rows(rows: Sequence[Sequence[Any]], mapping: BudgetMapping, where: str) -> BudgetImport:
     if len(rows) < mapping.header_row:
         raise InputError(f"{where}: no row {mapping.header_row} (the header_row of the mapping)")
     header = [str(v).strip() if v is not None else "" for v in rows[mapping.header_row - 1]]
     index: dict[str, int] = {}
     problems = []
-    for key, name in mapping.columns.items():
-        if name not in header:
-            problems.append(f"[columns] {key} = {name!r}: no such column in row "
+    for key, column_name in mapping.columns.items():
+        if column_name not in header:
+            problems.append(f"[columns] {key} = {column_name!r}: no such column in row "
                             f"{mapping.header_row} (columns: {', '.join(h for h in header if h)})")
         else:
-            index[key] = header.index(name)
+            index[key] = header.index(column_name)
     sheet_total = None
     if mapping.total_cell:
         match = re.fullmatch(r"([A-Z]+)(\d+)", mapping.total_cell)
+        assert match is not None  # the mapping's reader checked it is a cell like "F60"
         col = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(match.group(1)))) - 1
         r = int(match.group(2)) - 1
         value = rows[r][col] if r < len(rows) and col < len(rows[r]) else None
@@ -230,7 +232,7 @@ def _map_rows(rows: list[tuple], mapping: BudgetMapping, where: str) -> BudgetIm
         if r == total_row or all(v is None or v == "" for v in row):
             continue
 
-        def cell(key: str, row: tuple = row) -> Any:
+        def cell(key: str, row: Sequence[Any] = row) -> Any:
             i = index.get(key)
             return row[i] if i is not None and i < len(row) else None
 
@@ -276,15 +278,18 @@ def _map_rows(rows: list[tuple], mapping: BudgetMapping, where: str) -> BudgetIm
         activity = _number(cell("activity"))
         if unit_cost is None and activity:
             unit_cost = amount / activity
-        unit = cell("activity_unit")
-        unit = str(unit).strip() if unit is not None and str(unit).strip() else None
+        unit_cell = cell("activity_unit")
+        unit = str(unit_cell).strip() if unit_cell is not None and str(unit_cell).strip() else None
         if unit_cost is None:
             to_complete.append(f"{name} (budget row {r}): unit_cost missing (£ per unit of activity)")
         if unit is None:
             to_complete.append(f"{name} (budget row {r}): activity_unit missing")
         services.append(Service.model_construct(
             id=ident, agency=agency_id, name=name, baseline_spend=float(amount),
-            unit_cost=unit_cost, activity_unit=unit, mode=mapping.mode, statutory_floor=0.0,
+            # model_construct skips validation: an imported service may lack these two until
+            # it is completed (the to-complete list above says which)
+            unit_cost=unit_cost, activity_unit=unit,  # type: ignore[arg-type]
+            mode=mapping.mode, statutory_floor=0.0,
             max_efficiency_percent=10.0, external_share=None, groups=[], confidential=False,
             illustrative=False, notes=None,
             source=f"{mapping.basis} budget, {where} row {r}"))

@@ -30,7 +30,7 @@ import rfc8785
 from cutsim.files import versions
 from cutsim.files.canonical import canonical_bytes
 from cutsim.files.regular import refuse_special
-from cutsim.files.safewrite import atomic_write_bytes  # noqa: F401 (the writer of every file)
+from cutsim.files.safewrite import atomic_write_bytes as atomic_write_bytes  # the writer of every file
 from cutsim.model import lever_kinds
 from cutsim.model.errors import InputError
 from cutsim.model.schema import CutsimFile, Model, Provenance

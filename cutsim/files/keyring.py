@@ -212,13 +212,18 @@ class Keyring:
         self._save()
         return entry
 
+    def _revoked(self, key_id: str) -> bool:
+        """Whether the key with this id is in the ring and revoked."""
+        key = self.find(key_id)
+        return key is not None and bool(key.revoked)
+
     def signing_key(self, agency: str | None = None,
                     key_id: str | None = None) -> tuple[dict, Ed25519PrivateKey]:
         """(own-key record, private key) to sign with: the one named, or the only one."""
         candidates = [o for o in self.own()
                       if (agency is None or o["agency"] == agency)
                       and (key_id is None or o["key_id"] == key_id)
-                      and not (self.find(o["key_id"]) and self.find(o["key_id"]).revoked)]
+                      and not self._revoked(o["key_id"])]
         if not candidates:
             what = " ".join(filter(None, [agency and f"for agency {agency!r}",
                                           key_id and f"with id {key_id}"]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 
@@ -127,11 +127,12 @@ def _merge_keyed(describe: Callable[[str, dict], str], base: list[dict], ours: l
     merged: dict[str, dict] = {}
     for ident in {*b, *o, *t}:
         x, y, z = b.get(ident), o.get(ident), t.get(ident)
-        where = describe(ident, y or z or x)
+        where = describe(ident, cast(dict, y or z or x))  # the id is on at least one side
         if y is None and z is None:
             continue  # removed on both sides (or never there)
         if y is None or z is None:
             present = y if y is not None else z
+            assert present is not None  # not both None: that case continued above
             if x is None:
                 merged[ident] = present  # added on one side
             elif present == x:
@@ -157,6 +158,11 @@ def _merge_keyed(describe: Callable[[str, dict], str], base: list[dict], ours: l
     return [merged[i] for i in order]
 
 
+def _kind_label(kind: str) -> Callable[[str, dict], str]:
+    """How an item of one kind is named in a conflict: 'service "S1"'."""
+    return lambda i, _item: f'{kind} "{i}"'
+
+
 def _scenario_merger(conflicts: list[Conflict]) -> Callable[[str, dict, dict, dict], dict]:
     def merge(where: str, base: dict, ours: dict, theirs: dict) -> dict:
         merged = _merge_fields(where, base, ours, theirs, conflicts, skip=("id", "levers"))
@@ -174,7 +180,7 @@ def merge_files(base: CutsimFile, ours: CutsimFile, theirs: CutsimFile) -> Merge
     b, o, t = (plain(f.model) for f in (base, ours, theirs))
     model: dict = {"place": _merge_fields("place", b["place"], o["place"], t["place"], conflicts)}
     for attribute, kind in MODEL_KINDS:
-        model[attribute] = _merge_keyed(lambda i, _item, kind=kind: f'{kind} "{i}"',
+        model[attribute] = _merge_keyed(_kind_label(kind),
                                         b[attribute], o[attribute], t[attribute], conflicts)
     areas = _merge_keyed(lambda i, _item: f'area "{i}"', b.get("areas") or [],
                          o.get("areas") or [], t.get("areas") or [], conflicts)

@@ -45,6 +45,7 @@ from cutsim.files.workbook_layout import (
     SCENARIOS,
     SHEETS,
     Column,
+    LeverSheet,
     Sheet,
 )
 from cutsim.files.workbook_write import columns_of
@@ -283,7 +284,7 @@ class _Reader:
             values["optimism_bias"] = bias
         return values
 
-    def _header(self, grid: _Grid, sheet: Sheet) -> dict[int, Column]:
+    def _header(self, grid: _Grid, sheet: Sheet | LeverSheet) -> dict[int, Column]:
         """Column index (1-based) -> Column, from row 1; unknown and missing columns reported."""
         columns = {c.field: c for c in columns_of(sheet)}
         self.unknown_columns: set[int] = set()
@@ -312,7 +313,7 @@ class _Reader:
                 self.add(f"{_quoted(sheet.name)}!1", f"required column {column.field} is missing")
         return by_index
 
-    def _table(self, grid: _Grid | None, sheet: Sheet, path: tuple) -> list[dict[str, Any]]:
+    def _table(self, grid: _Grid | None, sheet: Sheet | LeverSheet, path: tuple) -> list[dict[str, Any]]:
         if grid is None:
             return []
         by_index = self._header(grid, sheet)

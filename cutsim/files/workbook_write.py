@@ -101,7 +101,7 @@ def columns_of(sheet: Sheet | LeverSheet) -> tuple[Column, ...]:
     return columns + tuple(extra)
 
 
-def _rows(cutsim_file: CutsimFile, sheet: Sheet) -> list[dict[str, Any]]:
+def _rows(cutsim_file: CutsimFile, sheet: Sheet | LeverSheet) -> list[dict[str, Any]]:
     """The field values of each row of a table sheet."""
     if sheet.path in ("agencies", "services", "outcomes", "effects", "demands"):
         return [_values(item) for item in getattr(cutsim_file.model, sheet.path)]
@@ -125,14 +125,14 @@ def _budget_rows(cutsim_file: CutsimFile, sheet: Sheet) -> list[dict[str, Any]]:
     rows = []
     for agency in cutsim_file.model.agencies:
         pressures = agency.pressures
-        items: list[BaseModel] = {
+        by_path: dict[str, list[BaseModel]] = {
             "funding_lines": list(agency.funding_lines or []),
             "council_tax": [agency.council_tax] if agency.council_tax is not None else [],
             "pressures": [pressures] if pressures is not None else [],
             "named_pressures": list(pressures.named) if pressures is not None else [],
             "earmarked_reserves": list(agency.earmarked_reserves or []),
-        }[sheet.path]
-        for item in items:
+        }
+        for item in by_path[sheet.path]:
             row = _values(item)
             row.pop("named", None)  # on the Named pressures sheet
             row["agency"] = agency.id
@@ -194,7 +194,7 @@ _LIST_SOURCES = {  # drop-down lists that come from another sheet's id column
 }
 
 
-def _validation(ws, col: int, column: Column, sheet: Sheet, last_row: int) -> None:
+def _validation(ws, col: int, column: Column, sheet: Sheet | LeverSheet, last_row: int) -> None:
     first = FIRST_DATA_ROW - 1
     if column.choices:
         ws.data_validation(first, col, last_row, col, {
@@ -211,7 +211,8 @@ def _validation(ws, col: int, column: Column, sheet: Sheet, last_row: int) -> No
         ws.data_validation(first, col, last_row, col, {"validate": "list", "source": ["TRUE", "FALSE"]})
 
 
-def _table_sheet(book: SafeWorkbook, styles: _Styles, sheet: Sheet, rows: list[dict[str, Any]]) -> None:
+def _table_sheet(book: SafeWorkbook, styles: _Styles, sheet: Sheet | LeverSheet,
+                 rows: list[dict[str, Any]]) -> None:
     ws = book.add_worksheet(sheet.name)
     columns = columns_of(sheet)
     for col, column in enumerate(columns):

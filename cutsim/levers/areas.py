@@ -26,8 +26,8 @@ import numpy as np
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
 from cutsim.levers.common import TOL, LeverBuild, LeverError, service_index
-from cutsim.levers.spend import apply_spend_lever
-from cutsim.model.schema import Scenario
+from cutsim.levers.spend import apply_spend_lever, is_spend_lever
+from cutsim.model.schema import LeverBase, Scenario
 
 if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
     from cutsim.levers.kinds import CutLever, InvestLever
@@ -108,9 +108,9 @@ def place_equivalent(cm: CompiledModel, scenario: Scenario) -> Scenario:
     if shares is None or not any(getattr(lv, "areas", None) for lv in scenario.levers):
         return scenario
     area_index = {a: r for r, a in enumerate(shares.area_ids)}
-    levers = []
+    levers: list[LeverBase] = []
     for lever in scenario.levers:
-        if lever.kind in ("cut", "invest") and lever.areas:
+        if is_spend_lever(lever) and lever.areas:
             s = service_index(cm, lever, lever.service)
             weight = _named_weight(lever, shares.service[s], area_index)
             levers.append(lever.model_copy(update={
@@ -155,7 +155,7 @@ def area_inputs(cm: CompiledModel, scenario: Scenario, inputs: LeverInputs) -> A
     targeted_whole_lumps = np.zeros((n_s, t))
     targeted = False
     for lever in scenario.levers:
-        if not (lever.kind in ("cut", "invest") and lever.areas):
+        if not (is_spend_lever(lever) and lever.areas):
             continue
         targeted = True
         s = service_index(cm, lever, lever.service)

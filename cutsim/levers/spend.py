@@ -5,17 +5,23 @@ The rules are in :mod:`cutsim.levers.build`. Signs: a cut lowers spend, an inves
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs, Lump
 from cutsim.levers.common import TOL, LeverBuild, LeverError, ramp, service_index
-from cutsim.model.schema import Scenario
+from cutsim.model.schema import LeverBase, Scenario
 
 if TYPE_CHECKING:  # the kinds' modules import these engine modules on use
     from cutsim.levers.kinds import CutLever, InvestLever
+
+
+def is_spend_lever(lever: LeverBase) -> TypeGuard[CutLever | InvestLever]:
+    """Whether ``lever`` is a cut or an invest, told by its kind (the kinds' classes are
+    imported on use, so not tested with isinstance here)."""
+    return lever.kind in ("cut", "invest")
 
 
 def _full_amount(lever: CutLever | InvestLever, baseline_spend: float) -> float:
@@ -24,7 +30,11 @@ def _full_amount(lever: CutLever | InvestLever, baseline_spend: float) -> float:
     if has_pct == has_amt:
         raise LeverError(f'lever "{lever.id}" {lever.kind} {lever.service}: give exactly one '
                          f"of percent or amount")
-    value = lever.percent / 100.0 * baseline_spend if has_pct else lever.amount
+    if lever.percent is not None:
+        value = lever.percent / 100.0 * baseline_spend
+    else:
+        assert lever.amount is not None  # exactly one of the two, checked above
+        value = lever.amount
     if value < 0:
         raise LeverError(f'lever "{lever.id}" {lever.kind} {lever.service}: percent and amount '
                          f"must be >= 0 (use a cut or an invest for the direction)")
@@ -84,20 +94,22 @@ def check_floors(cm: CompiledModel, inputs: LeverInputs, scenario: Scenario) -> 
         remaining = 1.0 + total[s] / cm.baseline_activity[s]
         if remaining.min() >= floor - TOL:
             continue
-        culprit = _first_breaching_lever(cm, scenario, s, floor)
+        culprit = _first_breaching_lever(cm, scenario, int(s), floor)
+        assert culprit is not None  # only cuts and invests take activity from such a service
         raise LeverError(
             f'lever "{culprit.id}" {culprit.kind} {cm.service_ids[s]}: leaves '
             f"{remaining.min() * 100:.4g} % of baseline activity, below the statutory floor "
             f"of {floor * 100:.4g} %")
 
 
-def _first_breaching_lever(cm: CompiledModel, scenario: Scenario, s: int, floor: float):
+def _first_breaching_lever(cm: CompiledModel, scenario: Scenario, s: int,
+                           floor: float) -> CutLever | InvestLever | None:
     """The cut or invest (in scenario order) whose addition first takes service s below its
     floor (only cuts and invests remove activity from a discretionary service)."""
     running = np.zeros(cm.n_steps + 1)
     last = None
     for lever in scenario.levers:
-        if lever.kind not in ("cut", "invest") or lever.service != cm.service_ids[s]:
+        if not is_spend_lever(lever) or lever.service != cm.service_ids[s]:
             continue
         last = lever
         sign = -1.0 if lever.kind == "cut" else 1.0

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from cutsim.model import lever_kinds
 from cutsim.model.actuals_rules import actuals_problems
@@ -73,7 +73,7 @@ class _Checker:
     def add(self, message: str) -> None:
         self.problems.append(Problem(self.location, message))
 
-    def value(self, field: str) -> object:
+    def value(self, field: str) -> Any:
         return getattr(self.item, field)
 
     def _judged(self, field: str) -> Any:
@@ -85,7 +85,7 @@ class _Checker:
             return None
         return v
 
-    def rule(self, field: str, ok: Callable[[float], bool], what: str) -> None:
+    def rule(self, field: str, ok: Callable[[Any], bool], what: str) -> None:
         """``field must be <what> (got v)`` unless ok(v); None means 'not given' and passes."""
         v = self._judged(field)
         if v is not None and not ok(v):
@@ -170,7 +170,10 @@ class _Checker:
         _check_field_range(self, field, lo, hi)
 
 
-def _located(kind: str, items: Sequence[object]) -> Iterable[tuple[str, object]]:
+_Item = TypeVar("_Item")
+
+
+def _located(kind: str, items: Sequence[_Item]) -> Iterable[tuple[str, _Item]]:
     for i, item in enumerate(items):
         ident = getattr(item, "id", None)
         yield (f'{kind}[{i}] "{ident}"' if ident is not None else f"{kind}[{i}]"), item
@@ -530,6 +533,17 @@ def validate_scenario(model: Model, scenario: Scenario, location: str,
     return problems
 
 
+class _SizedLever(Protocol):
+    """What a sized lever kind (a cut or an invest) has: a size in percent or £/yr, and the
+    service it acts on. The model layer does not import the kinds' classes."""
+
+    id: str
+    kind: str
+    percent: float | None
+    amount: float | None
+    service: str
+
+
 MAX_OFFERED_LEVERS = 20  # a page residents can take in
 
 
@@ -538,6 +552,7 @@ def _check_consultation(problems: list[Problem], location: str, model: Model,
     """The consultation block: offered levers exist, are cut/invest, ranges are sensible
     and stay within the service's floor and efficiency cap (the page enforces them)."""
     block = scenario.consultation
+    assert block is not None  # called only for a scenario with a consultation
     c = _Checker(problems, location, block)
     c.text("title")
     if not block.levers:
@@ -559,10 +574,11 @@ def _check_consultation(problems: list[Problem], location: str, model: Model,
         if offered.lever in seen:
             oc.add(f'lever "{offered.lever}" is offered twice')
         seen.add(offered.lever)
-        lever = levers.get(offered.lever)
-        if lever is None or not lever_kinds.of(lever).sized:
+        found = levers.get(offered.lever)
+        if found is None or not lever_kinds.of(found).sized:
             oc.add(f'lever must name a cut or invest lever of this scenario (got {fmt(offered.lever)})')
             continue
+        lever = cast(_SizedLever, found)
         if offered.max < offered.min:
             oc.add(f"max must be >= min (got {fmt(offered.max)} < {fmt(offered.min)})")
         size = lever.percent if lever.percent is not None else lever.amount

@@ -6,15 +6,18 @@ the chosen fields as one undoable step (a core ``Batch`` of ``SetItemField``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QDialog
 
 from cutsim.model.commands import Batch, SetItemField
 from ui.reference_pickers import EvidenceDialog, UnitCostDialog
 
+if TYPE_CHECKING:
+    from ui.document import DocumentController
 
-def apply_fields(document: Any, kind: str, item_id: str, fields: dict[str, Any],
+
+def apply_fields(document: DocumentController, kind: str, item_id: str, fields: dict[str, Any],
                  description: str) -> bool:
     """Set several fields of one item as one undoable edit."""
     commands = [SetItemField(kind, item_id, name, value) for name, value in fields.items()]  # type: ignore[arg-type]

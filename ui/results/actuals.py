@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import (
@@ -60,6 +60,9 @@ from cutsim.model.safecsv import csv_table
 from cutsim.model.schema import Actuals, CutsimFile, Observation
 from cutsim.workshop.adoption import LoggedAdoption, agreed_decision, logged_entries
 from ui.results.plotkit import pen, plot_widget
+
+if TYPE_CHECKING:
+    from ui.document import DocumentController
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ class ReviewWorker(QObject):
 class ObservationsModel(QAbstractTableModel):
     """The file's observations as a table; an edit becomes a :class:`SetActuals` command."""
 
-    def __init__(self, document: Any, parent: Any = None) -> None:
+    def __init__(self, document: DocumentController, parent: Any = None) -> None:
         super().__init__(parent)
         self.document = document
 
@@ -205,7 +208,7 @@ class ActualsPage(QWidget):
 
     reviewFinished = Signal(object)
 
-    def __init__(self, document: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.result: Review | None = None

@@ -9,7 +9,7 @@ white is no change; the darker, the larger the change.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
@@ -29,6 +29,10 @@ from cutsim.model.schema import headline_year
 from ui.palette import diverging, text_colour_on
 from ui.results.fmt import money, number, year_label
 from ui.results.tables import _Table
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
+    from cutsim.engine.compiled import CompiledModel
 
 NO_AREAS = ("This model has no areas. Add neighbourhoods (areas) to the model file to see "
             "where a scenario lands; see the user guide.")
@@ -158,7 +162,7 @@ class AreasPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result: Any = None
+        self.result: Result | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         bar = QHBoxLayout()
@@ -185,7 +189,7 @@ class AreasPage(QWidget):
         self.plots: list[Any] = []
         self.measure.currentIndexChanged.connect(lambda _i: self.show_result(self.result))
 
-    def _fill_measures(self, cm: Any) -> None:
+    def _fill_measures(self, cm: CompiledModel) -> None:
         wanted = [*MEASURES, *(f"outcome:{o}" for o in cm.outcome_ids)]
         have = [self.measure.itemData(i) for i in range(self.measure.count())]
         if have == wanted:
@@ -199,7 +203,7 @@ class AreasPage(QWidget):
         self.measure.setCurrentIndex(index)
         self.measure.blockSignals(False)
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: Result | None) -> None:
         self.result = result
         if result is None:
             return

@@ -12,7 +12,7 @@ and not named in the legend.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -48,6 +48,10 @@ from ui.results.plotkit import (
     set_years,
 )
 
+if TYPE_CHECKING:
+
+    from cutsim.appraise.result import Result
+
 ONE_OFF_COLOUR = "#CC79A7"
 ZERO_PEN = pg.mkPen("#555555", width=1)
 
@@ -63,14 +67,14 @@ __all__ = [
 ]
 
 
-def labels(result: Any) -> dict[str, str]:
+def labels(result: Result) -> dict[str, str]:
     """Agency id → the name to show where space is tight (short name); the place too."""
     names = {a.id: a.label for a in result.compiled.model.agencies}
     names[PLACE_ID] = "Whole place"
     return names
 
 
-def full_names(result: Any) -> dict[str, str]:
+def full_names(result: Result) -> dict[str, str]:
     names = {a.id: a.name for a in result.compiled.model.agencies}
     names[PLACE_ID] = "Whole place"
     return names
@@ -171,7 +175,7 @@ class OutcomeChart(_Chart):
         self.outcome_id: str | None = None
         self.offset = 0.0  # subtracted from levels: the baseline in "change" mode
 
-    def update_result(self, result: Any, comparison: Any | None, mc: Any | None) -> None:
+    def update_result(self, result: Result, comparison: Result | None, mc: Result | None) -> None:
         model = result.compiled.model
         self.fill_combo(self.outcome, [(o.name, o.id) for o in model.outcomes])
         oid = self.outcome.currentData()
@@ -289,7 +293,7 @@ class AgencyMoneyChart(_Chart):
         self.note.setObjectName("money-note")
         self.controls.addWidget(self.note)
 
-    def update_result(self, result: Any) -> None:
+    def update_result(self, result: Result) -> None:
         cm = result.compiled
         short, full = labels(result), full_names(result)
         self.fill_combo(self.agency, [("Whole place", PLACE_ID)]
@@ -344,7 +348,7 @@ class AgencyMoneyChart(_Chart):
         self.note.setText("" if entries else "No money changes for this agency in this scenario.")
         self._update_net(result, short, floor)
 
-    def _update_net(self, result: Any, short: dict[str, str], floor: float) -> None:
+    def _update_net(self, result: Result, short: dict[str, str], floor: float) -> None:
         cm = result.compiled
         colours = agency_colours(cm.agency_ids)
         item = self.net_widget.getPlotItem()
@@ -372,7 +376,7 @@ class AgencyMoneyChart(_Chart):
 # ---------------------------------------------------------------------------- waterfall
 
 
-def waterfall_steps(result: Any, mode: str) -> list[tuple[str, float]]:
+def waterfall_steps(result: Result, mode: str) -> list[tuple[str, float]]:
     """(label, £) steps from planned saving to whole-place net saving, as the appraisal
     made them (:func:`cutsim.appraise.appraisal.waterfall`); only the labels are the app's.
 
@@ -411,7 +415,7 @@ class WaterfallChart(_Chart):
         self.steps: list[tuple[str, float]] = []
         self.divisor = 1.0
 
-    def update_result(self, result: Any) -> None:
+    def update_result(self, result: Result) -> None:
         self.steps = waterfall_steps(result, self.mode.currentData())
         running, peak = 0.0, 0.0
         for i, (_label, value) in enumerate(self.steps):
@@ -491,9 +495,9 @@ class CompareChart(_Chart):
         self.hover = HoverReadout(self.widget)
         self.headline = HeadlineMark(self.widget)
 
-    def update_result(self, result: Any, comparisons: Any | None) -> None:
+    def update_result(self, result: Result, comparisons: Result | list[Result] | None) -> None:
         """Draw ``result`` and ``comparisons`` (a result, a list of up to three, or None)."""
-        others = [] if comparisons is None else (
+        others: list[Result] = [] if comparisons is None else (
             list(comparisons) if isinstance(comparisons, (list, tuple)) else [comparisons])
         others = others[:len(self.KEYS)]
         set_years(self.widget, result)

@@ -7,7 +7,7 @@ visible tab shows the newest result (the UI benchmark times slider → ``redrawn
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -48,6 +48,11 @@ from ui.results.tables import (
     CompareTableModel,
     CostShiftTableModel,
 )
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
+    from ui.document import DocumentController
+    from ui.run_controller import RunController
 
 ILLUSTRATIVE_NOTE = "Figures marked illustrative stand in for local data."
 
@@ -118,7 +123,8 @@ class ResultsDock(QWidget):
 
     redrawn = Signal()
 
-    def __init__(self, document: Any, run_controller: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, run_controller: RunController,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("resultsPanel")
         self.document = document
@@ -255,11 +261,12 @@ class ResultsDock(QWidget):
         return bar
 
     # ------------------------------------------------------------ results
-    def _new_result(self, _result: Any) -> None:
+    def _new_result(self, _result: Result) -> None:
         self._drawn.clear()
         illustrative = self._illustrative_note()
         self.status.setStyleSheet("")
         result = self.run.result
+        assert result is not None  # resultReady fires once the result is set
         self._enable_pools(result)
         self.status.setText(f"Scenario: <b>{result.scenario.name}</b>. {self.headline(result)} "
                             f"Money in £ at {year_label(result.compiled.model.place.effective_price_year, 0)} "
@@ -268,7 +275,7 @@ class ResultsDock(QWidget):
         self._update_exports()
 
     @staticmethod
-    def headline(result: Any) -> str:
+    def headline(result: Result) -> str:
         """The summary of the scenario's headline year (docs/result-format.md), in the core's words."""
         cm = result.compiled
         year = headline_year(result.scenario, cm.horizon_years)
@@ -276,7 +283,7 @@ class ResultsDock(QWidget):
         return (f"In {year_label(cm.model.place.base_year, year)} (the headline year) the whole "
                 f"place's net saving is {money(net)}.")
 
-    def _enable_pools(self, result: Any) -> None:
+    def _enable_pools(self, result: Result | None) -> None:
         """The pools tab only when the scenario has a pool or a procurement lever."""
         index = self.tabs.indexOf(self.pools)
         has = result is not None and has_pools_or_procurement(result)
@@ -359,7 +366,7 @@ class ResultsDock(QWidget):
             self.progress.setValue(0)
             self._set_mc_status("Monte Carlo running…")
 
-    def _monte_carlo_done(self, result: Any) -> None:
+    def _monte_carlo_done(self, result: Result) -> None:
         unc = result.uncertainty
         if unc is None:
             self._set_mc_status("Monte Carlo gave no bands.")

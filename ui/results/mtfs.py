@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -35,6 +35,10 @@ from cutsim.model.fmt import money_exact, number, pounds_pence
 from cutsim.model.schema import PLACE_ID
 from ui.results.tables import _Table
 
+if TYPE_CHECKING:
+    from cutsim.appraise.mtfs import Plan
+    from cutsim.appraise.result import Result
+
 PLACE_CHOICE = "Whole place"
 #: The banner: dark red text on a pale red ground with a red rule (contrast above 7:1).
 BANNER_STYLE = ("QLabel#mtfs-warnings { background: #FDECEA; color: #7A0010; "
@@ -51,9 +55,9 @@ class MtfsTableModel(_Table):
         super().__init__(parent)
         self.columns = ()
         self._years: list[str] = []
-        self.plan: Any = None
+        self.plan: Plan | None = None
 
-    def set_plan(self, plan: Any, who: str, floor: float) -> None:
+    def set_plan(self, plan: Plan, who: str, floor: float) -> None:
         self.plan, self.floor = plan, floor
         self._years = list(plan.years)
         self.columns = tuple(self._years)
@@ -104,7 +108,7 @@ class ProgrammeTableModel(_Table):
         self._years: list[str] = []
         self._kinds: list[str] = []  # "proposal", "total" or "line" per row
 
-    def set_plan(self, plan: Any, who: str, floor: float) -> None:
+    def set_plan(self, plan: Plan, who: str, floor: float) -> None:
         self.floor = floor
         self._years = list(plan.years)
         self.columns = (*self.TEXT_COLUMNS, "FTE", *self._years)
@@ -259,8 +263,8 @@ class MtfsPage(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.sub_tabs, 1)
         self.plots: list[Any] = []
-        self.plan: Any = None
-        self._result: Any = None
+        self.plan: Plan | None = None
+        self._result: Result | None = None
         self.agency.currentIndexChanged.connect(lambda _i: self._show())
         self.cash.toggled.connect(lambda _c: self._show())
         self.years.valueChanged.connect(lambda _v: self._show())
@@ -273,7 +277,7 @@ class MtfsPage(QWidget):
             return [self.programme_model, self.model]
         return [self.model, self.programme_model]
 
-    def update_result(self, result: Any) -> None:
+    def update_result(self, result: Result) -> None:
         self._result = result
         chosen = self.agency.currentData()
         self.agency.blockSignals(True)
@@ -327,7 +331,7 @@ class MtfsPage(QWidget):
                 f"{name} has no savings proposals on its general fund in this scenario.")
         self.changed.emit()
 
-    def _show_warnings(self, plan: Any, who: str) -> None:
+    def _show_warnings(self, plan: Plan, who: str) -> None:
         """The chosen agency's warnings (every agency's for the place), in the core's words;
         a line says when other agencies have warnings too. Hidden when there are none."""
         mine = [w for w in plan.warnings if who in (PLACE_ID, w.agency)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +24,9 @@ from PySide6.QtWidgets import QToolTip
 
 from cutsim.model.fmt import axis_unit, money_exact, tick, year_label
 from cutsim.model.schema import headline_year
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")  # fast redraw while dragging
 
@@ -164,12 +167,12 @@ class HeadlineMark:
         widget.getPlotItem().addItem(self.region, ignoreBounds=True)
         self.year: int | None = None
 
-    def show_year(self, result: Any) -> None:
+    def show_year(self, result: Result) -> None:
         self.year = headline_year(result.scenario, result.compiled.horizon_years)
         self.region.setRegion((self.year, self.year + 1))
 
 
-def set_years(widget: pg.PlotWidget, result: Any) -> None:
+def set_years(widget: pg.PlotWidget, result: Result) -> None:
     axis = widget.getPlotItem().getAxis("bottom")
     place = result.compiled.model.place
     if (axis.base_year, axis.horizon) != (place.base_year, result.compiled.horizon_years):

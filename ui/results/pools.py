@@ -11,13 +11,16 @@ to local suppliers, its premium and the change in the local economy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from cutsim.model.fmt import DASH
 from cutsim.model.materiality import materiality_floor
 from ui.results.tables import _agency_names, _Table
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
 
 
 class SettlementTableModel(_Table):
@@ -27,7 +30,7 @@ class SettlementTableModel(_Table):
                "Share of the pool's net saving", "Transfer (£, + = receives)")
     FIELDS = ("contribution", "net_saving", "share", "transfer")
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Result) -> None:
         self.floor = materiality_floor(result.compiled.model)
         names = _agency_names(result)
         rows, values = [], []
@@ -57,7 +60,7 @@ class ProcurementTableModel(_Table):
     FIELDS = ("external_spend", "moved_locally", "premium_cost", "local_multiplier",
               "local_economy_change", "premium_cost_npv", "local_economy_npv")
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Result) -> None:
         self.floor = materiality_floor(result.compiled.model)
         services = {s.id: s.name for s in result.compiled.model.services}
         rows, values = [], []
@@ -77,7 +80,7 @@ class ProcurementTableModel(_Table):
         return column != 3  # the local multiplier
 
 
-def has_pools_or_procurement(result: Any) -> bool:
+def has_pools_or_procurement(result: Result) -> bool:
     """True when the result has a settlement or procurement block to show."""
     return bool(getattr(result, "settlement", None) or getattr(result, "procurement", None))
 
@@ -112,7 +115,7 @@ class PoolsPage(QWidget):
         self.tables = [self.settlement, self.procurement]
         self.plots: list[Any] = []
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Result) -> None:
         self.settlement.set_result(result)
         self.procurement.set_result(result)
         for widget, model in ((self.settlement_caption, self.settlement),

@@ -5,7 +5,7 @@ information table. Both only show what the core computes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,6 +25,10 @@ from ui.palette import COST_COLOUR, SAVING_COLOUR
 from ui.results.charts import _Chart
 from ui.results.fmt import MINUS, money, year_label
 from ui.results.tables import _Table
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
+    from cutsim.model.schema import Model, Scenario
 
 LOW_COLOUR, HIGH_COLOUR = COST_COLOUR, SAVING_COLOUR
 EVPPI_DRAWS = 2048
@@ -58,7 +62,7 @@ class EvppiTableModel(_Table):
                       [[report["evpi"]]] + [[r["evppi"]] for r in report["evppi"]])
 
 
-def figure_choices(model: Any, scenario: Any) -> list[tuple[str, str]]:
+def figure_choices(model: Model, scenario: Scenario) -> list[tuple[str, str]]:
     """(text, --figure spec) for the place NPV, each agency's NPV and headline-year saving."""
     year = headline_year(scenario, model.place.horizon_years)
     label = year_label(model.place.base_year, year)
@@ -111,7 +115,7 @@ class SensitivityPage(_Chart):
         self.tables = [self.model]
         self.report: dict[str, Any] | None = None
 
-    def update_result(self, result: Any) -> None:
+    def update_result(self, result: Result) -> None:
         from cutsim.appraise.sensitivity import analyse
 
         model, scenario = result.compiled.model, result.scenario
@@ -169,7 +173,7 @@ class ValueOfInformation(QWidget):
         layout.addWidget(self.view, 1)
         self.report: dict[str, Any] | None = None
 
-    def compute(self, current: Any, other: Any | None) -> dict[str, Any] | None:
+    def compute(self, current: Result, other: Result | None) -> dict[str, Any] | None:
         """EVPPI of every input for the choice between the two results' scenarios."""
         from cutsim.appraise.evppi import evppi_table
         from cutsim.appraise.uncertain import uncertainty_space

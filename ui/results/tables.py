@@ -15,7 +15,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -36,6 +36,9 @@ from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.safecsv import Figure, SafeCsvWriter
 from cutsim.model.schema import PLACE_ID, headline_year
 from ui.palette import diverging, text_colour_on
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
 
 RAW_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
@@ -159,13 +162,13 @@ class _Table(QAbstractTableModel):
         atomic_write_bytes(path, stream.getvalue().encode("utf-8"))
 
 
-def _agency_names(result: Any) -> dict[str, str]:
+def _agency_names(result: Result) -> dict[str, str]:
     names = {a.id: a.name for a in result.compiled.model.agencies}
     names[PLACE_ID] = "Whole place"
     return names
 
 
-def _short_names(result: Any) -> dict[str, str]:
+def _short_names(result: Result) -> dict[str, str]:
     names = {a.id: a.label for a in result.compiled.model.agencies}
     names[PLACE_ID] = "Whole place"
     return names
@@ -185,7 +188,7 @@ class AppraisalTableModel(_Table):
         self._base_year = 0
         self._meaning: list[tuple[bool, bool]] = []  # (payback, BCR) per row
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Result) -> None:
         appraisal = result.appraisal
         cm = result.compiled
         self._base_year = cm.model.place.base_year
@@ -248,7 +251,7 @@ class CostShiftTableModel(_Table):
         self._limit = 0.0
         self._full: list[str] = []
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Result) -> None:
         short, full = _short_names(result), _agency_names(result)
         ids = result.compiled.agency_ids
         self.floor = materiality_floor(result.compiled.model)
@@ -292,7 +295,7 @@ class AnnualMoneyTableModel(_Table):
         self._keys: list[tuple[str, str, str]] = []  # (agency id, full name, series)
         self._years: list[str] = []
 
-    def set_result(self, result: Any) -> None:
+    def set_result(self, result: Result) -> None:
         cm = result.compiled
         self.floor = materiality_floor(cm.model)
         short, full = _short_names(result), _agency_names(result)
@@ -359,7 +362,7 @@ class CompareTableModel(_Table):
 
     columns = ("Current (£ NPV)", "Comparison (£ NPV)", "Difference (£)")
 
-    def set_results(self, current: Any, others: Any | None) -> None:
+    def set_results(self, current: Result, others: Result | list[Result] | None) -> None:
         """``others``: a result, a list of up to three, or None."""
         others = [] if others is None else (
             list(others) if isinstance(others, (list, tuple)) else [others])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from PySide6.QtWidgets import (
@@ -34,6 +34,10 @@ from cutsim.model.schema import Model, Scenario
 from cutsim.model.validation import validate_scenario
 from ui.scenario.lever_forms import LeverForm, form_for
 
+if TYPE_CHECKING:
+    from cutsim.engine.compiled import CompiledModel
+    from ui.document import DocumentController
+
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
 LOCATION = "this lever"
 
@@ -47,7 +51,7 @@ def new_lever_id(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def lever_problems(model: Model, scenario: Scenario, lever: Any, compiled: Any = None) -> list[str]:
+def lever_problems(model: Model, scenario: Scenario, lever: Any, compiled: CompiledModel | None = None) -> list[str]:
     """The core's messages about ``lever`` in ``scenario`` (it replaces the lever with its id).
 
     The validator's messages first; then, if they are none and ``compiled`` (the current
@@ -74,8 +78,8 @@ def lever_problems(model: Model, scenario: Scenario, lever: Any, compiled: Any =
 class LeverEditor(QDialog):
     """Add a lever to, or edit one lever of, the document's current scenario."""
 
-    def __init__(self, document: Any, scenario_id: str, lever: Any = None,
-                 compiled: Any = None, parent: QWidget | None = None,
+    def __init__(self, document: DocumentController, scenario_id: str, lever: Any = None,
+                 compiled: CompiledModel | None = None, parent: QWidget | None = None,
                  apply: Callable[[Any], bool] | None = None) -> None:
         """``apply(lever) -> bool`` applies the finished lever; by default one ``SetLever``
         on the document (workshop mode passes its own, which logs the decision)."""

@@ -16,7 +16,7 @@ open the lever editor (:mod:`ui.scenario.lever_editor`) for any kind of lever.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -44,6 +44,11 @@ from ui import dialogs
 from ui.palette import agency_colours
 from ui.results.fmt import MINUS, money, year_label
 from ui.scenario.area_targets import AreaTargets
+
+if TYPE_CHECKING:
+    from cutsim.appraise.result import Result
+    from ui.document import DocumentController
+    from ui.run_controller import RunController
 
 SLIDER_MIN, SLIDER_MAX = -100, 50  # a closure at most; invest up to +50 % by slider
 
@@ -186,7 +191,8 @@ class LeverPanel(QWidget):
 
     serviceSelected = Signal(str)
 
-    def __init__(self, document: Any, run_controller: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, run_controller: RunController | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.rows: dict[str, ServiceRow] = {}
@@ -312,7 +318,7 @@ class LeverPanel(QWidget):
             button.setEnabled(scenario is not None)
         self._show_timing()
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: Result) -> None:
         """The change in each service's spend at full effect, from the engine's result."""
         cm = result.compiled
         for sid, row in self.rows.items():

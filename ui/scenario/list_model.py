@@ -6,7 +6,7 @@ mark up to three scenarios shown beside the current one (four side by side).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -18,6 +18,9 @@ from PySide6.QtCore import (
 
 from cutsim.model.commands import RenameScenario
 from cutsim.model.schema import Scenario
+
+if TYPE_CHECKING:
+    from ui.document import DocumentController
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MAX_COMPARED = 3  # beside the current scenario: four side by side
@@ -34,7 +37,7 @@ class ScenarioListModel(QAbstractListModel):
 
     comparisonChanged = Signal(object)
 
-    def __init__(self, document: Any, parent: Any = None) -> None:
+    def __init__(self, document: DocumentController, parent: Any = None) -> None:
         super().__init__(parent)
         self.document = document
         self._scenarios: list[Scenario] = list(document.file.scenarios)

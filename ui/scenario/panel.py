@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +29,10 @@ from cutsim.model.commands import (
 from cutsim.model.schema import Scenario
 from ui.scenario.levers import LeverPanel
 from ui.scenario.list_model import ScenarioListModel
+
+if TYPE_CHECKING:
+    from ui.document import DocumentController
+    from ui.run_controller import RunController
 
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
 
@@ -59,7 +63,8 @@ class ScenarioDock(QWidget):
     (told to the run controller, which runs it beside the current one).
     """
 
-    def __init__(self, document: Any, run_controller: Any = None, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, run_controller: RunController | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("scenarioPanel")
         self.document = document

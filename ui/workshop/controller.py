@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -37,6 +37,11 @@ from cutsim.workshop import (
 )
 from cutsim.workshop import minutes as minutes_mod
 from ui.document import DocumentController
+
+if TYPE_CHECKING:
+    from cutsim.model.commands import Command
+    from cutsim.model.schema import CutsimFile
+    from ui.run_controller import RunController
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +67,7 @@ class WorkshopController(QObject):
     logged = Signal(object)
     message = Signal(str)
 
-    def __init__(self, document: DocumentController, run_controller: Any = None,
+    def __init__(self, document: DocumentController, run_controller: RunController | None = None,
                  scenario_ids: list[str] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -139,7 +144,7 @@ class WorkshopController(QObject):
         self.session.observe(self.file)
         self._refresh_timer.start()
 
-    def _project_for(self, file: Any) -> Project:
+    def _project_for(self, file: CutsimFile) -> Project:
         """A project compiled for the document's model (the run controller's when it is)."""
         shared = getattr(self.run_controller, "project", None)
         if shared is not None and shared.model is file.model:
@@ -198,7 +203,7 @@ class WorkshopController(QObject):
 
     # --- changes ---------------------------------------------------------------------
 
-    def _apply(self, command: Any) -> bool:
+    def _apply(self, command: Command) -> bool:
         with self._own_stack():
             return self.document.apply(command)
 

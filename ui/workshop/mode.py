@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -36,6 +36,9 @@ from ui.screen_fit import fit_to_screen
 from ui.workshop.audience import AudienceView
 from ui.workshop.controller import WorkshopController
 from ui.workshop.presenter import PresenterView
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 Key = Qt.Key
@@ -164,7 +167,7 @@ class WorkshopMode(QObject):
             self.presenter._save_log()
 
 
-def enter_workshop(window: Any) -> WorkshopMode | None:
+def enter_workshop(window: MainWindow) -> WorkshopMode | None:
     """Start workshop mode on the main window's document (None, with a dialog, if it
     cannot start: no scenarios to use as packages)."""
     existing = getattr(window, "_workshop", None)
@@ -185,7 +188,7 @@ def enter_workshop(window: Any) -> WorkshopMode | None:
     return mode
 
 
-def _finished(window: Any, mode: WorkshopMode) -> None:
+def _finished(window: MainWindow, mode: WorkshopMode) -> None:
     if getattr(window, "_workshop", None) is mode:
         window._workshop = None
     for view in mode.windows:
