@@ -108,6 +108,11 @@ AGENCIES = Sheet("Agencies", "agencies", (
     _c("minimum_balance", "number", "the general reserve's minimum prudent balance, £"),
     _c("minimum_balance_percent", "percent", "or the minimum balance as % of the base-year "
        "net budget (give one of the two)"),
+    # What a savings package costs to deliver (docs/levers.md, "The optimiser").
+    _c("notice_months", "number", "months of notice before a cut saves, for services that "
+       "give none (default 3)"),
+    _c("cost_per_redundancy", "number", "£ per post removed, once: redundancy and pension "
+       "strain (default £22,000)"),
 ), "the agencies of the place, one a row, with their financial plan")
 
 SERVICES = Sheet("Services", "services", (
@@ -130,6 +135,10 @@ SERVICES = Sheet("Services", "services", (
     _c("illustrative", "bool", "TRUE: a stand-in for unknown local data"),
     _c("source", "text", "where the figures come from", width=30),
     _c("notes", "text", "free text", width=30),
+    # For cutsim optimise (docs/levers.md), after the older columns so they keep their letters.
+    _c("directorate", "text", "the directorate that runs it (the savings programme)", width=20),
+    _c("notice_months", "number", "months of notice before a cut saves (else the agency's)"),
+    _c("max_cut_percent", "percent", "the most the optimiser may cut it, % of baseline spend"),
 ), "the services, one a row; baseline activity = baseline_spend / unit_cost")
 
 OUTCOMES = Sheet("Outcomes", "outcomes", (

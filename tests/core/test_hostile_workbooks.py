@@ -84,6 +84,11 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
     """name -> (file bytes, words the message must contain)."""
     sheet = _services_part(good)
     valid = _zip(good)
+    # the Services sheet as written today: its dimension claim and its width in columns
+    dimension = re.search(rb'<dimension ref="[^"]*"/>', good[sheet]).group()
+    last_column = re.search(rb':([A-Z]+)\d+"', dimension).group(1).decode()
+    width = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(last_column)))
+    far_row = 5_000_000 // width  # the cell limit: a sheet this many rows deep still fits
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1, MAX_ROWS + 2))
     huge_rows = good[sheet].split(b"<sheetData>")[0] + b"<sheetData>" + rows + b"</sheetData></worksheet>"
     bomb = dict(good)
@@ -142,10 +147,12 @@ def _corpus(good: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
             b"<row r='1048576'><c><v>1</v></c><c><v>2</v></c></row></sheetData>")), "cells"),
         "rows with no reference after a far row": (_zip(_replace(
             good, sheet, b"</sheetData>",
-            b'<row r="208332"><c r="A208332"><v>1</v></c></row>'  # 24 columns × 208,332 fit
-            + b"<row><c><v>1</v></c></row>" * 2 + b"</sheetData>")), "spans 208,334 rows"),
+            b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (far_row, far_row)  # still fits
+            # refused at the first row past the cell limit, whatever the sheet's width
+            + b"<row><c><v>1</v></c></row>" * 2 + b"</sheetData>")),
+            f"spans {5_000_000 // width + 1:,} rows"),
         "a dimension claim past the limit": (_zip(_replace(
-            good, sheet, b'<dimension ref="A1:X43"/>', b'<dimension ref="A1:XFD1048576"/>')),
+            good, sheet, dimension, b'<dimension ref="A1:XFD1048576"/>')),
             "column 16,384"),
         "references hidden in another attribute's value": (_zip(_replace(
             good, sheet, b"</sheetData>",
