@@ -157,13 +157,16 @@ def section_html(doc: dict[str, Any]) -> str:
                                for key in ("planned", "delivered", "slipped", "overspent")
                                for v in s[key]])
         rows = Markup("").join(
-            Markup('<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>')
+            Markup('<tr><th scope="row">{}</th><td data-label="Year">{}</td>'
+                   '<td class="num" data-label="Planned">{}</td>'
+                   '<td class="num" data-label="Delivered">{}</td>'
+                   '<td data-label="Result">{}</td></tr>')
             .format(s["name"], year, fmt.money_in_unit(s["planned"][i], unit),
                     fmt.money_in_unit(max(s["delivered"][i], 0.0), unit),
                     _status(s["slipped"][i], s["overspent"][i], unit))
             for s in acc["savings"] for i, year in enumerate(s["years"]))
         parts.append(Markup(
-            '<div class="table-wrap"><table><caption>Savings planned and delivered, £ a year at '
+            '<div class="table-wrap"><table class="stack"><caption>Savings planned and delivered, £ a year at '
             "{} prices</caption><thead><tr><th scope=\"col\">Service</th><th scope=\"col\">Year"
             '</th><th scope="col">Planned</th><th scope="col">Delivered</th><th scope="col">'
             "Result</th></tr></thead><tbody>{}</tbody></table></div>").format(

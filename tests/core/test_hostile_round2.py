@@ -772,7 +772,7 @@ def test_random_models_with_every_optional_block_round_trip_through_the_workbook
     council tax and pressures; ranges, optimism bias, discount schedule, terminal years;
     consultation blocks, parents, headline years), comes back from its workbook equal."""
     from hypothesis import HealthCheck
-    from strategies import complete_files
+    from support.strategies import complete_files
 
     from cutsim.files.workbook import read_workbook, write_workbook
 

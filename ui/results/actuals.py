@@ -12,7 +12,6 @@ progress bar and a Cancel button; the interface stays live while it runs.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,7 +360,7 @@ class ActualsPage(QWidget):
         agreed package as the actuals' decision when it differs from the one recorded."""
         try:
             entries = logged_entries(self.document.path, self.document.is_workspace)
-        except (CutsimError, OSError, sqlite3.Error) as error:
+        except (CutsimError, OSError) as error:  # the workspace translates its own errors
             log.warning("the decision log could not be read: %s", error)
             entries = []
         self.logged = agreed_decision(entries, self.document.file) if entries else None
