@@ -106,7 +106,7 @@ def year_rates(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE) -> n
     years = np.arange(horizon, dtype=float)
     rates = np.full(horizon, float(rate))
     if schedule == "green_book":
-        start = GREEN_BOOK_FIRST_BAND
+        start: float = GREEN_BOOK_FIRST_BAND
         for last, band_rate in GREEN_BOOK_LATER_RATES:
             rates[(years > start) & (years <= last)] = band_rate
             start = last
@@ -339,10 +339,10 @@ def bcr(
     c = np.asarray(pv_costs, dtype=float)
     some = c > max(floor, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(some, b / np.where(some, c, 1.0), np.nan)
-    if ratio.ndim == 0:
-        return None if np.isnan(ratio) else float(ratio)
-    return ratio
+        ratios = np.where(some, b / np.where(some, c, 1.0), np.nan)
+    if ratios.ndim == 0:
+        return None if np.isnan(ratios) else float(ratios)
+    return ratios
 
 
 # --------------------------------------------------------------------------- optimism bias
@@ -353,14 +353,16 @@ def _lever_start_services(scenario: Scenario) -> tuple[set[str], set[str]]:
     services: set[str] = set()
     outcomes: set[str] = set()
     for lever in scenario.levers:
-        if getattr(lever, "service", None):
-            services.add(lever.service)
+        service = getattr(lever, "service", None)
+        if service:
+            services.add(service)
         services.update(getattr(lever, "services", None) or ())
         services.update(r.service for r in getattr(lever, "reinvest", None) or ())
         # A procurement lever may move a local-economy outcome directly; the demand
         # that outcome drives is on the scenario's causal path too.
-        if getattr(lever, "outcome", None):
-            outcomes.add(lever.outcome)
+        outcome = getattr(lever, "outcome", None)
+        if outcome:
+            outcomes.add(outcome)
     return services, outcomes
 
 
@@ -506,12 +508,17 @@ def _optimism_bias(model: Model, scenario: Scenario) -> OptimismBias:
     knock, deliver = knock_on_grades(model, scenario), delivery_grades(model, scenario)
     lines = {a.id: LineBias(
         knock_on_grade=knock[a.id],
-        knock_on_fraction=0.0 if knock[a.id] is None else bias_fraction(model, knock[a.id]),
+        knock_on_fraction=_fraction_or_zero(model, knock[a.id]),
         delivery_grade=deliver[a.id],
-        delivery_fraction=0.0 if deliver[a.id] is None else bias_fraction(model, deliver[a.id]))
+        delivery_fraction=_fraction_or_zero(model, deliver[a.id]))
         for a in model.agencies}
     return OptimismBias(grade=grade, fraction=bias_fraction(model, grade),
                         on_path=weakest is not None, lines=lines)
+
+
+def _fraction_or_zero(model: Model, grade: int | None) -> float:
+    """The optimism bias fraction of a confidence grade (0-1); 0 when there is no grade."""
+    return 0.0 if grade is None else bias_fraction(model, grade)
 
 
 def optimism_bias(model: Model, scenario: Scenario,
@@ -526,8 +533,9 @@ def optimism_bias(model: Model, scenario: Scenario,
         return _optimism_bias(model, scenario)
     services, outcomes = _lever_start_services(scenario)
     deliveries = tuple(sorted(
-        (tuple(sorted(_lever_services(lever))), int(lever.delivery_confidence))
-        for lever in scenario.levers if getattr(lever, "delivery_confidence", None) is not None))
+        (tuple(sorted(_lever_services(lever))), int(grade))
+        for lever in scenario.levers
+        if (grade := getattr(lever, "delivery_confidence", None)) is not None))
     key = (frozenset(services), frozenset(outcomes), deliveries)
     if key not in known:
         known[key] = _optimism_bias(model, scenario)
@@ -766,6 +774,7 @@ def appraise(
         if shape is not None and this != shape:
             raise InputError(f'annual agencies "{agency}": shape {this} differs from {shape}')
         shape = this
+    assert shape is not None  # there is at least one agency, so the loop has set it
 
     factors = discount_factors(shape[-1], rate, schedule)  # once for every figure below
     disc = (rate, schedule, floor, factors)
@@ -817,9 +826,11 @@ def appraise(
     return block
 
 
-def _row(values: np.ndarray, i: int) -> Any:
+def _row(values: np.ndarray | float, i: int) -> Any:
     """Row i of a figure computed for every agency at once: a float for one run (as
-    :func:`npv` gives one), else the row's array."""
+    :func:`npv` gives one), else the row's array. ``values`` is always an array here (it
+    has the agency axis); the float in its type is what :func:`npv` gives a single row."""
+    assert isinstance(values, np.ndarray)
     row = values[i]
     return float(row) if np.ndim(row) == 0 else row
 

@@ -357,6 +357,7 @@ class BandReducer:
         A cell is bad (recomputed at the end) if a draw is not finite or it holds zeros of
         both signs; steady if its draws are one value and it is not bad."""
         blocks = self.pilot  # (draws, cells) each
+        assert blocks is not None  # both callers start only while the pilot is running
         self.pilot = None
         m = sum(b.shape[0] for b in blocks)
         first = blocks[0][0]

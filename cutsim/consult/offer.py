@@ -129,7 +129,10 @@ def lever_unit(lever: CutLever | InvestLever) -> str:
 
 
 def lever_size(lever: CutLever | InvestLever) -> float:
-    return float(lever.percent if lever.percent is not None else lever.amount)
+    size = lever.percent if lever.percent is not None else lever.amount
+    # Validation requires exactly one of percent and amount on a cut or invest lever.
+    assert size is not None
+    return float(size)
 
 
 def offered_levers(scenario: Scenario) -> list[CutLever | InvestLever]:
@@ -138,7 +141,13 @@ def offered_levers(scenario: Scenario) -> list[CutLever | InvestLever]:
         raise InputError(f'scenario "{scenario.id}" has no consultation block: it says which '
                          "levers residents may move (docs/consultation.md)")
     by_id = {lv.id: lv for lv in scenario.levers}
-    return [by_id[o.lever] for o in scenario.consultation.levers]
+    levers: list[CutLever | InvestLever] = []
+    for o in scenario.consultation.levers:
+        lever = by_id[o.lever]
+        # Validation allows only cut and invest levers in a consultation block.
+        assert isinstance(lever, (CutLever, InvestLever))
+        levers.append(lever)
+    return levers
 
 
 def with_choices(scenario: Scenario, choices: dict[str, float]) -> Scenario:
@@ -150,6 +159,8 @@ def with_choices(scenario: Scenario, choices: dict[str, float]) -> Scenario:
         if lever.id not in offered or lever.id not in choices:
             levers.append(lever)
             continue
+        # An offered lever is a cut or an invest lever (offered_levers above).
+        assert isinstance(lever, (CutLever, InvestLever))
         size = float(choices[lever.id])
         if size == 0.0:
             continue

@@ -69,6 +69,7 @@ def page_data(project: Project, scenario: Scenario, offer: Offer, year: int) -> 
     levers = []
     block = scenario.consultation
     by_id = {lv.id: lv for lv in offered_levers(scenario)}
+    assert block is not None  # offered_levers has refused a scenario without a consultation
     for offered, term in zip(block.levers, offer.terms):
         lever = by_id[offered.lever]
         service = model.service(lever.service)
@@ -152,6 +153,7 @@ def render(project: Project, scenario_id: str, year: int | None = None) -> str:
     """The page's HTML for a scenario with a consultation block."""
     scenario = project.scenario(scenario_id)
     offered_levers(scenario)  # a clear message when the block is missing
+    assert scenario.consultation is not None  # so the block is here from now on
     horizon = project.model.place.horizon_years
     year = headline_year(scenario, horizon) if year is None else year
     if not 0 <= year < horizon:

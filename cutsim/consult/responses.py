@@ -119,6 +119,8 @@ def _check_consultation(block: Any, model: Model, scenario: Scenario, problems: 
 
 
 def _check_choices(choices: Any, scenario: Scenario, problems: list[str]) -> dict[str, float]:
+    # Responses are only read for a scenario that has a consultation (the caller chose it).
+    assert scenario.consultation is not None
     offered = {o.lever: o for o in scenario.consultation.levers}
     if not isinstance(choices, dict):
         problems.append("choices must map each offered lever to a number")
@@ -145,6 +147,8 @@ def _check_choices(choices: Any, scenario: Scenario, problems: list[str]) -> dic
 
 
 def _check_equality(answers: Any, scenario: Scenario, problems: list[str]) -> dict[str, str]:
+    # As in _check_choices: the scenario has a consultation.
+    assert scenario.consultation is not None
     questions = {q.id: q for q in scenario.consultation.equality_questions}
     if not isinstance(answers, dict):
         problems.append("equality must map question ids to answers")

@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from cutsim.api import Project
 from cutsim.appraise.disclosure import DisclosureGate
-from cutsim.consult.offer import with_choices
+from cutsim.consult.offer import lever_size, offered_levers, with_choices
 from cutsim.consult.responses import Response
 from cutsim.files.exchange import dumps
 from cutsim.files.safewrite import atomic_folder
@@ -52,7 +52,8 @@ class LeverSummary:
 
 
 def lever_summaries(project: Project, scenario: Scenario, responses: list[Response]) -> list[LeverSummary]:
-    by_id = {lv.id: lv for lv in scenario.levers}
+    by_id = {lv.id: lv for lv in offered_levers(scenario)}
+    assert scenario.consultation is not None  # offered_levers refuses a scenario without one
     out = []
     for offered in scenario.consultation.levers:
         lever = by_id[offered.lever]
@@ -62,9 +63,8 @@ def lever_summaries(project: Project, scenario: Scenario, responses: list[Respon
             counts[v] = counts.get(v, 0) + 1
         q = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else values * 3
         unit = "percent" if lever.percent is not None else "amount"
-        size = lever.percent if lever.percent is not None else lever.amount
         out.append(LeverSummary(lever.id, f"{lever.kind} {project.model.service(lever.service).name}",
-                                unit, float(size), len(values), values[0], q[0],
+                                unit, lever_size(lever), len(values), values[0], q[0],
                                 statistics.median_low(values), q[2], values[-1], counts))
     return out
 
@@ -93,8 +93,11 @@ def suppressed_counts(counts: dict[str, int]) -> dict[str, int | None]:
 def equality_breakdown(scenario: Scenario, responses: list[Response]) -> list[dict[str, Any]]:
     """Per question and answer: the number of responses and each lever's median choice,
     withheld for groups under SMALL_GROUP."""
+    # Summaries are made only for a scenario with a consultation (the command checks first).
+    consultation = scenario.consultation
+    assert consultation is not None
     out = []
-    for question in scenario.consultation.equality_questions:
+    for question in consultation.equality_questions:
         groups: dict[str, list[Response]] = {a: [] for a in question.options}
         groups["Prefer not to say"] = []
         for r in responses:
@@ -105,7 +108,7 @@ def equality_breakdown(scenario: Scenario, responses: list[Response]) -> list[di
             n = shown[answer]
             medians = None if n is None else {
                 o.lever: statistics.median_low([m.choices[o.lever] for m in members])
-                for o in scenario.consultation.levers}
+                for o in consultation.levers}
             rows.append({"answer": answer, "n": n, "medians": medians})
         out.append({"question": question.question, "id": question.id, "rows": rows})
     return out
@@ -119,6 +122,7 @@ def package_figures(project: Project, package: Scenario) -> dict[str, Any]:
     y = headline_year(package, cm.horizon_years)
     gate = DisclosureGate.for_scenario(cm, package)
     annual = gate.annual(result.agency_annual)
+    assert result.outcome_annual is not None  # a run always fills it (cutsim.appraise.run)
     return {
         "year": y, "year_label": fmt.financial_year(project.model.place.base_year, y),
         "agencies": [(a.name, float(annual["planned_saving"][i][y]), float(annual["knock_on_cost"][i][y]),
@@ -135,6 +139,7 @@ def render_files(project: Project, scenario: Scenario, responses: list[Response]
                  problems: list[str], duplicates: list[str]) -> dict[str, str]:
     """Every output file's content (nothing written)."""
     summaries = lever_summaries(project, scenario, responses)
+    assert scenario.consultation is not None  # lever_summaries has refused a scenario without one
     package = median_package(scenario, summaries)
     figures = package_figures(project, package)
     breakdown = equality_breakdown(scenario, responses)

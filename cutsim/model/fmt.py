@@ -63,6 +63,8 @@ def _grouped(magnitude: float, decimals: int) -> str:
 
 
 def _missing(value: float | None) -> bool:
+    """True for None or NaN (or an infinity). Callers test ``value is None`` first as well,
+    which is the same answer and lets the type checker see a float after the test."""
     return value is None or not math.isfinite(value)
 
 
@@ -88,7 +90,7 @@ def money(value: float | None, *, signed: bool = False, digits: int = SCREEN,
     below ``floor`` (the materiality floor, £) reads ``£0``; a non-zero figure that
     rounds to zero reads "less than £1" (screens) or "less than £0.01" (residents).
     """
-    if _missing(value):
+    if value is None or _missing(value):
         return DASH
     magnitude = abs(float(value))
     if magnitude == 0 or magnitude < floor:
@@ -143,7 +145,7 @@ def table_unit(values: Iterable[float | None], *, floor: float = 0.0) -> tuple[f
     Figures missing, zero or below ``floor`` (£) do not choose the unit.
     """
     finite = [abs(float(v)) for v in values
-              if not _missing(v) and v != 0 and abs(float(v)) >= floor]
+              if v is not None and not _missing(v) and v != 0 and abs(float(v)) >= floor]
     top = max(finite, default=0.0)
     if round(top / 1e3, 1) >= 1000:  # £1,000.0k or more reads in £m
         return TABLE_UNITS[0]
@@ -169,7 +171,7 @@ def money_table(values: Sequence[float | None], *, signed: bool = False,
     step = 10.0 ** -decimals
     out = []
     for v in values:
-        if _missing(v):
+        if v is None or _missing(v):
             out.append(DASH)
             continue
         magnitude = abs(float(v))
@@ -235,7 +237,7 @@ def count(value: float | None, *, digits: int = SCREEN, signed: bool = False,
           words: bool = False) -> str:
     """A count or level to ``digits`` significant figures: ``6``, ``1,500``, ``0.27``,
     ``2.1 million`` (``words``); never an exponent; "less than 0.01" below that."""
-    if _missing(value):
+    if value is None or _missing(value):
         return DASH
     magnitude = abs(float(value))
     if magnitude == 0:
@@ -275,7 +277,7 @@ def per_units(value: float, unit: str = "unit", digits: int = SCREEN) -> str:
 def number(value: float | None, digits: int = 2) -> str:
     """A number to ``digits`` decimals with thousands separators and a real minus sign;
     "—" for None or NaN; never a negative zero."""
-    if _missing(value):
+    if value is None or _missing(value):
         return DASH
     text = f"{abs(value):,.{digits}f}"
     zero = float(text.replace(",", "")) == 0
@@ -285,7 +287,7 @@ def number(value: float | None, digits: int = 2) -> str:
 def percent(value: float | None, *, signed: bool = True, decimals: int = 0) -> str:
     """A percentage (0-100 scale) with a real minus sign: ``−20 %``, ``+5 %``; a non-zero
     change too small to show reads "less than 1 %", never ``−0 %``."""
-    if _missing(value):
+    if value is None or _missing(value):
         return DASH
     text = f"{abs(value):,.{decimals}f}"
     if float(text.replace(",", "")) == 0:
@@ -300,8 +302,9 @@ def resident_number(value: float) -> str:
     return count(value, digits=RESIDENT, words=True)
 
 
-def resident_percent(value: float) -> str:
-    """A percentage (0-100 scale) for residents to two significant figures: ``20%``."""
+def resident_percent(value: float | None) -> str:
+    """A percentage (0-100 scale) for residents to two significant figures: ``20%``
+    (``—%`` for None or NaN, as :func:`count` reads them)."""
     text = count(value, digits=RESIDENT, words=True)
     return text + "%" if not text.startswith("less") else "less than 0.01%"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -23,6 +23,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator  # noqa: 
 
 from cutsim.model import fmt  # noqa: E402
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 # Colour-blind-safe (Okabe-Ito) and at least 4.5:1 against white where used for text.
 GOOD = "#0b6e4f"    # 6.3:1 on white
 BAD = "#b3261e"     # 6.0:1 on white
@@ -30,7 +33,7 @@ NEUTRAL = "#1d4f91"  # 8.4:1 on white
 INK = "#1a1a1a"
 GRID = "#d0d0d0"
 
-_RC: dict[str, Any] = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
     "svg.fonttype": "none",

@@ -237,8 +237,10 @@ class _Builder:
             "(£m to two decimals unless every figure is smaller); a figure below the "
             f"materiality floor ({money(self.floor)}) is shown as an exact £0.",
         ]
-        illustrative = sum(1 for item in (*model.services, *model.outcomes, *model.effects,
-                                          *model.demands) if item.illustrative)
+        illustrative = (sum(1 for s in model.services if s.illustrative)
+                        + sum(1 for o in model.outcomes if o.illustrative)
+                        + sum(1 for e in model.effects if e.illustrative)
+                        + sum(1 for d in model.demands if d.illustrative))
         if illustrative:
             notes.append(f"{illustrative} figures in the model are illustrative stand-ins for "
                          "local data (see the Sources sheet).")

@@ -6,6 +6,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from pydantic import BaseModel
+
 from cutsim.files.exchange import parse_json
 from cutsim.model.errors import InputError
 from cutsim.model.schema import (
@@ -30,6 +32,7 @@ from cutsim.workspace.tables import (
     OutcomeRow,
     ScenarioRow,
     ServiceRow,
+    table_of,
 )
 
 # (attribute of Model, domain class, row class)
@@ -109,7 +112,7 @@ def insert_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, li
     for attribute, _, row_class in ITEM_KINDS:
         rows = [item_row(item, row_class, model_pk, position)
                 for position, item in enumerate(getattr(cutsim_file.model, attribute))]
-        batches.append((row_class.__table__, rows))
+        batches.append((table_of(row_class), rows))
     return batches + scenario_batches(model_pk, cutsim_file) + actuals_batches(model_pk, cutsim_file)
 
 
@@ -124,7 +127,7 @@ def scenario_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, 
             levers.append({"model_pk": model_pk, "scenario": scenario.id, "id": lever.id,
                            "position": lever_position, "kind": lever.kind,
                            "params": lever.model_dump(mode="json", exclude_none=True)})
-    return [(ScenarioRow.__table__, scenarios), (LeverRow.__table__, levers)]
+    return [(table_of(ScenarioRow), scenarios), (table_of(LeverRow), levers)]
 
 
 _OBSERVATION_COLUMNS = {"kind", "year", "value", "source", "area", "date", "notes"}
@@ -161,7 +164,7 @@ def actuals_batches(model_pk: int, cutsim_file: CutsimFile) -> list[tuple[Any, l
                      "area": obs.area, "date": obs.date, "notes": obs.notes,
                      "extra": json.dumps(other, ensure_ascii=False, allow_nan=False)
                      if other else None})
-    return [(AdoptionRow.__table__, [adoption]), (ActualRow.__table__, rows)]
+    return [(table_of(AdoptionRow), [adoption]), (table_of(ActualRow), rows)]
 
 
 def actuals_data(adoption: Any, observations: list) -> dict[str, Any] | None:
@@ -212,7 +215,7 @@ def _fields(row, domain_class) -> dict:
 
 
 @lru_cache(maxsize=64)
-def _shared_names(columns: tuple[str, ...], domain_class: type) -> tuple[str, ...]:
+def _shared_names(columns: tuple[str, ...], domain_class: type[BaseModel]) -> tuple[str, ...]:
     """The domain fields that are columns of a result (asking a row for a missing one
     raises inside the database library: that was a third of opening a large workspace)."""
     return tuple(name for name in domain_class.model_fields if name in columns)

@@ -14,11 +14,11 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pydantic
 from sqlalchemy import Connection, Engine, bindparam, update
-from sqlmodel import Session, delete, insert, select
+from sqlmodel import Session, col, delete, insert, select
 
 from cutsim.files import exchange
 from cutsim.files.exchange import parse_json
@@ -35,6 +35,7 @@ from cutsim.workspace.tables import (
     LeverRow,
     ModelRow,
     ScenarioRow,
+    table_of,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +62,13 @@ def _adapter_target(location: Location) -> Any:
     return location if location.is_server else location.path
 
 
+def _assigned(number: int | None) -> int:
+    """A key or sequence number the database has assigned: a row read back, or one just
+    flushed, always has it (the column is None only before the insert)."""
+    assert number is not None
+    return number
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -68,7 +76,7 @@ def _now() -> str:
 def _newest_edit(session: Session, model_pk: int) -> EditRow | None:
     """A model's newest edit: its number is the model's version (every write records one)."""
     return session.exec(select(EditRow).where(EditRow.model_pk == model_pk)
-                        .order_by(EditRow.seq.desc()).limit(1)).first()
+                        .order_by(col(EditRow.seq).desc()).limit(1)).first()
 
 
 class Workspace:
@@ -130,6 +138,7 @@ class Workspace:
         def fill(adapter: StorageAdapter) -> None:
             staging = cls(adapter)
             try:
+                assert cutsim_file is not None  # fill is passed below only with a file
                 staging.add_model(cutsim_file)
             finally:
                 staging.close()
@@ -179,8 +188,8 @@ class Workspace:
     def model_keys(self) -> list[tuple[int, str]]:
         """(model key, place name) of every model in the workspace, oldest first."""
         with self._adapter.errors("read"), Session(self._bind()) as session:
-            rows = session.exec(select(ModelRow).order_by(ModelRow.pk)).all()
-            return [(row.pk, row.name) for row in rows]
+            rows = session.exec(select(ModelRow).order_by(col(ModelRow.pk))).all()
+            return [(_assigned(row.pk), row.name) for row in rows]
 
     def _default_key(self, model_pk: int | None) -> int:
         if model_pk is not None:
@@ -197,10 +206,11 @@ class Workspace:
             row = convert.model_row(cutsim_file)
             session.add(row)
             session.flush()
-            self._add_contents(session, row.pk, cutsim_file)
-            session.add(EditRow(model_pk=row.pk, at=_now(), action="add model",
+            pk = _assigned(row.pk)
+            self._add_contents(session, pk, cutsim_file)
+            session.add(EditRow(model_pk=pk, at=_now(), action="add model",
                                 detail={"name": cutsim_file.model.place.name}))
-            return row.pk
+            return pk
 
     @staticmethod
     def _add_contents(session: Session, model_pk: int, cutsim_file: CutsimFile) -> None:
@@ -216,7 +226,7 @@ class Workspace:
         key = self._default_key(model_pk)
         with self._adapter.errors("read"), Session(self._bind()) as session:
             newest = _newest_edit(session, key)
-        return newest.seq if newest is not None else 0
+        return _assigned(newest.seq) if newest is not None else 0
 
     def load_versioned(self, model_pk: int | None = None) -> tuple[CutsimFile, int]:
         """The model (as :meth:`load`) and the :meth:`model_version` it was read at, to
@@ -268,7 +278,7 @@ class Workspace:
             if previous is None:
                 for row_class in (ActualRow, AdoptionRow, LeverRow, ScenarioRow,
                                   *reversed([c for _, _, c in convert.ITEM_KINDS])):
-                    session.exec(delete(row_class).where(row_class.model_pk == key))
+                    session.exec(delete(row_class).where(col(row_class.model_pk) == key))
             fresh = convert.model_row(cutsim_file)
             for name in ModelRow.model_fields:
                 if name != "pk":
@@ -280,14 +290,14 @@ class Workspace:
                 self._write_scenario_changes(session, key, previous, cutsim_file)
                 if previous.actuals != cutsim_file.actuals:  # rewritten whole, when changed
                     for row_class in (ActualRow, AdoptionRow):
-                        session.exec(delete(row_class).where(row_class.model_pk == key))
+                        session.exec(delete(row_class).where(col(row_class.model_pk) == key))
                     for table, rows in convert.actuals_batches(key, cutsim_file):
                         if rows:
                             session.execute(insert(table), rows)
             edit = EditRow(model_pk=key, at=_now(), action=action, detail={})
             session.add(edit)
             session.flush()
-            return int(edit.seq)
+            return int(_assigned(edit.seq))
 
     def _check_unchanged(self, session: Session, key: int, expected: int) -> None:
         newest = _newest_edit(session, key)
@@ -306,7 +316,7 @@ class Workspace:
         reference holds at each statement."""
         removed: list[tuple[Any, list[str]]] = []
         for attribute, _, row_class in convert.ITEM_KINDS:
-            table = row_class.__table__
+            table = table_of(row_class)
             before = {item.id: (position, item)
                       for position, item in enumerate(getattr(previous.model, attribute))}
             inserts, updates = [], []
@@ -345,7 +355,7 @@ class Workspace:
         old = dict(convert.scenario_batches(key, previous))
         new = dict(convert.scenario_batches(key, cutsim_file))
         removed = []
-        for table in (ScenarioRow.__table__, LeverRow.__table__):
+        for table in (table_of(ScenarioRow), table_of(LeverRow)):
             keys = [c.name for c in table.primary_key.columns]
             before = {tuple(row[k] for k in keys): row for row in old[table]}
             inserts, updates = [], []
@@ -390,8 +400,10 @@ class Workspace:
             items = {attr: rows(cls) for attr, _, cls in convert.ITEM_KINDS}
             scenarios = rows(ScenarioRow)
             levers = rows(LeverRow)
-            adoption = session.execute(select(AdoptionRow.__table__).where(
-                AdoptionRow.__table__.c.model_pk == key)).first()
+            # sqlmodel's select is typed for row classes and columns; a plain table (as here,
+            # for a result row rather than an object) works the same at run time.
+            adoption = session.execute(select(cast(Any, table_of(AdoptionRow))).where(
+                table_of(AdoptionRow).c.model_pk == key)).first()
             data = convert.file_data(model_row, items, scenarios, levers, adoption,
                                      rows(ActualRow))
         # The layers a received file goes through after parsing (JSON columns were parsed
@@ -429,7 +441,7 @@ class Workspace:
     def edits(self, model_pk: int | None = None) -> list[EditRow]:
         key = self._default_key(model_pk)
         with self._adapter.errors("read"), Session(self._bind()) as session:
-            return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(EditRow.seq)).all())
+            return list(session.exec(select(EditRow).where(EditRow.model_pk == key).order_by(col(EditRow.seq))).all())
 
 
     # --- workshop decisions --------------------------------------------------
@@ -443,13 +455,13 @@ class Workspace:
             row = DecisionRow(model_pk=key, at=at or _now(), package=package, change=change, note=note)
             session.add(row)
             session.flush()
-            return int(row.seq)
+            return int(_assigned(row.seq))
 
     def decisions(self, model_pk: int | None = None) -> list[DecisionRow]:
         """The workshop decision log of one model, oldest first."""
         key = self._default_key(model_pk)
         with self._adapter.errors("read"), Session(self._bind()) as session:
-            query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(DecisionRow.seq)
+            query = select(DecisionRow).where(DecisionRow.model_pk == key).order_by(col(DecisionRow.seq))
             return list(session.exec(query).all())
 
 

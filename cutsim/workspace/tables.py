@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKeyConstraint
+from sqlalchemy import JSON, Column, ForeignKeyConstraint, Table
 from sqlmodel import Field, SQLModel
+
+
+def table_of(row_class: type[SQLModel]) -> Table:
+    """The table a row class maps to. Every row class here is declared with ``table=True``,
+    which gives it ``__table__``; SQLModel's type information does not declare it."""
+    table: Table = row_class.__table__  # type: ignore[attr-defined]
+    return table
 
 
 class ModelRow(SQLModel, table=True):

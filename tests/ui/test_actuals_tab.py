@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLE
 from PySide6.QtCore import Qt
+from support.small_model import EXAMPLE
 
 from cutsim.files.exchange import read_file
 from ui.document import DocumentController
