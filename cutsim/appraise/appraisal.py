@@ -348,22 +348,46 @@ def bcr(
 # --------------------------------------------------------------------------- optimism bias
 
 
+def _lever_services(lever: Any) -> set[str]:
+    """The services a lever changes directly (its own planned saving falls on their agencies)."""
+    out = set()
+    if getattr(lever, "service", None):
+        out.add(lever.service)
+    out.update(getattr(lever, "services", None) or ())
+    out.update(r.service for r in getattr(lever, "reinvest", None) or ())
+    return out
+
+
 def _lever_start_services(scenario: Scenario) -> tuple[set[str], set[str]]:
     """Services and outcomes a scenario's levers act on directly (the path's sources)."""
     services: set[str] = set()
     outcomes: set[str] = set()
     for lever in scenario.levers:
-        service = getattr(lever, "service", None)
-        if service:
-            services.add(service)
-        services.update(getattr(lever, "services", None) or ())
-        services.update(r.service for r in getattr(lever, "reinvest", None) or ())
+        services |= _lever_services(lever)
         # A procurement lever may move a local-economy outcome directly; the demand
         # that outcome drives is on the scenario's causal path too.
         outcome = getattr(lever, "outcome", None)
         if outcome:
             outcomes.add(outcome)
     return services, outcomes
+
+
+def _links_from(model: Model) -> tuple[dict[str, list], dict[str, list]]:
+    """(effects by their service, demands by their outcome): the graph the path follows."""
+    effects_by_service: dict[str, list] = {}
+    for effect in model.effects:
+        effects_by_service.setdefault(effect.service, []).append(effect)
+    demands_by_outcome: dict[str, list] = {}
+    for demand in model.demands:
+        demands_by_outcome.setdefault(demand.outcome, []).append(demand)
+    return effects_by_service, demands_by_outcome
+
+
+def _path_sources(scenario: Scenario) -> deque[tuple[str, str]]:
+    """The path's first nodes, ("service", id) and ("outcome", id), in a fixed order."""
+    start_services, start_outcomes = _lever_start_services(scenario)
+    return deque([("service", x) for x in sorted(start_services)]
+                 + [("outcome", o) for o in sorted(start_outcomes)])
 
 
 def path_confidences(model: Model, scenario: Scenario) -> list[int]:
@@ -374,18 +398,8 @@ def path_confidences(model: Model, scenario: Scenario) -> list[int]:
     outcome → demand → demand-led service → its effects … until nothing new is reached.
     Each link is counted once, even in feedback loops.
     """
-    effects_by_service: dict[str, list] = {}
-    for effect in model.effects:
-        effects_by_service.setdefault(effect.service, []).append(effect)
-    demands_by_outcome: dict[str, list] = {}
-    for demand in model.demands:
-        demands_by_outcome.setdefault(demand.outcome, []).append(demand)
-
-    start_services, start_outcomes = _lever_start_services(scenario)
-    queue: deque[tuple[str, str]] = deque(
-        [("service", s) for s in sorted(start_services)]
-        + [("outcome", o) for o in sorted(start_outcomes)]
-    )
+    effects_by_service, demands_by_outcome = _links_from(model)
+    queue = _path_sources(scenario)
     seen: set[tuple[str, str]] = set(queue)
     grades: list[int] = []
     while queue:
@@ -428,16 +442,6 @@ def bias_fraction(model: Model, grade: int) -> float:
     return fraction
 
 
-def _lever_services(lever: Any) -> set[str]:
-    """The services a lever changes directly (its own planned saving falls on their agencies)."""
-    out = set()
-    if getattr(lever, "service", None):
-        out.add(lever.service)
-    out.update(getattr(lever, "services", None) or ())
-    out.update(r.service for r in getattr(lever, "reinvest", None) or ())
-    return out
-
-
 def knock_on_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
     """Per agency, the weakest confidence grade (1-5) of the links on any path from the
     scenario's levers to that agency's services: the evidence its knock-on costs (and
@@ -448,15 +452,8 @@ def knock_on_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
     until nothing changes (a grade can only fall, at most four times, so loops end); an
     agency's grade is the weakest over its services.
     """
-    effects_by_service: dict[str, list] = {}
-    for effect in model.effects:
-        effects_by_service.setdefault(effect.service, []).append(effect)
-    demands_by_outcome: dict[str, list] = {}
-    for demand in model.demands:
-        demands_by_outcome.setdefault(demand.outcome, []).append(demand)
-    start_services, start_outcomes = _lever_start_services(scenario)
-    queue: deque[tuple[str, str]] = deque(
-        [("service", x) for x in sorted(start_services)] + [("outcome", o) for o in sorted(start_outcomes)])
+    effects_by_service, demands_by_outcome = _links_from(model)
+    queue = _path_sources(scenario)
     weakest: dict[tuple[str, str], int] = {}  # node → weakest grade on a path into it
     sentinel = NO_PATH_GRADE + 1
     while queue:

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from cutsim.appraise.delivery import minimum_balance_of
+from cutsim.appraise.delivery import consultation_days, minimum_balance_of
 from cutsim.appraise.funding import (
     PRINCIPLES_SOURCE,
     compound,
@@ -113,7 +113,6 @@ LABELS = {
     "net_position_if_slipped": "Gap if savings slip",
 }
 CONSULTATION_WINDOW_YEARS = 90 / 365.25
-THRESHOLDS = ((100, 45), (20, 30))  # redundancies at one establishment → days' consultation
 WARNING_KINDS = ("referendum_limit", "below_minimum_balance", "unfunded_gap")
 DEFAULT_YEARS = 5  # an MTFS looks four or five years ahead
 
@@ -503,7 +502,7 @@ def workforce(result: Result) -> dict[str, Any]:
         cuts = sorted((e["starts"], e["posts"]) for e in levers if e["agency"] == aid and e["posts"] > 0)
         worst = max((sum(p for s, p in cuts if start <= s < start + CONSULTATION_WINDOW_YEARS)
                      for start, _ in cuts), default=0.0)
-        days = next((d for n, d in THRESHOLDS if worst >= n), None)
+        days = consultation_days(worst) or None  # the optimiser's thresholds (delivery)
         agencies[aid] = {"most_posts_within_90_days": worst, "consultation_days": days}
     return {"levers": levers, "agencies": agencies}
 

@@ -372,7 +372,7 @@ def _one_off_caps(cm: CompiledModel, request: Request, responses: Responses) -> 
     if request.max_one_off is not None:
         return {-1: float(request.max_one_off)}
     caps = {}
-    for a in sorted({int(a) for a in (responses.agencies if responses.agencies is not None else [])}):
+    for a in sorted({int(a) for a in responses.agencies}):
         headroom = delivery.reserves_headroom(cm.model, cm.agency_ids[a])
         if headroom is not None:
             caps[a] = headroom
@@ -381,7 +381,7 @@ def _one_off_caps(cm: CompiledModel, request: Request, responses: Responses) -> 
 
 def _problem(cm: CompiledModel, request: Request, responses: Responses, rows) -> _Problem:
     consulting = sorted({int(responses.agencies[i]) for i, days in enumerate(responses.levels)
-                         if days}) if responses.agencies is not None else []
+                         if days})
     return _Problem(responses, rows, _one_off_caps(cm, request, responses), consulting)
 
 
@@ -500,8 +500,7 @@ def _settle(problem: _Problem, solution: np.ndarray) -> np.ndarray:
     settled = np.zeros(nc)
     home: dict[int, int] = {}
     for i, s in enumerate(r.services):
-        a = int(r.agencies[i]) if r.agencies is not None else -1
-        wanted = level.get(a, 0) if r.posts is not None and r.posts[i] > 0 else 0
+        wanted = level.get(int(r.agencies[i]), 0) if r.posts[i] > 0 else 0
         if r.levels[i] == wanted:
             home[s] = i
     for i, s in enumerate(r.services):
@@ -639,9 +638,9 @@ def _package(cm, request: Request, responses: Responses, problem: _Problem, x: n
         # Round up to the penny (never below the target), within the cap.
         amount = min(math.ceil(x[i] * 100) / 100, float(responses.max_cut[i]))
         chosen[i] = amount
-        posts = amount * float(responses.posts[i]) if responses.posts is not None else 0.0
+        posts = amount * float(responses.posts[i])
         lines.append(PackageCut(cm.service_ids[s], amount, responses.leads[i], posts,
-                                amount * float(responses.one_off[i]) if responses.one_off is not None else 0.0))
+                                amount * float(responses.one_off[i])))
     cuts = {line.service: line.amount for line in lines}
     knock = float(chosen @ responses.knock_npv)
     loss = float(chosen @ responses.loss_npv)
