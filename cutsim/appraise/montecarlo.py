@@ -133,6 +133,32 @@ class DrawBlock:
     agency_net: np.ndarray
     npv: np.ndarray
     agency_net_annual: np.ndarray | None = None
+    cells: np.ndarray | None = None  # (n, cells) of :func:`flatten_block`, when the
+    # series above are views of it (a block made by :func:`simulate_block`)
+
+
+@dataclass(frozen=True)
+class _CellViews:
+    """Views of one (draws, cells) array in the cell order of :func:`flatten_block`, so
+    that a block's series are written once, where the bands read them."""
+
+    cells: np.ndarray
+    levels: np.ndarray  # (n, O, N+1)
+    agency_net: np.ndarray  # (n, A, N+1)
+    place_net: np.ndarray  # (n, N+1)
+    annual: np.ndarray  # (n, A, H)
+    annual_place: np.ndarray  # (n, H)
+    npv: np.ndarray  # (n,)
+
+
+def _cell_views(cm: CompiledModel, n: int) -> _CellViews:
+    n_out, n_ag, t1, h = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1, cm.horizon_years
+    sizes = [n_out * t1, n_ag * t1, t1, n_ag * h, h, 1]
+    cells = np.empty((n, sum(sizes)))
+    ends = np.cumsum(sizes)
+    part = [cells[:, e - s:e] for s, e in zip(sizes, ends)]
+    return _CellViews(cells, part[0].reshape(n, n_out, t1), part[1].reshape(n, n_ag, t1),
+                      part[2], part[3].reshape(n, n_ag, h), part[4], part[5][:, 0])
 
 
 def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
@@ -151,8 +177,14 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
         params = _params_of(space, values)
     traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input,
                     services=_fixed_money(cm, inputs).services, outcome_integrals=False)
-    agency_net, npv, annual = _net_and_npv(cm, inputs, traj)
-    return DrawBlock(cm.outcome_baseline[None, :, None] + traj.dY, agency_net, npv, annual)
+    # Written straight into the array the bands read (the same arithmetic as
+    # flatten_block's of separate arrays, without the copies).
+    out = _cell_views(cm, len(params.k))
+    np.add(cm.outcome_baseline[None, :, None], traj.dY, out=out.levels)
+    _net_and_npv(cm, inputs, traj, out)
+    np.sum(out.agency_net, axis=1, out=out.place_net)
+    np.sum(out.annual, axis=1, out=out.annual_place)
+    return DrawBlock(out.levels, out.agency_net, out.npv, out.annual, out.cells)
 
 
 def _params_of(space: UncertaintySpace, values: np.ndarray) -> Params:
@@ -254,6 +286,8 @@ def flatten_block(block: DrawBlock) -> np.ndarray:
     """A block's banded series as one (draws, cells) array: outcome levels, agency net
     saving and the place's (their sum over agencies), then by financial year the same
     for agencies and the place (when priced by year), then the place NPV."""
+    if block.cells is not None:
+        return block.cells
     n = len(block.npv)
     parts = [block.levels.reshape(n, -1), block.agency_net.reshape(n, -1),
              block.agency_net.sum(axis=1)]
@@ -404,8 +438,8 @@ def _band_rows(bands: np.ndarray, row: int) -> Band:
     return Band(*(bands[i, row].tolist() for i in range(len(PERCENTILES))))
 
 
-def _net_and_npv(cm: CompiledModel, inputs: LeverInputs,
-                 traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj,
+                 out: _CellViews | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Agency net saving (D, A, N+1) in £/yr, place NPV (D,) in £ and agency net saving
     per financial year (D, A, H) in £, for every draw; ``traj`` holds the demand-led
     services' rows only (``simulate(..., services=demand-led)``).
@@ -416,19 +450,23 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs,
     per draw, on the demand-led services the levers reach (a discretionary service's ΔA is
     its lever input, and an unreached service's ΔA and lever input are both exactly zero,
     so their knock-on is exactly zero) with the NPV weights folded into one contraction.
+    With ``out``, the three are written into its views (and returned).
     """
     fixed = _fixed_money(cm, inputs)
     knock = traj.dA - fixed.lever_dl  # (D, S_dl, N+1); priced in place (one array, not two)
     knock *= fixed.price
-    agency_net = fixed.net - np.matmul(fixed.onehot, knock)
+    agency_net = np.subtract(fixed.net, np.matmul(fixed.onehot, knock),
+                             out=None if out is None else out.agency_net)
     knock_npv = np.einsum("dsk,sk->d", traj.dA_int, fixed.weight) - fixed.lever_npv
     # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
     knock_steps = traj.dA_int - fixed.lever_dl_steps  # (D, S_dl, N), priced in place
     knock_steps *= fixed.price_steps
     knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years,
                                                                 cm.steps_per_year)).sum(-1)
-    annual = fixed.net_annual[None] - np.matmul(fixed.onehot, knock_annual)
-    return agency_net, fixed.npv - knock_npv, annual
+    annual = np.subtract(fixed.net_annual[None], np.matmul(fixed.onehot, knock_annual),
+                         out=None if out is None else out.annual)
+    npv = np.subtract(fixed.npv, knock_npv, out=None if out is None else out.npv)
+    return agency_net, npv, annual
 
 
 @dataclass(frozen=True, eq=False)
