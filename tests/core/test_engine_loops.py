@@ -100,3 +100,33 @@ def test_unstable_loop_is_refused_even_without_input():
     cm = compile_model(loop_model(gain_k=1.5, d=1.0))
     with pytest.raises(EngineError, match="unstable"):
         simulate(cm, cm.central_params(), np.zeros((cm.n_services, cm.n_steps + 1)))
+
+
+def test_small_gain_bound_certifies_a_loop_whose_worst_case_gain_is_below_one():
+    """The per-draw eigenvalue check is skipped only under the small-gain certificate:
+    with loop gain |k·d| = 0.5 every draw within the links' ranges is stable."""
+    cm = compile_model(loop_model(gain_k=0.5, d=1.0))
+    bound = simulate_module._small_gain_bound(cm)
+    assert bound is not False
+    k_max, d_max = bound
+    kb, db = np.stack([cm.k_central] * 3), np.stack([cm.d_central] * 3)
+    assert simulate_module._small_gain_certified(cm, kb, db)
+    kb[1, 1] = 0.9  # above the link's own magnitude: the certificate no longer covers it
+    assert not simulate_module._small_gain_certified(cm, kb, db)
+    # and what it certifies holds: the eigenvalue check passes for every such draw
+    op = simulate_module._draws_operator(cm, kb[:1], db[:1], np.arange(cm.n_nodes))
+    op.stable_checked = False
+    simulate_module._check_groups_stable(cm, simulate_module._layout(cm), op, kb[:1])
+
+
+def test_an_unstable_draw_is_still_refused_when_the_bound_proves_nothing():
+    cm = compile_model(loop_model(gain_k=0.5, d=1.0))
+    kb, db = np.stack([cm.k_central] * 2), np.stack([cm.d_central] * 2)
+    kb[1, 1] = 1.5  # the second draw's loop gain is 1.5: unstable
+    with pytest.raises(EngineError, match=r"unstable feedback loop \(in at least one draw\)"):
+        simulate(cm, simulate_module.Params(kb, db), _cut_youth(cm))
+
+
+def test_a_worst_case_gain_of_one_or_more_gives_no_certificate():
+    assert simulate_module._small_gain_bound(compile_model(loop_model(gain_k=1.0, d=1.0))) \
+        is False
