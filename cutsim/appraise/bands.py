@@ -158,59 +158,6 @@ def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) ->
     return out
 
 
-def _sorted_rows(values: np.ndarray | list[np.ndarray], rows: np.ndarray) -> np.ndarray:
-    """The draws of cells ``rows`` of ``values`` (draws, cells), or of a list of such
-    blocks one after another, each cell's draws one contiguous row, sorted ascending:
-    (len(rows), draws)."""
-    blocks = [values] if isinstance(values, np.ndarray) else values
-    out = np.empty((len(rows), sum(b.shape[0] for b in blocks)))
-    at = 0
-    for block in blocks:
-        out[:, at:at + block.shape[0]] = block[:, rows].T
-        at += block.shape[0]
-    out.sort(axis=1)
-    return out
-
-
-def _selected_rows(blocks: list[np.ndarray], rows: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """Like :func:`_sorted_rows`, but only partitioned (``numpy.partition``) at ``ranks``
-    (0-based, the same for every row): each row's entry at each of those ranks is its
-    order statistic of that rank, exactly as after a full sort (NaN last), at a fraction
-    of a sort's cost. Include ranks 0 and n − 1 to read each row's least and greatest."""
-    out = np.empty((len(rows), sum(b.shape[0] for b in blocks)))
-    at = 0
-    for block in blocks:
-        out[:, at:at + block.shape[0]] = block[:, rows].T
-        at += block.shape[0]
-    if len(rows) and out.shape[1]:
-        out.partition(np.unique(np.asarray(ranks, dtype=np.intp)), axis=1)
-    return out
-
-
-def _mixed_zeros_selected(ordered: np.ndarray) -> np.ndarray:
-    """:func:`_mixed_zeros` of rows partitioned at their first and last ranks (least
-    value first, greatest last): only rows whose range holds 0 are looked at."""
-    out = np.zeros(len(ordered), bool)
-    if ordered.shape[1] < 2:
-        return out
-    maybe = np.flatnonzero((ordered[:, 0] <= 0) & (ordered[:, -1] >= 0))
-    if len(maybe):
-        out[maybe] = _mixed_zeros(ordered[maybe])
-    return out
-
-
-def _one_value(blocks: list[np.ndarray], bits: bool) -> np.ndarray:
-    """Cells whose draws, over every block, all equal the first draw (by value, or by
-    ``bits``): a boolean (cells,)."""
-    first = blocks[0][:1]
-    if bits:
-        first = first.view(np.int64)
-    same = np.ones(first.shape[1], bool)
-    for block in blocks:
-        same &= ((block.view(np.int64) if bits else block) == first).all(axis=0)
-    return same
-
-
 def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
     """:func:`_mixed_zeros` of rows sorted ascending: only rows holding two zeros or more
     (a run, found by binary search) are looked at."""
@@ -294,6 +241,62 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
                         tuple(at_high), tuple(cells), tuple(kept), bad, moved)
 
 
+class _Pilot:
+    """The first draws of every cell, kept whole and compact: a cell whose draws so far
+    all have the bits of its first is held as that one value; every other cell's draws are
+    one contiguous row of :attr:`rows` (a cell gets its row when it first varies, filled
+    with its one value for the draws before), so the pilot costs memory for the cells
+    that vary only, and its rows are ready to sort or partition in place."""
+
+    def __init__(self, n_cells: int, width: int) -> None:
+        self.m = 0
+        self.width = max(int(width), 1)
+        self.first = np.zeros(n_cells)
+        self.row_of = np.full(n_cells, -1, np.intp)  # cell → its row; −1 while one value
+        self.cells = np.zeros(0, np.intp)  # row → cell
+        self.rows = np.empty((0, self.width))
+
+    def add(self, values: np.ndarray) -> None:
+        n = values.shape[0]
+        if n == 0:
+            return
+        if self.m == 0:
+            self.first = values[0].copy()
+        held = self.row_of < 0
+        if held.any():
+            # by bits (a zero changing sign varies); a value that is not finite is never
+            # held as one value, so that such a cell has its row and is judged with them
+            same = (values.view(np.int64) == self.first.view(np.int64)).all(axis=0)
+            same &= np.isfinite(self.first)
+            starts = np.flatnonzero(held & ~same)
+            if len(starts):
+                self._rows_for(starts)
+        if self.m + n > self.width:
+            self._widen(self.m + n)
+        self.rows[:, self.m:self.m + n] = values[:, self.cells].T
+        self.m += n
+
+    def _rows_for(self, cells: np.ndarray) -> None:
+        """Rows for ``cells``, which held one value until now (their draws so far)."""
+        grown = np.empty((len(self.cells) + len(cells), self.width))
+        grown[:len(self.cells), :self.m] = self.rows[:, :self.m]
+        grown[len(self.cells):, :self.m] = self.first[cells, None]
+        self.row_of[cells] = np.arange(len(self.cells), len(grown))
+        self.cells = np.concatenate([self.cells, cells])
+        self.rows = grown
+
+    def _widen(self, need: int) -> None:
+        width = max(need, 2 * self.width)
+        grown = np.empty((len(self.cells), width))
+        grown[:, :self.m] = self.rows[:, :self.m]
+        self.rows, self.width = grown, width
+
+    def draws(self) -> np.ndarray:
+        """The varying cells' draws, (rows, m), contiguous (a view when the pilot is full)."""
+        out = self.rows[:, :self.m]
+        return out if out.flags.c_contiguous else np.ascontiguousarray(out)
+
+
 class BandReducer:
     """Exact P-percentiles over ``draws`` draws of ``n_cells`` cells, fed block by block
     (:meth:`add` or :meth:`absorb`), in memory that grows with √draws (see the module).
@@ -325,7 +328,7 @@ class BandReducer:
         # the first values arrive (their pages are taken only as rows fill).
         self.limit = list(self.capacity)
         self.buffer: list[np.ndarray] = [np.full((self.cells, 0), np.inf) for _ in range(q)]
-        self.pilot: list[np.ndarray] | None = []
+        self.pilot: _Pilot | None = _Pilot(self.cells, self.pilot_size)
         self.active = np.ones(self.cells, bool)
         self.bad = np.zeros(self.cells, bool)
         self.narrowings = 0  # how many times a bracket was narrowed (for the tests)
@@ -344,7 +347,7 @@ class BandReducer:
     def add(self, values: np.ndarray) -> None:
         """Absorb one block's values (draws, cells)."""
         if self.pilot is not None:
-            self.pilot.append(np.asarray(values, dtype=float))
+            self.pilot.add(np.asarray(values, dtype=float))
             self.m += values.shape[0]
             if self.m >= self.pilot_size and self.m < self.n:
                 self._start()
@@ -355,24 +358,20 @@ class BandReducer:
         """End the pilot: find the steady cells, sort the others, set and fill the brackets.
 
         A cell is bad (recomputed at the end) if a draw is not finite or it holds zeros of
-        both signs; steady if its draws are one value and it is not bad."""
-        blocks = self.pilot  # (draws, cells) each
-        assert blocks is not None  # both callers start only while the pilot is running
+        both signs; steady if its draws are one value (by bits) and it is not bad."""
+        pilot = self.pilot
+        assert pilot is not None  # both callers start only while the pilot is running
         self.pilot = None
-        m = sum(b.shape[0] for b in blocks)
-        first = blocks[0][0]
-        same = _one_value(blocks, bits=False)
-        bad = same & ~np.isfinite(first)
-        zero = np.flatnonzero(same & (first == 0))
-        if len(zero):  # one value by comparison, but −0.0 and 0.0 both?
-            bad[zero] = _one_value([b[:, zero] for b in blocks], bits=False) & \
-                ~_one_value([b[:, zero] for b in blocks], bits=True)
-        steady = same & ~bad
-        rows = np.flatnonzero(~steady)
-        ordered = _sorted_rows(blocks, rows)
+        m = pilot.m
+        first = pilot.first
+        steady = pilot.row_of < 0  # one value by bits, and finite (see _Pilot.add)
+        rows = pilot.cells
+        ordered = pilot.draws()
+        ordered.sort(axis=1)  # in place: the pilot is done with
+        bad = np.zeros(self.cells, bool)
         if len(rows):  # not finite: NaN sorts last, ±inf to the ends
-            bad[rows] |= (~(np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1]))
-                          | _mixed_zero_rows(ordered))
+            bad[rows] = (~(np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1]))
+                         | _mixed_zero_rows(ordered))
         self.bad |= bad
         self.active = ~steady
         for j in range(len(self.low)):
@@ -550,6 +549,41 @@ class BandReducer:
         value = np.where(in_low, self.low[j], np.where(in_high, self.high[j], from_buf))
         return value, in_low | in_buf | in_high
 
+    def _pilot_bands(self, pilot: _Pilot, out: np.ndarray) -> None:
+        """Bands of a run whose every draw is in the pilot, into ``out``: numpy's
+        percentile of them, bit for bit.
+
+        A cell of one value (by bits) needs no partition: numpy's interpolation of that
+        value with itself (which may turn −0.0 into 0.0, as numpy's does). Every other
+        cell's row is partitioned in place at the two ranks each band reads, and the band
+        interpolated as numpy does; a row not finite, or with zeros of both signs (which
+        zero numpy's partition puts at a rank is its own affair), is first set aside in
+        draw order and given to numpy's percentile itself."""
+        first = pilot.first
+        steady = pilot.row_of < 0
+        for j in range(len(self.low)):
+            out[j, steady] = interpolate(first[steady], first[steady], float(self.gamma[j]))
+        rows, draws = pilot.cells, pilot.draws()
+        if len(rows) == 0:
+            return
+        least, greatest = draws.min(axis=1), draws.max(axis=1)  # NaN if the row holds one
+        plain = np.isfinite(least) & np.isfinite(greatest)
+        spans_zero = np.flatnonzero(plain & (least <= 0) & (greatest >= 0))
+        if len(spans_zero):
+            plain[spans_zero] = ~_mixed_zeros(draws[spans_zero])
+        rest = np.flatnonzero(~plain)
+        if len(rest):
+            out[:, rows[rest]] = np.percentile(draws[rest], self.percentiles, axis=1)
+        keep = np.flatnonzero(plain)
+        if len(keep) == 0:
+            return
+        kth = np.unique(np.concatenate([self.lo_rank, self.hi_rank]))
+        draws.partition(kth, axis=1)  # in place: the run is done with its draws
+        for j in range(len(self.low)):
+            out[j, rows[keep]] = interpolate(draws[keep, self.lo_rank[j]],
+                                             draws[keep, self.hi_rank[j]],
+                                             float(self.gamma[j]))
+
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """``(bands, misses)``: bands (percentiles, cells) and a boolean (cells,) of the
         cells whose bands could not be read off (recompute them: :meth:`misses`)."""
@@ -557,30 +591,7 @@ class BandReducer:
             raise ValueError(f"the reducer expected {self.n} draws and got {self.m}")
         out = np.empty((len(self.low), self.cells))
         if self.pilot is not None:  # every draw is here: numpy's percentile of them
-            blocks = self.pilot  # (draws, cells) each
-            first = blocks[0][0]
-            # A cell of one value (by bits) needs no partition: numpy's interpolation of
-            # that value with itself (which may turn −0.0 into 0.0, as numpy's does).
-            steady = _one_value(blocks, bits=True)
-            for j in range(len(self.low)):
-                out[j, steady] = interpolate(first[steady], first[steady],
-                                             float(self.gamma[j]))
-            # The others sorted once, each band read off its two order statistics with
-            # numpy's interpolation; a row not finite or with zeros of both signs is left
-            # to numpy's percentile itself.
-            rows = np.flatnonzero(~steady)
-            ordered = _selected_rows(blocks, rows, np.concatenate(
-                [[0, self.n - 1], self.lo_rank, self.hi_rank]))
-            plain = (np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1])
-                     & ~_mixed_zeros_selected(ordered)) if len(rows) else np.zeros(0, bool)
-            for j in range(len(self.low)):
-                out[j, rows[plain]] = interpolate(ordered[plain, self.lo_rank[j]],
-                                                  ordered[plain, self.hi_rank[j]],
-                                                  float(self.gamma[j]))
-            rest = rows[~plain]
-            if len(rest):
-                xt = np.concatenate([b[:, rest] for b in blocks]).T
-                out[:, rest] = np.percentile(xt, self.percentiles, axis=1)
+            self._pilot_bands(self.pilot, out)
             return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
