@@ -241,6 +241,14 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
                         tuple(at_high), tuple(cells), tuple(kept), bad, moved)
 
 
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous array as one flat view: a one-dimensional index into it is many
+    times cheaper than the same (row, column) pairs as two index arrays."""
+    flat = a.reshape(-1)
+    assert np.shares_memory(flat, a) or a.size == 0
+    return flat
+
+
 class _Pilot:
     """The first draws of every cell, kept whole and compact: a cell whose draws so far
     all have the bits of its first is held as that one value; every other cell's draws are
@@ -440,7 +448,7 @@ class BandReducer:
         if len(values):
             starts = np.cumsum(k) - k  # cells arrive in cell order
             pos = self.count[j][cells] + (np.arange(len(cells)) - starts[cells])
-            self.buffer[j][cells, pos] = values
+            _flat(self.buffer[j])[cells * self.buffer[j].shape[1] + pos] = values
         self.count[j] += k
 
     def _ensure_width(self, j: int, need: int) -> None:
@@ -529,7 +537,8 @@ class BandReducer:
         self._ensure_width(j, int(kept.max()))
         which = np.repeat(np.arange(len(rows), dtype=np.intp), kept)
         within = np.arange(len(which), dtype=np.intp) - (np.cumsum(kept) - kept)[which]
-        self.buffer[j][rows[which], within] = buf.ravel()[which * width + le[which] + within]
+        _flat(self.buffer[j])[rows[which] * self.buffer[j].shape[1] + within] = \
+            buf.ravel()[which * width + le[which] + within]
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
 

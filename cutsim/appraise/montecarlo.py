@@ -453,13 +453,17 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj,
     With ``out``, the three are written into its views (and returned).
     """
     fixed = _fixed_money(cm, inputs)
-    knock = traj.dA - fixed.lever_dl  # (D, S_dl, N+1); priced in place (one array, not two)
+    # With ``out`` the trajectory is the block's own and read here last: its arrays are
+    # priced in place (the same arithmetic, without fresh arrays of its size).
+    knock = traj.dA - fixed.lever_dl if out is None else \
+        np.subtract(traj.dA, fixed.lever_dl, out=traj.dA)  # (D, S_dl, N+1)
     knock *= fixed.price
     agency_net = np.subtract(fixed.net, np.matmul(fixed.onehot, knock),
                              out=None if out is None else out.agency_net)
     knock_npv = np.einsum("dsk,sk->d", traj.dA_int, fixed.weight) - fixed.lever_npv
     # Exact annual knock-on per draw: Σ over each year's steps of u(1 − e)(∫ΔA − ΔA_lever·h).
-    knock_steps = traj.dA_int - fixed.lever_dl_steps  # (D, S_dl, N), priced in place
+    knock_steps = traj.dA_int - fixed.lever_dl_steps if out is None else \
+        np.subtract(traj.dA_int, fixed.lever_dl_steps, out=traj.dA_int)  # (D, S_dl, N)
     knock_steps *= fixed.price_steps
     knock_annual = knock_steps.reshape(knock_steps.shape[:2] + (cm.horizon_years,
                                                                 cm.steps_per_year)).sum(-1)
