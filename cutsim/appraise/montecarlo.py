@@ -175,12 +175,17 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
         if space.extras:
             return _simulate_realised(cm, space, values)
         params = _params_of(space, values)
+    fixed = _fixed_money(cm, inputs)
     traj = simulate(cm, params, inputs.activity_delta, inputs.outcome_input,
-                    services=_fixed_money(cm, inputs).services, outcome_integrals=False)
+                    services=fixed.services, outcomes=fixed.outcomes, outcome_integrals=False)
     # Written straight into the array the bands read (the same arithmetic as
-    # flatten_block's of separate arrays, without the copies).
+    # flatten_block's of separate arrays, without the copies): an outcome the levers do
+    # not reach is its baseline plus an exact 0 in every draw.
     out = _cell_views(cm, len(params.k))
-    np.add(cm.outcome_baseline[None, :, None], traj.dY, out=out.levels)
+    base = cm.outcome_baseline
+    out.levels[:, fixed.unreached] = (base[fixed.unreached] + 0.0)[None, :, None]
+    for i, o in enumerate(fixed.outcomes):
+        np.add(base[o], traj.dY[:, i], out=out.levels[:, o])
     _net_and_npv(cm, inputs, traj, out)
     np.sum(out.agency_net, axis=1, out=out.place_net)
     np.sum(out.annual, axis=1, out=out.annual_place)
@@ -481,6 +486,8 @@ class _FixedMoney:
     net_annual: np.ndarray  # (A, H) £ a year: the same, by financial year
     npv: float  # £
     services: np.ndarray  # (S_dl,) the demand-led services the levers reach (indices)
+    outcomes: np.ndarray  # the outcomes the levers reach (indices)
+    unreached: np.ndarray  # and the others
     price: np.ndarray  # (S_dl, N+1) £ per unit after efficiency
     lever_dl: np.ndarray  # (S_dl, N+1) the levers' own ΔA on those services
     onehot: np.ndarray  # (A, S_dl)
@@ -506,7 +513,8 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
                                                  dY_int=zero_y[..., :n],
                                                  dA_int=lever[None, :, :n] * h))
     factors = place_discount_factors(cm.model.place, cm.horizon_years)
-    dl = np.flatnonzero(cm.demand_led & lever_reach(cm, lever, inputs.outcome_input)[1])
+    reach_out, reach_srv = lever_reach(cm, lever, inputs.outcome_input)
+    dl = np.flatnonzero(cm.demand_led & reach_srv)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
     onehot = np.zeros((len(cm.agency_ids), len(dl)))
     onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
@@ -516,7 +524,8 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
         net=by_agency(cm, fixed.rates["net_saving"]),
         net_annual=by_agency(cm, fixed.annual["net_saving"])[0],
         npv=fixed.annual["net_saving"].sum(axis=-2)[0] @ factors,
-        services=dl, price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
+        services=dl, outcomes=np.flatnonzero(reach_out), unreached=np.flatnonzero(~reach_out),
+        price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
         lever_npv=np.sum(weight * lever[dl, :n] * h),
         price_steps=np.ascontiguousarray(price[:, :n]), lever_dl_steps=lever[dl, :n] * h)
     _FIXED[inputs] = (weakref.ref(cm), out)

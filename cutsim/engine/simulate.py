@@ -73,7 +73,7 @@ class Trajectory:
 
 def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
              outcome_input: np.ndarray | None = None, *, services: np.ndarray | None = None,
-             outcome_integrals: bool = True) -> Trajectory:
+             outcomes: np.ndarray | None = None, outcome_integrals: bool = True) -> Trajectory:
     """Simulate deviations from baseline for lever inputs on the grid.
 
     ``activity_delta``: ΔA from levers, activity units/yr, shape (S, N+1) or (Bi, S, N+1)
@@ -83,9 +83,10 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
     or both equal).
 
     ``services`` (indices) asks for those services' rows of ``dA`` and ``dA_int`` only,
-    in that order, and ``outcome_integrals=False`` leaves ``dY_int`` with no rows: a Monte
-    Carlo draw needs only the outcome levels and the demand-led services' activity, and
-    the rows it asks for are the same numbers as in a full run.
+    in that order, ``outcomes`` (indices) the same of ``dY`` and ``dY_int``, and
+    ``outcome_integrals=False`` leaves ``dY_int`` with no rows: a Monte Carlo draw needs
+    only the levels of the outcomes the levers reach and the demand-led services'
+    activity, and the rows it asks for are the same numbers as in a full run.
 
     Raises :class:`EngineError` for a singular algebraic loop or an unstable loop.
     """
@@ -94,32 +95,43 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
     n_draws, n_in = kb.shape[0], u.batch
     if n_in == 0:  # an empty batch of inputs has an empty batch of answers
         t = cm.n_steps + 1
+        n_o = cm.n_outcomes if outcomes is None else len(outcomes)
         return Trajectory(*(np.zeros((0, rows, t - extra)) for rows, extra in (
-            (cm.n_outcomes, 0), (cm.n_services, 0), (cm.n_outcomes, 1), (cm.n_services, 1))))
+            (n_o, 0), (cm.n_services, 0), (n_o, 1), (cm.n_services, 1))))
     if n_draws > 1 and n_in not in (1, n_draws):
         raise ValueError(f"{n_draws} parameter draws cannot pair with {n_in} input batches")
     if n_draws > 1:
         keep_large_arrays_in_heap()  # draws make many large temporaries: reuse their memory
     reached = _reached(cm, u)
-    traj = _simulate(cm, u, kb, db, services, outcome_integrals, reached)
-    return _exact_zeros(cm, u, traj, services, reached)
+    rows = _Rows(services, outcomes)
+    traj = _simulate(cm, u, kb, db, rows, outcome_integrals, reached)
+    return _exact_zeros(cm, u, traj, rows, reached)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows a caller asks for: of services (``dA``) and of outcomes (``dY``), each
+    every row when None."""
+
+    services: np.ndarray | None = None
+    outcomes: np.ndarray | None = None
 
 
 def _simulate(cm: CompiledModel, u: _Inputs, kb: np.ndarray, db: np.ndarray,
-              services: np.ndarray | None, outcome_integrals: bool, reached: _Reach) -> Trajectory:
+              asked: _Rows, outcome_integrals: bool, reached: _Reach) -> Trajectory:
     n_draws, n_in = kb.shape[0], u.batch
     if n_draws > 1 and (cm.n_nodes > DENSE_LIMIT or n_in > 1):
         # One parameter set at a time: a large model's M is sparse per draw, and per-draw
         # inputs with per-draw parameters share nothing worth batching.
         runs = [_run(cm, _single_operator(cm, kb[i], db[i]), kb[i:i + 1], u.select(i),
-                     services, outcome_integrals, reached) for i in range(n_draws)]
+                     asked, outcome_integrals, reached) for i in range(n_draws)]
         return Trajectory(*(np.concatenate([getattr(r, f) for r in runs])
                             for f in ("dY", "dA", "dY_int", "dA_int")))
     if n_draws == 1:
-        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u, services, outcome_integrals,
+        return _run(cm, _single_operator(cm, kb[0], db[0]), kb, u, asked, outcome_integrals,
                     reached)
     needed = np.union1d(u.rows, cm.eff_dst[cm.dyn]).astype(np.int64)
-    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u, services, outcome_integrals,
+    return _run(cm, _draws_operator(cm, kb, db, needed), kb, u, asked, outcome_integrals,
                 reached)
 
 
@@ -160,12 +172,13 @@ def lever_reach(cm: CompiledModel, activity_delta: np.ndarray,
 
 
 def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
-                 services: np.ndarray | None, reached: _Reach) -> Trajectory:
+                 asked: _Rows, reached: _Reach) -> Trajectory:
     """``traj`` with every node no lever input reaches set to exactly 0 (docs/mathematics.md).
 
     The reach is taken per input batch entry (one origin agency's levers, say), so that
     attribution by superposition carries no round-off either. ``services`` are the rows
-    ``traj`` holds of ``dA`` (all when None); a ``dY_int`` without rows is left as it is.
+    ``traj`` holds of ``dA``, ``outcomes`` of ``dY`` (all when None); a ``dY_int``
+    without rows is left as it is.
     Rows that no entry reaches are never computed (:func:`_run` leaves them 0); with one
     entry there is nothing more to do.
     """
@@ -176,8 +189,10 @@ def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
         return traj
     o = cm.n_outcomes
     out_mask, srv_mask = mask[:, :o, None], mask[:, o:, None]
-    if services is not None:
-        srv_mask = srv_mask[:, np.asarray(services, dtype=np.int64)]
+    if asked.services is not None:
+        srv_mask = srv_mask[:, np.asarray(asked.services, dtype=np.int64)]
+    if asked.outcomes is not None:
+        out_mask = out_mask[:, np.asarray(asked.outcomes, dtype=np.int64)]
     dY_int = traj.dY_int if traj.dY_int.shape[1] == 0 else np.where(out_mask, traj.dY_int, 0.0)
     return Trajectory(np.where(out_mask, traj.dY, 0.0), np.where(srv_mask, traj.dA, 0.0),
                       dY_int, np.where(srv_mask, traj.dA_int, 0.0))
@@ -559,7 +574,7 @@ def _sparse_inverse(cm: CompiledModel, p: sp.csr_matrix) -> sp.csr_matrix:
 # ------------------------------------------------------------------------ the run
 
 
-def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray | None,
+def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, asked: _Rows,
          outcome_integrals: bool, reached: _Reach) -> Trajectory:
     """Advance live chains exactly, then solve the algebraic part once for all outputs
     (the rows of them asked for, see :func:`simulate`, and of those only the rows the
@@ -586,13 +601,16 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
     cols = np.union1d(dst, u.rows).astype(np.int64)
     where, where_u = np.searchsorted(cols, dst), np.searchsorted(cols, u.rows)
     n_out = cm.n_outcomes
+    services, outcomes = asked.services, asked.outcomes
     srv = np.arange(cm.n_services) if services is None else np.asarray(services, dtype=np.int64)
-    out_live = np.flatnonzero(reached.nodes[:n_out])
+    out = np.arange(n_out) if outcomes is None else np.asarray(outcomes, dtype=np.int64)
+    out_live = np.flatnonzero(reached.nodes[out])  # positions in out
     srv_live = np.flatnonzero(reached.nodes[n_out + srv])  # positions in srv
-    live_rows = np.concatenate([out_live, n_out + srv[srv_live]])
+    live_rows = np.concatenate([out[out_live], n_out + srv[srv_live]])
     rows: np.ndarray | None = live_rows  # None: every row, in node order
     rows_int: np.ndarray | None = live_rows if outcome_integrals else n_out + srv[srv_live]
-    if services is None and len(live_rows) == cm.n_nodes:  # every row in node order: M as it is
+    if services is None and outcomes is None and len(live_rows) == cm.n_nodes:
+        # every row in node order: M as it is
         rows = None
         if outcome_integrals:
             rows_int = None
@@ -604,9 +622,9 @@ def _run(cm: CompiledModel, op, kb: np.ndarray, u: _Inputs, services: np.ndarray
     n_live = len(out_live)
     n_y_int = n_live if outcome_integrals else 0
     return Trajectory(
-        dY=_rows_into(v[:, :n_live], out_live, n_out),
+        dY=_rows_into(v[:, :n_live], out_live, len(out)),
         dA=_rows_into(v[:, n_live:], srv_live, len(srv)),
-        dY_int=_rows_into(v_int[:, :n_y_int], out_live, n_out) if outcome_integrals
+        dY_int=_rows_into(v_int[:, :n_y_int], out_live, len(out)) if outcome_integrals
         else v_int[:, :0],
         dA_int=_rows_into(v_int[:, n_y_int:], srv_live, len(srv)))
 

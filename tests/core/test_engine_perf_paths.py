@@ -24,6 +24,7 @@ from cutsim.api import Project
 from cutsim.appraise.montecarlo import _fixed_money, _net_and_npv, draw_params
 from cutsim.engine import EngineError, Params, compile_model, simulate
 from cutsim.engine.money import by_agency, cost_shift, service_money
+from cutsim.engine.simulate import lever_reach
 from cutsim.levers.build import build_inputs
 from cutsim.tools.synthetic import SCENARIO_ID, SyntheticSpec, synthetic_place
 
@@ -205,6 +206,26 @@ def test_cost_shift_totals_equal_full_money():
     scale = np.max(np.abs(full))
     assert scale > 0
     assert np.max(np.abs(shift[origins] - full)) <= TIGHT * scale
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_the_outcome_rows_asked_for_are_the_full_runs_rows(batched):
+    """``outcomes=`` returns those rows of ΔY and its integrals, bit for bit, in the order
+    asked, with the levers' reach and exact zeros kept (an unreached row asked for is 0)."""
+    f = _small_place(seed=9)
+    cm = compile_model(f.model)
+    inputs = _inputs(cm, f)
+    params = draw_params(cm, 4, seed=3) if batched else cm.central_params()
+    full = simulate(cm, params, inputs.activity_delta, inputs.outcome_input)
+    reached = np.flatnonzero(lever_reach(cm, inputs.activity_delta, inputs.outcome_input)[0])
+    unreached = np.setdiff1d(np.arange(cm.n_outcomes), reached)
+    asked = np.concatenate([reached[::-1], unreached[:2]])
+    part = simulate(cm, params, inputs.activity_delta, inputs.outcome_input, outcomes=asked)
+    assert part.dY.shape[1] == part.dY_int.shape[1] == len(asked)
+    assert part.dY.tobytes() == full.dY[:, asked].tobytes()
+    assert part.dY_int.tobytes() == full.dY_int[:, asked].tobytes()
+    assert part.dA.tobytes() == full.dA.tobytes()
+    assert not np.any(part.dY[:, len(reached):])
 
 
 def test_monte_carlo_money_equals_full_money():
