@@ -183,7 +183,8 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
     # not reach is its baseline plus an exact 0 in every draw.
     out = _cell_views(cm, len(params.k))
     base = cm.outcome_baseline
-    out.levels[:, fixed.unreached] = (base[fixed.unreached] + 0.0)[None, :, None]
+    for first, stop in fixed.unreached_runs:  # runs of neighbours: plain slices, no gather
+        out.levels[:, first:stop] = (base[first:stop] + 0.0)[None, :, None]
     for i, o in enumerate(fixed.outcomes):
         np.add(base[o], traj.dY[:, i], out=out.levels[:, o])
     _net_and_npv(cm, inputs, traj, out)
@@ -252,6 +253,9 @@ def run_draws(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | No
                 reducer = BandReducer(draws, values.shape[1], PERCENTILES)
             reducer.add(values)
             blocks += 1
+            # Let go of this block before the next is made, so that it reuses the memory
+            # (otherwise two blocks live at once and the first run faults in fresh pages).
+            del block, values
         if reducer is None or blocks < len(block_sizes(draws)):
             return None
         return _finish(cm, inputs, space, entropy, reducer, seed)
@@ -478,6 +482,12 @@ def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj,
     return agency_net, npv, annual
 
 
+def _runs(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """The runs of True in a boolean vector, as (first, stop) pairs."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return tuple((int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]))
+
+
 @dataclass(frozen=True, eq=False)
 class _FixedMoney:
     """The parts of a scenario's money that no draw changes (see :func:`_net_and_npv`)."""
@@ -487,7 +497,7 @@ class _FixedMoney:
     npv: float  # £
     services: np.ndarray  # (S_dl,) the demand-led services the levers reach (indices)
     outcomes: np.ndarray  # the outcomes the levers reach (indices)
-    unreached: np.ndarray  # and the others
+    unreached_runs: tuple[tuple[int, int], ...]  # the others, as (first, stop) runs
     price: np.ndarray  # (S_dl, N+1) £ per unit after efficiency
     lever_dl: np.ndarray  # (S_dl, N+1) the levers' own ΔA on those services
     onehot: np.ndarray  # (A, S_dl)
@@ -524,7 +534,7 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
         net=by_agency(cm, fixed.rates["net_saving"]),
         net_annual=by_agency(cm, fixed.annual["net_saving"])[0],
         npv=fixed.annual["net_saving"].sum(axis=-2)[0] @ factors,
-        services=dl, outcomes=np.flatnonzero(reach_out), unreached=np.flatnonzero(~reach_out),
+        services=dl, outcomes=np.flatnonzero(reach_out), unreached_runs=_runs(~reach_out),
         price=price, lever_dl=lever[dl], onehot=onehot, weight=weight,
         lever_npv=np.sum(weight * lever[dl, :n] * h),
         price_steps=np.ascontiguousarray(price[:, :n]), lever_dl_steps=lever[dl, :n] * h)
