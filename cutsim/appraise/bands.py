@@ -147,16 +147,16 @@ def _count_sorted(rows: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) 
 
 def _count_sorted_pow2(flat: np.ndarray, r: int, k: int, bound: np.ndarray) -> np.ndarray:
     """:func:`_count_sorted` for rows of k = 2^p entries: with steps k/2 … 1 the position
-    never leaves the row, so each step is one gather, one comparison and one masked add;
-    a last comparison counts the entry reached."""
-    found = np.zeros(bound.shape, np.intp)
+    never leaves the row, so each step is one gather, one comparison and one add; a last
+    comparison counts the entry reached."""
     base = np.arange(r, dtype=np.intp)[:, None] * k
+    pos = np.broadcast_to(base, bound.shape).copy()  # row start + entries below so far
     step = k >> 1
     while step:
-        np.add(found, step, out=found, where=flat[base + (found + (step - 1))] < bound)
+        pos += (flat[pos + (step - 1)] < bound) * step
         step >>= 1
-    found += flat[base + found] < bound
-    return found
+    pos += flat[pos] < bound
+    return pos - base
 
 
 def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) -> np.ndarray:
@@ -187,11 +187,13 @@ def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
 
 
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
-              active: np.ndarray | None = None) -> BlockSummary:
+              active: np.ndarray | None = None, fixed: np.ndarray | None = None) -> BlockSummary:
     """Summarise a block's ``values`` (draws, cells) against the brackets ``low``/``high``
     (one (cells,) array each per quantile). Cells not ``active`` (a boolean (cells,)) are
     steady: their bracket is one value, and a block that keeps to it costs one
     comparison a value; one that does not is summarised in full like an active cell.
+    Cells ``fixed`` (a boolean (cells,), steady) are the caller's promise that every draw
+    has their steady value: they are not compared at all.
 
     Each active cell's draws are sorted once; every counter is then the position of a
     bracket end in its sorted draws (:func:`_count_sorted`), and the values strictly
@@ -202,11 +204,15 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
         active = np.ones(n_cells, bool)
     steady = np.flatnonzero(~active)
     moved = np.zeros(n_cells, bool)
-    if len(steady):  # by bits, so that a zero changing sign is a change
-        # every cell compared in place (cheaper than gathering the steady ones first)
-        same = (values.view(np.int64) == low[0].view(np.int64)).all(axis=0)[steady]
-        moved[steady[~same]] = True
-        steady = steady[same]
+    check = steady if fixed is None else np.flatnonzero(~active & ~fixed)
+    if len(check):  # by bits, so that a zero changing sign is a change
+        bits, first = values.view(np.int64), low[0].view(np.int64)
+        if 2 * len(check) >= n_cells:  # most cells: compared in place, no gather
+            same = (bits == first).all(axis=0)[check]
+        else:
+            same = (bits[:, check] == first[check]).all(axis=0)
+        moved[check[~same]] = True
+        steady = steady[~moved[steady]]
     idx = np.flatnonzero(active | moved)
     xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
     xt.sort(axis=1)  # NaN last, so a row is finite when its ends are
@@ -272,9 +278,11 @@ class _Pilot:
     with its one value for the draws before), so the pilot costs memory for the cells
     that vary only, and its rows are ready to sort or partition in place."""
 
-    def __init__(self, n_cells: int, width: int) -> None:
+    def __init__(self, n_cells: int, width: int, fixed: np.ndarray | None = None) -> None:
         self.m = 0
         self.width = max(int(width), 1)
+        # cells the caller promises hold one value in every draw: never compared
+        self.fixed = np.zeros(n_cells, bool) if fixed is None else np.asarray(fixed, bool)
         self.first = np.zeros(n_cells)
         self.row_of = np.full(n_cells, -1, np.intp)  # cell → its row; −1 while one value
         self.cells = np.zeros(0, np.intp)  # row → cell
@@ -286,13 +294,14 @@ class _Pilot:
             return
         if self.m == 0:
             self.first = values[0].copy()
-        held = self.row_of < 0
-        if held.any():
+        check = np.flatnonzero((self.row_of < 0) & ~self.fixed)
+        if len(check):
             # by bits (a zero changing sign varies); a value that is not finite is never
             # held as one value, so that such a cell has its row and is judged with them
-            same = (values.view(np.int64) == self.first.view(np.int64)).all(axis=0)
-            same &= np.isfinite(self.first)
-            starts = np.flatnonzero(held & ~same)
+            first = self.first[check]
+            same = (values.view(np.int64)[:, check] == first.view(np.int64)).all(axis=0)
+            same &= np.isfinite(first)
+            starts = check[~same]
             if len(starts):
                 self._rows_for(starts)
         if self.m + n > self.width:
@@ -333,8 +342,12 @@ class BandReducer:
     """
 
     def __init__(self, draws: int, n_cells: int, percentiles: tuple[float, ...], *,
-                 capacity: int | None = None, pilot: int | None = None) -> None:
+                 capacity: int | None = None, pilot: int | None = None,
+                 fixed: np.ndarray | None = None) -> None:
         self.n, self.cells, self.m = int(draws), int(n_cells), 0
+        # Cells the caller promises hold one value in every draw (outcomes the levers do
+        # not reach): steady from the first draw, and never compared.
+        self.fixed = None if fixed is None else np.asarray(fixed, bool)
         self.percentiles = tuple(percentiles)
         self.lo_rank, self.hi_rank, self.gamma = rank_plan(self.n, percentiles)
         q = len(percentiles)
@@ -352,7 +365,7 @@ class BandReducer:
         # the first values arrive (their pages are taken only as rows fill).
         self.limit = list(self.capacity)
         self.buffer: list[np.ndarray] = [np.full((self.cells, 0), np.inf) for _ in range(q)]
-        self.pilot: _Pilot | None = _Pilot(self.cells, self.pilot_size)
+        self.pilot: _Pilot | None = _Pilot(self.cells, self.pilot_size, self.fixed)
         self.active = np.ones(self.cells, bool)
         self.bad = np.zeros(self.cells, bool)
         self.narrowings = 0  # how many times a bracket was narrowed (for the tests)
@@ -376,7 +389,7 @@ class BandReducer:
             if self.m >= self.pilot_size and self.m < self.n:
                 self._start()
             return
-        self.absorb(summarise(values, self.low, self.high, self.active))
+        self.absorb(summarise(values, self.low, self.high, self.active, self.fixed))
 
     def _start(self) -> None:
         """End the pilot: find the steady cells, sort the others, set and fill the brackets.
@@ -389,6 +402,8 @@ class BandReducer:
         m = pilot.m
         first = pilot.first
         steady = pilot.row_of < 0  # one value by bits, and finite (see _Pilot.add)
+        # (a fixed cell is the caller's promise, not checked: one not finite is recomputed)
+        self.bad |= steady & ~np.isfinite(first)
         rows = pilot.cells
         ordered = pilot.draws()
         ordered.sort(axis=1)  # in place: the pilot is done with

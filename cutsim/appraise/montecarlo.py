@@ -151,6 +151,29 @@ class _CellViews:
     npv: np.ndarray  # (n,)
 
 
+def block_views(cm: CompiledModel, inputs: LeverInputs, n: int) -> _CellViews:
+    """A block's (n draws, cells) array and its views, with the levels of the outcomes
+    these lever inputs do not reach already written: their baseline plus an exact 0 in
+    every draw (the same bits as the baseline plus the engine's exact-zero ΔY)."""
+    out = _cell_views(cm, n)
+    base = cm.outcome_baseline
+    for first, stop in _fixed_money(cm, inputs).unreached_runs:  # plain slices, no gather
+        out.levels[:, first:stop] = (base[first:stop] + 0.0)[None, :, None]
+    return out
+
+
+def fixed_cells(cm: CompiledModel, inputs: LeverInputs) -> np.ndarray:
+    """The cells (in :func:`flatten_block` order, annual series included) that hold one
+    value in every draw by construction: the levels of the outcomes the levers do not
+    reach (a boolean (cells,))."""
+    views = _cell_views(cm, 0)
+    fixed = np.zeros(views.cells.shape[1], bool)
+    t1 = cm.n_steps + 1
+    for first, stop in _fixed_money(cm, inputs).unreached_runs:
+        fixed[first * t1:stop * t1] = True
+    return fixed
+
+
 def _cell_views(cm: CompiledModel, n: int) -> _CellViews:
     n_out, n_ag, t1, h = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1, cm.horizon_years
     sizes = [n_out * t1, n_ag * t1, t1, n_ag * h, h, 1]
@@ -162,11 +185,14 @@ def _cell_views(cm: CompiledModel, n: int) -> _CellViews:
 
 
 def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
-                   n: int = DRAW_BLOCK, space: UncertaintySpace | None = None) -> DrawBlock:
+                   n: int = DRAW_BLOCK, space: UncertaintySpace | None = None, *,
+                   into: _CellViews | None = None) -> DrawBlock:
     """Draw, simulate and price one block (a pure function: same arguments, same bits).
 
     ``space`` (of the model of ``cm`` and the one scenario of ``inputs``) adds the wider
-    inputs and correlation; without it only the per_unit values vary.
+    inputs and correlation; without it only the per_unit values vary. ``into`` (from
+    :func:`block_views`, n draws) is written instead of a fresh array, so the block's
+    series are its views and are overwritten by the next block written there.
     """
     if space is None or (not space.extras and space.correlation == 0):
         params = block_params(cm, entropy, block, n)
@@ -181,16 +207,20 @@ def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: 
     # Written straight into the array the bands read (the same arithmetic as
     # flatten_block's of separate arrays, without the copies): an outcome the levers do
     # not reach is its baseline plus an exact 0 in every draw.
-    out = _cell_views(cm, len(params.k))
+    out = into if into is not None else block_views(cm, inputs, len(params.k))
     base = cm.outcome_baseline
-    for first, stop in fixed.unreached_runs:  # runs of neighbours: plain slices, no gather
-        out.levels[:, first:stop] = (base[first:stop] + 0.0)[None, :, None]
     for i, o in enumerate(fixed.outcomes):
         np.add(base[o], traj.dY[:, i], out=out.levels[:, o])
     _net_and_npv(cm, inputs, traj, out)
     np.sum(out.agency_net, axis=1, out=out.place_net)
     np.sum(out.annual, axis=1, out=out.annual_place)
     return DrawBlock(out.levels, out.agency_net, out.npv, out.annual, out.cells)
+
+
+def _plain(space: UncertaintySpace | None) -> bool:
+    """Whether blocks are drawn plainly (per_unit values only, one parameter set per
+    draw through :func:`simulate_block`'s batched path), not realised draw by draw."""
+    return space is None or not space.extras
 
 
 def _params_of(space: UncertaintySpace, values: np.ndarray) -> Params:
@@ -245,13 +275,17 @@ def run_draws(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | No
     if executor is None or isinstance(executor, InProcess):
         reducer: BandReducer | None = None
         blocks = 0
+        plain = _plain(space)
         # (the entropy is its own seed: run_entropy(entropy) == entropy)
         for block in iter_blocks(cm, inputs, draws, entropy, progress=progress,
-                                 cancelled=cancelled, space=space):
+                                 cancelled=cancelled, space=space, reuse=plain):
             values = flatten_block(block)
             if reducer is None:
-                reducer = BandReducer(draws, values.shape[1], PERCENTILES)
-            reducer.add(values)
+                # Blocks drawn plainly write an unreached outcome's level as its baseline
+                # in every draw: the reducer never compares those cells.
+                reducer = BandReducer(draws, values.shape[1], PERCENTILES,
+                                      fixed=fixed_cells(cm, inputs) if plain else None)
+            reducer.add(values)  # (copies what it keeps: the array is written again)
             blocks += 1
             # Let go of this block before the next is made, so that it reuses the memory
             # (otherwise two blocks live at once and the first run faults in fresh pages).
@@ -388,19 +422,26 @@ def _refuse_effect_multipliers(cm: CompiledModel) -> None:
 def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | None, *,
                 progress: Callable[[int, int], None] | None = None,
                 cancelled: Callable[[], bool] | None = None,
-                space: UncertaintySpace | None = None) -> Iterator[DrawBlock]:
+                space: UncertaintySpace | None = None,
+                reuse: bool = False) -> Iterator[DrawBlock]:
     """Yield each block of a run in order; stops early (yielding fewer) when cancelled.
-    Refused as :func:`_refuse_effect_multipliers` says."""
+    Refused as :func:`_refuse_effect_multipliers` says. With ``reuse`` (blocks drawn
+    plainly, :func:`_plain`), every block of one size is written into the same array, so
+    a block is valid only until the next is asked for."""
     _refuse_effect_multipliers(cm)
     sizes = block_sizes(draws)
     entropy = run_entropy(seed)
     done = 0
+    views: dict[int, _CellViews] = {}
     if progress is not None:
         progress(0, int(draws))
     for b, n in enumerate(sizes):
         if cancelled is not None and cancelled():
             return
-        yield simulate_block(cm, inputs, entropy, b, n, space)
+        into = None
+        if reuse:
+            into = views.get(n) or views.setdefault(n, block_views(cm, inputs, n))
+        yield simulate_block(cm, inputs, entropy, b, n, space, into=into)
         done += n
         if progress is not None:
             progress(done, int(draws))

@@ -224,3 +224,42 @@ def test_dask_returns_summaries_and_identical_bands():
     # after the first wave a summary carries a fraction of its block's values
     cells = mc.flatten_block(mc.simulate_block(cm, inputs, 21, 0)).shape[1]
     assert min(sum(len(v) for v in s.values) for s in seen) < 3 * mc.DRAW_BLOCK * cells / 4
+
+
+@pytest.mark.parametrize("draws", (700, 3000))
+def test_cells_fixed_by_construction_are_steady_and_never_compared(draws):
+    """The levels of outcomes the levers do not reach are written as the baseline in every
+    draw: the reducer takes them as steady without comparing them, and the bands are
+    still numpy's percentiles of every draw."""
+    project = load(REPO / "models" / "example-place.cutsim")
+    cm = project.compiled
+    inputs = build_inputs(cm, project.scenario("youth-cut"))
+    fixed = mc.fixed_cells(cm, inputs)
+    values = np.concatenate([mc.flatten_block(b) for b in mc.iter_blocks(cm, inputs, draws, 4)])
+    assert fixed.any() and (values[:, fixed] == values[0, fixed]).all()
+    compared = []
+    original = bands.summarise
+
+    def spy(block, low, high, active=None, fixed=None):
+        compared.append(fixed)
+        return original(block, low, high, active, fixed)
+
+    red = bands.BandReducer(draws, values.shape[1], mc.PERCENTILES, fixed=fixed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bands, "summarise", spy)
+        for start in range(0, draws, mc.DRAW_BLOCK):
+            red.add(values[start:start + mc.DRAW_BLOCK])
+    got, missed = red.result()
+    assert not missed.any()
+    assert got.tobytes() == np.percentile(values, mc.PERCENTILES, axis=0).tobytes()
+    assert all(f is fixed or (f == fixed).all() for f in compared)
+    assert (draws > bands.PILOT) == bool(compared)
+
+
+def test_blocks_written_into_one_array_equal_fresh_blocks():
+    project = load(REPO / "models" / "example-place.cutsim")
+    cm = project.compiled
+    inputs = build_inputs(cm, project.scenario("youth-cut"))
+    fresh = [mc.flatten_block(b).copy() for b in mc.iter_blocks(cm, inputs, 600, 8)]
+    reused = [mc.flatten_block(b).copy() for b in mc.iter_blocks(cm, inputs, 600, 8, reuse=True)]
+    assert [a.tobytes() for a in fresh] == [b.tobytes() for b in reused]
