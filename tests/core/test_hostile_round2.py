@@ -778,9 +778,12 @@ def test_random_models_with_every_optional_block_round_trip_through_the_workbook
 
     seen: dict[str, int] = {}
 
+    # Derandomised: the examples are the same on every run, so "every block was drawn at
+    # least once" below is a fact about them, not a chance (one block in five examples is
+    # drawn: forty random ones missed it about once in ten thousand runs).
     @settings(max_examples=int(__import__("os").environ.get("ROUND_TRIP_EXAMPLES", "40")),
-              deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                    HealthCheck.data_too_large])
+              deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(original=complete_files())
     def round_trip(original) -> None:
         model = original.model

@@ -336,9 +336,12 @@ def complete_files(draw) -> CutsimFile:
     scenario_list = []
     for i, scenario in enumerate(base.scenarios):
         levers = []
+        targeted = False
         for lever in scenario.levers:
+            # the first lever that can be aimed at areas is; the others as drawn
             if area_ids and lever.kind in ("cut", "invest") and lever.service in discretionary \
-                    and draw(st.booleans()):
+                    and (not targeted or draw(st.booleans())):
+                targeted = True
                 lever = lever.model_copy(update={"areas": draw(st.lists(
                     st.sampled_from(area_ids), min_size=1, unique=True))})
             levers.append(lever)
