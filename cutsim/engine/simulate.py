@@ -437,7 +437,7 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
         _check_algebraic_block(cm, _loop_block(cm, kb, db, loop.nodes), loop.nodes)
     k0 = _scattered((d, n_out, n_srv), cm.eff_dst[cm.alg], cm.eff_src[cm.alg], kb[:, cm.alg])
     dm = _scattered((d, n_srv, n_out), cm.dem_dst, cm.dem_src, db)
-    g = _outcome_inverse(k0, dm, np.unique(cm.eff_dst[cm.alg]))
+    g = _outcome_inverse(k0, dm, np.unique(cm.eff_dst[cm.alg]), _fed_loop(cm))
     certified = _small_gain_certified(cm, kb, db)
     is_out = cols < n_out
     y = np.empty((d, n_out, len(cols)))
@@ -487,21 +487,47 @@ def _small_gain_bound(cm: CompiledModel) -> tuple[np.ndarray, np.ndarray] | bool
     return (k_max, d_max) if perron < SMALL_GAIN_MARGIN else False
 
 
-def _outcome_inverse(k0: np.ndarray, dm: np.ndarray, fed: np.ndarray) -> np.ndarray:
+def _outcome_inverse(k0: np.ndarray, dm: np.ndarray, fed: np.ndarray,
+                     fed_loop: bool = True) -> np.ndarray:
     """G = (I − K0·Dm)⁻¹ per draw, (D, O, O), inverting only the block of the outcomes a
     zero-delay effect feeds (``fed``): every other row of K0·Dm is zero, so with B = K0·Dm
     and a = fed, b = the rest, (I − B) is block triangular and
-    G[a, a] = (I − B_aa)⁻¹, G[a, b] = (I − B_aa)⁻¹ B_ab, G[b, :] = I[b, :]."""
+    G[a, a] = (I − B_aa)⁻¹, G[a, b] = (I − B_aa)⁻¹ B_ab, G[b, :] = I[b, :].
+
+    ``fed_loop`` False says B_aa is zero by structure (no zero-delay effect's service is
+    fed by the demand of an outcome in ``fed``): then (I − B_aa)⁻¹ is I and nothing is
+    inverted."""
     d, n_out = k0.shape[0], k0.shape[1]
     if len(fed) == n_out:
         return np.linalg.inv(np.eye(n_out) - np.matmul(k0, dm))
     b_a = np.matmul(k0[:, fed, :], dm)  # (D, a, O): the nonzero rows of B
-    h = np.linalg.inv(np.eye(len(fed)) - b_a[:, :, fed])
     c = b_a
-    c[:, :, fed] = np.eye(len(fed))  # [I_aa | B_ab]
+    if fed_loop:
+        h = np.linalg.inv(np.eye(len(fed)) - b_a[:, :, fed])
+        c[:, :, fed] = np.eye(len(fed))  # [I_aa | B_ab]
+        rows = np.matmul(h, c)
+    else:
+        c[:, :, fed] = np.eye(len(fed))
+        rows = c
     g = np.broadcast_to(np.eye(n_out), (d, n_out, n_out)).copy()
-    g[:, fed, :] = np.matmul(h, c)
+    g[:, fed, :] = rows
     return g
+
+
+def _fed_loop(cm: CompiledModel) -> bool:
+    """Whether B_aa of :func:`_outcome_inverse` can be nonzero: a demand from an outcome
+    fed by a zero-delay effect reaches a service with a zero-delay effect onto such an
+    outcome (by the links' pattern; cached on the compiled model)."""
+    def compute() -> bool:
+        fed = np.unique(cm.eff_dst[cm.alg])
+        fed_set = np.zeros(cm.n_outcomes, bool)
+        fed_set[fed] = True
+        # services fed by the demand of a fed outcome
+        demanded = np.zeros(cm.n_services, bool)
+        demanded[cm.dem_dst[fed_set[cm.dem_src]]] = True
+        # zero-delay effects from such a service onto a fed outcome
+        return bool(np.any(demanded[cm.eff_src[cm.alg]] & fed_set[cm.eff_dst[cm.alg]]))
+    return _cached(cm, "fed_loop", "fed_loop", 1, compute)
 
 
 def _scattered(shape: tuple[int, int, int], rows: np.ndarray, cols: np.ndarray,

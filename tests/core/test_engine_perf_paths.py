@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ import scipy.linalg
 from support.engine_fixtures import loop_model
 
 import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
-from cutsim.api import Project
+from cutsim.api import Project, load
 from cutsim.appraise.montecarlo import _fixed_money, _net_and_npv, draw_params
 from cutsim.engine import EngineError, Params, compile_model, simulate
 from cutsim.engine.money import by_agency, cost_shift, service_money
@@ -298,3 +299,24 @@ def test_the_outcome_inverse_by_blocks_equals_the_whole_inverse():
         want = np.linalg.inv(np.eye(6) - k0 @ dm)
         got = sim._outcome_inverse(k0, dm, np.array(fed, dtype=np.int64))
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=str(fed))
+
+
+def test_the_outcome_block_is_inverted_only_where_a_zero_delay_loop_can_close():
+    """Under draws, (I − B_aa) is inverted only when a demand from an outcome a zero-delay
+    effect feeds reaches a service with a zero-delay effect onto such an outcome; else
+    G's fed rows are [I | B_ab] as they stand, equal to the inverse taken in full."""
+    sim = sys.modules["cutsim.engine.simulate"]
+    looped = compile_model(loop_model(gain_k=0.5, d=1.0, tau_loop=0.0))
+    assert sim._fed_loop(looped)
+    example = load(Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim")
+    assert not sim._fed_loop(example.compiled)  # the example inverts nothing
+    for cm in (looped, example.compiled, compile_model(_small_place(seed=4).model)):
+        params = draw_params(cm, 3, seed=5)
+        k0 = sim._scattered((3, cm.n_outcomes, cm.n_services), cm.eff_dst[cm.alg],
+                            cm.eff_src[cm.alg], params.k[:, cm.alg])
+        dm = sim._scattered((3, cm.n_services, cm.n_outcomes), cm.dem_dst, cm.dem_src,
+                            params.d)
+        fed = np.unique(cm.eff_dst[cm.alg])
+        full = np.linalg.inv(np.eye(cm.n_outcomes) - np.matmul(k0, dm))
+        got = sim._outcome_inverse(k0, dm, fed, sim._fed_loop(cm))
+        np.testing.assert_allclose(got, full, rtol=1e-12, atol=1e-12)
