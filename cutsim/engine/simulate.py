@@ -440,13 +440,14 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
     g = _outcome_inverse(k0, dm, np.unique(cm.eff_dst[cm.alg]), _fed_loop(cm))
     certified = _small_gain_certified(cm, kb, db)
     is_out = cols < n_out
-    y = np.empty((d, n_out, len(cols)))
+    m = np.empty((d, n_out + n_srv, len(cols)))  # [y; a], each part written in place
+    y, a = m[:, :n_out], m[:, n_out:]
     y[:, :, is_out] = g[:, :, cols[is_out]]
     y[:, :, ~is_out] = np.matmul(g, k0[:, :, cols[~is_out] - n_out])
-    a = np.matmul(dm, y)
+    np.matmul(dm, y, out=a)
     srv = np.flatnonzero(~is_out)
     a[:, cols[srv] - n_out, srv] += 1.0
-    op = _DrawsM(np.concatenate([y, a], axis=1), cols, cm.n_nodes)
+    op = _DrawsM(m, cols, cm.n_nodes)
     op.stable_checked = certified
     return op
 
