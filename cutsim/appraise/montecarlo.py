@@ -138,7 +138,7 @@ class DrawBlock:
 
 
 @dataclass(frozen=True)
-class _CellViews:
+class CellViews:
     """Views of one (draws, cells) array in the cell order of :func:`flatten_block`, so
     that a block's series are written once, where the bands read them."""
 
@@ -151,7 +151,7 @@ class _CellViews:
     npv: np.ndarray  # (n,)
 
 
-def block_views(cm: CompiledModel, inputs: LeverInputs, n: int) -> _CellViews:
+def block_views(cm: CompiledModel, inputs: LeverInputs, n: int) -> CellViews:
     """A block's (n draws, cells) array and its views, with the levels of the outcomes
     these lever inputs do not reach already written: their baseline plus an exact 0 in
     every draw (the same bits as the baseline plus the engine's exact-zero ΔY)."""
@@ -174,19 +174,19 @@ def fixed_cells(cm: CompiledModel, inputs: LeverInputs) -> np.ndarray:
     return fixed
 
 
-def _cell_views(cm: CompiledModel, n: int) -> _CellViews:
+def _cell_views(cm: CompiledModel, n: int) -> CellViews:
     n_out, n_ag, t1, h = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1, cm.horizon_years
     sizes = [n_out * t1, n_ag * t1, t1, n_ag * h, h, 1]
     cells = np.empty((n, sum(sizes)))
     ends = np.cumsum(sizes)
     part = [cells[:, e - s:e] for s, e in zip(sizes, ends)]
-    return _CellViews(cells, part[0].reshape(n, n_out, t1), part[1].reshape(n, n_ag, t1),
+    return CellViews(cells, part[0].reshape(n, n_out, t1), part[1].reshape(n, n_ag, t1),
                       part[2], part[3].reshape(n, n_ag, h), part[4], part[5][:, 0])
 
 
 def simulate_block(cm: CompiledModel, inputs: LeverInputs, entropy: int, block: int,
                    n: int = DRAW_BLOCK, space: UncertaintySpace | None = None, *,
-                   into: _CellViews | None = None) -> DrawBlock:
+                   into: CellViews | None = None) -> DrawBlock:
     """Draw, simulate and price one block (a pure function: same arguments, same bits).
 
     ``space`` (of the model of ``cm`` and the one scenario of ``inputs``) adds the wider
@@ -432,16 +432,15 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
     sizes = block_sizes(draws)
     entropy = run_entropy(seed)
     done = 0
-    views: dict[int, _CellViews] = {}
+    views: dict[int, CellViews] = {}
     if progress is not None:
         progress(0, int(draws))
     for b, n in enumerate(sizes):
         if cancelled is not None and cancelled():
             return
-        into = None
-        if reuse:
-            into = views.get(n) or views.setdefault(n, block_views(cm, inputs, n))
-        yield simulate_block(cm, inputs, entropy, b, n, space, into=into)
+        if reuse and n not in views:
+            views[n] = block_views(cm, inputs, n)
+        yield simulate_block(cm, inputs, entropy, b, n, space, into=views.get(n))
         done += n
         if progress is not None:
             progress(done, int(draws))
@@ -489,7 +488,7 @@ def _band_rows(bands: np.ndarray, row: int) -> Band:
 
 
 def _net_and_npv(cm: CompiledModel, inputs: LeverInputs, traj,
-                 out: _CellViews | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 out: CellViews | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Agency net saving (D, A, N+1) in £/yr, place NPV (D,) in £ and agency net saving
     per financial year (D, A, H) in £, for every draw; ``traj`` holds the demand-led
     services' rows only (``simulate(..., services=demand-led)``).

@@ -176,9 +176,9 @@ def _exact_zeros(cm: CompiledModel, u: _Inputs, traj: Trajectory,
     """``traj`` with every node no lever input reaches set to exactly 0 (docs/mathematics.md).
 
     The reach is taken per input batch entry (one origin agency's levers, say), so that
-    attribution by superposition carries no round-off either. ``services`` are the rows
-    ``traj`` holds of ``dA``, ``outcomes`` of ``dY`` (all when None); a ``dY_int``
-    without rows is left as it is.
+    attribution by superposition carries no round-off either. ``asked.services`` are the
+    rows ``traj`` holds of ``dA``, ``asked.outcomes`` those of ``dY`` (all when None); a
+    ``dY_int`` without rows is left as it is.
     Rows that no entry reaches are never computed (:func:`_run` leaves them 0); with one
     entry there is nothing more to do.
     """
