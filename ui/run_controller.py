@@ -18,12 +18,11 @@ only decides *when* to run and carries results and clear error messages to the v
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import replace
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cutsim.api import Project
 from cutsim.appraise.blocks import Uncertainty
@@ -33,6 +32,7 @@ from cutsim.engine.compiled import CompiledModel
 from cutsim.model.errors import CutsimError
 from cutsim.model.schema import CutsimFile, Scenario
 from cutsim.model.validation import validate_scenario
+from ui.background import BackgroundJobs, BackgroundWorker
 
 log = logging.getLogger(__name__)
 
@@ -58,47 +58,23 @@ def user_message(error: BaseException) -> str:
     return f"The engine could not run this scenario ({type(error).__name__}: {error})"
 
 
-class MonteCarloWorker(QObject):
-    """Runs Monte Carlo draws in chunks on its own thread; emits progress and the block."""
-
-    progress = Signal(int)  # percent of draws done, 0-100
-    finished = Signal(object)  # the Uncertainty
-    failed = Signal(str)
-    cancelled = Signal()
+class MonteCarloWorker(BackgroundWorker):
+    """Runs Monte Carlo draws block by block on its own thread
+    (:class:`ui.background.BackgroundWorker`); its result is the Uncertainty."""
 
     def __init__(self, cm: CompiledModel, scenario: Scenario, draws: int,
                  seed: int | None) -> None:
         super().__init__()
         self._cm, self._scenario = cm, scenario
         self._draws, self._seed = draws, seed
-        self._cancel = threading.Event()
 
-    def cancel(self) -> None:
-        """Ask the worker to stop; it stops at the next chunk boundary (thread-safe)."""
-        self._cancel.set()
+    def work(self) -> Uncertainty | None:
+        return run_uncertainty(self._cm, self._scenario, self._draws, self._seed,
+                               progress=self.report, cancelled=lambda: self.is_cancelled)
 
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            block = self._run_chunks()
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            log.exception("Monte Carlo failed")
-            self.failed.emit(user_message(error))
-            return
-        if block is None:
-            self.cancelled.emit()
-        else:
-            self.finished.emit(block)
-
-    def _run_chunks(self) -> Uncertainty | None:
-        return run_uncertainty(
-            self._cm, self._scenario, self._draws, self._seed,
-            progress=lambda done, total: self.progress.emit(round(100 * done / total)),
-            cancelled=self._cancel.is_set)
+    def describe(self, error: Exception) -> str:
+        log.exception("Monte Carlo failed")
+        return user_message(error)
 
 
 # ---------------------------------------------------------------- the controller
@@ -144,8 +120,8 @@ class RunController(QObject):
         self.error: str | None = None
         self.comparison_ids: list[str] = []
         self._last_run = 0.0
-        self._jobs: dict[QThread, MonteCarloWorker] = {}
-        self._worker: MonteCarloWorker | None = None  # the current job; None when idle
+        self._jobs = BackgroundJobs(self)  # Monte Carlo's threads; its current job
+        self._jobs.ended.connect(self._on_job_ended)
         self._mc_base: Result | None = None
         self._checked_model: object | None = None  # the model whose problems are cached
         self._model_only: list[str] = []
@@ -287,7 +263,7 @@ class RunController(QObject):
     # ------------------------------------------------------------ Monte Carlo
     @property
     def monte_carlo_running(self) -> bool:
-        return self._worker is not None
+        return self._jobs.current is not None
 
     def run_monte_carlo(self, draws: int = 1000, seed: int | None = 1) -> bool:
         """Start Monte Carlo for the current scenario in a worker thread.
@@ -302,19 +278,9 @@ class RunController(QObject):
         if self.result is None or scenario is None or self.project is None:
             self.monteCarloFailed.emit(self.error or "Nothing to run: choose a valid scenario.")
             return False
-        thread = QThread(self)
-        worker = MonteCarloWorker(self.project.compiled, scenario, int(draws), seed)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self._on_mc_progress)
-        worker.finished.connect(self._on_mc_finished)
-        worker.failed.connect(self._on_mc_failed)
-        for signal in (worker.finished, worker.failed, worker.cancelled):
-            signal.connect(thread.quit)
-        thread.finished.connect(self._on_thread_finished)
-        self._jobs[thread] = worker
-        self._worker, self._mc_base = worker, self.result
-        thread.start()
+        self._mc_base = self.result
+        self._jobs.start(MonteCarloWorker(self.project.compiled, scenario, int(draws), seed),
+                         self._on_mc_progress, self._on_mc_finished, self._on_mc_failed)
         self.monteCarloStarted.emit(int(draws))
         self.monteCarloRunningChanged.emit(True)
         return True
@@ -325,48 +291,36 @@ class RunController(QObject):
         The worker stops at its next chunk boundary; ``monteCarloCancelled`` fires when
         its thread has finished.
         """
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
+        if self._jobs.cancel():
             self.monteCarloRunningChanged.emit(False)
 
     def wait_for_monte_carlo(self, timeout_ms: int = 30000) -> bool:
         """Block until every worker thread has finished (for shutdown and scripts)."""
-        return all(thread.wait(timeout_ms) for thread in list(self._jobs))
-
-    def _is_current(self, worker: QObject | None) -> bool:
-        return worker is not None and worker is self._worker and not self._worker.is_cancelled
+        return self._jobs.wait(timeout_ms)
 
     @Slot(int)
     def _on_mc_progress(self, percent: int) -> None:
-        if self._is_current(self.sender()):
+        if self._jobs.is_current(self.sender()):
             self.monteCarloProgress.emit(percent)
 
     @Slot(object)
     def _on_mc_finished(self, block: Uncertainty) -> None:
-        if not self._is_current(self.sender()):
+        if not self._jobs.is_current(self.sender()):
             return
-        self._worker = None
+        self._jobs.done()
         self.mc_result = replace(self._mc_base, uncertainty=block)
         self.monteCarloRunningChanged.emit(False)
         self.monteCarloFinished.emit(self.mc_result)
 
     @Slot(str)
     def _on_mc_failed(self, message: str) -> None:
-        if self._is_current(self.sender()):
-            self._worker = None
+        if self._jobs.is_current(self.sender()):
+            self._jobs.done()
             self.monteCarloRunningChanged.emit(False)
             self.monteCarloFailed.emit(message)
 
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        worker = self._jobs.pop(thread, None)
-        if worker is None:
-            return
-        thread.deleteLater()
-        # The worker's thread has no event loop any more; dropping the last reference
-        # (Python owns it) deletes it.
+    @Slot(object)
+    def _on_job_ended(self, worker: BackgroundWorker) -> None:
         if worker.is_cancelled:
             self.monteCarloCancelled.emit()
 

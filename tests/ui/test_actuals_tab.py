@@ -92,7 +92,7 @@ def test_the_review_runs_off_the_interface_thread_with_progress(page, qtbot) -> 
 def test_cancel_stops_the_review_and_shows_nothing(page, qtbot) -> None:
     page.draws.setValue(20000)
     assert page.run_review()
-    worker = page._worker
+    worker = page._jobs.current
     page.cancel_button.click()
     assert worker.is_cancelled
     qtbot.waitUntil(lambda: not page._jobs, timeout=30000)  # its thread has finished

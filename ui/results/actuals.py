@@ -12,7 +12,6 @@ progress bar and a Cancel button; the interface stays live while it runs.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
-    QThread,
     Signal,
     Slot,
 )
@@ -58,6 +55,7 @@ from cutsim.model.fmt import count, money, year_label
 from cutsim.model.safecsv import csv_table
 from cutsim.model.schema import Actuals, CutsimFile, Observation
 from cutsim.workshop.adoption import LoggedAdoption, agreed_decision, logged_entries
+from ui.background import BackgroundJobs, BackgroundWorker
 from ui.results.plotkit import pen, plot_widget
 
 if TYPE_CHECKING:
@@ -72,45 +70,26 @@ APP_DRAWS = 2000  # the app's default: a quicker look than the command line's 4,
 BAND, CENTRAL, OBSERVED = "#1d4f91", "#1d4f91", "#b3261e"
 
 
-class ReviewWorker(QObject):
-    """Runs the core's review on its own thread; emits progress, the result or a message."""
-
-    progress = Signal(int)  # percent of the prior draws worked out, 0-100
-    finished = Signal(object)  # the Review
-    failed = Signal(str)
-    cancelled = Signal()
+class ReviewWorker(BackgroundWorker):
+    """Runs the core's review on its own thread (:class:`ui.background.BackgroundWorker`)."""
 
     def __init__(self, cutsim_file: CutsimFile, scenario: str | None, draws: int,
                  seed: int) -> None:
         super().__init__()
         self._file, self._scenario, self._draws, self._seed = cutsim_file, scenario, draws, seed
-        self._cancel = threading.Event()
 
-    def cancel(self) -> None:
-        """Ask the review to stop at its next block of draws (thread-safe)."""
-        self._cancel.set()
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    @Slot()
-    def run(self) -> None:
+    def work(self) -> Review | None:
         try:
-            result = review(self._file, self._scenario, draws=self._draws, seed=self._seed,
-                            progress=lambda done, total: self.progress.emit(
-                                round(100 * done / max(total, 1))),
-                            cancelled=self._cancel.is_set)
+            return review(self._file, self._scenario, draws=self._draws, seed=self._seed,
+                          progress=self.report, cancelled=lambda: self.is_cancelled)
         except ReviewCancelled:
-            self.cancelled.emit()
-            return
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            if not isinstance(error, InputError):
-                log.exception("the review failed")
-            self.failed.emit(str(error) if isinstance(error, CutsimError) else
-                             f"The review could not run ({type(error).__name__}: {error})")
-            return
-        self.finished.emit(result)
+            return None
+
+    def describe(self, error: Exception) -> str:
+        if not isinstance(error, InputError):
+            log.exception("the review failed")
+        return (str(error) if isinstance(error, CutsimError) else
+                f"The review could not run ({type(error).__name__}: {error})")
 
 
 class ObservationsModel(QAbstractTableModel):
@@ -312,8 +291,7 @@ class ActualsPage(QWidget):
         for widget in (self.outcome_choice, self.chart, self.variance, self.learning,
                        self.bottom, self.progress, self.cancel_button):
             widget.setHidden(True)  # until a review
-        self._jobs: dict[QThread, ReviewWorker] = {}
-        self._worker: ReviewWorker | None = None  # the running review; None when idle
+        self._jobs = BackgroundJobs(self)  # the review's threads; its current job
         document.changed.connect(self.show_document)
         for name in ("pathChanged", "fileReplaced"):
             signal = getattr(document, name, None)
@@ -411,7 +389,7 @@ class ActualsPage(QWidget):
     # --------------------------------------------------------------- the review
     @property
     def review_running(self) -> bool:
-        return self._worker is not None
+        return self._jobs.current is not None
 
     def run_review(self) -> bool:
         """Start the review of the adopted scenario (else the current one) against the
@@ -427,32 +405,19 @@ class ActualsPage(QWidget):
             self.document.report_refusal("the file has no actuals to review (File → Import "
                                          "Actuals…)")
             return False
-        thread = QThread(self)
-        worker = ReviewWorker(file, scenario, self.draws.value(), DEFAULT_SEED)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        for signal in (worker.finished, worker.failed, worker.cancelled):
-            signal.connect(thread.quit)
-        thread.finished.connect(self._on_thread_finished)
-        self._jobs[thread] = worker
-        self._worker = worker
+        self._jobs.start(ReviewWorker(file, scenario, self.draws.value(), DEFAULT_SEED),
+                         self._on_progress, self._on_finished, self._on_failed)
         self._set_running(True)
-        thread.start()
         return True
 
     def cancel_review(self) -> None:
         """Stop the running review; its result, if it comes, is not shown."""
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
+        if self._jobs.cancel():
             self._set_running(False)
 
     def wait_for_review(self, timeout_ms: int = 30000) -> bool:
         """Block until every review thread has finished (for shutdown)."""
-        return all(thread.wait(timeout_ms) for thread in list(self._jobs))
+        return self._jobs.wait(timeout_ms)
 
     def shutdown(self) -> None:
         """Cancel and join the review (before the window closes)."""
@@ -466,19 +431,16 @@ class ActualsPage(QWidget):
         self.review_button.setEnabled(not running)
         self.draws.setEnabled(not running)
 
-    def _is_current(self, worker: QObject | None) -> bool:
-        return worker is not None and worker is self._worker and not self._worker.is_cancelled
-
     @Slot(int)
     def _on_progress(self, percent: int) -> None:
-        if self._is_current(self.sender()):
+        if self._jobs.is_current(self.sender()):
             self.progress.setValue(percent)
 
     @Slot(object)
     def _on_finished(self, result: Review) -> None:
-        if not self._is_current(self.sender()):
+        if not self._jobs.is_current(self.sender()):
             return
-        self._worker = None
+        self._jobs.done()
         self._set_running(False)
         self.result = result
         self.show_review(result)
@@ -486,16 +448,10 @@ class ActualsPage(QWidget):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        if self._is_current(self.sender()):
-            self._worker = None
+        if self._jobs.is_current(self.sender()):
+            self._jobs.done()
             self._set_running(False)
             self.document.report_refusal(message)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        thread = self.sender()
-        if self._jobs.pop(thread, None) is not None:
-            thread.deleteLater()
 
     def show_review(self, result: Review) -> None:
         model = self.document.file.model
