@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMainWindow, QMessageBox
 
 from cutsim.model.errors import CutsimError, InputError
 from cutsim.workspace.location import Location, parse_location
-from cutsim.workspace.sources import open_source
+from cutsim.workspace.sources import OpenedSource, open_source
 from ui import dialogs
 
 log = logging.getLogger(__name__)
@@ -70,17 +70,22 @@ class ServerWorkspace(QObject):
             dialogs.show_error(self.window, "Cannot open the partnership workspace", str(exc))
             return False
         self.files.release_lock()
-        self._replacing = True
-        try:
-            self.document.replace_file(opened.file, None)
-        finally:
-            self._replacing = False
-        self.files.model_key, self.files.workspace_version = opened.model_key, opened.version
+        self._take(opened)
         self.location = location
         self._listen()
         self.document.pathChanged.emit()  # the title shows the database
         self.window.statusBar().showMessage(f"Opened {location.name} on the server", 5000)
         return True
+
+    def _take(self, opened: OpenedSource) -> None:
+        """Show a model read from the server (``open_source``'s answer) as the document,
+        with the key and version a save is checked against."""
+        self._replacing = True  # not a file replaced by the user: the location stays
+        try:
+            self.document.replace_file(opened.file, None)
+        finally:
+            self._replacing = False
+        self.files.model_key, self.files.workspace_version = opened.model_key, opened.version
 
     @property
     def title(self) -> str | None:
@@ -183,12 +188,7 @@ class ServerWorkspace(QObject):
         except CutsimError as exc:
             dialogs.show_error(self.window, f"Cannot reload {location.name}", str(exc))
             return False
-        self._replacing = True
-        try:
-            self.document.replace_file(opened.file, None)
-        finally:
-            self._replacing = False
-        self.files.model_key, self.files.workspace_version = opened.model_key, opened.version
+        self._take(opened)
         self.document.pathChanged.emit()
         self.window.statusBar().showMessage(f"Reloaded {location.name} from the server", 5000)
         return True
