@@ -51,15 +51,8 @@ def pytest_runtest_makereport(
     """In CI, turn a skip whose reason is not in :data:`ALLOWED_IN_CI` into a failure."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    if not (report.skipped and in_ci()) or hasattr(report, "wasxfail"):
-        return
-    reason = skip_reason(report)
-    if reason in ALLOWED_IN_CI:
-        return
-    report.outcome = "failed"
-    report.longrepr = (f"{item.nodeid} skipped in CI, where every test must run: {reason}\n"
-                       "Install what it needs (scripts/setup) or, if the skip is right in CI, "
-                       "add its reason to ALLOWED_IN_CI in tests/conftest.py.")
+    if not hasattr(report, "wasxfail"):
+        _fail_a_skip_in_ci(report, item.nodeid)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -69,14 +62,18 @@ def pytest_make_collect_report(
     """In CI, a whole module skipped (``pytest.importorskip``, a module-level skip) whose
     reason is not in :data:`ALLOWED_IN_CI` is a collection error."""
     outcome = yield
-    report: pytest.CollectReport = outcome.get_result()
+    _fail_a_skip_in_ci(outcome.get_result(), collector.nodeid)
+
+
+def _fail_a_skip_in_ci(report: pytest.TestReport | pytest.CollectReport, nodeid: str) -> None:
+    """In CI, a skip whose reason is not in :data:`ALLOWED_IN_CI` becomes a failure."""
     if not (report.skipped and in_ci()):
         return
     reason = skip_reason(report)
     if reason in ALLOWED_IN_CI:
         return
     report.outcome = "failed"
-    report.longrepr = (f"{collector.nodeid} skipped in CI, where every test must run: {reason}\n"
+    report.longrepr = (f"{nodeid} skipped in CI, where every test must run: {reason}\n"
                        "Install what it needs (scripts/setup) or, if the skip is right in CI, "
                        "add its reason to ALLOWED_IN_CI in tests/conftest.py.")
 
