@@ -166,17 +166,23 @@ def fixed_cells(cm: CompiledModel, inputs: LeverInputs) -> np.ndarray:
     """The cells (in :func:`flatten_block` order, annual series included) that hold one
     value in every draw by construction: the levels of the outcomes the levers do not
     reach (a boolean (cells,))."""
-    views = _cell_views(cm, 0)
-    fixed = np.zeros(views.cells.shape[1], bool)
+    fixed = np.zeros(sum(_cell_sizes(cm)), bool)
     t1 = cm.n_steps + 1
     for first, stop in _fixed_money(cm, inputs).unreached_runs:
         fixed[first * t1:stop * t1] = True
     return fixed
 
 
+def _cell_sizes(cm: CompiledModel) -> list[int]:
+    """How many cells each part of :func:`flatten_block`'s order holds: outcome levels,
+    agency net saving, the place's, the same by year for agencies and the place, the NPV."""
+    n_out, n_ag, t1, h = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1, cm.horizon_years
+    return [n_out * t1, n_ag * t1, t1, n_ag * h, h, 1]
+
+
 def _cell_views(cm: CompiledModel, n: int) -> CellViews:
     n_out, n_ag, t1, h = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1, cm.horizon_years
-    sizes = [n_out * t1, n_ag * t1, t1, n_ag * h, h, 1]
+    sizes = _cell_sizes(cm)
     cells = np.empty((n, sum(sizes)))
     ends = np.cumsum(sizes)
     part = [cells[:, e - s:e] for s, e in zip(sizes, ends)]
@@ -287,8 +293,9 @@ def run_draws(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | No
                                       fixed=fixed_cells(cm, inputs) if plain else None)
             reducer.add(values)  # (copies what it keeps: the array is written again)
             blocks += 1
-            # Let go of this block before the next is made, so that it reuses the memory
-            # (otherwise two blocks live at once and the first run faults in fresh pages).
+            # Let go of this block before the next is made: a block realised draw by draw
+            # is a fresh array, and two alive at once make the first run fault in fresh
+            # pages (plain blocks share one array anyway).
             del block, values
         if reducer is None or blocks < len(block_sizes(draws)):
             return None
