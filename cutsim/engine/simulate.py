@@ -437,7 +437,8 @@ def _draws_operator(cm: CompiledModel, kb: np.ndarray, db: np.ndarray,
         _check_algebraic_block(cm, _loop_block(cm, kb, db, loop.nodes), loop.nodes)
     k0 = _scattered((d, n_out, n_srv), cm.eff_dst[cm.alg], cm.eff_src[cm.alg], kb[:, cm.alg])
     dm = _scattered((d, n_srv, n_out), cm.dem_dst, cm.dem_src, db)
-    g = _outcome_inverse(k0, dm, np.unique(cm.eff_dst[cm.alg]), _fed_loop(cm))
+    fed, fed_loop = _fed_outcomes(cm)
+    g = _outcome_inverse(k0, dm, fed, fed_loop)
     certified = _small_gain_certified(cm, kb, db)
     is_out = cols < n_out
     m = np.empty((d, n_out + n_srv, len(cols)))  # [y; a], each part written in place
@@ -515,11 +516,12 @@ def _outcome_inverse(k0: np.ndarray, dm: np.ndarray, fed: np.ndarray,
     return g
 
 
-def _fed_loop(cm: CompiledModel) -> bool:
-    """Whether B_aa of :func:`_outcome_inverse` can be nonzero: a demand from an outcome
-    fed by a zero-delay effect reaches a service with a zero-delay effect onto such an
-    outcome (by the links' pattern; cached on the compiled model)."""
-    def compute() -> bool:
+def _fed_outcomes(cm: CompiledModel) -> tuple[np.ndarray, bool]:
+    """The outcomes a zero-delay effect feeds (indices), and whether B_aa of
+    :func:`_outcome_inverse` can be nonzero among them: a demand from a fed outcome
+    reaches a service with a zero-delay effect onto a fed outcome (by the links'
+    pattern; cached on the compiled model)."""
+    def compute() -> tuple[np.ndarray, bool]:
         fed = np.unique(cm.eff_dst[cm.alg])
         fed_set = np.zeros(cm.n_outcomes, bool)
         fed_set[fed] = True
@@ -527,8 +529,8 @@ def _fed_loop(cm: CompiledModel) -> bool:
         demanded = np.zeros(cm.n_services, bool)
         demanded[cm.dem_dst[fed_set[cm.dem_src]]] = True
         # zero-delay effects from such a service onto a fed outcome
-        return bool(np.any(demanded[cm.eff_src[cm.alg]] & fed_set[cm.eff_dst[cm.alg]]))
-    return _cached(cm, "fed_loop", "fed_loop", 1, compute)
+        return fed, bool(np.any(demanded[cm.eff_src[cm.alg]] & fed_set[cm.eff_dst[cm.alg]]))
+    return _cached(cm, "fed_outcomes", "fed_outcomes", 1, compute)
 
 
 def _scattered(shape: tuple[int, int, int], rows: np.ndarray, cols: np.ndarray,

@@ -307,9 +307,9 @@ def test_the_outcome_block_is_inverted_only_where_a_zero_delay_loop_can_close():
     G's fed rows are [I | B_ab] as they stand, equal to the inverse taken in full."""
     sim = sys.modules["cutsim.engine.simulate"]
     looped = compile_model(loop_model(gain_k=0.5, d=1.0, tau_loop=0.0))
-    assert sim._fed_loop(looped)
+    assert sim._fed_outcomes(looped)[1]
     example = load(Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim")
-    assert not sim._fed_loop(example.compiled)  # the example inverts nothing
+    assert not sim._fed_outcomes(example.compiled)[1]  # the example inverts nothing
     for cm in (looped, example.compiled, compile_model(_small_place(seed=4).model)):
         params = draw_params(cm, 3, seed=5)
         k0 = sim._scattered((3, cm.n_outcomes, cm.n_services), cm.eff_dst[cm.alg],
@@ -318,5 +318,5 @@ def test_the_outcome_block_is_inverted_only_where_a_zero_delay_loop_can_close():
                             params.d)
         fed = np.unique(cm.eff_dst[cm.alg])
         full = np.linalg.inv(np.eye(cm.n_outcomes) - np.matmul(k0, dm))
-        got = sim._outcome_inverse(k0, dm, fed, sim._fed_loop(cm))
+        got = sim._outcome_inverse(k0, dm, fed, sim._fed_outcomes(cm)[1])
         np.testing.assert_allclose(got, full, rtol=1e-12, atol=1e-12)
