@@ -15,12 +15,14 @@ only two order statistics of the n draws: ranks ``⌊(n − 1)q⌋`` and the nex
   counters, not values), and the values strictly inside (L, U) in a buffer of fixed
   width.
 - **Narrowing.** When a buffer would overflow, and each time the draws seen double, its
-  values are sorted and the bracket is narrowed to the values whose rank among the m
-  draws seen so far lies within ``z = 7`` standard deviations (plus two ranks) of where
-  the wanted order statistic is expected to be: of the r draws below the n-draw order
-  statistic of rank r, the number among the first m is hypergeometric, mean rm/n,
-  variance m·p(1 − p)(n − m)/(n − 1) with p = r/n. Draws outside the new bracket only
-  add to the counters.
+  values are sorted (as runs of at most :data:`SORT_RUN` values) and the bracket is
+  narrowed to the values whose rank among the m draws seen so far lies within ``z = 7``
+  standard deviations (plus two ranks) of where the wanted order statistic is expected
+  to be: of the r draws below the n-draw order statistic of rank r, the number among the
+  first m is hypergeometric, mean rm/n, variance m·p(1 − p)(n − m)/(n − 1) with
+  p = r/n. With more than one run the new ends are read off a sample of the runs
+  (:func:`_near_ranks`), a few ranks wider on the safe side. Draws outside the new
+  bracket only add to the counters.
 - **Exactness.** Whatever the brackets, the counters are exact, so at the end the rank r
   value is read off exactly: below L, equal to L, the r-th of the sorted buffer, equal to
   U, or above. Only if it lies outside the bracket (a narrowing guessed wrong, which
@@ -58,6 +60,11 @@ Z = 7.0  # standard deviations of rank kept either side of the expected rank
 SLACK = 2  # and this many ranks more
 MIN_CAPACITY = 1024
 PILOT = 1024  # draws kept whole before the brackets are set
+# The widest row sorted in one piece when brackets are narrowed: numpy sorts a row of up to
+# 256 float64 with a sorting network, on some machines many times faster per value than a
+# longer row (docs/performance.md, "Narrowing on sorted runs"), so longer rows are sorted
+# as runs of at most this many values.
+SORT_RUN = 256
 
 
 def rank_plan(draws: int, percentiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray,
@@ -174,16 +181,80 @@ def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) ->
     return out
 
 
-def _mixed_zero_rows(ordered: np.ndarray) -> np.ndarray:
-    """:func:`_mixed_zeros` of rows sorted ascending: only rows holding two zeros or more
-    (a run, found by binary search) are looked at."""
-    zero = np.zeros((len(ordered), 2))
-    at = _count_sorted(ordered, zero, np.array([True, False]))
-    out = np.zeros(len(ordered), bool)
+def _mixed_zero_runs(runs: np.ndarray) -> np.ndarray:
+    """:func:`_mixed_zeros` of rows held as sorted runs (:func:`_sorted_runs`): only rows
+    holding two zeros or more (counted by binary search in each run) are looked at."""
+    zero = np.zeros((len(runs), 2))
+    at = _count_runs(runs, zero, np.array([True, False])).sum(axis=1)
+    out = np.zeros(len(runs), bool)
     twice = np.flatnonzero(at[:, 1] - at[:, 0] >= 2)
     if len(twice):
-        out[twice] = _mixed_zeros(ordered[twice])
+        out[twice] = _mixed_zeros(runs[twice].reshape(len(twice), -1))
     return out
+
+
+def _sorted_runs(rows: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+    """``rows`` (r, k) as sorted runs: (r, c, w) with c = ⌈k / SORT_RUN⌉ runs of
+    w = ⌈k / c⌉ values, each run sorted ascending (NaN and then the padding last in its
+    run). Entries at or past a row's ``counts`` (all k if None), and the c·w − k added to
+    make whole runs, are +inf. Sorted in place when ``rows`` is contiguous and k = c·w
+    (its values are then lost to the caller), else in a copy."""
+    r, k = rows.shape
+    c = max(-(-k // SORT_RUN), 1)
+    w = -(-k // c) if k else 0
+    if c * w == k and rows.flags.c_contiguous:
+        runs = rows
+    else:
+        runs = np.full((r, c * w), np.inf)
+        runs[:, :k] = rows
+    if counts is not None:
+        runs[np.arange(c * w)[None, :] >= counts[:, None]] = np.inf
+    runs = runs.reshape(r, c, w)
+    runs.sort(axis=2)
+    return runs
+
+
+def _count_runs(runs: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) -> np.ndarray:
+    """:func:`_count_sorted` on each sorted run of ``runs`` (r, c, w), every run of a row
+    against that row's ``thresholds`` (r, t): (r, c, t), each run's own count."""
+    r, c, w = runs.shape
+    per_run = np.repeat(thresholds, c, axis=0)  # row-major: a row's runs are adjacent
+    return _count_sorted(runs.reshape(r * c, w), per_run, strict).reshape(r, c, -1)
+
+
+def _near_ranks(runs: np.ndarray, low_rank: np.ndarray, high_rank: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For rows held as sorted runs (r, c, w): a value at or below each row's order
+    statistic of ``low_rank`` and one at or above that of ``high_rank`` (0-based ranks
+    among a row's values), each within about c·s ranks of it, and whether each was found
+    (False: the rank lies outside what the sample can place; keep the old bracket end).
+
+    The sample is every s-th value of each run (s chosen so that it is at most SORT_RUN
+    wide), sorted. Its t-th value v (0-based) has, whatever the ties, at most s(t + c) − c
+    values of its row below it (each run has fewer than s(m + 1) below v when m of its
+    sampled values are, and the runs' m add up to at most t) and at least s(t + 1) at or
+    below it. So ``t = ⌊(low_rank + c)/s⌋ − c`` gives a value at or below the low rank's
+    order statistic and ``t = ⌈(high_rank + 1)/s⌉ − 1`` one at or above the high rank's,
+    each within about c·s ranks of it. With one run the sample is the run and both are
+    the exact order statistics. The counters, taken afterwards, are exact whatever the
+    ends are."""
+    r, c, w = runs.shape
+    if c == 1:
+        sample, s = runs[:, 0, :], 1
+    else:
+        s = max(-(-(c * w) // SORT_RUN), 1)
+        q = w // s
+        sample = np.ascontiguousarray(runs[:, :, s - 1::s][:, :, :q]).reshape(r, c * q)
+        sample.sort(axis=1)
+    width = sample.shape[1]
+    t_low = (low_rank + c) // s - c
+    t_high = -(-(high_rank + 1) // s) - 1
+    ok_low = (t_low >= 0) & (t_low < width)
+    ok_high = (t_high >= 0) & (t_high < width)
+    sub = np.arange(r)
+    low = sample[sub, np.clip(t_low, 0, max(width - 1, 0))] if width else np.zeros(r)
+    high = sample[sub, np.clip(t_high, 0, max(width - 1, 0))] if width else np.zeros(r)
+    return low, ok_low, high, ok_high
 
 
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
@@ -214,7 +285,7 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
         moved[check[~same]] = True
         steady = steady[~moved[steady]]
     idx = np.flatnonzero(active | moved)
-    xt = np.ascontiguousarray(values[:, idx].T)  # (cells, draws): a cell's draws contiguous
+    xt = np.ascontiguousarray(values.T[idx])  # (cells, draws): one gather, no transpose
     xt.sort(axis=1)  # NaN last, so a row is finite when its ends are
     q = len(low)
     # Thresholds per row: each quantile's L and U, then 0 (a run of zeros of both signs is
@@ -405,12 +476,11 @@ class BandReducer:
         # (a fixed cell is the caller's promise, not checked: one not finite is recomputed)
         self.bad |= steady & ~np.isfinite(first)
         rows = pilot.cells
-        ordered = pilot.draws()
-        ordered.sort(axis=1)  # in place: the pilot is done with
+        runs = _sorted_runs(pilot.draws())  # in place: the pilot is done with
         bad = np.zeros(self.cells, bool)
-        if len(rows):  # not finite: NaN sorts last, ±inf to the ends
-            bad[rows] = (~(np.isfinite(ordered[:, 0]) & np.isfinite(ordered[:, -1]))
-                         | _mixed_zero_rows(ordered))
+        if len(rows):  # not finite: NaN sorts last in its run, ±inf to the ends
+            bad[rows] = (~(np.isfinite(runs[:, :, 0]) & np.isfinite(runs[:, :, -1])).all(axis=1)
+                         | _mixed_zero_runs(runs))
         self.bad |= bad
         self.active = ~steady
         for j in range(len(self.low)):
@@ -418,7 +488,7 @@ class BandReducer:
             self.count[j] = np.where(steady, 0, m)
             self.low[j][steady] = self.high[j][steady] = first[steady]
             self.at_low[j] = np.where(steady, m, 0)
-            self._narrow_one(j, presorted=(rows, ordered))
+            self._narrow_one(j, presorted=(rows, runs))
         self.next_narrowing = 2 * m
 
     def absorb(self, s: BlockSummary) -> None:
@@ -527,35 +597,38 @@ class BandReducer:
 
     def _narrow_one(self, j: int,
                     presorted: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Narrow bracket j; ``presorted`` gives the rows and their sorted values (the
-        pilot's) instead of the buffer's."""
+        """Narrow bracket j; ``presorted`` gives the rows and their values as sorted runs
+        (the pilot's) instead of the buffer's.
+
+        The new ends are values of the buffer near the ranks the module gives
+        (:func:`_near_ranks`: exact with one run, within a few ranks on the safe side with
+        more), never outside the old bracket; the counters and the values kept are then
+        exact, counted in each sorted run."""
         cnt_all = self.count[j]
         if presorted is None:
             rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
             if len(rows) == 0:
                 return
-            buf = self._sorted_buffer(j, rows)  # padded with +inf, at the end
-            width = buf.shape[1]
+            runs = self._buffer_runs(j, rows)  # padded with +inf, at the end of each run
         else:
-            rows, buf = presorted
+            rows, runs = presorted
             if len(rows) == 0:
                 return
-            width = buf.shape[1]
         self.narrowings += 1
         cnt = cnt_all[rows]
         start = self.below[j][rows] + self.at_low[j][rows]  # the rank of buf[:, 0] seen
         a = self._expected(int(self.lo_rank[j]), -1) - start
         b = self._expected(int(self.hi_rank[j]), +1) - start
-        sub = np.arange(len(rows))
         old_low, old_high = self.low[j][rows], self.high[j][rows]
-        low, high = old_low.copy(), old_high.copy()
-        take_low = (a >= 0) & (a < cnt)
-        low[take_low] = buf[sub[take_low], a[take_low]]
-        take_high = (b >= 0) & (b < cnt)
-        high[take_high] = buf[sub[take_high], b[take_high]]
-        lt, le, lt_hi, le_hi = _count_sorted(
-            buf, np.stack([low, low, high, high], axis=1),
-            np.array([True, False, True, False])).T  # a padding +inf is never below L
+        near_low, ok_low, near_high, ok_high = _near_ranks(runs, a, b)
+        # (never outside the old bracket: a padding +inf is not below the old U)
+        low = np.where(ok_low & (a >= 0) & (a < cnt) & (near_low > old_low), near_low,
+                       old_low)
+        high = np.where(ok_high & (b >= 0) & (b < cnt) & (near_high < old_high), near_high,
+                        old_high)
+        per_run = _count_runs(runs, np.stack([low, low, high, high], axis=1),
+                              np.array([True, False, True, False]))
+        lt, le, lt_hi, le_hi = per_run.sum(axis=1).T  # a padding +inf is never below L
         moved_low = low > old_low
         self.below[j][rows] += np.where(moved_low, self.at_low[j][rows], 0) + lt
         self.at_low[j][rows] = np.where(moved_low, 0, self.at_low[j][rows]) + (le - lt)
@@ -564,14 +637,38 @@ class BandReducer:
         eq_hi = (le_hi - lt_hi) * (np.isfinite(high) & ~same)
         self.at_high[j][rows] = np.where((high < old_high) | same, 0,
                                          self.at_high[j][rows]) + eq_hi
-        kept = np.maximum(lt_hi - le, 0)  # each sorted row keeps one run, from le
+        # each sorted run keeps one stretch, from its own count at or below L
+        run_kept = np.maximum(per_run[:, :, 2] - per_run[:, :, 1], 0).ravel()
+        kept = run_kept.reshape(len(rows), -1).sum(axis=1)
         self._ensure_width(j, int(kept.max()))
-        which = np.repeat(np.arange(len(rows), dtype=np.intp), kept)
-        within = np.arange(len(which), dtype=np.intp) - (np.cumsum(kept) - kept)[which]
-        _flat(self.buffer[j])[rows[which] * self.buffer[j].shape[1] + within] = \
-            buf.ravel()[which * width + le[which] + within]
+        self._write_runs(j, rows, runs, per_run[:, :, 1].ravel(), run_kept, kept)
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
+
+    def _buffer_runs(self, j: int, rows: np.ndarray) -> np.ndarray:
+        """Buffer j's values of ``rows`` as sorted runs (:func:`_sorted_runs`), padded with
+        +inf after their count[j] values; a copy, so the buffer is left as it is."""
+        count = self.count[j][rows]
+        width = int(count.max())
+        c = max(-(-width // SORT_RUN), 1)
+        whole = c * (-(-width // c))
+        if whole <= self.buffer[j].shape[1]:  # one gather, then sorted in place
+            return _sorted_runs(self.buffer[j][rows, :whole], count)
+        return _sorted_runs(self.buffer[j][rows, :width], count)
+
+    def _write_runs(self, j: int, rows: np.ndarray, runs: np.ndarray, first: np.ndarray,
+                    run_kept: np.ndarray, kept: np.ndarray) -> None:
+        """Write into buffer j's ``rows`` what each of their sorted runs keeps: from
+        position ``first`` of each run (row-major), ``run_kept`` values; a row's runs
+        one after another from its start (``kept`` values in all)."""
+        r, c, w = runs.shape
+        which = np.repeat(np.arange(r * c, dtype=np.intp), run_kept)  # the run of each
+        within = np.arange(len(which), dtype=np.intp) - (np.cumsum(run_kept) - run_kept)[which]
+        # where a run's values start in its row: after the row's earlier runs' values
+        offset = (np.cumsum(run_kept) - run_kept) - np.repeat(np.cumsum(kept) - kept, c)
+        stride = self.buffer[j].shape[1]
+        _flat(self.buffer[j])[rows[which // c] * stride + offset[which] + within] = \
+            runs.reshape(-1)[which * w + first[which] + within]
 
     def _value(self, j: int, rank: int, buf: np.ndarray,
                rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
