@@ -15,13 +15,13 @@ only two order statistics of the n draws: ranks ``⌊(n − 1)q⌋`` and the nex
   counters, not values), and the values strictly inside (L, U) in a buffer of fixed
   width.
 - **Narrowing.** When a buffer would overflow, and each time the draws seen double, its
-  values are sorted (as runs of at most :data:`SORT_RUN` values) and the bracket is
+  values are sorted (as runs of at most ``SORT_RUN`` values) and the bracket is
   narrowed to the values whose rank among the m draws seen so far lies within ``z = 7``
   standard deviations (plus two ranks) of where the wanted order statistic is expected
   to be: of the r draws below the n-draw order statistic of rank r, the number among the
   first m is hypergeometric, mean rm/n, variance m·p(1 − p)(n − m)/(n − 1) with
   p = r/n. With more than one run the new ends are read off a sample of the runs
-  (:func:`_near_ranks`), a few ranks wider on the safe side. Draws outside the new
+  (:meth:`SortedRuns.near_ranks`), a few ranks wider on the safe side. Draws outside the new
   bracket only add to the counters.
 - **Exactness.** Whatever the brackets, the counters are exact, so at the end the rank r
   value is read off exactly: below L, equal to L, the r-th of the sorted buffer, equal to
@@ -54,18 +54,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cutsim.appraise.sorted_runs import SortedRuns, at_or_below, count_sorted
+
 log = logging.getLogger(__name__)
 
 Z = 7.0  # standard deviations of rank kept either side of the expected rank
 SLACK = 2  # and this many ranks more
 MIN_CAPACITY = 1024
 PILOT = 1024  # draws kept whole before the brackets are set
-# The widest row sorted in one piece when brackets are narrowed: numpy sorts a row of up to
-# 256 float64 with a sorting network, on some machines many times faster per value than a
-# longer row (docs/performance.md, "Narrowing on sorted runs"), so longer rows are sorted
-# as runs of at most this many values.
-SORT_RUN = 256
-
 
 def rank_plan(draws: int, percentiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray,
                                                                      np.ndarray]:
@@ -125,136 +121,16 @@ def _mixed_zeros(xt: np.ndarray) -> np.ndarray:
     return (zero & negative).any(axis=1) & (zero & ~negative).any(axis=1)
 
 
-def _count_sorted(rows: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) -> np.ndarray:
-    """For each row of ``rows`` (r, k), sorted ascending, and each of its thresholds
-    (r, t): how many entries are below the threshold (``strict``, a boolean (t,)) or at
-    or below it. One binary search for every row and threshold at once, in ⌈log₂(k + 1)⌉
-    steps over (r, t) arrays, never a pass over the (r, k) values.
-
-    "At or below t" is counted as "below the next float above t" (the same set for every
-    number that is not NaN, ±0 included), so every step is one comparison."""
-    r, k = rows.shape
-    bound = np.where(strict, thresholds, np.nextafter(thresholds, np.inf))
-    flat = rows.ravel()
-    if k and k & (k - 1) == 0:  # a power of two (a full block): the shorter search
-        return _count_sorted_pow2(flat, r, k, bound)
-    last = (np.arange(r, dtype=np.intp) * k + (k - 1))[:, None]  # each row's last entry
-    found = np.zeros(thresholds.shape, np.intp)
-    step = 1 << max(k.bit_length() - 1, 0) if k else 0
-    while step:
-        # the entry at position found + step − 1 (clipped to the row), below the bound?
-        at = np.minimum(found + (step - k), 0)
-        at += last
-        hit = flat[at] < bound
-        hit &= found + step <= k
-        found += hit * step
-        step >>= 1
-    return found
-
-
-def _count_sorted_pow2(flat: np.ndarray, r: int, k: int, bound: np.ndarray) -> np.ndarray:
-    """:func:`_count_sorted` for rows of k = 2^p entries: with steps k/2 … 1 the position
-    never leaves the row, so each step is one gather, one comparison and one add; a last
-    comparison counts the entry reached."""
-    base = np.arange(r, dtype=np.intp)[:, None] * k
-    pos = np.broadcast_to(base, bound.shape).copy()  # row start + entries below so far
-    step = k >> 1
-    while step:
-        pos += (flat[pos + (step - 1)] < bound) * step
-        step >>= 1
-    pos += flat[pos] < bound
-    return pos - base
-
-
-def _at_or_below(rows: np.ndarray, thresholds: np.ndarray, below: np.ndarray) -> np.ndarray:
-    """How many entries of each sorted row are at or below each threshold, given how many
-    are below it (``below``, from :func:`_count_sorted`): the same unless the entry
-    just past them equals the threshold, and only those (rare: ties) are searched again."""
-    r, k = rows.shape
-    out = below.copy()
-    if k == 0:
-        return out
-    at = np.minimum(below, k - 1) + (np.arange(r, dtype=np.intp) * k)[:, None]
-    i, j = np.nonzero((below < k) & (rows.ravel()[at] == thresholds))
-    if len(i):
-        out[i, j] = _count_sorted(rows[i], thresholds[i, j][:, None], np.array([False]))[:, 0]
-    return out
-
-
-def _mixed_zero_runs(runs: np.ndarray) -> np.ndarray:
-    """:func:`_mixed_zeros` of rows held as sorted runs (:func:`_sorted_runs`): only rows
-    holding two zeros or more (counted by binary search in each run) are looked at."""
-    zero = np.zeros((len(runs), 2))
-    at = _count_runs(runs, zero, np.array([True, False])).sum(axis=1)
-    out = np.zeros(len(runs), bool)
+def _mixed_zero_runs(runs: SortedRuns) -> np.ndarray:
+    """:func:`_mixed_zeros` of rows held as sorted runs: only rows holding two zeros or
+    more (counted by binary search in each run) are looked at."""
+    r = len(runs.values)
+    at = runs.count(np.zeros((r, 2)), np.array([True, False])).sum(axis=1)
+    out = np.zeros(r, bool)
     twice = np.flatnonzero(at[:, 1] - at[:, 0] >= 2)
     if len(twice):
-        out[twice] = _mixed_zeros(runs[twice].reshape(len(twice), -1))
+        out[twice] = _mixed_zeros(runs.values[twice].reshape(len(twice), -1))
     return out
-
-
-def _sorted_runs(rows: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
-    """``rows`` (r, k) as sorted runs: (r, c, w) with c = ⌈k / SORT_RUN⌉ runs of
-    w = ⌈k / c⌉ values, each run sorted ascending (NaN and then the padding last in its
-    run). Entries at or past a row's ``counts`` (all k if None), and the c·w − k added to
-    make whole runs, are +inf. Sorted in place when ``rows`` is contiguous and k = c·w
-    (its values are then lost to the caller), else in a copy."""
-    r, k = rows.shape
-    c = max(-(-k // SORT_RUN), 1)
-    w = -(-k // c) if k else 0
-    if c * w == k and rows.flags.c_contiguous:
-        runs = rows
-    else:
-        runs = np.full((r, c * w), np.inf)
-        runs[:, :k] = rows
-    if counts is not None:
-        runs[np.arange(c * w)[None, :] >= counts[:, None]] = np.inf
-    runs = runs.reshape(r, c, w)
-    runs.sort(axis=2)
-    return runs
-
-
-def _count_runs(runs: np.ndarray, thresholds: np.ndarray, strict: np.ndarray) -> np.ndarray:
-    """:func:`_count_sorted` on each sorted run of ``runs`` (r, c, w), every run of a row
-    against that row's ``thresholds`` (r, t): (r, c, t), each run's own count."""
-    r, c, w = runs.shape
-    per_run = np.repeat(thresholds, c, axis=0)  # row-major: a row's runs are adjacent
-    return _count_sorted(runs.reshape(r * c, w), per_run, strict).reshape(r, c, -1)
-
-
-def _near_ranks(runs: np.ndarray, low_rank: np.ndarray, high_rank: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For rows held as sorted runs (r, c, w): a value at or below each row's order
-    statistic of ``low_rank`` and one at or above that of ``high_rank`` (0-based ranks
-    among a row's values), each within about c·s ranks of it, and whether each was found
-    (False: the rank lies outside what the sample can place; keep the old bracket end).
-
-    The sample is every s-th value of each run (s chosen so that it is at most SORT_RUN
-    wide), sorted. Its t-th value v (0-based) has, whatever the ties, at most s(t + c) − c
-    values of its row below it (each run has fewer than s(m + 1) below v when m of its
-    sampled values are, and the runs' m add up to at most t) and at least s(t + 1) at or
-    below it. So ``t = ⌊(low_rank + c)/s⌋ − c`` gives a value at or below the low rank's
-    order statistic and ``t = ⌈(high_rank + 1)/s⌉ − 1`` one at or above the high rank's,
-    each within about c·s ranks of it. With one run the sample is the run and both are
-    the exact order statistics. The counters, taken afterwards, are exact whatever the
-    ends are."""
-    r, c, w = runs.shape
-    if c == 1:
-        sample, s = runs[:, 0, :], 1
-    else:
-        s = max(-(-(c * w) // SORT_RUN), 1)
-        q = w // s
-        sample = np.ascontiguousarray(runs[:, :, s - 1::s][:, :, :q]).reshape(r, c * q)
-        sample.sort(axis=1)
-    width = sample.shape[1]
-    t_low = (low_rank + c) // s - c
-    t_high = -(-(high_rank + 1) // s) - 1
-    ok_low = (t_low >= 0) & (t_low < width)
-    ok_high = (t_high >= 0) & (t_high < width)
-    sub = np.arange(r)
-    low = sample[sub, np.clip(t_low, 0, max(width - 1, 0))] if width else np.zeros(r)
-    high = sample[sub, np.clip(t_high, 0, max(width - 1, 0))] if width else np.zeros(r)
-    return low, ok_low, high, ok_high
 
 
 def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.ndarray, ...],
@@ -267,7 +143,8 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
     has their steady value: they are not compared at all.
 
     Each active cell's draws are sorted once; every counter is then the position of a
-    bracket end in its sorted draws (:func:`_count_sorted`), and the values strictly
+    bracket end in its sorted draws (:func:`~cutsim.appraise.sorted_runs.count_sorted`), and
+    the values strictly
     inside a bracket are one run of them (kept in ascending order within a cell)."""
     values = np.asarray(values, dtype=float)
     n_draws, n_cells = values.shape
@@ -295,8 +172,8 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
         thresholds[:, 2 * j] = low[j][idx]
         thresholds[:, 2 * j + 1] = high[j][idx]
     thresholds[:, 2 * q] = 0.0
-    below_t = _count_sorted(xt, thresholds, np.ones(2 * q + 1, bool))
-    upto_t = _at_or_below(xt, thresholds, below_t)
+    below_t = count_sorted(xt, thresholds, np.ones(2 * q + 1, bool))
+    upto_t = at_or_below(xt, thresholds, below_t)
     bad = np.zeros(n_cells, bool)
     if len(idx) and n_draws:
         bad[idx] = ~(np.isfinite(xt[:, 0]) & np.isfinite(xt[:, -1]))
@@ -476,11 +353,11 @@ class BandReducer:
         # (a fixed cell is the caller's promise, not checked: one not finite is recomputed)
         self.bad |= steady & ~np.isfinite(first)
         rows = pilot.cells
-        runs = _sorted_runs(pilot.draws())  # in place: the pilot is done with
+        runs = SortedRuns.of(pilot.draws())  # in place: the pilot is done with
         bad = np.zeros(self.cells, bool)
         if len(rows):  # not finite: NaN sorts last in its run, ±inf to the ends
-            bad[rows] = (~(np.isfinite(runs[:, :, 0]) & np.isfinite(runs[:, :, -1])).all(axis=1)
-                         | _mixed_zero_runs(runs))
+            ends = np.isfinite(runs.values[:, :, 0]) & np.isfinite(runs.values[:, :, -1])
+            bad[rows] = ~ends.all(axis=1) | _mixed_zero_runs(runs)
         self.bad |= bad
         self.active = ~steady
         for j in range(len(self.low)):
@@ -560,22 +437,12 @@ class BandReducer:
         # Straight to the limit: numpy.empty reserves the memory, and the system gives it
         # pages only as rows are written, so a row's unused tail costs nothing, while
         # growing by doubling would copy the buffer each time. Only each row's first
-        # count[j] entries mean anything (the rest are read through _sorted_buffer, which
+        # count[j] entries mean anything (the rest are read through _buffer_runs, which
         # pads them), so only those are copied.
         grown = np.empty((self.cells, max(need, self.limit[j])))
         used = min(int(self.count[j].max()), width) if self.cells else 0
         grown[:, :used] = self.buffer[j][:, :used]
         self.buffer[j] = grown
-
-    def _sorted_buffer(self, j: int, rows: np.ndarray) -> np.ndarray:
-        """Buffer j's values of ``rows`` sorted ascending, each row padded with +inf after
-        its count[j] values: (len(rows), the largest count)."""
-        count = self.count[j][rows]
-        width = int(count.max()) if len(rows) else 0
-        buf = self.buffer[j][rows, :width]  # a copy, so sorting leaves the buffer be
-        buf[np.arange(width)[None, :] >= count[:, None]] = np.inf
-        buf.sort(axis=1)
-        return buf
 
     def narrow(self) -> None:
         """Narrow every bracket around where its order statistics are expected (module)."""
@@ -596,14 +463,14 @@ class BandReducer:
         return math.floor(edge) if sign < 0 else math.ceil(edge)
 
     def _narrow_one(self, j: int,
-                    presorted: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                    presorted: tuple[np.ndarray, SortedRuns] | None = None) -> None:
         """Narrow bracket j; ``presorted`` gives the rows and their values as sorted runs
         (the pilot's) instead of the buffer's.
 
         The new ends are values of the buffer near the ranks the module gives
-        (:func:`_near_ranks`: exact with one run, within a few ranks on the safe side with
-        more), never outside the old bracket; the counters and the values kept are then
-        exact, counted in each sorted run."""
+        (:meth:`SortedRuns.near_ranks`: exact with one run, within a few ranks on the safe
+        side with more), never outside the old bracket; the counters and the values kept
+        are then exact, counted in each sorted run."""
         cnt_all = self.count[j]
         if presorted is None:
             rows = np.flatnonzero(cnt_all > 0)  # steady cells hold no values
@@ -620,14 +487,14 @@ class BandReducer:
         a = self._expected(int(self.lo_rank[j]), -1) - start
         b = self._expected(int(self.hi_rank[j]), +1) - start
         old_low, old_high = self.low[j][rows], self.high[j][rows]
-        near_low, ok_low, near_high, ok_high = _near_ranks(runs, a, b)
+        near_low, ok_low, near_high, ok_high = runs.near_ranks(a, b)
         # (never outside the old bracket: a padding +inf is not below the old U)
         low = np.where(ok_low & (a >= 0) & (a < cnt) & (near_low > old_low), near_low,
                        old_low)
         high = np.where(ok_high & (b >= 0) & (b < cnt) & (near_high < old_high), near_high,
                         old_high)
-        per_run = _count_runs(runs, np.stack([low, low, high, high], axis=1),
-                              np.array([True, False, True, False]))
+        per_run = runs.count(np.stack([low, low, high, high], axis=1),
+                             np.array([True, False, True, False]))
         lt, le, lt_hi, le_hi = per_run.sum(axis=1).T  # a padding +inf is never below L
         moved_low = low > old_low
         self.below[j][rows] += np.where(moved_low, self.at_low[j][rows], 0) + lt
@@ -638,53 +505,57 @@ class BandReducer:
         self.at_high[j][rows] = np.where((high < old_high) | same, 0,
                                          self.at_high[j][rows]) + eq_hi
         # each sorted run keeps one stretch, from its own count at or below L
-        run_kept = np.maximum(per_run[:, :, 2] - per_run[:, :, 1], 0).ravel()
-        kept = run_kept.reshape(len(rows), -1).sum(axis=1)
+        run_kept = np.maximum(per_run[:, :, 2] - per_run[:, :, 1], 0)
+        kept = run_kept.sum(axis=1)
         self._ensure_width(j, int(kept.max()))
-        self._write_runs(j, rows, runs, per_run[:, :, 1].ravel(), run_kept, kept)
+        self._write_runs(j, rows, runs, per_run[:, :, 1], run_kept)
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
 
-    def _buffer_runs(self, j: int, rows: np.ndarray) -> np.ndarray:
-        """Buffer j's values of ``rows`` as sorted runs (:func:`_sorted_runs`), padded with
-        +inf after their count[j] values; a copy, so the buffer is left as it is."""
+    def _buffer_runs(self, j: int, rows: np.ndarray) -> SortedRuns:
+        """Buffer j's values of ``rows`` as sorted runs, padded with +inf after their
+        count[j] values; a copy, so the buffer is left as it is."""
         count = self.count[j][rows]
         width = int(count.max())
-        c = max(-(-width // SORT_RUN), 1)
-        whole = c * (-(-width // c))
+        whole = SortedRuns.whole(width)
         if whole <= self.buffer[j].shape[1]:  # one gather, then sorted in place
-            return _sorted_runs(self.buffer[j][rows, :whole], count)
-        return _sorted_runs(self.buffer[j][rows, :width], count)
+            return SortedRuns.of(self.buffer[j][rows, :whole], count)
+        return SortedRuns.of(self.buffer[j][rows, :width], count)
 
-    def _write_runs(self, j: int, rows: np.ndarray, runs: np.ndarray, first: np.ndarray,
-                    run_kept: np.ndarray, kept: np.ndarray) -> None:
+    def _write_runs(self, j: int, rows: np.ndarray, runs: SortedRuns, first: np.ndarray,
+                    run_kept: np.ndarray) -> None:
         """Write into buffer j's ``rows`` what each of their sorted runs keeps: from
-        position ``first`` of each run (row-major), ``run_kept`` values; a row's runs
-        one after another from its start (``kept`` values in all)."""
-        r, c, w = runs.shape
-        which = np.repeat(np.arange(r * c, dtype=np.intp), run_kept)  # the run of each
-        within = np.arange(len(which), dtype=np.intp) - (np.cumsum(run_kept) - run_kept)[which]
-        # where a run's values start in its row: after the row's earlier runs' values
-        offset = (np.cumsum(run_kept) - run_kept) - np.repeat(np.cumsum(kept) - kept, c)
+        position ``first`` (r, c) of each run, ``run_kept`` (r, c) values; a row's runs
+        one after another from its start."""
+        row, column, values = runs.gather(first, run_kept)
         stride = self.buffer[j].shape[1]
-        _flat(self.buffer[j])[rows[which // c] * stride + offset[which] + within] = \
-            runs.reshape(-1)[which * w + first[which] + within]
+        _flat(self.buffer[j])[rows[row] * stride + column] = values
 
-    def _value(self, j: int, rank: int, buf: np.ndarray,
-               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each cell's order statistic of ``rank`` and whether it was found (``buf``: the
-        sorted buffer of the cells ``rows``, the only ones holding values)."""
-        r = rank - self.below[j]
-        in_low = (r >= 0) & (r < self.at_low[j])
-        r2 = r - self.at_low[j]
-        in_buf = (r2 >= 0) & (r2 < self.count[j])
-        r3 = r2 - self.count[j]
-        in_high = (r3 >= 0) & (r3 < self.at_high[j])
-        from_buf = np.zeros(self.cells)
-        if buf.shape[1]:
-            from_buf[rows] = buf[np.arange(len(rows)), np.clip(r2[rows], 0, buf.shape[1] - 1)]
-        value = np.where(in_low, self.low[j], np.where(in_high, self.high[j], from_buf))
-        return value, in_low | in_buf | in_high
+    def _values(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's order statistics of bracket j's two ranks, (2, cells), and whether
+        both were found: below L, equal to L, in the buffer (selected exactly from its
+        sorted runs, :meth:`SortedRuns.select`), equal to U, or above (not found)."""
+        values = np.zeros((2, self.cells))
+        found = np.ones(self.cells, bool)
+        in_buf = []
+        for i, rank in enumerate((int(self.lo_rank[j]), int(self.hi_rank[j]))):
+            r = rank - self.below[j]
+            in_low = (r >= 0) & (r < self.at_low[j])
+            r2 = r - self.at_low[j]
+            in_buf.append(r2)
+            r3 = r2 - self.count[j]
+            in_high = (r3 >= 0) & (r3 < self.at_high[j])
+            values[i] = np.where(in_low, self.low[j], self.high[j])
+            found &= in_low | ((r2 >= 0) & (r2 < self.count[j])) | in_high
+        rows = np.flatnonzero(self.count[j] > 0)
+        if len(rows):
+            last = self.count[j][rows] - 1
+            lo, hi = (np.clip(r2[rows], 0, last) for r2 in in_buf)
+            (picked,) = self._buffer_runs(j, rows).select([(lo, hi)])
+            for i, r2 in enumerate(in_buf):
+                here = (r2[rows] >= 0) & (r2[rows] <= last)
+                values[i, rows[here]] = picked[i][here]
+        return values, found
 
     def _pilot_bands(self, pilot: _Pilot, out: np.ndarray) -> None:
         """Bands of a run whose every draw is in the pilot, into ``out``: numpy's
@@ -714,12 +585,12 @@ class BandReducer:
         keep = np.flatnonzero(plain)
         if len(keep) == 0:
             return
-        kth = np.unique(np.concatenate([self.lo_rank, self.hi_rank]))
-        draws.partition(kth, axis=1)  # in place: the run is done with its draws
-        for j in range(len(self.low)):
-            out[j, rows[keep]] = interpolate(draws[keep, self.lo_rank[j]],
-                                             draws[keep, self.hi_rank[j]],
-                                             float(self.gamma[j]))
+        # in place when every row is plain: the run is done with its draws
+        runs = SortedRuns.of(draws if len(keep) == len(rows) else draws[keep])
+        picked = runs.select([(np.full(len(keep), lo, np.intp), np.full(len(keep), hi, np.intp))
+                              for lo, hi in zip(self.lo_rank, self.hi_rank)])
+        for j, (a, b) in enumerate(picked):
+            out[j, rows[keep]] = interpolate(a, b, float(self.gamma[j]))
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         """``(bands, misses)``: bands (percentiles, cells) and a boolean (cells,) of the
@@ -732,11 +603,7 @@ class BandReducer:
             return out, np.zeros(self.cells, bool)
         missed = self.bad.copy()
         for j in range(len(self.low)):
-            rows = np.flatnonzero(self.count[j] > 0)
-            buf = self._sorted_buffer(j, rows)
-            a, ok_a = self._value(j, int(self.lo_rank[j]), buf, rows)
-            b, ok_b = self._value(j, int(self.hi_rank[j]), buf, rows)
-            found = ok_a & ok_b
+            (a, b), found = self._values(j)
             # a cell not found reads 0 here and is recomputed by the caller
             out[j] = interpolate(np.where(found, a, 0.0), np.where(found, b, 0.0),
                                  float(self.gamma[j]))

@@ -263,36 +263,3 @@ def test_blocks_written_into_one_array_equal_fresh_blocks():
     fresh = [mc.flatten_block(b).copy() for b in mc.iter_blocks(cm, inputs, 600, 8)]
     reused = [mc.flatten_block(b).copy() for b in mc.iter_blocks(cm, inputs, 600, 8, reuse=True)]
     assert [a.tobytes() for a in fresh] == [b.tobytes() for b in reused]
-
-
-@pytest.mark.parametrize("width", (1, 7, 256, 257, 600, 1024, 2700))
-@pytest.mark.parametrize("ties", (False, True))
-def test_sorted_runs_and_near_ranks_keep_their_promises(width, ties):
-    """Rows as sorted runs hold the same values, each run sorted and at most SORT_RUN
-    wide; the values near two ranks lie at or below the low rank's order statistic and at
-    or above the high rank's (ties included), the low one within c·s ranks of it."""
-    rng = np.random.default_rng(width)
-    rows = rng.normal(size=(40, width))
-    if ties:
-        rows = np.round(rows, 1)  # many equal values
-    counts = rng.integers(0, width + 1, 40)
-    runs = bands._sorted_runs(rows.copy(), counts)
-    r, c, w = runs.shape
-    assert w <= bands.SORT_RUN and c * w >= width
-    assert (runs[:, :, 1:] >= runs[:, :, :-1]).all()
-    for i in range(r):
-        assert np.array_equal(np.sort(runs[i].ravel())[:counts[i]], np.sort(rows[i, :counts[i]]))
-    ordered = np.sort(runs.reshape(r, -1), axis=1)
-    low_rank = rng.integers(-3, width + 3, r)
-    high_rank = np.minimum(low_rank + rng.integers(0, 50, r), width + 3)
-    low, ok_low, high, ok_high = bands._near_ranks(runs, low_rank, high_rank)
-    s = 1 if c == 1 else -(-(c * w) // bands.SORT_RUN)
-    for i in range(r):
-        if ok_low[i] and 0 <= low_rank[i] < counts[i]:
-            assert (ordered[i] < low[i]).sum() <= low_rank[i]  # at or below its order statistic
-            assert (ordered[i] <= low[i]).sum() >= low_rank[i] + 1 - c * s - (c - 1) * s
-        if ok_high[i] and 0 <= high_rank[i] < counts[i] and np.isfinite(high[i]):
-            assert (ordered[i] <= high[i]).sum() >= high_rank[i] + 1  # at or above it
-    if c == 1:  # one run: the exact order statistics
-        exact = (ok_low & (low_rank >= 0) & (low_rank < counts))
-        assert np.array_equal(low[exact], ordered[exact, low_rank[exact]])
