@@ -44,6 +44,7 @@ import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,6 +124,13 @@ def discount_factors(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE
     0.3563, DF_31 = DF_30/1.03 = 0.3459, DF_76 = DF_75/1.025 = 0.0919. ``rate`` is per
     year, e.g. 0.035; ``schedule`` is ``"green_book"`` (default) or ``"flat"``.
     """
+    return _discount_factors(int(horizon), float(rate), schedule)
+
+
+@lru_cache(maxsize=32)
+def _discount_factors(horizon: int, rate: float, schedule: str) -> np.ndarray:
+    """:func:`discount_factors`, made once per (horizon, rate, schedule): a slider move
+    prices every figure with the same factors. Read-only, so no caller can change them."""
     rates = year_rates(horizon, rate, schedule)
     # Within a band the factor is a power, not a running product, so a flat schedule gives
     # exactly (1 + r)^−y and rounding does not accumulate over a hundred years.
@@ -136,6 +144,7 @@ def discount_factors(horizon: int, rate: float, schedule: str = DEFAULT_SCHEDULE
         steps = np.arange(1, end - start + 1, dtype=float)
         factors[start + 1:end + 1] = anchor * (1.0 + band_rate) ** -steps
         start, anchor = end, float(factors[end])
+    factors.setflags(write=False)
     return factors
 
 
@@ -540,18 +549,21 @@ def optimism_bias(model: Model, scenario: Scenario,
 
 
 def adjusted_benefits_and_costs(
-    series: Mapping[str, np.ndarray], line: LineBias, rate: float,
-    schedule: str = DEFAULT_SCHEDULE, *, factors: np.ndarray | None = None,
+    series: Mapping[str, np.ndarray], delivery_fraction: np.ndarray | float,
+    knock_on_fraction: np.ndarray | float, rate: float, schedule: str = DEFAULT_SCHEDULE, *,
+    factors: np.ndarray | None = None,
 ) -> tuple[np.ndarray | float, np.ndarray | float]:
-    """PV of benefits and PV of costs (both ≥ 0, £) of one agency's annual money after
-    optimism bias, line by line: each year's planned saving and one-off cost by the
+    """PV of benefits and PV of costs (both ≥ 0, £) of annual money after optimism bias,
+    line by line: each year's planned saving and one-off cost by the
     ``delivery_fraction``, its knock-on cost by the ``knock_on_fraction``; a benefit (good
-    for the budget) is lowered by its line's fraction, a cost raised by it.
+    for the budget) is lowered by its line's fraction, a cost raised by it. The series are
+    (..., H); the fractions (0-1) are numbers or arrays over the leading axes (one per
+    agency, say, with the years' axis kept as 1).
     """
     planned = np.asarray(series["planned_saving"], dtype=float)
     knock = np.asarray(series["knock_on_cost"], dtype=float)
     one_off = np.asarray(series["one_off_cost"], dtype=float)
-    fd, fk = line.delivery_fraction, line.knock_on_fraction
+    fd, fk = delivery_fraction, knock_on_fraction
     good = ((1.0 - fd) * (np.maximum(planned, 0.0) + np.maximum(-one_off, 0.0))
             + (1.0 - fk) * np.maximum(-knock, 0.0))
     bad = ((1.0 + fd) * (np.maximum(-planned, 0.0) + np.maximum(one_off, 0.0))
@@ -662,12 +674,15 @@ def long_run_block(levels: LongRunLevels, agencies: Mapping[str, Mapping[str, np
                                             row["knock_on_long_run"], floor) > 0.0
         if row["harm_still_growing"] and key != PLACE_ID:
             growing.append(key)
-    outcomes = {}
-    for j, outcome in enumerate(levels.outcome_ids):
-        now, rest = float(levels.outcome_at_horizon[j]), float(levels.outcome_long_run[j])
-        tiny = 1e-9 * max(1.0, abs(float(levels.outcome_baseline[j])))
-        if _moving(now, rest, tiny):
-            outcomes[outcome] = {"at_horizon": now, "long_run": rest}
+    # _moving for every outcome at once (the same arithmetic), then the few that move
+    now = np.asarray(levels.outcome_at_horizon, dtype=float)
+    rest = np.asarray(levels.outcome_long_run, dtype=float)
+    tiny = 1e-9 * np.maximum(1.0, np.abs(np.asarray(levels.outcome_baseline, dtype=float)))
+    gap = rest - now
+    moving = np.abs(gap) > np.maximum(tiny, SETTLED_FRACTION * np.maximum(np.abs(now),
+                                                                         np.abs(rest)))
+    outcomes = {levels.outcome_ids[j]: {"at_horizon": float(now[j]), "long_run": float(rest[j])}
+                for j in np.flatnonzero(moving)}
     rows = {key: LongRunEntity(**row) for key, row in entities.items()}
     return LongRun(full_effect_year=levels.full_effect_year,
                    agencies={k: v for k, v in rows.items() if k != PLACE_ID},
@@ -790,11 +805,16 @@ def appraise(
     b_all, c_all = benefits_and_costs(stacked, rate, schedule, factors=factors)
     npv_all = npv(stacked["net_saving"], rate, schedule, factors=factors)
     payback_all = payback_years(stacked["net_saving"], rate, schedule, floor, factors=factors)
+    lines = [bias.lines.get(agency, no_bias) for agency in names]
+    per_agency = (len(names),) + (1,) * len(shape)  # a fraction for each agency's rows
+    ab_all, ac_all = adjusted_benefits_and_costs(
+        stacked, np.reshape([line.delivery_fraction for line in lines], per_agency),
+        np.reshape([line.knock_on_fraction for line in lines], per_agency), rate, schedule,
+        factors=factors)
     for i, agency in enumerate(names):
         net = stacked["net_saving"][i]
         b, c = _row(b_all, i), _row(c_all, i)
-        ab, ac = adjusted_benefits_and_costs(agencies[agency], bias.lines.get(agency, no_bias),
-                                             rate, schedule, factors=factors)
+        ab, ac = _row(ab_all, i), _row(ac_all, i)
         entities[agency] = _entity(net, (b, c), (ab, ac), disc, social=None,
                                    known=(_row(npv_all, i), payback_all[i]))
         place_net = place_net + net

@@ -30,6 +30,9 @@ def is_nothing(value: Any, floor: float) -> Any:
 
 def clean(value: Any, floor: float) -> Any:
     """``value`` with every magnitude below ``floor`` set to exactly 0.0 (same shape)."""
+    if isinstance(value, (int, float)):  # one number (the common case): no array
+        number = float(value)
+        return 0.0 if abs(number) < floor else number
     array = np.asarray(value, dtype=float)
     cleaned = np.where(np.abs(array) < floor, 0.0, array)
     return float(cleaned) if cleaned.ndim == 0 else cleaned
