@@ -30,7 +30,7 @@ import hashlib
 import logging
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -765,6 +765,7 @@ class _Layout:
     chain_slot: np.ndarray  # (Ld,) chain slot within its block
     buckets: list[_Bucket]
     erlang: dict  # h → closed-form step matrices of every chain (singletons use them)
+    impulse: dict = field(default_factory=dict)  # (h, N) → every chain's unit responses
 
 
 def _layout(cm: CompiledModel) -> _Layout:
@@ -890,7 +891,52 @@ def _erlang_all(cm: CompiledModel, layout: _Layout):
 
 def _run_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np.ndarray,
                     w: np.ndarray):
-    """Advance the live (chain, batch) pairs fed only by piecewise-constant inputs."""
+    """The live (chain, batch) pairs fed only by piecewise-constant inputs, for one
+    parameter set (a slider move): each chain is linear and time-invariant from rest, so
+    its output is its response to a unit input over one step (:func:`_impulse_responses`)
+    convolved with its step inputs, ``z_k = Σ_{j<k} g_{k−1−j} w_j``: the recurrence's
+    sum, added in another order (the same to round-off, exact zeros kept: a chain whose
+    inputs are 0 before step j is 0 up to it). A step's integral adds its own input's
+    part, ``psi2 · w_k``."""
+    n_steps = cm.n_steps
+    if len(pos) == 0:
+        return _no_chain_output(n_steps)
+    g, f, psi2 = _impulse_responses(cm, layout)
+    z = np.zeros((len(pos), n_steps + 1))
+    z_int = np.zeros((len(pos), n_steps))
+    for i, chain in enumerate(pos):  # a handful of chains: numpy's direct convolution each
+        z[i, 1:] = np.convolve(w[i, :n_steps], g[chain])[:n_steps]
+        if n_steps > 1:
+            z_int[i, 1:] = np.convolve(w[i, :n_steps - 1], f[chain])[:n_steps - 1]
+    z_int += psi2[pos, None] * w[:, :n_steps]
+    z += 0.0  # a −0.0 input's products (−0.0) read 0.0, as the recurrence gives them
+    return pos, bat, z, z_int
+
+
+def _impulse_responses(cm: CompiledModel, layout: _Layout):
+    """Every chain's response to a unit input over the first step alone, from rest
+    (:func:`_advance_singletons`): ``g`` (L, N), the output at steps 1 … N, ``f``
+    (L, N − 1), the integrals over steps 1 … N − 1, and ``psi2`` (L,), the integral over
+    the input's own step. Parameter-free: kept with the chains' layout (shared only by
+    models with the same delays) per step length and number of steps."""
+    key = (cm.h, cm.n_steps)
+    with _LOCK:
+        found = layout.impulse.get(key)
+    if found is None:  # made outside the lock (the step matrices take it)
+        chains = np.arange(len(cm.dyn))
+        unit = np.zeros((len(chains), cm.n_steps + 1))
+        unit[:, 0] = 1.0
+        _, _, z, z_int = _advance_singletons(cm, layout, chains, chains, unit)
+        found = (z[:, 1:], z_int[:, 1:], z_int[:, 0])
+        with _LOCK:
+            layout.impulse[key] = found
+    return found
+
+
+def _advance_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np.ndarray,
+                        w: np.ndarray):
+    """Advance the live (chain, batch) pairs fed only by piecewise-constant inputs, step
+    by step: ``x_{k+1} = Φ x_k + Γ w_k``."""
     n_steps = cm.n_steps
     if len(pos) == 0:
         return _no_chain_output(n_steps)
@@ -937,7 +983,7 @@ def _singleton_responses(cm: CompiledModel, layout: _Layout, chains: np.ndarray,
     them: cached per chains and inputs (the last few)."""
     def compute():
         pair_chain = np.repeat(chains, len(u.rows))
-        _, _, r, r_int = _run_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
+        _, _, r, r_int = _advance_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
                                          np.tile(u.vals[0], (len(chains), 1)))
         return r, r_int
 
