@@ -79,8 +79,12 @@ def service_money(cm: CompiledModel, inputs: LeverInputs, traj: Trajectory,
 
 def by_agency(cm: CompiledModel, per_service: np.ndarray) -> np.ndarray:
     """Sum a (…, S, T) array over each agency's services → (…, A, T)."""
-    onehot = np.zeros((len(cm.agency_ids), cm.n_services))
-    onehot[cm.service_agency, np.arange(cm.n_services)] = 1.0
+    onehot = cm.cache.get("agency_onehot")
+    if onehot is None:  # (A, S): made once per compiled model, read-only
+        onehot = np.zeros((len(cm.agency_ids), cm.n_services))
+        onehot[cm.service_agency, np.arange(cm.n_services)] = 1.0
+        onehot.setflags(write=False)
+        cm.cache["agency_onehot"] = onehot
     return np.matmul(onehot, per_service)
 
 

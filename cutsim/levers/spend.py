@@ -88,18 +88,31 @@ def _services_touched(lever) -> list[str]:
 
 def check_floors(cm: CompiledModel, inputs: LeverInputs, scenario: Scenario) -> None:
     """Refuse levers that leave a discretionary service below its statutory floor."""
-    total = inputs.activity_delta
-    for s in np.flatnonzero(~cm.demand_led):
-        floor = cm.model.services[s].statutory_floor
-        remaining = 1.0 + total[s] / cm.baseline_activity[s]
-        if remaining.min() >= floor - TOL:
+    discretionary, floors = _statutory_floors(cm)
+    # every discretionary service's lowest share of its baseline activity at once
+    lowest = (1.0 + inputs.activity_delta[discretionary]
+              / cm.baseline_activity[discretionary, None]).min(axis=1)
+    for s, floor, least in zip(discretionary, floors, lowest):
+        if least >= floor - TOL:
             continue
+        remaining = 1.0 + inputs.activity_delta[s] / cm.baseline_activity[s]
         culprit = _first_breaching_lever(cm, scenario, int(s), floor)
         assert culprit is not None  # only cuts and invests take activity from such a service
         raise LeverError(
             f'lever "{culprit.id}" {culprit.kind} {cm.service_ids[s]}: leaves '
             f"{remaining.min() * 100:.4g} % of baseline activity, below the statutory floor "
             f"of {floor * 100:.4g} %")
+
+
+def _statutory_floors(cm: CompiledModel) -> tuple[np.ndarray, list[float]]:
+    """The discretionary services (indices) and their statutory floors (shares of
+    baseline activity), found once per compiled model."""
+    found = cm.cache.get("statutory_floors")
+    if found is None:
+        discretionary = np.flatnonzero(~cm.demand_led)
+        found = cm.cache["statutory_floors"] = (
+            discretionary, [cm.model.services[s].statutory_floor for s in discretionary])
+    return found
 
 
 def _first_breaching_lever(cm: CompiledModel, scenario: Scenario, s: int,
