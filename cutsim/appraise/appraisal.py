@@ -637,27 +637,31 @@ def _moving(now: float, rest: float, floor: float) -> float:
     return gap if abs(gap) > max(floor, SETTLED_FRACTION * max(abs(now), abs(rest))) else 0.0
 
 
-def long_run_block(levels: LongRunLevels, agencies: Mapping[str, Mapping[str, np.ndarray]],
+def long_run_block(levels: LongRunLevels, names: list[str], stacked: Mapping[str, np.ndarray],
                    floor: float) -> LongRun:
     """The ``long_run`` block: is harm still growing at the horizon?
 
-    Per agency and the place: ``knock_on_last_year`` (£, year H−1) against
-    ``knock_on_long_run`` (£/yr at rest), the recurring net saving likewise
-    (``net_saving_last_year`` = planned − knock-on of year H−1, one-off costs left out),
-    and ``harm_still_growing`` (knock-on at rest above the last year's by more than 1 %
-    and the materiality floor). ``outcomes_not_settled``: each outcome whose change at
-    t = H is more than 1 % short of (or past) its change at rest. Magnitudes below the
-    floor are exactly 0.
+    ``stacked[series]`` is the agencies' annual money (A, H), row i the agency
+    ``names[i]`` (:func:`appraise_agencies`). Per agency and the place:
+    ``knock_on_last_year`` (£, year H−1) against ``knock_on_long_run`` (£/yr at rest),
+    the recurring net saving likewise (``net_saving_last_year`` = planned − knock-on of
+    year H−1, one-off costs left out), and ``harm_still_growing`` (knock-on at rest above
+    the last year's by more than 1 % and the materiality floor). ``outcomes_not_settled``:
+    each outcome whose change at t = H is more than 1 % short of (or past) its change at
+    rest. Magnitudes below the floor are exactly 0.
     """
     entities: dict[str, Any] = {}
     place = dict.fromkeys(("knock_on_last_year", "knock_on_long_run",
                            "net_saving_last_year", "net_saving_long_run"), 0.0)
+    row_of = {agency: i for i, agency in enumerate(names)}
+    knock_last_all = stacked["knock_on_cost"][:, -1].tolist()
+    planned_last_all = stacked["planned_saving"][:, -1].tolist()
     for i, agency in enumerate(levels.agency_ids):
-        series = agencies.get(agency)
-        if series is None:
+        at = row_of.get(agency)
+        if at is None:
             continue
-        knock_last = float(np.asarray(series["knock_on_cost"], dtype=float)[-1])
-        net_last = float(np.asarray(series["planned_saving"], dtype=float)[-1]) - knock_last
+        knock_last = knock_last_all[at]
+        net_last = planned_last_all[at] - knock_last
         row = {"knock_on_last_year": knock_last,
                "knock_on_long_run": float(levels.knock_on_cost[i]),
                "net_saving_last_year": net_last,
@@ -771,12 +775,6 @@ def appraise(
     ``None`` when not computed or (terminal value) not asked for; the value split and the
     waterfall are the run's to add (:func:`value_split`, :func:`waterfall`).
     """
-    place = model.place
-    rate = float(place.discount_rate)
-    schedule = place.effective_discount_schedule
-    floor = materiality_floor(model)
-    bias = optimism_bias(model, scenario, path_grades)
-
     agencies = {a: s for a, s in annual_agencies.items() if a != PLACE_ID}
     if not agencies:
         raise InputError("appraisal needs the annual money of at least one agency")
@@ -786,7 +784,31 @@ def appraise(
         if shape is not None and this != shape:
             raise InputError(f'annual agencies "{agency}": shape {this} differs from {shape}')
         shape = this
-    assert shape is not None  # there is at least one agency, so the loop has set it
+    names = list(agencies)
+    stacked = {k: np.stack([np.asarray(agencies[a][k], dtype=float) for a in names])
+               for k in MONEY_SERIES}
+    return appraise_agencies(model, scenario, names, stacked, social_value_annual, long_run,
+                             path_grades)
+
+
+def appraise_agencies(
+    model: Model,
+    scenario: Scenario,
+    names: list[str],
+    stacked: Mapping[str, np.ndarray],
+    social_value_annual: Mapping[str, np.ndarray] | None = None,
+    long_run: LongRunLevels | None = None,
+    path_grades: dict | None = None,
+) -> Appraisal:
+    """:func:`appraise` of money already stacked by agency: ``stacked[series]`` is
+    (A, …, H), row i the agency ``names[i]`` (at least one; no ``"place"`` row), as a run
+    computes it. The same figures as :func:`appraise` of the same money, bit for bit."""
+    place = model.place
+    rate = float(place.discount_rate)
+    schedule = place.effective_discount_schedule
+    floor = materiality_floor(model)
+    bias = optimism_bias(model, scenario, path_grades)
+    shape = stacked["net_saving"].shape[1:]  # one agency's: (H,) or (D, H)
 
     factors = discount_factors(shape[-1], rate, schedule)  # once for every figure below
     disc = (rate, schedule, floor, factors)
@@ -799,9 +821,6 @@ def appraise(
     no_bias = LineBias(None, 0.0, None, 0.0)
     # Every agency's figures at once, along a leading agency axis (the same arithmetic
     # row by row), then each agency's row.
-    names = list(agencies)
-    stacked = {k: np.stack([np.asarray(agencies[a][k], dtype=float) for a in names])
-               for k in MONEY_SERIES}
     b_all, c_all = benefits_and_costs(stacked, rate, schedule, factors=factors)
     npv_all = npv(stacked["net_saving"], rate, schedule, factors=factors)
     payback_all = payback_years(stacked["net_saving"], rate, schedule, floor, factors=factors)
@@ -834,7 +853,7 @@ def appraise(
         optimism_bias=bias,
     )
     if long_run is not None and len(shape) == 1:
-        lr = long_run_block(long_run, agencies, floor)
+        lr = long_run_block(long_run, names, stacked, floor)
         terminal = None
         if place.terminal_years:
             terminal = terminal_value_block(long_run, place, shape[-1],

@@ -134,8 +134,7 @@ def _appraise(cm: CompiledModel, scenario: Scenario, annual: dict[str, np.ndarra
     Social value per year is exact: Σ_o v_o ∫ΔY_o over the year (v_o signed so a change
     in the good direction is positive), from the engine's exact step integrals of ΔY.
     """
-    per_agency = {a: {s: annual[s][i] for s in SERIES} for i, a in enumerate(cm.agency_ids)}
     social = {PLACE_ID: appraisal.outcome_values(cm.model) @ outcome_annual}
-    return appraisal.appraise(cm.model, scenario, per_agency, social_value_annual=social,
-                              long_run=long_run,
-                              path_grades=cm.cache.setdefault("path_grades", {}))
+    return appraisal.appraise_agencies(cm.model, scenario, list(cm.agency_ids), annual,
+                                       social_value_annual=social, long_run=long_run,
+                                       path_grades=cm.cache.setdefault("path_grades", {}))
