@@ -721,6 +721,8 @@ def terminal_value_block(levels: LongRunLevels, place: Place, horizon: int,
 
 def _plain(value: Any) -> Any:
     """Numpy scalars/arrays to JSON-ready floats/lists; NaN (undefined ratio) to None."""
+    if isinstance(value, float):  # one number (a run's figure): no array
+        return None if math.isnan(value) else float(value)
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
         return None if np.isnan(arr) else float(arr)
@@ -885,6 +887,12 @@ def _entity(net: np.ndarray, pv: tuple[Any, Any], adjusted: tuple[Any, Any],
         known = (npv(net, rate, schedule, factors=factors),
                  payback_years(net, rate, schedule, floor, factors=factors))
     net_npv, years = known
+    if all(isinstance(x, float) for x in (b, c, ab, ac)):  # one run: plain numbers
+        return EntityAppraisal(
+            npv=_plain(net_npv), npv_adjusted=_plain(ab - ac),
+            payback_year=_payback_plain(years), bcr=bcr(b, c, floor),
+            bcr_adjusted=bcr(ab, ac, floor), social_value_npv=social, pv_benefits=_plain(b),
+            pv_costs=_plain(c))
     return EntityAppraisal(
         npv=_plain(net_npv),
         npv_adjusted=_plain(np.asarray(ab) - np.asarray(ac)),
