@@ -832,12 +832,13 @@ def appraise_agencies(
         stacked, np.reshape([line.delivery_fraction for line in lines], per_agency),
         np.reshape([line.knock_on_fraction for line in lines], per_agency), rate, schedule,
         factors=factors)
+    b_rows, c_rows, ab_rows, ac_rows, npv_rows = (
+        _rows(x) for x in (b_all, c_all, ab_all, ac_all, npv_all))
     for i, agency in enumerate(names):
         net = stacked["net_saving"][i]
-        b, c = _row(b_all, i), _row(c_all, i)
-        ab, ac = _row(ab_all, i), _row(ac_all, i)
+        b, c, ab, ac = b_rows[i], c_rows[i], ab_rows[i], ac_rows[i]
         entities[agency] = _entity(net, (b, c), (ab, ac), disc, social=None,
-                                   known=(_row(npv_all, i), payback_all[i]))
+                                   known=(npv_rows[i], payback_all[i]))
         place_net = place_net + net
         place_b, place_c = place_b + b, place_c + c
         place_ab, place_ac = place_ab + ab, place_ac + ac
@@ -864,13 +865,12 @@ def appraise_agencies(
     return block
 
 
-def _row(values: np.ndarray | float, i: int) -> Any:
-    """Row i of a figure computed for every agency at once: a float for one run (as
-    :func:`npv` gives one), else the row's array. ``values`` is always an array here (it
+def _rows(values: np.ndarray | float) -> list[Any]:
+    """The rows of a figure computed for every agency at once: floats for one run (as
+    :func:`npv` gives one), else each row's array. ``values`` is always an array here (it
     has the agency axis); the float in its type is what :func:`npv` gives a single row."""
     assert isinstance(values, np.ndarray)
-    row = values[i]
-    return float(row) if np.ndim(row) == 0 else row
+    return values.tolist() if values.ndim == 1 else list(values)
 
 
 def _entity(net: np.ndarray, pv: tuple[Any, Any], adjusted: tuple[Any, Any],

@@ -24,6 +24,8 @@ def materiality_floor(model: Model) -> float:
 
 def is_nothing(value: Any, floor: float) -> Any:
     """True where |value| < floor (elementwise for arrays)."""
+    if isinstance(value, (int, float)):  # one number (the common case): no array
+        return abs(float(value)) < floor
     result = np.abs(np.asarray(value, dtype=float)) < floor
     return bool(result) if result.ndim == 0 else result
 
