@@ -357,13 +357,22 @@ def bcr(
 # --------------------------------------------------------------------------- optimism bias
 
 
+def _lever_field(lever: Any, name: str) -> Any:
+    """A lever's field ``name``, or None when its kind has no such field: read from the
+    model's fields, without the exception (microseconds each) a missing attribute raises."""
+    fields = getattr(type(lever), "model_fields", None)
+    if fields is None:
+        return getattr(lever, name, None)
+    return lever.__dict__.get(name) if name in fields else None
+
+
 def _lever_services(lever: Any) -> set[str]:
     """The services a lever changes directly (its own planned saving falls on their agencies)."""
     out = set()
-    if getattr(lever, "service", None):
+    if _lever_field(lever, "service"):
         out.add(lever.service)
-    out.update(getattr(lever, "services", None) or ())
-    out.update(r.service for r in getattr(lever, "reinvest", None) or ())
+    out.update(_lever_field(lever, "services") or ())
+    out.update(r.service for r in _lever_field(lever, "reinvest") or ())
     return out
 
 
@@ -375,7 +384,7 @@ def _lever_start_services(scenario: Scenario) -> tuple[set[str], set[str]]:
         services |= _lever_services(lever)
         # A procurement lever may move a local-economy outcome directly; the demand
         # that outcome drives is on the scenario's causal path too.
-        outcome = getattr(lever, "outcome", None)
+        outcome = _lever_field(lever, "outcome")
         if outcome:
             outcomes.add(outcome)
     return services, outcomes
@@ -491,7 +500,7 @@ def delivery_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
     agency_of = {x.id: x.agency for x in model.services}
     grades: dict[str, int | None] = {a.id: None for a in model.agencies}
     for lever in scenario.levers:
-        grade = getattr(lever, "delivery_confidence", None)
+        grade = _lever_field(lever, "delivery_confidence")
         if grade is None:
             continue
         for service in _lever_services(lever):
@@ -541,7 +550,7 @@ def optimism_bias(model: Model, scenario: Scenario,
     deliveries = tuple(sorted(
         (tuple(sorted(_lever_services(lever))), int(grade))
         for lever in scenario.levers
-        if (grade := getattr(lever, "delivery_confidence", None)) is not None))
+        if (grade := _lever_field(lever, "delivery_confidence")) is not None))
     key = (frozenset(services), frozenset(outcomes), deliveries)
     if key not in known:
         known[key] = _optimism_bias(model, scenario)
