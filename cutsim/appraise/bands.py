@@ -143,9 +143,9 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
     has their steady value: they are not compared at all.
 
     Each active cell's draws are sorted once; every counter is then the position of a
-    bracket end in its sorted draws (:func:`~cutsim.appraise.sorted_runs.count_sorted`), and
-    the values strictly
-    inside a bracket are one run of them (kept in ascending order within a cell)."""
+    bracket end in its sorted draws (:func:`~cutsim.appraise.sorted_runs.count_sorted`),
+    and the values strictly inside a bracket are one run of them (kept in ascending order
+    within a cell)."""
     values = np.asarray(values, dtype=float)
     n_draws, n_cells = values.shape
     if active is None:

@@ -137,18 +137,21 @@ class DisclosureGate:
     # ------------------------------------------------------------ agency figures
     def annual(self, agency_annual: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each agency's £ per financial year (A, H) as published."""
-        if not self.applies:
-            return {s: np.array(agency_annual[s], dtype=float) for s in SERIES}
-        money = self.scenario_money()
-        return {s: np.asarray(agency_annual[s], dtype=float) - self.correction(money.annual[s][0])
-                for s in SERIES}
+        return self._published(agency_annual, "annual")
 
     def rates(self, agency_rates: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each agency's £/yr over the grid (A, N+1) as published."""
+        return self._published(agency_rates, "rates")
+
+    def _published(self, agency_money: dict[str, np.ndarray],
+                   kind: str) -> dict[str, np.ndarray]:
+        """Each agency's money series as published: the confidential services' part
+        (the scenario's per-service money of that ``kind``, "annual" or "rates") taken
+        off where the gate applies, copies as they are where it does not."""
         if not self.applies:
-            return {s: np.array(agency_rates[s], dtype=float) for s in SERIES}
-        money = self.scenario_money()
-        return {s: np.asarray(agency_rates[s], dtype=float) - self.correction(money.rates[s][0])
+            return {s: np.array(agency_money[s], dtype=float) for s in SERIES}
+        per_service = getattr(self.scenario_money(), kind)
+        return {s: np.asarray(agency_money[s], dtype=float) - self.correction(per_service[s][0])
                 for s in SERIES}
 
     def npv_correction(self) -> np.ndarray:

@@ -75,7 +75,7 @@ class SortedRuns:
     its end). Make them with :meth:`of`."""
 
     values: np.ndarray
-    _sample: tuple[np.ndarray, int] | None = field(default=None, repr=False)
+    _sample: tuple[np.ndarray, int] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def of(cls, rows: np.ndarray, counts: np.ndarray | None = None) -> SortedRuns:
@@ -120,7 +120,7 @@ class SortedRuns:
             if c == 1:
                 self._sample = (self.values[:, 0, :], 1)
             else:
-                s = max(-(-(c * w) // SORT_RUN), 1)
+                s = min(max(-(-(c * w) // SORT_RUN), 1), w)  # at least one value a run
                 q = w // s
                 sample = np.ascontiguousarray(self.values[:, :, s - 1::s][:, :, :q])
                 sample = sample.reshape(r, c * q)
