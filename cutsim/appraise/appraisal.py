@@ -238,19 +238,20 @@ def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Wat
     knock-on cost or the one-off costs that are nothing by the materiality floor are left
     out. ``agency_annual[series]`` is (A, H) £ per financial year."""
     floor = materiality_floor(cm.model)
+    # the place's series, summed over agencies once for both sets of weights
+    place = {k: agency_annual[k].sum(axis=0) for k in ("planned_saving", "one_off_cost",
+                                                          "net_saving")}
 
     def steps(weights: np.ndarray) -> tuple[WaterfallStep, ...]:
-        out = [WaterfallStep("planned_saving", None,
-                             float(agency_annual["planned_saving"].sum(axis=0) @ weights))]
+        out = [WaterfallStep("planned_saving", None, float(place["planned_saving"] @ weights))]
         for i, aid in enumerate(cm.agency_ids):
             cost = float(agency_annual["knock_on_cost"][i] @ weights)
             if not is_nothing(cost, floor):
                 out.append(WaterfallStep("knock_on_cost", aid, -cost))
-        one_off = float(agency_annual["one_off_cost"].sum(axis=0) @ weights)
+        one_off = float(place["one_off_cost"] @ weights)
         if not is_nothing(one_off, floor):
             out.append(WaterfallStep("one_off_cost", None, -one_off))
-        out.append(WaterfallStep("net_saving", None,
-                                 float(agency_annual["net_saving"].sum(axis=0) @ weights)))
+        out.append(WaterfallStep("net_saving", None, float(place["net_saving"] @ weights)))
         return tuple(out)
 
     return Waterfall(total=steps(np.ones(cm.horizon_years)),
@@ -824,17 +825,22 @@ def appraise_agencies(
     factors = discount_factors(shape[-1], rate, schedule)  # once for every figure below
     disc = (rate, schedule, floor, factors)
     entities: dict[str, EntityAppraisal] = {}
+    nets = stacked["net_saving"]
     place_net = np.zeros(shape)
+    for net in nets:  # the place's net saving: the agencies' added in order
+        place_net = place_net + net
     place_b: np.ndarray | float = 0.0
     place_c: np.ndarray | float = 0.0
     place_ab: np.ndarray | float = 0.0
     place_ac: np.ndarray | float = 0.0
     no_bias = LineBias(None, 0.0, None, 0.0)
     # Every agency's figures at once, along a leading agency axis (the same arithmetic
-    # row by row), then each agency's row.
+    # row by row), then each agency's row; the NPV and payback of the place's net saving
+    # come in the same call, as a last row.
     b_all, c_all = benefits_and_costs(stacked, rate, schedule, factors=factors)
-    npv_all = npv(stacked["net_saving"], rate, schedule, factors=factors)
-    payback_all = payback_years(stacked["net_saving"], rate, schedule, floor, factors=factors)
+    with_place = np.concatenate([nets, place_net[None]])
+    npv_all = npv(with_place, rate, schedule, factors=factors)
+    payback_all = payback_years(with_place, rate, schedule, floor, factors=factors)
     lines = [bias.lines.get(agency, no_bias) for agency in names]
     per_agency = (len(names),) + (1,) * len(shape)  # a fraction for each agency's rows
     ab_all, ac_all = adjusted_benefits_and_costs(
@@ -844,17 +850,16 @@ def appraise_agencies(
     b_rows, c_rows, ab_rows, ac_rows, npv_rows = (
         _rows(x) for x in (b_all, c_all, ab_all, ac_all, npv_all))
     for i, agency in enumerate(names):
-        net = stacked["net_saving"][i]
         b, c, ab, ac = b_rows[i], c_rows[i], ab_rows[i], ac_rows[i]
-        entities[agency] = _entity(net, (b, c), (ab, ac), disc, social=None,
+        entities[agency] = _entity(nets[i], (b, c), (ab, ac), disc, social=None,
                                    known=(npv_rows[i], payback_all[i]))
-        place_net = place_net + net
         place_b, place_c = place_b + b, place_c + c
         place_ab, place_ac = place_ab + ab, place_ac + ac
     sv = (social_value_annual or {}).get(PLACE_ID)
     entities[PLACE_ID] = _entity(place_net, (place_b, place_c), (place_ab, place_ac), disc,
                                  social=None if sv is None
-                                 else _plain(npv(sv, rate, schedule, factors=factors)))
+                                 else _plain(npv(sv, rate, schedule, factors=factors)),
+                                 known=(npv_rows[-1], payback_all[-1]))
 
     block = Appraisal(
         discount_rate=rate,
