@@ -666,16 +666,16 @@ def long_run_block(levels: LongRunLevels, names: list[str], stacked: Mapping[str
     row_of = {agency: i for i, agency in enumerate(names)}
     knock_last_all = stacked["knock_on_cost"][:, -1].tolist()
     planned_last_all = stacked["planned_saving"][:, -1].tolist()
+    knock_rest = np.asarray(levels.knock_on_cost, dtype=float).tolist()
+    net_rest = np.asarray(levels.net_saving, dtype=float).tolist()
     for i, agency in enumerate(levels.agency_ids):
         at = row_of.get(agency)
         if at is None:
             continue
         knock_last = knock_last_all[at]
         net_last = planned_last_all[at] - knock_last
-        row = {"knock_on_last_year": knock_last,
-               "knock_on_long_run": float(levels.knock_on_cost[i]),
-               "net_saving_last_year": net_last,
-               "net_saving_long_run": float(levels.net_saving[i])}
+        row = {"knock_on_last_year": knock_last, "knock_on_long_run": knock_rest[i],
+               "net_saving_last_year": net_last, "net_saving_long_run": net_rest[i]}
         for key in place:
             place[key] += row[key]
         entities[agency] = row

@@ -232,7 +232,8 @@ def _compact_inputs(cm: CompiledModel, activity_delta, outcome_input) -> _Inputs
     parts.append(act[:, live])
     rows.append(cm.n_outcomes + live)
     batch = max(p.shape[0] for p in parts)
-    vals = np.concatenate([np.broadcast_to(p, (batch,) + p.shape[1:]) for p in parts], axis=1)
+    vals = np.concatenate([p if p.shape[0] == batch else np.broadcast_to(p, (batch,) + p.shape[1:])
+                           for p in parts], axis=1)
     return _Inputs(np.concatenate(rows).astype(np.int64), vals)
 
 
@@ -716,7 +717,8 @@ def _outputs_onto(op, cols: np.ndarray, scatter: sp.csr_matrix | _RowSums | None
         x = np.asarray(scatter @ z).reshape(op.x_shape(len(cols), batch, z.shape[-1]))
     else:
         x = np.zeros(op.x_shape(len(cols), batch, z.shape[-1]))
-    op.add_inputs(x, where_u, np.broadcast_to(u_vals, (batch,) + u_vals.shape[1:]))
+    op.add_inputs(x, where_u, u_vals if u_vals.shape[0] == batch
+                  else np.broadcast_to(u_vals, (batch,) + u_vals.shape[1:]))
     return x
 
 
