@@ -46,6 +46,16 @@ def _per_year(step_values: np.ndarray, cm: CompiledModel) -> np.ndarray:
     return step_values.reshape(shape).sum(axis=-1)
 
 
+def _batched(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` as an array of ``shape`` with leading batch axes: a plain view when only a
+    leading axis of 1 is missing (a run's case), else numpy's ``broadcast_to``."""
+    if a.shape == shape:
+        return a
+    if len(shape) == a.ndim + 1 and shape[0] == 1 and a.shape == shape[1:]:
+        return a[None]
+    return np.broadcast_to(a, shape)
+
+
 def service_money(cm: CompiledModel, inputs: LeverInputs, traj: Trajectory,
                   activity_lever: np.ndarray | None = None) -> ServiceMoney:
     """Money rates and exact annual figures per service for ``traj`` (batch B).
@@ -61,17 +71,16 @@ def service_money(cm: CompiledModel, inputs: LeverInputs, traj: Trajectory,
     demand = traj.dA - lever
     planned = -price * lever + e * base
     knock = price * demand
-    one_off = np.broadcast_to(inputs.lump_rates(cm.n_services), traj.dA.shape)
-    rates = {"planned_saving": np.broadcast_to(planned, traj.dA.shape),
+    one_off = _batched(inputs.lump_rates(cm.n_services), traj.dA.shape)
+    rates = {"planned_saving": _batched(planned, traj.dA.shape),
              "knock_on_cost": knock, "one_off_cost": one_off,
              "net_saving": planned - knock - one_off}
     # Exact annual integrals: everything but ΔA is constant over each step.
     demand_int = traj.dA_int - lever[..., :n] * h
-    annual = {"planned_saving": np.broadcast_to(_per_year(planned[..., :n] * h, cm),
-                                                traj.dA_int.shape[:-1] + (cm.horizon_years,)),
+    annual_shape = traj.dA_int.shape[:-1] + (cm.horizon_years,)
+    annual = {"planned_saving": _batched(_per_year(planned[..., :n] * h, cm), annual_shape),
               "knock_on_cost": _per_year(price[:, :n] * demand_int, cm),
-              "one_off_cost": np.broadcast_to(_per_year(one_off[..., :n] * h, cm),
-                                              traj.dA_int.shape[:-1] + (cm.horizon_years,))}
+              "one_off_cost": _batched(_per_year(one_off[..., :n] * h, cm), annual_shape)}
     annual["net_saving"] = annual["planned_saving"] - annual["knock_on_cost"] - annual["one_off_cost"]
     spend = price * (cm.baseline_activity[:, None] + traj.dA)
     return ServiceMoney(rates, annual, spend)

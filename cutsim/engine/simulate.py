@@ -316,9 +316,14 @@ class _SingleM:
         """M[rows, cols] x for x (C, B, T) → (B, R, T) (a view of node-major memory);
         all V rows when ``rows`` is None."""
         c, b, t = x.shape
-        sub = self.m[:, cols] if rows is None else self.m[rows][:, cols]  # row-major
+        if rows is None:
+            sub = self.m[:, cols]
+        elif self.sparse:
+            sub = self.m[rows][:, cols]  # row-major
+        else:
+            sub = self.m[np.ix_(rows, cols)]  # one gather, the same entries
         v = np.asarray(sub @ x.reshape(c, b * t)).reshape(-1, b, t)
-        return np.moveaxis(v, 1, 0)
+        return v.swapaxes(0, 1)  # (B, R, T): numpy's moveaxis(v, 1, 0), as a method call
 
     def scatter_index(self, rows: np.ndarray, batch: np.ndarray, n_cols: int, n_batch: int):
         return rows * n_batch + batch
@@ -327,7 +332,7 @@ class _SingleM:
         return (n_cols, n_batch, t)
 
     def add_inputs(self, x: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
-        x[where] += np.moveaxis(vals, 0, 1)
+        x[where] += vals.swapaxes(0, 1)
 
 
 class _DrawsM:
