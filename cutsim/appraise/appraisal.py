@@ -230,6 +230,15 @@ def value_split(result: Any) -> ValueSplit:
         social=None if social is None else float(social))
 
 
+def compiled_floor(cm: CompiledModel) -> float:
+    """The materiality floor of the compiled model's place (£, :func:`materiality_floor`),
+    summed over its services once per compiled model."""
+    floor = cm.cache.get("materiality_floor")
+    if floor is None:
+        floor = cm.cache["materiality_floor"] = materiality_floor(cm.model)
+    return floor
+
+
 def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Waterfall:
     """The steps from the place's planned saving to its net saving (£, + = good for the
     budget): planned saving, minus each agency's knock-on cost, minus the one-off costs,
@@ -237,7 +246,7 @@ def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Wat
     ``npv`` discounts them with the place's factors (those of every NPV here). An agency's
     knock-on cost or the one-off costs that are nothing by the materiality floor are left
     out. ``agency_annual[series]`` is (A, H) £ per financial year."""
-    floor = materiality_floor(cm.model)
+    floor = compiled_floor(cm)
     # the place's series, summed over agencies once for both sets of weights
     place = {k: agency_annual[k].sum(axis=0) for k in ("planned_saving", "one_off_cost",
                                                           "net_saving")}
@@ -811,14 +820,16 @@ def appraise_agencies(
     social_value_annual: Mapping[str, np.ndarray] | None = None,
     long_run: LongRunLevels | None = None,
     path_grades: dict | None = None,
+    floor: float | None = None,
 ) -> Appraisal:
     """:func:`appraise` of money already stacked by agency: ``stacked[series]`` is
     (A, …, H), row i the agency ``names[i]`` (at least one; no ``"place"`` row), as a run
-    computes it. The same figures as :func:`appraise` of the same money, bit for bit."""
+    computes it. The same figures as :func:`appraise` of the same money, bit for bit.
+    ``floor``: the model's materiality floor when the caller has it (£)."""
     place = model.place
     rate = float(place.discount_rate)
     schedule = place.effective_discount_schedule
-    floor = materiality_floor(model)
+    floor = materiality_floor(model) if floor is None else floor
     bias = optimism_bias(model, scenario, path_grades)
     shape = stacked["net_saving"].shape[1:]  # one agency's: (H,) or (D, H)
 

@@ -137,4 +137,5 @@ def _appraise(cm: CompiledModel, scenario: Scenario, annual: dict[str, np.ndarra
     social = {PLACE_ID: appraisal.outcome_values(cm.model) @ outcome_annual}
     return appraisal.appraise_agencies(cm.model, scenario, list(cm.agency_ids), annual,
                                        social_value_annual=social, long_run=long_run,
-                                       path_grades=cm.cache.setdefault("path_grades", {}))
+                                       path_grades=cm.cache.setdefault("path_grades", {}),
+                                       floor=appraisal.compiled_floor(cm))
