@@ -117,10 +117,15 @@ def _rest_solver(cm: CompiledModel, params: Params) -> Callable[[np.ndarray], np
     if n <= DENSE_LIMIT:
         matrix = np.eye(n)
         np.add.at(matrix, (rows, cols), -vals)
-        factors = scipy.linalg.lu_factor(matrix, check_finite=False)
+        lu, pivots = scipy.linalg.lu_factor(matrix, check_finite=False)
 
         def solver(u: np.ndarray) -> np.ndarray:
-            return scipy.linalg.lu_solve(factors, u, check_finite=False)
+            # LAPACK's getrs, which scipy's lu_solve calls, without its checks' overhead
+            # (about 10 µs a call): the same solve, the same bits
+            x, info = scipy.linalg.lapack.dgetrs(lu, pivots, np.asarray(u, dtype=float))
+            if info != 0:
+                raise ValueError(f"the long-run solve failed (LAPACK getrs info {info})")
+            return x
     else:
         g = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
         solver = spla.splu((sp.identity(n, format="csc") - g).tocsc()).solve
