@@ -233,10 +233,7 @@ def value_split(result: Any) -> ValueSplit:
 def compiled_floor(cm: CompiledModel) -> float:
     """The materiality floor of the compiled model's place (£, :func:`materiality_floor`),
     summed over its services once per compiled model."""
-    floor = cm.cache.get("materiality_floor")
-    if floor is None:
-        floor = cm.cache["materiality_floor"] = materiality_floor(cm.model)
-    return floor
+    return cm.once("materiality_floor", lambda: materiality_floor(cm.model))
 
 
 def waterfall(cm: CompiledModel, agency_annual: Mapping[str, np.ndarray]) -> Waterfall:

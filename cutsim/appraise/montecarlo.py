@@ -47,7 +47,7 @@ from cutsim.appraise.bands import BandReducer, BlockSummary, summarise
 from cutsim.appraise.blocks import Band, Uncertainty
 from cutsim.engine.compiled import CompiledModel, Params, compile_model, with_values
 from cutsim.engine.inputs import LeverInputs
-from cutsim.engine.money import by_agency, service_money
+from cutsim.engine.money import agency_onehot, by_agency, service_money
 from cutsim.engine.simulate import Trajectory, lever_reach, simulate
 from cutsim.levers.build import build_inputs
 from cutsim.model.errors import InputError
@@ -573,8 +573,7 @@ def _fixed_money(cm: CompiledModel, inputs: LeverInputs) -> _FixedMoney:
     reach_out, reach_srv = lever_reach(cm, lever, inputs.outcome_input)
     dl = np.flatnonzero(cm.demand_led & reach_srv)
     price = cm.unit_cost[dl, None] * (1.0 - inputs.efficiency[dl])  # (S_dl, N+1)
-    onehot = np.zeros((len(cm.agency_ids), len(dl)))
-    onehot[cm.service_agency[dl], np.arange(len(dl))] = 1.0
+    onehot = np.ascontiguousarray(agency_onehot(cm)[:, dl])  # (A, S_dl), row-major
     step_factor = np.repeat(factors, cm.steps_per_year)  # each step's year's factor
     weight = price[:, :n] * step_factor  # £ per unit of ∫ΔA, discounted
     out = _FixedMoney(

@@ -90,14 +90,13 @@ class Result:
     def cashable_shares(self) -> np.ndarray:
         """Each service's cashable share of a knock-on cost (S,), 1 where not given (read
         once per compiled model; read-only)."""
-        cache = self.compiled.cache
-        shares = cache.get("cashable_shares")
-        if shares is None:
+        def read() -> np.ndarray:
             shares = np.array([1.0 if s.cashable_share is None else s.cashable_share
                                for s in self.compiled.model.services])
             shares.setflags(write=False)
-            cache["cashable_shares"] = shares
-        return shares
+            return shares
+
+        return self.compiled.once("cashable_shares", read)
 
     @property
     def uses_cashable_shares(self) -> bool:

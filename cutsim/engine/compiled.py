@@ -19,13 +19,17 @@ depend on ``k`` unless a loop closes through it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from cutsim.model.schema import Model
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 TAU_INSTANT = 1e-9  # years (about 0.03 s): a shorter delay is treated as none
@@ -125,6 +129,16 @@ class CompiledModel:
     # The simulator's per-model cache: block layout and step matrices per parameter set
     # (they depend only on parameters and h, so a slider move reuses them).
     cache: dict = field(default_factory=dict, repr=False)
+
+    def once(self, name: str, compute: Callable[[], _T]) -> _T:
+        """``compute()``, made once per compiled model and kept in its cache under
+        ``name``: for what depends on this model alone (a model with other values is
+        compiled apart, :func:`with_values`, and keeps only the chains' layout). Two
+        threads may compute it once each; both get equal values."""
+        found = self.cache.get(name)
+        if found is None:
+            found = self.cache[name] = compute()
+        return found
 
     # ------------------------------------------------------------------ sizes & grid
     @property

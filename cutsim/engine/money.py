@@ -22,7 +22,7 @@ import numpy as np
 
 from cutsim.engine.compiled import CompiledModel
 from cutsim.engine.inputs import LeverInputs
-from cutsim.engine.simulate import Trajectory
+from cutsim.engine.simulate import Trajectory, as_batch
 
 SERIES = ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving")
 
@@ -46,16 +46,6 @@ def _per_year(step_values: np.ndarray, cm: CompiledModel) -> np.ndarray:
     return step_values.reshape(shape).sum(axis=-1)
 
 
-def _batched(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """``a`` as an array of ``shape`` with leading batch axes: a plain view when only a
-    leading axis of 1 is missing (a run's case), else numpy's ``broadcast_to``."""
-    if a.shape == shape:
-        return a
-    if len(shape) == a.ndim + 1 and shape[0] == 1 and a.shape == shape[1:]:
-        return a[None]
-    return np.broadcast_to(a, shape)
-
-
 def service_money(cm: CompiledModel, inputs: LeverInputs, traj: Trajectory,
                   activity_lever: np.ndarray | None = None) -> ServiceMoney:
     """Money rates and exact annual figures per service for ``traj`` (batch B).
@@ -71,30 +61,36 @@ def service_money(cm: CompiledModel, inputs: LeverInputs, traj: Trajectory,
     demand = traj.dA - lever
     planned = -price * lever + e * base
     knock = price * demand
-    one_off = _batched(inputs.lump_rates(cm.n_services), traj.dA.shape)
-    rates = {"planned_saving": _batched(planned, traj.dA.shape),
+    one_off = as_batch(inputs.lump_rates(cm.n_services), traj.dA.shape)
+    rates = {"planned_saving": as_batch(planned, traj.dA.shape),
              "knock_on_cost": knock, "one_off_cost": one_off,
              "net_saving": planned - knock - one_off}
     # Exact annual integrals: everything but ΔA is constant over each step.
     demand_int = traj.dA_int - lever[..., :n] * h
     annual_shape = traj.dA_int.shape[:-1] + (cm.horizon_years,)
-    annual = {"planned_saving": _batched(_per_year(planned[..., :n] * h, cm), annual_shape),
+    annual = {"planned_saving": as_batch(_per_year(planned[..., :n] * h, cm), annual_shape),
               "knock_on_cost": _per_year(price[:, :n] * demand_int, cm),
-              "one_off_cost": _batched(_per_year(one_off[..., :n] * h, cm), annual_shape)}
+              "one_off_cost": as_batch(_per_year(one_off[..., :n] * h, cm), annual_shape)}
     annual["net_saving"] = annual["planned_saving"] - annual["knock_on_cost"] - annual["one_off_cost"]
     spend = price * (cm.baseline_activity[:, None] + traj.dA)
     return ServiceMoney(rates, annual, spend)
 
 
-def by_agency(cm: CompiledModel, per_service: np.ndarray) -> np.ndarray:
-    """Sum a (…, S, T) array over each agency's services → (…, A, T)."""
-    onehot = cm.cache.get("agency_onehot")
-    if onehot is None:  # (A, S): made once per compiled model, read-only
+def agency_onehot(cm: CompiledModel) -> np.ndarray:
+    """(A, S): 1 where a service belongs to an agency (made once per compiled model,
+    read-only)."""
+    def make() -> np.ndarray:
         onehot = np.zeros((len(cm.agency_ids), cm.n_services))
         onehot[cm.service_agency, np.arange(cm.n_services)] = 1.0
         onehot.setflags(write=False)
-        cm.cache["agency_onehot"] = onehot
-    return np.matmul(onehot, per_service)
+        return onehot
+
+    return cm.once("agency_onehot", make)
+
+
+def by_agency(cm: CompiledModel, per_service: np.ndarray) -> np.ndarray:
+    """Sum a (…, S, T) array over each agency's services → (…, A, T)."""
+    return np.matmul(agency_onehot(cm), per_service)
 
 
 def cost_shift(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,

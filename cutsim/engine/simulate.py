@@ -108,6 +108,17 @@ def simulate(cm: CompiledModel, params: Params, activity_delta: np.ndarray,
     return _exact_zeros(cm, u, traj, rows, reached)
 
 
+def as_batch(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` as an array of ``shape`` (its batch axis first), a view: ``a`` itself when it
+    has that shape, ``a[None]`` when only a leading batch axis of 1 is missing (one run's
+    case), else numpy's ``broadcast_to`` (which costs microseconds a call)."""
+    if a.shape == shape:
+        return a
+    if len(shape) == a.ndim + 1 and shape[0] == 1 and a.shape == shape[1:]:
+        return a[None]
+    return np.broadcast_to(a, shape)
+
+
 @dataclass(frozen=True)
 class _Rows:
     """The rows a caller asks for: of services (``dA``) and of outcomes (``dY``), each
@@ -232,8 +243,7 @@ def _compact_inputs(cm: CompiledModel, activity_delta, outcome_input) -> _Inputs
     parts.append(act[:, live])
     rows.append(cm.n_outcomes + live)
     batch = max(p.shape[0] for p in parts)
-    vals = np.concatenate([p if p.shape[0] == batch else np.broadcast_to(p, (batch,) + p.shape[1:])
-                           for p in parts], axis=1)
+    vals = np.concatenate([as_batch(p, (batch,) + p.shape[1:]) for p in parts], axis=1)
     return _Inputs(np.concatenate(rows).astype(np.int64), vals)
 
 
@@ -509,16 +519,11 @@ def _outcome_inverse(k0: np.ndarray, dm: np.ndarray, fed: np.ndarray,
     if len(fed) == n_out:
         return np.linalg.inv(np.eye(n_out) - np.matmul(k0, dm))
     b_a = np.matmul(k0[:, fed, :], dm)  # (D, a, O): the nonzero rows of B
+    h = np.linalg.inv(np.eye(len(fed)) - b_a[:, :, fed]) if fed_loop else None
     c = b_a
-    if fed_loop:
-        h = np.linalg.inv(np.eye(len(fed)) - b_a[:, :, fed])
-        c[:, :, fed] = np.eye(len(fed))  # [I_aa | B_ab]
-        rows = np.matmul(h, c)
-    else:
-        c[:, :, fed] = np.eye(len(fed))
-        rows = c
+    c[:, :, fed] = np.eye(len(fed))  # [I_aa | B_ab]
     g = np.broadcast_to(np.eye(n_out), (d, n_out, n_out)).copy()
-    g[:, fed, :] = rows
+    g[:, fed, :] = c if h is None else np.matmul(h, c)
     return g
 
 
@@ -722,8 +727,7 @@ def _outputs_onto(op, cols: np.ndarray, scatter: sp.csr_matrix | _RowSums | None
         x = np.asarray(scatter @ z).reshape(op.x_shape(len(cols), batch, z.shape[-1]))
     else:
         x = np.zeros(op.x_shape(len(cols), batch, z.shape[-1]))
-    op.add_inputs(x, where_u, u_vals if u_vals.shape[0] == batch
-                  else np.broadcast_to(u_vals, (batch,) + u_vals.shape[1:]))
+    op.add_inputs(x, where_u, as_batch(u_vals, (batch,) + u_vals.shape[1:]))
     return x
 
 
@@ -991,7 +995,7 @@ def _singleton_responses(cm: CompiledModel, layout: _Layout, chains: np.ndarray,
     def compute():
         pair_chain = np.repeat(chains, len(u.rows))
         _, _, r, r_int = _advance_singletons(cm, layout, pair_chain, np.zeros_like(pair_chain),
-                                         np.tile(u.vals[0], (len(chains), 1)))
+                                             np.tile(u.vals[0], (len(chains), 1)))
         return r, r_int
 
     return _cached(cm, "singletons", _digest(chains, u.rows, u.vals[0]), CACHE_SIZE, compute)

@@ -107,12 +107,11 @@ def check_floors(cm: CompiledModel, inputs: LeverInputs, scenario: Scenario) -> 
 def _statutory_floors(cm: CompiledModel) -> tuple[np.ndarray, list[float]]:
     """The discretionary services (indices) and their statutory floors (shares of
     baseline activity), found once per compiled model."""
-    found = cm.cache.get("statutory_floors")
-    if found is None:
+    def read() -> tuple[np.ndarray, list[float]]:
         discretionary = np.flatnonzero(~cm.demand_led)
-        found = cm.cache["statutory_floors"] = (
-            discretionary, [cm.model.services[s].statutory_floor for s in discretionary])
-    return found
+        return discretionary, [cm.model.services[s].statutory_floor for s in discretionary]
+
+    return cm.once("statutory_floors", read)
 
 
 def _first_breaching_lever(cm: CompiledModel, scenario: Scenario, s: int,
