@@ -912,13 +912,16 @@ def _run_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np
     n_steps = cm.n_steps
     if len(pos) == 0:
         return _no_chain_output(n_steps)
-    g, f, psi2 = _impulse_responses(cm, layout)
+    g_rev, f_rev, psi2 = _impulse_responses(cm, layout)
     z = np.zeros((len(pos), n_steps + 1))
     z_int = np.zeros((len(pos), n_steps))
-    for i, chain in enumerate(pos):  # a handful of chains: numpy's direct convolution each
-        z[i, 1:] = np.convolve(w[i, :n_steps], g[chain])[:n_steps]
+    # A handful of chains: numpy's direct convolution each, called as the correlation with
+    # the kept reversed response that numpy.convolve itself computes (the same C routine
+    # on the same operands, so the same bits), without its checks and reversal a call.
+    for i, chain in enumerate(pos):
+        z[i, 1:] = np.correlate(w[i, :n_steps], g_rev[chain], "full")[:n_steps]
         if n_steps > 1:
-            z_int[i, 1:] = np.convolve(w[i, :n_steps - 1], f[chain])[:n_steps - 1]
+            z_int[i, 1:] = np.correlate(w[i, :n_steps - 1], f_rev[chain], "full")[:n_steps - 1]
     z_int += psi2[pos, None] * w[:, :n_steps]
     z += 0.0  # a −0.0 input's products (−0.0) read 0.0, as the recurrence gives them
     return pos, bat, z, z_int
@@ -926,10 +929,11 @@ def _run_singletons(cm: CompiledModel, layout: _Layout, pos: np.ndarray, bat: np
 
 def _impulse_responses(cm: CompiledModel, layout: _Layout):
     """Every chain's response to a unit input over the first step alone, from rest
-    (:func:`_advance_singletons`): ``g`` (L, N), the output at steps 1 … N, ``f``
-    (L, N − 1), the integrals over steps 1 … N − 1, and ``psi2`` (L,), the integral over
-    the input's own step. Parameter-free: kept with the chains' layout (shared only by
-    models with the same delays) per step length and number of steps."""
+    (:func:`_advance_singletons`): ``g`` (L, N), the output at steps 1 … N, and ``f``
+    (L, N − 1), the integrals over steps 1 … N − 1, each row reversed in time (as a
+    correlation takes them), and ``psi2`` (L,), the integral over the input's own step.
+    Parameter-free: kept with the chains' layout (shared only by models with the same
+    delays) per step length and number of steps."""
     key = (cm.h, cm.n_steps)
     with _LOCK:
         found = layout.impulse.get(key)
@@ -938,7 +942,8 @@ def _impulse_responses(cm: CompiledModel, layout: _Layout):
         unit = np.zeros((len(chains), cm.n_steps + 1))
         unit[:, 0] = 1.0
         _, _, z, z_int = _advance_singletons(cm, layout, chains, chains, unit)
-        found = (z[:, 1:], z_int[:, 1:], z_int[:, 0])
+        found = (np.ascontiguousarray(z[:, :0:-1]), np.ascontiguousarray(z_int[:, :0:-1]),
+                 z_int[:, 0])
         with _LOCK:
             layout.impulse[key] = found
     return found
