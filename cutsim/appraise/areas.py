@@ -72,8 +72,8 @@ def _scalable(ai: AreaInputs, inputs: LeverInputs) -> np.ndarray:
     out = np.full(shares.n_areas, np.nan)
     if ai.targeted:
         return out
-    act_rows = np.flatnonzero(np.any(inputs.activity_by_origin != 0, axis=(0, 2)))
-    out_rows = np.flatnonzero(np.any(inputs.outcome_by_origin != 0, axis=(0, 2)))
+    act_rows = np.flatnonzero(inputs.activity_by_origin.any(axis=(0, 2)))
+    out_rows = np.flatnonzero(inputs.outcome_by_origin.any(axis=(0, 2)))
     for r in range(shares.n_areas):
         if np.any(shares.multiplier[r] != 1.0):
             continue
@@ -132,8 +132,8 @@ def simulate_areas(cm: CompiledModel, params: Params, inputs: LeverInputs, ai: A
 
 
 def _active_origins(ai: AreaInputs) -> np.ndarray:
-    act = np.any(ai.activity != 0, axis=(0, 2, 3))
-    out = np.any(ai.outcome != 0, axis=(0, 2, 3))
+    act = ai.activity.any(axis=(0, 2, 3))
+    out = ai.outcome.any(axis=(0, 2, 3))
     return np.flatnonzero(act | out)
 
 

@@ -43,6 +43,8 @@ def simulate_by_origin(cm: CompiledModel, params: Params, inputs: LeverInputs):
         return origins, None, simulate(cm, params, zero, np.zeros((cm.n_outcomes, cm.n_steps + 1)))
     by_origin = simulate(cm, params, inputs.activity_by_origin[origins],
                          inputs.outcome_by_origin[origins])
+    if len(origins) == 1:  # one agency's levers: the sum over one entry is that entry
+        return origins, by_origin, by_origin
     total = Trajectory(*(getattr(by_origin, f).sum(axis=0, keepdims=True)
                          for f in ("dY", "dA", "dY_int", "dA_int")))
     return origins, by_origin, total

@@ -83,8 +83,8 @@ class LeverInputs:
 
     def active_origins(self) -> np.ndarray:
         """Indices of origin agencies with any nonzero activity or outcome input."""
-        act = np.any(self.activity_by_origin != 0, axis=(1, 2))
-        out = np.any(self.outcome_by_origin != 0, axis=(1, 2))
+        act = self.activity_by_origin.any(axis=(1, 2))
+        out = self.outcome_by_origin.any(axis=(1, 2))
         return np.flatnonzero(act | out)
 
     def lump_rates(self, n_services: int) -> np.ndarray:

@@ -158,7 +158,7 @@ class _Reach:
 def _reached(cm: CompiledModel, u: _Inputs) -> _Reach:
     """The reach of the inputs, cached per pattern of nonzero rows (structural, so the
     same for every draw and every slider position that moves the same levers)."""
-    live = np.any(u.vals != 0, axis=2)  # (Bi, R)
+    live = u.vals.any(axis=2)  # (Bi, R)
 
     def compute() -> _Reach:
         masks = []
@@ -236,10 +236,10 @@ def _compact_inputs(cm: CompiledModel, activity_delta, outcome_input) -> _Inputs
     if outcome_input is not None:
         out = np.asarray(outcome_input, dtype=float)
         out = out[None] if out.ndim == 2 else out
-        live = np.flatnonzero(np.any(out != 0, axis=(0, 2)))
+        live = np.flatnonzero(out.any(axis=(0, 2)))
         parts.append(out[:, live])
         rows.append(live)
-    live = np.flatnonzero(np.any(act != 0, axis=(0, 2)))
+    live = np.flatnonzero(act.any(axis=(0, 2)))
     parts.append(act[:, live])
     rows.append(cm.n_outcomes + live)
     batch = max(p.shape[0] for p in parts)
@@ -305,11 +305,11 @@ class _SingleM:
         sub_rows = self.rows(src)[:, u.rows]
         pos, bat, vals = [], [], []
         for b in range(u.batch):
-            cols = np.flatnonzero(np.any(u.vals[b] != 0, axis=1))
+            cols = np.flatnonzero(u.vals[b].any(axis=1))
             if len(cols) == 0:
                 continue
             sub = sub_rows[:, cols]
-            reach = (sub.getnnz(axis=1) if self.sparse else np.count_nonzero(sub, axis=1)) > 0
+            reach = sub.getnnz(axis=1) > 0 if self.sparse else sub.any(axis=1)
             live = np.flatnonzero(reach)
             if len(live) == 0:
                 continue
@@ -368,7 +368,7 @@ class _DrawsM:
         if len(u.rows) == 0:
             return _no_items(u.vals.shape[-1])
         w = np.matmul(self.m[:, src][:, :, self.pos[u.rows]], u.vals)  # (D, L, T)
-        live = np.flatnonzero(np.any(w != 0, axis=(0, 2)))
+        live = np.flatnonzero(w.any(axis=(0, 2)))
         d = w.shape[0]
         # l-major, draw-minor: a live chain is live in every draw
         vals = np.ascontiguousarray(w[:, live].transpose(1, 0, 2)).reshape(-1, w.shape[-1])
