@@ -688,8 +688,8 @@ def long_run_block(levels: LongRunLevels, names: list[str], stacked: Mapping[str
     entities[PLACE_ID] = place
     growing = []
     for key, row in entities.items():
-        for name in list(row):
-            row[name] = clean(row[name], floor)
+        for name, value in row.items():  # plain numbers: clean()'s own test, inline
+            row[name] = 0.0 if abs(value) < floor else value
         row["harm_still_growing"] = _moving(row["knock_on_last_year"],
                                             row["knock_on_long_run"], floor) > 0.0
         if row["harm_still_growing"] and key != PLACE_ID:
@@ -749,6 +749,8 @@ def _plain(value: Any) -> Any:
 
 def _payback_plain(years: np.ndarray) -> Any:
     """Payback years (:func:`payback_years`) as the JSON has them: None for none."""
+    if isinstance(years, int):  # one run's, read off as a plain number
+        return None if years < 0 else years
     years = np.asarray(years)
     if years.ndim == 0:
         return None if years < 0 else int(years)
@@ -855,19 +857,19 @@ def appraise_agencies(
         stacked, np.reshape([line.delivery_fraction for line in lines], per_agency),
         np.reshape([line.knock_on_fraction for line in lines], per_agency), rate, schedule,
         factors=factors)
-    b_rows, c_rows, ab_rows, ac_rows, npv_rows = (
-        _rows(x) for x in (b_all, c_all, ab_all, ac_all, npv_all))
+    b_rows, c_rows, ab_rows, ac_rows, npv_rows, payback_rows = (
+        _rows(x) for x in (b_all, c_all, ab_all, ac_all, npv_all, payback_all))
     for i, agency in enumerate(names):
         b, c, ab, ac = b_rows[i], c_rows[i], ab_rows[i], ac_rows[i]
         entities[agency] = _entity(nets[i], (b, c), (ab, ac), disc, social=None,
-                                   known=(npv_rows[i], payback_all[i]))
+                                   known=(npv_rows[i], payback_rows[i]))
         place_b, place_c = place_b + b, place_c + c
         place_ab, place_ac = place_ab + ab, place_ac + ac
     sv = (social_value_annual or {}).get(PLACE_ID)
     entities[PLACE_ID] = _entity(place_net, (place_b, place_c), (place_ab, place_ac), disc,
                                  social=None if sv is None
                                  else _plain(npv(sv, rate, schedule, factors=factors)),
-                                 known=(npv_rows[-1], payback_all[-1]))
+                                 known=(npv_rows[-1], payback_rows[-1]))
 
     block = Appraisal(
         discount_rate=rate,
@@ -897,7 +899,7 @@ def _rows(values: np.ndarray | float) -> list[Any]:
 
 def _entity(net: np.ndarray, pv: tuple[Any, Any], adjusted: tuple[Any, Any],
             disc: tuple[float, str, float, np.ndarray], social: Any,
-            known: tuple[Any, np.ndarray] | None = None) -> EntityAppraisal:
+            known: tuple[Any, Any] | None = None) -> EntityAppraisal:
     """One entity's NPV, adjusted NPV, payback, BCRs and present values: ``pv`` the PV of
     its benefits and costs, ``adjusted`` the same after optimism bias (£); ``disc``: the
     rate, schedule, materiality floor and the discount factors of those; ``known``: its
@@ -909,7 +911,8 @@ def _entity(net: np.ndarray, pv: tuple[Any, Any], adjusted: tuple[Any, Any],
         known = (npv(net, rate, schedule, factors=factors),
                  payback_years(net, rate, schedule, floor, factors=factors))
     net_npv, years = known
-    if all(isinstance(x, float) for x in (b, c, ab, ac)):  # one run: plain numbers
+    if isinstance(b, float) and isinstance(c, float) and isinstance(ab, float) \
+            and isinstance(ac, float):  # one run: plain numbers
         return EntityAppraisal(
             npv=_plain(net_npv), npv_adjusted=_plain(ab - ac),
             payback_year=_payback_plain(years), bcr=bcr(b, c, floor),
