@@ -158,7 +158,7 @@ class _Reach:
 def _reached(cm: CompiledModel, u: _Inputs) -> _Reach:
     """The reach of the inputs, cached per pattern of nonzero rows (structural, so the
     same for every draw and every slider position that moves the same levers)."""
-    live = u.vals.any(axis=2)  # (Bi, R)
+    live = np.asarray(u.vals.any(axis=2))  # (Bi, R)
 
     def compute() -> _Reach:
         masks = []
