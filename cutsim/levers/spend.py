@@ -89,13 +89,14 @@ def _services_touched(lever) -> list[str]:
 def check_floors(cm: CompiledModel, inputs: LeverInputs, scenario: Scenario) -> None:
     """Refuse levers that leave a discretionary service below its statutory floor."""
     discretionary, floors = _statutory_floors(cm)
-    # every discretionary service's lowest share of its baseline activity at once
-    lowest = (1.0 + inputs.activity_delta[discretionary]
-              / cm.baseline_activity[discretionary, None]).min(axis=1)
-    for s, floor, least in zip(discretionary, floors, lowest):
-        if least >= floor - TOL:
-            continue
-        remaining = 1.0 + inputs.activity_delta[s] / cm.baseline_activity[s]
+    # every discretionary service's lowest share of its baseline activity at once (its ΔA
+    # summed over origins as LeverInputs.activity_delta sums it, for these rows only)
+    delta = inputs.activity_by_origin[:, discretionary].sum(axis=0)
+    lowest = (1.0 + delta / cm.baseline_activity[discretionary, None]).min(axis=1)
+    # (not "<": a share that is not a number breaches too)
+    for i in np.flatnonzero(~(lowest >= floors - TOL)):
+        s, floor = discretionary[i], float(floors[i])
+        remaining = 1.0 + delta[i] / cm.baseline_activity[s]
         culprit = _first_breaching_lever(cm, scenario, int(s), floor)
         assert culprit is not None  # only cuts and invests take activity from such a service
         raise LeverError(
@@ -104,12 +105,15 @@ def check_floors(cm: CompiledModel, inputs: LeverInputs, scenario: Scenario) -> 
             f"of {floor * 100:.4g} %")
 
 
-def _statutory_floors(cm: CompiledModel) -> tuple[np.ndarray, list[float]]:
+def _statutory_floors(cm: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     """The discretionary services (indices) and their statutory floors (shares of
-    baseline activity), found once per compiled model."""
-    def read() -> tuple[np.ndarray, list[float]]:
+    baseline activity, read-only), found once per compiled model."""
+    def read() -> tuple[np.ndarray, np.ndarray]:
         discretionary = np.flatnonzero(~cm.demand_led)
-        return discretionary, [cm.model.services[s].statutory_floor for s in discretionary]
+        floors = np.array([cm.model.services[s].statutory_floor for s in discretionary],
+                          dtype=float)
+        floors.setflags(write=False)
+        return discretionary, floors
 
     return cm.once("statutory_floors", read)
 
