@@ -151,9 +151,10 @@ def long_run_levels(cm: CompiledModel, scenario: Scenario, params: Params,
                     inputs: LeverInputs, total: Trajectory) -> LongRunLevels:
     """The long-run levels of ``scenario`` whose central run gave ``inputs`` and ``total``."""
     final = final_inputs(cm, scenario, inputs)
-    lever = final.activity_delta[:, -1]
+    # the inputs at the last grid point, summed over origins as LeverInputs sums them
+    lever = final.activity_by_origin[:, :, -1].sum(axis=0)
     e = final.efficiency[:, -1]
-    d_y, d_a = steady_state(cm, params, lever, final.outcome_input[:, -1])
+    d_y, d_a = steady_state(cm, params, lever, final.outcome_by_origin[:, :, -1].sum(axis=0))
     price = cm.unit_cost * (1.0 - e)
     knock = price * (d_a - lever)
     planned = -price * lever + e * cm.baseline_spend
