@@ -31,10 +31,11 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from cutsim.appraise.blocks import Appraisal
+from cutsim.engine.algebraic import DENSE_LIMIT
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
 from cutsim.engine.money import by_agency
-from cutsim.engine.simulate import DENSE_LIMIT, Trajectory
+from cutsim.engine.simulate import Trajectory
 from cutsim.levers.build import build_inputs
 from cutsim.levers.common import LeverError
 from cutsim.model import fmt

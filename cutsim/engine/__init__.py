@@ -2,7 +2,9 @@
 
 Headless (never imports Qt). See :mod:`cutsim.engine.compiled` (structure and parameters),
 :mod:`cutsim.engine.inputs` (lever inputs on the time grid), :mod:`cutsim.engine.simulate`
-(the exact linear time-invariant solution of docs/mathematics.md) and :mod:`cutsim.engine.money`.
+(the exact linear time-invariant solution of docs/mathematics.md: its algebraic part in
+:mod:`cutsim.engine.algebraic`, its delay chains in :mod:`cutsim.engine.chains`, their
+caches in :mod:`cutsim.engine.memo`) and :mod:`cutsim.engine.money`.
 """
 
 from __future__ import annotations

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 from scipy.stats import gamma
 from support.engine_fixtures import loop_model
 
-import cutsim.engine.simulate  # noqa: F401  (load the module: the package re-exports a function)
-from cutsim.engine import EngineError, compile_model, simulate
-
-simulate_module = sys.modules["cutsim.engine.simulate"]
+from cutsim.engine import EngineError, Params, algebraic, chains, compile_model, simulate
 
 
 def _cut_youth(cm, units=100.0):
@@ -75,7 +70,7 @@ def test_sparse_path_matches_dense_path(monkeypatch):
     for m in (loop_model(), loop_model(tau_loop=0.0)):
         cm = compile_model(m)
         dense = simulate(cm, cm.central_params(), _cut_youth(cm))
-        monkeypatch.setattr(simulate_module, "DENSE_LIMIT", 0)
+        monkeypatch.setattr(algebraic, "DENSE_LIMIT", 0)
         sparse = simulate(cm, cm.central_params(), _cut_youth(cm))
         monkeypatch.undo()
         np.testing.assert_allclose(dense.dA, sparse.dA, rtol=1e-12, atol=1e-10)
@@ -84,7 +79,7 @@ def test_sparse_path_matches_dense_path(monkeypatch):
 
 @pytest.mark.parametrize("dense_limit", [600, 0])
 def test_singular_algebraic_loop_is_refused_by_name(monkeypatch, dense_limit):
-    monkeypatch.setattr(simulate_module, "DENSE_LIMIT", dense_limit)
+    monkeypatch.setattr(algebraic, "DENSE_LIMIT", dense_limit)
     cm = compile_model(loop_model(gain_k=1.0, d=1.0, tau_loop=0.0))
     with pytest.raises(EngineError, match=r"singular.*custody.*crime"):
         simulate(cm, cm.central_params(), _cut_youth(cm))
@@ -106,17 +101,17 @@ def test_small_gain_bound_certifies_a_loop_whose_worst_case_gain_is_below_one():
     """The per-draw eigenvalue check is skipped only under the small-gain certificate:
     with loop gain |k·d| = 0.5 every draw within the links' ranges is stable."""
     cm = compile_model(loop_model(gain_k=0.5, d=1.0))
-    bound = simulate_module._small_gain_bound(cm)
+    bound = algebraic._small_gain_bound(cm)
     assert bound is not False
     k_max, d_max = bound
     kb, db = np.stack([cm.k_central] * 3), np.stack([cm.d_central] * 3)
-    assert simulate_module._small_gain_certified(cm, kb, db)
+    assert algebraic._small_gain_certified(cm, kb, db)
     kb[1, 1] = 0.9  # above the link's own magnitude: the certificate no longer covers it
-    assert not simulate_module._small_gain_certified(cm, kb, db)
+    assert not algebraic._small_gain_certified(cm, kb, db)
     # and what it certifies holds: the eigenvalue check passes for every such draw
-    op = simulate_module._draws_operator(cm, kb[:1], db[:1], np.arange(cm.n_nodes))
+    op = algebraic.draws_operator(cm, kb[:1], db[:1], np.arange(cm.n_nodes))
     op.stable_checked = False
-    simulate_module._check_groups_stable(cm, simulate_module._layout(cm), op, kb[:1])
+    chains.check_groups_stable(cm, chains.chain_layout(cm), op, kb[:1])
 
 
 def test_an_unstable_draw_is_still_refused_when_the_bound_proves_nothing():
@@ -124,9 +119,9 @@ def test_an_unstable_draw_is_still_refused_when_the_bound_proves_nothing():
     kb, db = np.stack([cm.k_central] * 2), np.stack([cm.d_central] * 2)
     kb[1, 1] = 1.5  # the second draw's loop gain is 1.5: unstable
     with pytest.raises(EngineError, match=r"unstable feedback loop \(in at least one draw\)"):
-        simulate(cm, simulate_module.Params(kb, db), _cut_youth(cm))
+        simulate(cm, Params(kb, db), _cut_youth(cm))
 
 
 def test_a_worst_case_gain_of_one_or_more_gives_no_certificate():
-    assert simulate_module._small_gain_bound(compile_model(loop_model(gain_k=1.0, d=1.0))) \
+    assert algebraic._small_gain_bound(compile_model(loop_model(gain_k=1.0, d=1.0))) \
         is False

@@ -11,7 +11,7 @@ from support.engine_fixtures import chain_model, cutsim_file
 
 from cutsim.api import Project
 from cutsim.engine import compile_model, simulate
-from cutsim.engine.simulate import _phi_functions, erlang_step
+from cutsim.engine.chains import _phi_functions, erlang_step
 
 C, U, K, D, V = 100_000.0, 1000.0, -0.5, 0.1, 100.0
 

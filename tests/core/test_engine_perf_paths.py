@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +19,14 @@ import pytest
 import scipy.linalg
 from support.engine_fixtures import loop_model
 
-import cutsim.engine.simulate  # noqa: F401  (the package re-exports a function of that name)
 from cutsim.api import Project, load
 from cutsim.appraise.montecarlo import _fixed_money, _net_and_npv, draw_params
-from cutsim.engine import EngineError, Params, compile_model, simulate
+from cutsim.engine import EngineError, Params, algebraic, chains, compile_model, simulate
 from cutsim.engine.money import by_agency, cost_shift, service_money
 from cutsim.engine.simulate import lever_reach
 from cutsim.levers.build import build_inputs
 from cutsim.tools.synthetic import SCENARIO_ID, SyntheticSpec, synthetic_place
 
-simulate_module = sys.modules["cutsim.engine.simulate"]
 TIGHT = 1e-12
 
 
@@ -102,7 +99,7 @@ def test_padded_batched_blocks_equal_exact_size_blocks(monkeypatch):
     f = _small_place()
     results = []
     for bucket in (1, 64):  # every block its own size vs all padded into one batch
-        monkeypatch.setattr(simulate_module, "BUCKET_STATES", bucket)
+        monkeypatch.setattr(chains, "BUCKET_STATES", bucket)
         cm = compile_model(f.model)
         _, tr = _origin_run(cm, cm.central_params(), _inputs(cm, f))
         results.append(tr)
@@ -160,7 +157,7 @@ def test_sparse_path_equals_dense_path_on_a_synthetic_place(monkeypatch, seed):
     cm = compile_model(f.model)
     inputs = _inputs(cm, f)
     dense = _origin_run(cm, cm.central_params(), inputs)[1]
-    monkeypatch.setattr(simulate_module, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(algebraic, "DENSE_LIMIT", 0)
     cm2 = compile_model(f.model)
     sparse = _origin_run(cm2, cm2.central_params(), inputs)[1]
     _close(dense, sparse)
@@ -287,9 +284,6 @@ def test_synthetic_run_through_the_api_agrees_with_per_origin_money():
 def test_the_outcome_inverse_by_blocks_equals_the_whole_inverse():
     """Draws invert only the outcomes a zero-delay effect feeds (the other rows of K0·Dm
     are zero): the same G as inverting the whole O×O system, to round-off."""
-    import importlib
-
-    sim = importlib.import_module("cutsim.engine.simulate")
     rng = np.random.default_rng(5)
     for fed in ([], [1], [0, 3, 4], [0, 1, 2, 3, 4, 5]):
         k0 = np.zeros((7, 6, 9))
@@ -297,7 +291,7 @@ def test_the_outcome_inverse_by_blocks_equals_the_whole_inverse():
             k0[:, o, rng.choice(9, 2, replace=False)] = rng.normal(scale=0.3, size=(7, 2))
         dm = rng.normal(scale=0.3, size=(7, 9, 6))
         want = np.linalg.inv(np.eye(6) - k0 @ dm)
-        got = sim._outcome_inverse(k0, dm, np.array(fed, dtype=np.int64))
+        got = algebraic._outcome_inverse(k0, dm, np.array(fed, dtype=np.int64))
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=str(fed))
 
 
@@ -305,20 +299,19 @@ def test_the_outcome_block_is_inverted_only_where_a_zero_delay_loop_can_close():
     """Under draws, (I − B_aa) is inverted only when a demand from an outcome a zero-delay
     effect feeds reaches a service with a zero-delay effect onto such an outcome; else
     G's fed rows are [I | B_ab] as they stand, equal to the inverse taken in full."""
-    sim = sys.modules["cutsim.engine.simulate"]
     looped = compile_model(loop_model(gain_k=0.5, d=1.0, tau_loop=0.0))
-    assert sim._fed_outcomes(looped)[1]
+    assert algebraic._fed_outcomes(looped)[1]
     example = load(Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim")
-    assert not sim._fed_outcomes(example.compiled)[1]  # the example inverts nothing
+    assert not algebraic._fed_outcomes(example.compiled)[1]  # the example inverts nothing
     for cm in (looped, example.compiled, compile_model(_small_place(seed=4).model)):
         params = draw_params(cm, 3, seed=5)
-        k0 = sim._scattered((3, cm.n_outcomes, cm.n_services), cm.eff_dst[cm.alg],
+        k0 = algebraic._scattered((3, cm.n_outcomes, cm.n_services), cm.eff_dst[cm.alg],
                             cm.eff_src[cm.alg], params.k[:, cm.alg])
-        dm = sim._scattered((3, cm.n_services, cm.n_outcomes), cm.dem_dst, cm.dem_src,
+        dm = algebraic._scattered((3, cm.n_services, cm.n_outcomes), cm.dem_dst, cm.dem_src,
                             params.d)
         fed = np.unique(cm.eff_dst[cm.alg])
         full = np.linalg.inv(np.eye(cm.n_outcomes) - np.matmul(k0, dm))
-        got = sim._outcome_inverse(k0, dm, fed, sim._fed_outcomes(cm)[1])
+        got = algebraic._outcome_inverse(k0, dm, fed, algebraic._fed_outcomes(cm)[1])
         np.testing.assert_allclose(got, full, rtol=1e-12, atol=1e-12)
 
 
@@ -331,15 +324,15 @@ def test_chains_by_convolution_equal_the_step_by_step_recurrence(which):
         cm = load(Path(__file__).resolve().parents[2] / "models" / "example-place.cutsim").compiled
     else:
         cm = compile_model(_small_place(seed=3).model)
-    layout = simulate_module._layout(cm)
-    chains = np.arange(len(cm.dyn))
-    assert len(chains)
+    layout = chains.chain_layout(cm)
+    every = np.arange(len(cm.dyn))
+    assert len(every)
     rng = np.random.default_rng(5)
-    w = rng.normal(size=(len(chains), cm.n_steps + 1)) * 1e6
+    w = rng.normal(size=(len(every), cm.n_steps + 1)) * 1e6
     w[:, :7] = 0.0  # nothing before step 7: exactly nothing out before it
     w[::2, :7] = -0.0
-    got = simulate_module._run_singletons(cm, layout, chains, chains, w)
-    want = simulate_module._advance_singletons(cm, layout, chains, chains, w)
+    got = chains.run_singletons(cm, layout, every, every, w)
+    want = chains._advance_singletons(cm, layout, every, every, w)
     for x, y in zip(got[2:], want[2:]):
         scale = np.max(np.abs(y))
         assert np.max(np.abs(x - y)) <= TIGHT * scale
