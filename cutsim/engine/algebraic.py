@@ -10,7 +10,6 @@ every draw's loops stable without an eigenvalue per draw.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,8 +21,6 @@ from cutsim.engine.memo import CACHE_SIZE, cached, digest
 
 if TYPE_CHECKING:  # the run's inputs, made by the simulation that calls this module
     from cutsim.engine.simulate import _Inputs
-
-log = logging.getLogger(__name__)
 
 DENSE_LIMIT = 600  # nodes (outcomes + services) up to which M = (I − P)⁻¹ is formed densely
 SINGULAR_COND = 1e12  # condition number above which an algebraic loop counts as singular
@@ -40,6 +37,8 @@ def _p_entries(cm: CompiledModel, kb: np.ndarray, db: np.ndarray):
 
 
 def loop_error(cm: CompiledModel, nodes, what: str) -> EngineError:
+    """The engine's error for a loop through ``nodes`` (what is wrong with it, then the
+    services and outcomes it runs through, by id)."""
     names = [cm.node_name(int(n)) for n in nodes]
     services = ", ".join(i for kind, i in names if kind == "service") or "none"
     outcomes = ", ".join(i for kind, i in names if kind == "outcome") or "none"

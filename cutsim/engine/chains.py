@@ -34,9 +34,12 @@ _UNSTABLE_TOL = 1e-7
 
 
 def no_chain_output(n_steps: int):
+    """No chain output: empty chain and batch indices, levels (0, N+1), integrals (0, N)."""
     empty = np.zeros(0, dtype=np.int64)
     return empty, empty, np.zeros((0, n_steps + 1)), np.zeros((0, n_steps))
 
+
+# ------------------------------------------------------------------ static layout
 
 
 @dataclass(eq=False)

@@ -30,7 +30,6 @@ per-model caches both keep :mod:`cutsim.engine.memo`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,8 +49,6 @@ from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.heap import keep_large_arrays_in_heap
 from cutsim.engine.memo import cached
 from cutsim.engine.reach import reach
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
