@@ -215,10 +215,11 @@ def value_split(result: Any) -> ValueSplit:
     model = result.compiled.model
     factors = place_discount_factors(model.place, result.compiled.horizon_years)
     annual = {k: v.sum(axis=0) for k, v in result.agency_annual.items()}
-    non_cashable = np.zeros_like(annual["knock_on_cost"])
     if result.service_annual is not None:
         share = result.cashable_shares
         non_cashable = ((1.0 - share)[:, None] * result.service_annual["knock_on_cost"]).sum(axis=0)
+    else:
+        non_cashable = np.zeros_like(annual["knock_on_cost"])
     cashable_net = annual["net_saving"] + non_cashable
     economic = [r.get("local_economy_npv") for r in result.procurement.values()]
     place = result.appraisal.entities.get(PLACE_ID)

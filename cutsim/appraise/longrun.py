@@ -141,8 +141,8 @@ def steady_state(cm: CompiledModel, params: Params, activity: np.ndarray,
                  outcome_input: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ΔY∞ (O,), ΔA∞ (S,)) at rest under constant lever inputs ``activity`` (S,) and
     ``outcome_input`` (O,)."""
-    u = np.concatenate([outcome_input, activity]).astype(float)
-    if not np.any(u):
+    u = np.concatenate([outcome_input, activity]).astype(float, copy=False)
+    if not u.any():
         return np.zeros(cm.n_outcomes), np.zeros(cm.n_services)
     v = _rest_solver(cm, params)(u)
     return v[:cm.n_outcomes], v[cm.n_outcomes:]

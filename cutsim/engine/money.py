@@ -108,10 +108,21 @@ def cost_shift(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
     # Knock-on cost falls only on demand-led services (demand links may point nowhere
     # else). An agency with none bears exactly £0: its services' two integrals above
     # cancel only up to round-off (nanopounds), and docs/appraisal.md promises zero.
-    bears = np.zeros(n_ag, dtype=bool)
-    bears[cm.service_agency[cm.demand_led]] = True
-    shift[:, ~bears] = 0.0
+    shift[:, _bears_no_knock_on(cm)] = 0.0
     return shift
+
+
+def _bears_no_knock_on(cm: CompiledModel) -> np.ndarray:
+    """(A,): True for an agency with no demand-led service (made once per compiled
+    model, read-only)."""
+    def make() -> np.ndarray:
+        bears = np.zeros(len(cm.agency_ids), dtype=bool)
+        bears[cm.service_agency[cm.demand_led]] = True
+        none = ~bears
+        none.setflags(write=False)
+        return none
+
+    return cm.once("bears_no_knock_on", make)
 
 
 def knock_on_by_origin(cm: CompiledModel, inputs: LeverInputs, origins: np.ndarray,
