@@ -527,9 +527,8 @@ class BandReducer:
         """Write into buffer j's ``rows`` what each of their sorted runs keeps: from
         position ``first`` (r, c) of each run, ``run_kept`` (r, c) values; a row's runs
         one after another from its start."""
-        row, column, values = runs.gather(first, run_kept)
-        stride = self.buffer[j].shape[1]
-        _flat(self.buffer[j])[rows[row] * stride + column] = values
+        runs.copy_stretches(first, run_kept, _flat(self.buffer[j]),
+                            rows * self.buffer[j].shape[1])
 
     def _values(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Each cell's order statistics of bracket j's two ranks, (2, cells), and whether

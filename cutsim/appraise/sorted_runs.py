@@ -154,22 +154,22 @@ class SortedRuns:
         return (sample[sub, np.clip(t_low, 0, width - 1)], ok_low,
                 sample[sub, np.clip(t_high, 0, width - 1)], ok_high)
 
-    def gather(self, first: np.ndarray, take: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``take`` (r, c) values of each run from its position ``first`` (r, c):
-        ``(row, column, values)``, each value's row, its place among its row's values (a
-        row's runs one after another, each ascending) and the value."""
+    def copy_stretches(self, first: np.ndarray, take: np.ndarray, out: np.ndarray,
+                       row_start: np.ndarray) -> None:
+        """Copy ``take`` (r, c) values of each run, from its position ``first`` (r, c),
+        into the flat array ``out``: row i's from ``out[row_start[i]]`` on, its runs one
+        after another, each ascending. The k-th value taken overall comes from a fixed
+        offset of its run and goes to a fixed offset of its row, so both ends are k plus
+        one repeated offset (two index arrays in all, however many runs)."""
         r, c, w = self.values.shape
         take, first = take.ravel(), first.ravel()
-        which = np.repeat(np.arange(r * c, dtype=np.intp), take)  # the run of each value
-        start = np.cumsum(take) - take
-        within = np.arange(len(which), dtype=np.intp) - start[which]
+        start = np.cumsum(take) - take  # each run's first value among all taken
         per_row = take.reshape(r, c).sum(axis=1)
-        # where a run's values start in its row: after the row's earlier runs' values
-        offset = start - np.repeat(np.cumsum(per_row) - per_row, c)
-        row = np.repeat(np.arange(r, dtype=np.intp), per_row)
-        return row, offset[which] + within, \
-            self.values.reshape(-1)[which * w + first[which] + within]
+        row_begin = np.cumsum(per_row) - per_row  # each row's first value among all taken
+        k = np.arange(int(start[-1] + take[-1]) if len(take) else 0, dtype=np.intp)
+        source = k + np.repeat(np.arange(r * c, dtype=np.intp) * w + first - start, take)
+        target = k + np.repeat(np.asarray(row_start, dtype=np.intp) - row_begin, per_row)
+        out[target] = self.values.reshape(-1)[source]
 
     def select(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray,
                                                                               np.ndarray]]:
@@ -196,9 +196,9 @@ class SortedRuns:
             take = per_run[:, :, 2 * i + 1] - first
             below = first.sum(axis=1)
             width = int(take.sum(axis=1).max()) if r else 0
-            row, column, values = self.gather(first, take)
             candidates = np.full((r, width), np.inf)
-            candidates.reshape(-1)[row * width + column] = values
+            self.copy_stretches(first, take, candidates.reshape(-1),
+                                np.arange(r, dtype=np.intp) * width)
             candidates.sort(axis=1)
             out.append((candidates[sub, a - below], candidates[sub, b - below]))
         return out
