@@ -183,6 +183,7 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
             bad[idx[twice]] |= _mixed_zeros(xt[twice])
     flat_values = xt.ravel()
     row_start = np.arange(len(idx), dtype=np.intp) * n_draws
+    idx32 = idx.astype(np.int32)
     below, at_low, at_high, cells, kept = [], [], [], [], []
     for j in range(q):
         lt, le = below_t[:, 2 * j], upto_t[:, 2 * j]
@@ -199,11 +200,12 @@ def summarise(values: np.ndarray, low: tuple[np.ndarray, ...], high: tuple[np.nd
         at_low.append(a)
         at_high.append(u)
         inside = np.maximum(lt_hi - le, 0)  # L < x < U: one run of each sorted row
-        total = int(inside.sum())
-        rows = np.repeat(np.arange(len(idx), dtype=np.intp), inside)
+        # the k-th value kept is k plus its row's offset: its row's start, plus its
+        # count at or below L, less the values kept before the row
         first = np.cumsum(inside) - inside
-        pos = (np.arange(total, dtype=np.intp) - first[rows]) + (row_start + le)[rows]
-        cells.append(idx[rows].astype(np.int32))
+        pos = np.arange(int(inside.sum()), dtype=np.intp) \
+            + np.repeat(row_start + le - first, inside)
+        cells.append(np.repeat(idx32, inside))
         kept.append(flat_values[pos])
     # The brackets as they were (copies: a reducer narrows its own in place).
     return BlockSummary(int(n_draws), tuple(a.copy() for a in low),
@@ -424,9 +426,13 @@ class BandReducer:
             self.limit[j] = need
         self._ensure_width(j, need)
         if len(values):
-            starts = np.cumsum(k) - k  # cells arrive in cell order
-            pos = self.count[j][cells] + (np.arange(len(cells)) - starts[cells])
-            _flat(self.buffer[j])[cells * self.buffer[j].shape[1] + pos] = values
+            # cells arrive in cell order, k[c] of cell c: the i-th value goes to i plus
+            # its cell's offset (the cell's row, its count so far, less the values before)
+            starts = np.cumsum(k) - k
+            offset = np.arange(self.cells, dtype=np.intp) * self.buffer[j].shape[1] \
+                + self.count[j] - starts
+            _flat(self.buffer[j])[np.arange(len(cells), dtype=np.intp)
+                                  + np.repeat(offset, k)] = values
         self.count[j] += k
 
     def _ensure_width(self, j: int, need: int) -> None:
