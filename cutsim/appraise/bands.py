@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cutsim.appraise.sorted_runs import SortedRuns, at_or_below, count_sorted
+from cutsim.engine.heap import sparse_empty
 
 log = logging.getLogger(__name__)
 
@@ -440,12 +441,13 @@ class BandReducer:
         width = self.buffer[j].shape[1]
         if need <= width:
             return
-        # Straight to the limit: numpy.empty reserves the memory, and the system gives it
-        # pages only as rows are written, so a row's unused tail costs nothing, while
+        # Straight to the limit: the memory is reserved, and the system gives it pages
+        # only as rows are written (sparse_empty: ordinary pages, not huge pages zeroed
+        # whole at their first write), so a row's unused tail costs nothing, while
         # growing by doubling would copy the buffer each time. Only each row's first
         # count[j] entries mean anything (the rest are read through _buffer_runs, which
         # pads them), so only those are copied.
-        grown = np.empty((self.cells, max(need, self.limit[j])))
+        grown = sparse_empty((self.cells, max(need, self.limit[j])))
         used = min(int(self.count[j].max()), width) if self.cells else 0
         grown[:, :used] = self.buffer[j][:, :used]
         self.buffer[j] = grown
