@@ -151,11 +151,14 @@ class CellViews:
     npv: np.ndarray  # (n,)
 
 
-def block_views(cm: CompiledModel, inputs: LeverInputs, n: int) -> CellViews:
+def block_views(cm: CompiledModel, inputs: LeverInputs, n: int,
+                within: CellViews | None = None) -> CellViews:
     """A block's (n draws, cells) array and its views, with the levels of the outcomes
     these lever inputs do not reach already written: their baseline plus an exact 0 in
-    every draw (the same bits as the baseline plus the engine's exact-zero ΔY)."""
-    out = _cell_views(cm, n)
+    every draw (the same bits as the baseline plus the engine's exact-zero ΔY). With
+    ``within`` (views of at least n draws), the array is its first n rows, memory already
+    in use, rather than a fresh one."""
+    out = _cell_views(cm, n, None if within is None else within.cells[:n])
     base = cm.outcome_baseline
     for first, stop in _fixed_money(cm, inputs).unreached_runs:  # plain slices, no gather
         out.levels[:, first:stop] = (base[first:stop] + 0.0)[None, :, None]
@@ -180,10 +183,11 @@ def _cell_sizes(cm: CompiledModel) -> list[int]:
     return [n_out * t1, n_ag * t1, t1, n_ag * h, h, 1]
 
 
-def _cell_views(cm: CompiledModel, n: int) -> CellViews:
+def _cell_views(cm: CompiledModel, n: int, cells: np.ndarray | None = None) -> CellViews:
     n_out, n_ag, t1, h = cm.n_outcomes, len(cm.agency_ids), cm.n_steps + 1, cm.horizon_years
     sizes = _cell_sizes(cm)
-    cells = np.empty((n, sum(sizes)))
+    if cells is None:
+        cells = np.empty((n, sum(sizes)))
     ends = np.cumsum(sizes)
     part = [cells[:, e - s:e] for s, e in zip(sizes, ends)]
     return CellViews(cells, part[0].reshape(n, n_out, t1), part[1].reshape(n, n_ag, t1),
@@ -446,7 +450,8 @@ def iter_blocks(cm: CompiledModel, inputs: LeverInputs, draws: int, seed: int | 
         if cancelled is not None and cancelled():
             return
         if reuse and n not in views:
-            views[n] = block_views(cm, inputs, n)
+            # a run's one short block comes last: written into the full blocks' array
+            views[n] = block_views(cm, inputs, n, within=views.get(DRAW_BLOCK))
         yield simulate_block(cm, inputs, entropy, b, n, space, into=views.get(n))
         done += n
         if progress is not None:
