@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import mmap
 import sys
 import threading
 
@@ -30,7 +31,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MADV_NOHUGEPAGE = 15  # Linux's madvise advice: no transparent huge pages here
-PAGE = 4096  # bytes: madvise takes whole pages
+PAGE = mmap.PAGESIZE  # bytes: madvise takes whole pages
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 64 * 1024 * 1024  # allocations below this come from the heap
