@@ -64,6 +64,7 @@ SLACK = 2  # and this many ranks more
 MIN_CAPACITY = 1024
 PILOT = 1024  # draws kept whole before the brackets are set
 
+
 def rank_plan(draws: int, percentiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray,
                                                                      np.ndarray]:
     """numpy's "linear" percentile over ``draws`` values: for each percentile the ranks
@@ -516,7 +517,9 @@ class BandReducer:
         run_kept = np.maximum(per_run[:, :, 2] - per_run[:, :, 1], 0)
         kept = run_kept.sum(axis=1)
         self._ensure_width(j, int(kept.max()))
-        self._write_runs(j, rows, runs, per_run[:, :, 1], run_kept)
+        # a row's kept stretches one after another from its start in buffer j
+        runs.copy_stretches(per_run[:, :, 1], run_kept, _flat(self.buffer[j]),
+                            rows * self.buffer[j].shape[1])
         self.count[j][rows] = kept
         self.low[j][rows], self.high[j][rows] = low, high
 
@@ -529,14 +532,6 @@ class BandReducer:
         if whole <= self.buffer[j].shape[1]:  # one gather, then sorted in place
             return SortedRuns.of(self.buffer[j][rows, :whole], count)
         return SortedRuns.of(self.buffer[j][rows, :width], count)
-
-    def _write_runs(self, j: int, rows: np.ndarray, runs: SortedRuns, first: np.ndarray,
-                    run_kept: np.ndarray) -> None:
-        """Write into buffer j's ``rows`` what each of their sorted runs keeps: from
-        position ``first`` (r, c) of each run, ``run_kept`` (r, c) values; a row's runs
-        one after another from its start."""
-        runs.copy_stretches(first, run_kept, _flat(self.buffer[j]),
-                            rows * self.buffer[j].shape[1])
 
     def _values(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Each cell's order statistics of bracket j's two ranks, (2, cells), and whether

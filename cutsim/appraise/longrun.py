@@ -17,10 +17,8 @@ no one-off costs, all in £/yr. Computed for the central run only.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,6 +32,7 @@ from cutsim.appraise.blocks import Appraisal
 from cutsim.engine.algebraic import DENSE_LIMIT
 from cutsim.engine.compiled import CompiledModel, Params
 from cutsim.engine.inputs import LeverInputs
+from cutsim.engine.memo import CACHE_SIZE, cached, digest
 from cutsim.engine.money import by_agency
 from cutsim.engine.simulate import Trajectory
 from cutsim.levers.build import build_inputs
@@ -95,45 +94,37 @@ def final_inputs(cm: CompiledModel, scenario: Scenario, inputs: LeverInputs) -> 
         return inputs
 
 
-_LOCK = threading.Lock()  # guards the cached factorisations (the app runs off the UI thread)
-_CACHED = 4  # parameter sets whose factorisation is kept per compiled model
-
-
 def _rest_solver(cm: CompiledModel, params: Params) -> Callable[[np.ndarray], np.ndarray]:
     """A solver of ``(I − G) v = u`` over the nodes v = [ΔY (O); ΔA (S)], every link at
     its per_unit: LU-factorised once per parameter set and kept on the compiled model
     (dense when small, sparse at scale), so a slider move pays only for the solve."""
     k = np.ascontiguousarray(params.k, dtype=float)
     d = np.ascontiguousarray(params.d, dtype=float)
-    key = hashlib.blake2b(k.tobytes() + b"|" + d.tobytes(), digest_size=16).digest()
-    with _LOCK:
-        store = cm.cache.setdefault("rest", {})
-        solver = store.get(key)
-    if solver is not None:
-        return solver
+    return cached(cm, "rest", digest(k, d), CACHE_SIZE, lambda: _factorise(cm, k, d))
+
+
+def _factorise(cm: CompiledModel, k: np.ndarray, d: np.ndarray
+               ) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`_rest_solver`'s solver, made afresh."""
     n_out, n = cm.n_outcomes, cm.n_nodes
     rows = np.concatenate([cm.eff_dst, n_out + cm.dem_dst])
     cols = np.concatenate([n_out + cm.eff_src, cm.dem_src])
     vals = np.concatenate([k, d])
-    if n <= DENSE_LIMIT:
-        matrix = np.eye(n)
-        np.add.at(matrix, (rows, cols), -vals)
-        lu, pivots = scipy.linalg.lu_factor(matrix, check_finite=False)
-
-        def solver(u: np.ndarray) -> np.ndarray:
-            # LAPACK's getrs, which scipy's lu_solve calls, without its checks' overhead
-            # (about 10 µs a call): the same solve, the same bits
-            x, info = scipy.linalg.lapack.dgetrs(lu, pivots, np.asarray(u, dtype=float))
-            if info != 0:
-                raise ValueError(f"the long-run solve failed (LAPACK getrs info {info})")
-            return x
-    else:
+    if n > DENSE_LIMIT:
         g = sp.csc_matrix((vals, (rows, cols)), shape=(n, n))
-        solver = spla.splu((sp.identity(n, format="csc") - g).tocsc()).solve
-    with _LOCK:
-        store[key] = solver
-        while len(store) > _CACHED:
-            store.pop(next(iter(store)))  # the oldest parameter set
+        return spla.splu((sp.identity(n, format="csc") - g).tocsc()).solve
+    matrix = np.eye(n)
+    np.add.at(matrix, (rows, cols), -vals)
+    lu, pivots = scipy.linalg.lu_factor(matrix, check_finite=False)
+
+    def solver(u: np.ndarray) -> np.ndarray:
+        # LAPACK's getrs, which scipy's lu_solve calls, without its checks' overhead
+        # (about 10 µs a call): the same solve, the same bits
+        x, info = scipy.linalg.lapack.dgetrs(lu, pivots, np.asarray(u, dtype=float))
+        if info != 0:
+            raise ValueError(f"the long-run solve failed (LAPACK getrs info {info})")
+        return x
+
     return solver
 
 

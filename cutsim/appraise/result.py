@@ -90,13 +90,9 @@ class Result:
     def cashable_shares(self) -> np.ndarray:
         """Each service's cashable share of a knock-on cost (S,), 1 where not given (read
         once per compiled model; read-only)."""
-        def read() -> np.ndarray:
-            shares = np.array([1.0 if s.cashable_share is None else s.cashable_share
-                               for s in self.compiled.model.services])
-            shares.setflags(write=False)
-            return shares
-
-        return self.compiled.once("cashable_shares", read)
+        return self.compiled.once("cashable_shares", lambda: np.array(
+            [1.0 if s.cashable_share is None else s.cashable_share
+             for s in self.compiled.model.services]))
 
     @property
     def uses_cashable_shares(self) -> bool:

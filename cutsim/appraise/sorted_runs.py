@@ -84,8 +84,7 @@ class SortedRuns:
         are +inf. Sorted in place when ``rows`` is contiguous and k = c·w (the caller's
         values are then lost to it), else in a copy."""
         r, k = rows.shape
-        c = max(-(-k // SORT_RUN), 1)
-        w = -(-k // c) if k else 0
+        c, w = _run_shape(k)
         if c * w == k and rows.flags.c_contiguous:
             runs = rows
         else:
@@ -101,8 +100,8 @@ class SortedRuns:
     def whole(width: int) -> int:
         """The width c·w that :meth:`of` gives rows of ``width`` values (no copy is made
         for rows already that wide)."""
-        c = max(-(-width // SORT_RUN), 1)
-        return c * (-(-width // c)) if width else 0
+        c, w = _run_shape(width)
+        return c * w
 
     def count(self, thresholds: np.ndarray, strict: np.ndarray) -> np.ndarray:
         """:func:`count_sorted` in each run, every run of a row against that row's
@@ -202,3 +201,10 @@ class SortedRuns:
             candidates.sort(axis=1)
             out.append((candidates[sub, a - below], candidates[sub, b - below]))
         return out
+
+
+def _run_shape(k: int) -> tuple[int, int]:
+    """(c, w): how :meth:`SortedRuns.of` holds rows of k values, as c = ⌈k / SORT_RUN⌉ runs
+    (at least one) of w = ⌈k / c⌉ values."""
+    c = max(-(-k // SORT_RUN), 1)
+    return c, (-(-k // c) if k else 0)

@@ -133,11 +133,16 @@ class CompiledModel:
     def once(self, name: str, compute: Callable[[], _T]) -> _T:
         """``compute()``, made once per compiled model and kept in its cache under
         ``name``: for what depends on this model alone (a model with other values is
-        compiled apart, :func:`with_values`, and keeps only the chains' layout). Two
-        threads may compute it once each; both get equal values."""
+        compiled apart, :func:`with_values`, and keeps only the chains' layout). An array
+        it gives (alone or in a tuple) is made read-only, since every caller shares it.
+        Two threads may compute it once each; both get equal values."""
         found = self.cache.get(name)
         if found is None:
-            found = self.cache[name] = compute()
+            found = compute()
+            for part in found if isinstance(found, tuple) else (found,):
+                if isinstance(part, np.ndarray):
+                    part.setflags(write=False)
+            self.cache[name] = found
         return found
 
     # ------------------------------------------------------------------ sizes & grid

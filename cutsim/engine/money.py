@@ -82,7 +82,6 @@ def agency_onehot(cm: CompiledModel) -> np.ndarray:
     def make() -> np.ndarray:
         onehot = np.zeros((len(cm.agency_ids), cm.n_services))
         onehot[cm.service_agency, np.arange(cm.n_services)] = 1.0
-        onehot.setflags(write=False)
         return onehot
 
     return cm.once("agency_onehot", make)
@@ -118,9 +117,7 @@ def _bears_no_knock_on(cm: CompiledModel) -> np.ndarray:
     def make() -> np.ndarray:
         bears = np.zeros(len(cm.agency_ids), dtype=bool)
         bears[cm.service_agency[cm.demand_led]] = True
-        none = ~bears
-        none.setflags(write=False)
-        return none
+        return ~bears
 
     return cm.once("bears_no_knock_on", make)
 

@@ -110,10 +110,8 @@ def _statutory_floors(cm: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     baseline activity, read-only), found once per compiled model."""
     def read() -> tuple[np.ndarray, np.ndarray]:
         discretionary = np.flatnonzero(~cm.demand_led)
-        floors = np.array([cm.model.services[s].statutory_floor for s in discretionary],
-                          dtype=float)
-        floors.setflags(write=False)
-        return discretionary, floors
+        return discretionary, np.array(
+            [cm.model.services[s].statutory_floor for s in discretionary], dtype=float)
 
     return cm.once("statutory_floors", read)
 
