@@ -18,7 +18,8 @@ Definitions (all documented with a worked example in docs/appraisal.md):
 - *benefits* are amounts good for the budget (positive planned saving, negative knock-on or
   one-off cost), *costs* the amounts bad for it, classified year by year and agency by
   agency, so ``NPV = PV(benefits) − PV(costs)`` always;
-- optimism bias, line by line (after the GMCA/New Economy CBA model): each agency's
+- optimism bias, line by line (after the GMCA/New Economy CBA model; the grades and
+  fractions come from :mod:`cutsim.appraise.optimism`): each agency's
   knock-on costs are raised, and its avoided costs lowered, by the fraction f_k of the
   weakest confidence grade on the links whose path reaches its services; its own planned
   saving is lowered (a planned spend raised) and its one-off costs raised by the fraction
@@ -41,8 +42,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -55,13 +55,13 @@ from cutsim.appraise.blocks import (
     LineBias,
     LongRun,
     LongRunEntity,
-    OptimismBias,
     OutcomeNotSettled,
     TerminalValue,
     ValueSplit,
     Waterfall,
     WaterfallStep,
 )
+from cutsim.appraise.optimism import optimism_bias
 from cutsim.model.errors import InputError
 from cutsim.model.materiality import clean, is_nothing, materiality_floor
 from cutsim.model.schema import DISCOUNT_SCHEDULES, PLACE_ID, Model, Place, Scenario
@@ -74,7 +74,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MONEY_SERIES = ("planned_saving", "knock_on_cost", "one_off_cost", "net_saving")
-NO_PATH_GRADE = 5  # no knock-on path: only the levers' own cash, the best-evidenced figure
 
 
 # --------------------------------------------------------------------------- discounting
@@ -362,207 +361,7 @@ def bcr(
     return ratios
 
 
-# --------------------------------------------------------------------------- optimism bias
-
-
-def _lever_field(lever: Any, name: str) -> Any:
-    """A lever's field ``name``, or None when its kind has no such field: read from the
-    model's fields, without the exception (microseconds each) a missing attribute raises."""
-    fields = getattr(type(lever), "model_fields", None)
-    if fields is None:
-        return getattr(lever, name, None)
-    return lever.__dict__.get(name) if name in fields else None
-
-
-def _lever_services(lever: Any) -> set[str]:
-    """The services a lever changes directly (its own planned saving falls on their agencies)."""
-    out = set()
-    if _lever_field(lever, "service"):
-        out.add(lever.service)
-    out.update(_lever_field(lever, "services") or ())
-    out.update(r.service for r in _lever_field(lever, "reinvest") or ())
-    return out
-
-
-def _lever_start_services(scenario: Scenario) -> tuple[set[str], set[str]]:
-    """Services and outcomes a scenario's levers act on directly (the path's sources)."""
-    services: set[str] = set()
-    outcomes: set[str] = set()
-    for lever in scenario.levers:
-        services |= _lever_services(lever)
-        # A procurement lever may move a local-economy outcome directly; the demand
-        # that outcome drives is on the scenario's causal path too.
-        outcome = _lever_field(lever, "outcome")
-        if outcome:
-            outcomes.add(outcome)
-    return services, outcomes
-
-
-def _links_from(model: Model) -> tuple[dict[str, list], dict[str, list]]:
-    """(effects by their service, demands by their outcome): the graph the path follows."""
-    effects_by_service: dict[str, list] = {}
-    for effect in model.effects:
-        effects_by_service.setdefault(effect.service, []).append(effect)
-    demands_by_outcome: dict[str, list] = {}
-    for demand in model.demands:
-        demands_by_outcome.setdefault(demand.outcome, []).append(demand)
-    return effects_by_service, demands_by_outcome
-
-
-def _path_sources(scenario: Scenario) -> deque[tuple[str, str]]:
-    """The path's first nodes, ("service", id) and ("outcome", id), in a fixed order."""
-    start_services, start_outcomes = _lever_start_services(scenario)
-    return deque([("service", x) for x in sorted(start_services)]
-                 + [("outcome", o) for o in sorted(start_outcomes)])
-
-
-def path_confidences(model: Model, scenario: Scenario) -> list[int]:
-    """Confidence grades (1–5) of every effect and demand link on the scenario's path.
-
-    The path starts at the services the levers touch (fields ``service``, ``services``,
-    ``reinvest[].service``; and a lever's ``outcome``) and follows service → effect →
-    outcome → demand → demand-led service → its effects … until nothing new is reached.
-    Each link is counted once, even in feedback loops.
-    """
-    effects_by_service, demands_by_outcome = _links_from(model)
-    queue = _path_sources(scenario)
-    seen: set[tuple[str, str]] = set(queue)
-    grades: list[int] = []
-    while queue:
-        kind, node = queue.popleft()
-        links: Iterable = (
-            effects_by_service.get(node, ()) if kind == "service"
-            else demands_by_outcome.get(node, ())
-        )
-        for link in links:
-            grades.append(link.confidence)
-            nxt = ("outcome", link.outcome) if kind == "service" else ("service", link.service)
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return grades
-
-
-def weakest_confidence_on_path(model: Model, scenario: Scenario) -> int | None:
-    """The lowest confidence grade (1 = weakest … 5) on the scenario's causal path.
-
-    ``None`` when no effect or demand link is reachable from the levers (no knock-on
-    path). Graph traversal on the model only; see :func:`path_confidences`.
-    """
-    grades = path_confidences(model, scenario)
-    return min(grades) if grades else None
-
-
-def bias_fraction(model: Model, grade: int) -> float:
-    """The optimism-bias fraction (0 ≤ f < 1) of confidence ``grade`` (1-5) in the place's
-    table (``place.effective_optimism_bias``); InputError naming the grade otherwise."""
-    table = model.place.effective_optimism_bias
-    try:
-        fraction = float(table[str(grade)])
-    except KeyError:
-        raise InputError(f"place.optimism_bias: no fraction for confidence grade {grade}") from None
-    if not 0.0 <= fraction < 1.0:
-        raise InputError(
-            f'place.optimism_bias["{grade}"]: fraction must be in [0, 1) (got {fraction})'
-        )
-    return fraction
-
-
-def knock_on_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
-    """Per agency, the weakest confidence grade (1-5) of the links on any path from the
-    scenario's levers to that agency's services: the evidence its knock-on costs (and
-    avoided costs) rest on. None for an agency no path reaches (it has no knock-on money).
-
-    One pass over the links the levers reach (those of :func:`path_confidences`): each
-    node keeps the weakest grade of any link on a path into it, lowered along each link
-    until nothing changes (a grade can only fall, at most four times, so loops end); an
-    agency's grade is the weakest over its services.
-    """
-    effects_by_service, demands_by_outcome = _links_from(model)
-    queue = _path_sources(scenario)
-    weakest: dict[tuple[str, str], int] = {}  # node → weakest grade on a path into it
-    sentinel = NO_PATH_GRADE + 1
-    while queue:
-        node = queue.popleft()
-        kind, name = node
-        here = weakest.get(node, sentinel)
-        links: Iterable = (effects_by_service.get(name, ()) if kind == "service"
-                           else demands_by_outcome.get(name, ()))
-        for link in links:
-            nxt = ("outcome", link.outcome) if kind == "service" else ("service", link.service)
-            grade = min(here, int(link.confidence))
-            if grade < weakest.get(nxt, sentinel + 1):
-                weakest[nxt] = grade
-                queue.append(nxt)
-    grades: dict[str, int | None] = {}
-    for agency in model.agencies:
-        found = [weakest[("service", x.id)] for x in model.services
-                 if x.agency == agency.id and ("service", x.id) in weakest]
-        grades[agency.id] = min(found) if found else None
-    return grades
-
-
-def delivery_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
-    """Per agency, the weakest ``delivery_confidence`` (1-5) of the scenario's levers on
-    its services; None when no lever on its services gives one."""
-    agency_of = {x.id: x.agency for x in model.services}
-    grades: dict[str, int | None] = {a.id: None for a in model.agencies}
-    for lever in scenario.levers:
-        grade = _lever_field(lever, "delivery_confidence")
-        if grade is None:
-            continue
-        for service in _lever_services(lever):
-            agency = agency_of.get(service)
-            if agency is not None:
-                old = grades.get(agency)
-                grades[agency] = int(grade) if old is None else min(old, int(grade))
-    return grades
-
-
-def _optimism_bias(model: Model, scenario: Scenario) -> OptimismBias:
-    """The optimism bias applied to a scenario, line by line (docs/appraisal.md): per
-    agency the grade and fraction for its knock-on lines and for its own planned saving
-    and one-off costs (:class:`~cutsim.appraise.blocks.LineBias`). ``grade``/``fraction``
-    summarise the weakest confidence grade on the whole path (grade 5's fraction when there
-    is no knock-on path, ``on_path`` false); they no longer scale every line.
-    """
-    weakest = weakest_confidence_on_path(model, scenario)
-    grade = NO_PATH_GRADE if weakest is None else int(weakest)
-    knock, deliver = knock_on_grades(model, scenario), delivery_grades(model, scenario)
-    lines = {a.id: LineBias(
-        knock_on_grade=knock[a.id],
-        knock_on_fraction=_fraction_or_zero(model, knock[a.id]),
-        delivery_grade=deliver[a.id],
-        delivery_fraction=_fraction_or_zero(model, deliver[a.id]))
-        for a in model.agencies}
-    return OptimismBias(grade=grade, fraction=bias_fraction(model, grade),
-                        on_path=weakest is not None, lines=lines)
-
-
-def _fraction_or_zero(model: Model, grade: int | None) -> float:
-    """The optimism bias fraction of a confidence grade (0-1); 0 when there is no grade."""
-    return 0.0 if grade is None else bias_fraction(model, grade)
-
-
-def optimism_bias(model: Model, scenario: Scenario,
-                  known: dict | None = None) -> OptimismBias:
-    """The optimism bias applied to a scenario, line by line (:func:`_optimism_bias`).
-
-    ``known`` (a dict kept with a compiled model of ``model``) holds the bias of each set
-    of path sources and delivery confidences already traced, so a rerun of the same levers
-    on the same model does not walk the graph again.
-    """
-    if known is None:
-        return _optimism_bias(model, scenario)
-    services, outcomes = _lever_start_services(scenario)
-    deliveries = tuple(sorted(
-        (tuple(sorted(_lever_services(lever))), int(grade))
-        for lever in scenario.levers
-        if (grade := _lever_field(lever, "delivery_confidence")) is not None))
-    key = (frozenset(services), frozenset(outcomes), deliveries)
-    if key not in known:
-        known[key] = _optimism_bias(model, scenario)
-    return known[key]
+# --------------------------------------------------------------------------- benefits and costs after optimism bias
 
 
 def adjusted_benefits_and_costs(
@@ -588,42 +387,6 @@ def adjusted_benefits_and_costs(
     return (npv(good, rate, schedule, factors=factors),
             npv(bad, rate, schedule, factors=factors))
 
-
-def describe_optimism_bias(model: Model, bias: OptimismBias, npv_value: float | None,
-                           npv_adjusted: float | None) -> list[str]:
-    """In words, what optimism bias adjusted in a run and why (sentences for people):
-    the place's NPV before and after, then each agency's adjusted lines with the evidence
-    grade behind them; planned savings said to be unadjusted unless a lever gives its
-    delivery confidence."""
-    from cutsim.model import fmt, wording
-
-    names = {a.id: a.name for a in model.agencies}
-    out = []
-    if npv_value is not None and npv_adjusted is not None:
-        unit = fmt.table_unit([npv_value, npv_adjusted])
-
-        def in_unit(value: float) -> str:
-            return fmt.money_in_unit(value, unit)
-
-        before, after = wording.net(npv_value, 0.0, in_unit), wording.net(npv_adjusted, 0.0, in_unit)
-        change = ("is the same" if before == after else f"becomes {after}")
-        out.append(f"Optimism bias, line by line: the place's net present value, {before}, "
-                   f"{change} after adjusting each line by the evidence it rests on.")
-    for agency, line in bias.lines.items():
-        if line.knock_on_grade is not None and line.knock_on_fraction > 0:
-            out.append(f"  {names.get(agency, agency)}: knock-on costs raised (and avoided costs "
-                       f"lowered) by {fmt.percent(100 * line.knock_on_fraction, signed=False)}, "
-                       f"the weakest evidence on their path being grade {line.knock_on_grade} "
-                       f"({fmt.confidence_words(line.knock_on_grade)}).")
-        if line.delivery_grade is not None and line.delivery_fraction > 0:
-            out.append(f"  {names.get(agency, agency)}: planned saving lowered and one-off costs "
-                       f"raised by {fmt.percent(100 * line.delivery_fraction, signed=False)}, "
-                       f"for delivery confidence grade {line.delivery_grade} "
-                       f"({fmt.confidence_words(line.delivery_grade)}).")
-    if not any(line.delivery_grade is not None for line in bias.lines.values()):
-        out.append("  Planned savings and one-off costs are not adjusted: no lever gives a "
-                   "delivery confidence, and a decision to stop spending rests on no knock-on link.")
-    return out
 
 # --------------------------------------------------------------------------- social value
 
@@ -834,7 +597,6 @@ def appraise_agencies(
     shape = stacked["net_saving"].shape[1:]  # one agency's: (H,) or (D, H)
 
     factors = discount_factors(shape[-1], rate, schedule)  # once for every figure below
-    disc = (rate, schedule, floor, factors)
     entities: dict[str, EntityAppraisal] = {}
     nets = stacked["net_saving"]
     place_net = np.zeros(shape)
@@ -862,15 +624,15 @@ def appraise_agencies(
         _rows(x) for x in (b_all, c_all, ab_all, ac_all, npv_all, payback_all))
     for i, agency in enumerate(names):
         b, c, ab, ac = b_rows[i], c_rows[i], ab_rows[i], ac_rows[i]
-        entities[agency] = _entity(nets[i], (b, c), (ab, ac), disc, social=None,
-                                   known=(npv_rows[i], payback_rows[i]))
+        entities[agency] = _entity((npv_rows[i], payback_rows[i]), (b, c), (ab, ac), floor,
+                                   social=None)
         place_b, place_c = place_b + b, place_c + c
         place_ab, place_ac = place_ab + ab, place_ac + ac
     sv = (social_value_annual or {}).get(PLACE_ID)
-    entities[PLACE_ID] = _entity(place_net, (place_b, place_c), (place_ab, place_ac), disc,
+    entities[PLACE_ID] = _entity((npv_rows[-1], payback_rows[-1]), (place_b, place_c),
+                                 (place_ab, place_ac), floor,
                                  social=None if sv is None
-                                 else _plain(npv(sv, rate, schedule, factors=factors)),
-                                 known=(npv_rows[-1], payback_rows[-1]))
+                                 else _plain(npv(sv, rate, schedule, factors=factors)))
 
     block = Appraisal(
         discount_rate=rate,
@@ -898,38 +660,30 @@ def _rows(values: np.ndarray | float) -> list[Any]:
     return values.tolist() if values.ndim == 1 else list(values)
 
 
-def _entity(net: np.ndarray, pv: tuple[Any, Any], adjusted: tuple[Any, Any],
-            disc: tuple[float, str, float, np.ndarray], social: Any,
-            known: tuple[Any, Any] | None = None) -> EntityAppraisal:
-    """One entity's NPV, adjusted NPV, payback, BCRs and present values: ``pv`` the PV of
-    its benefits and costs, ``adjusted`` the same after optimism bias (£); ``disc``: the
-    rate, schedule, materiality floor and the discount factors of those; ``known``: its
-    NPV and payback years already computed."""
-    rate, schedule, floor, factors = disc
+def _entity(known: tuple[Any, Any], pv: tuple[Any, Any], adjusted: tuple[Any, Any],
+            floor: float, social: Any) -> EntityAppraisal:
+    """One entity's figures as the result has them: ``known`` its NPV and payback years
+    (computed with every entity's, :func:`appraise_agencies`), ``pv`` the PV of its
+    benefits and costs, ``adjusted`` the same after optimism bias (£); a PV of costs
+    below ``floor`` (£) is nothing, and gives no BCR. Plain numbers for one run, lists
+    over draws."""
+    net_npv, years = known
     b, c = pv
     ab, ac = adjusted
-    if known is None:
-        known = (npv(net, rate, schedule, factors=factors),
-                 payback_years(net, rate, schedule, floor, factors=factors))
-    net_npv, years = known
-    if isinstance(b, float) and isinstance(c, float) and isinstance(ab, float) \
-            and isinstance(ac, float):  # one run: plain numbers
-        return EntityAppraisal(
-            npv=_plain(net_npv), npv_adjusted=_plain(ab - ac),
-            payback_year=_payback_plain(years), bcr=bcr(b, c, floor),
-            bcr_adjusted=bcr(ab, ac, floor), social_value_npv=social, pv_benefits=_plain(b),
-            pv_costs=_plain(c))
     return EntityAppraisal(
         npv=_plain(net_npv),
-        npv_adjusted=_plain(np.asarray(ab) - np.asarray(ac)),
+        npv_adjusted=_plain(ab - ac),
         payback_year=_payback_plain(years),
-        bcr=_plain(_nan_bcr(b, c, floor)),
-        bcr_adjusted=_plain(_nan_bcr(ab, ac, floor)),
+        bcr=_bcr_plain(b, c, floor),
+        bcr_adjusted=_bcr_plain(ab, ac, floor),
         social_value_npv=social,
         pv_benefits=_plain(b),
         pv_costs=_plain(c))
 
 
-def _nan_bcr(b: Any, c: Any, floor: float) -> np.ndarray:
+def _bcr_plain(b: Any, c: Any, floor: float) -> Any:
+    """:func:`bcr` as the result has it: a number or None, or a list of them over draws."""
     ratio = bcr(b, c, floor)
-    return np.asarray(np.nan if ratio is None else ratio, dtype=float)
+    if isinstance(b, float) and isinstance(c, float):  # one run: the division's own answer
+        return ratio
+    return _plain(np.asarray(np.nan if ratio is None else ratio, dtype=float))

@@ -112,7 +112,7 @@ def summary(result, year: int, *, brackets: bool = False) -> str:
     lines += ["", f"Net present value over the {cm.horizon_years} years (£ in today's money)",
               "         " + "".join(f"{c:>{width + 1}}" for c in npv_cells)]
     lines += _settlement_lines(result, year, floor, brackets)
-    from cutsim.appraise.appraisal import describe_optimism_bias
+    from cutsim.appraise.optimism import describe_optimism_bias
 
     place_row = result.appraisal.place
     lines += ["", *describe_optimism_bias(cm.model, result.appraisal.optimism_bias,

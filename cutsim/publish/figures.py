@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cutsim.model.fmt import confidence_words, financial_year, round_sig
+from cutsim.model.lever_kinds import of as kind_of
 from cutsim.model.materiality import is_nothing, materiality_floor
 from cutsim.model.schema import PLACE_ID, Model, Scenario, headline_year
 from cutsim.model.wording import lever_kinds
@@ -126,14 +127,9 @@ class _Context:
 
 
 def _lever_services(scenario: Scenario) -> set[str]:
-    """Services a lever changes directly (planned changes, as opposed to knock-on ones)."""
-    out: set[str] = set()
-    for lever in scenario.levers:
-        if hasattr(lever, "service"):
-            out.add(lever.service)
-        out.update(getattr(lever, "services", []) or [])
-        out.update(r.service for r in getattr(lever, "reinvest", []) or [])
-    return out
+    """Services a lever changes directly (planned changes, as opposed to knock-on ones),
+    as each lever's kind declares them (:meth:`LeverKind.services`)."""
+    return {s for lever in scenario.levers for s in kind_of(lever).services(lever)}
 
 
 def build_open_data(model: Model, scenario: Scenario, result: dict[str, Any],

@@ -206,7 +206,7 @@ class _Builder:
             self.text(ws, i, 2, unit, self.f_note)
         self.print_setup(ws, 0)
         row = len(rows) + 3
-        from cutsim.appraise.appraisal import describe_optimism_bias
+        from cutsim.appraise.optimism import describe_optimism_bias
 
         for line in describe_optimism_bias(model, appraisal.optimism_bias, appraisal.place.npv,
                                            appraisal.place.npv_adjusted):

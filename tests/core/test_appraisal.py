@@ -9,16 +9,18 @@ from cutsim.appraise.appraisal import (
     appraise,
     bcr,
     benefits_and_costs,
-    describe_optimism_bias,
     discount_factors,
-    knock_on_grades,
     npv,
-    optimism_bias,
     outcome_values,
-    path_confidences,
     payback_year,
     payback_years,
     place_discount_factors,
+)
+from cutsim.appraise.optimism import (
+    describe_optimism_bias,
+    knock_on_grades,
+    optimism_bias,
+    path_confidences,
     weakest_confidence_on_path,
 )
 from cutsim.appraise.run import run_scenario
