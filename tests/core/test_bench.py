@@ -91,9 +91,20 @@ def test_end_to_end_monte_carlo_entry(report):
         # the ratio is the two rates of the same process
         assert math.isclose(row["cpu_over_kernel"], row["kernel_cpu_draws_per_second"]
                             / row["cpu_draws_per_second"])
+        # one round when quick: the row is that round's, and at least one warm run follows
+        assert row["rounds"] == 1 and row["draws_per_second_each"] == [row["draws_per_second"]]
+        assert row["cpu_over_kernel_each"] == [row["cpu_over_kernel"]]
+        assert row["peak_rss_mb_max"] == row["peak_rss_mb"]
+        assert isinstance(row["warm_runs"], int) and row["warm_runs"] >= 1
+        for key in ("warm_draws_per_second", "warm_cpu_draws_per_second",
+                    "warm_cpu_over_kernel"):
+            assert _positive_finite(row[key]), (size, key)
+        assert not any(key.endswith("_each") and key.startswith("warm_") for key in row)
     assert e2e["target_draws_per_second"] == 15000 and e2e["target_peak_rss_mb"] == 800
     assert isinstance(e2e["meets_rate"], bool) and isinstance(e2e["meets_memory"], bool)
     assert isinstance(e2e["meets_rate_cpu"], bool)
+    assert isinstance(e2e["meets_rate_warm"], bool) and e2e["rounds"] == 1
+    assert e2e["warm_per_draw_spread"] >= 1.0
     assert report["example_deterministic"]["target_seconds"] == 0.001  # docs/performance.md
     assert e2e["per_draw_spread"] >= 1.0
 
