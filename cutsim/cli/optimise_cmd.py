@@ -118,11 +118,11 @@ def run(args) -> int:
     from cutsim.appraise.optimise import (
         DEFAULT_OUTCOME_WEIGHT,
         Request,
-        consequences,
         evaluate,
         optimise,
         pro_rata_scenario,
     )
+    from cutsim.appraise.package_effects import consequences
     from cutsim.model.fmt import parse_year
 
     project = load(args.file)
@@ -173,7 +173,7 @@ def run(args) -> int:
 def _scan(args, cm, request, targets: list[float]) -> int:
     """A scan: one least-cost package per target, as a table (or ``--json``)."""
     from cutsim.appraise.executor import executor_for
-    from cutsim.appraise.optimise import scan_targets
+    from cutsim.appraise.target_scan import scan_targets
     from cutsim.model.fmt import year_label
 
     if args.out:

@@ -207,7 +207,7 @@ def test_late_harm_names_a_cut_whose_knock_on_is_mostly_still_to_come(tmp_path):
     from support.small_model import SMALL_DOC
 
     from cutsim.api import Project
-    from cutsim.appraise.optimise import consequences
+    from cutsim.appraise.package_effects import consequences
     from cutsim.model.schema import CutsimFile
 
     doc = copy.deepcopy(SMALL_DOC)
@@ -229,7 +229,8 @@ def test_a_package_starting_at_the_horizon_is_refused(cm):
 
 
 def test_a_scan_gives_each_target_its_own_least_cost_package():
-    from cutsim.appraise.optimise import Request, optimise, scan_targets
+    from cutsim.appraise.optimise import Request, optimise
+    from cutsim.appraise.target_scan import scan_targets
 
     p = load(EXAMPLE)
     targets = [1e6, 4e6, 8e6, 5e9]

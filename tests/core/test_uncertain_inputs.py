@@ -158,7 +158,8 @@ def test_two_worker_local_cluster_gives_identical_results():
         assert evppi_table(both, ids, agencies, draws=600, seed=2, executor=ex) == \
             evppi_table(both, ids, agencies, draws=600, seed=2)
         # and so do optimiser scans: the same package for every target
-        from cutsim.appraise.optimise import Request, scan_targets
+        from cutsim.appraise.optimise import Request
+        from cutsim.appraise.target_scan import scan_targets
 
         targets = [1e6, 2.5e6, 4e6, 8e6, 5e9]
         assert scan_targets(example.model, Request(target=1.0), targets, executor=ex) == \
