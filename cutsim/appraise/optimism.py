@@ -22,15 +22,6 @@ from cutsim.model.schema import Model, Scenario
 NO_PATH_GRADE = 5  # no knock-on path: only the levers' own cash, the best-evidenced figure
 
 
-def _lever_field(lever: Any, name: str) -> Any:
-    """A lever's field ``name``, or None when its kind has no such field: read from the
-    model's fields, without the exception (microseconds each) a missing attribute raises."""
-    fields = getattr(type(lever), "model_fields", None)
-    if fields is None:
-        return getattr(lever, name, None)
-    return lever.__dict__.get(name) if name in fields else None
-
-
 def _lever_services(lever: Any) -> set[str]:
     """The services a lever changes directly (its own planned saving falls on their
     agencies), as its kind declares them (:meth:`LeverKind.services`)."""
@@ -43,11 +34,9 @@ def _lever_start_services(scenario: Scenario) -> tuple[set[str], set[str]]:
     outcomes: set[str] = set()
     for lever in scenario.levers:
         services |= _lever_services(lever)
-        # A procurement lever may move a local-economy outcome directly; the demand
-        # that outcome drives is on the scenario's causal path too.
-        outcome = _lever_field(lever, "outcome")
-        if outcome:
-            outcomes.add(outcome)
+        # A lever may move an outcome directly (a procurement lever, its local-economy
+        # outcome); the demand that outcome drives is on the scenario's causal path too.
+        outcomes.update(lever_kinds.of(lever).outcomes(lever))
     return services, outcomes
 
 
@@ -161,7 +150,7 @@ def delivery_grades(model: Model, scenario: Scenario) -> dict[str, int | None]:
     agency_of = {x.id: x.agency for x in model.services}
     grades: dict[str, int | None] = {a.id: None for a in model.agencies}
     for lever in scenario.levers:
-        grade = _lever_field(lever, "delivery_confidence")
+        grade = lever.delivery_confidence
         if grade is None:
             continue
         for service in _lever_services(lever):
@@ -211,7 +200,7 @@ def optimism_bias(model: Model, scenario: Scenario,
     deliveries = tuple(sorted(
         (tuple(sorted(_lever_services(lever))), int(grade))
         for lever in scenario.levers
-        if (grade := _lever_field(lever, "delivery_confidence")) is not None))
+        if (grade := lever.delivery_confidence) is not None))
     key = (frozenset(services), frozenset(outcomes), deliveries)
     if key not in known:
         known[key] = _optimism_bias(model, scenario)

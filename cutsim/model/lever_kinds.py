@@ -139,6 +139,12 @@ class LeverKind:
         service = getattr(lever, "service", None)
         return [service] if service is not None else []
 
+    def outcomes(self, lever: Any) -> list[str]:
+        """Every outcome id the lever moves directly, not through a service (none by
+        default): the appraisal's causal path starts from these as well as from its
+        services."""
+        return []
+
     def references(self, lever: Any) -> dict[str, set[str]]:
         """Ids the lever refers to, by the model list they are in (``services``,
         ``outcomes``, ``agencies``)."""

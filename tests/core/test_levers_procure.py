@@ -86,3 +86,21 @@ def test_procurement_that_makes_no_sense_is_refused(changes, message):
     with pytest.raises(LeverError, match=message):
         build_inputs(_cm(), Scenario.model_validate(
             {"id": "s", "name": "s", "levers": [{**LEVER, **changes}]}))
+
+
+def test_the_outcome_a_procurement_moves_starts_the_appraisals_causal_path():
+    """The kind declares the outcome it moves directly, and the optimism bias's path
+    starts from it as well as from the service (a lever without one adds no outcome)."""
+    from cutsim.appraise.optimism import _lever_start_services
+    from cutsim.model import lever_kinds
+
+    with_outcome = Scenario.model_validate({"id": "s", "name": "s", "levers": [LEVER]})
+    lever = with_outcome.levers[0]
+    assert lever_kinds.of(lever).outcomes(lever) == ["local_spend"]
+    assert _lever_start_services(with_outcome) == ({"care"}, {"local_spend"})
+    without = Scenario.model_validate({"id": "s", "name": "s",
+                                       "levers": [{**LEVER, "outcome": None}]})
+    assert _lever_start_services(without) == ({"care"}, set())
+    cut = Scenario.model_validate({"id": "c", "name": "c", "levers": [
+        {"id": "c1", "kind": "cut", "service": "care", "percent": 10}]})
+    assert lever_kinds.of(cut.levers[0]).outcomes(cut.levers[0]) == []

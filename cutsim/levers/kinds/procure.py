@@ -53,6 +53,9 @@ class ProcureKind(LeverKind):
                   "locally, 0–1); `premium_percent` (≥ 0, default 0); optional `outcome` (the "
                   "local-economy outcome it changes)")
 
+    def outcomes(self, lever: Any) -> list[str]:
+        return [lever.outcome] if lever.outcome else []
+
     def references(self, lever: Any) -> dict[str, set[str]]:
         refs = {"services": {lever.service}}
         if lever.outcome:
