@@ -230,10 +230,13 @@ class MainActions:
         enter_workshop(self.window)
 
     def printer(self):  # noqa: ANN201 - ui.printing loads on first use (QtPrintSupport)
-        """The window's print controller, made on first use."""
+        """The window's print controller, made on first use, and again once the window
+        has its run controller (a window that builds its views after the first paint has
+        none before: a controller made then would have no results to print for good)."""
         from ui.printing import PrintController
 
-        if getattr(self, "_printer", None) is None:
+        printer = getattr(self, "_printer", None)
+        if printer is None or printer.run is not self.window.run_controller:
             self._printer = PrintController(self.window, self.window.run_controller)
         return self._printer
 

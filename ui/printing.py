@@ -494,7 +494,7 @@ def print_to_pdf(path: str | Path, result: Result, comparisons: list[Result] | N
 class PrintController:
     """File → Print… and File → Print Preview… for the main window's current result."""
 
-    def __init__(self, window: QWidget, run_controller: RunController) -> None:
+    def __init__(self, window: QWidget, run_controller: RunController | None) -> None:
         self.window, self.run = window, run_controller
         self.page_size = "A4"
 

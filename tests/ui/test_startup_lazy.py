@@ -51,3 +51,24 @@ def test_deferred_views_are_built_after_the_first_paint(qtbot, tmp_path, dialog_
     assert run.result.scenario.id == window.document.current_scenario_id
     window.document.undo_stack.setClean()
     run.shutdown()
+
+
+def test_printing_asked_for_before_the_views_are_built_prints_their_results(
+        qtbot, tmp_path, dialog_log, example_file):
+    """The print controller made before the run controller exists is made again with it."""
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(example_file, None, settings=settings, recovery_dir=tmp_path / "r",
+                        defer_views=True)
+    qtbot.addWidget(window)
+    early = window.actions.printer()
+    assert early.run is None
+    with qtbot.waitSignal(window.viewsReady, timeout=20000):
+        window.show()
+    run = window.run_controller
+    assert run is not None and window.actions.printer().run is run
+    assert window.actions.printer() is window.actions.printer()  # kept while it stands
+    window.document.undo_stack.setClean()
+    run.shutdown()
