@@ -152,8 +152,8 @@ class MainActions:
             if keys.isEmpty() and shortcut in FALLBACK_KEYS:
                 keys = QKeySequence(FALLBACK_KEYS[shortcut])
             action.setShortcut(keys)
-        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({shown})" if shown else tip)
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
@@ -208,7 +208,10 @@ class MainActions:
             return
         focus = QApplication.focusWidget()
         if focus is not None and focus.objectName() == "lever-list":
-            focus.parentWidget().remove_selected()  # the scenario panel's list of levers
+            # the scenario panel's list of levers: the panel removes them
+            remove = getattr(focus.parentWidget(), "remove_selected", None)
+            if remove is not None:
+                remove()
 
     def _find(self) -> None:
         table = self.window.editor.current_table() or self.window.editor.show_kind("services")

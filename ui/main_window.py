@@ -73,6 +73,9 @@ class MainWindow(QMainWindow):
 
     viewsReady = Signal()  # the scenario, results and diagram docks are built
     _workshop: WorkshopMode | None  # set while a workshop runs (ui.workshop.mode)
+    # The window's action set, in place of QWidget.actions() (which nothing calls on the
+    # main window: its actions live in its menus and toolbar).
+    actions: MainActions  # type: ignore[assignment]
 
     def __init__(self, file: CutsimFile, path: Path | None = None, *,
                  settings: Settings | None = None, recovery_dir: Path | None = None,

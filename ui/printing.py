@@ -543,7 +543,7 @@ class PrintController:
         printer = make_printer(self.page_size)
         self._preview_printer = printer  # the dialog keeps a pointer to it: keep it alive
         dialog = QPrintPreviewDialog(printer, self.window)
-        dialog.printer_ref = printer  # and so does the dialog, whoever holds it
+        dialog.printer_ref = printer  # type: ignore[attr-defined]  # and so does the dialog, whoever holds it
         dialog.setWindowTitle(f"Print Preview: {result.scenario.name}")
         comparisons, options = self._comparisons(), self.options()
         dialog.paintRequested.connect(lambda p: paint_report(p, result, comparisons,

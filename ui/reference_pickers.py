@@ -161,7 +161,7 @@ class UnitCostDialog(QDialog):
     def fields(self) -> dict[str, Any]:
         """unit_cost (£ at the chosen year's prices), activity_unit and source to set."""
         row = self.chosen()
-        if row is None:
+        if row is None or row.cost_gbp is None:
             raise InputError("choose a row with a fiscal cost (and a price year with an index)")
         factor = self.factor()
         return {"unit_cost": row.cost_gbp * factor, "activity_unit": row.activity_unit,

@@ -226,12 +226,16 @@ class RunController(QObject):
         if scenario is None:
             self._fail("No scenario selected: add or choose a scenario to see results.")
             return
+        project = self.project
+        if project is None:  # made with the controller; gone only with the document
+            self._fail("The model is not loaded.")
+            return
         try:
             if self.baseline is None:
-                self.baseline = self.project.run(Scenario(id=BASELINE_SCENARIO_ID,
-                                                          name="Baseline (no change)"))
+                self.baseline = project.run(Scenario(id=BASELINE_SCENARIO_ID,
+                                                     name="Baseline (no change)"))
                 self.baselineReady.emit(self.baseline)
-            result = self.project.run(scenario)
+            result = project.run(scenario)
         except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
             self._fail(user_message(error))
             return
@@ -246,7 +250,7 @@ class RunController(QObject):
 
     def _run_comparison(self, current: Scenario, scenario_id: str | None) -> Result | None:
         other = self._scenario(scenario_id)
-        if other is None or other.id == current.id:
+        if other is None or other.id == current.id or self.project is None:
             return None
         try:
             return self.project.run(other)
@@ -308,6 +312,9 @@ class RunController(QObject):
         if not self._jobs.is_current(self.sender()):
             return
         self._jobs.done()
+        if self._mc_base is None:  # set when the run started; a current job always has it
+            self.monteCarloRunningChanged.emit(False)
+            return
         self.mc_result = replace(self._mc_base, uncertainty=block)
         self.monteCarloRunningChanged.emit(False)
         self.monteCarloFinished.emit(self.mc_result)

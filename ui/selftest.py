@@ -129,6 +129,7 @@ def check_monte_carlo(project: Project) -> tuple[dict, str]:
     result = project.run(SCENARIO, draws=DRAWS, seed=SEED)
     unc = result.uncertainty
     check(unc is not None and unc.draws == DRAWS, "the Monte Carlo block is missing")
+    assert unc is not None
     block = unc.as_dict()  # the bands as run --json prints them
     npv = block["place"]["npv"]
     check(npv["p10"] <= npv["p50"] <= npv["p90"],
@@ -171,6 +172,7 @@ def check_window(project: Project, core_block: dict, folder: Path) -> tuple[floa
         check(not missing, f"the window lacks its {', '.join(sorted(missing))} (not bundled?)")
         controller = window.run_controller
         check(controller is not None, "the window has no run controller")
+        assert controller is not None
         window.document.set_current_scenario(SCENARIO)
         controller.run_now()
         check(controller.result is not None, f"the app did not run {SCENARIO}: {controller.error}")
@@ -292,9 +294,10 @@ def check_consultation(project: Project) -> str:
     except ModuleNotFoundError:
         return "consultation not bundled"
     scenario = project.scenario(SCENARIO)
-    scenario = scenario.model_copy(update={"consultation": default_consultation(scenario)})
+    consultation = default_consultation(scenario)
+    scenario = scenario.model_copy(update={"consultation": consultation})
     offer = build_offer(project, scenario)
-    choices = {o.lever: o.max for o in scenario.consultation.levers}
+    choices = {o.lever: o.max for o in consultation.levers}
     got = offer.evaluate(choices)
     want = offer.layout.flatten(project.run(with_choices(scenario, choices)))
     worst = float(max(abs(a - b) for a, b in zip(got, want)))

@@ -13,6 +13,7 @@ URL's password is never shown.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMainWindow, QMessageBox
@@ -21,6 +22,9 @@ from cutsim.model.errors import CutsimError, InputError
 from cutsim.workspace.location import Location, parse_location
 from cutsim.workspace.sources import OpenedSource, open_source
 from ui import dialogs
+
+if TYPE_CHECKING:  # the listener loads with the server driver, on first use
+    from cutsim.workspace.live import ChangeListener
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ class ServerWorkspace(QObject):
         self.window, self.files, self.document = window, files, files.document
         self.location: Location | None = None
         self.offer: QMessageBox | None = None
-        self._listener = None
+        self._listener: ChangeListener | None = None
         self._replacing = False
         self.modelWritten.connect(self._on_model_written, Qt.ConnectionType.QueuedConnection)
         self.document.fileReplaced.connect(self._on_file_replaced)

@@ -7,6 +7,7 @@ Tests point QSettings at a temporary folder (see ``tests/ui/conftest.py``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
@@ -34,7 +35,9 @@ class Settings:
     def recent_files(self) -> list[Path]:
         """Recently opened or saved files, newest first, existing ones only."""
         value = self._s.value("files/recent", [])
-        names = [value] if isinstance(value, str) else list(value or [])
+        # a list, or one name alone (how some stores give back a list of one), or nothing
+        names = [value] if isinstance(value, str) else list(value) if isinstance(
+            value, (list, tuple)) else []
         return [Path(name) for name in names if Path(name).exists()]
 
     def add_recent_file(self, path: Path) -> None:
@@ -67,7 +70,8 @@ class Settings:
     def autosave_seconds(self) -> int:
         """How often unsaved changes are written to the recovery file (0: never)."""
         try:
-            return max(0, int(self._s.value("prefs/autosave_seconds", DEFAULT_AUTOSAVE_S)))
+            value: Any = self._s.value("prefs/autosave_seconds", DEFAULT_AUTOSAVE_S)
+            return max(0, int(value))
         except (TypeError, ValueError):
             return DEFAULT_AUTOSAVE_S
 

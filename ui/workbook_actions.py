@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
-    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from ui import dialogs
 if TYPE_CHECKING:  # the workbook readers load when a budget book is imported
     from cutsim.files.budget import BudgetImport
     from ui.document import DocumentController
+    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 RESULTS_FILTER = "Excel workbook (*.xlsx)"
@@ -167,6 +167,8 @@ class BudgetDialog(QDialog):
         from cutsim.model.schema import CutsimFile, Model
 
         imp = self.imported
+        if imp is None:  # nothing read yet: nothing to write (the button is off then)
+            return None
         place = self.document.file.model.place
         model = Model.model_construct(place=place, agencies=imp.agencies, services=imp.services,
                                       outcomes=[], effects=[], demands=[])
@@ -185,7 +187,7 @@ class BudgetDialog(QDialog):
 class WorkbookActions(QObject):
     """The window's workbook actions: export the current results; import a budget book."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
 

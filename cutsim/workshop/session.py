@@ -198,7 +198,7 @@ class WorkshopSession:
                 f"Put back: {words}")
 
     def resize(self, file: CutsimFile, lever_id: str, value: float,
-               key: int | str | None = None) -> tuple[Command, str]:
+               key: int | str | None = None) -> tuple[SetLever, str]:
         """The command that sets a cut or invest lever's size (percent or £/yr)."""
         package = self.package(key)
         scenario = self._scenario(file, package)

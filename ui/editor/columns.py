@@ -7,10 +7,11 @@ the value is sensible is the core validator's business, shown inline on the cell
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cutsim.model.schema import AGENCY_KINDS, SERVICE_MODES, CutsimFile
@@ -37,7 +38,8 @@ class Column:
     help: str = ""
     choices: ChoiceSource | None = None
     width: int = 110
-    extra: dict[str, Any] = field(default_factory=dict)
+    # (dataclasses.field: the name field is this class's own attribute)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def is_numeric(self) -> bool:

@@ -6,6 +6,7 @@ them in: a made-up default could slip into a published model unnoticed.
 
 from __future__ import annotations
 
+from cutsim.model.commands import ItemKind
 from cutsim.model.schema import (
     Agency,
     CutsimFile,
@@ -13,7 +14,6 @@ from cutsim.model.schema import (
     Effect,
     Outcome,
     Service,
-    Strict,
 )
 
 
@@ -25,7 +25,8 @@ def fresh_id(stem: str, taken: set[str]) -> str:
     return f"{stem}-{n}"
 
 
-def new_item(kind: str, doc: CutsimFile, agency: str | None = None) -> Strict:
+def new_item(kind: ItemKind, doc: CutsimFile,
+             agency: str | None = None) -> Agency | Service | Outcome | Effect | Demand:
     """A new item of ``kind`` for ``doc`` (in ``agency``, for a service, if given)."""
     model = doc.model
     taken = {item.id for item in getattr(model, kind)}

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from cutsim.model.commands import SetItemField
+from cutsim.model.commands import ItemKind, SetItemField
 from ui.document import DocumentController
 from ui.editor.columns import COLUMNS, CONFIDENCE_WORDS, Column, ParseError
 from ui.editor.locations import ProblemIndex
@@ -38,7 +38,8 @@ PROBLEM_FOREGROUND = QColor(120, 0, 0)
 class ItemTableModel(QAbstractTableModel):
     """Editable table of one kind of model item."""
 
-    def __init__(self, document: DocumentController, kind: str, parent: QObject | None = None) -> None:
+    def __init__(self, document: DocumentController, kind: ItemKind,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document, self.kind = document, kind
         self.columns: list[Column] = COLUMNS[kind]

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cutsim.model.commands import AddItem, Batch, RemoveItem
+from cutsim.model.commands import AddItem, Batch, ItemKind, RemoveItem
 from cutsim.model.validation import Problem
 from ui import dialogs
 from ui.document import DocumentController
@@ -39,7 +39,7 @@ from ui.editor.table_model import SORT_ROLE, ItemTableModel
 log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
-KINDS = ("agencies", "services", "outcomes", "effects", "demands")
+KINDS: tuple[ItemKind, ...] = ("agencies", "services", "outcomes", "effects", "demands")
 ALL_AGENCIES = "All agencies"
 
 
@@ -69,7 +69,8 @@ class ItemFilterProxy(QSortFilterProxyModel):
 class ItemTable(QWidget):
     """One kind of item: a search box, add/remove buttons and the table."""
 
-    def __init__(self, document: DocumentController, kind: str, parent: QWidget | None = None) -> None:
+    def __init__(self, document: DocumentController, kind: ItemKind,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document, self.kind = document, kind
         self.model = ItemTableModel(document, kind, self)
@@ -128,7 +129,9 @@ class ItemTable(QWidget):
             search_row = QHBoxLayout()
             for _ in range(2):
                 item = toolbar.takeAt(0)
-                search_row.addWidget(item.widget(), 1 if item.widget() is self.search else 0)
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    search_row.addWidget(widget, 1 if widget is self.search else 0)
             layout.addLayout(search_row)
             toolbar.addStretch(1)
         layout.addLayout(toolbar)
@@ -220,7 +223,7 @@ class ItemTable(QWidget):
         if not ids:
             self.document.report_refusal("Select the rows to remove first")
             return False
-        commands = [RemoveItem(self.kind, item_id) for item_id in ids]  # type: ignore[arg-type]
+        commands = [RemoveItem(self.kind, item_id) for item_id in ids]
         command = commands[0] if len(commands) == 1 else Batch(f"Remove {len(ids)} {self.kind}", commands)
         before = self.document.file
         if self.document.apply(command):
@@ -277,7 +280,7 @@ class ModelEditor(QTabWidget):
         self.document = document
         self.place_form = PlaceForm(document)
         self.addTab(self.place_form, "Place")
-        self.tables: dict[str, ItemTable] = {}
+        self.tables: dict[ItemKind, ItemTable] = {}
         for kind in KINDS:
             table = ItemTable(document, kind)
             self.tables[kind] = table
@@ -290,7 +293,7 @@ class ModelEditor(QTabWidget):
         widget = self.currentWidget()
         return widget if isinstance(widget, ItemTable) else None
 
-    def show_kind(self, kind: str) -> ItemTable:
+    def show_kind(self, kind: ItemKind) -> ItemTable:
         table = self.tables[kind]
         self.setCurrentWidget(table)
         return table
@@ -321,7 +324,8 @@ class ModelEditor(QTabWidget):
                 self.document.set_current_scenario(where.scenario_id)
                 return True
             return False
-        if where.section in self.tables:
-            table = self.show_kind(where.section)
+        kind = next((k for k in KINDS if k == where.section), None)
+        if kind is not None:
+            table = self.show_kind(kind)
             return table.select_row(where.row, where.field or "id")
         return False

@@ -70,6 +70,14 @@ APP_DRAWS = 2000  # the app's default: a quicker look than the command line's 4,
 BAND, CENTRAL, OBSERVED = "#1d4f91", "#1d4f91", "#b3261e"
 
 
+
+def _mid_year(label: str, base_year: int) -> float:
+    """The middle of a financial year on the chart's axis (years from the base year)."""
+    index = year_index(label, base_year)
+    if index is None:  # the review labels its own years: never, unless it is broken
+        raise ValueError(f"not a financial year label: {label!r}")
+    return index + 0.5
+
 class ReviewWorker(BackgroundWorker):
     """Runs the core's review on its own thread (:class:`ui.background.BackgroundWorker`)."""
 
@@ -288,9 +296,9 @@ class ActualsPage(QWidget):
         layout.addWidget(splitter)
         self.plots: list[Any] = []  # the chart once a review has drawn it
         self.tables: list[Any] = []  # the observations, when there are any (export as CSV)
-        for widget in (self.outcome_choice, self.chart, self.variance, self.learning,
+        for hidden in (self.outcome_choice, self.chart, self.variance, self.learning,
                        self.bottom, self.progress, self.cancel_button):
-            widget.setHidden(True)  # until a review
+            hidden.setHidden(True)  # until a review
         self._jobs = BackgroundJobs(self)  # the review's threads; its current job
         document.changed.connect(self.show_document)
         for name in ("pathChanged", "fileReplaced"):
@@ -499,7 +507,7 @@ class ActualsPage(QWidget):
         row = self.result.outcomes[outcome_id]
         outcome = self.document.file.model.outcome(outcome_id)
         base_year = self.document.file.model.place.base_year
-        x = [float(year_index(y, base_year)) + 0.5 for y in row["years"]]  # mid-year
+        x = [_mid_year(y, base_year) for y in row["years"]]
         lows, highs = row["forecast_p10"], row["forecast_p90"]
         bars = pg.BarGraphItem(x=x, y0=lows, y1=highs, width=0.3, brush=pg.mkBrush(29, 79, 145, 70),
                                pen=pg.mkPen(None))

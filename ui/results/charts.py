@@ -383,12 +383,15 @@ def waterfall_steps(result: Result, mode: str) -> list[tuple[str, float]]:
     ``mode`` "total": annual figures summed over the horizon (undiscounted £);
     "npv": discounted with the place's factors, those of every NPV. Costs are negative.
     """
+    waterfall = result.appraisal.waterfall
+    if waterfall is None:  # (every run makes one; a result without it has no steps)
+        return []
     short = labels(result)
     names = {"planned_saving": "Planned saving", "one_off_cost": "One-off costs",
              "net_saving": "Net saving (place)"}
-    return [(f"Knock-on: {short[step.agency]}" if step.kind == "knock_on_cost"
+    return [(f"Knock-on: {short[step.agency or PLACE_ID]}" if step.kind == "knock_on_cost"
              else names[step.kind], step.amount)
-            for step in result.appraisal.waterfall.steps(mode)]
+            for step in waterfall.steps(mode)]
 
 
 class WaterfallChart(_Chart):

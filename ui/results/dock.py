@@ -83,7 +83,7 @@ class _TablePage(QWidget):
 
     def __init__(self, caption: str, model: Any, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
+        self.body = layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         self.caption = QLabel(caption, self)
         self.caption.setWordWrap(True)
@@ -155,7 +155,7 @@ class ResultsDock(QWidget):
         self.long_run_note.setObjectName("long-run-note")
         self.long_run_note.setWordWrap(True)
         self.long_run_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.appraisal.layout().addWidget(self.long_run_note)
+        self.appraisal.body.addWidget(self.long_run_note)
         self.compare = _ComparePage()
         self.annual_model = AnnualMoneyTableModel(self)
         self.annual = _TablePage(

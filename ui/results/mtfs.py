@@ -67,7 +67,7 @@ class MtfsTableModel(_Table):
         else:
             agency = next(a for a in plan.agencies if a.agency == who)
             blocks = [("", agency.lines, shown_lines(agency.lines))] + [
-                (f"{grant.replace('_', ' ').capitalize()}: ", lines, GRANT_LINES)
+                (f"{grant.replace('_', ' ').capitalize()}: ", lines, list(GRANT_LINES))
                 for grant, lines in agency.grants.items()]
         for prefix, lines, keys in blocks:
             for key in keys:

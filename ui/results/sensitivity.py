@@ -173,11 +173,16 @@ class ValueOfInformation(QWidget):
         layout.addWidget(self.view, 1)
         self.report: dict[str, Any] | None = None
 
-    def compute(self, current: Result, other: Result | None) -> dict[str, Any] | None:
+    def compute(self, current: Result | None, other: Result | None) -> dict[str, Any] | None:
         """EVPPI of every input for the choice between the two results' scenarios."""
         from cutsim.appraise.evppi import evppi_table
         from cutsim.appraise.uncertain import uncertainty_space
 
+        if current is None:
+            self.status.setText("Run the scenario first.")
+            self.model.clear()
+            self.report = None
+            return None
         if other is None:
             self.status.setText("Choose a comparison scenario first.")
             self.model.clear()

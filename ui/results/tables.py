@@ -360,7 +360,7 @@ class AnnualMoneyTableModel(_Table):
 class CompareTableModel(_Table):
     """NPV per agency and place: the current scenario, up to three others, and differences."""
 
-    columns = ("Current (£ NPV)", "Comparison (£ NPV)", "Difference (£)")
+    columns: tuple[str, ...] = ("Current (£ NPV)", "Comparison (£ NPV)", "Difference (£)")
 
     def set_results(self, current: Result, others: Result | list[Result] | None) -> None:
         """``others``: a result, a list of up to three, or None."""

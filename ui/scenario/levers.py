@@ -62,11 +62,18 @@ class RowState:
     note: str = ""
 
 
+def signed_percent(lever: CutLever | InvestLever | None) -> float | None:
+    """A percent lever's size, negative for a cut (None for no lever or one in £/yr)."""
+    if lever is None or lever.percent is None:
+        return None
+    return -lever.percent if lever.kind == "cut" else lever.percent
+
+
 def slider_value(lever: CutLever | InvestLever | None, low: int = SLIDER_MIN) -> int:
     """The slider position for a percent lever (clamped to the slider's range)."""
-    if lever is None or lever.percent is None:
+    signed = signed_percent(lever)
+    if signed is None:
         return 0
-    signed = -lever.percent if lever.kind == "cut" else lever.percent
     return int(max(low, min(SLIDER_MAX, round(signed))))
 
 
@@ -81,14 +88,16 @@ def lever_for(value: int, service_id: str, lever_id: str,
     """The lever a slider at ``value`` stands for (None at 0), keeping the template's timing."""
     if value == 0:
         return None
-    kind = CutLever if value < 0 else InvestLever
     fields: dict[str, Any] = {"start_year": start_year, "phase_years": phase_years}
     if template is not None:
         fields = {name: getattr(template, name) for name in
                   ("start_year", "phase_years", "note", "notice_months", "one_off_cost",
                    "areas")}
-    return kind(id=lever_id, kind="cut" if value < 0 else "invest", service=service_id,
-                percent=float(abs(value)), **fields)
+    if value < 0:
+        return CutLever(id=lever_id, kind="cut", service=service_id, percent=float(-value),
+                        **fields)
+    return InvestLever(id=lever_id, kind="invest", service=service_id, percent=float(value),
+                       **fields)
 
 
 def row_states(scenario: Scenario | None, services: list[Service]) -> dict[str, RowState]:
@@ -168,9 +177,10 @@ class ServiceRow:
             self.value.setText("…")
         elif lever is None:
             self.value.setText("0 %")
-        else:
-            signed = -lever.percent if lever.kind == "cut" else lever.percent
+        elif (signed := signed_percent(lever)) is not None:  # editable: by percent
             self.value.setText(f"{MINUS if signed < 0 else '+'}{abs(signed):g} %")
+        else:
+            self.value.setText("…")
 
     def show_change(self, change: float | None) -> None:
         """The change in spend at full effect (£/yr, from the result); blank when none."""
@@ -432,10 +442,11 @@ class LeverPanel(QWidget):
         self.area_targets.show_lever(lever)
         self.area_targets.setEnabled(lever is not None)
         if lever is not None:
-            for spin, value in ((self.start_year, int(lever.start_year)),
-                                (self.phase_years, lever.phase_years)):
+            for spin in (self.start_year, self.phase_years):
                 spin.blockSignals(True)
-                spin.setValue(value)
+            self.start_year.setValue(int(lever.start_year))
+            self.phase_years.setValue(lever.phase_years)
+            for spin in (self.start_year, self.phase_years):
                 spin.blockSignals(False)
 
     def _areas_changed(self, areas: list[str] | None) -> None:

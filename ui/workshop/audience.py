@@ -111,7 +111,7 @@ class GaugeWidget(QWidget):
             painter.fillRect(QRectF(min(x(0), x(value)), bar_top, abs(x(value) - x(0)), bar_h),
                              QColor(colour))
         if g.target is not None:
-            self._paint_target(painter, x(g.target), top, left)
+            self._paint_target(painter, x(g.target), g.target, top, left)
         for i, (bar_top, (label, colour, value, met)) in enumerate(zip(bar_tops, rows)):
             y0 = top + i * band
             painter.setFont(self._font(30, bold=True))
@@ -148,7 +148,8 @@ class GaugeWidget(QWidget):
                 painter.drawText(line.adjusted(shift, 0, 0, 0),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, words)
 
-    def _paint_target(self, painter: QPainter, tx: float, top: float, left: float) -> None:
+    def _paint_target(self, painter: QPainter, tx: float, target: float, top: float,
+                      left: float) -> None:
         k = self.scale
         pen = QPen(QColor(style.TARGET), max(2.0, 5 * k))
         pen.setStyle(Qt.PenStyle.DashLine)
@@ -156,7 +157,7 @@ class GaugeWidget(QWidget):
         painter.drawLine(int(tx), int(top - 4 * k), int(tx), int(self.height() - 6 * k))
         painter.setFont(self._font(30, bold=True))
         painter.setPen(QColor(style.TARGET))
-        label = f"Target {money(self.gauge.target)}"
+        label = f"Target {money(target)}"
         span = 420 * k
         if tx - span >= left:
             box, align = QRectF(tx - span, 0, span - 10 * k, top), Qt.AlignmentFlag.AlignRight
@@ -324,7 +325,8 @@ class AudienceView(QWidget):
         # so a grab (a screenshot, the presenter's preview) never catches an empty table.
         for layout in (self.lines_body, self.compare):
             for i in range(layout.count()):
-                widget = layout.itemAt(i).widget()
+                item = layout.itemAt(i)
+                widget = item.widget() if item is not None else None
                 if widget is not None and widget.parentWidget() is not None:
                     widget.show()
 

@@ -79,8 +79,9 @@ class LeverRows(QWidget):
     def _rebuild(self, states: list) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.checks, self.sizes = {}, {}
         model = self.controller.file.model
         if not states:

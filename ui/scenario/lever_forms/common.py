@@ -8,7 +8,7 @@ lever builder, for floors and caps) on what the form builds and shows the messag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -70,6 +70,13 @@ def select(combo: QComboBox, value: Any) -> None:
         combo.setCurrentIndex(i)
 
 
+class Timing(TypedDict):
+    """A lever's timing as the form reads it (years from the base year's 1 April)."""
+
+    start_year: float
+    phase_years: float
+
+
 class TimingFields:
     """Start year and phasing, shared by every lever kind (years from year 0)."""
 
@@ -91,7 +98,7 @@ class TimingFields:
         form.addRow("Starts in year", self.start_year)
         form.addRow("Phased in over", self.phase_years)
 
-    def read(self) -> dict[str, float]:
+    def read(self) -> Timing:
         return {"start_year": float(self.start_year.value()),
                 "phase_years": float(self.phase_years.value())}
 

@@ -4,7 +4,7 @@ named services, and the gain-share rule (fixed shares by agency when chosen).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -142,9 +142,13 @@ class PoolForm(LeverForm):
             self.changed.emit()
 
     def reinvest_rows(self) -> list[Reinvest]:
-        return [Reinvest(service=self.reinvest.cellWidget(r, 0).currentData(),
-                         percent_of_saving=float(self.reinvest.cellWidget(r, 1).value()))
-                for r in range(self.reinvest.rowCount())]
+        rows = []
+        for r in range(self.reinvest.rowCount()):
+            service = cast(QComboBox, self.reinvest.cellWidget(r, 0))
+            share = cast(QDoubleSpinBox, self.reinvest.cellWidget(r, 1))
+            rows.append(Reinvest(service=service.currentData(),
+                                 percent_of_saving=float(share.value())))
+        return rows
 
     # --- fixed shares: one row per owning agency, shown when the rule is "fixed"
     def _sync_fixed(self, shares: dict[str, float] | None = None) -> None:

@@ -6,6 +6,8 @@ to its maximum efficiency; an invest up to a multiple of the service's spend.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,6 +34,9 @@ SLIDER_STEPS = 1000  # the size slider's resolution over the spin box's range
 
 class SpendForm(LeverForm):
     """A cut or an invest: a service, by percent of spend or £/yr, timing, notice, one-off cost."""
+
+    # The size's spin box, in place of QWidget.size() (which nothing calls on a form).
+    size: QDoubleSpinBox  # type: ignore[assignment]
 
     def __init__(self, model: Model, kind: str, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
@@ -131,13 +136,16 @@ class SpendForm(LeverForm):
         self.size.setValue(self.size.maximum() * position / SLIDER_STEPS)
 
     def lever(self, lever_id: str, note: str | None) -> CutLever | InvestLever:
-        cls = CutLever if self.kind == "cut" else InvestLever
         size = float(self.size.value())
         by_percent = self.by.currentData() == "percent"
-        return cls(id=lever_id, kind=self.kind, service=self.service.currentData() or "",
-                   percent=size if by_percent else None, amount=None if by_percent else size,
-                   notice_months=float(self.notice.value()),
-                   one_off_cost=float(self.one_off.value()), note=note, **self.timing.read())
+        fields: dict[str, Any] = dict(
+            id=lever_id, service=self.service.currentData() or "",
+            percent=size if by_percent else None, amount=None if by_percent else size,
+            notice_months=float(self.notice.value()), one_off_cost=float(self.one_off.value()),
+            note=note, **self.timing.read())
+        if self.kind == "cut":
+            return CutLever(kind="cut", **fields)
+        return InvestLever(kind="invest", **fields)
 
     def show_lever(self, lever: CutLever | InvestLever) -> None:
         select(self.service, lever.service)
