@@ -36,8 +36,12 @@ class Settings:
         """Recently opened or saved files, newest first, existing ones only."""
         value = self._s.value("files/recent", [])
         # a list, or one name alone (how some stores give back a list of one), or nothing
-        names = [value] if isinstance(value, str) else list(value) if isinstance(
-            value, (list, tuple)) else []
+        if isinstance(value, str):
+            names = [value]
+        elif isinstance(value, (list, tuple)):
+            names = list(value)
+        else:
+            names = []
         return [Path(name) for name in names if Path(name).exists()]
 
     def add_recent_file(self, path: Path) -> None:

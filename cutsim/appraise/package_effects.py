@@ -15,6 +15,7 @@ from cutsim.engine.money import by_agency, service_money
 from cutsim.engine.simulate import simulate
 from cutsim.levers.kinds import CutLever
 from cutsim.model import fmt
+from cutsim.model.materiality import is_nothing, materiality_floor
 
 LATE_HARM_SHARE = 0.5  # a cut whose knock-on in the last year is under half its long-run level
 LONG_RUN_YEARS = 100  # the longest horizon a model may have: delays have played out by then
@@ -33,7 +34,6 @@ def consequences(cm: CompiledModel, package: Package, params: Params | None = No
     """
     from cutsim.appraise.run import run_scenario
     from cutsim.engine.reach import reach
-    from cutsim.model.materiality import is_nothing, materiality_floor
 
     params = params or cm.central_params()
     result = run_scenario(cm, package.scenario, params=params)
@@ -65,11 +65,10 @@ def consequences(cm: CompiledModel, package: Package, params: Params | None = No
         weakest = [{"kind": k, "id": i, "from": a, "to": b, "confidence": c, "source": src}
                    for k, i, a, b, c, src in links if c == grade]
     return {"outcome_changes": changes, "weakest_evidence": weakest,
-            "late_harm": _late_harm(cm, package, params, materiality_floor(model), is_nothing)}
+            "late_harm": _late_harm(cm, package, params)}
 
 
-def _late_harm(cm: CompiledModel, package: Package, params: Params, floor: float,
-               is_nothing) -> list[dict[str, Any]]:
+def _late_harm(cm: CompiledModel, package: Package, params: Params) -> list[dict[str, Any]]:
     """Cuts whose knock-on in the last horizon year is under half its long-run level."""
     from cutsim.engine.compiled import compile_model
     from cutsim.levers.common import ramp
@@ -99,6 +98,7 @@ def _late_harm(cm: CompiledModel, package: Package, params: Params, floor: float
         money = service_money(model_cm, zero, traj, activity_lever=act)
         return by_agency(model_cm, money.annual["knock_on_cost"]).sum(axis=1)
 
+    floor = materiality_floor(cm.model)
     in_horizon = knock_by_year(cm)[:, -1]
     long_run = knock_by_year(long_cm)[:, -1]
     out = []

@@ -148,7 +148,10 @@ class LeverKind:
     def references(self, lever: Any) -> dict[str, set[str]]:
         """Ids the lever refers to, by the model list they are in (``services``,
         ``outcomes``, ``agencies``)."""
-        return {"services": set(self.services(lever))}
+        refs = {"services": set(self.services(lever))}
+        if outcomes := self.outcomes(lever):
+            refs["outcomes"] = set(outcomes)
+        return refs
 
     def rename(self, lever: Any, items: str, old: str, new: str) -> Any:
         """The lever with each reference to ``items``/``old`` pointing at ``new``."""

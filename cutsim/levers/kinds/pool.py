@@ -73,7 +73,7 @@ class PoolKind(LeverKind):
         return [*lever.services, *(r.service for r in lever.reinvest)]
 
     def references(self, lever: Any) -> dict[str, set[str]]:
-        refs = {"services": set(self.services(lever))}
+        refs = super().references(lever)
         if isinstance(lever.gain_share, FixedShares):
             refs["agencies"] = set(lever.gain_share.fixed)
         return refs

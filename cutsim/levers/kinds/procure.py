@@ -56,12 +56,6 @@ class ProcureKind(LeverKind):
     def outcomes(self, lever: Any) -> list[str]:
         return [lever.outcome] if lever.outcome else []
 
-    def references(self, lever: Any) -> dict[str, set[str]]:
-        refs = {"services": {lever.service}}
-        if lever.outcome:
-            refs["outcomes"] = {lever.outcome}
-        return refs
-
     def rename(self, lever: Any, items: str, old: str, new: str) -> Any:
         if items == "outcomes" and lever.outcome == old:
             return lever.model_copy(update={"outcome": new})
